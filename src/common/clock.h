@@ -1,0 +1,35 @@
+// Time behind a narrow interface, so cache and expiry logic runs the same in
+// tests (a fixed, steppable clock) and on the wire (the system clock).
+#pragma once
+
+#include <cstdint>
+
+namespace mxconform {
+
+// Seconds since the Unix epoch.
+using UnixSeconds = std::int64_t;
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual UnixSeconds Now() const = 0;
+};
+
+class SystemClock final : public Clock {
+ public:
+  UnixSeconds Now() const override;
+};
+
+// A clock that only moves when told to.
+class FixedClock final : public Clock {
+ public:
+  explicit FixedClock(UnixSeconds t) : t_(t) {}
+  UnixSeconds Now() const override { return t_; }
+  void Set(UnixSeconds t) { t_ = t; }
+  void Advance(std::int64_t seconds) { t_ += seconds; }
+
+ private:
+  UnixSeconds t_;
+};
+
+}  // namespace mxconform

@@ -1,0 +1,122 @@
+#include "common/text.h"
+
+#include <cstdio>
+
+namespace mxconform::text {
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (ToLower(a[i]) != ToLower(b[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string ToLowerCopy(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    c = ToLower(c);
+  }
+  return out;
+}
+
+std::string_view TrimWsp(std::string_view s) {
+  while (!s.empty() && IsWsp(s.front())) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && IsWsp(s.back())) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+std::size_t ValidUtf8Prefix(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  std::size_t n = s.size();
+  std::size_t i = 0;
+  while (i < n) {
+    unsigned char c = p[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t len = 0;
+    unsigned char lo = 0x80, hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) {
+      len = 2;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      len = 3;
+      if (c == 0xe0) {
+        lo = 0xa0;  // no overlongs
+      } else if (c == 0xed) {
+        hi = 0x9f;  // no surrogates
+      }
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      len = 4;
+      if (c == 0xf0) {
+        lo = 0x90;
+      } else if (c == 0xf4) {
+        hi = 0x8f;  // nothing above U+10FFFF
+      }
+    } else {
+      return i;
+    }
+    if (i + len > n) {
+      return i;
+    }
+    if (p[i + 1] < lo || p[i + 1] > hi) {
+      return i;
+    }
+    for (std::size_t k = 2; k < len; ++k) {
+      if (p[i + k] < 0x80 || p[i + k] > 0xbf) {
+        return i;
+      }
+    }
+    i += len;
+  }
+  return n;
+}
+
+std::string Printable(std::string_view s, std::size_t max) {
+  std::string out;
+  std::size_t n = s.size() < max ? s.size() : max;
+  for (std::size_t i = 0; i < n; ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    }
+  }
+  if (n < s.size()) {
+    out += "...";
+  }
+  return out;
+}
+
+bool ParseDecimal(std::string_view s, std::size_t max_digits, std::uint64_t& out) {
+  if (s.empty() || s.size() > max_digits) {
+    return false;
+  }
+  std::uint64_t v = 0;
+  for (char c : s) {
+    if (!IsDigit(c)) {
+      return false;
+    }
+    auto d = static_cast<std::uint64_t>(c - '0');
+    if (v > (UINT64_MAX - d) / 10) {
+      return false;
+    }
+    v = v * 10 + d;
+  }
+  out = v;
+  return true;
+}
+
+}  // namespace mxconform::text

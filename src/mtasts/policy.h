@@ -1,0 +1,49 @@
+// The MTA-STS policy file (RFC 8461 §3.2).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "mtasts/types.h"
+
+namespace mxconform::mtasts {
+
+enum class Mode : std::uint8_t { kEnforce, kTesting, kNone };
+std::string_view ModeName(Mode m);
+
+struct Policy {
+  Mode mode = Mode::kNone;
+  // Seconds; never above kMaxAgeCap (the interop profile clamps).
+  std::uint32_t max_age = 0;
+  // `mx` patterns in file order, as written ("mx1.example.com",
+  // "*.example.net"); interop drops a trailing root dot.
+  std::vector<std::string> mx;
+  std::vector<Extension> extensions;  // first occurrence of each name
+  Diagnostics diagnostics;            // warnings and info only on success
+};
+
+// Parses a policy body into `out`, reusing its storage. Returns true if valid
+// under `opts.profile`. On failure out.diagnostics holds at least one error
+// (`mtasts.policy.*`) with its byte offset. Bodies above kMaxPolicyBytes are
+// refused with `mtasts.policy.too_large` before any parsing.
+bool ParsePolicyInto(std::string_view body, const ParseOptions& opts, Policy& out);
+
+Result<Policy> ParsePolicy(std::string_view body, const ParseOptions& opts = {});
+
+// The policy in canonical form: version, mode, one line per mx, max_age,
+// then extensions; CRLF line ends. ParsePolicy(SerializePolicy(p)) gives p
+// back (mode, max_age, mx, extensions).
+std::string SerializePolicy(const Policy& p);
+
+// The TLS-RPT `policy-string` (RFC 8460 §4.5, RPT-4-04): one element per
+// line of the canonical form, without line ends.
+std::vector<std::string> PolicyStrings(const Policy& p);
+
+// True if `mx_host` matches at least one of the policy's patterns
+// (RFC 8461 §4.1; STS-4.1-02..04).
+bool PolicyMatchesMx(const Policy& p, std::string_view mx_host);
+
+}  // namespace mxconform::mtasts
