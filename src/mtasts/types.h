@@ -6,21 +6,15 @@
 #include <string_view>
 #include <vector>
 
+#include "common/profile.h"
 #include "common/result.h"
 
 namespace mxconform::mtasts {
 
-// Which reading of the grammar a parser applies. `kStrict` is the RFC 8461
-// ABNF plus the §3.2 prose cap on max_age; `kInterop` also accepts what
-// deployed senders accept (blank lines, white space around names, max_age
-// above the cap clamped, malformed extensions ignored). Everything strict
-// accepts, interop accepts with the same meaning; each relaxation is
-// reported as a warning diagnostic.
-enum class Profile : std::uint8_t { kStrict, kInterop };
-
-std::string_view ProfileName(Profile p);
-// Returns false for a name other than "strict" / "interop".
-bool ParseProfileName(std::string_view name, Profile& out);
+// RFC 8461 policy-file specifics of the profiles: interop accepts blank
+// lines, white space around field names, max_age above the cap (clamped) and
+// malformed extensions (ignored); strict is the ABNF plus the §3.2 cap.
+using mxconform::Profile;
 
 struct ParseOptions {
   Profile profile = Profile::kStrict;
