@@ -108,7 +108,7 @@ bool IsValidALabel(std::string_view label) {
   std::string in = text::ToLowerCopy(label);
   char* u = nullptr;
   // Punycode-decode the label (libidn2 checks the A-label form on the way).
-  if (idn2_to_unicode_8z8(in.c_str(), &u, 0) != IDN2_OK || u == nullptr) {
+  if (idn2_to_unicode_8z8z(in.c_str(), &u, 0) != IDN2_OK || u == nullptr) {
     return false;
   }
   std::unique_ptr<char, FreeDeleter> ulabel(u);

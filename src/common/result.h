@@ -78,7 +78,8 @@ class Result {
     static const Diagnostics kNone;
     return ok() ? kNone : std::get<1>(v_);
   }
-  Diagnostics& diagnostics() & { return std::get<1>(v_); }
+  // Mutable access to a failure's diagnostics. Precondition: !ok().
+  Diagnostics& mutable_diagnostics() { return std::get<1>(v_); }
   // The first error of a failure. Precondition: !ok().
   const Diagnostic& error() const { return *FirstError(std::get<1>(v_)); }
 

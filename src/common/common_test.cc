@@ -1,0 +1,131 @@
+#include <gtest/gtest.h>
+
+#include "common/clock.h"
+#include "common/domain.h"
+#include "common/result.h"
+#include "common/text.h"
+#include "common/txt.h"
+
+namespace mxconform {
+namespace {
+
+TEST(Diagnostics, LocateGivesLineAndColumn) {
+  Diagnostics d{MakeDiag("x.y", Severity::kError, 0, "m"), MakeDiag("x.y", Severity::kError, 7, "m"),
+                MakeDiag("x.y", Severity::kError, 12, "m")};
+  LocateDiagnostics("abc\r\ndefg\nhij", d);
+  EXPECT_EQ(d[0].line, 1u);
+  EXPECT_EQ(d[0].column, 1u);
+  EXPECT_EQ(d[1].line, 2u);
+  EXPECT_EQ(d[1].column, 3u);
+  EXPECT_EQ(d[2].line, 3u);
+  EXPECT_EQ(d[2].column, 3u);
+}
+
+TEST(Result, FailureKeepsFirstError) {
+  Result<int> r = Result<int>::Failure({MakeDiag("a.warn", Severity::kWarning, 1, "w"),
+                                        MakeDiag("a.err", Severity::kError, 2, "e", "detail")});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().id, "a.err");
+  EXPECT_EQ(r.error().Text(), "e: detail");
+  Result<int> v = 5;
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(*v, 5);
+  EXPECT_TRUE(v.diagnostics().empty());
+}
+
+TEST(Text, Utf8Validation) {
+  EXPECT_TRUE(text::IsValidUtf8("b\xc3\xbc" "cher"));
+  EXPECT_EQ(text::ValidUtf8Prefix("ab\xc0\xaf"), 2u);        // overlong
+  EXPECT_EQ(text::ValidUtf8Prefix("a\xed\xa0\x80"), 1u);     // surrogate
+  EXPECT_EQ(text::ValidUtf8Prefix("a\xf4\x90\x80\x80"), 1u); // > U+10FFFF
+  EXPECT_EQ(text::ValidUtf8Prefix("a\xe2\x82"), 1u);         // truncated
+  EXPECT_TRUE(text::IsValidUtf8("\xf0\x9f\x98\x80"));
+}
+
+TEST(Text, ParseDecimalBoundsAndOverflow) {
+  std::uint64_t v = 0;
+  EXPECT_TRUE(text::ParseDecimal("00086400", 10, v));
+  EXPECT_EQ(v, 86400u);
+  EXPECT_FALSE(text::ParseDecimal("", 10, v));
+  EXPECT_FALSE(text::ParseDecimal("12345678901", 10, v));
+  EXPECT_FALSE(text::ParseDecimal("+5", 10, v));
+  EXPECT_FALSE(text::ParseDecimal("99999999999999999999", 30, v));
+}
+
+TEST(Domain, CheckNameRules) {
+  using domain::NameError;
+  EXPECT_TRUE(domain::CheckName("mx1.example.com").ok());
+  EXPECT_EQ(domain::CheckName("").error, NameError::kEmpty);
+  EXPECT_EQ(domain::CheckName("a..b").error, NameError::kEmptyLabel);
+  EXPECT_EQ(domain::CheckName("a..b").offset, 2u);
+  EXPECT_EQ(domain::CheckName("-a.b").error, NameError::kHyphenEdge);
+  EXPECT_EQ(domain::CheckName("a_b.c").error, NameError::kBadCharacter);
+  EXPECT_EQ(domain::CheckName("*.b.c").error, NameError::kBadCharacter);
+  EXPECT_EQ(domain::CheckName("b\xc3\xbc" "cher.example").error, NameError::kNonAscii);
+  EXPECT_EQ(domain::CheckName(std::string(64, 'a') + ".com").error, NameError::kLabelTooLong);
+  EXPECT_EQ(domain::CheckName("a.com.").error, NameError::kTrailingDot);
+  domain::NameRules dot;
+  dot.allow_trailing_dot = true;
+  EXPECT_TRUE(domain::CheckName("a.com.", dot).ok());
+  EXPECT_TRUE(domain::CheckName("xn--bcher-kva.example").ok());
+  EXPECT_EQ(domain::CheckName("xn--zzzzzzz-.example").error, NameError::kHyphenEdge);
+  EXPECT_EQ(domain::CheckName("xn--a.example").error, NameError::kBadALabel);
+}
+
+TEST(Domain, ToALabels) {
+  auto r = domain::ToALabels("B\xc3\xbc" "cher.Example");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(*r, "xn--bcher-kva.example");
+}
+
+TEST(Domain, MxPatternMatching) {
+  // STS-4.1-02: one leftmost label only.
+  EXPECT_TRUE(domain::MatchesMxPattern("*.example.com", "mail.example.com"));
+  EXPECT_FALSE(domain::MatchesMxPattern("*.example.com", "example.com"));
+  EXPECT_FALSE(domain::MatchesMxPattern("*.example.com", "a.b.example.com"));
+  EXPECT_FALSE(domain::MatchesMxPattern("*.example.com", ".example.com"));
+  // Suffix confusion must not match.
+  EXPECT_FALSE(domain::MatchesMxPattern("mail.example.com", "evilmail.example.com"));
+  EXPECT_FALSE(domain::MatchesMxPattern("*.example.com", "mail.evilexample.com"));
+  // STS-4.1-03 / 04: case and trailing dot.
+  EXPECT_TRUE(domain::MatchesMxPattern("mx1.example.com", "MX1.Example.COM."));
+  EXPECT_TRUE(domain::MatchesMxPattern("*.Example.com", "a.example.COM"));
+  EXPECT_FALSE(domain::MatchesMxPattern("*.", "a."));
+  EXPECT_FALSE(domain::MatchesMxPattern("", ""));
+}
+
+TEST(Txt, PresentationDecoding) {
+  auto r = txt::DecodePresentation(R"("v=STSv1; id=" "abc")");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(*r, "v=STSv1; id=abc");
+  auto e = txt::DecodePresentation(R"("a\059b\"c" d)");
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(*e, "a;b\"cd");
+  EXPECT_EQ(txt::DecodePresentation(R"("abc)").error().id, "txt.presentation.unterminated");
+  EXPECT_EQ(txt::DecodePresentation(R"("\256")").error().id, "txt.presentation.bad_escape");
+  EXPECT_EQ(txt::DecodePresentation(R"("\25")").error().id, "txt.presentation.bad_escape");
+  EXPECT_EQ(txt::DecodePresentation("\"" + std::string(256, 'a') + "\"").error().id,
+            "txt.presentation.string_too_long");
+}
+
+TEST(Txt, SplitRecordsMixesForms) {
+  auto r = txt::SplitRecords("\"v=spf1 \" \"-all\"\r\nv=STSv1; id=1\n\n");
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->size(), 2u);
+  EXPECT_EQ((*r)[0], "v=spf1 -all");
+  EXPECT_EQ((*r)[1], "v=STSv1; id=1");
+  auto bad = txt::SplitRecords("x\n\"open");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().offset, 2u);
+}
+
+TEST(Clock, FixedClockSteps) {
+  FixedClock c(100);
+  c.Advance(5);
+  EXPECT_EQ(c.Now(), 105);
+  SystemClock s;
+  EXPECT_GT(s.Now(), 1700000000);
+}
+
+}  // namespace
+}  // namespace mxconform

@@ -1,0 +1,398 @@
+#include "mtasts/policy.h"
+
+#include <cstring>
+
+#include "common/domain.h"
+#include "common/text.h"
+
+namespace mxconform::mtasts {
+namespace {
+
+constexpr std::uint8_t kSeenVersion = 1;
+constexpr std::uint8_t kSeenMode = 2;
+constexpr std::uint8_t kSeenMaxAge = 4;
+
+// RFC 8461 §3.2 sts-policy-ext-name: alnum *31(alnum / "_" / "-" / ".").
+bool IsExtName(std::string_view s) {
+  if (s.empty() || s.size() > 32 || !text::IsAlnum(s[0])) {
+    return false;
+  }
+  for (char c : s.substr(1)) {
+    if (!text::IsAlnum(c) && c != '_' && c != '-' && c != '.') {
+      return false;
+    }
+  }
+  return true;
+}
+
+class PolicyParser {
+ public:
+  PolicyParser(std::string_view in, Profile profile, Policy& out)
+      : in_(in), n_(in.size()), interop_(profile == Profile::kInterop), out_(out) {}
+
+  bool Run() {
+    out_.mode = Mode::kNone;
+    out_.max_age = 0;
+    out_.extensions.clear();
+    out_.diagnostics.clear();
+    std::size_t mx_count = 0;
+    if (n_ > kMaxPolicyBytes) {
+      // STS-3.3-09, P39: a body above the suggested 64 KiB cap is refused.
+      out_.mx.clear();
+      Error("mtasts.policy.too_large", kMaxPolicyBytes, "policy body larger than 64 KiB",
+            std::to_string(n_) + " bytes");
+      return false;
+    }
+    if (n_ == 0) {
+      out_.mx.clear();
+      Error("mtasts.policy.empty", 0, "empty policy body");
+      return false;
+    }
+    std::size_t pos = 0;
+    bool noted_lf = false;
+    while (pos < n_) {
+      const void* hit = std::memchr(in_.data() + pos, '\n', n_ - pos);
+      std::size_t nl = hit != nullptr ? static_cast<std::size_t>(
+                                            static_cast<const char*>(hit) - in_.data())
+                                      : n_;
+      std::size_t end = nl;
+      if (nl < n_) {
+        if (end > pos && in_[end - 1] == '\r') {
+          --end;
+        } else if (!noted_lf) {
+          // Erratum 6253 (P16): the prose says CRLF but the ABNF allows LF;
+          // both are accepted.
+          noted_lf = true;
+          Note("mtasts.policy.bare_lf", nl,
+               "line ends in a bare LF: accepted (the ABNF allows LF; RFC 8461 erratum 6253)");
+        }
+      }
+      Line(pos, end, mx_count);
+      pos = nl + 1;
+    }
+    out_.mx.resize(mx_count);
+    if ((seen_ & kSeenVersion) == 0) {
+      Error("mtasts.policy.missing_version", n_, "required field \"version\" is missing");
+    }
+    if ((seen_ & kSeenMode) == 0) {
+      Error("mtasts.policy.missing_mode", n_, "required field \"mode\" is missing");
+    }
+    if ((seen_ & kSeenMaxAge) == 0) {
+      Error("mtasts.policy.missing_max_age", n_, "required field \"max_age\" is missing");
+    }
+    if ((seen_ & kSeenMode) != 0 && out_.mode != Mode::kNone && mx_count == 0 && !bad_mx_) {
+      // STS-3.2-12, P29: mx is required unless the mode is none.
+      Error("mtasts.policy.missing_mx", n_, "mode is enforce or testing but no \"mx\" field");
+    }
+    return !failed_;
+  }
+
+ private:
+  void Line(std::size_t start, std::size_t end, std::size_t& mx_count) {
+    bool non_ascii = false;
+    for (std::size_t i = start; i < end; ++i) {
+      auto c = static_cast<unsigned char>(in_[i]);
+      if (c < 0x20 || c == 0x7f) {
+        if (c == '\t') {
+          continue;
+        }
+        if (c == '\r') {
+          // P17: CR is only allowed as part of CRLF.
+          Error("mtasts.policy.bare_cr", i, "CR not followed by LF");
+        } else {
+          Error("mtasts.policy.control_character", i, "control character in policy",
+                text::Printable(in_.substr(i, 1)));
+        }
+        return;
+      }
+      non_ascii |= c >= 0x80;
+    }
+    std::string_view line = in_.substr(start, end - start);
+    if (non_ascii) {
+      std::size_t good = text::ValidUtf8Prefix(line);
+      if (good != line.size()) {
+        Error("mtasts.policy.invalid_utf8", start + good, "invalid UTF-8");
+        return;
+      }
+    }
+    std::size_t i = 0;
+    while (i < line.size() && text::IsWsp(line[i])) {
+      ++i;
+    }
+    if (i == line.size()) {
+      // P23: the ABNF has no empty lines (a final line end is allowed).
+      Relax("mtasts.policy.blank_line", start, "blank line");
+      return;
+    }
+    if (i != 0 && !Relax("mtasts.policy.leading_whitespace", start,
+                         "white space before the field name")) {
+      return;
+    }
+    std::size_t colon = line.find(':', i);
+    if (colon == std::string_view::npos) {
+      Error("mtasts.policy.missing_colon", start + i, "line has no ':' after the field name",
+            text::Printable(line));
+      return;
+    }
+    std::size_t name_end = colon;
+    while (name_end > i && text::IsWsp(line[name_end - 1])) {
+      --name_end;
+    }
+    if (name_end != colon &&
+        !Relax("mtasts.policy.space_before_colon", start + name_end,
+               "white space between field name and ':' (P18: outside the ABNF)")) {
+      return;
+    }
+    std::string_view name = line.substr(i, name_end - i);
+    if (!IsExtName(name)) {
+      Error("mtasts.policy.bad_field_name", start + i,
+            "field name outside the RFC 8461 grammar", text::Printable(name));
+      return;
+    }
+    std::size_t v = colon + 1;
+    while (v < line.size() && text::IsWsp(line[v])) {
+      ++v;
+    }
+    std::size_t vend = line.size();
+    while (vend > v && text::IsWsp(line[vend - 1])) {
+      --vend;  // P20: *WSP after each field
+    }
+    std::string_view value = line.substr(v, vend - v);
+    std::size_t voff = start + v;
+    // Names and values of the known fields are case-sensitive (P21).
+    switch (name.size()) {
+      case 2:
+        if (name == "mx") {
+          MxField(value, voff, mx_count);
+          return;
+        }
+        break;
+      case 4:
+        if (name == "mode") {
+          ModeField(value, voff, start + i);
+          return;
+        }
+        break;
+      case 7:
+        if (name == "version") {
+          VersionField(value, voff, start + i);
+          return;
+        }
+        if (name == "max_age") {
+          MaxAgeField(value, voff, start + i);
+          return;
+        }
+        break;
+      default:
+        break;
+    }
+    ExtField(name, value, voff, start + i);
+  }
+
+  // STS-3.2-11, P24: for a repeated non-mx field only the first counts.
+  bool FirstTime(std::uint8_t bit, std::size_t at) {
+    if ((seen_ & bit) != 0) {
+      Warn("mtasts.policy.duplicate_field", at,
+           "field repeated: only the first occurrence counts (RFC 8461 §3.2)");
+      return false;
+    }
+    seen_ |= bit;
+    return true;
+  }
+
+  void VersionField(std::string_view value, std::size_t voff, std::size_t at) {
+    if (!FirstTime(kSeenVersion, at)) {
+      return;
+    }
+    if (value != "STSv1") {
+      // STS-3.2-04
+      Error("mtasts.policy.bad_version", voff, "version must be \"STSv1\"",
+            text::Printable(value));
+    }
+  }
+
+  void ModeField(std::string_view value, std::size_t voff, std::size_t at) {
+    if (!FirstTime(kSeenMode, at)) {
+      return;
+    }
+    // STS-3.2-05
+    if (value == "enforce") {
+      out_.mode = Mode::kEnforce;
+    } else if (value == "testing") {
+      out_.mode = Mode::kTesting;
+    } else if (value == "none") {
+      out_.mode = Mode::kNone;
+    } else {
+      Error("mtasts.policy.bad_mode", voff, "mode must be \"enforce\", \"testing\" or \"none\"",
+            text::Printable(value));
+    }
+  }
+
+  void MaxAgeField(std::string_view value, std::size_t voff, std::size_t at) {
+    if (!FirstTime(kSeenMaxAge, at)) {
+      return;
+    }
+    std::uint64_t v = 0;
+    // STS-3.2-06: 1*10DIGIT (P33: no sign, exponent, or 11th digit; P35:
+    // leading zeros are digits like any other).
+    if (!text::ParseDecimal(value, 10, v)) {
+      Error("mtasts.policy.bad_max_age", voff, "max_age must be 1 to 10 decimal digits",
+            text::Printable(value));
+      return;
+    }
+    if (v > kMaxAgeCap) {
+      // Erratum 7282 (P32): the ABNF allows 10 digits, the prose caps the
+      // value at 31557600. Strict rejects; interop clamps. Either way no
+      // cache lifetime above the cap ever comes out of the parser.
+      if (!Relax("mtasts.policy.max_age_above_cap", voff,
+                 "max_age above 31557600 (RFC 8461 §3.2, erratum 7282): strict rejects, interop "
+                 "clamps to 31557600")) {
+        return;
+      }
+      v = kMaxAgeCap;
+    }
+    out_.max_age = static_cast<std::uint32_t>(v);
+  }
+
+  void MxField(std::string_view value, std::size_t voff, std::size_t& mx_count) {
+    // STS-3.2-08/09, P25-P28: ["*."] Domain, one per line, A-labels only.
+    std::string_view host = value;
+    std::size_t hoff = voff;
+    if (host.size() >= 2 && host[0] == '*' && host[1] == '.') {
+      host.remove_prefix(2);
+      hoff += 2;
+    }
+    domain::NameRules rules;
+    rules.allow_trailing_dot = interop_;
+    domain::NameCheck check = domain::CheckName(host, rules);
+    if (!check.ok()) {
+      bad_mx_ = true;
+      Error("mtasts.policy.bad_mx", hoff + check.offset, "invalid mx pattern",
+            std::string(domain::NameErrorMessage(check.error)) + ": " + text::Printable(value));
+      return;
+    }
+    if (host.back() == '.') {
+      Warn("mtasts.policy.mx_trailing_dot", voff + value.size() - 1,
+           "mx pattern ends in a root dot: accepted and dropped (outside RFC 5321 Domain)");
+      value.remove_suffix(1);
+    }
+    if (mx_count < out_.mx.size()) {
+      out_.mx[mx_count].assign(value);
+    } else {
+      out_.mx.emplace_back(value);
+    }
+    ++mx_count;
+  }
+
+  void ExtField(std::string_view name, std::string_view value, std::size_t voff, std::size_t at) {
+    // ext-value = vchar [*(%x20 / vchar) vchar], vchar including UTF-8.
+    std::size_t bad = value.empty() ? 0 : value.find('\t');
+    if (value.empty() || bad != std::string_view::npos) {
+      Relax("mtasts.policy.bad_extension", value.empty() ? at : voff + bad,
+            value.empty() ? "extension field with an empty value"
+                          : "tab inside an extension value");
+      return;
+    }
+    for (const auto& e : out_.extensions) {
+      if (e.name == name) {
+        Warn("mtasts.policy.duplicate_field", at,
+             "field repeated: only the first occurrence counts (RFC 8461 §3.2)");
+        return;
+      }
+    }
+    // STS-3.2-10, P37/P38: unknown fields are accepted and ignored.
+    out_.extensions.push_back(Extension{std::string(name), std::string(value)});
+  }
+
+  void Error(std::string_view id, std::size_t at, std::string_view message,
+             std::string detail = {}) {
+    failed_ = true;
+    out_.diagnostics.push_back(MakeDiag(id, Severity::kError, at, message, std::move(detail)));
+  }
+  void Warn(std::string_view id, std::size_t at, std::string_view message) {
+    out_.diagnostics.push_back(MakeDiag(id, Severity::kWarning, at, message));
+  }
+  void Note(std::string_view id, std::size_t at, std::string_view message) {
+    out_.diagnostics.push_back(MakeDiag(id, Severity::kInfo, at, message));
+  }
+  // A deviation that strict rejects and interop accepts with a warning.
+  // Returns true if parsing of the line goes on.
+  bool Relax(std::string_view id, std::size_t at, std::string_view message) {
+    if (!interop_) {
+      Error(id, at, message);
+      return false;
+    }
+    Warn(id, at, message);
+    return true;
+  }
+
+  std::string_view in_;
+  std::size_t n_;
+  bool interop_;
+  Policy& out_;
+  std::uint8_t seen_ = 0;
+  bool failed_ = false;
+  bool bad_mx_ = false;
+};
+
+
+}  // namespace
+
+std::string_view ModeName(Mode m) {
+  switch (m) {
+    case Mode::kEnforce:
+      return "enforce";
+    case Mode::kTesting:
+      return "testing";
+    case Mode::kNone:
+      return "none";
+  }
+  return "none";
+}
+
+bool ParsePolicyInto(std::string_view body, const ParseOptions& opts, Policy& out) {
+  return PolicyParser(body, opts.profile, out).Run();
+}
+
+Result<Policy> ParsePolicy(std::string_view body, const ParseOptions& opts) {
+  Policy p;
+  if (!ParsePolicyInto(body, opts, p)) {
+    return Result<Policy>::Failure(std::move(p.diagnostics));
+  }
+  return p;
+}
+
+std::string SerializePolicy(const Policy& p) {
+  std::string out;
+  for (const auto& line : PolicyStrings(p)) {
+    out += line;
+    out += "\r\n";
+  }
+  return out;
+}
+
+std::vector<std::string> PolicyStrings(const Policy& p) {
+  std::vector<std::string> lines;
+  lines.reserve(3 + p.mx.size() + p.extensions.size());
+  lines.emplace_back("version: STSv1");
+  lines.push_back("mode: " + std::string(ModeName(p.mode)));
+  for (const auto& m : p.mx) {
+    lines.push_back("mx: " + m);
+  }
+  lines.push_back("max_age: " + std::to_string(p.max_age));
+  for (const auto& e : p.extensions) {
+    lines.push_back(e.name + ": " + e.value);
+  }
+  return lines;
+}
+
+bool PolicyMatchesMx(const Policy& p, std::string_view mx_host) {
+  for (const auto& m : p.mx) {
+    if (domain::MatchesMxPattern(m, mx_host)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace mxconform::mtasts

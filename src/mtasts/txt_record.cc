@@ -1,0 +1,276 @@
+#include "mtasts/txt_record.h"
+
+#include "common/text.h"
+
+namespace mxconform::mtasts {
+namespace {
+
+constexpr std::string_view kVersion = "v=STSv1";
+
+// RFC 8461 §3.1 sts-ext-name: (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / ".").
+bool IsExtName(std::string_view s) {
+  if (s.empty() || s.size() > 32 || !text::IsAlnum(s[0])) {
+    return false;
+  }
+  for (char c : s.substr(1)) {
+    if (!text::IsAlnum(c) && c != '_' && c != '-' && c != '.') {
+      return false;
+    }
+  }
+  return true;
+}
+
+// RFC 8461 §3.1 sts-ext-value: %x21-3A / %x3C / %x3E-7E (printable, no '=' ';' SP).
+constexpr bool IsExtValueChar(char c) { return c >= 0x21 && c <= 0x7e && c != '=' && c != ';'; }
+
+class TxtParser {
+ public:
+  TxtParser(std::string_view in, Profile profile, TxtRecord& out)
+      : in_(in), n_(in.size()), interop_(profile == Profile::kInterop), out_(out) {}
+
+  bool Run() {
+    out_.id.clear();
+    out_.extensions.clear();
+    out_.diagnostics.clear();
+    // STS-3.1-02: the record starts with the case-sensitive "v=STSv1".
+    if (in_.substr(0, kVersion.size()) != kVersion) {
+      return Fail("mtasts.txt.version", 0, "record does not start with \"v=STSv1\"");
+    }
+    for (std::size_t i = 0; i < n_; ++i) {
+      auto c = static_cast<unsigned char>(in_[i]);
+      if (c >= 0x80) {
+        // P15: TXT records are US-ASCII.
+        return Fail("mtasts.txt.non_ascii", i, "non-ASCII byte in record");
+      }
+      if (c < 0x20 && c != '\t') {
+        return Fail("mtasts.txt.control_character", i, "control character in record");
+      }
+    }
+    std::size_t i = kVersion.size();
+    bool have_id = false;
+    bool first_delim = true;
+    while (true) {
+      // sts-field-delim = *WSP ";" *WSP
+      std::size_t ws = i;
+      while (i < n_ && text::IsWsp(in_[i])) {
+        ++i;
+      }
+      if (i == n_) {
+        if (i == kVersion.size() || !have_id) {
+          break;  // reported below as missing id
+        }
+        if (ws != i) {
+          // Trailing WSP without a final ';' is outside the ABNF.
+          if (!Relax("mtasts.txt.trailing_whitespace", ws,
+                     "white space after the last field without a ';'")) {
+            return false;
+          }
+        }
+        break;
+      }
+      if (in_[i] != ';') {
+        if (ws == i && i == kVersion.size()) {
+          return Fail("mtasts.txt.version", 0, "record does not start with \"v=STSv1\"",
+                      text::Printable(in_.substr(0, i + 1)));
+        }
+        return Fail("mtasts.txt.expected_delimiter", i, "expected ';' between fields");
+      }
+      if (first_delim && ws != i) {
+        // Erratum 6285: the ABNF allows WSP before ';', but §3.1 filters
+        // multiple records on the literal prefix "v=STSv1;". A lone record is
+        // parsed by the ABNF (valid); SelectTxtRecord applies the prefix rule.
+        Note("mtasts.txt.wsp_before_delimiter", ws,
+             "white space before ';' (RFC 8461 erratum 6285): valid by the ABNF, but such a "
+             "record is discarded when several TXT records are present");
+      }
+      first_delim = false;
+      ++i;
+      while (i < n_ && text::IsWsp(in_[i])) {
+        ++i;
+      }
+      if (i == n_) {
+        break;  // trailing delimiter (P1)
+      }
+      if (in_[i] == ';') {
+        if (!Relax("mtasts.txt.empty_field", i, "empty field between ';' delimiters")) {
+          return false;
+        }
+        continue;
+      }
+      if (!Field(i, have_id)) {
+        return false;
+      }
+    }
+    if (!have_id) {
+      // STS-3.1-03, P5: at least one field, and id is required.
+      return Fail("mtasts.txt.missing_id", n_, "record has no \"id\" field");
+    }
+    return true;
+  }
+
+ private:
+  // Parses one field starting at `i`; leaves `i` after it.
+  bool Field(std::size_t& i, bool& have_id) {
+    std::size_t start = i;
+    std::size_t eq = i;
+    while (eq < n_ && in_[eq] != '=' && in_[eq] != ';' && !text::IsWsp(in_[eq])) {
+      ++eq;
+    }
+    std::string_view name = in_.substr(start, eq - start);
+    if (eq == n_ || in_[eq] != '=') {
+      return BadExtension(i, start, "field without '='", name);
+    }
+    std::size_t vstart = eq + 1;
+    std::size_t vend = vstart;
+    while (vend < n_ && in_[vend] != ';' && !text::IsWsp(in_[vend])) {
+      ++vend;
+    }
+    std::string_view value = in_.substr(vstart, vend - vstart);
+    if (name == "id") {
+      // STS-3.1-03, P7/P8: 1*32(ALPHA / DIGIT).
+      if (value.empty()) {
+        return Fail("mtasts.txt.bad_id", vstart, "empty id");
+      }
+      if (value.size() > 32) {
+        return Fail("mtasts.txt.bad_id", vstart + 32, "id longer than 32 characters");
+      }
+      for (std::size_t k = 0; k < value.size(); ++k) {
+        if (!text::IsAlnum(value[k])) {
+          return Fail("mtasts.txt.bad_id", vstart + k, "id may only contain letters and digits",
+                      text::Printable(value));
+        }
+      }
+      if (have_id) {
+        // P9, ambiguity A1: the first id wins (RFC 8461 §3.2 duplicate rule).
+        Warn("mtasts.txt.duplicate_id", start, "duplicate id: the first one is used");
+      } else {
+        out_.id.assign(value);
+        have_id = true;
+      }
+      i = vend;
+      return true;
+    }
+    if (!IsExtName(name)) {
+      return BadExtension(i, start, "extension name outside the RFC 8461 grammar", name);
+    }
+    if (value.empty()) {
+      return BadExtension(i, start, "extension with an empty value", name);
+    }
+    for (std::size_t k = 0; k < value.size(); ++k) {
+      if (!IsExtValueChar(value[k])) {
+        return BadExtension(i, vstart + k, "character not allowed in an extension value", name);
+      }
+    }
+    std::size_t after = vend;
+    while (after < n_ && text::IsWsp(in_[after])) {
+      ++after;
+    }
+    if (after != vend && after < n_ && in_[after] != ';') {
+      return BadExtension(i, vend, "white space inside an extension value", name);
+    }
+    // P10, STS-3.1-07: unknown fields are ignored (kept for round trips).
+    out_.extensions.push_back(Extension{std::string(name), std::string(value)});
+    i = vend;
+    return true;
+  }
+
+  // P11: strict rejects a malformed extension; interop skips it to the next ';'.
+  bool BadExtension(std::size_t& i, std::size_t at, std::string_view message,
+                    std::string_view name) {
+    if (!interop_) {
+      return Fail("mtasts.txt.bad_extension", at, message, text::Printable(name));
+    }
+    Warn("mtasts.txt.bad_extension", at, message, text::Printable(name));
+    while (i < n_ && in_[i] != ';') {
+      ++i;
+    }
+    return true;
+  }
+
+  bool Fail(std::string_view id, std::size_t at, std::string_view message,
+            std::string detail = {}) {
+    out_.diagnostics.push_back(MakeDiag(id, Severity::kError, at, message, std::move(detail)));
+    return false;
+  }
+  void Warn(std::string_view id, std::size_t at, std::string_view message,
+            std::string detail = {}) {
+    out_.diagnostics.push_back(MakeDiag(id, Severity::kWarning, at, message, std::move(detail)));
+  }
+  void Note(std::string_view id, std::size_t at, std::string_view message) {
+    out_.diagnostics.push_back(MakeDiag(id, Severity::kInfo, at, message));
+  }
+  // A deviation strict rejects and interop accepts with a warning.
+  bool Relax(std::string_view id, std::size_t at, std::string_view message) {
+    if (!interop_) {
+      return Fail(id, at, message);
+    }
+    Warn(id, at, message);
+    return true;
+  }
+
+  std::string_view in_;
+  std::size_t n_;
+  bool interop_;
+  TxtRecord& out_;
+};
+
+}  // namespace
+
+bool ParseTxtRecordInto(std::string_view record, const ParseOptions& opts, TxtRecord& out) {
+  return TxtParser(record, opts.profile, out).Run();
+}
+
+Result<TxtRecord> ParseTxtRecord(std::string_view record, const ParseOptions& opts) {
+  TxtRecord r;
+  if (!ParseTxtRecordInto(record, opts, r)) {
+    return Result<TxtRecord>::Failure(std::move(r.diagnostics));
+  }
+  return r;
+}
+
+Result<TxtRecord> SelectTxtRecord(std::span<const std::string> rrs, const ParseOptions& opts,
+                                  std::size_t* chosen) {
+  if (rrs.size() == 1) {
+    if (chosen != nullptr) {
+      *chosen = 0;
+    }
+    return ParseTxtRecord(rrs[0], opts);
+  }
+  // STS-3.1-04: discard RRs that do not begin with "v=STSv1;"; exactly one
+  // must remain (P13, P14).
+  std::size_t found = rrs.size();
+  std::size_t count = 0;
+  for (std::size_t k = 0; k < rrs.size(); ++k) {
+    if (std::string_view(rrs[k]).substr(0, 8) == "v=STSv1;") {
+      found = k;
+      ++count;
+    }
+  }
+  if (count == 0) {
+    return MakeDiag("mtasts.txt.no_record", Severity::kError, 0,
+                    "no TXT record begins with \"v=STSv1;\"");
+  }
+  if (count > 1) {
+    return MakeDiag("mtasts.txt.multiple_records", Severity::kError, 0,
+                    "more than one TXT record begins with \"v=STSv1;\": no policy",
+                    std::to_string(count) + " records");
+  }
+  if (chosen != nullptr) {
+    *chosen = found;
+  }
+  return ParseTxtRecord(rrs[found], opts);
+}
+
+std::string SerializeTxtRecord(const TxtRecord& r) {
+  std::string out = "v=STSv1; id=";
+  out += r.id;
+  for (const auto& e : r.extensions) {
+    out += "; ";
+    out += e.name;
+    out += '=';
+    out += e.value;
+  }
+  return out;
+}
+
+}  // namespace mxconform::mtasts
