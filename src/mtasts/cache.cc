@@ -107,7 +107,7 @@ const CachedPolicy* PolicyCache::OnFetchSuccess(std::string_view domain, std::st
 }
 
 PolicyCache::FailureResult PolicyCache::OnFetchFailure(std::string_view domain,
-                                                        std::string_view id) {
+                                                       std::string_view id) {
   const UnixSeconds now = clock_.Now();
   Entry& e = entries_[domain::Fold(domain)];
   // RFC 8461 §3.3: no new attempt for this id for fetch_backoff seconds
@@ -144,8 +144,7 @@ bool PolicyCache::NeedsProactiveRefresh(std::string_view domain) const {
   // RFC 8461 §3.3 / §10.2: refresh a cached policy periodically whatever the
   // TXT record says (STS-3.3-12, STS-10.2-01), but not while a failed refresh
   // of the same id is in backoff (STS-3.3-08).
-  return now >= AddSeconds(c->fetched_at, opts_.proactive_refresh) &&
-         !InBackoff(*e, c->id, now);
+  return now >= AddSeconds(c->fetched_at, opts_.proactive_refresh) && !InBackoff(*e, c->id, now);
 }
 
 void PolicyCache::Clear() { entries_.clear(); }

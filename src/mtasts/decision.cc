@@ -1,23 +1,11 @@
 #include "mtasts/decision.h"
 
-#include "common/domain.h"
+#include "mtasts/policy.h"
 
 namespace mxconform::mtasts {
 namespace {
 
 using tlsrpt::ResultType;
-
-// RFC 8461 §4.1: true if `mx_host` matches one of the policy's mx patterns
-// (STS-4.1-02..04). Uses the domain helper directly so that this file does not
-// depend on the policy parser's translation unit.
-bool AnyPatternMatches(const Policy& policy, std::string_view mx_host) {
-  for (const std::string& pattern : policy.mx) {
-    if (domain::MatchesMxPattern(pattern, mx_host)) {
-      return true;
-    }
-  }
-  return false;
-}
 
 std::string_view TlsReason(TlsOutcome tls) {
   switch (tls) {
@@ -94,7 +82,7 @@ Decision CheckMxName(const Policy* policy, std::string_view mx_host, bool* match
   }
   const bool enforce = policy->mode == Mode::kEnforce;
   d.tls_required = enforce;
-  if (AnyPatternMatches(*policy, mx_host)) {
+  if (PolicyMatchesMx(*policy, mx_host)) {  // RFC 8461 §4.1
     *matched = true;
     d.reason = kReasonMxMatch;
     return d;

@@ -27,9 +27,14 @@ enum class TlsOutcome : std::uint8_t {
 };
 
 inline constexpr std::array<TlsOutcome, 8> kAllTlsOutcomes = {
-    TlsOutcome::kOk,           TlsOutcome::kStarttlsNotOffered, TlsOutcome::kStarttlsRefused,
-    TlsOutcome::kCertExpired,  TlsOutcome::kCertNotYetValid,    TlsOutcome::kCertUntrusted,
-    TlsOutcome::kCertHostMismatch, TlsOutcome::kHandshakeFailed,
+    TlsOutcome::kOk,
+    TlsOutcome::kStarttlsNotOffered,
+    TlsOutcome::kStarttlsRefused,
+    TlsOutcome::kCertExpired,
+    TlsOutcome::kCertNotYetValid,
+    TlsOutcome::kCertUntrusted,
+    TlsOutcome::kCertHostMismatch,
+    TlsOutcome::kHandshakeFailed,
 };
 
 enum class Action : std::uint8_t {
@@ -92,7 +97,7 @@ Decision DecideMx(const Policy* policy, std::string_view mx_host, TlsOutcome tls
 
 // Why fetching the policy file failed.
 enum class FetchFailure : std::uint8_t {
-  kNetwork,             // DNS for the policy host, connect, reset
+  kNetwork,  // DNS for the policy host, connect, reset
   kTimeout,
   kHttpStatus,          // any status but 200
   kRedirect,            // 3xx: redirects are not followed (STS-3.3-06)
@@ -104,9 +109,15 @@ enum class FetchFailure : std::uint8_t {
 };
 
 inline constexpr std::array<FetchFailure, 9> kAllFetchFailures = {
-    FetchFailure::kNetwork,      FetchFailure::kTimeout,           FetchFailure::kHttpStatus,
-    FetchFailure::kRedirect,     FetchFailure::kTooLarge,          FetchFailure::kTlsHandshake,
-    FetchFailure::kCertificateInvalid, FetchFailure::kContentType, FetchFailure::kSyntax,
+    FetchFailure::kNetwork,
+    FetchFailure::kTimeout,
+    FetchFailure::kHttpStatus,
+    FetchFailure::kRedirect,
+    FetchFailure::kTooLarge,
+    FetchFailure::kTlsHandshake,
+    FetchFailure::kCertificateInvalid,
+    FetchFailure::kContentType,
+    FetchFailure::kSyntax,
 };
 
 // Returns the TLS-RPT result type of a policy-fetch failure (RFC 8460

@@ -42,7 +42,7 @@ class TxtParser {
         // P15: TXT records are US-ASCII.
         return Fail("mtasts.txt.non_ascii", i, "non-ASCII byte in record");
       }
-      if (c < 0x20 && c != '\t') {
+      if ((c < 0x20 && c != '\t') || c == 0x7f) {
         return Fail("mtasts.txt.control_character", i, "control character in record");
       }
     }

@@ -45,6 +45,9 @@ TEST(StsTxt, Rejections) {
   EXPECT_EQ(ErrorId("v=STSv1 id=1"), "mtasts.txt.expected_delimiter");
   EXPECT_EQ(ErrorId("v=STSv1; id=1\xc3\xa9"), "mtasts.txt.non_ascii");  // P15
   EXPECT_EQ(ErrorId("v=STSv1; id=x y"), "mtasts.txt.expected_delimiter");
+  // Regression: DEL (0x7f) is a control character, not just a bad id byte.
+  EXPECT_EQ(ErrorId("v=STSv1; id=1\x7f"), "mtasts.txt.control_character");
+  EXPECT_EQ(ErrorId("v=STSv1; id=1\x7f", kInterop), "mtasts.txt.control_character");
 }
 
 TEST(StsTxt, FirstIdWins) {

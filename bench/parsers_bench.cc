@@ -1,0 +1,86 @@
+// Micro-benchmarks of the reference parsers on representative records. The
+// corpus-wide, side-by-side numbers come from `mxconform bench` and
+// ../shared/bench/run_peers.sh; these isolate one record shape each.
+#include <benchmark/benchmark.h>
+
+#include <string>
+#include <vector>
+
+#include "mtasts/policy.h"
+#include "mtasts/txt_record.h"
+#include "tlsrpt/report.h"
+#include "tlsrpt/txt_record.h"
+
+namespace mxconform {
+namespace {
+
+void BM_StsTxt(benchmark::State& state) {
+  const std::string rec = "v=STSv1; id=20190429T010101";
+  mtasts::TxtRecord out;
+  mtasts::ParseOptions opts;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(mtasts::ParseTxtRecordInto(rec, opts, out));
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(rec.size()));
+}
+BENCHMARK(BM_StsTxt);
+
+void BM_StsPolicy(benchmark::State& state) {
+  const std::string body =
+      "version: STSv1\r\nmode: enforce\r\nmx: mx1.example.com\r\nmx: *.example.net\r\n"
+      "mx: aspmx.l.google.com\r\nmax_age: 604800\r\n";
+  mtasts::Policy out;
+  mtasts::ParseOptions opts;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(mtasts::ParsePolicyInto(body, opts, out));
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(body.size()));
+}
+BENCHMARK(BM_StsPolicy);
+
+void BM_StsPolicyFreshValue(benchmark::State& state) {
+  // The allocating convenience API, for comparison with the reusing one.
+  const std::string body =
+      "version: STSv1\r\nmode: enforce\r\nmx: mx1.example.com\r\nmx: *.example.net\r\n"
+      "max_age: 604800\r\n";
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(mtasts::ParsePolicy(body));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_StsPolicyFreshValue);
+
+void BM_TlsrptTxt(benchmark::State& state) {
+  const std::string rec = "v=TLSRPTv1; rua=mailto:tlsrpt@example.com";
+  tlsrpt::TxtRecord out;
+  tlsrpt::ParseOptions opts;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(tlsrpt::ParseTxtRecordInto(rec, opts, out));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_TlsrptTxt);
+
+void BM_TlsrptReport(benchmark::State& state) {
+  const std::string json = R"({"organization-name":"Company-X",
+    "date-range":{"start-datetime":"2026-11-28T00:00:00Z","end-datetime":"2026-11-28T23:59:59Z"},
+    "contact-info":"sts-reporting@company-x.example","report-id":"5065427c-23d3-47ca-b6e0",
+    "policies":[{"policy":{"policy-type":"sts","policy-string":["version: STSv1","mode: testing",
+    "mx: *.mail.company-y.example","max_age: 86400"],"policy-domain":"company-y.example",
+    "mx-host":"*.mail.company-y.example"},"summary":{"total-successful-session-count":5326,
+    "total-failure-session-count":303},"failure-details":[{"result-type":"certificate-expired",
+    "sending-mta-ip":"2001:db8:abcd:0012::1","receiving-mx-hostname":"mx1.mail.company-y.example",
+    "receiving-ip":"203.0.113.56","failed-session-count":100}]}]})";
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(tlsrpt::ReadReport(json));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_TlsrptReport);
+
+}  // namespace
+}  // namespace mxconform
+
+BENCHMARK_MAIN();

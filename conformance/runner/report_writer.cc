@@ -1,0 +1,252 @@
+#include "conformance/runner/report_writer.h"
+
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace mxconform::conformance {
+namespace {
+
+std::string XmlEscape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        // XML 1.0 forbids most control characters even as references.
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' && c != '\r') {
+          out += "?";
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  return out;
+}
+
+std::string Join(const std::vector<std::string>& v, std::string_view sep) {
+  std::string out;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (i != 0) {
+      out += sep;
+    }
+    out += v[i];
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string NowRfc3339() {
+  std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+Totals Count(const std::vector<CaseResult>& results) {
+  Totals t;
+  for (const auto& r : results) {
+    ++t.total;
+    switch (r.outcome) {
+      case Outcome::kPass:
+        ++t.pass;
+        break;
+      case Outcome::kFail:
+      case Outcome::kXpass:
+        ++t.fail;
+        break;
+      case Outcome::kError:
+        ++t.error;
+        break;
+      default:
+        ++t.other;
+    }
+  }
+  return t;
+}
+
+nlohmann::json IndexJson(const RunInfo& info, const std::vector<CaseResult>& results) {
+  Totals t = Count(results);
+  nlohmann::json cases = nlohmann::json::array();
+  std::map<std::string, std::size_t> by_outcome;
+  for (const auto& r : results) {
+    ++by_outcome[std::string(OutcomeName(r.outcome))];
+    cases.push_back({{"id", r.id},
+                     {"suite", r.suite},
+                     {"kind", r.kind},
+                     {"file", r.file},
+                     {"summary", r.summary},
+                     {"requirements", r.requirements},
+                     {"outcome", std::string(OutcomeName(r.outcome))},
+                     {"message", r.message},
+                     {"expected", r.expected},
+                     {"actual", r.actual},
+                     {"duration_ms", r.duration_ms}});
+  }
+  return {{"tool", "mxconform"},
+          {"format", 1},
+          {"implementation", info.implementation},
+          {"started", info.started},
+          {"suites", info.suites},
+          {"totals", {{"total", t.total}, {"pass", t.pass}, {"fail", t.fail}, {"error", t.error}}},
+          {"outcomes", by_outcome},
+          {"cases", cases}};
+}
+
+std::string JunitXml(const RunInfo& info, const std::vector<CaseResult>& results) {
+  std::map<std::string, std::vector<const CaseResult*>> suites;
+  for (const auto& r : results) {
+    suites[r.suite].push_back(&r);
+  }
+  Totals t = Count(results);
+  std::ostringstream x;
+  x << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  x << "<testsuites name=\"mxconform\" tests=\"" << t.total << "\" failures=\"" << t.fail
+    << "\" errors=\"" << t.error << "\">\n";
+  for (const auto& [name, rs] : suites) {
+    Totals st = Count([&] {
+      std::vector<CaseResult> v;
+      for (const auto* r : rs) {
+        v.push_back(*r);
+      }
+      return v;
+    }());
+    x << "  <testsuite name=\"" << XmlEscape(name) << "\" tests=\"" << st.total
+      << "\" failures=\"" << st.fail << "\" errors=\"" << st.error << "\" skipped=\"" << st.other
+      << "\">\n";
+    for (const auto* r : rs) {
+      x << "    <testcase classname=\"" << XmlEscape(info.implementation + "." + r->suite)
+        << "\" name=\"" << XmlEscape(r->id) << "\" time=\"" << r->duration_ms / 1000.0 << "\">\n";
+      x << "      <properties><property name=\"requirements\" value=\""
+        << XmlEscape(Join(r->requirements, " ")) << "\"/></properties>\n";
+      switch (r->outcome) {
+        case Outcome::kPass:
+          break;
+        case Outcome::kFail:
+        case Outcome::kXpass:
+          x << "      <failure message=\"" << XmlEscape(r->message) << "\">"
+            << XmlEscape("expected " + r->expected.dump() + "\nactual " + r->actual.dump())
+            << "</failure>\n";
+          break;
+        case Outcome::kError:
+          x << "      <error message=\"" << XmlEscape(r->message) << "\"/>\n";
+          break;
+        default:
+          x << "      <skipped message=\"" << XmlEscape(std::string(OutcomeName(r->outcome)) +
+                                                        ": " + r->message)
+            << "\"/>\n";
+      }
+      x << "    </testcase>\n";
+    }
+    x << "  </testsuite>\n";
+  }
+  x << "</testsuites>\n";
+  return x.str();
+}
+
+std::string SummaryText(const RunInfo& info, const std::vector<CaseResult>& results) {
+  Totals t = Count(results);
+  std::ostringstream s;
+  s << "mxconform run " << info.started << " against " << info.implementation << "\n";
+  std::map<std::string, Totals> per_suite;
+  std::map<std::string, std::vector<CaseResult>> grouped;
+  for (const auto& r : results) {
+    grouped[r.suite].push_back(r);
+  }
+  for (const auto& [name, rs] : grouped) {
+    Totals st = Count(rs);
+    s << "  " << name << ": " << st.pass << "/" << st.total << " pass";
+    if (st.fail != 0) {
+      s << ", " << st.fail << " fail";
+    }
+    if (st.error != 0) {
+      s << ", " << st.error << " error";
+    }
+    s << "\n";
+  }
+  for (const auto& r : results) {
+    if (r.outcome == Outcome::kFail || r.outcome == Outcome::kError ||
+        r.outcome == Outcome::kXpass) {
+      s << OutcomeName(r.outcome) << ": " << r.id << " [" << Join(r.requirements, ", ") << "] "
+        << r.message << "\n";
+    }
+  }
+  s << t.pass << " passed, " << t.fail << " failed";
+  if (t.error != 0) {
+    s << ", " << t.error << " errors";
+  }
+  s << "\n";
+  return s.str();
+}
+
+std::string HtmlReport(const RunInfo& info, const std::vector<CaseResult>& results) {
+  Totals t = Count(results);
+  std::ostringstream h;
+  h << "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+    << "<title>mxconform report " << XmlEscape(info.started) << "</title><style>"
+    << "body{font:14px system-ui,sans-serif;margin:2em}table{border-collapse:collapse;width:100%}"
+    << "td,th{border:1px solid #ccc;padding:4px 6px;vertical-align:top}"
+    << ".pass{background:#e6f4ea}.fail,.xpass{background:#fce8e6}.error{background:#fef7e0}"
+    << "pre{margin:0;white-space:pre-wrap;font-size:12px}</style></head><body>\n";
+  h << "<h1>mxconform: " << XmlEscape(info.implementation) << "</h1>\n<p>Run "
+    << XmlEscape(info.started) << ": " << t.pass << " pass, " << t.fail << " fail, " << t.error
+    << " error of " << t.total << " cases.</p>\n";
+  h << "<table><tr><th>case</th><th>requirements</th><th>outcome</th><th>expected</th>"
+    << "<th>actual</th></tr>\n";
+  for (const auto& r : results) {
+    std::string o(OutcomeName(r.outcome));
+    h << "<tr class=\"" << o << "\"><td><b>" << XmlEscape(r.id) << "</b><br>"
+      << XmlEscape(r.summary) << "</td><td>" << XmlEscape(Join(r.requirements, " ")) << "</td><td>"
+      << o << (r.message.empty() ? "" : "<br>" + XmlEscape(r.message)) << "</td><td><pre>"
+      << XmlEscape(r.expected.dump(1)) << "</pre></td><td><pre>" << XmlEscape(r.actual.dump(1))
+      << "</pre></td></tr>\n";
+  }
+  h << "</table></body></html>\n";
+  return h.str();
+}
+
+Result<bool> WriteReports(const std::filesystem::path& dir, const RunInfo& info,
+                          const std::vector<CaseResult>& results) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return MakeDiag("report.write_failed", Severity::kError, 0, "cannot create report directory",
+                    dir.string() + ": " + ec.message());
+  }
+  const std::pair<const char*, std::string> files[] = {
+      {"index.json", IndexJson(info, results).dump(2) + "\n"},
+      {"junit.xml", JunitXml(info, results)},
+      {"summary.txt", SummaryText(info, results)},
+      {"report.html", HtmlReport(info, results)},
+  };
+  for (const auto& [name, body] : files) {
+    std::ofstream f(dir / name, std::ios::binary | std::ios::trunc);
+    f << body;
+    if (!f) {
+      return MakeDiag("report.write_failed", Severity::kError, 0, "cannot write report",
+                      (dir / name).string());
+    }
+  }
+  return true;
+}
+
+}  // namespace mxconform::conformance

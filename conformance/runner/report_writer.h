@@ -1,0 +1,39 @@
+// Writes a run's results: index.json (the machine-readable record), junit.xml
+// (for CI dashboards), summary.txt (for people) and report.html (a
+// self-contained page with the evidence next to each verdict).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "conformance/runner/vectors.h"
+
+namespace mxconform::conformance {
+
+struct RunInfo {
+  std::string implementation = "mxconform-reference";
+  std::string started;  // RFC 3339 UTC
+  std::vector<std::string> suites;
+};
+
+struct Totals {
+  std::size_t total = 0, pass = 0, fail = 0, error = 0, other = 0;
+};
+Totals Count(const std::vector<CaseResult>& results);
+
+nlohmann::json IndexJson(const RunInfo& info, const std::vector<CaseResult>& results);
+std::string JunitXml(const RunInfo& info, const std::vector<CaseResult>& results);
+std::string SummaryText(const RunInfo& info, const std::vector<CaseResult>& results);
+std::string HtmlReport(const RunInfo& info, const std::vector<CaseResult>& results);
+
+// Writes the four files into `dir` (created if needed). Returns an error
+// diagnostic `report.write_failed` naming the file on failure.
+Result<bool> WriteReports(const std::filesystem::path& dir, const RunInfo& info,
+                          const std::vector<CaseResult>& results);
+
+// The current time as RFC 3339 UTC ("2026-11-29T18:35:05Z").
+std::string NowRfc3339();
+
+}  // namespace mxconform::conformance

@@ -1,0 +1,551 @@
+#include "conformance/runner/vectors.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "common/domain.h"
+#include "common/txt.h"
+#include "conformance/runner/model_json.h"
+#include "mtasts/policy.h"
+#include "mtasts/txt_record.h"
+#include "tlsrpt/report.h"
+#include "tlsrpt/result_type.h"
+#include "tlsrpt/txt_record.h"
+
+namespace mxconform::conformance {
+namespace {
+
+using nlohmann::json;
+
+const std::set<std::string> kKinds = {"sts-txt", "sts-policy", "sts-mx-match", "tlsrpt-txt",
+                                      "tlsrpt-report"};
+const std::set<std::string> kInputKeys = {"input", "input_escaped", "input_rrs",
+                                          "input_presentation", "input_file"};
+
+bool HasProfiles(const std::string& kind) {
+  return kind == "sts-txt" || kind == "sts-policy" || kind == "tlsrpt-txt";
+}
+
+std::set<std::string> ExpectKeys(const std::string& kind) {
+  std::set<std::string> common = {"valid", "error", "diagnostics"};
+  if (kind == "sts-txt") {
+    common.insert({"id", "extensions"});
+  } else if (kind == "sts-policy") {
+    common.insert({"mode", "max_age", "mx", "extensions"});
+  } else if (kind == "sts-mx-match") {
+    return {"match"};
+  } else if (kind == "tlsrpt-txt") {
+    common.insert({"rua", "extensions"});
+  } else if (kind == "tlsrpt-report") {
+    common.insert({"policies", "result_types", "mx_host", "policy_string_present"});
+  }
+  return common;
+}
+
+json YamlToJson(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      return nullptr;
+    case YAML::NodeType::Sequence: {
+      json a = json::array();
+      for (const auto& x : n) {
+        a.push_back(YamlToJson(x));
+      }
+      return a;
+    }
+    case YAML::NodeType::Map: {
+      json o = json::object();
+      for (const auto& kv : n) {
+        o[kv.first.as<std::string>()] = YamlToJson(kv.second);
+      }
+      return o;
+    }
+    case YAML::NodeType::Scalar:
+      break;
+  }
+  const std::string& s = n.Scalar();
+  if (n.Tag() == "?") {  // plain scalar: resolve the YAML core schema types
+    if (s == "true" || s == "True") {
+      return true;
+    }
+    if (s == "false" || s == "False") {
+      return false;
+    }
+    if (s == "~" || s == "null") {
+      return nullptr;
+    }
+    static const std::regex kInt("-?[0-9]+");
+    if (std::regex_match(s, kInt) && s.size() < 19) {
+      return std::stoll(s);
+    }
+  }
+  return s;
+}
+
+// C-style escapes for inputs YAML cannot carry (invalid UTF-8, lone bytes):
+// \r \n \t \\ \xHH.
+Result<std::string> Unescape(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '\\') {
+      out.push_back(s[i]);
+      continue;
+    }
+    if (i + 1 >= s.size()) {
+      return MakeDiag("vectors.case.bad_escape", Severity::kError, i, "backslash at end");
+    }
+    char c = s[++i];
+    switch (c) {
+      case 'r':
+        out.push_back('\r');
+        break;
+      case 'n':
+        out.push_back('\n');
+        break;
+      case 't':
+        out.push_back('\t');
+        break;
+      case '\\':
+        out.push_back('\\');
+        break;
+      case 'x': {
+        if (i + 2 >= s.size()) {
+          return MakeDiag("vectors.case.bad_escape", Severity::kError, i, "\\x needs two hex digits");
+        }
+        auto hex = [](char h) -> int {
+          if (h >= '0' && h <= '9') {
+            return h - '0';
+          }
+          if (h >= 'a' && h <= 'f') {
+            return h - 'a' + 10;
+          }
+          if (h >= 'A' && h <= 'F') {
+            return h - 'A' + 10;
+          }
+          return -1;
+        };
+        int hi = hex(s[i + 1]);
+        int lo = hex(s[i + 2]);
+        if (hi < 0 || lo < 0) {
+          return MakeDiag("vectors.case.bad_escape", Severity::kError, i, "\\x needs two hex digits");
+        }
+        out.push_back(static_cast<char>(hi * 16 + lo));
+        i += 2;
+        break;
+      }
+      default:
+        return MakeDiag("vectors.case.bad_escape", Severity::kError, i, "unknown escape");
+    }
+  }
+  return out;
+}
+
+struct Input {
+  std::string text;
+  std::vector<std::string> rrs;
+  bool has_rrs = false;
+  std::string pattern, host;  // sts-mx-match
+};
+
+Result<Input> BuildInput(const json& c, const std::string& kind, const std::filesystem::path& dir) {
+  Input in;
+  if (kind == "sts-mx-match") {
+    const json& i = c.value("input", json());
+    if (!i.is_object() || !i.contains("pattern") || !i.contains("host") ||
+        !i["pattern"].is_string() || !i["host"].is_string()) {
+      return MakeDiag("vectors.case.bad_input", Severity::kError, 0,
+                      "sts-mx-match input needs string pattern and host");
+    }
+    in.pattern = i["pattern"].get<std::string>();
+    in.host = i["host"].get<std::string>();
+    return in;
+  }
+  if (c.contains("input")) {
+    if (!c["input"].is_string()) {
+      return MakeDiag("vectors.case.bad_input", Severity::kError, 0, "input must be a string");
+    }
+    in.text = c["input"].get<std::string>();
+  } else if (c.contains("input_escaped")) {
+    auto u = Unescape(c["input_escaped"].get<std::string>());
+    if (!u) {
+      return u.error();
+    }
+    in.text = std::move(*u);
+  } else if (c.contains("input_rrs")) {
+    in.has_rrs = true;
+    for (const auto& x : c["input_rrs"]) {
+      auto u = Unescape(x.get<std::string>());
+      if (!u) {
+        return u.error();
+      }
+      in.rrs.push_back(std::move(*u));
+    }
+  } else if (c.contains("input_presentation")) {
+    auto d = txt::DecodePresentation(c["input_presentation"].get<std::string>());
+    if (!d) {
+      return d.error();
+    }
+    in.text = std::move(*d);
+  } else if (c.contains("input_file")) {
+    std::ifstream f(dir / c["input_file"].get<std::string>(), std::ios::binary);
+    if (!f) {
+      return MakeDiag("vectors.case.bad_input", Severity::kError, 0, "input_file unreadable");
+    }
+    std::ostringstream ss;
+    ss << f.rdbuf();
+    in.text = ss.str();
+  } else {
+    return MakeDiag("vectors.case.bad_input", Severity::kError, 0, "case has no input");
+  }
+  return in;
+}
+
+json DiagIds(const Diagnostics& d) {
+  json a = json::array();
+  for (const auto& x : d) {
+    a.push_back(std::string(x.id));
+  }
+  return a;
+}
+
+template <typename R>
+json ParseOutcome(const R& r, json value) {
+  json a;
+  a["valid"] = r.ok();
+  if (r.ok()) {
+    a.update(value);
+    a["diagnostics"] = DiagIds(r->diagnostics);
+  } else {
+    a["error"] = std::string(r.error().id);
+    a["diagnostics"] = DiagIds(r.diagnostics());
+  }
+  return a;
+}
+
+json Actual(const std::string& kind, const Input& in, Profile profile) {
+  if (kind == "sts-mx-match") {
+    return {{"match", domain::MatchesMxPattern(in.pattern, in.host)}};
+  }
+  if (kind == "sts-txt") {
+    mtasts::ParseOptions o{profile};
+    auto r = in.has_rrs ? mtasts::SelectTxtRecord(in.rrs, o) : mtasts::ParseTxtRecord(in.text, o);
+    return ParseOutcome(r, r.ok() ? ToJson(*r) : json::object());
+  }
+  if (kind == "sts-policy") {
+    auto r = mtasts::ParsePolicy(in.text, mtasts::ParseOptions{profile});
+    json v = json::object();
+    if (r.ok()) {
+      v = ToJson(*r);
+      v.erase("policy_string");
+    }
+    return ParseOutcome(r, v);
+  }
+  if (kind == "tlsrpt-txt") {
+    tlsrpt::ParseOptions o{profile};
+    auto r = in.has_rrs ? tlsrpt::SelectTxtRecord(in.rrs, o) : tlsrpt::ParseTxtRecord(in.text, o);
+    return ParseOutcome(r, r.ok() ? ToJson(*r) : json::object());
+  }
+  // tlsrpt-report
+  auto r = tlsrpt::ReadReport(in.text);
+  json v = json::object();
+  if (r.ok()) {
+    v["policies"] = r->policies.size();
+    json types = json::array();
+    for (const auto& p : r->policies) {
+      for (const auto& f : p.failure_details) {
+        types.push_back(std::string(tlsrpt::ResultTypeName(f.result_type)));
+      }
+    }
+    v["result_types"] = types;
+    if (!r->policies.empty()) {
+      v["mx_host"] = r->policies[0].mx_host;
+      v["policy_string_present"] = r->policies[0].policy_string_present;
+    }
+  }
+  return ParseOutcome(r, v);
+}
+
+// Returns an empty string if `actual` satisfies `expected`, else why not.
+std::string Compare(const json& expected, const json& actual) {
+  for (const auto& [key, want] : expected.items()) {
+    if (key == "diagnostics") {
+      const json& got = actual.value("diagnostics", json::array());
+      for (const auto& id : want) {
+        if (std::find(got.begin(), got.end(), id) == got.end()) {
+          return "missing diagnostic " + id.dump() + " (got " + got.dump() + ")";
+        }
+      }
+      continue;
+    }
+    if (!actual.contains(key)) {
+      return key + ": expected " + want.dump() + ", got nothing";
+    }
+    if (actual[key] != want) {
+      return key + ": expected " + want.dump() + ", got " + actual[key].dump();
+    }
+  }
+  return {};
+}
+
+bool IsPathLike(const std::string& id) {
+  static const std::regex kPath("[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)+");
+  return std::regex_match(id, kPath);
+}
+
+}  // namespace
+
+std::string_view OutcomeName(Outcome o) {
+  switch (o) {
+    case Outcome::kPass:
+      return "pass";
+    case Outcome::kFail:
+      return "fail";
+    case Outcome::kNonStrict:
+      return "non-strict";
+    case Outcome::kInformational:
+      return "informational";
+    case Outcome::kUnimplemented:
+      return "unimplemented";
+    case Outcome::kSkip:
+      return "skip";
+    case Outcome::kXfail:
+      return "xfail";
+    case Outcome::kXpass:
+      return "xpass";
+    case Outcome::kError:
+      return "error";
+  }
+  return "error";
+}
+
+Result<CaseFile> LoadCaseFile(const std::filesystem::path& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) {
+    return MakeDiag("vectors.file.unreadable", Severity::kError, 0, "cannot read case file",
+                    path.string());
+  }
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  try {
+    YAML::Node root = YAML::Load(ss.str());
+    return CaseFile{path, YamlToJson(root)};
+  } catch (const YAML::Exception& e) {
+    // yaml-cpp reports errors by exception; they stop here.
+    Diagnostic d = MakeDiag("vectors.file.yaml", Severity::kError, 0, "YAML error",
+                            path.string() + ": " + e.msg);
+    d.line = static_cast<std::uint32_t>(e.mark.line + 1);
+    d.column = static_cast<std::uint32_t>(e.mark.column + 1);
+    return d;
+  }
+}
+
+std::set<std::string> ExtractRequirementIds(std::string_view catalogue) {
+  std::set<std::string> ids;
+  static const std::regex kReq(
+      R"(\b((?:STS|RPT|SPF|DM7|DMB|TLS|CERT|MX)-[0-9][0-9A-Za-z.]*(?:-[0-9A-Za-z.]+)*|ATK-[0-9]+))");
+  static const std::regex kRow(R"(^\|\s*\**([PRSDCM][0-9]+[a-z]?)\**\s*\|)");
+  std::string text(catalogue);
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), kReq); it != std::sregex_iterator();
+       ++it) {
+    std::string id = (*it)[1];
+    while (!id.empty() && id.back() == '.') {
+      id.pop_back();
+    }
+    ids.insert(id);
+  }
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::smatch m;
+    if (std::regex_search(line, m, kRow)) {
+      ids.insert(m[1]);
+    }
+  }
+  return ids;
+}
+
+std::vector<std::string> LintCaseFile(const CaseFile& f, const std::set<std::string>& known_ids,
+                                      std::set<std::string>& seen_ids) {
+  std::vector<std::string> problems;
+  const std::string where = f.path.filename().string();
+  auto problem = [&](const std::string& id, const std::string& what) {
+    problems.push_back(where + (id.empty() ? "" : " [" + id + "]") + ": " + what);
+  };
+  const json& d = f.doc;
+  if (!d.is_object()) {
+    problem("", "top level must be a map");
+    return problems;
+  }
+  std::string suite = d.value("suite", "");
+  std::string kind = d.value("kind", "");
+  if (suite.empty() || !IsPathLike(suite + "/x")) {
+    problem("", "suite must be a path-like id");
+  }
+  if (kKinds.count(kind) == 0) {
+    problem("", "unknown kind '" + kind + "'");
+    return problems;
+  }
+  if (!d.contains("description") || !d["description"].is_string()) {
+    problem("", "description missing");
+  }
+  if (!d.contains("cases") || !d["cases"].is_array() || d["cases"].empty()) {
+    problem("", "cases must be a non-empty list");
+    return problems;
+  }
+  const std::set<std::string> allowed_expect = ExpectKeys(kind);
+  const std::set<std::string> allowed_case = {"id",      "requirements", "summary", "expect",
+                                              "interop", "note",         "input",   "input_escaped",
+                                              "input_rrs", "input_presentation", "input_file"};
+  for (const auto& c : d["cases"]) {
+    std::string id = c.value("id", "");
+    if (id.empty() || !IsPathLike(id)) {
+      problem(id, "id must be path-like (lowercase segments separated by '/')");
+    } else if (id.rfind(suite + "/", 0) != 0) {
+      problem(id, "id must start with the suite id '" + suite + "/'");
+    }
+    if (!seen_ids.insert(id).second) {
+      problem(id, "duplicate case id");
+    }
+    for (const auto& [k, v] : c.items()) {
+      if (allowed_case.count(k) == 0) {
+        problem(id, "unknown key '" + k + "'");
+      }
+    }
+    if (!c.contains("summary") || !c["summary"].is_string() || c["summary"].get<std::string>().empty()) {
+      problem(id, "summary missing");
+    }
+    if (!c.contains("requirements") || !c["requirements"].is_array() ||
+        c["requirements"].empty()) {
+      problem(id, "requirements must be a non-empty list");
+    } else if (!known_ids.empty()) {
+      for (const auto& r : c["requirements"]) {
+        if (!r.is_string() || known_ids.count(r.get<std::string>()) == 0) {
+          problem(id, "unknown requirement id " + r.dump());
+        }
+      }
+    }
+    int inputs = 0;
+    for (const auto& k : kInputKeys) {
+      inputs += c.contains(k) ? 1 : 0;
+    }
+    if (inputs != 1) {
+      problem(id, "exactly one of input, input_escaped, input_rrs, input_presentation, input_file");
+    }
+    if ((c.contains("input_rrs") || c.contains("input_presentation")) && kind != "sts-txt" &&
+        kind != "tlsrpt-txt") {
+      problem(id, "input_rrs / input_presentation only for TXT kinds");
+    }
+    if (!c.contains("expect") || !c["expect"].is_object()) {
+      problem(id, "expect must be a map");
+      continue;
+    }
+    auto check_expect = [&](const json& e, const char* what) {
+      for (const auto& [k, v] : e.items()) {
+        if (allowed_expect.count(k) == 0) {
+          problem(id, std::string(what) + ": key '" + k + "' not valid for kind " + kind);
+        }
+      }
+      if (e.contains("valid") && !e["valid"].is_boolean()) {
+        problem(id, std::string(what) + ": valid must be a boolean");
+      }
+      if (e.contains("error") && e.value("valid", true)) {
+        problem(id, std::string(what) + ": error given but valid is not false");
+      }
+      if (e.contains("result_types")) {
+        for (const auto& t : e["result_types"]) {
+          if (!t.is_string() || !tlsrpt::ResultTypeFromName(t.get<std::string>())) {
+            problem(id, "unknown result type " + t.dump());
+          }
+        }
+      }
+    };
+    const json& e = c["expect"];
+    if (kind == "sts-mx-match" ? !e.contains("match") : !e.contains("valid")) {
+      problem(id, kind == "sts-mx-match" ? "expect.match missing" : "expect.valid missing");
+    }
+    check_expect(e, "expect");
+    if (c.contains("interop")) {
+      if (!HasProfiles(kind)) {
+        problem(id, "interop override on a kind without profiles");
+      } else if (!c["interop"].is_object()) {
+        problem(id, "interop must be a map");
+      } else {
+        check_expect(c["interop"], "interop");
+      }
+    }
+  }
+  return problems;
+}
+
+std::vector<CaseResult> RunCaseFile(const CaseFile& f) {
+  std::vector<CaseResult> out;
+  const json& d = f.doc;
+  std::string kind = d.value("kind", "");
+  for (const auto& c : d.value("cases", json::array())) {
+    CaseResult r;
+    r.id = c.value("id", "");
+    r.suite = d.value("suite", "");
+    r.kind = kind;
+    r.summary = c.value("summary", "");
+    r.file = f.path.filename().string();
+    for (const auto& q : c.value("requirements", json::array())) {
+      r.requirements.push_back(q.is_string() ? q.get<std::string>() : q.dump());
+    }
+    auto t0 = std::chrono::steady_clock::now();
+    auto in = BuildInput(c, kind, f.path.parent_path());
+    if (!in) {
+      r.outcome = Outcome::kError;
+      r.message = in.error().Text();
+    } else {
+      std::vector<Profile> profiles = {Profile::kStrict};
+      if (HasProfiles(kind)) {
+        profiles.push_back(Profile::kInterop);
+      }
+      r.outcome = Outcome::kPass;
+      r.expected = json::object();
+      r.actual = json::object();
+      for (Profile p : profiles) {
+        json want = c.value("expect", json::object());
+        if (p == Profile::kInterop && c.contains("interop")) {
+          want.update(c["interop"]);
+          if (c["interop"].value("valid", true)) {
+            want.erase("error");
+          }
+        }
+        json got = Actual(kind, *in, p);
+        std::string pname(HasProfiles(kind) ? ProfileName(p) : "reference");
+        r.expected[pname] = want;
+        r.actual[pname] = got;
+        std::string why = Compare(want, got);
+        if (!why.empty() && r.outcome == Outcome::kPass) {
+          r.outcome = Outcome::kFail;
+          r.message = pname + ": " + why;
+        }
+      }
+    }
+    r.duration_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<std::filesystem::path> FindCaseFiles(const std::filesystem::path& dir) {
+  std::vector<std::filesystem::path> files;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    if (e.is_regular_file() && e.path().extension() == ".yaml") {
+      files.push_back(e.path());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+}  // namespace mxconform::conformance

@@ -1,0 +1,72 @@
+// Conformance vectors: YAML case files (conformance/vectors/*.yaml), their
+// linter, and the runner that checks the reference parsers against them.
+// The file format is described in conformance/README.md.
+#pragma once
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace mxconform::conformance {
+
+// Outcomes as in the project style (h2spec / Autobahn): the reference only
+// produces pass, fail and error; the others come with implementations.
+enum class Outcome : std::uint8_t {
+  kPass,
+  kFail,
+  kNonStrict,
+  kInformational,
+  kUnimplemented,
+  kSkip,
+  kXfail,
+  kXpass,
+  kError,
+};
+std::string_view OutcomeName(Outcome o);
+
+struct CaseFile {
+  std::filesystem::path path;
+  nlohmann::json doc;  // the YAML, as JSON
+};
+
+// Reads a YAML case file into JSON. Errors: `vectors.file.unreadable`,
+// `vectors.file.yaml` (with the YAML parser's line and column).
+Result<CaseFile> LoadCaseFile(const std::filesystem::path& path);
+
+// The requirement and edge-case ids (STS-3.1-04, P13, R7, ATK-01, ...) found
+// in the catalogue text.
+std::set<std::string> ExtractRequirementIds(std::string_view catalogue);
+
+// Checks a case file: known kind, unique path-like ids under the suite,
+// known requirement ids (when `known_ids` is non-empty), exactly one input,
+// expectation keys valid for the kind. `seen_ids` collects ids across files.
+// Returns the problems found (empty when clean); each names the case.
+std::vector<std::string> LintCaseFile(const CaseFile& f, const std::set<std::string>& known_ids,
+                                      std::set<std::string>& seen_ids);
+
+struct CaseResult {
+  std::string id;
+  std::string suite;
+  std::string kind;
+  std::string summary;
+  std::string file;
+  std::vector<std::string> requirements;
+  Outcome outcome = Outcome::kError;
+  std::string message;        // why it failed, or empty
+  nlohmann::json expected;    // per profile
+  nlohmann::json actual;      // per profile
+  double duration_ms = 0;
+};
+
+// Runs every case of `f` against the reference parsers (both profiles where
+// the kind has profiles). A case whose input cannot be built is an error.
+std::vector<CaseResult> RunCaseFile(const CaseFile& f);
+
+// Case files under `dir` (*.yaml, sorted).
+std::vector<std::filesystem::path> FindCaseFiles(const std::filesystem::path& dir);
+
+}  // namespace mxconform::conformance

@@ -1,0 +1,199 @@
+// `mxconform bench`: parser throughput on the corpus format of
+// ../shared/bench/gen_corpus.py, printed the way ../shared/bench/run_peers.sh
+// reads it (a RESULT line with median_rps=N, and "N records/s").
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "cli/cli.h"
+#include "mtasts/policy.h"
+#include "mtasts/txt_record.h"
+#include "tlsrpt/txt_record.h"
+
+namespace mxconform::cli {
+namespace {
+
+struct Corpus {
+  std::vector<std::string> records;
+  std::size_t bytes = 0;
+};
+
+// sts-policy records are one line each with \\, \n and \r escapes; decoded
+// once here, outside the timed loop (as the peer harnesses do).
+std::string DecodePolicyLine(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\\' && i + 1 < s.size()) {
+      char n = s[i + 1];
+      if (n == 'n' || n == 'r' || n == '\\') {
+        out.push_back(n == 'n' ? '\n' : n == 'r' ? '\r' : '\\');
+        ++i;
+        continue;
+      }
+    }
+    out.push_back(s[i]);
+  }
+  return out;
+}
+
+std::optional<Corpus> LoadCorpus(const std::string& path, bool policy) {
+  auto text = ReadInput(path, 1u << 30);
+  if (!text) {
+    return std::nullopt;
+  }
+  Corpus c;
+  std::size_t pos = 0;
+  while (pos < text->size()) {
+    std::size_t nl = text->find('\n', pos);
+    if (nl == std::string::npos) {
+      nl = text->size();
+    }
+    std::string_view line(text->data() + pos, nl - pos);
+    c.records.push_back(policy ? DecodePolicyLine(line) : std::string(line));
+    c.bytes += c.records.back().size();
+    pos = nl + 1;
+  }
+  return c;
+}
+
+// One parser behind a uniform "record → accepted?" call, with its reusable
+// output value.
+class Runner {
+ public:
+  virtual ~Runner() = default;
+  virtual bool Parse(std::string_view rec) = 0;
+};
+
+class StsTxtRunner final : public Runner {
+ public:
+  explicit StsTxtRunner(Profile p) : opts_{p} {}
+  bool Parse(std::string_view rec) override { return mtasts::ParseTxtRecordInto(rec, opts_, out_); }
+
+ private:
+  mtasts::ParseOptions opts_;
+  mtasts::TxtRecord out_;
+};
+
+class StsPolicyRunner final : public Runner {
+ public:
+  explicit StsPolicyRunner(Profile p) : opts_{p} {}
+  bool Parse(std::string_view rec) override { return mtasts::ParsePolicyInto(rec, opts_, out_); }
+
+ private:
+  mtasts::ParseOptions opts_;
+  mtasts::Policy out_;
+};
+
+class TlsrptTxtRunner final : public Runner {
+ public:
+  explicit TlsrptTxtRunner(Profile p) : opts_{p} {}
+  bool Parse(std::string_view rec) override { return tlsrpt::ParseTxtRecordInto(rec, opts_, out_); }
+
+ private:
+  tlsrpt::ParseOptions opts_;
+  tlsrpt::TxtRecord out_;
+};
+
+}  // namespace
+
+void AddBench(CLI::App& app, int& rc) {
+  auto* cmd = app.add_subcommand(
+      "bench", "Parser throughput on a ../shared/bench corpus file (records/s, median of runs)");
+  struct Opts {
+    std::string kind;
+    std::string input;
+    std::string verdicts;
+    std::string profile = "strict";
+    int runs = 5;
+    double min_time = 0.5;
+  };
+  auto o = std::make_shared<Opts>();
+  cmd->add_option("--kind", o->kind, "Corpus kind")
+      ->required()
+      ->check(CLI::IsMember({"sts-txt", "sts-policy", "tlsrpt"}));
+  cmd->add_option("--input", o->input, "Corpus file: one record per line")->required();
+  cmd->add_option("--verdicts", o->verdicts, "Write one 0/1 verdict per record to this file");
+  cmd->add_option("--profile", o->profile, "strict or interop")
+      ->check(CLI::IsMember({"strict", "interop"}))
+      ->capture_default_str();
+  cmd->add_option("--runs", o->runs, "Timed runs (the median is reported)")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  cmd->add_option("--min-time", o->min_time, "Seconds per run (whole passes over the corpus)")
+      ->check(CLI::Range(0.0, 600.0))
+      ->capture_default_str();
+  cmd->callback([o, &rc] {
+    auto corpus = LoadCorpus(o->input, o->kind == "sts-policy");
+    if (!corpus) {
+      rc = kExitUsage;
+      return;
+    }
+    if (corpus->records.empty()) {
+      std::cerr << "mxconform: " << o->input << ": no records\n";
+      rc = kExitUsage;
+      return;
+    }
+    Profile profile = Profile::kStrict;
+    ParseProfileName(o->profile, profile);
+    std::unique_ptr<Runner> runner;
+    if (o->kind == "sts-txt") {
+      runner = std::make_unique<StsTxtRunner>(profile);
+    } else if (o->kind == "sts-policy") {
+      runner = std::make_unique<StsPolicyRunner>(profile);
+    } else {
+      runner = std::make_unique<TlsrptTxtRunner>(profile);
+    }
+    // Verdict pass, which is also the warm-up.
+    std::size_t ok = 0;
+    std::string verdicts;
+    for (const auto& r : corpus->records) {
+      bool v = runner->Parse(r);
+      ok += v ? 1 : 0;
+      verdicts += v ? "1\n" : "0\n";
+    }
+    if (!o->verdicts.empty()) {
+      std::ofstream f(o->verdicts, std::ios::binary | std::ios::trunc);
+      f << verdicts;
+      if (!f) {
+        std::cerr << "mxconform: " << o->verdicts << ": cannot write\n";
+        rc = kExitUsage;
+        return;
+      }
+    }
+    using Clock = std::chrono::steady_clock;
+    std::vector<double> rps;
+    long passes_total = 0;
+    std::size_t sink = 0;
+    for (int run = 0; run < o->runs; ++run) {
+      auto t0 = Clock::now();
+      double t = 0;
+      long passes = 0;
+      do {
+        for (const auto& r : corpus->records) {
+          sink += runner->Parse(r) ? 1 : 0;
+        }
+        ++passes;
+        t = std::chrono::duration<double>(Clock::now() - t0).count();
+      } while (t < o->min_time);
+      rps.push_back(static_cast<double>(corpus->records.size()) * static_cast<double>(passes) / t);
+      passes_total += passes;
+    }
+    std::sort(rps.begin(), rps.end());
+    double med = rps[rps.size() / 2];
+    double n = static_cast<double>(corpus->records.size());
+    std::printf(
+        "RESULT peer=mxconform kind=%s records=%zu ok=%zu bytes=%zu runs=%d passes=%ld "
+        "median_rps=%.0f mbps=%.2f ns_per_rec=%.1f\n",
+        o->kind.c_str(), corpus->records.size(), ok, corpus->bytes, o->runs, passes_total, med,
+        med * (static_cast<double>(corpus->bytes) / n) / 1e6, 1e9 / med);
+    std::printf("%.0f records/s (%s, profile %s, %zu of %zu accepted)\n", med, o->kind.c_str(),
+                o->profile.c_str(), ok, corpus->records.size());
+    (void)sink;
+    rc = kExitOk;
+  });
+}
+
+}  // namespace mxconform::cli

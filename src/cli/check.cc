@@ -1,0 +1,223 @@
+// `mxconform check KIND [FILE|-]`: parse one input with the reference parser
+// and explain every decision.
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/cli.h"
+#include "common/text.h"
+#include "common/txt.h"
+#include "conformance/runner/model_json.h"
+#include "mtasts/policy.h"
+#include "mtasts/txt_record.h"
+#include "tlsrpt/report.h"
+#include "tlsrpt/txt_record.h"
+
+namespace mxconform::cli {
+namespace {
+
+// Inputs above this are refused before parsing (the parsers have their own,
+// smaller limits: 64 KiB policies, 16 MiB reports).
+constexpr std::size_t kMaxInput = 64u * 1024 * 1024;
+
+struct TxtLine {
+  std::string record;       // joined text
+  std::uint32_t line = 0;   // 1-based line in the file
+  std::uint32_t column = 0; // column where the record text starts (raw lines)
+  bool presentation = false;
+};
+
+// One TXT RR per non-empty line; presentation form when it starts with '"'.
+Result<std::vector<TxtLine>> SplitTxt(std::string_view file) {
+  std::vector<TxtLine> out;
+  std::size_t pos = 0;
+  std::uint32_t line_no = 0;
+  while (pos <= file.size()) {
+    ++line_no;
+    std::size_t nl = file.find('\n', pos);
+    std::size_t end = nl == std::string_view::npos ? file.size() : nl;
+    std::string_view line = file.substr(pos, end - pos);
+    if (!line.empty() && line.back() == '\r') {
+      line.remove_suffix(1);
+    }
+    std::size_t first = 0;
+    while (first < line.size() && text::IsWsp(line[first])) {
+      ++first;
+    }
+    if (first < line.size()) {
+      TxtLine t;
+      t.line = line_no;
+      if (line[first] == '"') {
+        auto r = txt::DecodePresentation(line);
+        if (!r) {
+          Diagnostic d = r.error();
+          d.line = line_no;
+          d.column = d.offset + 1;
+          return d;
+        }
+        t.record = std::move(*r);
+        t.presentation = true;
+        t.column = 1;
+      } else {
+        t.record = std::string(line.substr(first));
+        t.column = static_cast<std::uint32_t>(first + 1);
+      }
+      out.push_back(std::move(t));
+    }
+    if (nl == std::string_view::npos) {
+      break;
+    }
+    pos = nl + 1;
+  }
+  return out;
+}
+
+void LocateInRecord(const TxtLine& t, Diagnostics& d) {
+  for (auto& x : d) {
+    x.line = t.line;
+    x.column = t.column + x.offset;
+  }
+}
+
+void PrintHuman(const Diagnostics& d) {
+  for (const auto& x : d) {
+    std::cout << x.line << ":" << x.column << " " << x.id << " " << SeverityName(x.severity)
+              << ": " << x.Text() << "\n";
+  }
+}
+
+struct Outcome {
+  bool valid = false;
+  nlohmann::json value;
+  Diagnostics diagnostics;
+  std::string note;  // e.g. which RR was chosen
+};
+
+template <typename R>
+void Take(Outcome& o, R&& r) {
+  o.valid = r.ok();
+  if (r.ok()) {
+    o.value = conformance::ToJson(*r);
+    o.diagnostics = r->diagnostics;
+  } else {
+    o.diagnostics = r.diagnostics();
+  }
+}
+
+template <typename Parse, typename Select>
+void CheckTxt(std::string_view input, Parse parse, Select select, Outcome& o) {
+  auto lines = SplitTxt(input);
+  if (!lines) {
+    o.diagnostics = lines.diagnostics();
+    return;
+  }
+  if (lines->empty()) {
+    o.diagnostics.push_back(MakeDiag("txt.input.empty", Severity::kError, 0, "no TXT record"));
+    o.diagnostics.back().line = 1;
+    o.diagnostics.back().column = 1;
+    return;
+  }
+  if (lines->size() == 1) {
+    Take(o, parse((*lines)[0].record));
+    LocateInRecord((*lines)[0], o.diagnostics);
+  } else {
+    std::vector<std::string> rrs;
+    for (const auto& l : *lines) {
+      rrs.push_back(l.record);
+    }
+    std::size_t chosen = rrs.size();
+    Take(o, select(rrs, &chosen));
+    if (chosen < lines->size()) {
+      LocateInRecord((*lines)[chosen], o.diagnostics);
+      o.note = "selected the record on line " + std::to_string((*lines)[chosen].line) + " of " +
+               std::to_string(lines->size());
+    } else {
+      for (auto& x : o.diagnostics) {
+        x.line = 1;
+        x.column = 1;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void AddCheck(CLI::App& app, int& rc) {
+  auto* cmd = app.add_subcommand(
+      "check", "Parse one input with the reference parser and list every diagnostic");
+  struct Opts {
+    std::string kind;
+    std::string file = "-";
+    std::string profile = "strict";
+    bool json = false;
+  };
+  auto opts = std::make_shared<Opts>();
+  cmd->add_option("kind", opts->kind, "What the input is")
+      ->required()
+      ->check(CLI::IsMember({"sts-txt", "sts-policy", "tlsrpt-txt", "tlsrpt-report"}));
+  cmd->add_option("file", opts->file,
+                  "Input file, or - for standard input. TXT kinds: one record per line, raw or in "
+                  "DNS presentation form (\"v=STSv1;\" \" id=1\"); several lines are several RRs");
+  cmd->add_option("--profile", opts->profile, "Grammar reading: strict (the RFC ABNF) or interop")
+      ->check(CLI::IsMember({"strict", "interop"}));
+  cmd->add_flag("--json", opts->json, "Print the parse result and diagnostics as JSON");
+  cmd->callback([opts, &rc] {
+    auto input = ReadInput(opts->file, kMaxInput);
+    if (!input) {
+      rc = kExitUsage;
+      return;
+    }
+    Profile profile = Profile::kStrict;
+    ParseProfileName(opts->profile, profile);
+    Outcome o;
+    const std::string& kind = opts->kind;
+    if (kind == "sts-txt") {
+      mtasts::ParseOptions po{profile};
+      CheckTxt(
+          *input, [&](const std::string& r) { return mtasts::ParseTxtRecord(r, po); },
+          [&](const std::vector<std::string>& rrs, std::size_t* c) {
+            return mtasts::SelectTxtRecord(rrs, po, c);
+          },
+          o);
+    } else if (kind == "tlsrpt-txt") {
+      tlsrpt::ParseOptions po{profile};
+      CheckTxt(
+          *input, [&](const std::string& r) { return tlsrpt::ParseTxtRecord(r, po); },
+          [&](const std::vector<std::string>& rrs, std::size_t* c) {
+            return tlsrpt::SelectTxtRecord(rrs, po, c);
+          },
+          o);
+    } else if (kind == "sts-policy") {
+      Take(o, mtasts::ParsePolicy(*input, mtasts::ParseOptions{profile}));
+      LocateDiagnostics(*input, o.diagnostics);
+    } else {
+      Take(o, tlsrpt::ReadReport(*input));
+      LocateDiagnostics(*input, o.diagnostics);
+    }
+    if (opts->json) {
+      nlohmann::json j = {{"kind", kind},
+                          {"file", opts->file},
+                          {"profile", opts->profile},
+                          {"valid", o.valid},
+                          {"value", o.valid ? o.value : nlohmann::json(nullptr)},
+                          {"diagnostics", conformance::DiagnosticsJson(o.diagnostics)}};
+      if (!o.note.empty()) {
+        j["note"] = o.note;
+      }
+      std::cout << j.dump(2) << "\n";
+    } else {
+      PrintHuman(o.diagnostics);
+      if (!o.note.empty()) {
+        std::cout << o.note << "\n";
+      }
+      std::cout << (o.valid ? "valid" : "invalid") << " (" << kind << ", " << opts->profile
+                << ")";
+      if (o.valid) {
+        std::cout << ": " << o.value.dump();
+      }
+      std::cout << "\n";
+    }
+    rc = o.valid ? kExitOk : kExitInvalid;
+  });
+}
+
+}  // namespace mxconform::cli

@@ -1,0 +1,30 @@
+// The `mxconform` command line: one function per command, each returning the
+// process exit code (0 ok / valid, 1 invalid or failures, 2 usage or I/O).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <optional>
+#include <string>
+
+namespace mxconform::cli {
+
+constexpr int kExitOk = 0;
+constexpr int kExitInvalid = 1;
+constexpr int kExitUsage = 2;
+
+// Reads a whole file ("-" = standard input), refusing more than `max` bytes.
+// On failure prints "mxconform: FILE: reason" to stderr and returns nullopt.
+std::optional<std::string> ReadInput(const std::string& path, std::size_t max);
+
+// Each Add* registers a subcommand; `rc` receives the exit code when it runs.
+void AddCheck(CLI::App& app, int& rc);
+void AddRun(CLI::App& app, int& rc);
+void AddLint(CLI::App& app, int& rc);
+void AddBench(CLI::App& app, int& rc);
+
+// Defaults baked in at build time, overridable on the command line.
+std::string DefaultVectorsDir();
+std::string DefaultReportsDir();
+std::string DefaultRequirementsFile();
+
+}  // namespace mxconform::cli
