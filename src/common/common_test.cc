@@ -42,6 +42,20 @@ TEST(Text, Utf8Validation) {
   EXPECT_TRUE(text::IsValidUtf8("\xf0\x9f\x98\x80"));
 }
 
+TEST(Text, FindNonPrintableEveryPosition) {
+  // Each class of byte at every offset of a 20-byte string, across the
+  // eight-byte word boundaries.
+  for (unsigned char bad : {0x00, 0x09, 0x1f, 0x7f, 0x80, 0xff}) {
+    for (std::size_t at = 0; at < 20; ++at) {
+      std::string s(20, 'a');
+      s[at] = static_cast<char>(bad);
+      EXPECT_EQ(text::FindNonPrintable(s), at) << int(bad) << " at " << at;
+    }
+  }
+  EXPECT_EQ(text::FindNonPrintable("v=STSv1; id=abc ~ !"), 19u);
+  EXPECT_EQ(text::FindNonPrintable(""), 0u);
+}
+
 TEST(Text, ParseDecimalBoundsAndOverflow) {
   std::uint64_t v = 0;
   EXPECT_TRUE(text::ParseDecimal("00086400", 10, v));

@@ -1,6 +1,7 @@
 #include "common/text.h"
 
 #include <cstdio>
+#include <cstring>
 
 namespace mxconform::text {
 
@@ -32,6 +33,29 @@ std::string_view TrimWsp(std::string_view s) {
     s.remove_suffix(1);
   }
   return s;
+}
+
+std::size_t FindNonPrintable(std::string_view s) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+  std::size_t i = 0;
+  const std::size_t n = s.size();
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    std::uint64_t below_space = (w - 0x20 * kOnes) & ~w & kHigh;  // bytes < 0x20
+    std::uint64_t del = ((w ^ (0x7f * kOnes)) - kOnes) & ~(w ^ (0x7f * kOnes)) & kHigh;
+    if (((w & kHigh) | below_space | del) != 0) {
+      break;  // the exact byte is found below
+    }
+  }
+  for (; i < n; ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c >= 0x7f) {
+      return i;
+    }
+  }
+  return n;
 }
 
 std::size_t ValidUtf8Prefix(std::string_view s) {

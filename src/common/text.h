@@ -10,7 +10,21 @@ namespace mxconform::text {
 
 constexpr bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 constexpr bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-constexpr bool IsAlnum(char c) { return IsAlpha(c) || IsDigit(c); }
+
+namespace internal {
+struct AlnumTable {
+  bool v[256] = {};
+  constexpr AlnumTable() {
+    for (int c = 0; c < 256; ++c) {
+      v[c] = IsAlpha(static_cast<char>(c)) || IsDigit(static_cast<char>(c));
+    }
+  }
+};
+inline constexpr AlnumTable kAlnum{};
+}  // namespace internal
+
+// One table lookup: parsers call this on every byte of an id or a name.
+constexpr bool IsAlnum(char c) { return internal::kAlnum.v[static_cast<unsigned char>(c)]; }
 // RFC 5234 WSP: SP or HTAB.
 constexpr bool IsWsp(char c) { return c == ' ' || c == '\t'; }
 // RFC 5234 VCHAR: %x21-7E.
@@ -22,6 +36,11 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 std::string ToLowerCopy(std::string_view s);
 
 std::string_view TrimWsp(std::string_view s);
+
+// Returns the index of the first byte of `s` that is a C0 control (< 0x20,
+// TAB included), DEL or not ASCII (>= 0x80), or s.size() if there is none.
+// Eight bytes at a time: records are scanned once for these before parsing.
+std::size_t FindNonPrintable(std::string_view s);
 
 // Returns the length of the longest prefix of `s` that is well-formed UTF-8
 // (RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF).

@@ -89,25 +89,27 @@ class PolicyParser {
 
  private:
   void Line(std::size_t start, std::size_t end, std::size_t& mx_count) {
-    bool non_ascii = false;
-    for (std::size_t i = start; i < end; ++i) {
-      auto c = static_cast<unsigned char>(in_[i]);
-      if (c < 0x20 || c == 0x7f) {
-        if (c == '\t') {
-          continue;
-        }
-        if (c == '\r') {
-          // P17: CR is only allowed as part of CRLF.
-          Error("mtasts.policy.bare_cr", i, "CR not followed by LF");
-        } else {
-          Error("mtasts.policy.control_character", i, "control character in policy",
-                text::Printable(in_.substr(i, 1)));
-        }
-        return;
-      }
-      non_ascii |= c >= 0x80;
-    }
     std::string_view line = in_.substr(start, end - start);
+    bool non_ascii = false;
+    for (std::size_t i = text::FindNonPrintable(line); i < line.size();
+         i = i + 1 + text::FindNonPrintable(line.substr(i + 1))) {
+      auto c = static_cast<unsigned char>(line[i]);
+      if (c >= 0x80) {
+        non_ascii = true;
+        continue;
+      }
+      if (c == '\t') {
+        continue;
+      }
+      if (c == '\r') {
+        // P17: CR is only allowed as part of CRLF.
+        Error("mtasts.policy.bare_cr", start + i, "CR not followed by LF");
+      } else {
+        Error("mtasts.policy.control_character", start + i, "control character in policy",
+              text::Printable(line.substr(i, 1)));
+      }
+      return;
+    }
     if (non_ascii) {
       std::size_t good = text::ValidUtf8Prefix(line);
       if (good != line.size()) {

@@ -36,13 +36,14 @@ class TxtParser {
     if (in_.substr(0, kVersion.size()) != kVersion) {
       return Fail("mtasts.txt.version", 0, "record does not start with \"v=STSv1\"");
     }
-    for (std::size_t i = 0; i < n_; ++i) {
+    for (std::size_t i = text::FindNonPrintable(in_); i < n_;
+         i = i + 1 + text::FindNonPrintable(in_.substr(i + 1))) {
       auto c = static_cast<unsigned char>(in_[i]);
       if (c >= 0x80) {
         // P15: TXT records are US-ASCII.
         return Fail("mtasts.txt.non_ascii", i, "non-ASCII byte in record");
       }
-      if ((c < 0x20 && c != '\t') || c == 0x7f) {
+      if (c != '\t') {
         return Fail("mtasts.txt.control_character", i, "control character in record");
       }
     }
