@@ -66,40 +66,35 @@ NameCheck CheckName(std::string_view name, const NameRules& rules) {
   if (body.size() > kMaxName) {
     return {NameError::kTooLong, kMaxName};
   }
+  // One pass over the bytes; each label is checked when its end is seen.
   std::size_t start = 0;
-  while (true) {
-    std::size_t end = body.find('.', start);
-    if (end == std::string_view::npos) {
-      end = body.size();
+  const std::size_t n = body.size();
+  for (std::size_t i = 0; i <= n; ++i) {
+    char c = i < n ? body[i] : '.';
+    if (c != '.') {
+      if (!text::IsAlnum(c) && c != '-') {
+        return {static_cast<unsigned char>(c) >= 0x80 ? NameError::kNonAscii
+                                                       : NameError::kBadCharacter,
+                i};
+      }
+      continue;
     }
-    std::size_t len = end - start;
+    std::size_t len = i - start;
     if (len == 0) {
       return {NameError::kEmptyLabel, start};
     }
     if (len > kMaxLabel) {
       return {NameError::kLabelTooLong, start + kMaxLabel};
     }
-    for (std::size_t i = start; i < end; ++i) {
-      char c = body[i];
-      if (static_cast<unsigned char>(c) >= 0x80) {
-        return {NameError::kNonAscii, i};
-      }
-      if (!text::IsAlnum(c) && c != '-') {
-        return {NameError::kBadCharacter, i};
-      }
+    if (body[start] == '-' || body[i - 1] == '-') {
+      return {NameError::kHyphenEdge, body[start] == '-' ? start : i - 1};
     }
-    if (body[start] == '-' || body[end - 1] == '-') {
-      return {NameError::kHyphenEdge, body[start] == '-' ? start : end - 1};
-    }
-    if (rules.check_a_labels && len >= 4 && text::ToLower(body[start]) == 'x' &&
-        text::ToLower(body[start + 1]) == 'n' && body[start + 2] == '-' &&
-        body[start + 3] == '-' && !IsValidALabel(body.substr(start, len))) {
+    if (rules.check_a_labels && len >= 4 && body[start + 2] == '-' && body[start + 3] == '-' &&
+        text::ToLower(body[start]) == 'x' && text::ToLower(body[start + 1]) == 'n' &&
+        !IsValidALabel(body.substr(start, len))) {
       return {NameError::kBadALabel, start};
     }
-    if (end == body.size()) {
-      break;
-    }
-    start = end + 1;
+    start = i + 1;
   }
   return {};
 }
