@@ -14,6 +14,26 @@ struct FreeDeleter {
   void operator()(char* p) const { idn2_free(p); }
 };
 
+// Byte classes of a host name (RFC 1123 §2.1 LDH).
+constexpr std::uint8_t kLetDig = 0;
+constexpr std::uint8_t kHyphen = 1;
+constexpr std::uint8_t kDot = 2;
+constexpr std::uint8_t kOther = 3;
+constexpr std::uint8_t kHigh = 4;
+struct HostClassTable {
+  std::uint8_t v[256] = {};
+  constexpr HostClassTable() {
+    for (int c = 0; c < 256; ++c) {
+      v[c] = c >= 0x80                          ? kHigh
+             : text::IsAlnum(static_cast<char>(c)) ? kLetDig
+             : c == '-'                         ? kHyphen
+             : c == '.'                         ? kDot
+                                                : kOther;
+    }
+  }
+};
+constexpr HostClassTable kHostClass{};
+
 std::string_view StripDot(std::string_view s) {
   if (!s.empty() && s.back() == '.') {
     s.remove_suffix(1);
@@ -66,18 +86,17 @@ NameCheck CheckName(std::string_view name, const NameRules& rules) {
   if (body.size() > kMaxName) {
     return {NameError::kTooLong, kMaxName};
   }
-  // One pass over the bytes; each label is checked when its end is seen.
+  // One pass over the bytes, one table lookup each; a label is checked
+  // when its end is seen.
   std::size_t start = 0;
   const std::size_t n = body.size();
   for (std::size_t i = 0; i <= n; ++i) {
-    char c = i < n ? body[i] : '.';
-    if (c != '.') {
-      if (!text::IsAlnum(c) && c != '-') {
-        return {static_cast<unsigned char>(c) >= 0x80 ? NameError::kNonAscii
-                                                       : NameError::kBadCharacter,
-                i};
-      }
+    std::uint8_t cls = i < n ? kHostClass.v[static_cast<unsigned char>(body[i])] : kDot;
+    if (cls <= kHyphen) {
       continue;
+    }
+    if (cls != kDot) {
+      return {cls == kHigh ? NameError::kNonAscii : NameError::kBadCharacter, i};
     }
     std::size_t len = i - start;
     if (len == 0) {

@@ -1,5 +1,6 @@
 #include "common/text.h"
 
+#include <bit>
 #include <cstdio>
 #include <cstring>
 
@@ -43,10 +44,15 @@ std::size_t FindNonPrintable(std::string_view s) {
   for (; i + 8 <= n; i += 8) {
     std::uint64_t w;
     std::memcpy(&w, s.data() + i, 8);
-    std::uint64_t below_space = (w - 0x20 * kOnes) & ~w & kHigh;  // bytes < 0x20
-    std::uint64_t del = ((w ^ (0x7f * kOnes)) - kOnes) & ~(w ^ (0x7f * kOnes)) & kHigh;
-    if (((w & kHigh) | below_space | del) != 0) {
-      break;  // the exact byte is found below
+    // Per byte, the high bit of: the byte itself (>= 0x80), "byte < 0x20"
+    // and "byte == 0x7f". The subtraction tricks can also flag a byte above
+    // a flagged one (a borrow), never below it, so the lowest flag is exact.
+    std::uint64_t x = w ^ (0x7f * kOnes);
+    std::uint64_t hit = (w & kHigh) | ((w - 0x20 * kOnes) & ~w & kHigh) | ((x - kOnes) & ~x & kHigh);
+    if (hit != 0) {
+      // Little-endian load: the lowest set bit is the first byte in memory.
+      static_assert(std::endian::native == std::endian::little);
+      return i + static_cast<std::size_t>(std::countr_zero(hit)) / 8;
     }
   }
   for (; i < n; ++i) {
