@@ -14,12 +14,9 @@ nlohmann::json ExtensionsJson(const auto& exts) {
 }  // namespace
 
 nlohmann::json DiagnosticJson(const Diagnostic& d) {
-  return {{"id", std::string(d.id)},
-          {"severity", std::string(SeverityName(d.severity))},
-          {"offset", d.offset},
-          {"line", d.line},
-          {"column", d.column},
-          {"message", d.Text()}};
+  return {{"id", std::string(d.id)}, {"severity", std::string(SeverityName(d.severity))},
+          {"offset", d.offset},      {"line", d.line},
+          {"column", d.column},      {"message", d.Text()}};
 }
 
 nlohmann::json DiagnosticsJson(const Diagnostics& d) {

@@ -130,9 +130,8 @@ std::string JunitXml(const RunInfo& info, const std::vector<CaseResult>& results
       }
       return v;
     }());
-    x << "  <testsuite name=\"" << XmlEscape(name) << "\" tests=\"" << st.total
-      << "\" failures=\"" << st.fail << "\" errors=\"" << st.error << "\" skipped=\"" << st.other
-      << "\">\n";
+    x << "  <testsuite name=\"" << XmlEscape(name) << "\" tests=\"" << st.total << "\" failures=\""
+      << st.fail << "\" errors=\"" << st.error << "\" skipped=\"" << st.other << "\">\n";
     for (const auto* r : rs) {
       x << "    <testcase classname=\"" << XmlEscape(info.implementation + "." + r->suite)
         << "\" name=\"" << XmlEscape(r->id) << "\" time=\"" << r->duration_ms / 1000.0 << "\">\n";
@@ -151,9 +150,8 @@ std::string JunitXml(const RunInfo& info, const std::vector<CaseResult>& results
           x << "      <error message=\"" << XmlEscape(r->message) << "\"/>\n";
           break;
         default:
-          x << "      <skipped message=\"" << XmlEscape(std::string(OutcomeName(r->outcome)) +
-                                                        ": " + r->message)
-            << "\"/>\n";
+          x << "      <skipped message=\""
+            << XmlEscape(std::string(OutcomeName(r->outcome)) + ": " + r->message) << "\"/>\n";
       }
       x << "    </testcase>\n";
     }

@@ -116,7 +116,8 @@ Result<std::string> Unescape(std::string_view s) {
         break;
       case 'x': {
         if (i + 2 >= s.size()) {
-          return MakeDiag("vectors.case.bad_escape", Severity::kError, i, "\\x needs two hex digits");
+          return MakeDiag("vectors.case.bad_escape", Severity::kError, i,
+                          "\\x needs two hex digits");
         }
         auto hex = [](char h) -> int {
           if (h >= '0' && h <= '9') {
@@ -133,7 +134,8 @@ Result<std::string> Unescape(std::string_view s) {
         int hi = hex(s[i + 1]);
         int lo = hex(s[i + 2]);
         if (hi < 0 || lo < 0) {
-          return MakeDiag("vectors.case.bad_escape", Severity::kError, i, "\\x needs two hex digits");
+          return MakeDiag("vectors.case.bad_escape", Severity::kError, i,
+                          "\\x needs two hex digits");
         }
         out.push_back(static_cast<char>(hi * 16 + lo));
         i += 2;
@@ -399,9 +401,10 @@ std::vector<std::string> LintCaseFile(const CaseFile& f, const std::set<std::str
     return problems;
   }
   const std::set<std::string> allowed_expect = ExpectKeys(kind);
-  const std::set<std::string> allowed_case = {"id",      "requirements", "summary", "expect",
-                                              "interop", "note",         "input",   "input_escaped",
-                                              "input_rrs", "input_presentation", "input_file"};
+  const std::set<std::string> allowed_case = {
+      "id",        "requirements", "summary",       "expect",    "interop",
+      "note",      "input",        "input_escaped", "input_rrs", "input_presentation",
+      "input_file"};
   for (const auto& c : d["cases"]) {
     std::string id = c.value("id", "");
     if (id.empty() || !IsPathLike(id)) {
@@ -417,11 +420,11 @@ std::vector<std::string> LintCaseFile(const CaseFile& f, const std::set<std::str
         problem(id, "unknown key '" + k + "'");
       }
     }
-    if (!c.contains("summary") || !c["summary"].is_string() || c["summary"].get<std::string>().empty()) {
+    if (!c.contains("summary") || !c["summary"].is_string() ||
+        c["summary"].get<std::string>().empty()) {
       problem(id, "summary missing");
     }
-    if (!c.contains("requirements") || !c["requirements"].is_array() ||
-        c["requirements"].empty()) {
+    if (!c.contains("requirements") || !c["requirements"].is_array() || c["requirements"].empty()) {
       problem(id, "requirements must be a non-empty list");
     } else if (!known_ids.empty()) {
       for (const auto& r : c["requirements"]) {

@@ -56,9 +56,9 @@ struct CaseResult {
   std::string file;
   std::vector<std::string> requirements;
   Outcome outcome = Outcome::kError;
-  std::string message;        // why it failed, or empty
-  nlohmann::json expected;    // per profile
-  nlohmann::json actual;      // per profile
+  std::string message;      // why it failed, or empty
+  nlohmann::json expected;  // per profile
+  nlohmann::json actual;    // per profile
   double duration_ms = 0;
 };
 

@@ -20,9 +20,9 @@ namespace {
 constexpr std::size_t kMaxInput = 64u * 1024 * 1024;
 
 struct TxtLine {
-  std::string record;       // joined text
-  std::uint32_t line = 0;   // 1-based line in the file
-  std::uint32_t column = 0; // column where the record text starts (raw lines)
+  std::string record;        // joined text
+  std::uint32_t line = 0;    // 1-based line in the file
+  std::uint32_t column = 0;  // column where the record text starts (raw lines)
   bool presentation = false;
 };
 
@@ -80,8 +80,8 @@ void LocateInRecord(const TxtLine& t, Diagnostics& d) {
 
 void PrintHuman(const Diagnostics& d) {
   for (const auto& x : d) {
-    std::cout << x.line << ":" << x.column << " " << x.id << " " << SeverityName(x.severity)
-              << ": " << x.Text() << "\n";
+    std::cout << x.line << ":" << x.column << " " << x.id << " " << SeverityName(x.severity) << ": "
+              << x.Text() << "\n";
   }
 }
 
@@ -209,8 +209,7 @@ void AddCheck(CLI::App& app, int& rc) {
       if (!o.note.empty()) {
         std::cout << o.note << "\n";
       }
-      std::cout << (o.valid ? "valid" : "invalid") << " (" << kind << ", " << opts->profile
-                << ")";
+      std::cout << (o.valid ? "valid" : "invalid") << " (" << kind << ", " << opts->profile << ")";
       if (o.valid) {
         std::cout << ": " << o.value.dump();
       }

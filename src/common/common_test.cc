@@ -10,7 +10,8 @@ namespace mxconform {
 namespace {
 
 TEST(Diagnostics, LocateGivesLineAndColumn) {
-  Diagnostics d{MakeDiag("x.y", Severity::kError, 0, "m"), MakeDiag("x.y", Severity::kError, 7, "m"),
+  Diagnostics d{MakeDiag("x.y", Severity::kError, 0, "m"),
+                MakeDiag("x.y", Severity::kError, 7, "m"),
                 MakeDiag("x.y", Severity::kError, 12, "m")};
   LocateDiagnostics("abc\r\ndefg\nhij", d);
   EXPECT_EQ(d[0].line, 1u);
@@ -34,11 +35,13 @@ TEST(Result, FailureKeepsFirstError) {
 }
 
 TEST(Text, Utf8Validation) {
-  EXPECT_TRUE(text::IsValidUtf8("b\xc3\xbc" "cher"));
-  EXPECT_EQ(text::ValidUtf8Prefix("ab\xc0\xaf"), 2u);        // overlong
-  EXPECT_EQ(text::ValidUtf8Prefix("a\xed\xa0\x80"), 1u);     // surrogate
-  EXPECT_EQ(text::ValidUtf8Prefix("a\xf4\x90\x80\x80"), 1u); // > U+10FFFF
-  EXPECT_EQ(text::ValidUtf8Prefix("a\xe2\x82"), 1u);         // truncated
+  EXPECT_TRUE(
+      text::IsValidUtf8("b\xc3\xbc"
+                        "cher"));
+  EXPECT_EQ(text::ValidUtf8Prefix("ab\xc0\xaf"), 2u);         // overlong
+  EXPECT_EQ(text::ValidUtf8Prefix("a\xed\xa0\x80"), 1u);      // surrogate
+  EXPECT_EQ(text::ValidUtf8Prefix("a\xf4\x90\x80\x80"), 1u);  // > U+10FFFF
+  EXPECT_EQ(text::ValidUtf8Prefix("a\xe2\x82"), 1u);          // truncated
   EXPECT_TRUE(text::IsValidUtf8("\xf0\x9f\x98\x80"));
 }
 
@@ -75,7 +78,10 @@ TEST(Domain, CheckNameRules) {
   EXPECT_EQ(domain::CheckName("-a.b").error, NameError::kHyphenEdge);
   EXPECT_EQ(domain::CheckName("a_b.c").error, NameError::kBadCharacter);
   EXPECT_EQ(domain::CheckName("*.b.c").error, NameError::kBadCharacter);
-  EXPECT_EQ(domain::CheckName("b\xc3\xbc" "cher.example").error, NameError::kNonAscii);
+  EXPECT_EQ(domain::CheckName("b\xc3\xbc"
+                              "cher.example")
+                .error,
+            NameError::kNonAscii);
   EXPECT_EQ(domain::CheckName(std::string(64, 'a') + ".com").error, NameError::kLabelTooLong);
   EXPECT_EQ(domain::CheckName("a.com.").error, NameError::kTrailingDot);
   domain::NameRules dot;
@@ -87,7 +93,9 @@ TEST(Domain, CheckNameRules) {
 }
 
 TEST(Domain, ToALabels) {
-  auto r = domain::ToALabels("B\xc3\xbc" "cher.Example");
+  auto r = domain::ToALabels(
+      "B\xc3\xbc"
+      "cher.Example");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(*r, "xn--bcher-kva.example");
 }

@@ -24,11 +24,11 @@ struct HostClassTable {
   std::uint8_t v[256] = {};
   constexpr HostClassTable() {
     for (int c = 0; c < 256; ++c) {
-      v[c] = c >= 0x80                          ? kHigh
+      v[c] = c >= 0x80                             ? kHigh
              : text::IsAlnum(static_cast<char>(c)) ? kLetDig
-             : c == '-'                         ? kHyphen
-             : c == '.'                         ? kDot
-                                                : kOther;
+             : c == '-'                            ? kHyphen
+             : c == '.'                            ? kDot
+                                                   : kOther;
     }
   }
 };

@@ -17,14 +17,14 @@ constexpr std::size_t kMaxName = 253;  // presentation form, no trailing dot
 enum class NameError : std::uint8_t {
   kOk,
   kEmpty,
-  kTooLong,          // more than 253 octets
-  kEmptyLabel,       // "a..b", leading dot
-  kLabelTooLong,     // more than 63 octets
-  kBadCharacter,     // outside LDH (includes '*', '_', ':' ...)
-  kNonAscii,         // a U-label or raw 8-bit byte: A-labels are required
-  kHyphenEdge,       // label begins or ends with '-'
-  kBadALabel,        // "xn--" label that libidn2 does not accept
-  kTrailingDot,      // only when trailing dots are not allowed
+  kTooLong,       // more than 253 octets
+  kEmptyLabel,    // "a..b", leading dot
+  kLabelTooLong,  // more than 63 octets
+  kBadCharacter,  // outside LDH (includes '*', '_', ':' ...)
+  kNonAscii,      // a U-label or raw 8-bit byte: A-labels are required
+  kHyphenEdge,    // label begins or ends with '-'
+  kBadALabel,     // "xn--" label that libidn2 does not accept
+  kTrailingDot,   // only when trailing dots are not allowed
 };
 
 std::string_view NameErrorMessage(NameError e);

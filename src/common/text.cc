@@ -48,7 +48,8 @@ std::size_t FindNonPrintable(std::string_view s) {
     // and "byte == 0x7f". The subtraction tricks can also flag a byte above
     // a flagged one (a borrow), never below it, so the lowest flag is exact.
     std::uint64_t x = w ^ (0x7f * kOnes);
-    std::uint64_t hit = (w & kHigh) | ((w - 0x20 * kOnes) & ~w & kHigh) | ((x - kOnes) & ~x & kHigh);
+    std::uint64_t hit =
+        (w & kHigh) | ((w - 0x20 * kOnes) & ~w & kHigh) | ((x - kOnes) & ~x & kHigh);
     if (hit != 0) {
       // Little-endian load: the lowest set bit is the first byte in memory.
       static_assert(std::endian::native == std::endian::little);

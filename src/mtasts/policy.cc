@@ -208,8 +208,8 @@ class PolicyParser {
       Relax("mtasts.policy.blank_line", start, "blank line");
       return;
     }
-    if (i != 0 && !Relax("mtasts.policy.leading_whitespace", start,
-                         "white space before the field name")) {
+    if (i != 0 &&
+        !Relax("mtasts.policy.leading_whitespace", start, "white space before the field name")) {
       return;
     }
     std::size_t colon = line.find(':', i);
@@ -229,8 +229,8 @@ class PolicyParser {
     }
     std::string_view name = line.substr(i, name_end - i);
     if (!IsExtName(name)) {
-      Error("mtasts.policy.bad_field_name", start + i,
-            "field name outside the RFC 8461 grammar", text::Printable(name));
+      Error("mtasts.policy.bad_field_name", start + i, "field name outside the RFC 8461 grammar",
+            text::Printable(name));
       return;
     }
     std::size_t v = colon + 1;
@@ -295,8 +295,7 @@ class PolicyParser {
     }
     if (value != "STSv1") {
       // STS-3.2-04
-      Error("mtasts.policy.bad_version", voff, "version must be \"STSv1\"",
-            text::Printable(value));
+      Error("mtasts.policy.bad_version", voff, "version must be \"STSv1\"", text::Printable(value));
     }
   }
 
@@ -377,9 +376,9 @@ class PolicyParser {
     // ext-value = vchar [*(%x20 / vchar) vchar], vchar including UTF-8.
     std::size_t bad = value.empty() ? 0 : value.find('\t');
     if (value.empty() || bad != std::string_view::npos) {
-      Relax("mtasts.policy.bad_extension", value.empty() ? at : voff + bad,
-            value.empty() ? "extension field with an empty value"
-                          : "tab inside an extension value");
+      Relax(
+          "mtasts.policy.bad_extension", value.empty() ? at : voff + bad,
+          value.empty() ? "extension field with an empty value" : "tab inside an extension value");
       return;
     }
     for (const auto& e : out_.extensions) {
@@ -424,7 +423,6 @@ class PolicyParser {
   bool bad_mx_ = false;
   bool noted_lf_ = false;
 };
-
 
 }  // namespace
 

@@ -38,11 +38,11 @@ TEST(StsPolicy, LineEndings) {
 
 TEST(StsPolicy, FieldSyntax) {
   EXPECT_EQ(ErrorId("version: STSv1\nmode : none\nmax_age: 1\n"),
-            "mtasts.policy.space_before_colon");                                  // P18
+            "mtasts.policy.space_before_colon");  // P18
   EXPECT_EQ(ErrorId("version: STSv1\nmode : none\nmax_age: 1\n", kInterop), "ok");
-  EXPECT_EQ(ErrorId("version:STSv1\nmode:\tnone\nmax_age: 1  \n"), "ok");          // P19/P20
+  EXPECT_EQ(ErrorId("version:STSv1\nmode:\tnone\nmax_age: 1  \n"), "ok");  // P19/P20
   EXPECT_EQ(ErrorId("version: STSv1\nmode: Enforce\nmx: a.b\nmax_age: 1\n"),
-            "mtasts.policy.bad_mode");                                            // P21
+            "mtasts.policy.bad_mode");  // P21
   EXPECT_EQ(ErrorId("version: stsv1\nmode: none\nmax_age: 1\n"), "mtasts.policy.bad_version");
   // `Mode` is a syntactically valid extension name, so mode is then missing.
   EXPECT_EQ(ErrorId("version: STSv1\nMode: none\nmax_age: 1\n"), "mtasts.policy.missing_mode");
@@ -68,13 +68,15 @@ TEST(StsPolicy, MxPatterns) {
   auto with = [](std::string mx) {
     return "version: STSv1\nmode: enforce\nmx: " + mx + "\nmax_age: 5\n";
   };
-  EXPECT_EQ(ErrorId(with("*.example.com")), "ok");                                   // P27
+  EXPECT_EQ(ErrorId(with("*.example.com")), "ok");  // P27
   EXPECT_EQ(ErrorId(with("mail.*.example.com")), "mtasts.policy.bad_mx");
   EXPECT_EQ(ErrorId(with("*example.com")), "mtasts.policy.bad_mx");
   EXPECT_EQ(ErrorId(with("*.*.example.com")), "mtasts.policy.bad_mx");
   EXPECT_EQ(ErrorId(with("*")), "mtasts.policy.bad_mx");
   EXPECT_EQ(ErrorId(with("a.example.com, b.example.com")), "mtasts.policy.bad_mx");  // P26
-  EXPECT_EQ(ErrorId(with("b\xc3\xbc" "cher.example")), "mtasts.policy.bad_mx");       // P28
+  EXPECT_EQ(ErrorId(with("b\xc3\xbc"
+                         "cher.example")),
+            "mtasts.policy.bad_mx");  // P28
   EXPECT_EQ(ErrorId(with("xn--bcher-kva.example")), "ok");
   EXPECT_EQ(ErrorId(with("mx1.example.com:25")), "mtasts.policy.bad_mx");
   EXPECT_EQ(ErrorId(with("mx1.example.com.")), "mtasts.policy.bad_mx");
@@ -91,7 +93,7 @@ TEST(StsPolicy, MxRequiredUnlessNone) {
 
 TEST(StsPolicy, MaxAge) {
   auto age = [](std::string v) { return "version: STSv1\nmode: none\nmax_age: " + v + "\n"; };
-  EXPECT_EQ(ErrorId(age("31557600")), "ok");  // P31
+  EXPECT_EQ(ErrorId(age("31557600")), "ok");                               // P31
   EXPECT_EQ(ErrorId(age("31557601")), "mtasts.policy.max_age_above_cap");  // P32
   auto clamped = ParsePolicy(age("9999999999"), kInterop);
   ASSERT_TRUE(clamped.ok());
@@ -115,8 +117,10 @@ TEST(StsPolicy, MissingRequiredFields) {  // P36
 }
 
 TEST(StsPolicy, Extensions) {
-  auto r = ParsePolicy("version: STSv1\nfoo: bar baz\nmode: none\nnote: gr\xc3\xbc\xc3\x9f" "e\n"
-                       "max_age: 5\n");  // P37, P38
+  auto r = ParsePolicy(
+      "version: STSv1\nfoo: bar baz\nmode: none\nnote: gr\xc3\xbc\xc3\x9f"
+      "e\n"
+      "max_age: 5\n");  // P37, P38
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r->extensions.size(), 2u);
   EXPECT_EQ(r->extensions[0].value, "bar baz");
@@ -156,9 +160,9 @@ TEST(StsPolicy, SerializeRoundTripAndPolicyStrings) {
   EXPECT_EQ(again->max_age, r->max_age);
   EXPECT_EQ(again->mx, r->mx);
   EXPECT_EQ(again->extensions, r->extensions);
-  EXPECT_EQ(PolicyStrings(*r), (std::vector<std::string>{"version: STSv1", "mode: testing",
-                                                         "mx: a.example", "max_age: 7",
-                                                         "x-y: 1 2"}));
+  EXPECT_EQ(PolicyStrings(*r),
+            (std::vector<std::string>{"version: STSv1", "mode: testing", "mx: a.example",
+                                      "max_age: 7", "x-y: 1 2"}));
 }
 
 TEST(StsPolicy, MatchesMx) {

@@ -12,9 +12,9 @@
 namespace mxconform::mtasts {
 
 struct TxtRecord {
-  std::string id;                      // 1..32 ALPHA/DIGIT; the first id wins
-  std::vector<Extension> extensions;   // unknown fields, in order
-  Diagnostics diagnostics;             // warnings and info only on success
+  std::string id;                     // 1..32 ALPHA/DIGIT; the first id wins
+  std::vector<Extension> extensions;  // unknown fields, in order
+  Diagnostics diagnostics;            // warnings and info only on success
 };
 
 // Parses one TXT record's joined text (the character-strings of one RR

@@ -17,9 +17,9 @@ TEST(StsTxt, ValidForms) {
   auto r = ParseTxtRecord("v=STSv1; id=20160831085700Z;");  // P1
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->id, "20160831085700Z");
-  EXPECT_EQ(ErrorId("v=STSv1;id=abc"), "ok");                    // P2
+  EXPECT_EQ(ErrorId("v=STSv1;id=abc"), "ok");                       // P2
   EXPECT_EQ(ErrorId("v=STSv1; id=" + std::string(32, 'a')), "ok");  // P7
-  EXPECT_EQ(ErrorId("v=STSv1; ext=1; id=x"), "ok");              // STS-3.1-07
+  EXPECT_EQ(ErrorId("v=STSv1; ext=1; id=x"), "ok");                 // STS-3.1-07
 }
 
 TEST(StsTxt, WspBeforeDelimiterIsValidWithANote) {
@@ -35,9 +35,9 @@ TEST(StsTxt, Rejections) {
   EXPECT_EQ(ErrorId("V=STSv1; id=1"), "mtasts.txt.version");  // P4
   EXPECT_EQ(ErrorId("v=stsv1; id=1"), "mtasts.txt.version");
   EXPECT_EQ(ErrorId("v=STSv10; id=1"), "mtasts.txt.version");
-  EXPECT_EQ(ErrorId("v=STSv1"), "mtasts.txt.missing_id");      // P5
+  EXPECT_EQ(ErrorId("v=STSv1"), "mtasts.txt.missing_id");  // P5
   EXPECT_EQ(ErrorId("v=STSv1;"), "mtasts.txt.missing_id");
-  EXPECT_EQ(ErrorId("id=1; v=STSv1"), "mtasts.txt.version");   // P6
+  EXPECT_EQ(ErrorId("id=1; v=STSv1"), "mtasts.txt.version");                       // P6
   EXPECT_EQ(ErrorId("v=STSv1; id=" + std::string(33, 'a')), "mtasts.txt.bad_id");  // P8
   EXPECT_EQ(ErrorId("v=STSv1; id="), "mtasts.txt.bad_id");
   EXPECT_EQ(ErrorId("v=STSv1; id=2016-08-31"), "mtasts.txt.bad_id");
@@ -62,8 +62,9 @@ TEST(StsTxt, ExtensionsStrictVersusInterop) {
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r->extensions.size(), 1u);
   EXPECT_EQ(r->extensions[0].name, "foo");
-  for (const std::string& bad : std::vector<std::string>{"v=STSv1; id=1; foo=", "v=STSv1; id=1; foo=a b",
-                          "v=STSv1; id=1; " + std::string(33, 'f') + "=x", "v=STSv1; id=1; _x=1"}) {
+  for (const std::string& bad : std::vector<std::string>{
+           "v=STSv1; id=1; foo=", "v=STSv1; id=1; foo=a b",
+           "v=STSv1; id=1; " + std::string(33, 'f') + "=x", "v=STSv1; id=1; _x=1"}) {
     EXPECT_EQ(ErrorId(bad, kStrict), "mtasts.txt.bad_extension") << bad;  // P11
     auto i = ParseTxtRecord(bad, kInterop);
     ASSERT_TRUE(i.ok()) << bad;
