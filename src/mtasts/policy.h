@@ -35,7 +35,10 @@ Result<Policy> ParsePolicy(std::string_view body, const ParseOptions& opts = {})
 
 // The policy in canonical form: version, mode, one line per mx, max_age,
 // then extensions; CRLF line ends. ParsePolicy(SerializePolicy(p)) gives p
-// back (mode, max_age, mx, extensions).
+// back (mode, max_age, mx, extensions) as long as the canonical form stays
+// within kMaxPolicyBytes: it adds ": " and CRLF to every line, so a body just
+// under the cap written tersely ("mx:a" with LF) can serialise above it, and
+// the reparse then refuses it as `mtasts.policy.too_large`.
 std::string SerializePolicy(const Policy& p);
 
 // The TLS-RPT `policy-string` (RFC 8460 §4.5, RPT-4-04): one element per

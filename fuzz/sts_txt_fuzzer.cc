@@ -1,0 +1,210 @@
+// Fuzz target: the `_mta-sts` TXT record parser (RFC 8461 §3.1).
+//
+// Asserts, for any input:
+//  - a failure carries at least one error, a success none; every diagnostic
+//    has an `mtasts.txt.*` id and an offset inside the input (<= size);
+//  - strict-valid implies interop-valid with the same id and extensions;
+//  - a valid record (either profile) serialises to a strict-valid record
+//    with the same id and extensions, and serialising that again gives the
+//    same text;
+//  - parsing into a reused TxtRecord gives what a fresh one gives;
+//  - SelectTxtRecord over the input split on '\n' (one RR per line) agrees
+//    with ParseTxtRecord on the record it chose and with the "v=STSv1;"
+//    prefix rule.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/profile.h"
+#include "common/result.h"
+#include "common/text.h"
+#include "mtasts/txt_record.h"
+
+namespace {
+
+namespace mtasts = mxconform::mtasts;
+using mxconform::Diagnostics;
+using mxconform::Profile;
+
+std::string_view g_input;
+
+[[noreturn]] void CheckFailed(const char* file, int line, const char* expr,
+                              const std::string& detail) {
+  std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", file, line, expr);
+  if (!detail.empty()) {
+    std::fprintf(stderr, "  %s\n", detail.c_str());
+  }
+  std::fprintf(stderr, "  input (%zu bytes): %s\n", g_input.size(),
+               mxconform::text::Printable(g_input, 512).c_str());
+  std::abort();
+}
+
+// Aborts with the expression, `detail` (evaluated only on failure) and the
+// input when `cond` is false.
+#define FUZZ_CHECK_MSG(cond, detail)                    \
+  do {                                                  \
+    if (!(cond)) {                                      \
+      CheckFailed(__FILE__, __LINE__, #cond, (detail)); \
+    }                                                   \
+  } while (0)
+#define FUZZ_CHECK(cond) FUZZ_CHECK_MSG(cond, std::string())
+
+mtasts::ParseOptions Options(Profile p) {
+  mtasts::ParseOptions o;
+  o.profile = p;
+  return o;
+}
+
+std::string Describe(const Diagnostics& d) {
+  std::string out;
+  for (const auto& x : d) {
+    out += std::string(x.id) + "@" + std::to_string(x.offset) + "(" +
+           std::string(mxconform::SeverityName(x.severity)) + ") ";
+  }
+  return out;
+}
+
+// The diagnostics contract of ParseTxtRecordInto for an input of `size`
+// bytes that parsed to `ok`.
+void CheckDiagnostics(bool ok, const Diagnostics& d, std::size_t size) {
+  bool any_error = false;
+  for (const auto& x : d) {
+    FUZZ_CHECK_MSG(x.offset <= size, Describe(d));
+    FUZZ_CHECK_MSG(x.id.starts_with("mtasts.txt."), Describe(d));
+    FUZZ_CHECK(!x.message.empty());
+    any_error |= x.IsError();
+  }
+  FUZZ_CHECK_MSG(any_error == !ok, Describe(d));
+}
+
+bool SameDiagnostics(const Diagnostics& a, const Diagnostics& b) {
+  if (a.size() != b.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i].id != b[i].id || a[i].severity != b[i].severity || a[i].offset != b[i].offset ||
+        a[i].detail != b[i].detail) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// A valid record's canonical form parses (strict) to the same record.
+void CheckRoundTrip(const mtasts::TxtRecord& r) {
+  std::string text = mtasts::SerializeTxtRecord(r);
+  mtasts::TxtRecord again;
+  bool ok = mtasts::ParseTxtRecordInto(text, Options(Profile::kStrict), again);
+  FUZZ_CHECK_MSG(ok, "serialised: " + text + " -> " + Describe(again.diagnostics));
+  FUZZ_CHECK_MSG(again.id == r.id, "serialised: " + text);
+  FUZZ_CHECK_MSG(again.extensions == r.extensions, "serialised: " + text);
+  FUZZ_CHECK_MSG(mtasts::SerializeTxtRecord(again) == text, "serialised: " + text);
+}
+
+std::vector<std::string> SplitLines(std::string_view in) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (true) {
+    std::size_t nl = in.find('\n', start);
+    if (nl == std::string_view::npos) {
+      out.emplace_back(in.substr(start));
+      return out;
+    }
+    out.emplace_back(in.substr(start, nl - start));
+    start = nl + 1;
+  }
+}
+
+void CheckSelect(std::string_view in, Profile profile) {
+  std::vector<std::string> rrs = SplitLines(in);
+  std::size_t prefixed = 0;
+  std::size_t last_prefixed = 0;
+  std::size_t longest = 0;
+  for (std::size_t k = 0; k < rrs.size(); ++k) {
+    if (rrs[k].starts_with("v=STSv1;")) {
+      ++prefixed;
+      last_prefixed = k;
+    }
+    longest = std::max(longest, rrs[k].size());
+  }
+  std::size_t chosen = rrs.size();
+  auto r = mtasts::SelectTxtRecord(rrs, Options(profile), &chosen);
+  for (const auto& x : r.ok() ? r->diagnostics : r.diagnostics()) {
+    FUZZ_CHECK(x.offset <= longest);
+  }
+  if (rrs.size() > 1 && prefixed != 1) {
+    // No record, or several: never a policy, whatever the records say.
+    FUZZ_CHECK(!r.ok());
+    FUZZ_CHECK(r.error().IsError());
+    return;
+  }
+  std::size_t expect = rrs.size() == 1 ? 0 : last_prefixed;
+  if (r.ok()) {
+    FUZZ_CHECK(chosen == expect);
+  }
+  auto direct = mtasts::ParseTxtRecord(rrs[expect], Options(profile));
+  FUZZ_CHECK(direct.ok() == r.ok());
+  if (r.ok()) {
+    FUZZ_CHECK(direct->id == r->id);
+    FUZZ_CHECK(direct->extensions == r->extensions);
+  } else {
+    FUZZ_CHECK(SameDiagnostics(direct.diagnostics(), r.diagnostics()));
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  std::string_view in(reinterpret_cast<const char*>(data), size);
+  g_input = in;
+
+  mtasts::TxtRecord strict;
+  mtasts::TxtRecord interop;
+  bool strict_ok = mtasts::ParseTxtRecordInto(in, Options(Profile::kStrict), strict);
+  bool interop_ok = mtasts::ParseTxtRecordInto(in, Options(Profile::kInterop), interop);
+  CheckDiagnostics(strict_ok, strict.diagnostics, size);
+  CheckDiagnostics(interop_ok, interop.diagnostics, size);
+
+  // Profile::kStrict accepts a subset of Profile::kInterop, with one meaning.
+  if (strict_ok) {
+    FUZZ_CHECK_MSG(interop_ok, Describe(interop.diagnostics));
+    FUZZ_CHECK(interop.id == strict.id);
+    FUZZ_CHECK(interop.extensions == strict.extensions);
+  }
+  if (strict_ok) {
+    CheckRoundTrip(strict);
+  }
+  if (interop_ok) {
+    CheckRoundTrip(interop);
+  }
+
+  // Reusing a TxtRecord that holds another parse's state changes nothing.
+  mtasts::TxtRecord reused = interop;
+  bool reused_ok = mtasts::ParseTxtRecordInto(in, Options(Profile::kStrict), reused);
+  FUZZ_CHECK(reused_ok == strict_ok);
+  FUZZ_CHECK(SameDiagnostics(reused.diagnostics, strict.diagnostics));
+  if (strict_ok) {
+    FUZZ_CHECK(reused.id == strict.id);
+    FUZZ_CHECK(reused.extensions == strict.extensions);
+  }
+
+  // The Result-returning wrapper agrees with the Into form.
+  auto wrapped = mtasts::ParseTxtRecord(in, Options(Profile::kInterop));
+  FUZZ_CHECK(wrapped.ok() == interop_ok);
+  if (interop_ok) {
+    FUZZ_CHECK(wrapped->id == interop.id);
+    FUZZ_CHECK(wrapped->extensions == interop.extensions);
+  } else {
+    FUZZ_CHECK(SameDiagnostics(wrapped.diagnostics(), interop.diagnostics));
+  }
+
+  CheckSelect(in, Profile::kStrict);
+  CheckSelect(in, Profile::kInterop);
+  return 0;
+}
