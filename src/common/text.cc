@@ -56,6 +56,16 @@ std::size_t FindNonPrintable(std::string_view s) {
       return i + static_cast<std::size_t>(std::countr_zero(hit)) / 8;
     }
   }
+  if (i < n && n >= 8) {
+    // The last (partial) word: load the final eight bytes, overlapping bytes
+    // already known to be clean, which cannot raise a flag.
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + n - 8, 8);
+    std::uint64_t x = w ^ (0x7f * kOnes);
+    std::uint64_t hit =
+        (w & kHigh) | ((w - 0x20 * kOnes) & ~w & kHigh) | ((x - kOnes) & ~x & kHigh);
+    return hit == 0 ? n : n - 8 + static_cast<std::size_t>(std::countr_zero(hit)) / 8;
+  }
   for (; i < n; ++i) {
     auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x20 || c >= 0x7f) {

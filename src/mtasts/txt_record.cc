@@ -34,19 +34,11 @@ class TxtParser {
     out_.diagnostics.clear();
     // STS-3.1-02: the record starts with the case-sensitive "v=STSv1".
     if (in_.substr(0, kVersion.size()) != kVersion) {
-      return Fail("mtasts.txt.version", 0, "record does not start with \"v=STSv1\"");
+      return FailVersion(0);
     }
-    for (std::size_t i = text::FindNonPrintable(in_); i < n_;
-         i = i + 1 + text::FindNonPrintable(in_.substr(i + 1))) {
-      auto c = static_cast<unsigned char>(in_[i]);
-      if (c >= 0x80) {
-        // P15: TXT records are US-ASCII.
-        return Fail("mtasts.txt.non_ascii", i, "non-ASCII byte in record");
-      }
-      if (c != '\t') {
-        return Fail("mtasts.txt.control_character", i, "control character in record");
-      }
-    }
+    // P15 and control bytes are checked lazily: every byte of a valid record
+    // passes a class test that excludes them, so only a failure (Fail) or a
+    // skip over unparsed bytes (interop) needs the scan, CheckBytes().
     std::size_t i = kVersion.size();
     bool have_id = false;
     bool first_delim = true;
@@ -71,8 +63,7 @@ class TxtParser {
       }
       if (in_[i] != ';') {
         if (ws == i && i == kVersion.size()) {
-          return Fail("mtasts.txt.version", 0, "record does not start with \"v=STSv1\"",
-                      text::Printable(in_.substr(0, i + 1)));
+          return FailVersion(i + 1);
         }
         return Fail("mtasts.txt.expected_delimiter", i, "expected ';' between fields");
       }
@@ -113,6 +104,21 @@ class TxtParser {
   // Parses one field starting at `i`; leaves `i` after it.
   bool Field(std::size_t& i, bool& have_id) {
     std::size_t start = i;
+    if (!have_id && n_ - i > 3 && in_[i] == 'i' && in_[i + 1] == 'd' && in_[i + 2] == '=') {
+      // The common case in one loop: "id=" and 1..32 ALPHA / DIGIT up to a
+      // delimiter. Anything else takes the general path below.
+      std::size_t k = i + 3;
+      while (k < n_ && text::IsAlnum(in_[k])) {
+        ++k;
+      }
+      std::size_t len = k - (i + 3);
+      if (len >= 1 && len <= 32 && (k == n_ || in_[k] == ';' || text::IsWsp(in_[k]))) {
+        out_.id.assign(in_.data() + i + 3, len);
+        have_id = true;
+        i = k;
+        return true;
+      }
+    }
     std::size_t eq = i;
     while (eq < n_ && in_[eq] != '=' && in_[eq] != ';' && !text::IsWsp(in_[eq])) {
       ++eq;
@@ -181,17 +187,55 @@ class TxtParser {
     if (!interop_) {
       return Fail("mtasts.txt.bad_extension", at, message, text::Printable(name));
     }
-    Warn("mtasts.txt.bad_extension", at, message, text::Printable(name));
+    std::size_t from = i;
     while (i < n_ && in_[i] != ';') {
       ++i;
+    }
+    if (!CheckBytes(in_.substr(from, i - from), from)) {
+      return false;
+    }
+    Warn("mtasts.txt.bad_extension", at, message, text::Printable(name));
+    return true;
+  }
+
+  // RFC 8461 §3.1 (P15): the record is US-ASCII, and control bytes other
+  // than HTAB (a WSP) have no place in it. Returns false after recording the
+  // first offending byte of `part` (at `base` in the record).
+  bool CheckBytes(std::string_view part, std::size_t base) {
+    for (std::size_t k = text::FindNonPrintable(part); k < part.size();
+         k = k + 1 + text::FindNonPrintable(part.substr(k + 1))) {
+      if (static_cast<unsigned char>(part[k]) >= 0x80) {
+        Record("mtasts.txt.non_ascii", base + k, "non-ASCII byte in record");
+        return false;
+      }
+      if (part[k] != '\t') {
+        Record("mtasts.txt.control_character", base + k, "control character in record");
+        return false;
+      }
     }
     return true;
   }
 
+  // The version is checked before the bytes, as it decides whether this is
+  // an MTA-STS record at all.
+  bool FailVersion(std::size_t shown) {
+    std::string detail = shown == 0 ? std::string() : text::Printable(in_.substr(0, shown));
+    Record("mtasts.txt.version", 0, "record does not start with \"v=STSv1\"", std::move(detail));
+    return false;
+  }
+
+  // Records an error; a non-ASCII or control byte anywhere in the record is
+  // reported in its place (it is the more basic problem).
   bool Fail(std::string_view id, std::size_t at, std::string_view message,
             std::string detail = {}) {
-    out_.diagnostics.push_back(MakeDiag(id, Severity::kError, at, message, std::move(detail)));
+    if (CheckBytes(in_, 0)) {
+      Record(id, at, message, std::move(detail));
+    }
     return false;
+  }
+  void Record(std::string_view id, std::size_t at, std::string_view message,
+              std::string detail = {}) {
+    out_.diagnostics.push_back(MakeDiag(id, Severity::kError, at, message, std::move(detail)));
   }
   void Warn(std::string_view id, std::size_t at, std::string_view message,
             std::string detail = {}) {

@@ -50,6 +50,15 @@ TEST(StsTxt, Rejections) {
   EXPECT_EQ(ErrorId("v=STSv1; id=1\x7f", kInterop), "mtasts.txt.control_character");
 }
 
+TEST(StsTxt, BadBytesWinOverLaterErrorsButNotOverTheVersion) {
+  EXPECT_EQ(ErrorId("V=STSv1; id=\xff"), "mtasts.txt.version");
+  EXPECT_EQ(ErrorId("v=STSv1; id=\x80"), "mtasts.txt.non_ascii");
+  EXPECT_EQ(ErrorId("v=STSv1; id=ab_c\x01"), "mtasts.txt.control_character");
+  EXPECT_EQ(ErrorId("v=STSv1; id=1; foo=\x01", kInterop), "mtasts.txt.control_character");
+  EXPECT_EQ(ErrorId("v=STSv1; id=1; f=a \xc3\xa9", kInterop), "mtasts.txt.non_ascii");
+  EXPECT_EQ(ErrorId("v=STSv1;\tid=1\t;"), "ok");  // HTAB is WSP
+}
+
 TEST(StsTxt, FirstIdWins) {
   auto r = ParseTxtRecord("v=STSv1; id=1; id=2");  // P9
   ASSERT_TRUE(r.ok());
