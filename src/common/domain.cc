@@ -90,12 +90,14 @@ NameCheck CheckName(std::string_view name, const NameRules& rules) {
   // when its end is seen.
   std::size_t start = 0;
   const std::size_t n = body.size();
-  for (std::size_t i = 0; i <= n; ++i) {
-    std::uint8_t cls = i < n ? kHostClass.v[static_cast<unsigned char>(body[i])] : kDot;
-    if (cls <= kHyphen) {
-      continue;
+  const auto* b = reinterpret_cast<const unsigned char*>(body.data());
+  std::size_t i = 0;
+  while (true) {
+    std::uint8_t cls = kDot;
+    while (i < n && (cls = kHostClass.v[b[i]]) <= kHyphen) {
+      ++i;
     }
-    if (cls != kDot) {
+    if (i < n && cls != kDot) {
       return {cls == kHigh ? NameError::kNonAscii : NameError::kBadCharacter, i};
     }
     std::size_t len = i - start;
@@ -113,7 +115,10 @@ NameCheck CheckName(std::string_view name, const NameRules& rules) {
         !IsValidALabel(body.substr(start, len))) {
       return {NameError::kBadALabel, start};
     }
-    start = i + 1;
+    if (i >= n) {
+      break;
+    }
+    start = ++i;
   }
   return {};
 }

@@ -49,13 +49,13 @@ class PolicyParser {
     std::size_t mx_count = 0;
     if (n_ > kMaxPolicyBytes) {
       // STS-3.3-09, P39: a body above the suggested 64 KiB cap is refused.
-      out_.mx.clear();
+      ShrinkMx(0);
       Error("mtasts.policy.too_large", kMaxPolicyBytes, "policy body larger than 64 KiB",
             std::to_string(n_) + " bytes");
       return false;
     }
     if (n_ == 0) {
-      out_.mx.clear();
+      ShrinkMx(0);
       Error("mtasts.policy.empty", 0, "empty policy body");
       return false;
     }
@@ -63,7 +63,7 @@ class PolicyParser {
     while (pos < n_) {
       pos = FastLine(pos, mx_count);
     }
-    out_.mx.resize(mx_count);
+    ShrinkMx(mx_count);
     if ((seen_ & kSeenVersion) == 0) {
       Error("mtasts.policy.missing_version", n_, "required field \"version\" is missing");
     }
@@ -81,6 +81,14 @@ class PolicyParser {
   }
 
  private:
+  // Drops mx entries past `count`, keeping their buffers for later calls.
+  void ShrinkMx(std::size_t count) {
+    while (out_.mx.size() > count) {
+      out_.spare_mx.push_back(std::move(out_.mx.back()));
+      out_.mx.pop_back();
+    }
+  }
+
   // Erratum 6253 (P16): the prose says CRLF but the ABNF allows LF; both
   // are accepted, and the first bare LF is noted.
   void NoteBareLf(std::size_t at) {
@@ -366,6 +374,10 @@ class PolicyParser {
     }
     if (mx_count < out_.mx.size()) {
       out_.mx[mx_count].assign(value);
+    } else if (!out_.spare_mx.empty()) {
+      out_.mx.push_back(std::move(out_.spare_mx.back()));
+      out_.spare_mx.pop_back();
+      out_.mx.back().assign(value);
     } else {
       out_.mx.emplace_back(value);
     }

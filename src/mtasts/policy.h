@@ -23,6 +23,10 @@ struct Policy {
   std::vector<std::string> mx;
   std::vector<Extension> extensions;  // first occurrence of each name
   Diagnostics diagnostics;            // warnings and info only on success
+
+  // Not part of the value: strings ParsePolicyInto keeps between calls so
+  // that a reused Policy parses without allocating (see ParsePolicyInto).
+  std::vector<std::string> spare_mx;
 };
 
 // Parses a policy body into `out`, reusing its storage. Returns true if valid
