@@ -1,6 +1,5 @@
 #include "common/text.h"
 
-#include <bit>
 #include <cstdio>
 #include <cstring>
 
@@ -34,45 +33,6 @@ std::string_view TrimWsp(std::string_view s) {
     s.remove_suffix(1);
   }
   return s;
-}
-
-std::size_t FindNonPrintable(std::string_view s) {
-  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
-  std::size_t i = 0;
-  const std::size_t n = s.size();
-  for (; i + 8 <= n; i += 8) {
-    std::uint64_t w;
-    std::memcpy(&w, s.data() + i, 8);
-    // Per byte, the high bit of: the byte itself (>= 0x80), "byte < 0x20"
-    // and "byte == 0x7f". The subtraction tricks can also flag a byte above
-    // a flagged one (a borrow), never below it, so the lowest flag is exact.
-    std::uint64_t x = w ^ (0x7f * kOnes);
-    std::uint64_t hit =
-        (w & kHigh) | ((w - 0x20 * kOnes) & ~w & kHigh) | ((x - kOnes) & ~x & kHigh);
-    if (hit != 0) {
-      // Little-endian load: the lowest set bit is the first byte in memory.
-      static_assert(std::endian::native == std::endian::little);
-      return i + static_cast<std::size_t>(std::countr_zero(hit)) / 8;
-    }
-  }
-  if (i < n && n >= 8) {
-    // The last (partial) word: load the final eight bytes, overlapping bytes
-    // already known to be clean, which cannot raise a flag.
-    std::uint64_t w;
-    std::memcpy(&w, s.data() + n - 8, 8);
-    std::uint64_t x = w ^ (0x7f * kOnes);
-    std::uint64_t hit =
-        (w & kHigh) | ((w - 0x20 * kOnes) & ~w & kHigh) | ((x - kOnes) & ~x & kHigh);
-    return hit == 0 ? n : n - 8 + static_cast<std::size_t>(std::countr_zero(hit)) / 8;
-  }
-  for (; i < n; ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x20 || c >= 0x7f) {
-      return i;
-    }
-  }
-  return n;
 }
 
 std::size_t ValidUtf8Prefix(std::string_view s) {
@@ -145,13 +105,16 @@ bool ParseDecimal(std::string_view s, std::size_t max_digits, std::uint64_t& out
   if (s.empty() || s.size() > max_digits) {
     return false;
   }
+  // Up to 19 digits cannot overflow 64 bits, so the common case needs no
+  // per-digit overflow test (a division).
+  const bool may_overflow = s.size() > 19;
   std::uint64_t v = 0;
   for (char c : s) {
     if (!IsDigit(c)) {
       return false;
     }
     auto d = static_cast<std::uint64_t>(c - '0');
-    if (v > (UINT64_MAX - d) / 10) {
+    if (may_overflow && v > (UINT64_MAX - d) / 10) {
       return false;
     }
     v = v * 10 + d;

@@ -1,8 +1,10 @@
 // ASCII and UTF-8 helpers shared by the parsers. Locale-independent.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -39,8 +41,45 @@ std::string_view TrimWsp(std::string_view s);
 
 // Returns the index of the first byte of `s` that is a C0 control (< 0x20,
 // TAB included), DEL or not ASCII (>= 0x80), or s.size() if there is none.
-// Eight bytes at a time: records are scanned once for these before parsing.
-std::size_t FindNonPrintable(std::string_view s);
+// Eight bytes at a time; inline because parsers call it once per line.
+inline std::size_t FindNonPrintable(std::string_view s) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+  std::size_t i = 0;
+  const std::size_t n = s.size();
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    // Per byte, the high bit of: the byte itself (>= 0x80), "byte < 0x20"
+    // and "byte == 0x7f". The subtraction tricks can also flag a byte above
+    // a flagged one (a borrow), never below it, so the lowest flag is exact.
+    std::uint64_t x = w ^ (0x7f * kOnes);
+    std::uint64_t hit =
+        (w & kHigh) | ((w - 0x20 * kOnes) & ~w & kHigh) | ((x - kOnes) & ~x & kHigh);
+    if (hit != 0) {
+      // Little-endian load: the lowest set bit is the first byte in memory.
+      static_assert(std::endian::native == std::endian::little);
+      return i + static_cast<std::size_t>(std::countr_zero(hit)) / 8;
+    }
+  }
+  if (i < n && n >= 8) {
+    // The last (partial) word: load the final eight bytes, overlapping bytes
+    // already known to be clean, which cannot raise a flag.
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + n - 8, 8);
+    std::uint64_t x = w ^ (0x7f * kOnes);
+    std::uint64_t hit =
+        (w & kHigh) | ((w - 0x20 * kOnes) & ~w & kHigh) | ((x - kOnes) & ~x & kHigh);
+    return hit == 0 ? n : n - 8 + static_cast<std::size_t>(std::countr_zero(hit)) / 8;
+  }
+  for (; i < n; ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c >= 0x7f) {
+      return i;
+    }
+  }
+  return n;
+}
 
 // Returns the length of the longest prefix of `s` that is well-formed UTF-8
 // (RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF).

@@ -146,7 +146,10 @@ class TxtParser {
     out_.diagnostics.clear();
     bool ok = Parse();
     // Drop what the previous use of `out` left beyond this record.
-    out_.rua.erase(out_.rua.begin() + static_cast<std::ptrdiff_t>(n_rua_), out_.rua.end());
+    while (out_.rua.size() > n_rua_) {
+      out_.spare_uris.push_back(std::move(out_.rua.back().uri));
+      out_.rua.pop_back();
+    }
     out_.extensions.erase(out_.extensions.begin() + static_cast<std::ptrdiff_t>(n_ext_),
                           out_.extensions.end());
     return ok;
@@ -354,6 +357,10 @@ class TxtParser {
     if (n_rua_ < out_.rua.size()) {
       out_.rua[n_rua_].scheme = scheme;
       out_.rua[n_rua_].uri.assign(uri);
+    } else if (!out_.spare_uris.empty()) {
+      out_.rua.push_back(ReportUri{scheme, std::move(out_.spare_uris.back())});
+      out_.spare_uris.pop_back();
+      out_.rua.back().uri.assign(uri);
     } else {
       out_.rua.push_back(ReportUri{scheme, std::string(uri)});
     }

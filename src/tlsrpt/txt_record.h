@@ -44,6 +44,11 @@ struct TxtRecord {
   std::vector<ReportUri> rua;         // usable URIs of every rua field, in order
   std::vector<Extension> extensions;  // unknown fields, in order
   Diagnostics diagnostics;            // warnings and info only on success
+
+  // Not part of the value: URI buffers ParseTxtRecordInto keeps between
+  // calls, so that a reused record with fewer URIs than the last one does
+  // not free what the next one needs.
+  std::vector<std::string> spare_uris;
 };
 
 // Parses one TXT record's joined text (the caller joins the character-strings
