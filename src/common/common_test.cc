@@ -92,6 +92,34 @@ TEST(Domain, CheckNameRules) {
   EXPECT_EQ(domain::CheckName("xn--a.example").error, NameError::kBadALabel);
 }
 
+// The 16-byte fast path must agree with the byte loop: the same names as
+// above, and shapes that stress it (lengths 15-33, dots and hyphens at chunk
+// edges, x?-- labels, high bytes).
+TEST(Domain, FastPathAgreesWithFullCheck) {
+  const std::vector<std::string> names = {
+      "a", "a.b", "mail.example.com", "aspmx.l.google.com", "mail.protection.outlook.com",
+      std::string(15, 'a') + "." + std::string(15, 'b'), std::string(16, 'a') + "." + std::string(15, 'b'),
+      std::string(32, 'a'), std::string(33, 'a'), std::string(15, 'a') + "-.b", "a.-" + std::string(14, 'b'),
+      std::string(16, 'c') + ".", "." + std::string(20, 'c'), "a..b" + std::string(20, 'c'),
+      "xn--bcher-kva.example", "mail.xn--bcher-kva.example", "x---.example", "xa--b.example",
+      "mx1.Example.COM", std::string(20, 'd') + "\x80" + "e", std::string(17, 'e') + "_f",
+      "a-b.c-d.e", "@" + std::string(20, 'z'), "[" + std::string(20, 'z')};
+  domain::NameRules slow;
+  slow.fast_path = false;
+  for (const auto& n : names) {
+    auto fast = domain::CheckName(n);
+    auto loop = domain::CheckName(n, slow);
+    EXPECT_EQ(fast.error, loop.error) << n;
+    EXPECT_EQ(fast.offset, loop.offset) << n;
+  }
+  EXPECT_TRUE(domain::CheckName(std::string(15, 'a') + "." + std::string(15, 'b')).ok());
+  EXPECT_EQ(domain::CheckName(std::string(15, 'a') + "-.b").error, domain::NameError::kHyphenEdge);
+  EXPECT_EQ(domain::CheckName(std::string(17, 'e') + "_f").offset, 17u);
+  EXPECT_EQ(domain::CheckName("a..b" + std::string(20, 'c')).error, domain::NameError::kEmptyLabel);
+  EXPECT_EQ(domain::CheckName("xn--a.example" + std::string(5, 'q')).error,
+            domain::NameError::kBadALabel);
+}
+
 TEST(Domain, ToALabels) {
   auto r = domain::ToALabels(
       "B\xc3\xbc"

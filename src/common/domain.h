@@ -39,6 +39,9 @@ struct NameRules {
   bool allow_trailing_dot = false;
   // Check "xn--" labels with libidn2 (slower; only those labels pay).
   bool check_a_labels = true;
+  // Use the 16-byte fast path for short names; tests and the fuzzers turn
+  // it off to compare it with the byte loop.
+  bool fast_path = true;
 };
 
 // Checks `name` against RFC 5321 `Domain` (sub-domain *("." sub-domain),
