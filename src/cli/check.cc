@@ -19,59 +19,7 @@ namespace {
 // smaller limits: 64 KiB policies, 16 MiB reports).
 constexpr std::size_t kMaxInput = 64u * 1024 * 1024;
 
-struct TxtLine {
-  std::string record;        // joined text
-  std::uint32_t line = 0;    // 1-based line in the file
-  std::uint32_t column = 0;  // column where the record text starts (raw lines)
-  bool presentation = false;
-};
-
-// One TXT RR per non-empty line; presentation form when it starts with '"'.
-Result<std::vector<TxtLine>> SplitTxt(std::string_view file) {
-  std::vector<TxtLine> out;
-  std::size_t pos = 0;
-  std::uint32_t line_no = 0;
-  while (pos <= file.size()) {
-    ++line_no;
-    std::size_t nl = file.find('\n', pos);
-    std::size_t end = nl == std::string_view::npos ? file.size() : nl;
-    std::string_view line = file.substr(pos, end - pos);
-    if (!line.empty() && line.back() == '\r') {
-      line.remove_suffix(1);
-    }
-    std::size_t first = 0;
-    while (first < line.size() && text::IsWsp(line[first])) {
-      ++first;
-    }
-    if (first < line.size()) {
-      TxtLine t;
-      t.line = line_no;
-      if (line[first] == '"') {
-        auto r = txt::DecodePresentation(line);
-        if (!r) {
-          Diagnostic d = r.error();
-          d.line = line_no;
-          d.column = d.offset + 1;
-          return d;
-        }
-        t.record = std::move(*r);
-        t.presentation = true;
-        t.column = 1;
-      } else {
-        t.record = std::string(line.substr(first));
-        t.column = static_cast<std::uint32_t>(first + 1);
-      }
-      out.push_back(std::move(t));
-    }
-    if (nl == std::string_view::npos) {
-      break;
-    }
-    pos = nl + 1;
-  }
-  return out;
-}
-
-void LocateInRecord(const TxtLine& t, Diagnostics& d) {
+void LocateInRecord(const txt::FileRecord& t, Diagnostics& d) {
   for (auto& x : d) {
     x.line = t.line;
     x.column = t.column + x.offset;
@@ -105,7 +53,7 @@ void Take(Outcome& o, R&& r) {
 
 template <typename Parse, typename Select>
 void CheckTxt(std::string_view input, Parse parse, Select select, Outcome& o) {
-  auto lines = SplitTxt(input);
+  auto lines = txt::SplitRecords(input);
   if (!lines) {
     o.diagnostics = lines.diagnostics();
     return;
@@ -117,12 +65,12 @@ void CheckTxt(std::string_view input, Parse parse, Select select, Outcome& o) {
     return;
   }
   if (lines->size() == 1) {
-    Take(o, parse((*lines)[0].record));
+    Take(o, parse((*lines)[0].text));
     LocateInRecord((*lines)[0], o.diagnostics);
   } else {
     std::vector<std::string> rrs;
     for (const auto& l : *lines) {
-      rrs.push_back(l.record);
+      rrs.push_back(l.text);
     }
     std::size_t chosen = rrs.size();
     Take(o, select(rrs, &chosen));

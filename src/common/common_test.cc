@@ -96,14 +96,30 @@ TEST(Domain, CheckNameRules) {
 // above, and shapes that stress it (lengths 15-33, dots and hyphens at chunk
 // edges, x?-- labels, high bytes).
 TEST(Domain, FastPathAgreesWithFullCheck) {
-  const std::vector<std::string> names = {
-      "a", "a.b", "mail.example.com", "aspmx.l.google.com", "mail.protection.outlook.com",
-      std::string(15, 'a') + "." + std::string(15, 'b'), std::string(16, 'a') + "." + std::string(15, 'b'),
-      std::string(32, 'a'), std::string(33, 'a'), std::string(15, 'a') + "-.b", "a.-" + std::string(14, 'b'),
-      std::string(16, 'c') + ".", "." + std::string(20, 'c'), "a..b" + std::string(20, 'c'),
-      "xn--bcher-kva.example", "mail.xn--bcher-kva.example", "x---.example", "xa--b.example",
-      "mx1.Example.COM", std::string(20, 'd') + "\x80" + "e", std::string(17, 'e') + "_f",
-      "a-b.c-d.e", "@" + std::string(20, 'z'), "[" + std::string(20, 'z')};
+  const std::vector<std::string> names = {"a",
+                                          "a.b",
+                                          "mail.example.com",
+                                          "aspmx.l.google.com",
+                                          "mail.protection.outlook.com",
+                                          std::string(15, 'a') + "." + std::string(15, 'b'),
+                                          std::string(16, 'a') + "." + std::string(15, 'b'),
+                                          std::string(32, 'a'),
+                                          std::string(33, 'a'),
+                                          std::string(15, 'a') + "-.b",
+                                          "a.-" + std::string(14, 'b'),
+                                          std::string(16, 'c') + ".",
+                                          "." + std::string(20, 'c'),
+                                          "a..b" + std::string(20, 'c'),
+                                          "xn--bcher-kva.example",
+                                          "mail.xn--bcher-kva.example",
+                                          "x---.example",
+                                          "xa--b.example",
+                                          "mx1.Example.COM",
+                                          std::string(20, 'd') + "\x80" + "e",
+                                          std::string(17, 'e') + "_f",
+                                          "a-b.c-d.e",
+                                          "@" + std::string(20, 'z'),
+                                          "[" + std::string(20, 'z')};
   domain::NameRules slow;
   slow.fast_path = false;
   for (const auto& n : names) {
@@ -159,14 +175,31 @@ TEST(Txt, PresentationDecoding) {
 }
 
 TEST(Txt, SplitRecordsMixesForms) {
-  auto r = txt::SplitRecords("\"v=spf1 \" \"-all\"\r\nv=STSv1; id=1\n\n");
+  auto r = txt::SplitRecords("\"v=spf1 \" \"-all\"\r\n  v=STSv1; id=1\n\n");
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r->size(), 2u);
-  EXPECT_EQ((*r)[0], "v=spf1 -all");
-  EXPECT_EQ((*r)[1], "v=STSv1; id=1");
+  EXPECT_EQ((*r)[0].text, "v=spf1 -all");
+  EXPECT_TRUE((*r)[0].presentation);
+  EXPECT_EQ((*r)[1].text, "v=STSv1; id=1");
+  EXPECT_EQ((*r)[1].line, 2u);
+  EXPECT_EQ((*r)[1].column, 3u);
   auto bad = txt::SplitRecords("x\n\"open");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().offset, 2u);
+  EXPECT_EQ(bad.error().line, 2u);
+  EXPECT_EQ(bad.error().column, 1u);
+}
+
+TEST(Txt, SelectRecordRule) {
+  const txt::SelectionRule rule{"v=X1;", "x.none", "none", "x.many", "many"};
+  std::vector<std::string> one{"anything"};
+  EXPECT_EQ(*txt::SelectRecord(one, rule), 0u);
+  std::vector<std::string> pick{"v=spf1", "v=X1; a", "v=X1 ; b"};
+  EXPECT_EQ(*txt::SelectRecord(pick, rule), 1u);
+  std::vector<std::string> many{"v=X1;a", "v=X1;b"};
+  EXPECT_EQ(txt::SelectRecord(many, rule).error().id, "x.many");
+  std::vector<std::string> none;
+  EXPECT_EQ(txt::SelectRecord(none, rule).error().id, "x.none");
 }
 
 TEST(Clock, FixedClockSteps) {

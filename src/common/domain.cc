@@ -66,8 +66,9 @@ bool FastAcceptShortName(std::string_view body) {
                                   _mm_cmplt_epi8(lower, _mm_set1_epi8('z' + 1)));
     __m128i hy = _mm_cmpeq_epi8(v, _mm_set1_epi8('-'));
     const int shift = static_cast<int>(chunk * 16);
-    ldh |= static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(digit, alpha), hy)))
-           << shift;
+    ldh |=
+        static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(digit, alpha), hy)))
+        << shift;
     hyphen |= static_cast<std::uint32_t>(_mm_movemask_epi8(hy)) << shift;
     dot |= static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('.'))))
            << shift;

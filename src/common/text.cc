@@ -35,6 +35,18 @@ std::string_view TrimWsp(std::string_view s) {
   return s;
 }
 
+bool IsFieldName(std::string_view s) {
+  if (s.empty() || s.size() > 32 || !IsAlnum(s[0])) {
+    return false;
+  }
+  for (char c : s.substr(1)) {
+    if (!IsAlnum(c) && c != '_' && c != '-' && c != '.') {
+      return false;
+    }
+  }
+  return true;
+}
+
 std::size_t ValidUtf8Prefix(std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   std::size_t n = s.size();

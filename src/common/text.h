@@ -39,6 +39,11 @@ std::string ToLowerCopy(std::string_view s);
 
 std::string_view TrimWsp(std::string_view s);
 
+// The field-name rule that RFC 8461 (sts-ext-name, sts-policy-ext-name) and
+// RFC 8460 (tlsrpt-ext-name) share: (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_"
+// / "-" / ".").
+bool IsFieldName(std::string_view s);
+
 // Returns the index of the first byte of `s` that is a C0 control (< 0x20,
 // TAB included), DEL or not ASCII (>= 0x80), or s.size() if there is none.
 // Eight bytes at a time; inline because parsers call it once per line.

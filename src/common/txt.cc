@@ -76,10 +76,12 @@ Result<std::string> DecodePresentation(std::string_view in) {
   return out;
 }
 
-Result<std::vector<std::string>> SplitRecords(std::string_view file) {
-  std::vector<std::string> out;
+Result<std::vector<FileRecord>> SplitRecords(std::string_view file) {
+  std::vector<FileRecord> out;
   std::size_t pos = 0;
+  std::uint32_t line_no = 0;
   while (pos <= file.size()) {
+    ++line_no;
     std::size_t nl = file.find('\n', pos);
     std::size_t end = nl == std::string_view::npos ? file.size() : nl;
     std::string_view line = file.substr(pos, end - pos);
@@ -91,19 +93,26 @@ Result<std::vector<std::string>> SplitRecords(std::string_view file) {
       ++first;
     }
     if (first < line.size()) {
+      FileRecord r;
+      r.line = line_no;
+      r.column = static_cast<std::uint32_t>(first + 1);
       if (line[first] == '"') {
-        auto r = DecodePresentation(line);
-        if (!r) {
-          Diagnostics d = r.diagnostics();
-          for (auto& x : d) {
+        auto d = DecodePresentation(line);
+        if (!d) {
+          Diagnostics diags = d.diagnostics();
+          for (auto& x : diags) {
+            x.line = line_no;
+            x.column = x.offset + 1;
             x.offset += static_cast<std::uint32_t>(pos);
           }
-          return Result<std::vector<std::string>>::Failure(std::move(d));
+          return Result<std::vector<FileRecord>>::Failure(std::move(diags));
         }
-        out.push_back(std::move(r.value()));
+        r.text = std::move(*d);
+        r.presentation = true;
       } else {
-        out.emplace_back(line);
+        r.text = std::string(line.substr(first));
       }
+      out.push_back(std::move(r));
     }
     if (nl == std::string_view::npos) {
       break;
@@ -111,6 +120,28 @@ Result<std::vector<std::string>> SplitRecords(std::string_view file) {
     pos = nl + 1;
   }
   return out;
+}
+
+Result<std::size_t> SelectRecord(std::span<const std::string> rrs, const SelectionRule& rule) {
+  if (rrs.size() == 1) {
+    return std::size_t{0};
+  }
+  std::size_t found = rrs.size();
+  std::size_t count = 0;
+  for (std::size_t k = 0; k < rrs.size(); ++k) {
+    if (std::string_view(rrs[k]).substr(0, rule.prefix.size()) == rule.prefix) {
+      found = k;
+      ++count;
+    }
+  }
+  if (count == 0) {
+    return MakeDiag(rule.none_id, Severity::kError, 0, rule.none_message);
+  }
+  if (count > 1) {
+    return MakeDiag(rule.multiple_id, Severity::kError, 0, rule.multiple_message,
+                    std::to_string(count) + " records");
+  }
+  return found;
 }
 
 }  // namespace mxconform::txt

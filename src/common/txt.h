@@ -3,6 +3,8 @@
 // and reading DNS presentation form (RFC 1035 §5.1: "a" "b", \X and \DDD).
 #pragma once
 
+#include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,10 +21,34 @@ namespace mxconform::txt {
 // longer than 255 octets.
 Result<std::string> DecodePresentation(std::string_view rdata);
 
+// One TXT RR read from a file, with where it was.
+struct FileRecord {
+  std::string text;           // the joined record text
+  std::uint32_t line = 0;     // 1-based line in the file
+  std::uint32_t column = 0;   // 1-based column where the text starts
+  bool presentation = false;  // decoded from presentation form
+};
+
 // Splits an input file into TXT RRs: one RR per non-empty line. A line whose
 // first non-blank byte is '"' is presentation form and is decoded; any other
-// line is taken as the already-joined record text (a trailing CR is dropped).
-// Diagnostics carry offsets into `file`.
-Result<std::vector<std::string>> SplitRecords(std::string_view file);
+// line is taken as the already-joined record text (a trailing CR is dropped,
+// leading blanks are skipped). Errors carry offsets into `file` and the
+// line and column.
+Result<std::vector<FileRecord>> SplitRecords(std::string_view file);
+
+// The record-selection rule the `v=` TXT protocols share (RFC 8461 §3.1,
+// RFC 8460 §3): with a single RR, that one is parsed as is; with several,
+// those not beginning with `prefix` are discarded and exactly one must
+// remain. Returns the index of the RR to parse, or an error with the
+// protocol's own id (`none_id` when nothing is left, `multiple_id` when more
+// than one is).
+struct SelectionRule {
+  std::string_view prefix;
+  std::string_view none_id;
+  std::string_view none_message;
+  std::string_view multiple_id;
+  std::string_view multiple_message;
+};
+Result<std::size_t> SelectRecord(std::span<const std::string> rrs, const SelectionRule& rule);
 
 }  // namespace mxconform::txt

@@ -12,19 +12,6 @@ constexpr std::uint8_t kSeenVersion = 1;
 constexpr std::uint8_t kSeenMode = 2;
 constexpr std::uint8_t kSeenMaxAge = 4;
 
-// RFC 8461 §3.2 sts-policy-ext-name: alnum *31(alnum / "_" / "-" / ".").
-bool IsExtName(std::string_view s) {
-  if (s.empty() || s.size() > 32 || !text::IsAlnum(s[0])) {
-    return false;
-  }
-  for (char c : s.substr(1)) {
-    if (!text::IsAlnum(c) && c != '_' && c != '-' && c != '.') {
-      return false;
-    }
-  }
-  return true;
-}
-
 // Bytes of an ext-name (RFC 8461 §3.2): ALPHA / DIGIT / "_" / "-" / ".".
 struct NameCharTable {
   bool v[256] = {};
@@ -243,7 +230,7 @@ class PolicyParser {
       return;
     }
     std::string_view name = line.substr(i, name_end - i);
-    if (!IsExtName(name)) {
+    if (!text::IsFieldName(name)) {
       Error("mtasts.policy.bad_field_name", start + i, "field name outside the RFC 8461 grammar",
             text::Printable(name));
       return;

@@ -1,24 +1,12 @@
 #include "mtasts/txt_record.h"
 
 #include "common/text.h"
+#include "common/txt.h"
 
 namespace mxconform::mtasts {
 namespace {
 
 constexpr std::string_view kVersion = "v=STSv1";
-
-// RFC 8461 §3.1 sts-ext-name: (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / ".").
-bool IsExtName(std::string_view s) {
-  if (s.empty() || s.size() > 32 || !text::IsAlnum(s[0])) {
-    return false;
-  }
-  for (char c : s.substr(1)) {
-    if (!text::IsAlnum(c) && c != '_' && c != '-' && c != '.') {
-      return false;
-    }
-  }
-  return true;
-}
 
 // RFC 8461 §3.1 sts-ext-value: %x21-3A / %x3C / %x3E-7E (printable, no '=' ';' SP).
 constexpr bool IsExtValueChar(char c) { return c >= 0x21 && c <= 0x7e && c != '=' && c != ';'; }
@@ -157,7 +145,7 @@ class TxtParser {
       i = vend;
       return true;
     }
-    if (!IsExtName(name)) {
+    if (!text::IsFieldName(name)) {
       return BadExtension(i, start, "extension name outside the RFC 8461 grammar", name);
     }
     if (value.empty()) {
@@ -275,35 +263,20 @@ Result<TxtRecord> ParseTxtRecord(std::string_view record, const ParseOptions& op
 
 Result<TxtRecord> SelectTxtRecord(std::span<const std::string> rrs, const ParseOptions& opts,
                                   std::size_t* chosen) {
-  if (rrs.size() == 1) {
-    if (chosen != nullptr) {
-      *chosen = 0;
-    }
-    return ParseTxtRecord(rrs[0], opts);
-  }
   // STS-3.1-04: discard RRs that do not begin with "v=STSv1;"; exactly one
-  // must remain (P13, P14).
-  std::size_t found = rrs.size();
-  std::size_t count = 0;
-  for (std::size_t k = 0; k < rrs.size(); ++k) {
-    if (std::string_view(rrs[k]).substr(0, 8) == "v=STSv1;") {
-      found = k;
-      ++count;
-    }
-  }
-  if (count == 0) {
-    return MakeDiag("mtasts.txt.no_record", Severity::kError, 0,
-                    "no TXT record begins with \"v=STSv1;\"");
-  }
-  if (count > 1) {
-    return MakeDiag("mtasts.txt.multiple_records", Severity::kError, 0,
-                    "more than one TXT record begins with \"v=STSv1;\": no policy",
-                    std::to_string(count) + " records");
+  // must remain (P13, P14). A lone RR is parsed as is (erratum 6285).
+  static constexpr txt::SelectionRule kRule = {
+      "v=STSv1;", "mtasts.txt.no_record", "no TXT record begins with \"v=STSv1;\"",
+      "mtasts.txt.multiple_records",
+      "more than one TXT record begins with \"v=STSv1;\": no policy"};
+  auto k = txt::SelectRecord(rrs, kRule);
+  if (!k) {
+    return Result<TxtRecord>::Failure(k.diagnostics());
   }
   if (chosen != nullptr) {
-    *chosen = found;
+    *chosen = *k;
   }
-  return ParseTxtRecord(rrs[found], opts);
+  return ParseTxtRecord(rrs[*k], opts);
 }
 
 std::string SerializeTxtRecord(const TxtRecord& r) {

@@ -8,6 +8,7 @@
 
 #include "common/domain.h"
 #include "common/text.h"
+#include "common/txt.h"
 
 namespace mxconform::tlsrpt {
 namespace {
@@ -467,35 +468,20 @@ Result<TxtRecord> ParseTxtRecord(std::string_view record, const ParseOptions& op
 
 Result<TxtRecord> SelectTxtRecord(std::span<const std::string> rrs, const ParseOptions& opts,
                                   std::size_t* chosen) {
-  if (rrs.size() == 1) {
-    if (chosen != nullptr) {
-      *chosen = 0;
-    }
-    return ParseTxtRecord(rrs[0], opts);
-  }
   // RFC 8460 §3, RPT-3-05 (R10): discard RRs that do not begin with
   // "v=TLSRPTv1;"; unless exactly one remains there is no TLS-RPT policy.
-  std::size_t found = rrs.size();
-  std::size_t count = 0;
-  for (std::size_t k = 0; k < rrs.size(); ++k) {
-    if (std::string_view(rrs[k]).substr(0, kSelectPrefix.size()) == kSelectPrefix) {
-      found = k;
-      ++count;
-    }
-  }
-  if (count == 0) {
-    return MakeDiag("tlsrpt.txt.no_record", Severity::kError, 0,
-                    "no TXT record begins with \"v=TLSRPTv1;\"");
-  }
-  if (count > 1) {
-    return MakeDiag("tlsrpt.txt.multiple_records", Severity::kError, 0,
-                    "more than one TXT record begins with \"v=TLSRPTv1;\": no TLS-RPT",
-                    std::to_string(count) + " records");
+  static constexpr txt::SelectionRule kRule = {
+      kSelectPrefix, "tlsrpt.txt.no_record", "no TXT record begins with \"v=TLSRPTv1;\"",
+      "tlsrpt.txt.multiple_records",
+      "more than one TXT record begins with \"v=TLSRPTv1;\": no TLS-RPT"};
+  auto k = txt::SelectRecord(rrs, kRule);
+  if (!k) {
+    return Result<TxtRecord>::Failure(k.diagnostics());
   }
   if (chosen != nullptr) {
-    *chosen = found;
+    *chosen = *k;
   }
-  return ParseTxtRecord(rrs[found], opts);
+  return ParseTxtRecord(rrs[*k], opts);
 }
 
 std::string SerializeTxtRecord(const TxtRecord& r) {
