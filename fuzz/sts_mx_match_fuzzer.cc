@@ -15,41 +15,18 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/domain.h"
 #include "common/text.h"
+#include "fuzz_check.h"
 
 namespace {
 
 namespace domain = mxconform::domain;
-
-std::string_view g_input;
-
-[[noreturn]] void CheckFailed(const char* file, int line, const char* expr,
-                              const std::string& detail) {
-  std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", file, line, expr);
-  if (!detail.empty()) {
-    std::fprintf(stderr, "  %s\n", detail.c_str());
-  }
-  std::fprintf(stderr, "  input (%zu bytes): %s\n", g_input.size(),
-               mxconform::text::Printable(g_input, 512).c_str());
-  std::abort();
-}
-
-// Aborts with the expression, `detail` (evaluated only on failure) and the
-// input when `cond` is false.
-#define FUZZ_CHECK_MSG(cond, detail)                    \
-  do {                                                  \
-    if (!(cond)) {                                      \
-      CheckFailed(__FILE__, __LINE__, #cond, (detail)); \
-    }                                                   \
-  } while (0)
-#define FUZZ_CHECK(cond) FUZZ_CHECK_MSG(cond, std::string())
+using mxconform::fuzz::ToUpperAscii;
 
 // Lower-cases A-Z only (no locale, bytes >= 0x80 untouched) and drops one
 // trailing dot.
@@ -61,16 +38,6 @@ std::string RefFold(std::string_view s) {
   }
   if (!out.empty() && out.back() == '.') {
     out.pop_back();
-  }
-  return out;
-}
-
-std::string RefUpper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'a' && c <= 'z') {
-      c = static_cast<char>(c - 'a' + 'A');
-    }
   }
   return out;
 }
@@ -127,7 +94,7 @@ std::string Pair(std::string_view pattern, std::string_view host) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
-  g_input = in;
+  mxconform::fuzz::SetInput(in);
   std::size_t nl = in.find('\n');
   std::string_view pattern = in.substr(0, nl);
   std::string_view host = nl == std::string_view::npos ? std::string_view() : in.substr(nl + 1);
@@ -150,8 +117,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK_MSG(got == want, Pair(pattern, host) + " MatchesMxPattern=" + std::to_string(got) +
                                   " reference=" + std::to_string(want));
 
-  std::string upper_pattern = RefUpper(pattern);
-  std::string upper_host = RefUpper(host);
+  std::string upper_pattern = ToUpperAscii(pattern);
+  std::string upper_host = ToUpperAscii(host);
   FUZZ_CHECK_MSG(domain::MatchesMxPattern(upper_pattern, upper_host) == got, Pair(pattern, host));
   FUZZ_CHECK_MSG(domain::MatchesMxPattern(upper_pattern, host) == got, Pair(pattern, host));
   FUZZ_CHECK_MSG(domain::MatchesMxPattern(pattern, upper_host) == got, Pair(pattern, host));

@@ -17,8 +17,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,51 +25,23 @@
 #include "common/profile.h"
 #include "common/result.h"
 #include "common/text.h"
+#include "fuzz_check.h"
 #include "mtasts/policy.h"
 
 namespace {
 
 namespace mtasts = mxconform::mtasts;
 namespace domain = mxconform::domain;
-using mxconform::Diagnostics;
 using mxconform::Profile;
-
-std::string_view g_input;
-
-[[noreturn]] void CheckFailed(const char* file, int line, const char* expr,
-                              const std::string& detail) {
-  std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", file, line, expr);
-  if (!detail.empty()) {
-    std::fprintf(stderr, "  %s\n", detail.c_str());
-  }
-  std::fprintf(stderr, "  input (%zu bytes): %s\n", g_input.size(),
-               mxconform::text::Printable(g_input, 512).c_str());
-  std::abort();
-}
-
-// Aborts with the expression, `detail` (evaluated only on failure) and the
-// input when `cond` is false.
-#define FUZZ_CHECK_MSG(cond, detail)                    \
-  do {                                                  \
-    if (!(cond)) {                                      \
-      CheckFailed(__FILE__, __LINE__, #cond, (detail)); \
-    }                                                   \
-  } while (0)
-#define FUZZ_CHECK(cond) FUZZ_CHECK_MSG(cond, std::string())
+using mxconform::fuzz::CheckDiagnostics;
+using mxconform::fuzz::Describe;
+using mxconform::fuzz::SameDiagnostics;
+using mxconform::fuzz::ToUpperAscii;
 
 mtasts::ParseOptions Options(Profile p) {
   mtasts::ParseOptions o;
   o.profile = p;
   return o;
-}
-
-std::string Describe(const Diagnostics& d) {
-  std::string out;
-  for (const auto& x : d) {
-    out += std::string(x.id) + "@" + std::to_string(x.offset) + "(" +
-           std::string(mxconform::SeverityName(x.severity)) + ") ";
-  }
-  return out;
 }
 
 std::string Describe(const mtasts::Policy& p) {
@@ -87,42 +57,8 @@ std::string Describe(const mtasts::Policy& p) {
   return out + "]";
 }
 
-void CheckDiagnostics(bool ok, const Diagnostics& d, std::size_t size) {
-  bool any_error = false;
-  for (const auto& x : d) {
-    FUZZ_CHECK_MSG(x.offset <= size, Describe(d));
-    FUZZ_CHECK_MSG(x.id.starts_with("mtasts.policy."), Describe(d));
-    FUZZ_CHECK(!x.message.empty());
-    any_error |= x.IsError();
-  }
-  FUZZ_CHECK_MSG(any_error == !ok, Describe(d));
-}
-
-bool SameDiagnostics(const Diagnostics& a, const Diagnostics& b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (a[i].id != b[i].id || a[i].severity != b[i].severity || a[i].offset != b[i].offset ||
-        a[i].detail != b[i].detail) {
-      return false;
-    }
-  }
-  return true;
-}
-
 bool SamePolicy(const mtasts::Policy& a, const mtasts::Policy& b) {
   return a.mode == b.mode && a.max_age == b.max_age && a.mx == b.mx && a.extensions == b.extensions;
-}
-
-std::string ToUpperAscii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'a' && c <= 'z') {
-      c = static_cast<char>(c - 'a' + 'A');
-    }
-  }
-  return out;
 }
 
 // What every valid policy satisfies, whichever profile accepted it.
@@ -197,14 +133,14 @@ void CheckRoundTrip(const mtasts::Policy& p, Profile profile) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
-  g_input = in;
+  mxconform::fuzz::SetInput(in);
 
   mtasts::Policy strict;
   mtasts::Policy interop;
   bool strict_ok = mtasts::ParsePolicyInto(in, Options(Profile::kStrict), strict);
   bool interop_ok = mtasts::ParsePolicyInto(in, Options(Profile::kInterop), interop);
-  CheckDiagnostics(strict_ok, strict.diagnostics, size);
-  CheckDiagnostics(interop_ok, interop.diagnostics, size);
+  CheckDiagnostics(strict_ok, strict.diagnostics, size, "mtasts.policy.");
+  CheckDiagnostics(interop_ok, interop.diagnostics, size, "mtasts.policy.");
 
   if (strict_ok) {
     FUZZ_CHECK_MSG(interop_ok, Describe(interop.diagnostics));

@@ -15,85 +15,28 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/profile.h"
 #include "common/result.h"
-#include "common/text.h"
+#include "fuzz_check.h"
 #include "mtasts/txt_record.h"
 
 namespace {
 
 namespace mtasts = mxconform::mtasts;
-using mxconform::Diagnostics;
 using mxconform::Profile;
-
-std::string_view g_input;
-
-[[noreturn]] void CheckFailed(const char* file, int line, const char* expr,
-                              const std::string& detail) {
-  std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", file, line, expr);
-  if (!detail.empty()) {
-    std::fprintf(stderr, "  %s\n", detail.c_str());
-  }
-  std::fprintf(stderr, "  input (%zu bytes): %s\n", g_input.size(),
-               mxconform::text::Printable(g_input, 512).c_str());
-  std::abort();
-}
-
-// Aborts with the expression, `detail` (evaluated only on failure) and the
-// input when `cond` is false.
-#define FUZZ_CHECK_MSG(cond, detail)                    \
-  do {                                                  \
-    if (!(cond)) {                                      \
-      CheckFailed(__FILE__, __LINE__, #cond, (detail)); \
-    }                                                   \
-  } while (0)
-#define FUZZ_CHECK(cond) FUZZ_CHECK_MSG(cond, std::string())
+using mxconform::fuzz::CheckDiagnostics;
+using mxconform::fuzz::Describe;
+using mxconform::fuzz::SameDiagnostics;
+using mxconform::fuzz::SplitLines;
 
 mtasts::ParseOptions Options(Profile p) {
   mtasts::ParseOptions o;
   o.profile = p;
   return o;
-}
-
-std::string Describe(const Diagnostics& d) {
-  std::string out;
-  for (const auto& x : d) {
-    out += std::string(x.id) + "@" + std::to_string(x.offset) + "(" +
-           std::string(mxconform::SeverityName(x.severity)) + ") ";
-  }
-  return out;
-}
-
-// The diagnostics contract of ParseTxtRecordInto for an input of `size`
-// bytes that parsed to `ok`.
-void CheckDiagnostics(bool ok, const Diagnostics& d, std::size_t size) {
-  bool any_error = false;
-  for (const auto& x : d) {
-    FUZZ_CHECK_MSG(x.offset <= size, Describe(d));
-    FUZZ_CHECK_MSG(x.id.starts_with("mtasts.txt."), Describe(d));
-    FUZZ_CHECK(!x.message.empty());
-    any_error |= x.IsError();
-  }
-  FUZZ_CHECK_MSG(any_error == !ok, Describe(d));
-}
-
-bool SameDiagnostics(const Diagnostics& a, const Diagnostics& b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (a[i].id != b[i].id || a[i].severity != b[i].severity || a[i].offset != b[i].offset ||
-        a[i].detail != b[i].detail) {
-      return false;
-    }
-  }
-  return true;
 }
 
 // A valid record's canonical form parses (strict) to the same record.
@@ -105,20 +48,6 @@ void CheckRoundTrip(const mtasts::TxtRecord& r) {
   FUZZ_CHECK_MSG(again.id == r.id, "serialised: " + text);
   FUZZ_CHECK_MSG(again.extensions == r.extensions, "serialised: " + text);
   FUZZ_CHECK_MSG(mtasts::SerializeTxtRecord(again) == text, "serialised: " + text);
-}
-
-std::vector<std::string> SplitLines(std::string_view in) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (true) {
-    std::size_t nl = in.find('\n', start);
-    if (nl == std::string_view::npos) {
-      out.emplace_back(in.substr(start));
-      return out;
-    }
-    out.emplace_back(in.substr(start, nl - start));
-    start = nl + 1;
-  }
 }
 
 void CheckSelect(std::string_view in, Profile profile) {
@@ -162,14 +91,14 @@ void CheckSelect(std::string_view in, Profile profile) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
-  g_input = in;
+  mxconform::fuzz::SetInput(in);
 
   mtasts::TxtRecord strict;
   mtasts::TxtRecord interop;
   bool strict_ok = mtasts::ParseTxtRecordInto(in, Options(Profile::kStrict), strict);
   bool interop_ok = mtasts::ParseTxtRecordInto(in, Options(Profile::kInterop), interop);
-  CheckDiagnostics(strict_ok, strict.diagnostics, size);
-  CheckDiagnostics(interop_ok, interop.diagnostics, size);
+  CheckDiagnostics(strict_ok, strict.diagnostics, size, "mtasts.txt.");
+  CheckDiagnostics(interop_ok, interop.diagnostics, size, "mtasts.txt.");
 
   // Profile::kStrict accepts a subset of Profile::kInterop, with one meaning.
   if (strict_ok) {

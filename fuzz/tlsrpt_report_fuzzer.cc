@@ -11,63 +11,19 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 
 #include "common/result.h"
 #include "common/text.h"
+#include "fuzz_check.h"
 #include "tlsrpt/report.h"
 
 namespace {
 
 namespace tlsrpt = mxconform::tlsrpt;
-using mxconform::Diagnostics;
-
-std::string_view g_input;
-
-[[noreturn]] void CheckFailed(const char* file, int line, const char* expr,
-                              const std::string& detail) {
-  std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", file, line, expr);
-  if (!detail.empty()) {
-    std::fprintf(stderr, "  %s\n", detail.c_str());
-  }
-  std::fprintf(stderr, "  input (%zu bytes): %s\n", g_input.size(),
-               mxconform::text::Printable(g_input, 1024).c_str());
-  std::abort();
-}
-
-// Aborts with the expression, `detail` (evaluated only on failure) and the
-// input when `cond` is false.
-#define FUZZ_CHECK_MSG(cond, detail)                    \
-  do {                                                  \
-    if (!(cond)) {                                      \
-      CheckFailed(__FILE__, __LINE__, #cond, (detail)); \
-    }                                                   \
-  } while (0)
-#define FUZZ_CHECK(cond) FUZZ_CHECK_MSG(cond, std::string())
-
-std::string Describe(const Diagnostics& d) {
-  std::string out;
-  for (const auto& x : d) {
-    out += std::string(x.id) + "@" + std::to_string(x.offset) + "(" +
-           std::string(mxconform::SeverityName(x.severity)) + ")" +
-           (x.detail.empty() ? "" : "[" + mxconform::text::Printable(x.detail, 80) + "]") + " ";
-  }
-  return out;
-}
-
-void CheckDiagnostics(bool ok, const Diagnostics& d, std::size_t size) {
-  bool any_error = false;
-  for (const auto& x : d) {
-    FUZZ_CHECK_MSG(x.offset <= size, Describe(d));
-    FUZZ_CHECK_MSG(x.id.starts_with("tlsrpt.report."), Describe(d));
-    FUZZ_CHECK(!x.message.empty());
-    any_error |= x.IsError();
-  }
-  FUZZ_CHECK_MSG(any_error == !ok, Describe(d));
-}
+using mxconform::fuzz::CheckDiagnostics;
+using mxconform::fuzz::Describe;
 
 // What ReadReport(WriteReport(r)) gives back, per report.h.
 tlsrpt::Report AfterRoundTrip(const tlsrpt::Report& r) {
@@ -97,10 +53,10 @@ void CheckReadsBack(const std::string& text, const tlsrpt::Report& want) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
-  g_input = in;
+  mxconform::fuzz::SetInput(in, {.input_bytes = 1024, .diagnostic_details = true});
 
   auto r = tlsrpt::ReadReport(in);
-  CheckDiagnostics(r.ok(), r.ok() ? r->diagnostics : r.diagnostics(), size);
+  CheckDiagnostics(r.ok(), r.ok() ? r->diagnostics : r.diagnostics(), size, "tlsrpt.report.");
   if (!r.ok()) {
     return 0;
   }
