@@ -1,5 +1,6 @@
 // `mxconform check KIND [FILE|-]`: parse one input with the reference parser
 // and explain every decision.
+#include <algorithm>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -26,7 +27,11 @@ void LocateInRecord(const txt::FileRecord& t, Diagnostics& d) {
   }
 }
 
-void PrintHuman(const Diagnostics& d) {
+// In reading order (parsers add end-of-input findings last).
+void PrintHuman(Diagnostics d) {
+  std::stable_sort(d.begin(), d.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return a.line != b.line ? a.line < b.line : a.column < b.column;
+  });
   for (const auto& x : d) {
     std::cout << x.line << ":" << x.column << " " << x.id << " " << SeverityName(x.severity) << ": "
               << x.Text() << "\n";

@@ -69,7 +69,8 @@ class PolicyParser {
     }
     if ((seen_ & kSeenMode) != 0 && out_.mode != Mode::kNone && mx_count == 0 && !bad_mx_) {
       // STS-3.2-12, P29: mx is required unless the mode is none.
-      Error("mtasts.policy.missing_mx", n_, "mode is enforce or testing but no \"mx\" field");
+      Error("mtasts.policy.missing_mx", mode_off_,
+            "mode is enforce or testing but no \"mx\" field");
     }
     return !failed_;
   }
@@ -305,6 +306,7 @@ class PolicyParser {
     if (!FirstTime(kSeenMode, at)) {
       return;
     }
+    mode_off_ = voff;
     // STS-3.2-05
     if (value == "enforce") {
       out_.mode = Mode::kEnforce;
@@ -428,6 +430,7 @@ class PolicyParser {
   bool failed_ = false;
   bool bad_mx_ = false;
   bool noted_lf_ = false;
+  std::size_t mode_off_ = 0;  // where the mode value is, for missing_mx
 };
 
 }  // namespace

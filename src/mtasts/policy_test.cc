@@ -89,6 +89,10 @@ TEST(StsPolicy, MxRequiredUnlessNone) {
   EXPECT_EQ(ErrorId("version: STSv1\nmode: enforce\nmax_age: 5\n"), "mtasts.policy.missing_mx");
   EXPECT_EQ(ErrorId("version: STSv1\nmode: testing\nmax_age: 5\n"), "mtasts.policy.missing_mx");
   EXPECT_EQ(ErrorId("version: STSv1\nmode: none\nmax_age: 5\n"), "ok");  // P30
+  // The error points at the mode that requires mx.
+  auto r = ParsePolicy("version: STSv1\nmode: testing\nmax_age: 5\n");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().offset, 21u);
 }
 
 TEST(StsPolicy, MaxAge) {
