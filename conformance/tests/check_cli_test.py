@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""End-to-end test of `mxconform check`: exit codes (0 valid, 1 invalid,
+2 usage or I/O) and a located diagnostic (`line:col id severity: message`)
+for every malformed vector of the kinds `check` reads.
+
+usage: check_cli_test.py MXCONFORM VECTORS_DIR
+"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+import yaml
+
+BIN, VECTORS = sys.argv[1], sys.argv[2]
+KINDS = {"sts-txt", "sts-policy", "tlsrpt-txt", "tlsrpt-report"}
+LOCATED = re.compile(rb"^(\d+):(\d+) ([a-z0-9_.]+) (error|warning|info): .+$", re.M)
+failures = []
+checked = 0
+
+
+def run(args, data=None):
+    p = subprocess.run([BIN] + args, input=data, capture_output=True, timeout=30)
+    return p.returncode, p.stdout, p.stderr
+
+
+def expect(cond, what):
+    global checked
+    checked += 1
+    if not cond:
+        failures.append(what)
+
+
+def unescape(s):
+    out, i = bytearray(), 0
+    while i < len(s):
+        c = s[i]
+        if c == "\\" and i + 1 < len(s):
+            n = s[i + 1]
+            if n in "rnt\\":
+                out += {"r": b"\r", "n": b"\n", "t": b"\t", "\\": b"\\"}[n]
+                i += 2
+                continue
+            if n == "x":
+                out.append(int(s[i + 2:i + 4], 16))
+                i += 4
+                continue
+        out += c.encode()
+        i += 1
+    return bytes(out)
+
+
+# Exit codes and messages outside the vectors.
+rc, out, _ = run(["check", "sts-txt", "-"], b"v=STSv1; id=abc\n")
+expect(rc == 0 and b"valid (sts-txt, strict)" in out, "valid record: exit 0")
+rc, out, _ = run(["check", "sts-txt", "-"], b"v=STSv1; id=ab_c\n")
+expect(rc == 1 and LOCATED.search(out), "invalid record: exit 1 with a located diagnostic")
+rc, _, err = run(["check", "sts-policy", "/nonexistent/policy.txt"])
+expect(rc == 2 and b"/nonexistent/policy.txt" in err and err.count(b"\n") == 1,
+       "missing file: exit 2, one line naming the file")
+rc, _, err = run(["check", "sts-policy", "/"])
+expect(rc == 2 and b"mxconform: /:" in err, "a directory: exit 2")
+rc, _, _ = run(["check", "no-such-kind", "-"], b"")
+expect(rc == 2, "unknown kind: exit 2")
+rc, _, _ = run(["check"])
+expect(rc == 2, "missing kind: exit 2")
+rc, out, _ = run(["check", "--help"])
+expect(rc == 0 and b"--profile" in out, "--help: exit 0")
+for cmd in ("run", "lint", "bench"):
+    rc, out, _ = run([cmd, "--help"])
+    expect(rc == 0 and b"Usage" in out, cmd + " --help: exit 0")
+rc, out, _ = run(["check", "tlsrpt-report", "-"], b'{"a": \xff}')
+expect(rc == 1 and b"tlsrpt.report.invalid_utf8" in out and LOCATED.search(out),
+       "non-UTF-8 report: exit 1, located")
+rc, out, _ = run(["check", "tlsrpt-report", "-"], b'{"a": ')
+expect(rc == 1 and b"1:7 tlsrpt.report.invalid_json" in out, "truncated JSON: exit 1 at 1:7")
+rc, out, _ = run(["check", "sts-policy", "-"], b"a" * (64 * 1024 + 1))
+expect(rc == 1 and b"mtasts.policy.too_large" in out, "oversized policy: its own diagnostic")
+rc, out, _ = run(["check", "sts-txt", "--json", "-"], b"v=STSv1; id=1\n")
+expect(rc == 0 and b'"valid": true' in out, "--json valid")
+
+# Every malformed vector: exit 1 and its first error located.
+for name in sorted(os.listdir(VECTORS)):
+    if not name.endswith(".yaml"):
+        continue
+    doc = yaml.safe_load(open(os.path.join(VECTORS, name), encoding="utf-8"))
+    kind = doc["kind"]
+    if kind not in KINDS:
+        continue
+    for case in doc["cases"]:
+        exp = case["expect"]
+        if exp.get("valid", True):
+            continue
+        if "input" in case:
+            data = case["input"].encode()
+        elif "input_escaped" in case:
+            data = unescape(case["input_escaped"])
+        elif "input_rrs" in case:
+            data = b"\n".join(unescape(r) for r in case["input_rrs"]) + b"\n"
+        elif "input_presentation" in case:
+            data = case["input_presentation"].encode() + b"\n"
+        else:
+            continue
+        if kind.endswith("-txt") and "input" in case and re.search(rb"[\r\n]", data):
+            continue  # one RR with a line break inside cannot be one line of a file
+        with tempfile.NamedTemporaryFile(suffix=".in") as f:
+            f.write(data)
+            f.flush()
+            rc, out, _ = run(["check", kind, f.name])
+        expect(rc == 1, "%s: exit %d, expected 1" % (case["id"], rc))
+        located = LOCATED.findall(out)
+        want = exp.get("error")
+        ok = any(m[3] == b"error" and (want is None or m[2].decode() == want) for m in located)
+        expect(ok, "%s: no located error%s in output:\n%s" % (
+            case["id"], "" if want is None else " " + want, out.decode(errors="replace")))
+
+for f in failures:
+    print("FAIL:", f)
+print("%d passed, %d failed" % (checked - len(failures), len(failures)))
+sys.exit(1 if failures else 0)
