@@ -217,7 +217,7 @@ json DiagIds(const Diagnostics& d) {
 }
 
 template <typename R>
-json ParseOutcome(const R& r, json value) {
+json ParseOutcome(const R& r, const json& value) {
   json a;
   a["valid"] = r.ok();
   if (r.ok()) {

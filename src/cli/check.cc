@@ -18,7 +18,7 @@ namespace {
 
 // Inputs above this are refused before parsing (the parsers have their own,
 // smaller limits: 64 KiB policies, 16 MiB reports).
-constexpr std::size_t kMaxInput = 64u * 1024 * 1024;
+constexpr std::size_t kMaxInput = std::size_t{64} * 1024 * 1024;
 
 void LocateInRecord(const txt::FileRecord& t, Diagnostics& d) {
   for (auto& x : d) {

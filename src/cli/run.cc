@@ -32,7 +32,7 @@ Loaded LoadAndLint(const std::vector<std::string>& suites, const std::string& ve
     paths.assign(suites.begin(), suites.end());
   }
   std::set<std::string> known;
-  auto cat = ReadInput(requirements, 16u * 1024 * 1024);
+  auto cat = ReadInput(requirements, std::size_t{16} * 1024 * 1024);
   if (cat) {
     known = conformance::ExtractRequirementIds(*cat);
   } else if (verbose) {

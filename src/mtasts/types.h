@@ -31,6 +31,6 @@ struct Extension {
 // RFC 8461 §3.2: hard limit on max_age.
 constexpr std::uint32_t kMaxAgeCap = 31557600;
 // RFC 8461 §3.3 suggests a 64 KiB cap on the policy body.
-constexpr std::size_t kMaxPolicyBytes = 64 * 1024;
+constexpr std::size_t kMaxPolicyBytes = std::size_t{64} * 1024;
 
 }  // namespace mxconform::mtasts

@@ -14,7 +14,7 @@
 namespace mxconform::tlsrpt {
 
 // Inputs above this size are refused by ReadReport.
-constexpr std::size_t kMaxReportBytes = 16 * 1024 * 1024;
+constexpr std::size_t kMaxReportBytes = std::size_t{16} * 1024 * 1024;
 // Deepest nesting of JSON arrays and objects ReadReport accepts (the spec
 // form needs 5).
 constexpr std::size_t kMaxReportDepth = 64;
