@@ -153,6 +153,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     CheckRoundTrip(interop, Profile::kInterop);
   }
 
+  // The SIMD fast paths for common lines give exactly what the general path
+  // gives: the same verdict, value and diagnostics, under both profiles.
+  for (Profile p : {Profile::kStrict, Profile::kInterop}) {
+    mtasts::ParseOptions slow_opts = Options(p);
+    slow_opts.fast_paths = false;
+    mtasts::Policy slow;
+    bool slow_ok = mtasts::ParsePolicyInto(in, slow_opts, slow);
+    const mtasts::Policy& fast = p == Profile::kStrict ? strict : interop;
+    FUZZ_CHECK(slow_ok == (p == Profile::kStrict ? strict_ok : interop_ok));
+    FUZZ_CHECK_MSG(SameDiagnostics(slow.diagnostics, fast.diagnostics),
+                   Describe(slow.diagnostics) + " vs " + Describe(fast.diagnostics));
+    if (slow_ok) {
+      FUZZ_CHECK_MSG(SamePolicy(slow, fast), Describe(slow) + " vs " + Describe(fast));
+    }
+  }
+
   // Reusing a Policy that holds another parse's state (more or fewer mx,
   // other extensions) changes nothing.
   mtasts::Policy reused = interop;

@@ -1,6 +1,11 @@
 #include "mtasts/policy.h"
 
+#include <bit>
 #include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "common/domain.h"
 #include "common/text.h"
@@ -32,8 +37,12 @@ void AssignInPlace(std::string& s, std::string_view value) {
 
 class PolicyParser {
  public:
-  PolicyParser(std::string_view in, Profile profile, Policy& out)
-      : in_(in), n_(in.size()), interop_(profile == Profile::kInterop), out_(out) {}
+  PolicyParser(std::string_view in, const ParseOptions& opts, Policy& out)
+      : in_(in),
+        n_(in.size()),
+        interop_(opts.profile == Profile::kInterop),
+        fast_paths_(opts.fast_paths),
+        out_(out) {}
 
   bool Run() {
     out_.mode = Mode::kNone;
@@ -111,12 +120,191 @@ class PolicyParser {
     return nl + 1;
   }
 
+  // If a line ends at `i` (LF, CRLF or the end of the body), sets `next` to
+  // where the following line starts and returns true.
+  bool LineEndsAt(std::size_t i, std::size_t& next) {
+    if (i == n_) {
+      next = n_;
+      return true;
+    }
+    if (in_[i] == '\n') {
+      next = i + 1;
+      return true;
+    }
+    if (in_[i] == '\r' && i + 1 < n_ && in_[i + 1] == '\n') {
+      next = i + 2;
+      return true;
+    }
+    return false;
+  }
+
+  // `version: STSv1`, `mode: enforce|testing|none` and `max_age: N` (N at
+  // most the cap) in their usual shape, seen for the first time, with the
+  // value straight after the spaces and the line end straight after the
+  // value. Returns 0 for anything else; the general path then gives the
+  // same result.
+  std::size_t FastKnownLine(std::size_t pos) {
+    std::string_view rest = in_.substr(pos);
+    std::size_t v = 0;
+    std::uint8_t field = 0;
+    if (rest.starts_with("version:")) {
+      field = kSeenVersion;
+      v = pos + 8;
+    } else if (rest.starts_with("mode:")) {
+      field = kSeenMode;
+      v = pos + 5;
+    } else if (rest.starts_with("max_age:")) {
+      field = kSeenMaxAge;
+      v = pos + 8;
+    } else {
+      return 0;
+    }
+    if ((seen_ & field) != 0) {
+      return 0;  // a duplicate: the general path warns
+    }
+    while (v < n_ && in_[v] == ' ') {
+      ++v;
+    }
+    std::string_view value = in_.substr(v);
+    std::size_t len = 0;
+    Mode mode = Mode::kNone;
+    std::uint64_t age = 0;
+    if (field == kSeenVersion) {
+      if (!value.starts_with("STSv1")) {
+        return 0;
+      }
+      len = 5;
+    } else if (field == kSeenMode) {
+      if (value.starts_with("enforce")) {
+        mode = Mode::kEnforce;
+        len = 7;
+      } else if (value.starts_with("testing")) {
+        mode = Mode::kTesting;
+        len = 7;
+      } else if (value.starts_with("none")) {
+        mode = Mode::kNone;
+        len = 4;
+      } else {
+        return 0;
+      }
+    } else {
+      while (len < value.size() && len < 9 && text::IsDigit(value[len])) {
+        age = age * 10 + static_cast<std::uint64_t>(value[len] - '0');
+        ++len;
+      }
+      if (len == 0 || age > kMaxAgeCap) {
+        return 0;
+      }
+    }
+    std::size_t next = 0;
+    if (!LineEndsAt(v + len, next)) {
+      return 0;
+    }
+    if (v + len < n_ && in_[v + len] == '\n') {
+      NoteBareLf(v + len);
+    }
+    seen_ |= field;
+    if (field == kSeenMode) {
+      mode_off_ = v;
+      out_.mode = mode;
+    } else if (field == kSeenMaxAge) {
+      out_.max_age = static_cast<std::uint32_t>(age);
+    }
+    return next;
+  }
+
+  // An `mx:` line of the usual shape (spaces, an optional "*.", a plain LDH
+  // host of at most 31 bytes, then CRLF or LF) in one go: 32 bytes are
+  // classified with SSE2, the host ends at the first byte that is neither
+  // LDH nor '.', and the label rules are checked on the masks. Returns 0
+  // (nothing done) for anything else, which the general path then handles
+  // with the same result; at least 32 bytes must follow the host's start.
+  std::size_t FastMxLine(std::size_t pos, std::size_t& mx_count) {
+#if defined(__SSE2__)
+    std::size_t v = pos + 3;
+    while (v < n_ && in_[v] == ' ') {
+      ++v;
+    }
+    std::size_t h = v;
+    if (n_ - h >= 2 && in_[h] == '*' && in_[h + 1] == '.') {
+      h += 2;
+    }
+    if (n_ - h < 32) {
+      return 0;
+    }
+    std::uint32_t ldh = 0;
+    std::uint32_t dot = 0;
+    std::uint32_t hyphen = 0;
+    std::uint32_t x = 0;
+    for (int chunk = 0; chunk < 2; ++chunk) {
+      __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in_.data() + h + chunk * 16));
+      __m128i lower = _mm_or_si128(c, _mm_set1_epi8(0x20));
+      __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(c, _mm_set1_epi8('0' - 1)),
+                                    _mm_cmplt_epi8(c, _mm_set1_epi8('9' + 1)));
+      __m128i alpha = _mm_and_si128(_mm_cmpgt_epi8(lower, _mm_set1_epi8('a' - 1)),
+                                    _mm_cmplt_epi8(lower, _mm_set1_epi8('z' + 1)));
+      __m128i hy = _mm_cmpeq_epi8(c, _mm_set1_epi8('-'));
+      const int shift = chunk * 16;
+      ldh |= static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(digit, alpha), hy)))
+             << shift;
+      hyphen |= static_cast<std::uint32_t>(_mm_movemask_epi8(hy)) << shift;
+      dot |= static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(c, _mm_set1_epi8('.'))))
+             << shift;
+      x |= static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(lower, _mm_set1_epi8('x'))))
+           << shift;
+    }
+    const std::uint32_t name = ldh | dot;
+    if (name == 0xffffffffu) {
+      return 0;  // 32 bytes or more of host: the general path
+    }
+    const auto len = static_cast<std::size_t>(std::countr_zero(~name));
+    if (len == 0) {
+      return 0;
+    }
+    std::size_t line_end = h + len;
+    std::size_t next = 0;
+    if (in_[line_end] == '\n') {
+      next = line_end + 1;
+    } else if (in_[line_end] == '\r' && line_end + 1 < n_ && in_[line_end + 1] == '\n') {
+      next = line_end + 2;
+    } else {
+      return 0;  // trailing white space, a bad byte, a port...: the general path
+    }
+    const std::uint32_t valid = (1u << len) - 1;
+    const std::uint32_t last = 1u << (len - 1);
+    dot &= valid;
+    hyphen &= valid;
+    const std::uint32_t starts = ((dot << 1) | 1u) & valid;
+    const std::uint32_t ends = (dot >> 1) | last;
+    if ((dot & 1u) != 0 || (dot & last) != 0 || (dot & (dot >> 1)) != 0 ||
+        (hyphen & (starts | ends)) != 0 || (x & starts & (hyphen >> 2) & (hyphen >> 3)) != 0) {
+      return 0;  // an empty label, a hyphen at a label edge, maybe an A-label
+    }
+    if (in_[line_end] == '\n') {
+      NoteBareLf(line_end);
+    }
+    StoreMx(in_.substr(v, line_end - v), mx_count);
+    return next;
+#else
+    return 0;
+#endif
+  }
+
   // The common shape, `name:` then a value, in one pass over the bytes: the
   // name through a table, the value up to the line end eight bytes at a time.
   // Anything unusual (white space before the name or the colon, blank
   // lines, bad bytes in the name) goes to SlowLine. Returns where the next
   // line starts.
   std::size_t FastLine(std::size_t pos, std::size_t& mx_count) {
+    if (fast_paths_) {
+      if (n_ - pos >= 3 && in_[pos] == 'm' && in_[pos + 1] == 'x' && in_[pos + 2] == ':') {
+        if (std::size_t next = FastMxLine(pos, mx_count); next != 0) {
+          return next;
+        }
+      } else if (std::size_t next = FastKnownLine(pos); next != 0) {
+        return next;
+      }
+    }
     std::size_t i = pos;
     while (i < n_ && kNameChar.v[static_cast<unsigned char>(in_[i])]) {
       ++i;
@@ -368,6 +556,10 @@ class PolicyParser {
            "mx pattern ends in a root dot: accepted and dropped (outside RFC 5321 Domain)");
       value.remove_suffix(1);
     }
+    StoreMx(value, mx_count);
+  }
+
+  void StoreMx(std::string_view value, std::size_t& mx_count) {
     if (mx_count < out_.mx.size()) {
       AssignInPlace(out_.mx[mx_count], value);
     } else if (!out_.spare_mx.empty()) {
@@ -425,6 +617,7 @@ class PolicyParser {
   std::string_view in_;
   std::size_t n_;
   bool interop_;
+  bool fast_paths_;
   Policy& out_;
   std::uint8_t seen_ = 0;
   bool failed_ = false;
@@ -448,7 +641,7 @@ std::string_view ModeName(Mode m) {
 }
 
 bool ParsePolicyInto(std::string_view body, const ParseOptions& opts, Policy& out) {
-  return PolicyParser(body, opts.profile, out).Run();
+  return PolicyParser(body, opts, out).Run();
 }
 
 Result<Policy> ParsePolicy(std::string_view body, const ParseOptions& opts) {

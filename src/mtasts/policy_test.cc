@@ -169,6 +169,49 @@ TEST(StsPolicy, SerializeRoundTripAndPolicyStrings) {
                                       "max_age: 7", "x-y: 1 2"}));
 }
 
+// The fast paths (SSE2 mx lines, common version/mode/max_age lines) must give
+// what the general path gives, value and diagnostics alike.
+TEST(StsPolicy, FastPathsAgreeWithTheGeneralPath) {
+  const std::string pad = "\nx-pad: " + std::string(40, 'p') + "\n";
+  const std::vector<std::string> bodies = {
+      std::string(kGood),
+      "version: STSv1\nmode: testing\nmx: *.example.net\nmax_age: 604800\n" + pad,
+      "version: STSv1\r\nmode: none\r\nmax_age: 0" + pad,
+      "version: STSv1\nmode: enforce\nmx: mail.example.com \nmax_age: 1\n" + pad,
+      "version: STSv1\nmode: enforce\nmx: mail.example.com.\nmax_age: 1\n" + pad,
+      "version: STSv1\nmode: enforce\nmx: " + std::string(31, 'a') + "\nmax_age: 1\n" + pad,
+      "version: STSv1\nmode: enforce\nmx: " + std::string(32, 'a') + "\nmax_age: 1\n" + pad,
+      "version: STSv1\nmode: enforce\nmx: a-.example\nmax_age: 1\n" + pad,
+      "version: STSv1\nmode: enforce\nmx: xn--a.example\nmax_age: 1\n" + pad,
+      "version: STSv1\nmode: enforce\nmx: a..b\nmax_age: 1\n" + pad,
+      "version: STSv1\nmode: enforce\nmx:\t*.a.b\nmax_age: 1\n" + pad,
+      "version: STSv1\nmode: enforce\nmode: none\nmx: a.b\nmax_age: 31557600\n" + pad,
+      "version: STSv1\nmode: enforce\nmx: a.b\nmax_age: 31557601\n" + pad,
+      "version: STSv1\nmode: enforce\nmx: a.b\nmax_age: 0000000001\n" + pad,
+      "version: STSv1\nmode: enforce\nmx: a.b\nmax_age: 1 \n" + pad,
+      "version: STSv10\nmode: nonE\nmx: a.b\rmax_age: 1\n" + pad,
+  };
+  for (Profile profile : {Profile::kStrict, Profile::kInterop}) {
+    for (const auto& body : bodies) {
+      ParseOptions fast{profile};
+      ParseOptions slow{profile};
+      slow.fast_paths = false;
+      Policy a;
+      Policy b;
+      ASSERT_EQ(ParsePolicyInto(body, fast, a), ParsePolicyInto(body, slow, b)) << body;
+      EXPECT_EQ(a.mode, b.mode) << body;
+      EXPECT_EQ(a.max_age, b.max_age) << body;
+      EXPECT_EQ(a.mx, b.mx) << body;
+      EXPECT_EQ(a.extensions, b.extensions) << body;
+      ASSERT_EQ(a.diagnostics.size(), b.diagnostics.size()) << body;
+      for (std::size_t i = 0; i < a.diagnostics.size(); ++i) {
+        EXPECT_EQ(a.diagnostics[i].id, b.diagnostics[i].id) << body;
+        EXPECT_EQ(a.diagnostics[i].offset, b.diagnostics[i].offset) << body;
+      }
+    }
+  }
+}
+
 TEST(StsPolicy, MatchesMx) {
   auto r = ParsePolicy(kGood);
   ASSERT_TRUE(r.ok());

@@ -18,6 +18,9 @@ using mxconform::Profile;
 
 struct ParseOptions {
   Profile profile = Profile::kStrict;
+  // Use the SIMD fast paths for common lines. They accept exactly what the
+  // general path accepts; tests and fuzzers turn them off to compare.
+  bool fast_paths = true;
 };
 
 // An extension field (`name=value` in the TXT record, `name: value` in the
