@@ -91,6 +91,14 @@ inline std::size_t FindNonPrintable(std::string_view s) {
 std::size_t ValidUtf8Prefix(std::string_view s);
 inline bool IsValidUtf8(std::string_view s) { return ValidUtf8Prefix(s) == s.size(); }
 
+// Replaces `s` with `value`, reusing its buffer. clear() + append() skips
+// assign()'s aliasing checks, which showed in parser profiles; `value` must
+// not point into `s`.
+inline void AssignInPlace(std::string& s, std::string_view value) {
+  s.clear();
+  s.append(value.data(), value.size());
+}
+
 // Renders bytes for a message: printable ASCII as is, anything else as \xNN;
 // cut at `max` input bytes with "...".
 std::string Printable(std::string_view s, std::size_t max = 64);

@@ -28,13 +28,6 @@ struct NameCharTable {
 };
 constexpr NameCharTable kNameChar{};
 
-// clear() + append() reuses the buffer like assign() but skips assign()'s
-// aliasing checks, which showed in profiles: `value` never points into `s`.
-void AssignInPlace(std::string& s, std::string_view value) {
-  s.clear();
-  s.append(value.data(), value.size());
-}
-
 class PolicyParser {
  public:
   PolicyParser(std::string_view in, const ParseOptions& opts, Policy& out)
@@ -561,11 +554,11 @@ class PolicyParser {
 
   void StoreMx(std::string_view value, std::size_t& mx_count) {
     if (mx_count < out_.mx.size()) {
-      AssignInPlace(out_.mx[mx_count], value);
+      text::AssignInPlace(out_.mx[mx_count], value);
     } else if (!out_.spare_mx.empty()) {
       out_.mx.push_back(std::move(out_.spare_mx.back()));
       out_.spare_mx.pop_back();
-      AssignInPlace(out_.mx.back(), value);
+      text::AssignInPlace(out_.mx.back(), value);
     } else {
       out_.mx.emplace_back(value);
     }

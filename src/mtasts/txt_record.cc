@@ -101,7 +101,7 @@ class TxtParser {
       }
       std::size_t len = k - (i + 3);
       if (len >= 1 && len <= 32 && (k == n_ || in_[k] == ';' || text::IsWsp(in_[k]))) {
-        out_.id.assign(in_.data() + i + 3, len);
+        text::AssignInPlace(out_.id, in_.substr(i + 3, len));
         have_id = true;
         i = k;
         return true;
@@ -139,7 +139,7 @@ class TxtParser {
         // P9, ambiguity A1: the first id wins (RFC 8461 §3.2 duplicate rule).
         Warn("mtasts.txt.duplicate_id", start, "duplicate id: the first one is used");
       } else {
-        out_.id.assign(value);
+        text::AssignInPlace(out_.id, value);
         have_id = true;
       }
       i = vend;

@@ -357,11 +357,11 @@ class TxtParser {
     }
     if (n_rua_ < out_.rua.size()) {
       out_.rua[n_rua_].scheme = scheme;
-      out_.rua[n_rua_].uri.assign(uri);
+      text::AssignInPlace(out_.rua[n_rua_].uri, uri);
     } else if (!out_.spare_uris.empty()) {
       out_.rua.push_back(ReportUri{scheme, std::move(out_.spare_uris.back())});
       out_.spare_uris.pop_back();
-      out_.rua.back().uri.assign(uri);
+      text::AssignInPlace(out_.rua.back().uri, uri);
     } else {
       out_.rua.push_back(ReportUri{scheme, std::string(uri)});
     }
