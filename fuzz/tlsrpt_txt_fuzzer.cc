@@ -118,6 +118,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   CheckDiagnostics(strict_ok, strict.diagnostics, size, "tlsrpt.txt.");
   CheckDiagnostics(interop_ok, interop.diagnostics, size, "tlsrpt.txt.");
 
+  // The SIMD mailto: fast path gives exactly what the general path gives.
+  for (Profile p : {Profile::kStrict, Profile::kInterop}) {
+    tlsrpt::ParseOptions slow_opts = Options(p);
+    slow_opts.fast_paths = false;
+    tlsrpt::TxtRecord slow;
+    bool slow_ok = tlsrpt::ParseTxtRecordInto(in, slow_opts, slow);
+    const tlsrpt::TxtRecord& fast = p == Profile::kStrict ? strict : interop;
+    FUZZ_CHECK(slow_ok == (p == Profile::kStrict ? strict_ok : interop_ok));
+    FUZZ_CHECK_MSG(SameDiagnostics(slow.diagnostics, fast.diagnostics),
+                   Describe(slow.diagnostics) + " vs " + Describe(fast.diagnostics));
+    FUZZ_CHECK(!slow_ok || SameRecord(slow, fast));
+  }
+
   if (strict_ok) {
     FUZZ_CHECK_MSG(interop_ok, Describe(interop.diagnostics));
     FUZZ_CHECK(SameRecord(strict, interop));

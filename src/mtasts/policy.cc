@@ -238,7 +238,8 @@ class PolicyParser {
                                     _mm_cmplt_epi8(lower, _mm_set1_epi8('z' + 1)));
       __m128i hy = _mm_cmpeq_epi8(c, _mm_set1_epi8('-'));
       const int shift = chunk * 16;
-      ldh |= static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(digit, alpha), hy)))
+      ldh |= static_cast<std::uint32_t>(
+                 _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(digit, alpha), hy)))
              << shift;
       hyphen |= static_cast<std::uint32_t>(_mm_movemask_epi8(hy)) << shift;
       dot |= static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(c, _mm_set1_epi8('.'))))

@@ -311,5 +311,56 @@ TEST(TlsrptTxt, SerializeRoundTrips) {
   EXPECT_TRUE(again->diagnostics.empty());
 }
 
+// The SIMD mailto: fast path must give what the general path gives, value
+// and diagnostics alike, including at its 64-byte window and on every shape
+// it hands back.
+TEST(TlsrptTxt, FastPathAgreesWithTheGeneralPath) {
+  const std::vector<std::string> records = {
+      "v=TLSRPTv1; rua=mailto:tlsrpt@example.com",
+      "v=TLSRPTv1;rua=mailto:a@b.c,mailto:x@y.z;",
+      "v=TLSRPTv1; rua=mailto:a@b.c , https://r.example/v1",
+      "v=TLSRPTv1; rua=mailto:" + std::string(40, 'l') + "@" + std::string(15, 'd') + ".com",
+      "v=TLSRPTv1; rua=mailto:" + std::string(45, 'l') + "@" + std::string(15, 'd') + ".com",
+      "v=TLSRPTv1; rua=mailto:@example.com",
+      "v=TLSRPTv1; rua=mailto:a@",
+      "v=TLSRPTv1; rua=mailto:a@b@c.com",
+      "v=TLSRPTv1; rua=mailto:a@-b.com",
+      "v=TLSRPTv1; rua=mailto:a@b-.com",
+      "v=TLSRPTv1; rua=mailto:a@b..com",
+      "v=TLSRPTv1; rua=mailto:a@.b.com",
+      "v=TLSRPTv1; rua=mailto:a@b.com.",
+      "v=TLSRPTv1; rua=mailto:a@xn--bcher-kva.example",
+      "v=TLSRPTv1; rua=mailto:a@xn--zz.example",
+      "v=TLSRPTv1; rua=mailto:a@b_c.com",
+      "v=TLSRPTv1; rua=mailto:a%40x@b.com",
+      "v=TLSRPTv1; rua=mailto:a@b.com?subject=x",
+      "v=TLSRPTv1; rua=mailto:a!b@c.com",
+      "v=TLSRPTv1; rua=mailto:a+tag/x=y@c.com",
+      "v=TLSRPTv1; rua=mailto:a:b@c.com",
+      "v=TLSRPTv1; rua=MAILTO:a@c.com",
+      "v=TLSRPTv1; rua=mailto:a@c.com\x01",
+      "v=TLSRPTv1; rua=mailto:a@c.com\xc3\xa9",
+      "v=TLSRPTv1; rua=mailto:a@c.com  ",
+      "v=TLSRPTv1; rua=mailto:a@c.com; rua=mailto:b@d.com",
+  };
+  for (Profile profile : {Profile::kStrict, Profile::kInterop}) {
+    for (const auto& rec : records) {
+      ParseOptions fast{profile};
+      ParseOptions slow{profile};
+      slow.fast_paths = false;
+      TxtRecord a;
+      TxtRecord b;
+      ASSERT_EQ(ParseTxtRecordInto(rec, fast, a), ParseTxtRecordInto(rec, slow, b)) << rec;
+      EXPECT_EQ(a.rua, b.rua) << rec;
+      EXPECT_EQ(a.extensions, b.extensions) << rec;
+      ASSERT_EQ(a.diagnostics.size(), b.diagnostics.size()) << rec;
+      for (std::size_t i = 0; i < a.diagnostics.size(); ++i) {
+        EXPECT_EQ(a.diagnostics[i].id, b.diagnostics[i].id) << rec;
+        EXPECT_EQ(a.diagnostics[i].offset, b.diagnostics[i].offset) << rec;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace mxconform::tlsrpt
