@@ -67,35 +67,24 @@ class Runner {
   virtual bool Parse(std::string_view rec) = 0;
 };
 
-class StsTxtRunner final : public Runner {
+// The reference parser `Parse` with its options and reusable output value.
+template <typename Options, typename Out, bool (*kParse)(std::string_view, const Options&, Out&)>
+class ParserRunner final : public Runner {
  public:
-  explicit StsTxtRunner(Profile p) : opts_{p} {}
-  bool Parse(std::string_view rec) override { return mtasts::ParseTxtRecordInto(rec, opts_, out_); }
+  explicit ParserRunner(Profile p) { opts_.profile = p; }
+  bool Parse(std::string_view rec) override { return kParse(rec, opts_, out_); }
 
  private:
-  mtasts::ParseOptions opts_;
-  mtasts::TxtRecord out_;
+  Options opts_;
+  Out out_;
 };
 
-class StsPolicyRunner final : public Runner {
- public:
-  explicit StsPolicyRunner(Profile p) : opts_{p} {}
-  bool Parse(std::string_view rec) override { return mtasts::ParsePolicyInto(rec, opts_, out_); }
-
- private:
-  mtasts::ParseOptions opts_;
-  mtasts::Policy out_;
-};
-
-class TlsrptTxtRunner final : public Runner {
- public:
-  explicit TlsrptTxtRunner(Profile p) : opts_{p} {}
-  bool Parse(std::string_view rec) override { return tlsrpt::ParseTxtRecordInto(rec, opts_, out_); }
-
- private:
-  tlsrpt::ParseOptions opts_;
-  tlsrpt::TxtRecord out_;
-};
+using StsTxtRunner =
+    ParserRunner<mtasts::ParseOptions, mtasts::TxtRecord, &mtasts::ParseTxtRecordInto>;
+using StsPolicyRunner =
+    ParserRunner<mtasts::ParseOptions, mtasts::Policy, &mtasts::ParsePolicyInto>;
+using TlsrptTxtRunner =
+    ParserRunner<tlsrpt::ParseOptions, tlsrpt::TxtRecord, &tlsrpt::ParseTxtRecordInto>;
 
 }  // namespace
 
