@@ -2,14 +2,11 @@
 
 #include <idn2.h>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 
+#include "common/host_simd.h"
 #include "common/text.h"
 
 namespace mxconform::domain {
@@ -52,48 +49,12 @@ bool FastAcceptShortName(std::string_view body) {
   }
   alignas(16) unsigned char buf[32] = {};
   std::memcpy(buf, body.data(), n);
-  std::uint32_t ldh = 0;
-  std::uint32_t dot = 0;
-  std::uint32_t hyphen = 0;
-  std::uint32_t x = 0;
-  for (std::size_t chunk = 0; chunk * 16 < n; ++chunk) {
-    __m128i v = _mm_load_si128(reinterpret_cast<const __m128i*>(buf + chunk * 16));
-    // Bytes >= 0x80 are negative as signed bytes and fall outside every range.
-    __m128i lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
-    __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
-                                  _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
-    __m128i alpha = _mm_and_si128(_mm_cmpgt_epi8(lower, _mm_set1_epi8('a' - 1)),
-                                  _mm_cmplt_epi8(lower, _mm_set1_epi8('z' + 1)));
-    __m128i hy = _mm_cmpeq_epi8(v, _mm_set1_epi8('-'));
-    const int shift = static_cast<int>(chunk * 16);
-    ldh |=
-        static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(digit, alpha), hy)))
-        << shift;
-    hyphen |= static_cast<std::uint32_t>(_mm_movemask_epi8(hy)) << shift;
-    dot |= static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('.'))))
-           << shift;
-    x |= static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(lower, _mm_set1_epi8('x'))))
-         << shift;
+  HostBytes m;
+  ClassifyHost16(buf, 0, m);
+  if (n > 16) {
+    ClassifyHost16(buf + 16, 16, m);
   }
-  const std::uint32_t valid = n == 32 ? 0xffffffffu : (1u << n) - 1;
-  const std::uint32_t last = 1u << (n - 1);
-  dot &= valid;
-  hyphen &= valid;
-  if (((ldh | dot) & valid) != valid) {
-    return false;  // a byte outside LDH and '.'
-  }
-  if ((dot & 1u) != 0 || (dot & last) != 0 || (dot & (dot >> 1)) != 0) {
-    return false;  // an empty label
-  }
-  const std::uint32_t starts = ((dot << 1) | 1u) & valid;
-  const std::uint32_t ends = (dot >> 1) | last;
-  if ((hyphen & (starts | ends)) != 0) {
-    return false;  // a label begins or ends with '-'
-  }
-  if ((x & starts & (hyphen >> 2) & (hyphen >> 3)) != 0) {
-    return false;  // maybe an A-label: libidn2 decides
-  }
-  return true;
+  return IsPlainLdhName(m, n);
 #else
   return false;
 #endif

@@ -3,11 +3,8 @@
 #include <bit>
 #include <cstring>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include "common/domain.h"
+#include "common/host_simd.h"
 #include "common/text.h"
 
 namespace mxconform::mtasts {
@@ -225,30 +222,11 @@ class PolicyParser {
     if (n_ - h < 32) {
       return 0;
     }
-    std::uint32_t ldh = 0;
-    std::uint32_t dot = 0;
-    std::uint32_t hyphen = 0;
-    std::uint32_t x = 0;
-    for (int chunk = 0; chunk < 2; ++chunk) {
-      __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in_.data() + h + chunk * 16));
-      __m128i lower = _mm_or_si128(c, _mm_set1_epi8(0x20));
-      __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(c, _mm_set1_epi8('0' - 1)),
-                                    _mm_cmplt_epi8(c, _mm_set1_epi8('9' + 1)));
-      __m128i alpha = _mm_and_si128(_mm_cmpgt_epi8(lower, _mm_set1_epi8('a' - 1)),
-                                    _mm_cmplt_epi8(lower, _mm_set1_epi8('z' + 1)));
-      __m128i hy = _mm_cmpeq_epi8(c, _mm_set1_epi8('-'));
-      const int shift = chunk * 16;
-      ldh |= static_cast<std::uint32_t>(
-                 _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(digit, alpha), hy)))
-             << shift;
-      hyphen |= static_cast<std::uint32_t>(_mm_movemask_epi8(hy)) << shift;
-      dot |= static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(c, _mm_set1_epi8('.'))))
-             << shift;
-      x |= static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(lower, _mm_set1_epi8('x'))))
-           << shift;
-    }
-    const std::uint32_t name = ldh | dot;
-    if (name == 0xffffffffu) {
+    domain::HostBytes m;
+    domain::ClassifyHost16(in_.data() + h, 0, m);
+    domain::ClassifyHost16(in_.data() + h + 16, 16, m);
+    const std::uint64_t name = (m.ldh | m.dot) | ~std::uint64_t{0xffffffff};
+    if (name == ~std::uint64_t{0}) {
       return 0;  // 32 bytes or more of host: the general path
     }
     const auto len = static_cast<std::size_t>(std::countr_zero(~name));
@@ -264,14 +242,7 @@ class PolicyParser {
     } else {
       return 0;  // trailing white space, a bad byte, a port...: the general path
     }
-    const std::uint32_t valid = (1u << len) - 1;
-    const std::uint32_t last = 1u << (len - 1);
-    dot &= valid;
-    hyphen &= valid;
-    const std::uint32_t starts = ((dot << 1) | 1u) & valid;
-    const std::uint32_t ends = (dot >> 1) | last;
-    if ((dot & 1u) != 0 || (dot & last) != 0 || (dot & (dot >> 1)) != 0 ||
-        (hyphen & (starts | ends)) != 0 || (x & starts & (hyphen >> 2) & (hyphen >> 3)) != 0) {
+    if (!domain::IsPlainLdhName(m, len)) {
       return 0;  // an empty label, a hyphen at a label edge, maybe an A-label
     }
     if (in_[line_end] == '\n') {

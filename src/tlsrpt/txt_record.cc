@@ -7,11 +7,8 @@
 #include <bit>
 #include <cstring>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include "common/domain.h"
+#include "common/host_simd.h"
 #include "common/text.h"
 #include "common/txt.h"
 
@@ -407,45 +404,33 @@ class TxtParser {
     alignas(16) unsigned char buf[64] = {};
     const std::size_t avail = std::min<std::size_t>(64, n_ - i);
     std::memcpy(buf, in_.data() + i, avail);
-    std::uint64_t plain = 0;  // kUriPlain plus ':' and '@'
-    std::uint64_t ldh = 0;
-    std::uint64_t dot = 0;
-    std::uint64_t hyphen = 0;
+    domain::HostBytes m;      // letters, digits, '-', '.', 'x'
+    std::uint64_t other = 0;  // the rest of kUriPlain, plus ':' and '@'
     std::uint64_t at = 0;
-    std::uint64_t x = 0;
     auto eq = [](__m128i v, char c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(c)); };
-    auto in_range = [](__m128i v, char lo, char hi) {
-      return _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(static_cast<char>(lo - 1))),
-                           _mm_cmplt_epi8(v, _mm_set1_epi8(static_cast<char>(hi + 1))));
-    };
     const int chunks = static_cast<int>((avail + 15) / 16);
     for (int chunk = 0; chunk < chunks; ++chunk) {
-      __m128i v = _mm_load_si128(reinterpret_cast<const __m128i*>(buf + chunk * 16));
-      __m128i lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
-      __m128i alnum = _mm_or_si128(in_range(v, '0', '9'), in_range(lower, 'a', 'z'));
-      __m128i hy = eq(v, '-');
-      __m128i dt = eq(v, '.');
-      // RFC 3986 characters the general scan runs over ("-._~/#[]$&'()*+="),
-      // as ranges: 0x23-0x2F less '%' and ',', then '=', '[', ']', '_', '~'.
-      __m128i punct =
-          _mm_andnot_si128(_mm_or_si128(eq(v, '%'), eq(v, ',')), in_range(v, 0x23, 0x2f));
+      const int shift = chunk * 16;
+      domain::ClassifyHost16(buf + shift, shift, m);
+      __m128i v = _mm_load_si128(reinterpret_cast<const __m128i*>(buf + shift));
+      // RFC 3986 characters the general scan runs over besides LDH and '.'
+      // ("_~/#[]$&'()*+="): 0x23-0x2F less '%' and ',', then '=', '[', ']',
+      // '_', '~'.
+      __m128i punct = _mm_andnot_si128(_mm_or_si128(eq(v, '%'), eq(v, ',')),
+                                       _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(0x22)),
+                                                     _mm_cmplt_epi8(v, _mm_set1_epi8(0x30))));
       punct = _mm_or_si128(punct, _mm_or_si128(_mm_or_si128(eq(v, '='), eq(v, '[')),
                                                _mm_or_si128(eq(v, ']'), eq(v, '_'))));
       punct = _mm_or_si128(punct, eq(v, '~'));
       __m128i a = eq(v, '@');
-      __m128i tok = _mm_or_si128(_mm_or_si128(alnum, punct), _mm_or_si128(a, eq(v, ':')));
-      const int shift = chunk * 16;
-      auto bits = [&](__m128i m) {
-        return static_cast<std::uint64_t>(static_cast<std::uint32_t>(_mm_movemask_epi8(m)))
+      auto bits = [shift](__m128i mask) {
+        return static_cast<std::uint64_t>(static_cast<std::uint32_t>(_mm_movemask_epi8(mask)))
                << shift;
       };
-      plain |= bits(tok);
-      ldh |= bits(_mm_or_si128(alnum, hy));
-      dot |= bits(dt);
-      hyphen |= bits(hy);
+      other |= bits(_mm_or_si128(_mm_or_si128(punct, a), eq(v, ':')));
       at |= bits(a);
-      x |= bits(eq(lower, 'x'));
     }
+    const std::uint64_t plain = m.ldh | m.dot | other;
     if (plain == ~std::uint64_t{0}) {
       return 0;  // 64 bytes or more: the general path
     }
@@ -454,8 +439,7 @@ class TxtParser {
     if (end != n_ && in_[end] != ',' && in_[end] != ';' && !text::IsWsp(in_[end])) {
       return 0;  // '%', '?', a raw '!', a bad byte...: the general path
     }
-    const std::uint64_t valid = (std::uint64_t{1} << len) - 1;
-    at &= valid;
+    at &= (std::uint64_t{1} << len) - 1;
     if (at == 0 || (at & (at - 1)) != 0) {
       return 0;  // not exactly one '@'
     }
@@ -463,22 +447,9 @@ class TxtParser {
     if (at_pos <= 7 || at_pos + 1 >= len) {
       return 0;  // empty local part or domain
     }
-    // The domain: bytes at_pos+1 .. len-1, shifted down to bit 0.
-    const std::size_t dlen = len - at_pos - 1;
-    const std::uint64_t dvalid = (std::uint64_t{1} << dlen) - 1;
-    const std::uint64_t d_ldh = (ldh >> (at_pos + 1)) & dvalid;
-    const std::uint64_t d_dot = (dot >> (at_pos + 1)) & dvalid;
-    const std::uint64_t d_hy = (hyphen >> (at_pos + 1)) & dvalid;
-    const std::uint64_t d_x = (x >> (at_pos + 1)) & dvalid;
-    const std::uint64_t last = std::uint64_t{1} << (dlen - 1);
-    if ((d_ldh | d_dot) != dvalid || (d_dot & 1) != 0 || (d_dot & last) != 0 ||
-        (d_dot & (d_dot >> 1)) != 0) {
-      return 0;  // not LDH, or an empty label
-    }
-    const std::uint64_t starts = ((d_dot << 1) | 1) & dvalid;
-    const std::uint64_t ends = (d_dot >> 1) | last;
-    if ((d_hy & (starts | ends)) != 0 || (d_x & starts & (d_hy >> 2) & (d_hy >> 3)) != 0) {
-      return 0;  // a hyphen at a label edge, or maybe an A-label
+    // The domain, bytes at_pos+1 .. len-1, as CheckName would see it.
+    if (!domain::IsPlainLdhName(domain::ShiftHostBytes(m, at_pos + 1), len - at_pos - 1)) {
+      return 0;  // not LDH, an empty label, a hyphen at a label edge, maybe an A-label
     }
     return end;
 #else
