@@ -25,16 +25,6 @@ std::string ToLowerCopy(std::string_view s) {
   return out;
 }
 
-std::string_view TrimWsp(std::string_view s) {
-  while (!s.empty() && IsWsp(s.front())) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && IsWsp(s.back())) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
 bool IsFieldName(std::string_view s) {
   if (s.empty() || s.size() > 32 || !IsAlnum(s[0])) {
     return false;

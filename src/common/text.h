@@ -37,8 +37,6 @@ constexpr char ToLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<cha
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 std::string ToLowerCopy(std::string_view s);
 
-std::string_view TrimWsp(std::string_view s);
-
 // The field-name rule that RFC 8461 (sts-ext-name, sts-policy-ext-name) and
 // RFC 8460 (tlsrpt-ext-name) share: (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_"
 // / "-" / ".").
