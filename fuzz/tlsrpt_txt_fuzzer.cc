@@ -118,7 +118,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   CheckDiagnostics(strict_ok, strict.diagnostics, size, "tlsrpt.txt.");
   CheckDiagnostics(interop_ok, interop.diagnostics, size, "tlsrpt.txt.");
 
-  // The SIMD mailto: fast path gives exactly what the general path gives.
+  // The SIMD mailto: / https: fast path gives exactly what the general path gives.
   for (Profile p : {Profile::kStrict, Profile::kInterop}) {
     tlsrpt::ParseOptions slow_opts = Options(p);
     slow_opts.fast_paths = false;

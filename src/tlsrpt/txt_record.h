@@ -38,7 +38,7 @@ struct ReportUri {
 // malformed extension (skipped), each with a warning.
 struct ParseOptions {
   Profile profile = Profile::kStrict;
-  // Use the SIMD fast path for plain mailto: URIs. It accepts exactly what
+  // Use the SIMD fast path for plain mailto: and https: URIs. It accepts exactly what
   // the general path accepts; tests and fuzzers turn it off to compare.
   bool fast_paths = true;
 };

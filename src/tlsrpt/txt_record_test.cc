@@ -311,7 +311,7 @@ TEST(TlsrptTxt, SerializeRoundTrips) {
   EXPECT_TRUE(again->diagnostics.empty());
 }
 
-// The SIMD mailto: fast path must give what the general path gives, value
+// The SIMD mailto: / https: fast path must give what the general path gives, value
 // and diagnostics alike, including at its 64-byte window and on every shape
 // it hands back.
 TEST(TlsrptTxt, FastPathAgreesWithTheGeneralPath) {
@@ -342,6 +342,26 @@ TEST(TlsrptTxt, FastPathAgreesWithTheGeneralPath) {
       "v=TLSRPTv1; rua=mailto:a@c.com\xc3\xa9",
       "v=TLSRPTv1; rua=mailto:a@c.com  ",
       "v=TLSRPTv1; rua=mailto:a@c.com; rua=mailto:b@d.com",
+      "v=TLSRPTv1; rua=https://reporting.example.com/v1/tlsrpt",
+      "v=TLSRPTv1; rua=https://r.example",
+      "v=TLSRPTv1; rua=https://r.example/",
+      "v=TLSRPTv1; rua=https://r.example/a@b:c,mailto:x@y.z",
+      "v=TLSRPTv1; rua=https://r.example:443/v1",
+      "v=TLSRPTv1; rua=https://u@r.example/v1",
+      "v=TLSRPTv1; rua=https://[2001:db8::1]/v1",
+      "v=TLSRPTv1; rua=https://r.example#frag",
+      "v=TLSRPTv1; rua=https://r.example/v1?x=1",
+      "v=TLSRPTv1; rua=https://r.example/%41",
+      "v=TLSRPTv1; rua=https://r..example/v1",
+      "v=TLSRPTv1; rua=https://-r.example/v1",
+      "v=TLSRPTv1; rua=https://r.example./v1",
+      "v=TLSRPTv1; rua=https://xn--bcher-kva.example/v1",
+      "v=TLSRPTv1; rua=https:///v1",
+      "v=TLSRPTv1; rua=https://localhost/v1",
+      "v=TLSRPTv1; rua=https://192.0.2.1/v1",
+      "v=TLSRPTv1; rua=https://r.example/" + std::string(60, 'p'),
+      "v=TLSRPTv1; rua=https://" + std::string(50, 'h') + ".example/v1",
+      "v=TLSRPTv1; rua=HTTPS://r.example/v1",
   };
   for (Profile profile : {Profile::kStrict, Profile::kInterop}) {
     for (const auto& rec : records) {
