@@ -59,6 +59,34 @@ TEST(Text, FindNonPrintableEveryPosition) {
   EXPECT_EQ(text::FindNonPrintable(""), 0u);
 }
 
+// The SSE2 run must stop exactly where a byte loop stops, for every start,
+// length and stopping byte, the range edges around the letters and digits
+// and 8-bit bytes included.
+TEST(Text, AlnumRunEndMatchesAByteLoop) {
+  const std::string stoppers = std::string("/:@[`{;= \t\x7f\x80\xc3\xff", 14) + std::string(1, '\0');
+  for (std::size_t len = 0; len <= 40; ++len) {
+    for (std::size_t stop = 0; stop <= len; ++stop) {
+      for (char c : stoppers) {
+        std::string s;
+        for (std::size_t k = 0; k < len; ++k) {
+          s += "aZ09mxQ7"[k % 8];
+        }
+        if (stop < len) {
+          s[stop] = c;
+        }
+        for (std::size_t from = 0; from <= len; ++from) {
+          std::size_t want = from;
+          while (want < s.size() && text::IsAlnum(s[want])) {
+            ++want;
+          }
+          ASSERT_EQ(text::AlnumRunEnd(s, from), want) << "len " << len << " stop " << stop
+                                                       << " from " << from;
+        }
+      }
+    }
+  }
+}
+
 TEST(Text, ParseDecimalBoundsAndOverflow) {
   std::uint64_t v = 0;
   EXPECT_TRUE(text::ParseDecimal("00086400", 10, v));

@@ -8,6 +8,10 @@
 #include <string>
 #include <string_view>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace mxconform::text {
 
 constexpr bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -82,6 +86,47 @@ inline std::size_t FindNonPrintable(std::string_view s) {
     }
   }
   return n;
+}
+
+#if defined(__SSE2__)
+namespace internal {
+// Bit k set if byte k of the 16 at `p` is ALPHA or DIGIT. Bytes >= 0x80 are
+// negative as signed bytes and match neither range.
+inline std::uint32_t AlnumMask16(const char* p) {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
+  const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                                      _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+  const __m128i alpha = _mm_and_si128(_mm_cmpgt_epi8(lower, _mm_set1_epi8('a' - 1)),
+                                      _mm_cmplt_epi8(lower, _mm_set1_epi8('z' + 1)));
+  return static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_or_si128(digit, alpha)));
+}
+}  // namespace internal
+#endif
+
+// Returns the index of the first byte at or after `i` in `s` that is not
+// ALPHA or DIGIT, or s.size(). Sixteen bytes at a time with SSE2; the last
+// partial block re-reads the record's final sixteen bytes (never a byte
+// outside `s`).
+inline std::size_t AlnumRunEnd(std::string_view s, std::size_t i) {
+  const std::size_t n = s.size();
+#if defined(__SSE2__)
+  for (; n - i >= 16; i += 16) {
+    const std::uint32_t m = internal::AlnumMask16(s.data() + i);
+    if (m != 0xffff) {
+      return i + static_cast<std::size_t>(std::countr_zero(~m));
+    }
+  }
+  if (i < n && n >= 16) {
+    const std::size_t base = n - 16;
+    const std::uint32_t m = internal::AlnumMask16(s.data() + base) >> (i - base);
+    return i + static_cast<std::size_t>(std::countr_zero(~m));  // at most n
+  }
+#endif
+  while (i < n && IsAlnum(s[i])) {
+    ++i;
+  }
+  return i;
 }
 
 // Returns the length of the longest prefix of `s` that is well-formed UTF-8

@@ -95,10 +95,7 @@ class TxtParser {
     if (!have_id && n_ - i > 3 && in_[i] == 'i' && in_[i + 1] == 'd' && in_[i + 2] == '=') {
       // The common case in one loop: "id=" and 1..32 ALPHA / DIGIT up to a
       // delimiter. Anything else takes the general path below.
-      std::size_t k = i + 3;
-      while (k < n_ && text::IsAlnum(in_[k])) {
-        ++k;
-      }
+      const std::size_t k = text::AlnumRunEnd(in_, i + 3);
       std::size_t len = k - (i + 3);
       if (len >= 1 && len <= 32 && (k == n_ || in_[k] == ';' || text::IsWsp(in_[k]))) {
         text::AssignInPlace(out_.id, in_.substr(i + 3, len));
