@@ -204,11 +204,12 @@ class PolicyParser {
   }
 
   // An `mx:` line of the usual shape (spaces, an optional "*.", a plain LDH
-  // host of at most 31 bytes, then CRLF or LF) in one go: 32 bytes are
-  // classified with SSE2, the host ends at the first byte that is neither
-  // LDH nor '.', and the label rules are checked on the masks. Returns 0
-  // (nothing done) for anything else, which the general path then handles
-  // with the same result; at least 32 bytes must follow the host's start.
+  // host of at most 31 bytes, then CRLF, LF or the end of the body) in one
+  // go: 32 bytes are classified with SSE2, the host ends at the first byte
+  // that is neither LDH nor '.', and the label rules are checked on the
+  // masks. Returns 0 (nothing done) for anything else, which the general
+  // path then handles with the same result; the body must be at least 32
+  // bytes long.
   std::size_t FastMxLine(std::size_t pos, std::size_t& mx_count) {
 #if defined(__SSE2__)
     std::size_t v = pos + 3;
@@ -219,13 +220,24 @@ class PolicyParser {
     if (n_ - h >= 2 && in_[h] == '*' && in_[h + 1] == '.') {
       h += 2;
     }
+    // The 32 bytes from the host on; near the end of the body, the body's
+    // last 32 bytes instead, with the masks shifted to start at the host
+    // (the bits past the end are then clear and end the host there).
+    std::size_t base = h;
     if (n_ - h < 32) {
-      return 0;
+      if (n_ < 32) {
+        return 0;
+      }
+      base = n_ - 32;
     }
     domain::HostBytes m;
-    domain::ClassifyHost16(in_.data() + h, 0, m);
-    domain::ClassifyHost16(in_.data() + h + 16, 16, m);
-    const std::uint64_t name = (m.ldh | m.dot) | ~std::uint64_t{0xffffffff};
+    domain::ClassifyHost16(in_.data() + base, 0, m);
+    domain::ClassifyHost16(in_.data() + base + 16, 16, m);
+    if (base != h) {
+      m = domain::ShiftHostBytes(m, h - base);
+    }
+    const std::uint64_t beyond = base == h ? ~std::uint64_t{0xffffffff} : 0;
+    const std::uint64_t name = (m.ldh | m.dot) | beyond;
     if (name == ~std::uint64_t{0}) {
       return 0;  // 32 bytes or more of host: the general path
     }
@@ -235,7 +247,9 @@ class PolicyParser {
     }
     std::size_t line_end = h + len;
     std::size_t next = 0;
-    if (in_[line_end] == '\n') {
+    if (line_end == n_) {
+      next = n_;  // the last line, without a line end
+    } else if (in_[line_end] == '\n') {
       next = line_end + 1;
     } else if (in_[line_end] == '\r' && line_end + 1 < n_ && in_[line_end + 1] == '\n') {
       next = line_end + 2;
@@ -245,7 +259,7 @@ class PolicyParser {
     if (!domain::IsPlainLdhName(m, len)) {
       return 0;  // an empty label, a hyphen at a label edge, maybe an A-label
     }
-    if (in_[line_end] == '\n') {
+    if (line_end < n_ && in_[line_end] == '\n') {
       NoteBareLf(line_end);
     }
     StoreMx(in_.substr(v, line_end - v), mx_count);

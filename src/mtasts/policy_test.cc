@@ -190,6 +190,22 @@ TEST(StsPolicy, FastPathsAgreeWithTheGeneralPath) {
       "version: STSv1\nmode: enforce\nmx: a.b\nmax_age: 0000000001\n" + pad,
       "version: STSv1\nmode: enforce\nmx: a.b\nmax_age: 1 \n" + pad,
       "version: STSv10\nmode: nonE\nmx: a.b\rmax_age: 1\n" + pad,
+      // mx lines near the end of the body (the fast path then classifies
+      // the body's last 32 bytes), with and without a final line end.
+      "version: STSv1\nmode: enforce\nmax_age: 1\nmx: mail.example.com\n",
+      "version: STSv1\nmode: enforce\nmax_age: 1\nmx: mail.example.com",
+      "version: STSv1\nmode: enforce\nmax_age: 1\nmx: *.example.com\r\n",
+      "version: STSv1\nmode: enforce\nmax_age: 1\nmx: mail.example.com \n",
+      "version: STSv1\nmode: enforce\nmax_age: 1\nmx: mail.example.com.",
+      "version: STSv1\nmode: enforce\nmax_age: 1\nmx: a-.example.com",
+      "version: STSv1\nmode: enforce\nmax_age: 1\nmx: a\r",
+      "version: STSv1\nmode: enforce\nmax_age: 1\nmx: ",
+      "version: STSv1\nmode: enforce\nmax_age: 1\nmx: mx.example:25",
+      "version: STSv1\nmode: enforce\nmax_age: 1\nmx: " + std::string(31, 'a'),
+      "version: STSv1\nmode: enforce\nmax_age: 1\nmx: " + std::string(32, 'a'),
+      "version: STSv1\nmode: enforce\nmax_age: 1\nmx: m\xc3\xa9.example\n",
+      "mx: a.example\nmx: b.example\nmx: c.example",
+      "mx: a.example",
   };
   for (Profile profile : {Profile::kStrict, Profile::kInterop}) {
     for (const auto& body : bodies) {
