@@ -47,8 +47,8 @@ mtasts::ParseOptions Options(Profile p) {
 std::string Describe(const mtasts::Policy& p) {
   std::string out = "mode=" + std::string(mtasts::ModeName(p.mode)) +
                     " max_age=" + std::to_string(p.max_age) + " mx=[";
-  for (const auto& m : p.mx) {
-    out += mxconform::text::Printable(m) + " ";
+  for (std::size_t i = 0; i < p.mx_count(); ++i) {
+    out += mxconform::text::Printable(p.mx(i)) + " ";
   }
   out += "] ext=[";
   for (const auto& e : p.extensions) {
@@ -58,15 +58,15 @@ std::string Describe(const mtasts::Policy& p) {
 }
 
 bool SamePolicy(const mtasts::Policy& a, const mtasts::Policy& b) {
-  return a.mode == b.mode && a.max_age == b.max_age && a.mx == b.mx && a.extensions == b.extensions;
+  return a.mode == b.mode && a.max_age == b.max_age && a.MxPatterns() == b.MxPatterns() && a.extensions == b.extensions;
 }
 
 // What every valid policy satisfies, whichever profile accepted it.
 void CheckValidPolicy(const mtasts::Policy& p) {
   FUZZ_CHECK_MSG(p.max_age <= mtasts::kMaxAgeCap, Describe(p));
-  FUZZ_CHECK_MSG(p.mode == mtasts::Mode::kNone || !p.mx.empty(), Describe(p));
-  for (std::size_t i = 0; i < p.mx.size(); ++i) {
-    const std::string& m = p.mx[i];
+  FUZZ_CHECK_MSG(p.mode == mtasts::Mode::kNone || p.mx_count() != 0, Describe(p));
+  for (std::size_t i = 0; i < p.mx_count(); ++i) {
+    std::string_view m = p.mx(i);
     std::string_view host = m;
     if (host.starts_with("*.")) {
       host.remove_prefix(2);
@@ -76,7 +76,7 @@ void CheckValidPolicy(const mtasts::Policy& p) {
     // Every pattern matches a host it names, in any case. PolicyMatchesMx
     // scans every pattern, so it is only asked about the first few (a body
     // near 64 KiB holds thousands).
-    std::string named = m.starts_with("*.") ? "a." + m.substr(2) : m;
+    std::string named = m.starts_with("*.") ? "a." + std::string(m.substr(2)) : std::string(m);
     std::string shouted = ToUpperAscii(named) + ".";
     FUZZ_CHECK_MSG(domain::MatchesMxPattern(m, named), named);
     FUZZ_CHECK_MSG(domain::MatchesMxPattern(m, shouted), shouted);
@@ -172,7 +172,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // Reusing a Policy that holds another parse's state (more or fewer mx,
   // other extensions) changes nothing.
   mtasts::Policy reused = interop;
-  reused.mx.emplace_back("stale.example");
+  reused.AddMx("stale.example");
   bool reused_ok = mtasts::ParsePolicyInto(in, Options(Profile::kStrict), reused);
   FUZZ_CHECK(reused_ok == strict_ok);
   FUZZ_CHECK(SameDiagnostics(reused.diagnostics, strict.diagnostics));

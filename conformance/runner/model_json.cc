@@ -34,7 +34,7 @@ nlohmann::json ToJson(const mtasts::TxtRecord& r) {
 nlohmann::json ToJson(const mtasts::Policy& p) {
   return {{"mode", std::string(mtasts::ModeName(p.mode))},
           {"max_age", p.max_age},
-          {"mx", p.mx},
+          {"mx", p.MxPatterns()},
           {"extensions", ExtensionsJson(p.extensions)},
           {"policy_string", mtasts::PolicyStrings(p)}};
 }

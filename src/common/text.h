@@ -12,6 +12,21 @@
 #include <emmintrin.h>
 #endif
 
+namespace mxconform {
+
+// A byte range of a string its owner keeps. Unlike a string_view it stays
+// right when the owner is copied or moved; parsers use it to hand back
+// parts of their input without a copy per part.
+struct TextSpan {
+  std::uint32_t pos = 0;
+  std::uint32_t len = 0;
+  bool empty() const { return len == 0; }
+  std::string_view In(std::string_view s) const { return s.substr(pos, len); }
+  bool operator==(const TextSpan&) const = default;
+};
+
+}  // namespace mxconform
+
 namespace mxconform::text {
 
 constexpr bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }

@@ -22,7 +22,9 @@ Policy MakePolicy(Mode mode, std::uint32_t max_age,
   Policy p;
   p.mode = mode;
   p.max_age = max_age;
-  p.mx = std::move(mx);
+  for (const auto& m : mx) {
+    p.AddMx(m);
+  }
   return p;
 }
 

@@ -22,7 +22,9 @@ Policy MakePolicy(Mode mode,
   Policy p;
   p.mode = mode;
   p.max_age = 86400;
-  p.mx = std::move(mx);
+  for (const auto& m : mx) {
+    p.AddMx(m);
+  }
   return p;
 }
 

@@ -39,16 +39,18 @@ class PolicyParser {
     out_.max_age = 0;
     out_.extensions.clear();
     out_.diagnostics.clear();
+    out_.mx_spans.clear();
     std::size_t mx_count = 0;
     if (n_ > kMaxPolicyBytes) {
       // STS-3.3-09, P39: a body above the suggested 64 KiB cap is refused.
-      ShrinkMx(0);
+      out_.text.clear();
       Error("mtasts.policy.too_large", kMaxPolicyBytes, "policy body larger than 64 KiB",
             std::to_string(n_) + " bytes");
       return false;
     }
+    // The patterns are spans of this copy; offsets equal body offsets.
+    text::AssignInPlace(out_.text, in_);
     if (n_ == 0) {
-      ShrinkMx(0);
       Error("mtasts.policy.empty", 0, "empty policy body");
       return false;
     }
@@ -56,7 +58,6 @@ class PolicyParser {
     while (pos < n_) {
       pos = FastLine(pos, mx_count);
     }
-    ShrinkMx(mx_count);
     if ((seen_ & kSeenVersion) == 0) {
       Error("mtasts.policy.missing_version", n_, "required field \"version\" is missing");
     }
@@ -75,14 +76,6 @@ class PolicyParser {
   }
 
  private:
-  // Drops mx entries past `count`, keeping their buffers for later calls.
-  void ShrinkMx(std::size_t count) {
-    while (out_.mx.size() > count) {
-      out_.spare_mx.push_back(std::move(out_.mx.back()));
-      out_.mx.pop_back();
-    }
-  }
-
   // Erratum 6253 (P16): the prose says CRLF but the ABNF allows LF; both
   // are accepted, and the first bare LF is noted.
   void NoteBareLf(std::size_t at) {
@@ -538,16 +531,10 @@ class PolicyParser {
     StoreMx(value, mx_count);
   }
 
+  // `value` is a view of the body.
   void StoreMx(std::string_view value, std::size_t& mx_count) {
-    if (mx_count < out_.mx.size()) {
-      text::AssignInPlace(out_.mx[mx_count], value);
-    } else if (!out_.spare_mx.empty()) {
-      out_.mx.push_back(std::move(out_.spare_mx.back()));
-      out_.spare_mx.pop_back();
-      text::AssignInPlace(out_.mx.back(), value);
-    } else {
-      out_.mx.emplace_back(value);
-    }
+    out_.mx_spans.push_back(TextSpan{static_cast<std::uint32_t>(value.data() - in_.data()),
+                                     static_cast<std::uint32_t>(value.size())});
     ++mx_count;
   }
 
@@ -642,11 +629,11 @@ std::string SerializePolicy(const Policy& p) {
 
 std::vector<std::string> PolicyStrings(const Policy& p) {
   std::vector<std::string> lines;
-  lines.reserve(3 + p.mx.size() + p.extensions.size());
+  lines.reserve(3 + p.mx_count() + p.extensions.size());
   lines.emplace_back("version: STSv1");
   lines.push_back("mode: " + std::string(ModeName(p.mode)));
-  for (const auto& m : p.mx) {
-    lines.push_back("mx: " + m);
+  for (std::size_t i = 0; i < p.mx_count(); ++i) {
+    lines.push_back("mx: " + std::string(p.mx(i)));
   }
   lines.push_back("max_age: " + std::to_string(p.max_age));
   for (const auto& e : p.extensions) {
@@ -655,9 +642,24 @@ std::vector<std::string> PolicyStrings(const Policy& p) {
   return lines;
 }
 
+std::vector<std::string> Policy::MxPatterns() const {
+  std::vector<std::string> out;
+  out.reserve(mx_spans.size());
+  for (const auto& s : mx_spans) {
+    out.emplace_back(s.In(text));
+  }
+  return out;
+}
+
+void Policy::AddMx(std::string_view pattern) {
+  mx_spans.push_back(
+      TextSpan{static_cast<std::uint32_t>(text.size()), static_cast<std::uint32_t>(pattern.size())});
+  text.append(pattern);
+}
+
 bool PolicyMatchesMx(const Policy& p, std::string_view mx_host) {
-  for (const auto& m : p.mx) {
-    if (domain::MatchesMxPattern(m, mx_host)) {
+  for (std::size_t i = 0; i < p.mx_count(); ++i) {
+    if (domain::MatchesMxPattern(p.mx(i), mx_host)) {
       return true;
     }
   }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "common/text.h"
 #include "mtasts/types.h"
 
 namespace mxconform::mtasts {
@@ -18,15 +19,22 @@ struct Policy {
   Mode mode = Mode::kNone;
   // Seconds; never above kMaxAgeCap (the interop profile clamps).
   std::uint32_t max_age = 0;
-  // `mx` patterns in file order, as written ("mx1.example.com",
-  // "*.example.net"); interop drops a trailing root dot.
-  std::vector<std::string> mx;
   std::vector<Extension> extensions;  // first occurrence of each name
   Diagnostics diagnostics;            // warnings and info only on success
 
-  // Not part of the value: strings ParsePolicyInto keeps between calls so
-  // that a reused Policy parses without allocating (see ParsePolicyInto).
-  std::vector<std::string> spare_mx;
+  // The `mx` patterns, in file order, as written ("mx1.example.com",
+  // "*.example.net"); interop drops a trailing root dot. They are spans of
+  // `text`, which holds the parsed body (one copy instead of one string per
+  // pattern) and the patterns added with AddMx.
+  std::string text;
+  std::vector<TextSpan> mx_spans;
+
+  std::size_t mx_count() const { return mx_spans.size(); }
+  std::string_view mx(std::size_t i) const { return mx_spans[i].In(text); }
+  // The patterns as strings (a copy).
+  std::vector<std::string> MxPatterns() const;
+  // Appends a pattern (for policies built by hand, e.g. in tests).
+  void AddMx(std::string_view pattern);
 };
 
 // Parses a policy body into `out`, reusing its storage. Returns true if valid

@@ -22,9 +22,26 @@ TEST(StsPolicy, ParsesTheRfcExample) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->mode, Mode::kEnforce);
   EXPECT_EQ(r->max_age, 86400u);
-  ASSERT_EQ(r->mx.size(), 2u);  // P25
-  EXPECT_EQ(r->mx[1], "*.example.net");
+  ASSERT_EQ(r->mx_count(), 2u);  // P25
+  EXPECT_EQ(r->mx(1), "*.example.net");
   EXPECT_TRUE(r->diagnostics.empty());
+}
+
+// The patterns are spans of the policy's own copy of the body: a copy keeps
+// them when the original is reused for another body, and AddMx appends.
+TEST(StsPolicy, CopiesKeepTheirPatterns) {
+  Policy a;
+  ASSERT_TRUE(ParsePolicyInto(kGood, kStrict, a));
+  Policy b = a;
+  ASSERT_TRUE(ParsePolicyInto("version: STSv1\nmode: testing\nmx: other.example\nmax_age: 1\n",
+                              kStrict, a));
+  EXPECT_EQ(a.MxPatterns(), (std::vector<std::string>{"other.example"}));
+  EXPECT_EQ(b.MxPatterns(), (std::vector<std::string>{"mail.example.com", "*.example.net"}));
+  b.AddMx("added.example");
+  EXPECT_EQ(b.mx(2), "added.example");
+  EXPECT_TRUE(PolicyMatchesMx(b, "ADDED.example"));
+  ASSERT_FALSE(ParsePolicyInto("version: STSv1\n", kStrict, a));
+  EXPECT_EQ(a.mx_count(), 0u);
 }
 
 TEST(StsPolicy, LineEndings) {
@@ -82,7 +99,7 @@ TEST(StsPolicy, MxPatterns) {
   EXPECT_EQ(ErrorId(with("mx1.example.com.")), "mtasts.policy.bad_mx");
   auto dot = ParsePolicy(with("mx1.example.com."), kInterop);
   ASSERT_TRUE(dot.ok());
-  EXPECT_EQ(dot->mx.at(0), "mx1.example.com");
+  EXPECT_EQ(dot->mx(0), "mx1.example.com");
 }
 
 TEST(StsPolicy, MxRequiredUnlessNone) {
@@ -162,7 +179,7 @@ TEST(StsPolicy, SerializeRoundTripAndPolicyStrings) {
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->mode, r->mode);
   EXPECT_EQ(again->max_age, r->max_age);
-  EXPECT_EQ(again->mx, r->mx);
+  EXPECT_EQ(again->MxPatterns(), r->MxPatterns());
   EXPECT_EQ(again->extensions, r->extensions);
   EXPECT_EQ(PolicyStrings(*r),
             (std::vector<std::string>{"version: STSv1", "mode: testing", "mx: a.example",
@@ -217,7 +234,7 @@ TEST(StsPolicy, FastPathsAgreeWithTheGeneralPath) {
       ASSERT_EQ(ParsePolicyInto(body, fast, a), ParsePolicyInto(body, slow, b)) << body;
       EXPECT_EQ(a.mode, b.mode) << body;
       EXPECT_EQ(a.max_age, b.max_age) << body;
-      EXPECT_EQ(a.mx, b.mx) << body;
+      EXPECT_EQ(a.MxPatterns(), b.MxPatterns()) << body;
       EXPECT_EQ(a.extensions, b.extensions) << body;
       ASSERT_EQ(a.diagnostics.size(), b.diagnostics.size()) << body;
       for (std::size_t i = 0; i < a.diagnostics.size(); ++i) {
@@ -241,7 +258,7 @@ TEST(StsPolicy, ReuseShrinksMxList) {
   Policy p;
   ASSERT_TRUE(ParsePolicyInto(kGood, kStrict, p));
   ASSERT_TRUE(ParsePolicyInto("version: STSv1\nmode: none\nmax_age: 1\n", kStrict, p));
-  EXPECT_TRUE(p.mx.empty());
+  EXPECT_EQ(p.mx_count(), 0u);
   EXPECT_EQ(p.mode, Mode::kNone);
 }
 
