@@ -113,6 +113,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     CheckRoundTrip(interop);
   }
 
+  // The fast path for the usual shape gives exactly what the general path
+  // gives.
+  for (Profile p : {Profile::kStrict, Profile::kInterop}) {
+    mtasts::ParseOptions slow_opts = Options(p);
+    slow_opts.fast_paths = false;
+    mtasts::TxtRecord slow;
+    const bool slow_ok = mtasts::ParseTxtRecordInto(in, slow_opts, slow);
+    const mtasts::TxtRecord& fast = p == Profile::kStrict ? strict : interop;
+    FUZZ_CHECK(slow_ok == (p == Profile::kStrict ? strict_ok : interop_ok));
+    FUZZ_CHECK_MSG(SameDiagnostics(slow.diagnostics, fast.diagnostics),
+                   Describe(slow.diagnostics) + " vs " + Describe(fast.diagnostics));
+    if (slow_ok) {
+      FUZZ_CHECK(slow.id == fast.id);
+      FUZZ_CHECK(slow.extensions == fast.extensions);
+    }
+  }
+
   // Reusing a TxtRecord that holds another parse's state changes nothing.
   mtasts::TxtRecord reused = interop;
   bool reused_ok = mtasts::ParseTxtRecordInto(in, Options(Profile::kStrict), reused);

@@ -136,3 +136,54 @@ TEST(StsTxt, SerializeRoundTrip) {
 
 }  // namespace
 }  // namespace mxconform::mtasts
+
+namespace mxconform::mtasts {
+namespace {
+
+// The fast path for the usual record shape must give what the general path
+// gives, value and diagnostics, on that shape and on every near miss.
+TEST(StsTxt, FastPathAgreesWithTheGeneralPath) {
+  const std::vector<std::string> records = {
+      "v=STSv1; id=20160831085700Z",
+      "v=STSv1;id=abc",
+      "v=STSv1;   id=abc;",
+      "v=STSv1; id=abc;   ",
+      "v=STSv1; id=abc ",
+      "v=STSv1; id=abc;;",
+      "v=STSv1; id=abc; x=y",
+      "v=STSv1; id=abc ;",
+      "v=STSv1;\tid=abc",
+      "v=STSv1; id=abc;\t",
+      "v=STSv1; id=",
+      "v=STSv1; id=" + std::string(32, 'a'),
+      "v=STSv1; id=" + std::string(33, 'a'),
+      "v=STSv1; id=ab_c",
+      "v=STSv1; id=abc\x01",
+      "v=STSv1; id=abc\xc3\xa9",
+      "v=STSv1; ID=abc",
+      "v=STSv1 ; id=abc",
+      "v=STSv1; id=abc; id=def",
+      "v=STSv1; ",
+      "v=STSv1;",
+  };
+  for (Profile profile : {Profile::kStrict, Profile::kInterop}) {
+    for (const auto& rec : records) {
+      ParseOptions fast{profile};
+      ParseOptions slow{profile};
+      slow.fast_paths = false;
+      TxtRecord a;
+      TxtRecord b;
+      ASSERT_EQ(ParseTxtRecordInto(rec, fast, a), ParseTxtRecordInto(rec, slow, b)) << rec;
+      EXPECT_EQ(a.id, b.id) << rec;
+      EXPECT_EQ(a.extensions, b.extensions) << rec;
+      ASSERT_EQ(a.diagnostics.size(), b.diagnostics.size()) << rec;
+      for (std::size_t i = 0; i < a.diagnostics.size(); ++i) {
+        EXPECT_EQ(a.diagnostics[i].id, b.diagnostics[i].id) << rec;
+        EXPECT_EQ(a.diagnostics[i].offset, b.diagnostics[i].offset) << rec;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace mxconform::mtasts
