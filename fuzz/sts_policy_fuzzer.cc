@@ -58,7 +58,8 @@ std::string Describe(const mtasts::Policy& p) {
 }
 
 bool SamePolicy(const mtasts::Policy& a, const mtasts::Policy& b) {
-  return a.mode == b.mode && a.max_age == b.max_age && a.MxPatterns() == b.MxPatterns() && a.extensions == b.extensions;
+  return a.mode == b.mode && a.max_age == b.max_age && a.MxPatterns() == b.MxPatterns() &&
+         a.extensions == b.extensions;
 }
 
 // What every valid policy satisfies, whichever profile accepted it.

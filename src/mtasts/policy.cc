@@ -652,8 +652,8 @@ std::vector<std::string> Policy::MxPatterns() const {
 }
 
 void Policy::AddMx(std::string_view pattern) {
-  mx_spans.push_back(
-      TextSpan{static_cast<std::uint32_t>(text.size()), static_cast<std::uint32_t>(pattern.size())});
+  mx_spans.push_back(TextSpan{static_cast<std::uint32_t>(text.size()),
+                              static_cast<std::uint32_t>(pattern.size())});
   text.append(pattern);
 }
 

@@ -493,8 +493,10 @@ class TxtParser {
       // The authority runs to the first '/' (or the end): it must be the
       // host alone, no userinfo, port or IP literal.
       const std::uint64_t after_host = (slash & in_uri) >> host;
-      host_len = after_host == 0 ? len - host : static_cast<std::size_t>(std::countr_zero(after_host));
-      const std::uint64_t host_bits = host_len == 0 ? 0 : ((std::uint64_t{1} << host_len) - 1) << host;
+      host_len =
+          after_host == 0 ? len - host : static_cast<std::size_t>(std::countr_zero(after_host));
+      const std::uint64_t host_bits =
+          host_len == 0 ? 0 : ((std::uint64_t{1} << host_len) - 1) << host;
       if (host_len == 0 || ((m.ldh | m.dot) & host_bits) != host_bits) {
         return 0;
       }
