@@ -51,4 +51,72 @@ nlohmann::json ToJson(const tlsrpt::Report& r) {
   return nlohmann::json::parse(tlsrpt::WriteReport(r), nullptr, false);
 }
 
+nlohmann::json ToJson(const spf::Record& r) {
+  nlohmann::json mechs = nlohmann::json::array();
+  for (const auto& m : r.mechanisms) {
+    nlohmann::json j = {{"term", r.View(m.term)},
+                        {"qualifier", std::string(1, spf::QualifierChar(m.qualifier))},
+                        {"mechanism", spf::MechanismName(m.kind)}};
+    if (!m.domain_spec.empty()) {
+      j["domain_spec"] = r.View(m.domain_spec);
+    }
+    if (m.kind == spf::MechanismKind::kIp4 || m.kind == spf::MechanismKind::kIp6) {
+      j["network"] = spf::ReadableIpForm(m.network);
+    }
+    if (m.has_cidr4 || m.kind == spf::MechanismKind::kIp4) {
+      j["cidr4"] = m.cidr4;
+    }
+    if (m.has_cidr6 || m.kind == spf::MechanismKind::kIp6) {
+      j["cidr6"] = m.cidr6;
+    }
+    mechs.push_back(std::move(j));
+  }
+  nlohmann::json out = {{"mechanisms", std::move(mechs)}, {"dns_terms", r.dns_terms}};
+  if (r.redirect) {
+    out["redirect"] = r.View(r.redirect->value);
+  }
+  if (r.explanation) {
+    out["exp"] = r.View(r.explanation->value);
+  }
+  nlohmann::json unknown = nlohmann::json::array();
+  for (const auto& m : r.unknown) {
+    unknown.push_back({{"name", r.View(m.name)}, {"value", r.View(m.value)}});
+  }
+  out["unknown_modifiers"] = std::move(unknown);
+  return out;
+}
+
+nlohmann::json ToJson(const spf::EvalResult& r) {
+  nlohmann::json queries = nlohmann::json::array();
+  for (const auto& q : r.queries) {
+    queries.push_back({{"depth", q.depth},
+                       {"type", spf::QueryTypeName(q.type)},
+                       {"name", q.name},
+                       {"status", spf::DnsStatusName(q.status)},
+                       {"answers", q.answers}});
+  }
+  nlohmann::json trace = nlohmann::json::array();
+  for (const auto& t : r.trace) {
+    trace.push_back(
+        {{"depth", t.depth}, {"domain", t.domain}, {"term", t.term}, {"outcome", t.outcome}});
+  }
+  nlohmann::json out = {{"result", spf::SpfResultName(r.result)},
+                        {"reason", r.reason},
+                        {"domain", r.domain},
+                        {"dns_terms", r.dns_terms},
+                        {"void_lookups", r.void_lookups},
+                        {"queries", std::move(queries)},
+                        {"trace", std::move(trace)}};
+  if (!r.detail.empty()) {
+    out["detail"] = r.detail;
+  }
+  if (!r.mechanism.empty()) {
+    out["mechanism"] = r.mechanism;
+  }
+  if (!r.explanation.empty()) {
+    out["explanation"] = r.explanation;
+  }
+  return out;
+}
+
 }  // namespace mxconform::conformance

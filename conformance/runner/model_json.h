@@ -8,6 +8,8 @@
 #include "common/result.h"
 #include "mtasts/policy.h"
 #include "mtasts/txt_record.h"
+#include "spf/eval.h"
+#include "spf/record.h"
 #include "tlsrpt/report.h"
 #include "tlsrpt/txt_record.h"
 
@@ -20,5 +22,10 @@ nlohmann::json ToJson(const mtasts::TxtRecord& r);
 nlohmann::json ToJson(const mtasts::Policy& p);
 nlohmann::json ToJson(const tlsrpt::TxtRecord& r);
 nlohmann::json ToJson(const tlsrpt::Report& r);
+// An SPF record's terms as written and as understood, and the static
+// DNS-term estimate.
+nlohmann::json ToJson(const spf::Record& r);
+// A check_host() result with its counters, queries and trace.
+nlohmann::json ToJson(const spf::EvalResult& r);
 
 }  // namespace mxconform::conformance

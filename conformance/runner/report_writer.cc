@@ -1,5 +1,6 @@
 #include "conformance/runner/report_writer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <fstream>
@@ -179,11 +180,21 @@ std::string SummaryText(const RunInfo& info, const std::vector<CaseResult>& resu
     if (st.error != 0) {
       s << ", " << st.error << " error";
     }
+    std::size_t xf = static_cast<std::size_t>(std::count_if(
+        rs.begin(), rs.end(), [](const CaseResult& r) { return r.outcome == Outcome::kXfail; }));
+    if (xf != 0) {
+      s << ", " << xf << " xfail";
+    }
+    if (st.other > xf) {
+      s << ", " << st.other - xf << " other";
+    }
     s << "\n";
   }
+  std::size_t xfail = 0;
   for (const auto& r : results) {
+    xfail += r.outcome == Outcome::kXfail ? 1 : 0;
     if (r.outcome == Outcome::kFail || r.outcome == Outcome::kError ||
-        r.outcome == Outcome::kXpass) {
+        r.outcome == Outcome::kXpass || r.outcome == Outcome::kXfail) {
       s << OutcomeName(r.outcome) << ": " << r.id << " [" << Join(r.requirements, ", ") << "] "
         << r.message << "\n";
     }
@@ -191,6 +202,9 @@ std::string SummaryText(const RunInfo& info, const std::vector<CaseResult>& resu
   s << t.pass << " passed, " << t.fail << " failed";
   if (t.error != 0) {
     s << ", " << t.error << " errors";
+  }
+  if (xfail != 0) {
+    s << ", " << xfail << " expected failure" << (xfail == 1 ? "" : "s");
   }
   s << "\n";
   return s.str();
@@ -204,6 +218,7 @@ std::string HtmlReport(const RunInfo& info, const std::vector<CaseResult>& resul
     << "body{font:14px system-ui,sans-serif;margin:2em}table{border-collapse:collapse;width:100%}"
     << "td,th{border:1px solid #ccc;padding:4px 6px;vertical-align:top}"
     << ".pass{background:#e6f4ea}.fail,.xpass{background:#fce8e6}.error{background:#fef7e0}"
+    << ".xfail{background:#eef}"
     << "pre{margin:0;white-space:pre-wrap;font-size:12px}</style></head><body>\n";
   h << "<h1>mxconform: " << XmlEscape(info.implementation) << "</h1>\n<p>Run "
     << XmlEscape(info.started) << ": " << t.pass << " pass, " << t.fail << " fail, " << t.error

@@ -539,6 +539,55 @@ std::vector<CaseResult> RunCaseFile(const CaseFile& f) {
   return out;
 }
 
+Result<Expectations> LoadExpectations(const std::filesystem::path& path) {
+  auto f = LoadCaseFile(path);
+  if (!f) {
+    Diagnostic d = f.error();
+    d.id = d.id == "vectors.file.yaml" ? "vectors.expectations.yaml"
+                                       : "vectors.expectations.unreadable";
+    return d;
+  }
+  auto bad = [&](std::string detail) {
+    return MakeDiag("vectors.expectations.shape", Severity::kError, 0,
+                    "expectations: xfail must be a list of {id, reason}",
+                    path.string() + ": " + std::move(detail));
+  };
+  Expectations e;
+  const json& d = f->doc;
+  if (d.is_null()) {
+    return e;
+  }
+  if (!d.is_object() || !d.value("xfail", json::array()).is_array()) {
+    return bad("top level");
+  }
+  for (const auto& x : d.value("xfail", json::array())) {
+    if (!x.is_object() || !x.contains("id") || !x["id"].is_string() || !x.contains("reason") ||
+        !x["reason"].is_string() || x["reason"].get<std::string>().empty()) {
+      return bad(x.dump());
+    }
+    if (!e.xfail.emplace(x["id"].get<std::string>(), x["reason"].get<std::string>()).second) {
+      return bad("listed twice: " + x["id"].get<std::string>());
+    }
+  }
+  return e;
+}
+
+void ApplyExpectations(const Expectations& e, std::vector<CaseResult>& results) {
+  for (auto& r : results) {
+    auto it = e.xfail.find(r.id);
+    if (it == e.xfail.end()) {
+      continue;
+    }
+    if (r.outcome == Outcome::kPass) {
+      r.outcome = Outcome::kXpass;
+      r.message = "listed as an expected failure but passed; remove it from the expectations";
+    } else if (r.outcome == Outcome::kFail) {
+      r.outcome = Outcome::kXfail;
+      r.message = "expected failure: " + it->second + " [" + r.message + "]";
+    }
+  }
+}
+
 std::vector<std::filesystem::path> FindCaseFiles(const std::filesystem::path& dir) {
   std::vector<std::filesystem::path> files;
   std::error_code ec;

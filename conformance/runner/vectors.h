@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -65,6 +66,23 @@ struct CaseResult {
 // Runs every case of `f` against the reference parsers (both profiles where
 // the kind has profiles). A case whose input cannot be built is an error.
 std::vector<CaseResult> RunCaseFile(const CaseFile& f);
+
+// Known failures of the implementation under test, each with its reason
+// (tlsfuzzer -x/-X): a listed case that fails is an xfail, a listed case that
+// passes is an xpass, which fails the run, so the list cannot rot.
+struct Expectations {
+  std::map<std::string, std::string> xfail;  // case id -> reason
+};
+
+// Reads an expectations file: YAML `xfail: [{id: ..., reason: ...}, ...]`.
+// Errors: `vectors.expectations.unreadable`, `vectors.expectations.yaml`
+// (with line and column), `vectors.expectations.shape` (an entry without a
+// string id and a non-empty reason, or an id listed twice).
+Result<Expectations> LoadExpectations(const std::filesystem::path& path);
+
+// Turns the listed failures into xfail (the reason first in the message)
+// and the listed passes into xpass.
+void ApplyExpectations(const Expectations& e, std::vector<CaseResult>& results);
 
 // Case files under `dir` (*.yaml, sorted).
 std::vector<std::filesystem::path> FindCaseFiles(const std::filesystem::path& dir);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "conformance/runner/report_writer.h"
 
 namespace mxconform::conformance {
@@ -84,6 +86,41 @@ TEST(Runner, PassFailAndProfileOverride) {
   RunInfo info;
   EXPECT_NE(JunitXml(info, rs).find("<failure"), std::string::npos);
   EXPECT_NE(SummaryText(info, rs).find("3 passed, 1 failed"), std::string::npos);
+}
+
+TEST(Expectations, XfailAndXpass) {
+  auto path = std::filesystem::temp_directory_path() / "mxconform_expectations_test.yaml";
+  {
+    std::ofstream f(path);
+    f << "xfail:\n  - id: a/b/fails\n    reason: known\n  - id: a/b/passes\n    reason: known\n";
+  }
+  auto e = LoadExpectations(path);
+  ASSERT_TRUE(e.ok()) << e.error().Text();
+  std::vector<CaseResult> rs(3);
+  rs[0].id = "a/b/fails";
+  rs[0].outcome = Outcome::kFail;
+  rs[0].message = "why";
+  rs[1].id = "a/b/passes";
+  rs[1].outcome = Outcome::kPass;
+  rs[2].id = "a/b/other";
+  rs[2].outcome = Outcome::kFail;
+  ApplyExpectations(*e, rs);
+  EXPECT_EQ(rs[0].outcome, Outcome::kXfail);
+  EXPECT_EQ(rs[0].message, "expected failure: known [why]");
+  EXPECT_EQ(rs[1].outcome, Outcome::kXpass);
+  EXPECT_EQ(rs[2].outcome, Outcome::kFail);
+  Totals t = Count(rs);
+  EXPECT_EQ(t.fail, 2u);  // the xpass and the plain failure
+  EXPECT_NE(SummaryText(RunInfo{}, rs).find("1 expected failure"), std::string::npos);
+
+  {
+    std::ofstream f(path);
+    f << "xfail:\n  - id: a/b/fails\n";
+  }
+  auto bad = LoadExpectations(path);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().id, "vectors.expectations.shape");
+  std::filesystem::remove(path);
 }
 
 }  // namespace

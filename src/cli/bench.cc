@@ -8,8 +8,11 @@
 #include <iostream>
 
 #include "cli/cli.h"
+#include "common/text.h"
 #include "mtasts/policy.h"
 #include "mtasts/txt_record.h"
+#include "spf/eval.h"
+#include "spf/record.h"
 #include "tlsrpt/txt_record.h"
 
 namespace mxconform::cli {
@@ -86,6 +89,55 @@ using StsPolicyRunner =
 using TlsrptTxtRunner =
     ParserRunner<tlsrpt::ParseOptions, tlsrpt::TxtRecord, &tlsrpt::ParseTxtRecordInto>;
 
+// SPF has one grammar, so the record parser takes no options.
+class SpfRecordRunner final : public Runner {
+ public:
+  bool Parse(std::string_view rec) override { return spf::ParseRecordInto(rec, out_); }
+
+ private:
+  spf::Record out_;
+};
+
+// The DNS of the evaluation benchmark, the world mailauth's harness in
+// ../shared/bench builds: the record under test is the TXT of
+// bench.example, every other TXT query (include and redirect targets, exp)
+// answers "v=spf1 ?all", and A, AAAA, MX and PTR answer NOERROR with no
+// records.
+class BenchResolver final : public spf::Resolver {
+ public:
+  void SetRecord(std::string_view rec) { text::AssignInPlace(record_[0], rec); }
+  spf::DnsAnswer Query(std::string_view name, spf::QueryType type) override {
+    spf::DnsAnswer a;
+    if (type == spf::QueryType::kTxt) {
+      a.txt.push_back(name == "bench.example" ? record_[0] : std::string("v=spf1 ?all"));
+    }
+    return a;
+  }
+
+ private:
+  std::string record_[1];
+};
+
+// check_host() from 192.0.2.1 for postmaster@bench.example: nothing
+// matches, so the whole record, includes and all, is walked. A record is
+// accepted unless the result is permerror (the ok of mailauth's harness).
+class SpfEvalRunner final : public Runner {
+ public:
+  SpfEvalRunner() {
+    in_.ip = spf::IpAddress::V4(192, 0, 2, 1);
+    in_.sender = "postmaster@bench.example";
+    in_.helo = "mail.bench.example";
+  }
+  bool Parse(std::string_view rec) override {
+    dns_.SetRecord(rec);
+    return spf::CheckHost(in_, "bench.example", dns_).result != spf::SpfResult::kPermError;
+  }
+
+ private:
+  spf::EvalInput in_;
+  BenchResolver dns_;
+};
+
 }  // namespace
 
 void AddBench(CLI::App& app, int& rc) {
@@ -100,9 +152,10 @@ void AddBench(CLI::App& app, int& rc) {
     double min_time = 0.5;
   };
   auto o = std::make_shared<Opts>();
-  cmd->add_option("--kind", o->kind, "Corpus kind")
+  cmd->add_option("--kind", o->kind,
+                  "Corpus kind; spf-eval runs check_host() on the spf corpus (evaluations/s)")
       ->required()
-      ->check(CLI::IsMember({"sts-txt", "sts-policy", "tlsrpt"}));
+      ->check(CLI::IsMember({"sts-txt", "sts-policy", "tlsrpt", "spf", "spf-eval"}));
   cmd->add_option("--input", o->input, "Corpus file: one record per line")->required();
   cmd->add_option("--verdicts", o->verdicts, "Write one 0/1 verdict per record to this file");
   cmd->add_option("--profile", o->profile, "strict or interop")
@@ -132,6 +185,10 @@ void AddBench(CLI::App& app, int& rc) {
       runner = std::make_unique<StsTxtRunner>(profile);
     } else if (o->kind == "sts-policy") {
       runner = std::make_unique<StsPolicyRunner>(profile);
+    } else if (o->kind == "spf") {
+      runner = std::make_unique<SpfRecordRunner>();
+    } else if (o->kind == "spf-eval") {
+      runner = std::make_unique<SpfEvalRunner>();
     } else {
       runner = std::make_unique<TlsrptTxtRunner>(profile);
     }

@@ -11,6 +11,9 @@ namespace mxconform::cli {
 constexpr int kExitOk = 0;
 constexpr int kExitInvalid = 1;
 constexpr int kExitUsage = 2;
+// `run --skip-missing` when a --suite file does not exist (ctest's
+// SKIP_RETURN_CODE).
+constexpr int kExitSkip = 77;
 
 // Reads a whole file ("-" = standard input), refusing more than `max` bytes.
 // On failure prints "mxconform: FILE: reason" to stderr and returns nullopt.
@@ -21,10 +24,15 @@ void AddCheck(CLI::App& app, int& rc);
 void AddRun(CLI::App& app, int& rc);
 void AddLint(CLI::App& app, int& rc);
 void AddBench(CLI::App& app, int& rc);
+void AddEval(CLI::App& app, int& rc);
 
 // Defaults baked in at build time, overridable on the command line.
 std::string DefaultVectorsDir();
 std::string DefaultReportsDir();
 std::string DefaultRequirementsFile();
+// The openspf RFC 7208 suite (../shared/vectors/openspf/rfc7208-tests.yml).
+std::string DefaultOpenspfSuite();
+// The reference's known failures (conformance/expectations/reference.yaml).
+std::string DefaultExpectationsFile();
 
 }  // namespace mxconform::cli

@@ -54,5 +54,11 @@ std::string DefaultReportsDir() { return MXCONFORM_SOURCE_DIR "/reports/latest";
 std::string DefaultRequirementsFile() {
   return MXCONFORM_SOURCE_DIR "/../shared/spec/requirements.md";
 }
+std::string DefaultExpectationsFile() {
+  return MXCONFORM_SOURCE_DIR "/conformance/expectations/reference.yaml";
+}
+std::string DefaultOpenspfSuite() {
+  return MXCONFORM_SOURCE_DIR "/../shared/vectors/openspf/rfc7208-tests.yml";
+}
 
 }  // namespace mxconform::cli

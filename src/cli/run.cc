@@ -1,7 +1,14 @@
-// `mxconform run` and `mxconform lint`: the conformance vectors.
+// `mxconform run` and `mxconform lint`: the conformance vectors (YAML case
+// files, *.yaml) and the SPF suites in the openspf format (*.yml: ours in
+// the vectors directory, and the third-party RFC 7208 suite).
+#include <algorithm>
+#include <filesystem>
 #include <iostream>
+#include <map>
+#include <set>
 
 #include "cli/cli.h"
+#include "conformance/runner/openspf.h"
 #include "conformance/runner/report_writer.h"
 #include "conformance/runner/vectors.h"
 
@@ -10,37 +17,97 @@ namespace {
 
 namespace fs = std::filesystem;
 using conformance::CaseFile;
+using conformance::OpenspfFile;
+using conformance::OpenspfOrigin;
+
+struct Sources {
+  std::vector<std::string> suites;  // empty: everything under `vectors`
+  std::string vectors;
+  std::string requirements;
+  std::string openspf;  // the third-party suite run with the defaults; "" for none
+  bool verbose = true;
+};
 
 struct Loaded {
   std::vector<CaseFile> files;
+  std::vector<OpenspfFile> spf_files;
+  std::map<std::string, std::vector<std::string>> refs;  // openspf test -> requirement ids
   std::vector<std::string> problems;
   bool io_error = false;
 };
 
-Loaded LoadAndLint(const std::vector<std::string>& suites, const std::string& vectors_dir,
-                   const std::string& requirements, bool verbose) {
+// True if `p` lies under `dir` (both made absolute and normal).
+bool IsUnder(const fs::path& p, const fs::path& dir) {
+  std::error_code ec;
+  fs::path a = fs::weakly_canonical(p, ec);
+  fs::path b = fs::weakly_canonical(dir, ec);
+  auto rel = a.lexically_relative(b);
+  return !rel.empty() && *rel.begin() != "..";
+}
+
+bool SamePath(const fs::path& a, const fs::path& b) {
+  std::error_code ec;
+  return fs::weakly_canonical(a, ec) == fs::weakly_canonical(b, ec);
+}
+
+// "mxconform: FILE:LINE:COL: id: message: detail", one line per error.
+void PrintLoadErrors(const fs::path& file, const Diagnostics& d) {
+  for (const auto& e : d) {
+    std::cerr << "mxconform: " << file.string();
+    if (e.line != 0) {
+      std::cerr << ":" << e.line << ":" << e.column;
+    }
+    std::cerr << ": " << e.id << ": " << e.Text() << "\n";
+  }
+}
+
+Loaded LoadAndLint(const Sources& s) {
   Loaded l;
-  std::vector<fs::path> paths;
-  if (suites.empty()) {
-    paths = conformance::FindCaseFiles(vectors_dir);
-    if (paths.empty()) {
-      std::cerr << "mxconform: " << vectors_dir << ": no *.yaml case files\n";
+  std::vector<fs::path> case_paths;
+  std::vector<std::pair<fs::path, OpenspfOrigin>> spf_paths;
+  if (s.suites.empty()) {
+    case_paths = conformance::FindCaseFiles(s.vectors);
+    for (const auto& p : conformance::FindOpenspfFiles(s.vectors)) {
+      spf_paths.emplace_back(p, OpenspfOrigin::kOurs);
+    }
+    if (case_paths.empty() && spf_paths.empty()) {
+      std::cerr << "mxconform: " << s.vectors << ": no *.yaml case files or *.yml SPF suites\n";
       l.io_error = true;
       return l;
     }
+    if (!s.openspf.empty()) {
+      std::error_code ec;
+      if (fs::is_regular_file(s.openspf, ec)) {
+        spf_paths.emplace_back(s.openspf, OpenspfOrigin::kThirdParty);
+      } else {
+        std::cerr << "mxconform: skipped the openspf RFC 7208 suite: " << s.openspf << " not found"
+                  << (SamePath(s.openspf, DefaultOpenspfSuite())
+                          ? " (../shared is not beside the checkout; pass --openspf FILE)"
+                          : "")
+                  << "\n";
+      }
+    }
   } else {
-    paths.assign(suites.begin(), suites.end());
+    for (const auto& p : s.suites) {
+      if (conformance::IsOpenspfFile(p)) {
+        spf_paths.emplace_back(
+            p, IsUnder(p, s.vectors) ? OpenspfOrigin::kOurs : OpenspfOrigin::kThirdParty);
+      } else {
+        case_paths.emplace_back(p);
+      }
+    }
   }
   std::set<std::string> known;
-  auto cat = ReadInput(requirements, std::size_t{16} * 1024 * 1024);
+  auto cat = ReadInput(s.requirements, std::size_t{16} * 1024 * 1024);
   if (cat) {
     known = conformance::ExtractRequirementIds(*cat);
-  } else if (verbose) {
-    std::cerr << "mxconform: requirement ids not checked (" << requirements
+    l.refs = conformance::OpenspfCatalogueRefs(*cat);
+  } else if (s.verbose) {
+    std::cerr << "mxconform: requirement ids not checked (" << s.requirements
               << " unreadable; pass --requirements)\n";
   }
   std::set<std::string> seen;
-  for (const auto& p : paths) {
+  for (const auto& p : case_paths) {
     auto f = conformance::LoadCaseFile(p);
     if (!f) {
       const auto& e = f.error();
@@ -56,6 +123,17 @@ Loaded LoadAndLint(const std::vector<std::string>& suites, const std::string& ve
     l.problems.insert(l.problems.end(), problems.begin(), problems.end());
     l.files.push_back(std::move(*f));
   }
+  for (const auto& [p, origin] : spf_paths) {
+    auto f = conformance::LoadOpenspfFile(p, origin);
+    if (!f) {
+      PrintLoadErrors(p, f.diagnostics());
+      l.io_error = true;
+      continue;
+    }
+    auto problems = conformance::LintOpenspfFile(*f, known);
+    l.problems.insert(l.problems.end(), problems.begin(), problems.end());
+    l.spf_files.push_back(std::move(*f));
+  }
   return l;
 }
 
@@ -69,19 +147,59 @@ void AddRun(CLI::App& app, int& rc) {
     std::string vectors = DefaultVectorsDir();
     std::string out = DefaultReportsDir();
     std::string requirements = DefaultRequirementsFile();
+    std::string openspf = DefaultOpenspfSuite();
+    std::string expectations = DefaultExpectationsFile();
     std::string filter;
     bool quiet = false;
+    bool skip_missing = false;
   };
   auto o = std::make_shared<Opts>();
-  cmd->add_option("--suite", o->suites, "A case file to run (repeatable); default: every suite");
+  cmd->add_option("--suite", o->suites,
+                  "A case file (*.yaml) or an openspf-format SPF suite (*.yml) to run "
+                  "(repeatable); default: every suite");
   cmd->add_option("--vectors", o->vectors, "Directory of case files")->capture_default_str();
   cmd->add_option("--out", o->out, "Report directory")->capture_default_str();
   cmd->add_option("--requirements", o->requirements, "Requirements catalogue, for the lint")
       ->capture_default_str();
+  cmd->add_option("--openspf", o->openspf,
+                  "The third-party openspf RFC 7208 suite run without --suite (\"\" for none)")
+      ->capture_default_str();
+  cmd->add_option("--expectations", o->expectations,
+                  "Known failures, each with its reason (xfail; a listed case that passes "
+                  "fails the run); \"\" for none")
+      ->capture_default_str();
   cmd->add_option("--filter", o->filter, "Only cases whose id starts with this prefix");
   cmd->add_flag("-q,--quiet", o->quiet, "Print only the closing line");
+  cmd->add_flag("--skip-missing", o->skip_missing,
+                "If a --suite file does not exist, print SKIPPED and exit 77 (for ctest)");
   cmd->callback([o, &rc] {
-    Loaded l = LoadAndLint(o->suites, o->vectors, o->requirements, !o->quiet);
+    if (o->skip_missing) {
+      for (const auto& s : o->suites) {
+        std::error_code ec;
+        if (!fs::exists(s, ec)) {
+          std::cout << "SKIPPED: " << s << " not found"
+                    << (SamePath(s, DefaultOpenspfSuite())
+                            ? " (../shared is not beside the checkout)"
+                            : "")
+                    << "\n";
+          rc = kExitSkip;
+          return;
+        }
+      }
+    }
+    Loaded l = LoadAndLint({o->suites, o->vectors, o->requirements, o->openspf, !o->quiet});
+    conformance::Expectations expectations;
+    std::error_code ec;
+    if (!o->expectations.empty() &&
+        (o->expectations != DefaultExpectationsFile() || fs::exists(o->expectations, ec))) {
+      auto e = conformance::LoadExpectations(o->expectations);
+      if (!e) {
+        PrintLoadErrors(o->expectations, e.diagnostics());
+        l.io_error = true;
+      } else {
+        expectations = std::move(*e);
+      }
+    }
     if (l.io_error) {
       rc = kExitUsage;
       return;
@@ -106,6 +224,19 @@ void AddRun(CLI::App& app, int& rc) {
         }
       }
     }
+    conformance::OpenspfRunOptions run_opts;
+    run_opts.refs = &l.refs;
+    for (const auto& f : l.spf_files) {
+      for (auto& r : conformance::RunOpenspfFile(f, run_opts)) {
+        if (std::find(info.suites.begin(), info.suites.end(), r.suite) == info.suites.end()) {
+          info.suites.push_back(r.suite);
+        }
+        if (r.id.rfind(o->filter, 0) == 0) {
+          results.push_back(std::move(r));
+        }
+      }
+    }
+    conformance::ApplyExpectations(expectations, results);
     auto w = conformance::WriteReports(o->out, info, results);
     if (!w) {
       std::cerr << "mxconform: " << w.error().Text() << "\n";
@@ -125,19 +256,24 @@ void AddRun(CLI::App& app, int& rc) {
 
 void AddLint(CLI::App& app, int& rc) {
   auto* cmd = app.add_subcommand(
-      "lint", "Check case files: ids, requirement ids, inputs, expectation keys");
+      "lint", "Check case files and SPF suites: ids, requirement ids, inputs, expectation keys");
   struct Opts {
     std::vector<std::string> files;
     std::string vectors = DefaultVectorsDir();
     std::string requirements = DefaultRequirementsFile();
+    std::string openspf = DefaultOpenspfSuite();
   };
   auto o = std::make_shared<Opts>();
-  cmd->add_option("files", o->files, "Case files; default: every file under --vectors");
+  cmd->add_option("files", o->files,
+                  "Case files or SPF suites; default: every file under --vectors and --openspf");
   cmd->add_option("--vectors", o->vectors, "Directory of case files")->capture_default_str();
   cmd->add_option("--requirements", o->requirements, "Requirements catalogue")
       ->capture_default_str();
+  cmd->add_option("--openspf", o->openspf,
+                  "The third-party openspf RFC 7208 suite linted without FILES (\"\" for none)")
+      ->capture_default_str();
   cmd->callback([o, &rc] {
-    Loaded l = LoadAndLint(o->files, o->vectors, o->requirements, true);
+    Loaded l = LoadAndLint({o->files, o->vectors, o->requirements, o->openspf, true});
     for (const auto& p : l.problems) {
       std::cout << p << "\n";
     }
@@ -145,8 +281,13 @@ void AddLint(CLI::App& app, int& rc) {
     for (const auto& f : l.files) {
       cases += f.doc.value("cases", nlohmann::json::array()).size();
     }
-    std::cout << l.files.size() << " files, " << cases << " cases, " << l.problems.size()
-              << " problems\n";
+    for (const auto& f : l.spf_files) {
+      for (const auto& d : f.documents) {
+        cases += d.tests.size();
+      }
+    }
+    std::cout << l.files.size() + l.spf_files.size() << " files, " << cases << " cases, "
+              << l.problems.size() << " problems\n";
     rc = l.io_error ? kExitUsage : (l.problems.empty() ? kExitOk : kExitInvalid);
   });
 }
