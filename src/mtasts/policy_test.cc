@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/fast_path_test_util.h"
+
 namespace mxconform::mtasts {
 namespace {
 
@@ -224,25 +226,17 @@ TEST(StsPolicy, FastPathsAgreeWithTheGeneralPath) {
       "mx: a.example\nmx: b.example\nmx: c.example",
       "mx: a.example",
   };
-  for (Profile profile : {Profile::kStrict, Profile::kInterop}) {
-    for (const auto& body : bodies) {
-      ParseOptions fast{profile};
-      ParseOptions slow{profile};
-      slow.fast_paths = false;
-      Policy a;
-      Policy b;
-      ASSERT_EQ(ParsePolicyInto(body, fast, a), ParsePolicyInto(body, slow, b)) << body;
-      EXPECT_EQ(a.mode, b.mode) << body;
-      EXPECT_EQ(a.max_age, b.max_age) << body;
-      EXPECT_EQ(a.MxPatterns(), b.MxPatterns()) << body;
-      EXPECT_EQ(a.extensions, b.extensions) << body;
-      ASSERT_EQ(a.diagnostics.size(), b.diagnostics.size()) << body;
-      for (std::size_t i = 0; i < a.diagnostics.size(); ++i) {
-        EXPECT_EQ(a.diagnostics[i].id, b.diagnostics[i].id) << body;
-        EXPECT_EQ(a.diagnostics[i].offset, b.diagnostics[i].offset) << body;
-      }
-    }
-  }
+  testing::ExpectFastPathsAgree<ParseOptions, Policy>(
+      bodies,
+      [](std::string_view in, const ParseOptions& o, Policy& out) {
+        return ParsePolicyInto(in, o, out);
+      },
+      [](const Policy& a, const Policy& b, const std::string& in) {
+        EXPECT_EQ(a.mode, b.mode) << in;
+        EXPECT_EQ(a.max_age, b.max_age) << in;
+        EXPECT_EQ(a.MxPatterns(), b.MxPatterns()) << in;
+        EXPECT_EQ(a.extensions, b.extensions) << in;
+      });
 }
 
 TEST(StsPolicy, MatchesMx) {

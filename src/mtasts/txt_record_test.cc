@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/fast_path_test_util.h"
+
 namespace mxconform::mtasts {
 namespace {
 
@@ -166,23 +168,15 @@ TEST(StsTxt, FastPathAgreesWithTheGeneralPath) {
       "v=STSv1; ",
       "v=STSv1;",
   };
-  for (Profile profile : {Profile::kStrict, Profile::kInterop}) {
-    for (const auto& rec : records) {
-      ParseOptions fast{profile};
-      ParseOptions slow{profile};
-      slow.fast_paths = false;
-      TxtRecord a;
-      TxtRecord b;
-      ASSERT_EQ(ParseTxtRecordInto(rec, fast, a), ParseTxtRecordInto(rec, slow, b)) << rec;
-      EXPECT_EQ(a.id, b.id) << rec;
-      EXPECT_EQ(a.extensions, b.extensions) << rec;
-      ASSERT_EQ(a.diagnostics.size(), b.diagnostics.size()) << rec;
-      for (std::size_t i = 0; i < a.diagnostics.size(); ++i) {
-        EXPECT_EQ(a.diagnostics[i].id, b.diagnostics[i].id) << rec;
-        EXPECT_EQ(a.diagnostics[i].offset, b.diagnostics[i].offset) << rec;
-      }
-    }
-  }
+  testing::ExpectFastPathsAgree<ParseOptions, TxtRecord>(
+      records,
+      [](std::string_view in, const ParseOptions& o, TxtRecord& out) {
+        return ParseTxtRecordInto(in, o, out);
+      },
+      [](const TxtRecord& a, const TxtRecord& b, const std::string& in) {
+        EXPECT_EQ(a.id, b.id) << in;
+        EXPECT_EQ(a.extensions, b.extensions) << in;
+      });
 }
 
 }  // namespace
