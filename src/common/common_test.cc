@@ -63,7 +63,8 @@ TEST(Text, FindNonPrintableEveryPosition) {
 // length and stopping byte, the range edges around the letters and digits
 // and 8-bit bytes included.
 TEST(Text, AlnumRunEndMatchesAByteLoop) {
-  const std::string stoppers = std::string("/:@[`{;= \t\x7f\x80\xc3\xff", 14) + std::string(1, '\0');
+  const std::string stoppers =
+      std::string("/:@[`{;= \t\x7f\x80\xc3\xff", 14) + std::string(1, '\0');
   for (std::size_t len = 0; len <= 40; ++len) {
     for (std::size_t stop = 0; stop <= len; ++stop) {
       for (char c : stoppers) {
@@ -79,8 +80,8 @@ TEST(Text, AlnumRunEndMatchesAByteLoop) {
           while (want < s.size() && text::IsAlnum(s[want])) {
             ++want;
           }
-          ASSERT_EQ(text::AlnumRunEnd(s, from), want) << "len " << len << " stop " << stop
-                                                       << " from " << from;
+          ASSERT_EQ(text::AlnumRunEnd(s, from), want)
+              << "len " << len << " stop " << stop << " from " << from;
         }
       }
     }
