@@ -1,5 +1,7 @@
 #include "conformance/runner/model_json.h"
 
+#include "common/text.h"
+
 namespace mxconform::conformance {
 namespace {
 
@@ -12,6 +14,25 @@ nlohmann::json ExtensionsJson(const auto& exts) {
 }
 
 }  // namespace
+
+std::string JsonText(std::string_view s) {
+  if (text::IsValidUtf8(s)) {
+    return std::string(s);
+  }
+  std::string out;
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x80) {
+      out.push_back(c);
+    } else {
+      static const char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out.push_back(kHex[u >> 4]);
+      out.push_back(kHex[u & 15]);
+    }
+  }
+  return out;
+}
 
 nlohmann::json DiagnosticJson(const Diagnostic& d) {
   return {{"id", std::string(d.id)}, {"severity", std::string(SeverityName(d.severity))},
@@ -91,30 +112,32 @@ nlohmann::json ToJson(const spf::EvalResult& r) {
   for (const auto& q : r.queries) {
     queries.push_back({{"depth", q.depth},
                        {"type", spf::QueryTypeName(q.type)},
-                       {"name", q.name},
+                       {"name", JsonText(q.name)},
                        {"status", spf::DnsStatusName(q.status)},
                        {"answers", q.answers}});
   }
   nlohmann::json trace = nlohmann::json::array();
   for (const auto& t : r.trace) {
-    trace.push_back(
-        {{"depth", t.depth}, {"domain", t.domain}, {"term", t.term}, {"outcome", t.outcome}});
+    trace.push_back({{"depth", t.depth},
+                     {"domain", JsonText(t.domain)},
+                     {"term", JsonText(t.term)},
+                     {"outcome", JsonText(t.outcome)}});
   }
   nlohmann::json out = {{"result", spf::SpfResultName(r.result)},
                         {"reason", r.reason},
-                        {"domain", r.domain},
+                        {"domain", JsonText(r.domain)},
                         {"dns_terms", r.dns_terms},
                         {"void_lookups", r.void_lookups},
                         {"queries", std::move(queries)},
                         {"trace", std::move(trace)}};
   if (!r.detail.empty()) {
-    out["detail"] = r.detail;
+    out["detail"] = JsonText(r.detail);
   }
   if (!r.mechanism.empty()) {
-    out["mechanism"] = r.mechanism;
+    out["mechanism"] = JsonText(r.mechanism);
   }
   if (!r.explanation.empty()) {
-    out["explanation"] = r.explanation;
+    out["explanation"] = JsonText(r.explanation);
   }
   return out;
 }

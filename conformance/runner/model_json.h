@@ -3,6 +3,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <string>
 #include <string_view>
 
 #include "common/result.h"
@@ -14,6 +15,11 @@
 #include "tlsrpt/txt_record.h"
 
 namespace mxconform::conformance {
+
+// Text for JSON: nlohmann::json refuses to serialise invalid UTF-8, and
+// inputs, file names and evaluator output may hold any byte. Valid UTF-8 is
+// kept; otherwise ASCII is kept and other bytes show as \xHH.
+std::string JsonText(std::string_view s);
 
 nlohmann::json DiagnosticJson(const Diagnostic& d);
 nlohmann::json DiagnosticsJson(const Diagnostics& d);

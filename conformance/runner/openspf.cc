@@ -12,6 +12,7 @@
 
 #include "common/clock.h"
 #include "common/text.h"
+#include "conformance/runner/model_json.h"
 #include "spf/eval.h"
 #include "spf/ip.h"
 #include "spf/resolver.h"
@@ -39,27 +40,7 @@ const std::set<std::string> kTestKeys = {
     "dns_terms",   "void_lookups"};
 const std::set<std::string> kDocumentKeys = {"description", "comment", "tests", "zonedata"};
 
-// Text for JSON: nlohmann::json refuses to serialise invalid UTF-8, and
-// vectors and evaluator output may hold any byte. Non-UTF-8 text keeps its
-// ASCII and shows other bytes as \xHH.
-std::string Printable(std::string_view s) {
-  if (text::IsValidUtf8(s)) {
-    return std::string(s);
-  }
-  std::string out;
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if (u < 0x80) {
-      out.push_back(c);
-    } else {
-      static const char kHex[] = "0123456789abcdef";
-      out += "\\x";
-      out.push_back(kHex[u >> 4]);
-      out.push_back(kHex[u & 15]);
-    }
-  }
-  return out;
-}
+std::string Printable(std::string_view s) { return JsonText(s); }
 
 json PrintableList(const std::vector<std::string>& v) {
   json a = json::array();
@@ -347,21 +328,7 @@ std::string Join(const std::vector<std::string>& v) {
   return out;
 }
 
-std::string QueryTypeText(spf::QueryType t) {
-  switch (t) {
-    case spf::QueryType::kTxt:
-      return "TXT";
-    case spf::QueryType::kA:
-      return "A";
-    case spf::QueryType::kAaaa:
-      return "AAAA";
-    case spf::QueryType::kMx:
-      return "MX";
-    case spf::QueryType::kPtr:
-      return "PTR";
-  }
-  return "?";
-}
+std::string QueryTypeText(spf::QueryType t) { return std::string(spf::QueryTypeName(t)); }
 
 // "<TYPE> <name>" with the name lower-cased and without a trailing dot, so
 // expectations compare as DNS names do.

@@ -7,26 +7,15 @@ usage: spf_cli_test.py MXCONFORM
 """
 import os
 import re
-import subprocess
 import sys
 import tempfile
 
+from cli_harness import Harness
+
 BIN = sys.argv[1]
 LOCATED = re.compile(rb"^1:(\d+) (spf\.(record|macro)\.[a-z0-9_.]+) error: .+$", re.M)
-failures = []
-checked = 0
-
-
-def run(args, data=None):
-    p = subprocess.run([BIN] + args, input=data, capture_output=True, timeout=30)
-    return p.returncode, p.stdout, p.stderr
-
-
-def expect(cond, what):
-    global checked
-    checked += 1
-    if not cond:
-        failures.append(what)
+H = Harness(BIN)
+run, expect = H.run, H.expect
 
 
 # Malformed records (requirements.md S7, S8, S10-S23), each with the
@@ -95,6 +84,11 @@ rc, out, _ = run(["check", "spf", "-"], b"other text\n\"v=spf1 ip4:192.0.2.1\" \
 expect(rc == 0 and b"selected the record on line 2" in out, "S9: presentation form, selection")
 rc, out, _ = run(["check", "spf", "--json", "v=spf1 include:a.example mx -all"])
 expect(rc == 0 and b'"dns_terms": 2' in out, "--json carries the lookup estimate")
+# Regression: a record with a non-UTF-8 byte given on the command line used
+# to abort `check --json` (nlohmann::json refuses invalid UTF-8 in "file").
+rc, out, _ = run(["check", "spf", "--json", b"v=spf1 a:\xff.com -all"])
+expect(rc == 1 and b'"valid": false' in out and b"spf.record.non_ascii" in out,
+       "--json with a non-UTF-8 record: exit 1 and JSON (%d, %r)" % (rc, out))
 rc, _, err = run(["check", "spf", "/nonexistent/spf.txt"])
 expect(rc == 2 and b"/nonexistent/spf.txt" in err, "missing file: exit 2 naming it")
 
@@ -152,7 +146,4 @@ with tempfile.TemporaryDirectory() as d:
     rc, _, _ = run(["eval", "spf", "--help"])
     expect(rc == 0, "eval spf --help")
 
-for f in failures:
-    print("FAIL:", f)
-print("%d checks, %d failures" % (checked, len(failures)))
-sys.exit(1 if failures else 0)
+H.finish()

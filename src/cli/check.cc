@@ -194,7 +194,7 @@ void AddCheck(CLI::App& app, int& rc) {
     }
     if (opts->json) {
       nlohmann::json j = {{"kind", kind},
-                          {"file", opts->file},
+                          {"file", conformance::JsonText(opts->file)},
                           {"profile", opts->profile},
                           {"valid", o.valid},
                           {"value", o.valid ? o.value : nlohmann::json(nullptr)},
