@@ -7,29 +7,18 @@ usage: check_cli_test.py MXCONFORM VECTORS_DIR
 """
 import os
 import re
-import subprocess
 import sys
 import tempfile
 
 import yaml
 
+from cli_harness import Harness
+
 BIN, VECTORS = sys.argv[1], sys.argv[2]
 KINDS = {"sts-txt", "sts-policy", "tlsrpt-txt", "tlsrpt-report"}
 LOCATED = re.compile(rb"^(\d+):(\d+) ([a-z0-9_.]+) (error|warning|info): .+$", re.M)
-failures = []
-checked = 0
-
-
-def run(args, data=None):
-    p = subprocess.run([BIN] + args, input=data, capture_output=True, timeout=30)
-    return p.returncode, p.stdout, p.stderr
-
-
-def expect(cond, what):
-    global checked
-    checked += 1
-    if not cond:
-        failures.append(what)
+H = Harness(BIN)
+run, expect = H.run, H.expect
 
 
 def unescape(s):
@@ -115,7 +104,4 @@ for name in sorted(os.listdir(VECTORS)):
         expect(ok, "%s: no located error%s in output:\n%s" % (
             case["id"], "" if want is None else " " + want, out.decode(errors="replace")))
 
-for f in failures:
-    print("FAIL:", f)
-print("%d passed, %d failed" % (checked - len(failures), len(failures)))
-sys.exit(1 if failures else 0)
+H.finish()
