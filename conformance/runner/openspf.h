@@ -175,6 +175,14 @@ struct OpenspfRunOptions {
 // `spf/<file stem without "spf-">/<test>` for ours.
 std::vector<CaseResult> RunOpenspfFile(const OpenspfFile& f, const OpenspfRunOptions& opts = {});
 
+// Whether an explanation matches the expected text: byte for byte, except
+// that a hex letter forming a label on its own ("...E.B.A.C.ip6.arpa") is
+// compared without case. Those are the IPv6 nibbles of %{i}; RFC 7208 §7.3
+// does not fix their case (its §7.4 example writes lower case, the openspf
+// suite's v-macro-ip6 upper case) and DNS names are case-insensitive, so
+// either spelling conforms. Everything else in the text is exact.
+bool ExplanationMatches(std::string_view expected, std::string_view got);
+
 // openspf-format files under `dir` (*.yml, sorted).
 std::vector<std::filesystem::path> FindOpenspfFiles(const std::filesystem::path& dir);
 

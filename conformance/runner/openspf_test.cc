@@ -343,6 +343,23 @@ TEST(OpenspfRun, AcceptableResultsExplanationAndExtensionKeys) {
   EXPECT_TRUE(helo.input.ip.v6);
 }
 
+TEST(OpenspfRun, ExplanationNibbleCaseOnly) {
+  // The openspf v-macro-ip6 shape: upper-case nibbles expected, lower-case given.
+  EXPECT_TRUE(ExplanationMatches("cafe:babe::1 is 1.0.E.B.A.B.E.F.A.C.ip6.arpa",
+                                 "cafe:babe::1 is 1.0.e.b.a.b.e.f.a.c.ip6.arpa"));
+  EXPECT_TRUE(ExplanationMatches("a.B.c", "A.b.C"));  // first and last label too
+  EXPECT_TRUE(ExplanationMatches("x", "x"));
+  // Anything else keeps its case: prose, longer labels, non-hex letters,
+  // a hex letter not on its own, a different length or nibble.
+  EXPECT_FALSE(ExplanationMatches("Connections from x", "connections from x"));
+  EXPECT_FALSE(ExplanationMatches("cafe:babe::1 is", "CAFE:BABE::1 is"));
+  EXPECT_FALSE(ExplanationMatches("ab.c.d", "AB.c.d"));
+  EXPECT_FALSE(ExplanationMatches("g.h.ip6", "G.H.ip6"));
+  EXPECT_FALSE(ExplanationMatches("1.0.ip6.ea", "1.0.ip6.Ea"));
+  EXPECT_FALSE(ExplanationMatches("1.e.ip6", "1.e.ip6."));
+  EXPECT_FALSE(ExplanationMatches("1.e.ip6", "1.f.ip6"));
+}
+
 TEST(OpenspfRun, MismatchesFail) {
   auto f = Parse(kRunDoc);
   Fake fake;
