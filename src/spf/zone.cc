@@ -76,13 +76,28 @@ void ZoneResolver::SetTimeoutWhereEmpty(std::string_view name) {
   At(name).timeout_where_empty = true;
 }
 
+bool ZoneResolver::IsEmptyNonTerminal(const std::string& key) const {
+  // A descendant's key ends in "." + key; in the sorted map, look at every
+  // entry that ends that way (zones here are small, so a scan is fine).
+  const std::string suffix = "." + key;
+  for (const auto& [name, node] : nodes_) {
+    if (name.size() > suffix.size() &&
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
 DnsAnswer ZoneResolver::Query(std::string_view name, QueryType type) {
   DnsAnswer ans;
   std::string key = Key(name);
   for (int links = 0;; ++links) {
     auto it = nodes_.find(key);
     if (it == nodes_.end()) {
-      ans.status = DnsStatus::kNxDomain;
+      if (!(empty_non_terminals_ && IsEmptyNonTerminal(key))) {
+        ans.status = DnsStatus::kNxDomain;
+      }
       return ans;
     }
     const Node& n = it->second;

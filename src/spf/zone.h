@@ -35,6 +35,12 @@ class ZoneResolver final : public Resolver {
   // record answers, only the type-SPF query would time out).
   void SetTimeoutWhereEmpty(std::string_view name);
 
+  // With `on`, a name that was never added but has a descendant that was
+  // (an empty non-terminal: `example.com` when only `_dmarc.example.com` is
+  // listed) answers NOERROR with no records, as real DNS does (RFC 8020
+  // §2). Off by default: the openspf drivers answer NXDOMAIN there.
+  void SetEmptyNonTerminals(bool on) { empty_non_terminals_ = on; }
+
   // Follows CNAME chains (at most 8 links; a longer chain or a loop is
   // kError). MX answers are sorted by preference, then insertion order.
   DnsAnswer Query(std::string_view name, QueryType type) override;
@@ -51,7 +57,9 @@ class ZoneResolver final : public Resolver {
     std::vector<std::string> ptr;
   };
   Node& At(std::string_view name);
+  bool IsEmptyNonTerminal(const std::string& key) const;
   std::map<std::string, Node, std::less<>> nodes_;
+  bool empty_non_terminals_ = false;
 };
 
 }  // namespace mxconform::spf

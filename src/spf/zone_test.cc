@@ -38,6 +38,24 @@ TEST(ZoneResolverTest, KnownNameWithoutTypeIsNoerrorEmpty) {
   EXPECT_TRUE(a.empty());
 }
 
+TEST(ZoneResolverTest, EmptyNonTerminalsOnlyWhenAsked) {
+  ZoneResolver z;
+  z.AddTxt("_dmarc.a.Example.com", "v=DMARC1; p=none");
+  // Off (the openspf drivers' reading): an ancestor never added is NXDOMAIN.
+  EXPECT_EQ(z.Query("a.example.com", QueryType::kA).status, DnsStatus::kNxDomain);
+  z.SetEmptyNonTerminals(true);
+  for (std::string_view name : {"a.example.com", "A.EXAMPLE.COM.", "example.com", "com"}) {
+    DnsAnswer a = z.Query(name, QueryType::kA);
+    EXPECT_EQ(a.status, DnsStatus::kOk) << name;
+    EXPECT_TRUE(a.empty()) << name;
+  }
+  // Not ancestors: a sibling, a longer name, a name that merely ends alike.
+  for (std::string_view name : {"b.example.com", "x._dmarc.a.example.com", "dmarc.a.example.com",
+                                "xa.example.com"}) {
+    EXPECT_EQ(z.Query(name, QueryType::kA).status, DnsStatus::kNxDomain) << name;
+  }
+}
+
 TEST(ZoneResolverTest, NamesAreCaseInsensitiveAndIgnoreOneTrailingDot) {
   ZoneResolver z;
   z.AddTxt("Example.COM.", "v=spf1 -all");
