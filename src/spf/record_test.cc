@@ -570,6 +570,35 @@ TEST(RecordTest, LongTermsAndRecords) {
             "spf.record.unknown_mechanism@227");
 }
 
+// Every record length, every spacing: the terms found are exactly the
+// space-separated words after the version, including a last term that ends
+// on a 64-byte boundary (a regression: the term splitter once lost it).
+TEST(RecordTest, TermsAtEveryLengthAndSpacing) {
+  for (std::size_t n = 6; n < 420; ++n) {
+    for (int spaces = 1; spaces <= 3; ++spaces) {
+      std::string rec = "v=spf1";
+      std::size_t words = 0;
+      while (rec.size() + static_cast<std::size_t>(spaces) + 1 <= n) {
+        const std::size_t room = n - rec.size() - static_cast<std::size_t>(spaces);
+        rec.append(static_cast<std::size_t>(spaces), ' ');
+        rec += room >= 3 && room != 4 && (words % 2 == 1) ? "mx" : "a";
+        ++words;
+      }
+      rec.append(n - rec.size(), ' ');  // trailing spaces are allowed
+      ASSERT_EQ(rec.size(), n);
+      Record r;
+      ASSERT_TRUE(ParseRecordInto(rec, r)) << rec;
+      EXPECT_EQ(r.mechanisms.size(), words) << "n=" << n << " spaces=" << spaces;
+      // The same record with an invalid last term ending right at the end.
+      const std::string bad = rec.substr(0, n > 8 ? n - 2 : n) + (n > 8 ? " q" : "");
+      if (n > 8 && bad[bad.size() - 3] != ' ') {
+        Record b;
+        EXPECT_FALSE(ParseRecordInto(bad, b)) << bad;
+      }
+    }
+  }
+}
+
 TEST(RecordTest, Serialize) {
   const Record r = Parse(
       "V=SPF1  +A:Foo.Example.com/24 IP6:2001:DB8:0:0::1 mx//64 exp=X.com -ALL "
