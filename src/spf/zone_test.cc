@@ -50,8 +50,8 @@ TEST(ZoneResolverTest, EmptyNonTerminalsOnlyWhenAsked) {
     EXPECT_TRUE(a.empty()) << name;
   }
   // Not ancestors: a sibling, a longer name, a name that merely ends alike.
-  for (std::string_view name : {"b.example.com", "x._dmarc.a.example.com", "dmarc.a.example.com",
-                                "xa.example.com"}) {
+  for (std::string_view name :
+       {"b.example.com", "x._dmarc.a.example.com", "dmarc.a.example.com", "xa.example.com"}) {
     EXPECT_EQ(z.Query(name, QueryType::kA).status, DnsStatus::kNxDomain) << name;
   }
 }
