@@ -84,6 +84,10 @@ json YamlToJson(const YAML::Node& n) {
     if (std::regex_match(s, kInt) && s.size() < 19) {
       return std::stoll(s);
     }
+    static const std::regex kFloat(R"(-?[0-9]+\.[0-9]*([eE][-+]?[0-9]+)?)");
+    if (std::regex_match(s, kFloat) && s.size() < 40) {
+      return std::stod(s);
+    }
   }
   return s;
 }
@@ -350,8 +354,9 @@ Result<CaseFile> LoadCaseFile(const std::filesystem::path& path) {
 std::set<std::string> ExtractRequirementIds(std::string_view catalogue) {
   std::set<std::string> ids;
   static const std::regex kReq(
-      R"(\b((?:STS|RPT|SPF|DM7|DMB|TLS|CERT|MX)-[0-9][0-9A-Za-z.]*(?:-[0-9A-Za-z.]+)*|ATK-[0-9]+))");
-  static const std::regex kRow(R"(^\|\s*\**([PRSDCM][0-9]+[a-z]?)\**\s*\|)");
+      R"(\b((?:STS|RPT|SPF|DM7|DMB|TLS|CERT|MX)-R?[0-9][0-9A-Za-z.]*(?:-[0-9A-Za-z.]+)*|ATK-[0-9]+))");
+  // Edge-case rows (P13, D7) and ambiguity decisions (D-A3).
+  static const std::regex kRow(R"(^\|\s*\**([PRSDCM][0-9]+[a-z]?|[A-Z]-A[0-9]+)\**\s*\|)");
   std::string text(catalogue);
   for (auto it = std::sregex_iterator(text.begin(), text.end(), kReq); it != std::sregex_iterator();
        ++it) {

@@ -16,12 +16,16 @@ CaseFile Doc(const char* json_text) {
 TEST(Requirements, ExtractsIdsAndEdgeRows) {
   auto ids = ExtractRequirementIds(
       "| STS-3.1-04 | 3.1 | M | ... |\n| P13 | Two TXT RRs | x |\n| R7 | y |\n"
-      "see ATK-01 and RPT-4-01.\n| **EID 6253** | z |\n");
+      "see ATK-01 and RPT-4-01.\n| **EID 6253** | z |\n| D-A3 | Duplicate tags | w |\n"
+      "as in D-A4 (not a row)\n| DMB-R4-05 | 9990 4 | M | x |\n");
   EXPECT_TRUE(ids.count("STS-3.1-04"));
   EXPECT_TRUE(ids.count("P13"));
   EXPECT_TRUE(ids.count("R7"));
   EXPECT_TRUE(ids.count("ATK-01"));
   EXPECT_TRUE(ids.count("RPT-4-01"));
+  EXPECT_TRUE(ids.count("D-A3"));
+  EXPECT_TRUE(ids.count("DMB-R4-05"));
+  EXPECT_FALSE(ids.count("D-A4"));
   EXPECT_FALSE(ids.count("P14"));
 }
 
