@@ -7,13 +7,15 @@
 #
 # CMake is not used here: the builder images ship older CMake and package
 # versions than the project's CMakeLists.txt asks for, and the fuzz targets
-# need only src/common, src/mtasts, src/tlsrpt and src/spf, libidn2 and the
-# header-only nlohmann/json (>= 3.10).
+# need only src/common, src/mtasts, src/tlsrpt, src/spf and src/dmarc,
+# libidn2, libpsl and the header-only nlohmann/json (>= 3.10).
 #
 # Locally, without a builder image:
 #   CXX=clang++ CXXFLAGS='-O1 -g -fsanitize=address,undefined -fsanitize=fuzzer-no-link' \
 #   LIB_FUZZING_ENGINE=-fsanitize=fuzzer OUT=/tmp/fuzz-out fuzz/build.sh
 
+# Also when run as `bash fuzz/build.sh`, which ignores the -eu above.
+set -eu
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 : "${CXX:=clang++}"
 : "${CXXFLAGS:=}"
@@ -36,11 +38,12 @@ if ! echo '#include <nlohmann/json.hpp>
   exit 1
 fi
 
-# The libraries: every non-test source of the four folders, in one archive
+# The libraries: every non-test source of the five folders, in one archive
 # (the linker takes only the objects a target needs).
 LIB="$OBJ/libmxconform_fuzz.a"
 objects=()
-for src in "$ROOT"/src/common/*.cc "$ROOT"/src/mtasts/*.cc "$ROOT"/src/tlsrpt/*.cc "$ROOT"/src/spf/*.cc; do
+for src in "$ROOT"/src/common/*.cc "$ROOT"/src/mtasts/*.cc "$ROOT"/src/tlsrpt/*.cc "$ROOT"/src/spf/*.cc \
+  "$ROOT"/src/dmarc/*.cc; do
   case "$src" in
     *_test.cc | *_bench.cc) continue ;;
   esac
@@ -60,6 +63,16 @@ if [ "$($CXX -print-file-name=libidn2.a)" != "libidn2.a" ] &&
 else
   IDN_LIBS=(-lidn2)
 fi
+# libpsl (src/dmarc, RFC 7489 Organizational Domains) likewise, but only
+# when libidn2 and libunistring, which it needs, are static too (they follow
+# it on the link line). Without Debian's `publicsuffix` file at run time it
+# uses its built-in list.
+if [ "${IDN_LIBS[0]}" = "-Wl,-Bstatic" ] &&
+   [ "$($CXX -print-file-name=libpsl.a)" != "libpsl.a" ]; then
+  PSL_LIBS=("-Wl,-Bstatic" -lpsl "-Wl,-Bdynamic")
+else
+  PSL_LIBS=(-lpsl)
+fi
 
 zip_corpus() {  # zip_corpus DIR ZIP: the files of DIR, without folders
   local dir="$1" zip="$2"
@@ -76,7 +89,7 @@ for target_src in "$ROOT"/fuzz/*_fuzzer.cc; do
   name="$(basename "${target_src%.cc}")"
   echo "fuzz target $name"
   $CXX $CXXFLAGS -std=c++20 -I"$ROOT/src" -c "$target_src" -o "$OBJ/$name.o"
-  $CXX $CXXFLAGS "$OBJ/$name.o" -o "$OUT/$name" $LIB_FUZZING_ENGINE "$LIB" "${IDN_LIBS[@]}"
+  $CXX $CXXFLAGS "$OBJ/$name.o" -o "$OUT/$name" $LIB_FUZZING_ENGINE "$LIB" "${PSL_LIBS[@]}" "${IDN_LIBS[@]}"
   for extra in dict options; do
     if [ -f "$ROOT/fuzz/$name.$extra" ]; then
       cp "$ROOT/fuzz/$name.$extra" "$OUT/"

@@ -142,4 +142,90 @@ nlohmann::json ToJson(const spf::EvalResult& r) {
   return out;
 }
 
+using json = nlohmann::json;
+
+json ToJson(const dmarc::Record& r) {
+  auto disp = [](const std::optional<dmarc::Disposition>& d) {
+    return d ? json(std::string(dmarc::DispositionName(*d))) : json(nullptr);
+  };
+  auto uris = [&r](const std::vector<dmarc::ReportUri>& v) {
+    json a = json::array();
+    for (const auto& u : v) {
+      json x = {{"uri", JsonText(r.View(u.uri))}, {"mailto", u.mailto}};
+      if (u.max_size) {
+        x["max_size"] = *u.max_size;
+      }
+      a.push_back(x);
+    }
+    return a;
+  };
+  std::string fo;
+  for (auto [bit, c] : {std::pair{dmarc::kFo0, '0'}, std::pair{dmarc::kFo1, '1'},
+                        std::pair{dmarc::kFoD, 'd'}, std::pair{dmarc::kFoS, 's'}}) {
+    if ((r.fo & bit) != 0) {
+      fo += fo.empty() ? std::string(1, c) : std::string(":") + c;
+    }
+  }
+  json j = {{"mode", std::string(dmarc::ModeName(r.mode))},
+            {"usable", r.usable},
+            {"request", std::string(dmarc::DispositionName(r.request))},
+            {"p", disp(r.p)},
+            {"sp", disp(r.sp)},
+            {"np", disp(r.np)},
+            {"subdomain_request", std::string(dmarc::DispositionName(r.SubdomainRequest()))},
+            {"nonexistent_request", std::string(dmarc::DispositionName(r.NonExistentRequest()))},
+            {"adkim", r.adkim == dmarc::Alignment::kStrict ? "s" : "r"},
+            {"aspf", r.aspf == dmarc::Alignment::kStrict ? "s" : "r"},
+            {"fo", fo},
+            {"rua", uris(r.rua)},
+            {"ruf", uris(r.ruf)}};
+  if (r.mode == dmarc::Mode::kBis) {
+    j["t"] = r.t;
+    j["psd"] = r.psd == dmarc::Psd::kYes ? "y" : (r.psd == dmarc::Psd::kNo ? "n" : "u");
+  } else {
+    j["pct"] = r.pct;
+    j["ri"] = r.ri;
+  }
+  json unknown = json::array();
+  for (const auto& u : r.unknown) {
+    unknown.push_back({{"name", JsonText(r.View(u.name))}, {"value", JsonText(r.View(u.value))}});
+  }
+  j["unknown"] = unknown;
+  return j;
+}
+
+json ToJson(const dmarc::EvalResult& r) {
+  auto queries = [](const std::vector<dmarc::DnsQuery>& v) {
+    json a = json::array();
+    for (const auto& q : v) {
+      a.push_back({{"query", JsonText(q.Key())},
+                   {"status", std::string(spf::DnsStatusName(q.status))},
+                   {"answers", q.answers}});
+    }
+    return a;
+  };
+  json j = {{"result", std::string(dmarc::DmarcResultName(r.result))},
+            {"reason", r.reason},
+            {"mode", std::string(dmarc::ModeName(r.mode))},
+            {"author_domain", JsonText(r.author_domain)},
+            {"policy_domain", JsonText(r.policy_domain)},
+            {"org_domain", JsonText(r.org_domain)},
+            {"spf_aligned", r.spf_aligned},
+            {"dkim_aligned", r.dkim_aligned},
+            {"disposition", std::string(dmarc::DispositionName(r.disposition))},
+            {"queries", queries(r.queries)},
+            {"existence_queries", queries(r.existence_queries)},
+            {"authentication_results", JsonText(r.AuthenticationResults())},
+            {"diagnostics", DiagnosticsJson(r.diagnostics)}};
+  j["policy"] = r.policy ? json(std::string(dmarc::DispositionName(*r.policy))) : json(nullptr);
+  j["policy_source"] = r.policy_source
+                           ? json(std::string(dmarc::PolicySourceName(*r.policy_source)))
+                           : json(nullptr);
+  j["record"] = r.record ? ToJson(*r.record) : json(nullptr);
+  if (r.mode == dmarc::Mode::k7489 && r.record) {
+    j["sampled"] = r.sampled;
+  }
+  return j;
+}
+
 }  // namespace mxconform::conformance

@@ -7,6 +7,8 @@
 #include <string_view>
 
 #include "common/result.h"
+#include "dmarc/eval.h"
+#include "dmarc/record.h"
 #include "mtasts/policy.h"
 #include "mtasts/txt_record.h"
 #include "spf/eval.h"
@@ -33,5 +35,10 @@ nlohmann::json ToJson(const tlsrpt::Report& r);
 nlohmann::json ToJson(const spf::Record& r);
 // A check_host() result with its counters, queries and trace.
 nlohmann::json ToJson(const spf::EvalResult& r);
+// A DMARC record: the tags as understood (defaults filled in) and whether it
+// can be used.
+nlohmann::json ToJson(const dmarc::Record& r);
+// A DMARC evaluation: result, policy, alignment, queries.
+nlohmann::json ToJson(const dmarc::EvalResult& r);
 
 }  // namespace mxconform::conformance

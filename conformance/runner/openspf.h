@@ -143,6 +143,10 @@ class OpenspfZone final : public spf::Resolver {
 
   spf::DnsAnswer Query(std::string_view name, spf::QueryType type) override;
 
+  // Ancestors of listed names exist with no records (spf::ZoneResolver);
+  // the DMARC suites ask for this, the openspf drivers do not.
+  void SetEmptyNonTerminals(bool on) { zone_.SetEmptyNonTerminals(on); }
+
   const std::vector<std::string>& log() const { return log_; }
 
  private:

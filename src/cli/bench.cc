@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "common/text.h"
+#include "dmarc/record.h"
 #include "mtasts/policy.h"
 #include "mtasts/txt_record.h"
 #include "spf/eval.h"
@@ -98,6 +99,20 @@ class SpfRecordRunner final : public Runner {
   spf::Record out_;
 };
 
+// DMARC policy records in RFC 9989 mode: accepted if it is a DMARC record
+// that can be used (an unusable one applies no policy).
+class DmarcRecordRunner final : public Runner {
+ public:
+  explicit DmarcRecordRunner(dmarc::Mode m) { opts_.mode = m; }
+  bool Parse(std::string_view rec) override {
+    return dmarc::ParseRecordInto(rec, out_, opts_) && out_.usable;
+  }
+
+ private:
+  dmarc::ParseOptions opts_;
+  dmarc::Record out_;
+};
+
 // The DNS of the evaluation benchmark, the world mailauth's harness in
 // ../shared/bench builds: the record under test is the TXT of
 // bench.example, every other TXT query (include and redirect targets, exp)
@@ -148,6 +163,7 @@ void AddBench(CLI::App& app, int& rc) {
     std::string input;
     std::string verdicts;
     std::string profile = "strict";
+    std::string mode = "bis";
     int runs = 5;
     double min_time = 0.5;
   };
@@ -155,11 +171,14 @@ void AddBench(CLI::App& app, int& rc) {
   cmd->add_option("--kind", o->kind,
                   "Corpus kind; spf-eval runs check_host() on the spf corpus (evaluations/s)")
       ->required()
-      ->check(CLI::IsMember({"sts-txt", "sts-policy", "tlsrpt", "spf", "spf-eval"}));
+      ->check(CLI::IsMember({"sts-txt", "sts-policy", "tlsrpt", "spf", "spf-eval", "dmarc"}));
   cmd->add_option("--input", o->input, "Corpus file: one record per line")->required();
   cmd->add_option("--verdicts", o->verdicts, "Write one 0/1 verdict per record to this file");
   cmd->add_option("--profile", o->profile, "strict or interop")
       ->check(CLI::IsMember({"strict", "interop"}))
+      ->capture_default_str();
+  cmd->add_option("--mode", o->mode, "dmarc: RFC 9989 (bis) or RFC 7489 rules")
+      ->check(CLI::IsMember({"bis", "7489"}))
       ->capture_default_str();
   cmd->add_option("--runs", o->runs, "Timed runs (the median is reported)")
       ->check(CLI::Range(1, 1000))
@@ -187,6 +206,9 @@ void AddBench(CLI::App& app, int& rc) {
       runner = std::make_unique<StsPolicyRunner>(profile);
     } else if (o->kind == "spf") {
       runner = std::make_unique<SpfRecordRunner>();
+    } else if (o->kind == "dmarc") {
+      runner = std::make_unique<DmarcRecordRunner>(o->mode == "7489" ? dmarc::Mode::k7489
+                                                                     : dmarc::Mode::kBis);
     } else if (o->kind == "spf-eval") {
       runner = std::make_unique<SpfEvalRunner>();
     } else {
@@ -235,8 +257,11 @@ void AddBench(CLI::App& app, int& rc) {
         "median_rps=%.0f mbps=%.2f ns_per_rec=%.1f\n",
         o->kind.c_str(), corpus->records.size(), ok, corpus->bytes, o->runs, passes_total, med,
         med * (static_cast<double>(corpus->bytes) / n) / 1e6, 1e9 / med);
-    std::printf("%.0f records/s (%s, profile %s, %zu of %zu accepted)\n", med, o->kind.c_str(),
-                o->profile.c_str(), ok, corpus->records.size());
+    const bool profiled = o->kind == "sts-txt" || o->kind == "sts-policy" || o->kind == "tlsrpt";
+    std::printf("%.0f records/s (%s, %s %s, %zu of %zu accepted)\n", med, o->kind.c_str(),
+                o->kind == "dmarc" ? "mode" : "profile",
+                (o->kind == "dmarc" ? o->mode : (profiled ? o->profile : std::string("-"))).c_str(),
+                ok, corpus->records.size());
     (void)sink;
     rc = kExitOk;
   });

@@ -9,6 +9,7 @@
 #include "common/text.h"
 #include "common/txt.h"
 #include "conformance/runner/model_json.h"
+#include "dmarc/record.h"
 #include "mtasts/policy.h"
 #include "mtasts/txt_record.h"
 #include "spf/record.h"
@@ -130,6 +131,41 @@ void CheckSpf(std::string_view input, Outcome& o) {
   }
 }
 
+// DMARC: the discovery filter and "several records" rule of RFC 9989 §4.10
+// among several RRs, then the record parser. An unusable record (D5, D8)
+// is invalid here.
+void CheckDmarc(std::string_view input, dmarc::Mode mode, Outcome& o) {
+  dmarc::ParseOptions po;
+  po.mode = mode;
+  auto parse = [po](const std::string& r) {
+    auto rec = dmarc::ParseRecord(r, po);
+    if (rec.ok() && !rec->usable) {
+      return Result<dmarc::Record>::Failure(rec->diagnostics);
+    }
+    return rec;
+  };
+  CheckTxt(
+      input, parse,
+      [&](const std::vector<std::string>& rrs, std::size_t* chosen) {
+        std::size_t count = 0;
+        for (std::size_t k = 0; k < rrs.size(); ++k) {
+          if (dmarc::IsDmarcRecord(rrs[k])) {
+            *chosen = k;
+            ++count;
+          }
+        }
+        if (count != 1) {
+          return Result<dmarc::Record>(MakeDiag(
+              count == 0 ? "dmarc.record.none" : "dmarc.record.multiple", Severity::kError, 0,
+              count == 0 ? "no TXT RR begins with v=DMARC1 (RFC 9989 §4.10)"
+                         : "several DMARC records at one name are all discarded (RFC 9989 §4.10, "
+                           "D23)"));
+        }
+        return parse(rrs[*chosen]);
+      },
+      o);
+}
+
 }  // namespace
 
 void AddCheck(CLI::App& app, int& rc) {
@@ -139,22 +175,27 @@ void AddCheck(CLI::App& app, int& rc) {
     std::string kind;
     std::string file = "-";
     std::string profile = "strict";
+    std::string mode = "bis";
     bool json = false;
   };
   auto opts = std::make_shared<Opts>();
   cmd->add_option("kind", opts->kind, "What the input is")
       ->required()
-      ->check(CLI::IsMember({"sts-txt", "sts-policy", "tlsrpt-txt", "tlsrpt-report", "spf"}));
+      ->check(
+          CLI::IsMember({"sts-txt", "sts-policy", "tlsrpt-txt", "tlsrpt-report", "spf", "dmarc"}));
   cmd->add_option("file", opts->file,
                   "Input file, or - for standard input. TXT kinds: one record per line, raw or in "
                   "DNS presentation form (\"v=STSv1;\" \" id=1\"); several lines are several RRs. "
-                  "spf also takes the record itself (\"v=spf1 mx -all\")");
+                  "spf and dmarc also take the record itself (\"v=spf1 mx -all\")");
+  cmd->add_option("--mode", opts->mode, "dmarc: RFC 9989 (bis) or RFC 7489 rules")
+      ->check(CLI::IsMember({"bis", "7489"}))
+      ->capture_default_str();
   cmd->add_option("--profile", opts->profile, "Grammar reading: strict (the RFC ABNF) or interop")
       ->check(CLI::IsMember({"strict", "interop"}));
   cmd->add_flag("--json", opts->json, "Print the parse result and diagnostics as JSON");
   cmd->callback([opts, &rc] {
     std::optional<std::string> input;
-    if (opts->kind == "spf" && LooksLikeRecord(opts->file)) {
+    if ((opts->kind == "spf" || opts->kind == "dmarc") && LooksLikeRecord(opts->file)) {
       input = opts->file;
     } else {
       input = ReadInput(opts->file, kMaxInput);
@@ -185,6 +226,8 @@ void AddCheck(CLI::App& app, int& rc) {
           o);
     } else if (kind == "spf") {
       CheckSpf(*input, o);
+    } else if (kind == "dmarc") {
+      CheckDmarc(*input, opts->mode == "7489" ? dmarc::Mode::k7489 : dmarc::Mode::kBis, o);
     } else if (kind == "sts-policy") {
       Take(o, mtasts::ParsePolicy(*input, mtasts::ParseOptions{profile}));
       LocateDiagnostics(*input, o.diagnostics);
@@ -199,6 +242,9 @@ void AddCheck(CLI::App& app, int& rc) {
                           {"valid", o.valid},
                           {"value", o.valid ? o.value : nlohmann::json(nullptr)},
                           {"diagnostics", conformance::DiagnosticsJson(o.diagnostics)}};
+      if (kind == "dmarc") {
+        j["mode"] = opts->mode;
+      }
       if (!o.note.empty()) {
         j["note"] = o.note;
       }
@@ -209,7 +255,9 @@ void AddCheck(CLI::App& app, int& rc) {
         std::cout << o.note << "\n";
       }
       std::cout << (o.valid ? "valid" : "invalid") << " (" << kind;
-      if (kind != "spf") {  // SPF has one grammar
+      if (kind == "dmarc") {
+        std::cout << ", " << opts->mode;
+      } else if (kind != "spf") {  // SPF has one grammar
         std::cout << ", " << opts->profile;
       }
       std::cout << ")";

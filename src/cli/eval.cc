@@ -1,13 +1,16 @@
 // `mxconform eval spf`: check_host() against a zone file, printing the
-// result, a Received-SPF header and the lookup tree.
+// result, a Received-SPF header and the lookup tree. `mxconform eval dmarc`:
+// DMARC discovery, alignment and policy against a zone file.
 #include "spf/eval.h"
 
 #include <iostream>
+#include <optional>
 
 #include "cli/cli.h"
 #include "common/clock.h"
 #include "conformance/runner/model_json.h"
 #include "conformance/runner/openspf.h"
+#include "dmarc/eval.h"
 #include "spf/ip.h"
 
 namespace mxconform::cli {
@@ -35,6 +38,153 @@ void PrintTree(const spf::EvalResult& r) {
 }
 
 }  // namespace
+
+// "RESULT:DOMAIN" (pass:example.com) into an identifier.
+std::optional<dmarc::AuthIdentifier> ParseIdentifier(const std::string& s) {
+  const std::size_t colon = s.find(':');
+  if (colon == std::string::npos) {
+    return std::nullopt;
+  }
+  auto r = dmarc::ParseAuthResult(s.substr(0, colon));
+  if (!r) {
+    return std::nullopt;
+  }
+  return dmarc::AuthIdentifier{*r, s.substr(colon + 1)};
+}
+
+// `eval dmarc`: discovery, alignment and policy against a zone file.
+void AddEvalDmarc(CLI::App& eval, int& rc) {
+  auto* cmd = eval.add_subcommand(
+      "dmarc",
+      "RFC 9989 / RFC 7489 DMARC evaluation against a zone file: result, policy, "
+      "alignment, queries");
+  struct Opts {
+    std::string from;
+    std::string spf;
+    std::vector<std::string> dkim;
+    std::string zone;
+    std::string mode = "bis";
+    int labels = 8;
+    double random = 0;
+    bool reports = false;
+    bool json = false;
+  };
+  auto o = std::make_shared<Opts>();
+  cmd->add_option("--from", o->from, "The RFC5322.From domain")->required();
+  cmd->add_option("--spf", o->spf, "The MAIL FROM SPF result and domain, RESULT:DOMAIN");
+  cmd->add_option("--dkim", o->dkim, "A DKIM result and d= domain, RESULT:DOMAIN (repeatable)");
+  cmd->add_option("--zone", o->zone,
+                  "Zone file: YAML map of name to records in the openspf `zonedata` format; "
+                  "names not listed are NXDOMAIN, their ancestors exist")
+      ->required();
+  cmd->add_option("--mode", o->mode, "bis (RFC 9989) or 7489")
+      ->check(CLI::IsMember({"bis", "7489"}))
+      ->capture_default_str();
+  cmd->add_option("--tree-walk-labels", o->labels,
+                  "bis tree-walk shortcut: 8 (RFC 9989) or 5 (drafts -04 to -30)")
+      ->check(CLI::IsMember({5, 8}))
+      ->capture_default_str();
+  cmd->add_option("--random", o->random, "7489 pct sampling draw in [0,1)")
+      ->check(CLI::Range(0.0, 0.999999))
+      ->capture_default_str();
+  cmd->add_flag("--check-reports", o->reports,
+                "Also run the RFC 9990 §4 external report destination check on rua");
+  cmd->add_flag("--json", o->json, "Print the whole result as JSON");
+  cmd->callback([o, &rc] {
+    dmarc::EvalInput in;
+    in.from_domain = o->from;
+    in.discovery.mode = o->mode == "7489" ? dmarc::Mode::k7489 : dmarc::Mode::kBis;
+    in.discovery.tree_walk_labels = o->labels;
+    const double draw = o->random;
+    in.random = [draw] { return draw; };
+    if (!o->spf.empty()) {
+      in.spf = ParseIdentifier(o->spf);
+      if (!in.spf) {
+        std::cerr << "mxconform: --spf " << o->spf << ": not RESULT:DOMAIN\n";
+        rc = kExitUsage;
+        return;
+      }
+    }
+    for (const auto& d : o->dkim) {
+      auto id = ParseIdentifier(d);
+      if (!id) {
+        std::cerr << "mxconform: --dkim " << d << ": not RESULT:DOMAIN\n";
+        rc = kExitUsage;
+        return;
+      }
+      in.dkim.push_back(*id);
+    }
+    auto text = ReadInput(o->zone, kMaxZoneBytes);
+    if (!text) {
+      rc = kExitUsage;
+      return;
+    }
+    auto doc = conformance::ParseOpenspfZone(*text);
+    if (!doc) {
+      for (const auto& d : doc.diagnostics()) {
+        std::cerr << o->zone << ":" << d.line << ":" << d.column << ": " << d.id << ": " << d.Text()
+                  << "\n";
+      }
+      rc = kExitInvalid;
+      return;
+    }
+    FixedClock clock(0);
+    conformance::OpenspfZone zone(clock);
+    zone.SetEmptyNonTerminals(true);
+    if (auto err = zone.Load(*doc)) {
+      std::cerr << "mxconform: " << o->zone << ": " << *err << "\n";
+      rc = kExitInvalid;
+      return;
+    }
+    dmarc::EvalResult r = dmarc::Evaluate(in, zone);
+    std::optional<dmarc::ReportCheck> reports;
+    if (o->reports && r.record) {
+      dmarc::DmarcLookups lookups(zone, in.discovery);
+      reports = dmarc::CheckReportDestinations(*r.record, r.policy_domain, lookups);
+    }
+    if (o->json) {
+      nlohmann::json j = conformance::ToJson(r);
+      if (reports) {
+        j["rua_destinations"] = reports->destinations;
+        nlohmann::json q = nlohmann::json::array();
+        for (const auto& x : reports->queries) {
+          q.push_back(x.Key());
+        }
+        j["report_queries"] = q;
+      }
+      std::cout << j.dump(2) << "\n";
+    } else {
+      std::cout << dmarc::DmarcResultName(r.result) << " (" << r.reason << ")\n";
+      if (r.policy) {
+        std::cout << "policy: " << dmarc::DispositionName(*r.policy) << " ("
+                  << "tag " << dmarc::PolicySourceName(*r.policy_source) << " of _dmarc."
+                  << r.policy_domain << "), disposition: " << dmarc::DispositionName(r.disposition)
+                  << "\n";
+      }
+      if (!r.org_domain.empty()) {
+        std::cout << "organizational domain: " << r.org_domain << "\n";
+      }
+      std::cout << "alignment: spf " << (r.spf_aligned ? "aligned" : "not aligned") << ", dkim "
+                << (r.dkim_aligned ? "aligned" : "not aligned") << "\n";
+      std::cout << "Authentication-Results: " << r.AuthenticationResults() << "\n";
+      std::cout << "queries:\n";
+      for (const auto* list : {&r.queries, &r.existence_queries}) {
+        for (const auto& q : *list) {
+          std::cout << "  " << q.Key() << " -> " << spf::DnsStatusName(q.status) << " ("
+                    << q.answers << " answers)\n";
+        }
+      }
+      if (reports) {
+        std::cout << "report destinations:";
+        for (const auto& d : reports->destinations) {
+          std::cout << " " << d;
+        }
+        std::cout << "\n";
+      }
+    }
+    rc = kExitOk;
+  });
+}
 
 void AddEval(CLI::App& app, int& rc) {
   auto* eval = app.add_subcommand("eval", "Evaluate a policy against an in-memory world");
@@ -151,6 +301,7 @@ void AddEval(CLI::App& app, int& rc) {
     // The evaluation ran: its verdict is in the output, not the exit code.
     rc = kExitOk;
   });
+  AddEvalDmarc(*eval, rc);
 }
 
 }  // namespace mxconform::cli

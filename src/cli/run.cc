@@ -8,6 +8,7 @@
 #include <set>
 
 #include "cli/cli.h"
+#include "conformance/runner/dmarc_cases.h"
 #include "conformance/runner/openspf.h"
 #include "conformance/runner/report_writer.h"
 #include "conformance/runner/vectors.h"
@@ -31,6 +32,7 @@ struct Sources {
 struct Loaded {
   std::vector<CaseFile> files;
   std::vector<OpenspfFile> spf_files;
+  std::vector<conformance::DmarcCaseFile> dmarc_files;
   std::map<std::string, std::vector<std::string>> refs;  // openspf test -> requirement ids
   std::vector<std::string> problems;
   bool io_error = false;
@@ -65,8 +67,10 @@ Loaded LoadAndLint(const Sources& s) {
   Loaded l;
   std::vector<fs::path> case_paths;
   std::vector<std::pair<fs::path, OpenspfOrigin>> spf_paths;
+  std::vector<fs::path> dmarc_paths;
   if (s.suites.empty()) {
     case_paths = conformance::FindCaseFiles(s.vectors);
+    dmarc_paths = conformance::FindDmarcCaseFiles(s.vectors);
     for (const auto& p : conformance::FindOpenspfFiles(s.vectors)) {
       spf_paths.emplace_back(p, OpenspfOrigin::kOurs);
     }
@@ -89,7 +93,9 @@ Loaded LoadAndLint(const Sources& s) {
     }
   } else {
     for (const auto& p : s.suites) {
-      if (conformance::IsOpenspfFile(p)) {
+      if (fs::path(p).parent_path().filename() == "dmarc") {
+        dmarc_paths.emplace_back(p);
+      } else if (conformance::IsOpenspfFile(p)) {
         spf_paths.emplace_back(
             p, IsUnder(p, s.vectors) ? OpenspfOrigin::kOurs : OpenspfOrigin::kThirdParty);
       } else {
@@ -133,6 +139,17 @@ Loaded LoadAndLint(const Sources& s) {
     auto problems = conformance::LintOpenspfFile(*f, known);
     l.problems.insert(l.problems.end(), problems.begin(), problems.end());
     l.spf_files.push_back(std::move(*f));
+  }
+  for (const auto& p : dmarc_paths) {
+    auto f = conformance::LoadDmarcCaseFile(p);
+    if (!f) {
+      PrintLoadErrors(p, f.diagnostics());
+      l.io_error = true;
+      continue;
+    }
+    auto problems = conformance::LintDmarcCaseFile(*f, known);
+    l.problems.insert(l.problems.end(), problems.begin(), problems.end());
+    l.dmarc_files.push_back(std::move(*f));
   }
   return l;
 }
@@ -236,6 +253,14 @@ void AddRun(CLI::App& app, int& rc) {
         }
       }
     }
+    for (const auto& f : l.dmarc_files) {
+      info.suites.push_back(f.doc.value("suite", "dmarc"));
+      for (auto& r : conformance::RunDmarcCaseFile(f)) {
+        if (r.id.rfind(o->filter, 0) == 0) {
+          results.push_back(std::move(r));
+        }
+      }
+    }
     conformance::ApplyExpectations(expectations, results);
     auto w = conformance::WriteReports(o->out, info, results);
     if (!w) {
@@ -286,8 +311,11 @@ void AddLint(CLI::App& app, int& rc) {
         cases += d.tests.size();
       }
     }
-    std::cout << l.files.size() + l.spf_files.size() << " files, " << cases << " cases, "
-              << l.problems.size() << " problems\n";
+    for (const auto& f : l.dmarc_files) {
+      cases += f.doc.value("tests", nlohmann::json::array()).size();
+    }
+    std::cout << l.files.size() + l.spf_files.size() + l.dmarc_files.size() << " files, " << cases
+              << " cases, " << l.problems.size() << " problems\n";
     rc = l.io_error ? kExitUsage : (l.problems.empty() ? kExitOk : kExitInvalid);
   });
 }

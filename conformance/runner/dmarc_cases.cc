@@ -1,0 +1,338 @@
+#include "conformance/runner/dmarc_cases.h"
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+#include <utility>
+
+#include "common/clock.h"
+#include "conformance/runner/openspf.h"
+#include "dmarc/eval.h"
+
+namespace mxconform::conformance {
+namespace {
+
+using json = nlohmann::json;
+namespace dmarc = mxconform::dmarc;
+
+const std::set<std::string> kTestKeys = {
+    "name",          "requirements", "summary",    "modes",       "zonedata",
+    "from",          "spf",          "dkim",       "random",      "tree_walk_labels",
+    "check_reports", "expect",       "expect_bis", "expect_7489", "note"};
+const std::set<std::string> kExpectKeys = {
+    "result",      "policy_domain",    "org_domain",    "policy",  "policy_source",
+    "disposition", "spf_aligned",      "dkim_aligned",  "queries", "existence_queries",
+    "rua",         "rua_destinations", "report_queries"};
+const std::set<std::string> kResults = {"none", "pass", "fail", "temperror", "permerror"};
+const std::set<std::string> kDispositions = {"none", "quarantine", "reject"};
+const std::set<std::string> kSources = {"p", "sp", "np"};
+
+std::vector<std::string> Modes(const json& t) {
+  if (!t.contains("modes")) {
+    return {"bis", "7489"};
+  }
+  std::vector<std::string> m;
+  for (const auto& x : t["modes"]) {
+    m.push_back(x.is_string() ? x.get<std::string>() : x.dump());
+  }
+  return m;
+}
+
+// expect, then expect_<mode> on top.
+json Expected(const json& t, const std::string& mode) {
+  json e = t.value("expect", json::object());
+  const std::string k = "expect_" + mode;
+  if (t.contains(k) && t[k].is_object()) {
+    for (const auto& [key, v] : t[k].items()) {
+      e[key] = v;
+    }
+  }
+  return e;
+}
+
+json ZoneOf(const json& doc, const json& t) {
+  if (t.contains("zonedata")) {
+    return t["zonedata"];
+  }
+  return doc.value("zonedata", json::object());
+}
+
+std::optional<dmarc::AuthIdentifier> Identifier(const json& j) {
+  if (!j.is_object() || !j.contains("result") || !j["result"].is_string()) {
+    return std::nullopt;
+  }
+  auto r = dmarc::ParseAuthResult(j["result"].get<std::string>());
+  if (!r) {
+    return std::nullopt;
+  }
+  dmarc::AuthIdentifier id;
+  id.result = *r;
+  id.domain = j.value("domain", "");
+  return id;
+}
+
+std::string Text(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+json Keys(const std::vector<dmarc::DnsQuery>& qs) {
+  json a = json::array();
+  for (const auto& q : qs) {
+    a.push_back(q.Key());
+  }
+  return a;
+}
+
+}  // namespace
+
+Result<DmarcCaseFile> LoadDmarcCaseFile(const std::filesystem::path& path) {
+  auto f = LoadCaseFile(path);
+  if (!f) {
+    return Result<DmarcCaseFile>::Failure(f.diagnostics());
+  }
+  return DmarcCaseFile{path, std::move(f->doc)};
+}
+
+std::vector<std::string> LintDmarcCaseFile(const DmarcCaseFile& f,
+                                           const std::set<std::string>& known_ids) {
+  std::vector<std::string> p;
+  const std::string file = f.path.string();
+  auto problem = [&](const std::string& test, const std::string& what) {
+    p.push_back(file + (test.empty() ? "" : " [" + test + "]") + ": " + what);
+  };
+  const json& d = f.doc;
+  if (!d.is_object() || !d.contains("suite") || !d["suite"].is_string()) {
+    problem("", "no `suite`");
+    return p;
+  }
+  if (!d.contains("tests") || !d["tests"].is_array() || d["tests"].empty()) {
+    problem("", "no `tests` list");
+    return p;
+  }
+  if (d.contains("zonedata") && !ParseOpenspfZone(d["zonedata"].dump()).ok()) {
+    problem("", "zonedata does not load: " + ParseOpenspfZone(d["zonedata"].dump()).error().Text());
+  }
+  std::set<std::string> names;
+  for (const auto& t : d["tests"]) {
+    const std::string name = t.is_object() ? t.value("name", "") : "";
+    if (name.empty() ||
+        name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos) {
+      problem(name, "test `name` missing or not lower-case letters, digits and '-'");
+      continue;
+    }
+    if (!names.insert(name).second) {
+      problem(name, "test name used twice");
+    }
+    for (const auto& [k, v] : t.items()) {
+      if (!kTestKeys.count(k)) {
+        problem(name, "unknown key `" + k + "`");
+      }
+    }
+    if (!t.contains("requirements") || !t["requirements"].is_array() || t["requirements"].empty()) {
+      problem(name, "no `requirements` list");
+    } else if (!known_ids.empty()) {
+      for (const auto& r : t["requirements"]) {
+        if (!r.is_string() || !known_ids.count(r.get<std::string>())) {
+          problem(name, "unknown requirement id " + Text(r));
+        }
+      }
+    }
+    if (!t.contains("summary") || !t["summary"].is_string()) {
+      problem(name, "no `summary`");
+    }
+    if (!t.contains("from") || !t["from"].is_string()) {
+      problem(name, "no `from` domain");
+    }
+    for (const auto& m : Modes(t)) {
+      if (m != "bis" && m != "7489") {
+        problem(name, "unknown mode " + m);
+      }
+    }
+    if (t.contains("spf") && !Identifier(t["spf"])) {
+      problem(name, "`spf` is not {result, domain} with a known result");
+    }
+    if (t.contains("dkim")) {
+      if (!t["dkim"].is_array()) {
+        problem(name, "`dkim` is not a list");
+      } else {
+        for (const auto& x : t["dkim"]) {
+          if (!Identifier(x)) {
+            problem(name, "a `dkim` entry is not {result, domain} with a known result");
+          }
+        }
+      }
+    }
+    if (t.contains("zonedata") && !ParseOpenspfZone(t["zonedata"].dump()).ok()) {
+      problem(name, "zonedata does not load");
+    }
+    bool expects = true;
+    for (const auto& m : Modes(t)) {
+      expects &= !Expected(t, m).empty();
+    }
+    if (!expects) {
+      problem(name, "no `expect` (or `expect_<mode>` for every mode)");
+      continue;
+    }
+    for (const std::string ek : {"expect", "expect_bis", "expect_7489"}) {
+      if (!t.contains(ek)) {
+        continue;
+      }
+      for (const auto& [k, v] : t[ek].items()) {
+        if (!kExpectKeys.count(k)) {
+          problem(name, ek + ": unknown key `" + k + "`");
+        } else if (k == "result") {
+          const json list = v.is_array() ? v : json::array({v});
+          for (const auto& x : list) {
+            if (!x.is_string() || !kResults.count(x.get<std::string>())) {
+              problem(name, ek + ": unknown result " + Text(x));
+            }
+          }
+        } else if ((k == "policy" || k == "disposition") &&
+                   (!v.is_string() || !kDispositions.count(v.get<std::string>()))) {
+          problem(name, ek + ": unknown " + k + " " + Text(v));
+        } else if (k == "policy_source" &&
+                   (!v.is_string() || !kSources.count(v.get<std::string>()))) {
+          problem(name, ek + ": unknown policy_source " + Text(v));
+        } else if ((k == "rua_destinations" || k == "report_queries") &&
+                   !t.value("check_reports", false)) {
+          problem(name, ek + ": `" + k + "` needs check_reports: true");
+        }
+      }
+    }
+  }
+  return p;
+}
+
+std::vector<CaseResult> RunDmarcCaseFile(const DmarcCaseFile& f) {
+  std::vector<CaseResult> out;
+  const json& d = f.doc;
+  const std::string suite = d.value("suite", "dmarc");
+  for (const auto& t : d.value("tests", json::array())) {
+    for (const std::string& mode : Modes(t)) {
+      const auto start = std::chrono::steady_clock::now();
+      CaseResult r;
+      r.suite = suite;
+      r.kind = "dmarc";
+      r.file = f.path.string();
+      r.id = suite + "/" + t.value("name", "?") + "/" + mode;
+      r.summary = t.value("summary", "");
+      for (const auto& q : t.value("requirements", json::array())) {
+        r.requirements.push_back(Text(q));
+      }
+      const json want = Expected(t, mode);
+      r.expected = want;
+
+      FixedClock clock(0);
+      OpenspfZone zone(clock);
+      zone.SetEmptyNonTerminals(true);
+      auto zdoc = ParseOpenspfZone(ZoneOf(d, t).dump());
+      std::optional<std::string> bad;
+      if (!zdoc) {
+        bad = zdoc.error().Text();
+      } else {
+        bad = zone.Load(*zdoc);
+      }
+      if (bad) {
+        r.outcome = Outcome::kError;
+        r.message = "zonedata: " + *bad;
+        out.push_back(std::move(r));
+        continue;
+      }
+      dmarc::EvalInput in;
+      in.from_domain = t.value("from", "");
+      in.discovery.mode = mode == "7489" ? dmarc::Mode::k7489 : dmarc::Mode::kBis;
+      in.discovery.tree_walk_labels = t.value("tree_walk_labels", 8);
+      if (t.contains("spf")) {
+        in.spf = Identifier(t["spf"]);
+      }
+      for (const auto& x : t.value("dkim", json::array())) {
+        if (auto id = Identifier(x)) {
+          in.dkim.push_back(*id);
+        }
+      }
+      if (t.contains("random") && t["random"].is_number()) {
+        const double draw = t["random"].get<double>();
+        in.random = [draw] { return draw; };
+      }
+      dmarc::EvalResult e = dmarc::Evaluate(in, zone);
+
+      json a;
+      a["result"] = std::string(dmarc::DmarcResultName(e.result));
+      a["reason"] = e.reason;
+      a["policy_domain"] = e.policy_domain;
+      a["org_domain"] = e.org_domain;
+      if (e.policy) {
+        a["policy"] = std::string(dmarc::DispositionName(*e.policy));
+      }
+      if (e.policy_source) {
+        a["policy_source"] = std::string(dmarc::PolicySourceName(*e.policy_source));
+      }
+      a["disposition"] = std::string(dmarc::DispositionName(e.disposition));
+      a["spf_aligned"] = e.spf_aligned;
+      a["dkim_aligned"] = e.dkim_aligned;
+      a["queries"] = Keys(e.queries);
+      a["existence_queries"] = Keys(e.existence_queries);
+      a["authentication_results"] = e.AuthenticationResults();
+      json rua = json::array();
+      if (e.record) {
+        for (const auto& u : e.record->rua) {
+          std::string s(e.record->View(u.uri));
+          if (u.max_size) {
+            s += " !" + std::to_string(*u.max_size);
+          }
+          rua.push_back(s);
+        }
+      }
+      a["rua"] = rua;
+      if (t.value("check_reports", false)) {
+        json dest = json::array();
+        json rq = json::array();
+        if (e.record) {
+          dmarc::DmarcLookups lookups(zone, in.discovery);
+          dmarc::ReportCheck rc =
+              dmarc::CheckReportDestinations(*e.record, e.policy_domain, lookups);
+          for (const auto& x : rc.destinations) {
+            dest.push_back(x);
+          }
+          rq = Keys(rc.queries);
+        }
+        a["rua_destinations"] = dest;
+        a["report_queries"] = rq;
+      }
+      for (const auto& dg : e.diagnostics) {
+        a["diagnostics"].push_back(std::string(dg.id));
+      }
+
+      std::string why;
+      for (const auto& [k, v] : want.items()) {
+        if (!why.empty()) {
+          break;
+        }
+        if (k == "result") {
+          const json list = v.is_array() ? v : json::array({v});
+          if (std::find(list.begin(), list.end(), a["result"]) == list.end()) {
+            why = "result: expected " + list.dump() + ", got " + a["result"].dump() + " (" +
+                  e.reason + ")";
+          }
+          continue;
+        }
+        const json got = a.contains(k) ? a[k] : json();
+        if (got != v) {
+          why = k + ": expected " + v.dump() + ", got " + (got.is_null() ? "nothing" : got.dump());
+        }
+      }
+      r.actual = a;
+      r.outcome = why.empty() ? Outcome::kPass : Outcome::kFail;
+      r.message = why;
+      r.duration_ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+              .count();
+      out.push_back(std::move(r));
+    }
+  }
+  return out;
+}
+
+std::vector<std::filesystem::path> FindDmarcCaseFiles(const std::filesystem::path& vectors_dir) {
+  return FindCaseFiles(vectors_dir / "dmarc");
+}
+
+}  // namespace mxconform::conformance

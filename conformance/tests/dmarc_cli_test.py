@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""End-to-end test of `mxconform check dmarc` and `mxconform eval dmarc`:
+exit codes (0 valid / evaluated, 1 invalid input, 2 usage or I/O) and a
+located diagnostic for every malformed record, zone file and command line.
+
+usage: dmarc_cli_test.py MXCONFORM
+"""
+import os
+import re
+import sys
+import tempfile
+
+from cli_harness import Harness
+
+BIN = sys.argv[1]
+LOCATED = re.compile(rb"^1:(\d+) (dmarc\.[a-z0-9_.]+) error: .+$", re.M)
+H = Harness(BIN)
+run, expect = H.run, H.expect
+
+# Records no policy can come from (requirements.md D2, D3, D5, D8, D20,
+# D27, D28), with the column the error must point at.
+BAD = [
+    ("v=dmarc1; p=reject", 3),          # D2: the version is case-sensitive
+    ("V=DMARC1; p=reject", 1),          # D2: so is the tag name
+    ("p=reject; v=DMARC1", 1),          # D3: v not first
+    ("v=DMARC1p=reject", 9),            # D27: no separator
+    ("v=spf1 -all", 3),                 # D28
+    ("v=DMARC1", 9),                    # D5: no p and no rua
+    ("v=DMARC1; p=bogus", 11),          # D7 without rua
+    ("v=DMARC1; p=reject; sp=bogus", 21),  # D8
+    ("v=DMARC1; p=none; p=reject", 19),    # D20 (D-A3: a syntax error in p)
+]
+for rec, col in BAD:
+    for mode in ("bis", "7489"):
+        rc, out, _ = run(["check", "dmarc", "--mode", mode, rec])
+        m = LOCATED.search(out)
+        expect(rc == 1 and m is not None,
+               "%r (%s): exit 1 with a located dmarc.* error (rc=%d, out=%r)" % (rec, mode, rc, out))
+        if m is not None:
+            expect(int(m.group(1)) == col, "%r (%s): error at column %s, expected %d"
+                   % (rec, mode, m.group(1).decode(), col))
+
+GOOD = [
+    ("v=DMARC1; p=reject", b'"request":"reject"'),                      # D1
+    ("v=DMARC1;p=reject;", b'"request":"reject"'),                      # D1
+    ("v = DMARC1 ; p = reject", b'"request":"reject"'),                 # D4
+    ("v=DMARC1; rua=mailto:a@example.com", b'"request":"none"'),        # D6
+    ("v=DMARC1; p=bogus; rua=mailto:a@example.com", b'"request":"none"'),  # D7
+    ("v=DMARC1; p=REJECT", b'"request":"reject"'),                      # D22
+    ("v=DMARC1; p=reject; foo=bar", b'"name":"foo"'),                   # D25
+    ("v=DMARC1; p=reject; adkim=x", b'"adkim":"r"'),                    # D15
+]
+for rec, want in GOOD:
+    rc, out, _ = run(["check", "dmarc", rec])
+    expect(rc == 0 and b"valid (dmarc, bis)" in out and want in out,
+           "%r: exit 0, valid, %r (rc=%d, out=%r)" % (rec, want, rc, out))
+
+# Mode differences: t and psd only in bis; pct, ri and the size only in 7489.
+rc, out, _ = run(["check", "dmarc", "--json", "v=DMARC1; p=reject; t=y; pct=50; "
+                  "rua=mailto:r@example.com!10m"])
+expect(rc == 0 and b'"t": true' in out and b'"pct": 50' not in out and b'"name": "pct"' in out
+       and b'"max_size"' not in out and b"dmarc.uri.size_ignored" in out,
+       "bis: t known, pct unknown, size ignored (%r)" % out)
+rc, out, _ = run(["check", "dmarc", "--json", "--mode", "7489", "v=DMARC1; p=reject; t=y; "
+                  "pct=50; rua=mailto:r@example.com!10m"])
+expect(rc == 0 and b'"pct": 50' in out and b'"max_size": 10485760' in out
+       and b'"t": true' not in out and b'"name": "t"' in out,
+       "7489: pct and the size known, t unknown (%r)" % out)
+# D23 among the RRs of one name; D24 presentation form.
+rc, out, _ = run(["check", "dmarc", "-"], b"v=DMARC1; p=none\nv=DMARC1; p=reject\n")
+expect(rc == 1 and b"dmarc.record.multiple" in out, "two DMARC RRs: dmarc.record.multiple")
+rc, out, _ = run(["check", "dmarc", "-"], b"v=spf1 -all\n\"v=DMARC1; \" \"p=quarantine\"\n")
+expect(rc == 0 and b'"request":"quarantine"' in out, "other TXT ignored, strings joined")
+rc, out, _ = run(["check", "dmarc", "--json", b"v=DMARC1; p=reject; rua=mailto:\xff@x.example"])
+expect(rc == 0 and b'"valid": true' in out, "--json with a non-UTF-8 byte still prints JSON")
+rc, _, err = run(["check", "dmarc", "/nonexistent/dmarc.txt"])
+expect(rc == 2 and b"/nonexistent/dmarc.txt" in err, "missing file: exit 2 naming it")
+rc, _, _ = run(["check", "dmarc", "--mode", "2026", "v=DMARC1; p=none"])
+expect(rc == 2, "unknown --mode: usage error")
+
+with tempfile.TemporaryDirectory() as d:
+    zone = os.path.join(d, "zone.yaml")
+    with open(zone, "w") as f:
+        f.write(
+            "_dmarc.example.com:\n"
+            "  - TXT: \"v=DMARC1; p=reject; sp=quarantine; rua=mailto:d@example.com,"
+            "mailto:r@reports.example\"\n"
+            "example.com._report._dmarc.reports.example:\n"
+            "  - TXT: v=DMARC1\n"
+            "a.example.com:\n"
+            "  - A: 192.0.2.1\n")
+    base = ["eval", "dmarc", "--zone", zone]
+    rc, out, _ = run(base + ["--from", "a.example.com", "--spf", "pass:bounce.example.com"])
+    expect(rc == 0 and out.startswith(b"pass (") and b"spf aligned" in out
+           and b"TXT _dmarc.a.example.com" in out and b"TXT _dmarc.bounce.example.com" in out
+           and b"Authentication-Results: dmarc=pass" in out,
+           "eval: relaxed SPF alignment through the tree walk (%r)" % out)
+    rc, out, _ = run(base + ["--from", "a.example.com", "--dkim", "fail:example.com"])
+    expect(rc == 0 and out.startswith(b"fail (") and b"policy: quarantine (tag sp" in out
+           and b"disposition: quarantine" in out, "eval: fail under sp (%r)" % out)
+    rc, out, _ = run(base + ["--from", "nx.example.com", "--json", "--check-reports"])
+    expect(rc == 0 and b'"policy_source": "np"' in out and b'"A nx.example.com"' in out
+           and b'"TXT example.com._report._dmarc.reports.example"' in out
+           and b'"mailto:r@reports.example"' in out,
+           "eval --json: np for NXDOMAIN, report destination authorized (%r)" % out)
+    rc, out, _ = run(base + ["--from", "a.example.com", "--mode", "7489", "--json"])
+    expect(rc == 0 and b'"mode": "7489"' in out and b'"org_domain": "example.com"' in out
+           and b'"TXT _dmarc.com"' not in out, "eval 7489: PSL, two queries at most (%r)" % out)
+
+    bad = os.path.join(d, "bad.yaml")
+    with open(bad, "w") as f:
+        f.write("example.com: [\n")
+    rc, _, err = run(["eval", "dmarc", "--zone", bad, "--from", "example.com"])
+    expect(rc == 1 and re.search(rb"bad\.yaml:\d+:\d+: vectors\.openspf\.yaml", err),
+           "YAML syntax error in the zone: located, exit 1 (%r)" % err)
+    rc, _, err = run(base + ["--from", "example.com", "--spf", "maybe:example.com"])
+    expect(rc == 2 and b"--spf maybe:example.com" in err, "bad --spf: exit 2")
+    rc, _, err = run(base + ["--from", "example.com", "--dkim", "pass"])
+    expect(rc == 2 and b"--dkim pass" in err, "bad --dkim: exit 2")
+    rc, _, _ = run(base + ["--from", "example.com", "--tree-walk-labels", "6"])
+    expect(rc == 2, "--tree-walk-labels other than 5 or 8: usage error")
+    rc, _, err = run(["eval", "dmarc", "--zone", os.path.join(d, "missing.yaml"),
+                      "--from", "example.com"])
+    expect(rc == 2 and b"missing.yaml" in err, "missing zone file: exit 2 naming it")
+    rc, out, _ = run(base + ["--from", "not a domain"])
+    expect(rc == 0 and out.startswith(b"none (") , "an unusable From domain: result none")
+
+H.finish()

@@ -1,0 +1,108 @@
+// DMARC evaluation (RFC 9989 §4.4, §4.10, §5.3; RFC 7489 §3.1, §6.6): from
+// the RFC5322.From domain and the SPF and DKIM results to the DMARC result,
+// the aligned identifiers, the policy that applies and the disposition, with
+// every DNS query listed. Also the external report destination check of
+// RFC 9990 §4 / 7489 §7.1. No I/O: DNS through spf::Resolver.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dmarc/discovery.h"
+#include "dmarc/record.h"
+
+namespace mxconform::dmarc {
+
+// The result of an authentication method as DMARC sees it (RFC 8601 names).
+enum class AuthResult : std::uint8_t {
+  kNone,
+  kPass,
+  kFail,
+  kSoftFail,
+  kNeutral,
+  kTempError,
+  kPermError,
+  kPolicy
+};
+std::string_view AuthResultName(AuthResult r);
+// "pass", "fail", ... (also "softfail", "neutral", "temperror", "permerror",
+// "none", "policy"); nullopt for anything else.
+std::optional<AuthResult> ParseAuthResult(std::string_view s);
+
+struct AuthIdentifier {
+  AuthResult result = AuthResult::kNone;
+  std::string domain;  // SPF: the MAIL FROM domain (postmaster@HELO for <>); DKIM: d=
+};
+
+struct EvalInput {
+  std::string from_domain;            // RFC5322.From domain, U- or A-labels
+  std::optional<AuthIdentifier> spf;  // the MAIL FROM SPF check (DMB-4.4.2-01)
+  std::vector<AuthIdentifier> dkim;   // one per signature
+  DiscoveryOptions discovery;         // mode, tree walk labels
+  // 7489 pct sampling (DM7-6.6.4-01/02): a draw in [0, 1); the message is
+  // in the sample when draw * 100 < pct. Injected so that runs repeat;
+  // empty: draw 0 (always sampled, except pct=0).
+  std::function<double()> random;
+};
+
+enum class DmarcResult : std::uint8_t { kNone, kPass, kFail, kTempError, kPermError };
+std::string_view DmarcResultName(DmarcResult r);
+
+enum class PolicySource : std::uint8_t { kP, kSp, kNp };
+std::string_view PolicySourceName(PolicySource s);  // "p", "sp", "np"
+
+struct EvalResult {
+  DmarcResult result = DmarcResult::kNone;
+  Mode mode = Mode::kBis;
+  std::string author_domain;  // A-labels, lower case
+  // Why: a short text naming the rule that decided (with its section).
+  std::string reason;
+
+  std::optional<Record> record;  // the record that applies
+  std::string policy_domain;     // where it was found
+  std::string org_domain;        // the Author Domain's Organizational Domain
+  // The rule that applies: p for the author's own record, sp for an
+  // existing subdomain, np for a non-existent one (the value falls back to
+  // sp, then p, when the tag is absent).
+  std::optional<PolicySource> policy_source;
+  std::optional<Disposition> policy;  // after the D6-D8 rules and t=y
+  bool author_exists = true;          // from the existence check, when made
+  bool sampled = true;                // 7489 pct
+  Disposition disposition = Disposition::kNone;
+
+  bool spf_aligned = false;                   // the SPF identifier passed and aligns
+  bool dkim_aligned = false;                  // some DKIM identifier passed and aligns
+  std::string spf_org_domain;                 // relaxed alignment only
+  std::vector<std::string> dkim_org_domains;  // per signature; "" when not needed
+
+  std::vector<DnsQuery> queries;            // _dmarc TXT queries, in order
+  std::vector<DnsQuery> existence_queries;  // the np check (A; 7489: A AAAA MX)
+  Diagnostics diagnostics;                  // the applied record's, plus notes
+
+  // "dmarc=fail (p=reject dis=reject) header.from=example.com" (RFC 8601
+  // §2.7 method, RFC 9989 §5.3 properties).
+  std::string AuthenticationResults() const;
+};
+
+// Runs discovery, alignment and policy selection.
+EvalResult Evaluate(const EvalInput& in, Resolver& dns);
+
+// RFC 9990 §4 / 7489 §7.1: which report URIs of `uris` (from the record at
+// `policy_domain`) may receive reports. A mailto URI whose host has another
+// Organizational Domain than `policy_domain` needs a DMARC record at
+// `<policy_domain>._report._dmarc.<host>`; an rua there replaces the URI if
+// its host is the same (DMB-R4-05), else the destination is dropped. A name
+// too long for DNS is never queried (DMB-R4-02). Non-mailto URIs are not
+// destinations (DM7-6.3-05).
+struct ReportCheck {
+  std::vector<std::string> destinations;  // URIs, without size suffixes
+  std::vector<DnsQuery> queries;          // the _report._dmarc queries
+};
+ReportCheck CheckReportDestinations(const Record& record, const std::string& policy_domain,
+                                    DmarcLookups& lookups);
+
+}  // namespace mxconform::dmarc

@@ -1,0 +1,305 @@
+// DMARC discovery (RFC 9989 §4.10, RFC 7489 §6.6.3) and evaluation: the
+// tree walk's names, Organizational Domain selection, the Appendix B.4
+// query sequences, policy choice (p / sp / np, t=y, pct) and the report
+// destination check. conformance/vectors/dmarc/ holds the catalogue cases.
+
+#include "dmarc/eval.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "spf/zone.h"
+
+namespace mxconform::dmarc {
+namespace {
+
+std::vector<std::string> Keys(const std::vector<DnsQuery>& qs) {
+  std::vector<std::string> k;
+  for (const auto& q : qs) {
+    k.push_back(q.Key());
+  }
+  return k;
+}
+
+struct World {
+  World() { zone.SetEmptyNonTerminals(true); }
+  void Txt(const std::string& name, const std::string& text) { zone.AddTxt(name, text); }
+  EvalResult Eval(const std::string& from, Mode mode = Mode::kBis) {
+    EvalInput in;
+    in.from_domain = from;
+    in.spf = spf;
+    in.dkim = dkim;
+    in.discovery.mode = mode;
+    in.discovery.tree_walk_labels = labels;
+    if (draw >= 0) {
+      const double d = draw;
+      in.random = [d] { return d; };
+    }
+    return Evaluate(in, zone);
+  }
+  spf::ZoneResolver zone;
+  std::optional<AuthIdentifier> spf;
+  std::vector<AuthIdentifier> dkim;
+  int labels = 8;
+  double draw = -1;
+};
+
+TEST(DmarcWalk, NamesFollowTheEightSevenShortcut) {
+  spf::ZoneResolver z;
+  DmarcLookups l(z, DiscoveryOptions{});
+  // RFC 9989 App. B.4: 13 labels -> the 7-label name, then one label less.
+  EXPECT_EQ(l.WalkNames("a.b.c.d.e.f.g.h.i.j.k.example.com"),
+            (std::vector<std::string>{"a.b.c.d.e.f.g.h.i.j.k.example.com", "g.h.i.j.k.example.com",
+                                      "h.i.j.k.example.com", "i.j.k.example.com", "j.k.example.com",
+                                      "k.example.com", "example.com", "com"}));
+  // DMB-4.10.1-02: 9 and 8 labels both go to 7 next; 7 goes to 6.
+  EXPECT_EQ(l.WalkNames("a.b.c.d.e.f.g.h.com")[1], "c.d.e.f.g.h.com");
+  EXPECT_EQ(l.WalkNames("b.c.d.e.f.g.h.com")[1], "c.d.e.f.g.h.com");
+  EXPECT_EQ(l.WalkNames("c.d.e.f.g.h.com")[1], "d.e.f.g.h.com");
+  EXPECT_EQ(l.WalkNames("com"), std::vector<std::string>{"com"});
+  EXPECT_TRUE(l.WalkNames("").empty());
+  // D-A6: the early drafts' 5/4 shortcut.
+  DmarcLookups five(z, DiscoveryOptions{Mode::kBis, 5});
+  EXPECT_EQ(five.WalkNames("a.b.c.d.e.f.com"),
+            (std::vector<std::string>{"a.b.c.d.e.f.com", "d.e.f.com", "e.f.com", "f.com", "com"}));
+}
+
+TEST(DmarcWalk, LabelHelpers) {
+  EXPECT_EQ(LabelCount("a.b.c"), 3);
+  EXPECT_EQ(LabelCount(""), 0);
+  EXPECT_EQ(LastLabels("a.b.c", 2), "b.c");
+  EXPECT_EQ(LastLabels("a.b.c", 5), "a.b.c");
+}
+
+TEST(DmarcEval, AppendixB4FirstExampleWalksToTheTop) {
+  World w;
+  w.Txt("_dmarc.mail.example.com", "v=DMARC1; p=quarantine");
+  w.Txt("_dmarc.example.com", "v=DMARC1; p=reject");
+  EvalResult r = w.Eval("a.mail.example.com");
+  EXPECT_EQ(Keys(r.queries), (std::vector<std::string>{
+                                 "TXT _dmarc.a.mail.example.com", "TXT _dmarc.mail.example.com",
+                                 "TXT _dmarc.example.com", "TXT _dmarc.com"}));
+  EXPECT_EQ(r.org_domain, "example.com");
+  EXPECT_EQ(r.policy_domain, "example.com");  // DMB-4.10.1-01: the Org Domain's record
+  EXPECT_EQ(r.result, DmarcResult::kFail);
+}
+
+TEST(DmarcEval, AppendixB4PsdNoStopsTheWalk) {
+  World w;
+  w.Txt("_dmarc.mail.example.com", "v=DMARC1; p=reject; psd=n");
+  w.Txt("_dmarc.example.com", "v=DMARC1; p=none");
+  EvalResult r = w.Eval("a.mail.example.com");
+  EXPECT_EQ(Keys(r.queries), (std::vector<std::string>{"TXT _dmarc.a.mail.example.com",
+                                                       "TXT _dmarc.mail.example.com"}));
+  EXPECT_EQ(r.org_domain, "mail.example.com");
+  EXPECT_EQ(r.policy, Disposition::kReject);
+}
+
+TEST(DmarcEval, AppendixB4PsdYesAtTheTld) {
+  World w;
+  w.Txt("_dmarc.com", "v=DMARC1; p=reject; psd=y");
+  EvalResult r = w.Eval("a.mail.example.com");
+  EXPECT_EQ(r.queries.size(), 4u);
+  EXPECT_EQ(r.org_domain, "example.com");
+  EXPECT_EQ(r.policy_domain, "com");  // no Org Domain record: the PSD's
+}
+
+TEST(DmarcEval, AppendixB4ThirteenLabels) {
+  World w;
+  w.Txt("_dmarc.example.com", "v=DMARC1; p=reject");
+  EvalResult r = w.Eval("a.b.c.d.e.f.g.h.i.j.k.example.com");
+  EXPECT_EQ(r.queries.size(), 8u);
+  EXPECT_EQ(r.queries[1].name, "_dmarc.g.h.i.j.k.example.com");
+  EXPECT_EQ(r.org_domain, "example.com");
+}
+
+TEST(DmarcEval, AppendixB4BankPsd) {
+  World w;
+  w.Txt("_dmarc.bank.example", "v=DMARC1; p=reject; psd=y");
+  w.Txt("_dmarc.giant.bank.example", "v=DMARC1; p=reject");
+  w.spf = AuthIdentifier{AuthResult::kPass, "mail.giant.bank.example"};
+  w.dkim = {AuthIdentifier{AuthResult::kPass, "mail.mega.bank.example"}};
+  EvalResult r = w.Eval("giant.bank.example");
+  EXPECT_EQ(r.result, DmarcResult::kPass);
+  EXPECT_TRUE(r.spf_aligned);
+  EXPECT_FALSE(r.dkim_aligned);
+  EXPECT_EQ(r.org_domain, "giant.bank.example");
+  EXPECT_EQ(r.spf_org_domain, "giant.bank.example");
+  EXPECT_EQ(r.dkim_org_domains[0], "mega.bank.example");
+}
+
+TEST(DmarcEval, AuthorRecordAndNothingToAlignIsOneQuery) {
+  World w;
+  w.Txt("_dmarc.example.com", "v=DMARC1; p=reject");
+  w.dkim = {AuthIdentifier{AuthResult::kPass, "EXAMPLE.com"}};  // DMB-4.4-01
+  EvalResult r = w.Eval("example.COM");
+  EXPECT_EQ(Keys(r.queries), std::vector<std::string>{"TXT _dmarc.example.com"});
+  EXPECT_EQ(r.result, DmarcResult::kPass);
+  EXPECT_TRUE(r.existence_queries.empty());
+  EXPECT_EQ(r.policy_source, PolicySource::kP);
+}
+
+TEST(DmarcEval, SeveralRecordsAtOneNameByMode) {
+  World w;
+  w.Txt("_dmarc.a.example.com", "v=DMARC1; p=none");
+  w.Txt("_dmarc.a.example.com", "v=DMARC1; p=reject");
+  w.Txt("_dmarc.example.com", "v=DMARC1; p=quarantine");
+  w.zone.AddA("a.example.com", spf::IpAddress::V4(192, 0, 2, 1));
+  // D23: bis discards both and walks on; 7489 ends discovery.
+  EvalResult bis = w.Eval("a.example.com");
+  EXPECT_EQ(bis.policy_domain, "example.com");
+  EXPECT_EQ(bis.policy, Disposition::kQuarantine);  // sp absent: p's value
+  EXPECT_EQ(bis.policy_source, PolicySource::kSp);
+  EvalResult old = w.Eval("a.example.com", Mode::k7489);
+  EXPECT_EQ(old.result, DmarcResult::kNone);
+  EXPECT_EQ(old.queries.size(), 1u);
+}
+
+TEST(DmarcEval, NonExistentSubdomainUsesNp) {
+  World w;
+  w.Txt("_dmarc.example.com", "v=DMARC1; p=none; sp=quarantine; np=reject");
+  w.zone.AddA("exists.example.com", spf::IpAddress::V4(192, 0, 2, 1));
+  w.zone.AddTxt("nodata.example.com", "unrelated");
+  EvalResult nx = w.Eval("nx.example.com");
+  EXPECT_EQ(Keys(nx.existence_queries), std::vector<std::string>{"A nx.example.com"});
+  EXPECT_EQ(nx.policy, Disposition::kReject);
+  EXPECT_EQ(nx.policy_source, PolicySource::kNp);
+  EXPECT_EQ(nx.disposition, Disposition::kReject);
+  EXPECT_EQ(w.Eval("exists.example.com").policy_source, PolicySource::kSp);
+  // DMB-3.2.13-01: NODATA is not non-existence in bis mode...
+  EXPECT_EQ(w.Eval("nodata.example.com").policy_source, PolicySource::kSp);
+  // ...but RFC 9091 (7489 mode) counts no A, AAAA and MX as non-existent.
+  EvalResult old = w.Eval("nodata.example.com", Mode::k7489);
+  EXPECT_EQ(Keys(old.existence_queries),
+            (std::vector<std::string>{"A nodata.example.com", "AAAA nodata.example.com",
+                                      "MX nodata.example.com"}));
+  EXPECT_EQ(old.policy_source, PolicySource::kNp);
+}
+
+TEST(DmarcEval, TestingModeLowersOneLevel) {
+  World w;
+  w.Txt("_dmarc.example.com", "v=DMARC1; p=reject; t=y");
+  EXPECT_EQ(w.Eval("example.com").disposition, Disposition::kQuarantine);
+  // 7489 does not know t (D18).
+  EXPECT_EQ(w.Eval("example.com", Mode::k7489).disposition, Disposition::kReject);
+}
+
+TEST(DmarcEval, PctSamplingIsDeterministic) {
+  World w;
+  w.Txt("_dmarc.example.com", "v=DMARC1; p=reject; pct=50");
+  w.draw = 0.3;
+  EXPECT_EQ(w.Eval("example.com", Mode::k7489).disposition, Disposition::kReject);
+  w.draw = 0.7;
+  EvalResult out = w.Eval("example.com", Mode::k7489);
+  EXPECT_FALSE(out.sampled);
+  EXPECT_EQ(out.disposition, Disposition::kQuarantine);                            // DM7-6.6.4-02
+  EXPECT_EQ(w.Eval("example.com", Mode::kBis).disposition, Disposition::kReject);  // D9
+}
+
+TEST(DmarcEval, TempErrors) {
+  World w;
+  w.zone.SetServfail("_dmarc.example.com");
+  EXPECT_EQ(w.Eval("example.com").result, DmarcResult::kTempError);
+  World v;
+  v.Txt("_dmarc.example.com", "v=DMARC1; p=reject");
+  v.spf = AuthIdentifier{AuthResult::kFail, "example.com"};
+  v.dkim = {AuthIdentifier{AuthResult::kTempError, "example.com"}};
+  EvalResult r = v.Eval("example.com");
+  EXPECT_EQ(r.result, DmarcResult::kTempError);  // DM7-6.6.2-03
+  EXPECT_EQ(r.disposition, Disposition::kNone);
+  // A temperror that could not align does not stop a fail.
+  v.dkim = {AuthIdentifier{AuthResult::kTempError, "other.example"}};
+  EXPECT_EQ(v.Eval("example.com").result, DmarcResult::kFail);
+}
+
+// Found by dmarc_discovery_fuzzer: the author's own record applies even
+// when the walk for its Org Domain times out; only identifiers that needed
+// that Org Domain are affected.
+TEST(DmarcEval, OwnRecordSurvivesAFailedOrgWalk) {
+  World w;
+  w.Txt("_dmarc.mail.example.com", "v=DMARC1; p=reject");
+  w.zone.SetTimeout("_dmarc.example.com");
+  w.dkim = {AuthIdentifier{AuthResult::kPass, "mail.example.com"},
+            AuthIdentifier{AuthResult::kPass, "other.example.com"}};
+  EvalResult r = w.Eval("mail.example.com");
+  EXPECT_EQ(r.result, DmarcResult::kPass);
+  EXPECT_EQ(r.policy_domain, "mail.example.com");
+  w.dkim = {AuthIdentifier{AuthResult::kPass, "other.example.com"}};
+  EXPECT_EQ(w.Eval("mail.example.com").result, DmarcResult::kTempError);
+}
+
+// Found by dmarc_discovery_fuzzer: a d= with a NUL must not align through
+// the PSL's C-string view of it.
+TEST(DmarcEval, IdentifierWithNulNeverAligns) {
+  World w;
+  w.Txt("_dmarc.example.com", "v=DMARC1; p=reject");
+  w.dkim = {AuthIdentifier{AuthResult::kPass, std::string("x.example.com\0.attacker.net", 27)}};
+  for (Mode m : {Mode::kBis, Mode::k7489}) {
+    EvalResult r = w.Eval("example.com", m);
+    EXPECT_EQ(r.result, DmarcResult::kFail) << ModeName(m);
+    EXPECT_FALSE(r.dkim_aligned);
+  }
+  EXPECT_EQ(PublicSuffixList::Default().OrgDomain(std::string("a.b.example.com\0x", 17)),
+            std::string("a.b.example.com\0x", 17));
+}
+
+TEST(DmarcEval, NoRecordUnusableRecordAndBadFrom) {
+  World w;
+  EXPECT_EQ(w.Eval("example.com").result, DmarcResult::kNone);
+  w.Txt("_dmarc.example.com", "v=DMARC1; p=reject; sp=bogus");
+  EXPECT_EQ(w.Eval("example.com").result, DmarcResult::kPermError);  // D8
+  EvalResult bad = w.Eval("not a domain..");
+  EXPECT_EQ(bad.result, DmarcResult::kNone);
+  ASSERT_FALSE(bad.diagnostics.empty());
+  EXPECT_EQ(bad.diagnostics[0].id, "dmarc.from.invalid");
+}
+
+TEST(DmarcEval, SevenFourEightNineUsesThePublicSuffixList) {
+  World w;
+  w.Txt("_dmarc.example.co.uk", "v=DMARC1; p=reject");
+  w.dkim = {AuthIdentifier{AuthResult::kPass, "mail.example.co.uk"}};
+  EvalResult r = w.Eval("a.b.example.co.uk", Mode::k7489);
+  EXPECT_EQ(r.org_domain, "example.co.uk");  // DM7-3.2-01
+  EXPECT_EQ(Keys(r.queries),
+            (std::vector<std::string>{"TXT _dmarc.a.b.example.co.uk", "TXT _dmarc.example.co.uk"}));
+  EXPECT_TRUE(r.dkim_aligned);
+  EXPECT_EQ(PublicSuffixList::Default().OrgDomain("co.uk"), "co.uk");  // D-A2
+}
+
+TEST(DmarcEval, AuthenticationResultsFragment) {
+  World w;
+  w.Txt("_dmarc.example.com", "v=DMARC1; p=reject");
+  EXPECT_EQ(w.Eval("example.com").AuthenticationResults(),
+            "dmarc=fail (p=reject dis=reject) header.from=example.com");
+}
+
+TEST(DmarcReports, ExternalDestinationsNeedAuthorization) {
+  spf::ZoneResolver z;
+  z.SetEmptyNonTerminals(true);
+  z.AddTxt("example.com._report._dmarc.ok.example", "v=DMARC1");
+  z.AddTxt("example.com._report._dmarc.over.example", "v=DMARC1; rua=mailto:other@over.example");
+  z.AddTxt("example.com._report._dmarc.away.example", "v=DMARC1; rua=mailto:x@elsewhere.example");
+  z.AddTxt("example.com._report._dmarc.spf.example", "v=spf1 -all");
+  Record rec = *ParseRecord(
+      "v=DMARC1; p=none; rua=mailto:own@example.com,mailto:a@ok.example,mailto:b@over.example,"
+      "mailto:c@away.example,mailto:d@spf.example,https://r.example/x");
+  DmarcLookups l(z, DiscoveryOptions{Mode::k7489, 8});
+  ReportCheck c = CheckReportDestinations(rec, "example.com", l);
+  EXPECT_EQ(c.destinations,
+            (std::vector<std::string>{"mailto:own@example.com", "mailto:a@ok.example",
+                                      "mailto:other@over.example"}));
+  EXPECT_EQ(Keys(c.queries),
+            (std::vector<std::string>{"TXT example.com._report._dmarc.ok.example",
+                                      "TXT example.com._report._dmarc.over.example",
+                                      "TXT example.com._report._dmarc.away.example",
+                                      "TXT example.com._report._dmarc.spf.example"}));
+  // DMB-R4-02: a name too long for DNS is never asked.
+  const std::string longdom(240, 'a');
+  ReportCheck none = CheckReportDestinations(rec, longdom + ".example", l);
+  EXPECT_TRUE(none.queries.empty());
+}
+
+}  // namespace
+}  // namespace mxconform::dmarc
