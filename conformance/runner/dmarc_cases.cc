@@ -73,6 +73,22 @@ std::optional<dmarc::AuthIdentifier> Identifier(const json& j) {
 
 std::string Text(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
 
+// Loads `zonedata` into `zone`; the error text if it does not load (YAML
+// shape, a bad address, an unknown type).
+std::optional<std::string> LoadZone(const json& zonedata, OpenspfZone& zone) {
+  auto doc = ParseOpenspfZone(zonedata.dump());
+  if (!doc) {
+    return doc.error().Text();
+  }
+  return zone.Load(*doc);
+}
+
+std::optional<std::string> ZoneProblem(const json& zonedata) {
+  FixedClock clock(0);
+  OpenspfZone zone(clock);
+  return LoadZone(zonedata, zone);
+}
+
 json Keys(const std::vector<dmarc::DnsQuery>& qs) {
   json a = json::array();
   for (const auto& q : qs) {
@@ -107,8 +123,10 @@ std::vector<std::string> LintDmarcCaseFile(const DmarcCaseFile& f,
     problem("", "no `tests` list");
     return p;
   }
-  if (d.contains("zonedata") && !ParseOpenspfZone(d["zonedata"].dump()).ok()) {
-    problem("", "zonedata does not load: " + ParseOpenspfZone(d["zonedata"].dump()).error().Text());
+  if (d.contains("zonedata")) {
+    if (auto bad = ZoneProblem(d["zonedata"])) {
+      problem("", "zonedata does not load: " + *bad);
+    }
   }
   std::set<std::string> names;
   for (const auto& t : d["tests"]) {
@@ -160,8 +178,10 @@ std::vector<std::string> LintDmarcCaseFile(const DmarcCaseFile& f,
         }
       }
     }
-    if (t.contains("zonedata") && !ParseOpenspfZone(t["zonedata"].dump()).ok()) {
-      problem(name, "zonedata does not load");
+    if (t.contains("zonedata")) {
+      if (auto bad = ZoneProblem(t["zonedata"])) {
+        problem(name, "zonedata does not load: " + *bad);
+      }
     }
     bool expects = true;
     for (const auto& m : Modes(t)) {
@@ -223,14 +243,7 @@ std::vector<CaseResult> RunDmarcCaseFile(const DmarcCaseFile& f) {
       FixedClock clock(0);
       OpenspfZone zone(clock);
       zone.SetEmptyNonTerminals(true);
-      auto zdoc = ParseOpenspfZone(ZoneOf(d, t).dump());
-      std::optional<std::string> bad;
-      if (!zdoc) {
-        bad = zdoc.error().Text();
-      } else {
-        bad = zone.Load(*zdoc);
-      }
-      if (bad) {
+      if (auto bad = LoadZone(ZoneOf(d, t), zone)) {
         r.outcome = Outcome::kError;
         r.message = "zonedata: " + *bad;
         out.push_back(std::move(r));
