@@ -7,7 +7,7 @@
 #
 # CMake is not used here: the builder images ship older CMake and package
 # versions than the project's CMakeLists.txt asks for, and the fuzz targets
-# need only src/common, src/mtasts, src/tlsrpt, src/spf and src/dmarc,
+# need only src/common, src/mtasts, src/tlsrpt, src/spf, src/dmarc and src/dns,
 # libidn2, libpsl and the header-only nlohmann/json (>= 3.10).
 #
 # Locally, without a builder image:
@@ -38,12 +38,12 @@ if ! echo '#include <nlohmann/json.hpp>
   exit 1
 fi
 
-# The libraries: every non-test source of the five folders, in one archive
+# The libraries: every non-test source of the six folders, in one archive
 # (the linker takes only the objects a target needs).
 LIB="$OBJ/libmxconform_fuzz.a"
 objects=()
 for src in "$ROOT"/src/common/*.cc "$ROOT"/src/mtasts/*.cc "$ROOT"/src/tlsrpt/*.cc "$ROOT"/src/spf/*.cc \
-  "$ROOT"/src/dmarc/*.cc; do
+  "$ROOT"/src/dmarc/*.cc "$ROOT"/src/dns/*.cc; do
   case "$src" in
     *_test.cc | *_bench.cc) continue ;;
   esac
