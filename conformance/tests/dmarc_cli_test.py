@@ -113,6 +113,11 @@ with tempfile.TemporaryDirectory() as d:
     rc, _, err = run(["eval", "dmarc", "--zone", bad, "--from", "example.com"])
     expect(rc == 1 and re.search(rb"bad\.yaml:\d+:\d+: vectors\.openspf\.yaml", err),
            "YAML syntax error in the zone: located, exit 1 (%r)" % err)
+    with open(bad, "w") as f:
+        f.write("_dmarc.example.com:\n  - TXT: v=DMARC1; p=none\n  - A: 300.1.1.1\n")
+    rc, _, err = run(["eval", "dmarc", "--zone", bad, "--from", "example.com"])
+    expect(rc == 1 and re.search(rb"bad\.yaml:3:\d+ .*300\.1\.1\.1", err),
+           "bad record in the zone: located, exit 1 (%r)" % err)
     rc, _, err = run(base + ["--from", "example.com", "--spf", "maybe:example.com"])
     expect(rc == 2 and b"--spf maybe:example.com" in err, "bad --spf: exit 2")
     rc, _, err = run(base + ["--from", "example.com", "--dkim", "pass"])

@@ -39,6 +39,41 @@ void PrintTree(const spf::EvalResult& r) {
 
 }  // namespace
 
+// Reads a zone file (`--zone`) into `zone`: the YAML, then the same checks
+// the suite lint makes (record types, addresses), each problem printed with
+// its file, line and column. Returns kExitOk, kExitUsage (unreadable) or
+// kExitInvalid (malformed).
+int LoadZoneFile(const std::string& path, conformance::OpenspfZone& zone) {
+  auto text = ReadInput(path, kMaxZoneBytes);
+  if (!text) {
+    return kExitUsage;
+  }
+  auto doc = conformance::ParseOpenspfZone(*text);
+  if (!doc) {
+    for (const auto& d : doc.diagnostics()) {
+      std::cerr << path << ":" << d.line << ":" << d.column << ": " << d.id << ": " << d.Text()
+                << "\n";
+    }
+    return kExitInvalid;
+  }
+  conformance::OpenspfFile file;
+  file.path = path;
+  file.origin = conformance::OpenspfOrigin::kThirdParty;
+  file.documents.push_back(*doc);
+  auto problems = conformance::LintOpenspfFile(file, {});
+  if (!problems.empty()) {
+    for (const auto& p : problems) {
+      std::cerr << p << "\n";
+    }
+    return kExitInvalid;
+  }
+  if (auto err = zone.Load(*doc)) {
+    std::cerr << "mxconform: " << path << ": " << *err << "\n";
+    return kExitInvalid;
+  }
+  return kExitOk;
+}
+
 // "RESULT:DOMAIN" (pass:example.com) into an identifier.
 std::optional<dmarc::AuthIdentifier> ParseIdentifier(const std::string& s) {
   const std::size_t colon = s.find(':');
@@ -114,26 +149,10 @@ void AddEvalDmarc(CLI::App& eval, int& rc) {
       }
       in.dkim.push_back(*id);
     }
-    auto text = ReadInput(o->zone, kMaxZoneBytes);
-    if (!text) {
-      rc = kExitUsage;
-      return;
-    }
-    auto doc = conformance::ParseOpenspfZone(*text);
-    if (!doc) {
-      for (const auto& d : doc.diagnostics()) {
-        std::cerr << o->zone << ":" << d.line << ":" << d.column << ": " << d.id << ": " << d.Text()
-                  << "\n";
-      }
-      rc = kExitInvalid;
-      return;
-    }
     FixedClock clock(0);
     conformance::OpenspfZone zone(clock);
     zone.SetEmptyNonTerminals(true);
-    if (auto err = zone.Load(*doc)) {
-      std::cerr << "mxconform: " << o->zone << ": " << *err << "\n";
-      rc = kExitInvalid;
+    if ((rc = LoadZoneFile(o->zone, zone)) != kExitOk) {
       return;
     }
     dmarc::EvalResult r = dmarc::Evaluate(in, zone);
@@ -236,37 +255,9 @@ void AddEval(CLI::App& app, int& rc) {
       rc = kExitUsage;
       return;
     }
-    auto text = ReadInput(o->zone, kMaxZoneBytes);
-    if (!text) {
-      rc = kExitUsage;
-      return;
-    }
-    auto doc = conformance::ParseOpenspfZone(*text);
-    if (!doc) {
-      for (const auto& d : doc.diagnostics()) {
-        std::cerr << o->zone << ":" << d.line << ":" << d.column << ": " << d.id << ": " << d.Text()
-                  << "\n";
-      }
-      rc = kExitInvalid;
-      return;
-    }
-    conformance::OpenspfFile file;
-    file.path = o->zone;
-    file.origin = conformance::OpenspfOrigin::kThirdParty;
-    file.documents.push_back(*doc);
-    auto problems = conformance::LintOpenspfFile(file, {});
-    if (!problems.empty()) {
-      for (const auto& p : problems) {
-        std::cerr << p << "\n";
-      }
-      rc = kExitInvalid;
-      return;
-    }
     FixedClock clock(o->now);
     conformance::OpenspfZone zone(clock);
-    if (auto err = zone.Load(*doc)) {
-      std::cerr << "mxconform: " << o->zone << ": " << *err << "\n";
-      rc = kExitInvalid;
+    if ((rc = LoadZoneFile(o->zone, zone)) != kExitOk) {
       return;
     }
     spf::EvalInput in;
