@@ -19,15 +19,19 @@
 //  - parse(serialise(r)) in the same mode equals r up to spans and
 //    diagnostics, and serialising that again gives the same text;
 //  - parsing into a reused Record gives what a fresh one gives, and
-//    ParseRecord agrees with ParseRecordInto.
+//    ParseRecord agrees with ParseRecordInto;
+//  - the same text read as an authentication result (ParseAuthResult,
+//    dmarc/eval.h) prints back as itself in lower case.
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "common/result.h"
 #include "common/text.h"
+#include "dmarc/eval.h"
 #include "dmarc/record.h"
 #include "fuzz_check.h"
 
@@ -37,6 +41,7 @@ namespace dmarc = mxconform::dmarc;
 using mxconform::fuzz::CheckDiagnostics;
 using mxconform::fuzz::Describe;
 using mxconform::fuzz::SameDiagnostics;
+using mxconform::fuzz::SameNameValueTexts;
 
 bool SpanInside(const dmarc::Record& r, dmarc::TextSpan s) {
   return s.pos <= r.text.size() && s.len <= r.text.size() - s.pos;
@@ -67,17 +72,8 @@ bool SameUris(const dmarc::Record& a, const std::vector<dmarc::ReportUri>& x,
 
 // Equal up to spans and diagnostics.
 bool SameMeaning(const dmarc::Record& a, const dmarc::Record& b) {
-  if (!SameScalars(a, b) || !SameUris(a, a.rua, b, b.rua) || !SameUris(a, a.ruf, b, b.ruf) ||
-      a.unknown.size() != b.unknown.size()) {
-    return false;
-  }
-  for (std::size_t k = 0; k < a.unknown.size(); ++k) {
-    if (a.View(a.unknown[k].name) != b.View(b.unknown[k].name) ||
-        a.View(a.unknown[k].value) != b.View(b.unknown[k].value)) {
-      return false;
-    }
-  }
-  return true;
+  return SameScalars(a, b) && SameUris(a, a.rua, b, b.rua) && SameUris(a, a.ruf, b, b.ruf) &&
+         SameNameValueTexts(a, a.unknown, b, b.unknown);
 }
 
 // The same parse: verdict, text, fields with spans, diagnostics.
@@ -158,12 +154,23 @@ void CheckRoundTrip(const dmarc::Record& r, const dmarc::ParseOptions& opts) {
 
 }  // namespace
 
+// ParseAuthResult (dmarc/eval.h), the --spf / --dkim / case-file reader of
+// an authentication result: what it accepts prints back as the input in
+// lower case.
+void CheckAuthResult(std::string_view in) {
+  const std::optional<dmarc::AuthResult> r = dmarc::ParseAuthResult(in);
+  if (r) {
+    FUZZ_CHECK(dmarc::AuthResultName(*r) == mxconform::text::ToLowerCopy(in));
+  }
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) {
     return 0;
   }
   const std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
   mxconform::fuzz::SetInput(in);
+  CheckAuthResult(in);
   dmarc::ParseOptions opts;
   opts.mode = (data[0] & 1) != 0 ? dmarc::Mode::k7489 : dmarc::Mode::kBis;
   opts.fast_paths = (data[0] & 2) == 0;

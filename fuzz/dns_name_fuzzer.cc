@@ -16,6 +16,9 @@
 //    A-Z, and sorts neither before nor after the name;
 //  - the name is a subdomain of itself, of the root and of its suffixes
 //    (the upper-cased ones too), and sorts after them;
+//  - the input read as a record type (ParseRrType): a type it accepts
+//    prints (RrTypeName) as text that parses back to the same type, and
+//    matches the input without case;
 //  - EncodeName writes WireLength() octets that Decode, inside a minimal
 //    message, reads back to the same labels, also through a compression
 //    pointer and below an extra label;
@@ -25,11 +28,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/result.h"
+#include "common/text.h"
 #include "dns/message.h"
 #include "fuzz_check.h"
 
@@ -177,9 +182,26 @@ dns::Name ParseChecked(std::string_view text, bool* ok) {
 
 }  // namespace
 
+// ParseRrType / RrTypeName agree both ways.
+void CheckRrType(std::string_view in) {
+  const std::optional<std::uint16_t> t = dns::ParseRrType(in);
+  if (!t) {
+    return;
+  }
+  const std::string name = dns::RrTypeName(*t);
+  FUZZ_CHECK(dns::ParseRrType(name) == t);
+  // A mnemonic reads back as itself (any case); "TYPE<n>" may print as the
+  // mnemonic of n ("TYPE5" is CNAME).
+  const bool generic = in.size() > 4 && mxconform::text::EqualsIgnoreCase(in.substr(0, 4), "TYPE");
+  if (!generic) {
+    FUZZ_CHECK(mxconform::text::EqualsIgnoreCase(name, in));
+  }
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view in(reinterpret_cast<const char*>(data), size);
   mxconform::fuzz::SetInput(in);
+  CheckRrType(in);
   bool ok = false;
   ParseChecked(in, &ok);
   const std::size_t nl = in.find('\n');

@@ -106,6 +106,22 @@ inline bool SameDiagnostics(const Diagnostics& a, const Diagnostics& b) {
   return true;
 }
 
+// Two parsed records' name=value lists (SPF unknown modifiers, DMARC
+// unknown tags: elements with `name` and `value` spans into their record,
+// read with View()) hold the same texts; where they sit may differ.
+template <typename Record, typename List>
+bool SameNameValueTexts(const Record& a, const List& la, const Record& b, const List& lb) {
+  if (la.size() != lb.size()) {
+    return false;
+  }
+  for (std::size_t k = 0; k < la.size(); ++k) {
+    if (a.View(la[k].name) != b.View(lb[k].name) || a.View(la[k].value) != b.View(lb[k].value)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 // The input split on '\n' (no LF: one line; a final LF: an empty last line),
 // e.g. one TXT RR per line for SelectTxtRecord.
 inline std::vector<std::string> SplitLines(std::string_view in) {

@@ -36,6 +36,7 @@ using mxconform::Diagnostics;
 using mxconform::fuzz::CheckDiagnostics;
 using mxconform::fuzz::Describe;
 using mxconform::fuzz::SameDiagnostics;
+using mxconform::fuzz::SameNameValueTexts;
 using mxconform::fuzz::SplitLines;
 
 bool SpanInside(const spf::Record& r, spf::TextSpan s) {
@@ -71,17 +72,9 @@ bool SameModifier(const spf::Record& a, const std::optional<spf::Modifier>& x, c
 }
 
 bool SameModifiers(const spf::Record& a, const spf::Record& b) {
-  if (!SameModifier(a, a.redirect, b, b.redirect) ||
-      !SameModifier(a, a.explanation, b, b.explanation) || a.unknown.size() != b.unknown.size()) {
-    return false;
-  }
-  for (std::size_t k = 0; k < a.unknown.size(); ++k) {
-    if (a.View(a.unknown[k].name) != b.View(b.unknown[k].name) ||
-        a.View(a.unknown[k].value) != b.View(b.unknown[k].value)) {
-      return false;
-    }
-  }
-  return true;
+  return SameModifier(a, a.redirect, b, b.redirect) &&
+         SameModifier(a, a.explanation, b, b.explanation) &&
+         SameNameValueTexts(a, a.unknown, b, b.unknown);
 }
 
 // The same parse: verdict, mechanisms (with spans), modifiers, diagnostics.
