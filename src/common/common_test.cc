@@ -34,6 +34,23 @@ TEST(Result, FailureKeepsFirstError) {
   EXPECT_TRUE(v.diagnostics().empty());
 }
 
+TEST(Text, AssignInPlaceAlsoFromItself) {
+  std::string s = "v=spf1 -all";
+  s.reserve(64);
+  const char* buffer = s.data();
+  text::AssignInPlace(s, "v=DMARC1");
+  EXPECT_EQ(s, "v=DMARC1");
+  text::AssignInPlace(s, s);  // the whole of itself
+  EXPECT_EQ(s, "v=DMARC1");
+  text::AssignInPlace(s, std::string_view(s).substr(2));  // a tail of itself
+  EXPECT_EQ(s, "DMARC1");
+  text::AssignInPlace(s, std::string_view(s).substr(1, 3));  // a middle part
+  EXPECT_EQ(s, "MAR");
+  EXPECT_EQ(s.data(), buffer);  // never a new buffer
+  text::AssignInPlace(s, "");
+  EXPECT_TRUE(s.empty());
+}
+
 TEST(Text, Utf8Validation) {
   EXPECT_TRUE(
       text::IsValidUtf8("b\xc3\xbc"

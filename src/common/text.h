@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -150,9 +151,15 @@ std::size_t ValidUtf8Prefix(std::string_view s);
 inline bool IsValidUtf8(std::string_view s) { return ValidUtf8Prefix(s) == s.size(); }
 
 // Replaces `s` with `value`, reusing its buffer. clear() + append() skips
-// assign()'s aliasing checks, which showed in parser profiles; `value` must
-// not point into `s`.
+// assign()'s general path, which showed in parser profiles; `value` may
+// point into `s` (a parser handed its own stored text back), and is then
+// moved down in place without a new buffer.
 inline void AssignInPlace(std::string& s, std::string_view value) {
+  const std::less<const char*> before;
+  if (!before(value.data(), s.data()) && before(value.data(), s.data() + s.size())) {
+    s.assign(value.data(), value.size());  // assign() handles the overlap
+    return;
+  }
   s.clear();
   s.append(value.data(), value.size());
 }

@@ -33,13 +33,6 @@ Disposition Lower(Disposition d) {
   return d == Disposition::kReject ? Disposition::kQuarantine : Disposition::kNone;
 }
 
-std::string Normalise(std::string_view name) {
-  if (!name.empty() && name.back() == '.') {
-    name.remove_suffix(1);
-  }
-  return text::ToLowerCopy(name);
-}
-
 bool Matters(AuthResult r) { return r == AuthResult::kPass || r == AuthResult::kTempError; }
 
 class Evaluator {
@@ -58,6 +51,14 @@ class Evaluator {
     }
     author_ = domain::Fold(*a);
     r_.author_domain = author_;
+    // The identifiers' domains, compared without case (DMB-4.4-01), folded
+    // once here for discovery and alignment.
+    if (in_.spf) {
+      spf_domain_ = domain::Fold(in_.spf->domain);
+    }
+    for (const AuthIdentifier& d : in_.dkim) {
+      dkim_domains_.push_back(domain::Fold(d.domain));
+    }
     if (!(r_.mode == Mode::kBis ? DiscoverBis() : Discover7489())) {
       return Finish();
     }
@@ -170,12 +171,12 @@ class Evaluator {
   // not the author itself.
   bool NeedsOrgDomain(const Record& rec) const {
     if (rec.aspf == Alignment::kRelaxed && in_.spf && Matters(in_.spf->result) &&
-        Normalise(in_.spf->domain) != author_) {
+        spf_domain_ != author_) {
       return true;
     }
     if (rec.adkim == Alignment::kRelaxed) {
-      for (const AuthIdentifier& d : in_.dkim) {
-        if (Matters(d.result) && Normalise(d.domain) != author_) {
+      for (std::size_t k = 0; k < in_.dkim.size(); ++k) {
+        if (Matters(in_.dkim[k].result) && dkim_domains_[k] != author_) {
           return true;
         }
       }
@@ -214,7 +215,7 @@ class Evaluator {
     bool temp = false;
     if (in_.spf && Matters(in_.spf->result)) {
       bool error = false;
-      const bool aligns = Aligns(Normalise(in_.spf->domain), rec.aspf, r_.spf_org_domain, error);
+      const bool aligns = Aligns(spf_domain_, rec.aspf, r_.spf_org_domain, error);
       r_.spf_aligned = aligns && in_.spf->result == AuthResult::kPass;
       temp |= error || (aligns && in_.spf->result == AuthResult::kTempError);
     }
@@ -225,7 +226,7 @@ class Evaluator {
         continue;
       }
       bool error = false;
-      const bool aligns = Aligns(Normalise(d.domain), rec.adkim, r_.dkim_org_domains[k], error);
+      const bool aligns = Aligns(dkim_domains_[k], rec.adkim, r_.dkim_org_domains[k], error);
       // DMB-4.4.1-01: any one aligned pass is enough.
       r_.dkim_aligned |= aligns && d.result == AuthResult::kPass;
       temp |= error || (aligns && d.result == AuthResult::kTempError);
@@ -316,6 +317,8 @@ class Evaluator {
   DmarcLookups lookups_;
   EvalResult r_;
   std::string author_;
+  std::string spf_domain_;                 // folded
+  std::vector<std::string> dkim_domains_;  // folded, per signature
   bool own_record_ = false;
   bool org_error_ = false;  // the walk for the author's Org Domain failed
 };
@@ -325,7 +328,7 @@ std::string MailtoHost(std::string_view uri) {
   const std::size_t q = uri.find('?');
   uri = uri.substr(0, q);
   const std::size_t at = uri.rfind('@');
-  return at == std::string_view::npos ? std::string() : Normalise(uri.substr(at + 1));
+  return at == std::string_view::npos ? std::string() : domain::Fold(uri.substr(at + 1));
 }
 
 bool FitsDns(std::string_view name) {

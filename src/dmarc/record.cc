@@ -1240,12 +1240,7 @@ bool IsDmarcRecord(std::string_view txt) { return MatchVersion(txt).ok; }
 
 bool ParseRecordInto(std::string_view text, Record& out, const ParseOptions& opts) {
   Reset(out, opts.mode);
-  if (text.data() >= out.text.data() && text.data() < out.text.data() + out.text.size()) {
-    std::string copy(text);  // `text` points into out.text
-    out.text.swap(copy);
-  } else {
-    text::AssignInPlace(out.text, text);
-  }
+  text::AssignInPlace(out.text, text);  // `text` may point into out.text
   if (out.text.size() > std::numeric_limits<std::uint32_t>::max()) {
     out.diagnostics.push_back(
         MakeDiag("dmarc.record.too_long", Severity::kError, 0, "record longer than 4 GiB"));

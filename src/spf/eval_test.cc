@@ -13,16 +13,13 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "spf/ip_test_util.h"
 #include "spf/zone.h"
 
 namespace mxconform::spf {
 namespace {
 
-IpAddress Ip(std::string_view s) {
-  std::optional<IpAddress> a = ParseIp(s);
-  EXPECT_TRUE(a.has_value()) << s;
-  return a.value_or(IpAddress{});
-}
+using testing::Ip;
 
 // "TXT example.com", "A mail.example.com", ... in query order.
 std::vector<std::string> Queries(const EvalResult& r) {

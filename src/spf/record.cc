@@ -1337,12 +1337,7 @@ bool ParseRecordInto(std::string_view text, Record& out) {
 
 bool ParseRecordInto(std::string_view text, Record& out, const RecordParseOptions& opts) {
   Reset(out);
-  if (text.data() >= out.text.data() && text.data() < out.text.data() + out.text.size()) {
-    std::string copy(text);  // `text` points into out.text
-    out.text.swap(copy);
-  } else {
-    text::AssignInPlace(out.text, text);
-  }
+  text::AssignInPlace(out.text, text);  // `text` may point into out.text
   if (out.text.size() > std::numeric_limits<std::uint32_t>::max()) {
     out.diagnostics.push_back(
         MakeDiag("spf.record.too_long", Severity::kError, 0, "record longer than 4 GiB"));

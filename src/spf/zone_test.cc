@@ -8,14 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "spf/ip_test_util.h"
+
 namespace mxconform::spf {
 namespace {
 
-IpAddress Ip(std::string_view s) {
-  std::optional<IpAddress> a = ParseIp(s);
-  EXPECT_TRUE(a.has_value()) << s;
-  return a.value_or(IpAddress{});
-}
+using testing::Ip;
 
 TEST(ZoneResolverTest, UnknownNameIsNxdomain) {
   ZoneResolver z;
