@@ -616,7 +616,11 @@ class Encoder {
 // ---------------------------------------------------------------------------
 // Name.
 
-Result<Name> Name::Parse(std::string_view text) {
+Result<Name> Name::Parse(std::string_view text) { return Read(text, true); }
+
+Result<Name> Name::FromDotted(std::string_view text) { return Read(text, false); }
+
+Result<Name> Name::Read(std::string_view text, bool escapes) {
   Name name;
   if (text.empty() || text == ".") {
     return name;
@@ -650,7 +654,7 @@ Result<Name> Name::Parse(std::string_view text) {
       continue;
     }
     char byte = c;
-    if (c == '\\') {
+    if (c == '\\' && escapes) {
       // RFC 1035 §5.1: \DDD is the octet DDD (decimal), \X is X.
       if (i + 1 >= text.size()) {
         return MakeDiag("dns.name.syntax", Severity::kError, i, "'\\' at the end of the name");

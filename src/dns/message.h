@@ -38,6 +38,9 @@ class Name {
   // root. Errors: `dns.name.syntax`, `dns.name.label_too_long` (> 63),
   // `dns.name.too_long` (> 255 octets in wire form), `dns.name.empty_label`.
   static Result<Name> Parse(std::string_view text);
+  // The form the evaluators use (a name as the bytes between dots, as in
+  // an SPF domain-spec): like Parse, but '\\' is an ordinary byte.
+  static Result<Name> FromDotted(std::string_view text);
 
   const std::vector<std::string>& labels() const { return labels_; }
   bool IsRoot() const { return labels_.empty(); }
@@ -59,6 +62,7 @@ class Name {
   void Append(std::string label) { labels_.push_back(std::move(label)); }
 
  private:
+  static Result<Name> Read(std::string_view text, bool escapes);
   std::vector<std::string> labels_;
 };
 

@@ -998,3 +998,26 @@ TEST(DnsMessageTest, SpfTypeIsTxtShaped) {
 
 }  // namespace
 }  // namespace mxconform::dns
+
+namespace mxconform::dns {
+namespace {
+
+TEST(NameFromDottedTest, TakesBackslashesAsBytes) {
+  auto n = Name::FromDotted("a\\065.Example.com.");
+  ASSERT_TRUE(n.ok());
+  ASSERT_EQ(n->labels().size(), 3u);
+  EXPECT_EQ(n->labels()[0], "a\\065");  // Parse would read \065 as 'A'
+  EXPECT_EQ(Name::Parse("a\\065.example.com")->labels()[0], "aA");
+  EXPECT_TRUE(Name::FromDotted("")->IsRoot());
+  EXPECT_TRUE(Name::FromDotted(".")->IsRoot());
+  EXPECT_EQ(Name::FromDotted("a..b").error().id, "dns.name.empty_label");
+  EXPECT_EQ(Name::FromDotted(std::string(64, 'x') + ".com").error().id, "dns.name.label_too_long");
+  std::string long_name;
+  for (int i = 0; i < 64; ++i) {
+    long_name += "abc.";
+  }
+  EXPECT_EQ(Name::FromDotted(long_name).error().id, "dns.name.too_long");
+}
+
+}  // namespace
+}  // namespace mxconform::dns
