@@ -7,8 +7,9 @@
 #
 # CMake is not used here: the builder images ship older CMake and package
 # versions than the project's CMakeLists.txt asks for, and the fuzz targets
-# need only src/common, src/mtasts, src/tlsrpt, src/spf, src/dmarc and src/dns,
-# libidn2, libpsl and the header-only nlohmann/json (>= 3.10).
+# need only src/common, src/mtasts, src/tlsrpt, src/spf, src/dmarc, src/dns
+# and the mock DNS server's Responder (mocks/dns/responder.cc, which needs no
+# Boost), libidn2, libpsl and the header-only nlohmann/json (>= 3.10).
 #
 # Locally, without a builder image:
 #   CXX=clang++ CXXFLAGS='-O1 -g -fsanitize=address,undefined -fsanitize=fuzzer-no-link' \
@@ -38,19 +39,20 @@ if ! echo '#include <nlohmann/json.hpp>
   exit 1
 fi
 
-# The libraries: every non-test source of the six folders, in one archive
+# The libraries: every non-test source of the six folders and the
+# Responder, in one archive
 # (the linker takes only the objects a target needs).
 LIB="$OBJ/libmxconform_fuzz.a"
 objects=()
 for src in "$ROOT"/src/common/*.cc "$ROOT"/src/mtasts/*.cc "$ROOT"/src/tlsrpt/*.cc "$ROOT"/src/spf/*.cc \
-  "$ROOT"/src/dmarc/*.cc "$ROOT"/src/dns/*.cc; do
+  "$ROOT"/src/dmarc/*.cc "$ROOT"/src/dns/*.cc "$ROOT"/mocks/dns/responder.cc; do
   case "$src" in
     *_test.cc | *_bench.cc) continue ;;
   esac
   dir="$(basename "$(dirname "$src")")"
   obj="$OBJ/${dir}_$(basename "${src%.cc}").o"
   echo "compile $src"
-  $CXX $CXXFLAGS -std=c++20 -I"$ROOT/src" -c "$src" -o "$obj"
+  $CXX $CXXFLAGS -std=c++20 -I"$ROOT/src" -I"$ROOT" -c "$src" -o "$obj"
   objects+=("$obj")
 done
 ar rcs "$LIB" "${objects[@]}"
@@ -88,7 +90,7 @@ count=0
 for target_src in "$ROOT"/fuzz/*_fuzzer.cc; do
   name="$(basename "${target_src%.cc}")"
   echo "fuzz target $name"
-  $CXX $CXXFLAGS -std=c++20 -I"$ROOT/src" -c "$target_src" -o "$OBJ/$name.o"
+  $CXX $CXXFLAGS -std=c++20 -I"$ROOT/src" -I"$ROOT" -c "$target_src" -o "$OBJ/$name.o"
   $CXX $CXXFLAGS "$OBJ/$name.o" -o "$OUT/$name" $LIB_FUZZING_ENGINE "$LIB" "${PSL_LIBS[@]}" "${IDN_LIBS[@]}"
   for extra in dict options; do
     if [ -f "$ROOT/fuzz/$name.$extra" ]; then

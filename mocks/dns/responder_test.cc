@@ -1,0 +1,221 @@
+#include "mocks/dns/responder.h"
+
+#include <gtest/gtest.h>
+
+namespace mxconform::mocks::dns {
+namespace {
+
+namespace wire = mxconform::dns;
+
+Name N(std::string_view s) { return *Name::Parse(s); }
+constexpr std::uint16_t kA = 1, kTxt = 16, kMx = 15;
+
+Record A(std::string_view owner, std::uint8_t last) {
+  Record r;
+  r.name = N(owner);
+  r.type = kA;
+  r.ttl = 60;
+  r.rdata = wire::RdataA{{192, 0, 2, last}};
+  return r;
+}
+
+Zone SmallZone() {
+  Zone z;
+  z.AddOrigin(N("example.com"));
+  z.Add(A("mail.example.com", 1));
+  Record txt;
+  txt.name = N("example.com");
+  txt.type = kTxt;
+  txt.rdata = wire::RdataTxt{{"v=spf1 ", "-all"}};
+  z.Add(txt);
+  return z;
+}
+
+std::string Query(std::string_view name, std::uint16_t type, std::uint16_t id = 0x1234,
+                  std::uint16_t payload = 1232) {
+  return *wire::Encode(wire::MakeQuery(id, N(name), type, payload));
+}
+
+Reply Ask(Responder& r, std::string_view bytes, Transport t = Transport::kUdp) {
+  return r.Handle({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}, t,
+                  "127.0.0.1:5000");
+}
+
+wire::Message Decoded(const Reply& r) {
+  EXPECT_TRUE(r.bytes.has_value());
+  auto m = wire::Decode(r.bytes.value_or(""));
+  EXPECT_TRUE(m.ok());
+  return m.ok() ? *m : wire::Message{};
+}
+
+TEST(ResponderTest, AnswersFromTheZoneAndLogsIt) {
+  Responder r(SmallZone());
+  auto m = Decoded(Ask(r, Query("MAIL.example.com", kA)));
+  EXPECT_EQ(m.header.id, 0x1234);
+  EXPECT_TRUE(m.header.qr);
+  EXPECT_TRUE(m.header.aa);
+  EXPECT_EQ(m.header.rcode, 0);
+  ASSERT_EQ(m.answers.size(), 1u);
+  EXPECT_EQ(m.answers[0].name.labels()[0], "MAIL");  // 0x20 spelling kept
+  ASSERT_NE(m.Opt(), nullptr);                       // EDNS answered with EDNS
+  auto nx = Decoded(Ask(r, Query("none.example.com", kA)));
+  EXPECT_EQ(nx.header.rcode, 3);
+  auto log = r.Log();
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log[0].answered_by, "zone");
+  EXPECT_EQ(log[0].qname, "MAIL.example.com");
+  EXPECT_EQ(log[0].qtype, kA);
+  EXPECT_EQ(log[1].rcode, 3);
+  EXPECT_NE(log[1].Text().find("none.example.com A -> NXDOMAIN (zone)"), std::string::npos);
+}
+
+TEST(ResponderTest, UnscriptedNamesAreRefusedAndLogged) {
+  Responder r(SmallZone());
+  auto m = Decoded(Ask(r, Query("www.google.com", kA)));
+  EXPECT_EQ(m.header.rcode, 5);
+  EXPECT_TRUE(m.answers.empty());
+  EXPECT_EQ(r.Log().back().answered_by, "unscripted");
+}
+
+TEST(ResponderTest, BadQueriesGetFormerrOrNothing) {
+  Responder r(SmallZone());
+  EXPECT_FALSE(Ask(r, "short").bytes);  // no header: nothing to answer
+  std::string response = Query("mail.example.com", kA);
+  response[2] = static_cast<char>(response[2] | 0x80);  // QR: a response
+  EXPECT_FALSE(Ask(r, response).bytes);
+  std::string cut = Query("mail.example.com", kA);
+  cut.resize(cut.size() - 3);
+  auto fe = Decoded(Ask(r, cut));
+  EXPECT_EQ(fe.header.rcode, 1);
+  EXPECT_EQ(fe.header.id, 0x1234);
+  wire::Message two = wire::MakeQuery(7, N("a.example.com"), kA, 0);
+  two.questions.push_back(two.questions[0]);
+  EXPECT_EQ(Decoded(Ask(r, *wire::Encode(two))).header.rcode, 1);
+  wire::Message notify = wire::MakeQuery(8, N("example.com"), kA, 0);
+  notify.header.opcode = 4;
+  EXPECT_EQ(Decoded(Ask(r, *wire::Encode(notify))).header.rcode, 4);
+  auto log = r.Log();
+  EXPECT_EQ(log[0].answered_by, "ignored");
+  EXPECT_FALSE(log[0].replied);
+  EXPECT_EQ(log[2].answered_by, "formerr");
+  EXPECT_EQ(log[4].answered_by, "notimp");
+}
+
+Rule Knob(Fault f, std::string_view name = "", std::optional<std::uint16_t> type = std::nullopt) {
+  Rule r;
+  r.fault = f;
+  if (!name.empty()) {
+    r.name = N(name);
+  }
+  r.type = type;
+  return r;
+}
+
+TEST(ResponderTest, RcodeKnobs) {
+  for (auto [fault, rcode] : {std::pair{Fault::kServfail, 2}, std::pair{Fault::kRefused, 5},
+                              std::pair{Fault::kNxDomain, 3}, std::pair{Fault::kNoData, 0}}) {
+    Responder r(SmallZone(), {Knob(fault, "mail.example.com", kA)});
+    auto m = Decoded(Ask(r, Query("mail.example.com", kA)));
+    EXPECT_EQ(m.header.rcode, rcode) << FaultName(fault);
+    EXPECT_TRUE(m.answers.empty()) << FaultName(fault);
+    EXPECT_EQ(r.Log().back().answered_by, "rule1");
+    // Another type at the same name is not touched.
+    EXPECT_EQ(Decoded(Ask(r, Query("mail.example.com", kMx))).header.rcode, 0);
+    EXPECT_EQ(r.Log().back().answered_by, "zone");
+  }
+}
+
+TEST(ResponderTest, TimeoutAndDropAfter) {
+  Rule drop = Knob(Fault::kDropAfter);
+  drop.count = 2;
+  drop.id = "flaky";
+  Responder r(SmallZone(), {Knob(Fault::kTimeout, "example.com", kTxt), drop});
+  EXPECT_FALSE(Ask(r, Query("example.com", kTxt)).bytes);
+  EXPECT_TRUE(Ask(r, Query("mail.example.com", kA)).bytes);
+  EXPECT_TRUE(Ask(r, Query("mail.example.com", kA)).bytes);
+  EXPECT_FALSE(Ask(r, Query("mail.example.com", kA)).bytes);
+  EXPECT_EQ(r.Log().back().answered_by, "flaky");
+  // Reset starts the count again.
+  r.Reset(SmallZone(), {drop});
+  EXPECT_TRUE(Ask(r, Query("mail.example.com", kA)).bytes);
+}
+
+TEST(ResponderTest, TruncateSetsTcOverUdpOnlyAndBigAnswersTruncateThemselves) {
+  Responder r(SmallZone(), {Knob(Fault::kTruncate)});
+  auto udp = Decoded(Ask(r, Query("mail.example.com", kA)));
+  EXPECT_TRUE(udp.header.tc);
+  EXPECT_TRUE(udp.answers.empty());
+  auto tcp = Decoded(Ask(r, Query("mail.example.com", kA), Transport::kTcp));
+  EXPECT_FALSE(tcp.header.tc);
+  EXPECT_EQ(tcp.answers.size(), 1u);
+
+  Zone big = SmallZone();
+  for (int i = 0; i < 60; ++i) {
+    big.Add(A("many.example.com", static_cast<std::uint8_t>(i)));
+  }
+  Responder b(std::move(big));
+  // Without EDNS the limit is 512 octets; 60 A records do not fit.
+  auto plain = Decoded(Ask(b, Query("many.example.com", kA, 1, 0)));
+  EXPECT_TRUE(plain.header.tc);
+  auto edns = Decoded(Ask(b, Query("many.example.com", kA, 1, 1232)));
+  EXPECT_FALSE(edns.header.tc);
+  EXPECT_EQ(edns.answers.size(), 60u);
+}
+
+TEST(ResponderTest, WrongIdSpoofMalformedAndDelay) {
+  Rule spoof = Knob(Fault::kSpoof, "mail.example.com");
+  spoof.spoof.push_back(A(".", 66));  // the root owner takes the query name
+  Rule bad = Knob(Fault::kMalformed, "example.com");
+  bad.raw = std::string("\0\0\x81\x80\0\x01", 6);
+  Rule slow = Knob(Fault::kWrongId, "slow.example.com");
+  slow.delay_ms = 250;
+  Responder r(SmallZone(), {spoof, bad, slow});
+  auto s = Decoded(Ask(r, Query("mail.example.com", kA)));
+  ASSERT_EQ(s.answers.size(), 1u);
+  EXPECT_EQ(s.answers[0].name, N("mail.example.com"));
+  EXPECT_EQ(std::get<wire::RdataA>(s.answers[0].rdata).address[3], 66);
+  auto m = Ask(r, Query("example.com", kTxt, 0xBEEF));
+  ASSERT_TRUE(m.bytes);
+  EXPECT_EQ(m.bytes->size(), 6u);
+  EXPECT_EQ(static_cast<std::uint8_t>((*m.bytes)[0]), 0xBE);
+  EXPECT_FALSE(wire::Decode(*m.bytes).ok());
+  auto w = Ask(r, Query("slow.example.com", kA, 0x1111));
+  EXPECT_EQ(w.delay.count(), 250);
+  EXPECT_NE(Decoded(w).header.id, 0x1111);
+  EXPECT_EQ(r.Log().back().delay_ms, 250u);
+}
+
+TEST(ResponderTest, RulesMatchSubtreesTransportsAndTimeRanges) {
+  FixedClock clock(1000);
+  Rule sub = Knob(Fault::kServfail, "example.com");
+  sub.subtree = true;
+  sub.transport = Transport::kTcp;
+  Rule later = Knob(Fault::kNxDomain, "mail.example.com");
+  later.from = 2000;
+  Responder r(SmallZone(), {later, sub}, ResponderOptions{.clock = &clock});
+  EXPECT_EQ(Decoded(Ask(r, Query("mail.example.com", kA))).header.rcode, 0);
+  EXPECT_EQ(Decoded(Ask(r, Query("mail.example.com", kA), Transport::kTcp)).header.rcode, 2);
+  clock.Set(2000);
+  EXPECT_EQ(Decoded(Ask(r, Query("mail.example.com", kA))).header.rcode, 3);
+}
+
+TEST(ResponderTest, TheLogIsBounded) {
+  Responder r(SmallZone(), {}, ResponderOptions{.max_log = 3});
+  for (int i = 0; i < 10; ++i) {
+    Ask(r, Query("mail.example.com", kA));
+  }
+  EXPECT_EQ(r.Log().size(), 3u);
+  EXPECT_EQ(r.logged(), 10u);
+}
+
+TEST(ResponderTest, FaultNamesRoundTrip) {
+  for (auto f : {Fault::kNone, Fault::kServfail, Fault::kRefused, Fault::kNxDomain, Fault::kNoData,
+                 Fault::kTimeout, Fault::kTruncate, Fault::kWrongId, Fault::kSpoof,
+                 Fault::kMalformed, Fault::kDropAfter}) {
+    EXPECT_EQ(ParseFault(FaultName(f)), f);
+  }
+  EXPECT_FALSE(ParseFault("explode"));
+}
+
+}  // namespace
+}  // namespace mxconform::mocks::dns
