@@ -6,7 +6,9 @@
 #include <utility>
 
 #include "common/clock.h"
+#include "conformance/runner/mock_zone.h"
 #include "conformance/runner/openspf.h"
+#include "conformance/runner/wire_dns.h"
 #include "dmarc/eval.h"
 
 namespace mxconform::conformance {
@@ -87,6 +89,16 @@ std::optional<std::string> ZoneProblem(const json& zonedata) {
   FixedClock clock(0);
   OpenspfZone zone(clock);
   return LoadZone(zonedata, zone);
+}
+
+// The test's zone for the mock DNS server, as LoadZone presents it
+// in-process (with empty non-terminals, as the DMARC suites ask).
+Result<MockZone> LoadMockZone(const json& zonedata) {
+  auto doc = ParseOpenspfZone(zonedata.dump());
+  if (!doc) {
+    return Result<MockZone>::Failure(doc.diagnostics());
+  }
+  return OpenspfMockZone(*doc, /*empty_non_terminals=*/true);
 }
 
 json Keys(const std::vector<dmarc::DnsQuery>& qs) {
@@ -221,7 +233,7 @@ std::vector<std::string> LintDmarcCaseFile(const DmarcCaseFile& f,
   return p;
 }
 
-std::vector<CaseResult> RunDmarcCaseFile(const DmarcCaseFile& f) {
+std::vector<CaseResult> RunDmarcCaseFile(const DmarcCaseFile& f, WireDns* wire) {
   std::vector<CaseResult> out;
   const json& d = f.doc;
   const std::string suite = d.value("suite", "dmarc");
@@ -265,53 +277,68 @@ std::vector<CaseResult> RunDmarcCaseFile(const DmarcCaseFile& f) {
         const double draw = t["random"].get<double>();
         in.random = [draw] { return draw; };
       }
-      dmarc::EvalResult e = dmarc::Evaluate(in, zone);
-
-      json a;
-      a["result"] = std::string(dmarc::DmarcResultName(e.result));
-      a["reason"] = e.reason;
-      a["policy_domain"] = e.policy_domain;
-      a["org_domain"] = e.org_domain;
-      if (e.policy) {
-        a["policy"] = std::string(dmarc::DispositionName(*e.policy));
-      }
-      if (e.policy_source) {
-        a["policy_source"] = std::string(dmarc::PolicySourceName(*e.policy_source));
-      }
-      a["disposition"] = std::string(dmarc::DispositionName(e.disposition));
-      a["spf_aligned"] = e.spf_aligned;
-      a["dkim_aligned"] = e.dkim_aligned;
-      a["queries"] = Keys(e.queries);
-      a["existence_queries"] = Keys(e.existence_queries);
-      a["authentication_results"] = e.AuthenticationResults();
-      json rua = json::array();
-      if (e.record) {
-        for (const auto& u : e.record->rua) {
-          std::string s(e.record->View(u.uri));
-          if (u.max_size) {
-            s += " !" + std::to_string(*u.max_size);
-          }
-          rua.push_back(s);
+      // Everything the evaluation reports, from one resolver.
+      auto evaluate = [&](spf::Resolver& resolver) {
+        dmarc::EvalResult e = dmarc::Evaluate(in, resolver);
+        json a;
+        a["result"] = std::string(dmarc::DmarcResultName(e.result));
+        a["reason"] = e.reason;
+        a["policy_domain"] = e.policy_domain;
+        a["org_domain"] = e.org_domain;
+        if (e.policy) {
+          a["policy"] = std::string(dmarc::DispositionName(*e.policy));
         }
-      }
-      a["rua"] = rua;
-      if (t.value("check_reports", false)) {
-        json dest = json::array();
-        json rq = json::array();
+        if (e.policy_source) {
+          a["policy_source"] = std::string(dmarc::PolicySourceName(*e.policy_source));
+        }
+        a["disposition"] = std::string(dmarc::DispositionName(e.disposition));
+        a["spf_aligned"] = e.spf_aligned;
+        a["dkim_aligned"] = e.dkim_aligned;
+        a["queries"] = Keys(e.queries);
+        a["existence_queries"] = Keys(e.existence_queries);
+        a["authentication_results"] = e.AuthenticationResults();
+        json rua = json::array();
         if (e.record) {
-          dmarc::DmarcLookups lookups(zone, in.discovery);
-          dmarc::ReportCheck rc =
-              dmarc::CheckReportDestinations(*e.record, e.policy_domain, lookups);
-          for (const auto& x : rc.destinations) {
-            dest.push_back(x);
+          for (const auto& u : e.record->rua) {
+            std::string s(e.record->View(u.uri));
+            if (u.max_size) {
+              s += " !" + std::to_string(*u.max_size);
+            }
+            rua.push_back(s);
           }
-          rq = Keys(rc.queries);
         }
-        a["rua_destinations"] = dest;
-        a["report_queries"] = rq;
-      }
-      for (const auto& dg : e.diagnostics) {
-        a["diagnostics"].push_back(std::string(dg.id));
+        a["rua"] = rua;
+        if (t.value("check_reports", false)) {
+          json dest = json::array();
+          json rq = json::array();
+          if (e.record) {
+            dmarc::DmarcLookups lookups(resolver, in.discovery);
+            dmarc::ReportCheck rc =
+                dmarc::CheckReportDestinations(*e.record, e.policy_domain, lookups);
+            for (const auto& x : rc.destinations) {
+              dest.push_back(x);
+            }
+            rq = Keys(rc.queries);
+          }
+          a["rua_destinations"] = dest;
+          a["report_queries"] = rq;
+        }
+        for (const auto& dg : e.diagnostics) {
+          a["diagnostics"].push_back(std::string(dg.id));
+        }
+        return std::pair{a, e.reason};
+      };
+      auto [a, reason] = evaluate(zone);
+      if (wire != nullptr) {
+        // The same evaluation over the wire must tell the same story.
+        auto served = LoadMockZone(ZoneOf(d, t));
+        if (!served) {
+          a["wire"] = "zone: " + served.error().Text();
+        } else {
+          wire->Serve(*served);
+          WireDns::Resolver wire_dns(*wire, nullptr);
+          a["wire"] = evaluate(wire_dns).first;
+        }
       }
 
       std::string why;
@@ -323,13 +350,21 @@ std::vector<CaseResult> RunDmarcCaseFile(const DmarcCaseFile& f) {
           const json list = v.is_array() ? v : json::array({v});
           if (std::find(list.begin(), list.end(), a["result"]) == list.end()) {
             why = "result: expected " + list.dump() + ", got " + a["result"].dump() + " (" +
-                  e.reason + ")";
+                  reason + ")";
           }
           continue;
         }
         const json got = a.contains(k) ? a[k] : json();
         if (got != v) {
           why = k + ": expected " + v.dump() + ", got " + (got.is_null() ? "nothing" : got.dump());
+        }
+      }
+      if (why.empty() && a.contains("wire")) {
+        json here = a;
+        here.erase("wire");
+        if (here != a["wire"]) {
+          why = "wire and in-process disagree: in-process " + here.dump() + ", over the wire " +
+                a["wire"].dump();
         }
       }
       r.actual = a;

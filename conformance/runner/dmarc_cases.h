@@ -31,9 +31,14 @@ Result<DmarcCaseFile> LoadDmarcCaseFile(const std::filesystem::path& path);
 std::vector<std::string> LintDmarcCaseFile(const DmarcCaseFile& f,
                                            const std::set<std::string>& known_ids);
 
+class WireDns;  // wire_dns.h
+
 // One CaseResult per test and mode: id `<suite>/<name>/<mode>`, kind
-// "dmarc". A test passes when every expectation key it gives holds.
-std::vector<CaseResult> RunDmarcCaseFile(const DmarcCaseFile& f);
+// "dmarc". A test passes when every expectation key it gives holds. With
+// `wire`, each is evaluated a second time over the wire (the mock DNS
+// server serving the test's zone, through the stub resolver) and fails
+// unless everything it reports is the same.
+std::vector<CaseResult> RunDmarcCaseFile(const DmarcCaseFile& f, WireDns* wire = nullptr);
 
 // `dir`/dmarc/*.yaml, sorted.
 std::vector<std::filesystem::path> FindDmarcCaseFiles(const std::filesystem::path& vectors_dir);

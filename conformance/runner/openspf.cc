@@ -12,7 +12,9 @@
 
 #include "common/clock.h"
 #include "common/text.h"
+#include "conformance/runner/mock_zone.h"
 #include "conformance/runner/model_json.h"
+#include "conformance/runner/wire_dns.h"
 #include "spf/eval.h"
 #include "spf/ip.h"
 #include "spf/resolver.h"
@@ -395,6 +397,24 @@ std::vector<std::string> RefsFor(const std::string& name,
   return out;
 }
 
+// What must agree between an in-process and a wire evaluation.
+json Fingerprint(const spf::EvalResult& e) {
+  json out = {{"result", std::string(spf::SpfResultName(e.result))},
+              {"reason", Printable(e.reason)},
+              {"detail", Printable(e.detail)},
+              {"explanation", Printable(e.explanation)},
+              {"dns_terms", e.dns_terms},
+              {"void_lookups", e.void_lookups}};
+  json queries = json::array();
+  for (const auto& q : e.queries) {
+    queries.push_back(Printable(std::string(spf::QueryTypeName(q.type)) + " " + q.name + " -> " +
+                                std::string(spf::DnsStatusName(q.status)) + " " +
+                                std::to_string(q.answers)));
+  }
+  out["queries"] = queries;
+  return out;
+}
+
 CaseResult RunTest(const OpenspfFile& f, const OpenspfDocument& d, const OpenspfTest& t,
                    const OpenspfRunOptions& opts) {
   CaseResult r;
@@ -470,13 +490,15 @@ CaseResult RunTest(const OpenspfFile& f, const OpenspfDocument& d, const Openspf
   spf::EvalLimits limits;
   limits.clock = &clock;
 
+  auto evaluate = [&](spf::Resolver& resolver, const spf::EvalLimits& l) {
+    if (opts.evaluate) {
+      return opts.evaluate(in, helo_identity, resolver, l);
+    }
+    return helo_identity ? spf::CheckHelo(in, resolver, l) : spf::CheckMailFrom(in, resolver, l);
+  };
   spf::EvalResult e;
   try {
-    if (opts.evaluate) {
-      e = opts.evaluate(in, helo_identity, dns, limits);
-    } else {
-      e = helo_identity ? spf::CheckHelo(in, dns, limits) : spf::CheckMailFrom(in, dns, limits);
-    }
+    e = evaluate(dns, limits);
   } catch (const std::exception& ex) {
     // The evaluator does not throw by design; one that does must not stop
     // the other cases.
@@ -558,6 +580,29 @@ CaseResult RunTest(const OpenspfFile& f, const OpenspfDocument& d, const Openspf
     }
     actual["zone_queries"] = zone_log;
     why = "EvalResult.queries differs from the queries the zone received (see zone_queries)";
+  }
+  if (opts.wire != nullptr) {
+    // The same evaluation over the wire must tell the same story.
+    std::string wire_why;
+    auto zone = OpenspfMockZone(d, /*empty_non_terminals=*/false);
+    if (!zone) {
+      wire_why = "zone: " + zone.error().Text();
+    } else {
+      opts.wire->Serve(*zone);
+      FixedClock wire_clock(in.now);
+      WireDns::Resolver wire_dns(*opts.wire, &wire_clock);
+      spf::EvalLimits wire_limits = limits;
+      wire_limits.clock = &wire_clock;
+      const json here = Fingerprint(e);
+      const json there = Fingerprint(evaluate(wire_dns, wire_limits));
+      actual["wire"] = there;
+      if (here != there) {
+        wire_why = "in-process " + here.dump() + ", over the wire " + there.dump();
+      }
+    }
+    if (why.empty() && !wire_why.empty()) {
+      why = "wire and in-process disagree: " + wire_why;
+    }
   }
   return finish(why.empty() ? Outcome::kPass : Outcome::kFail, why, std::move(actual));
 }

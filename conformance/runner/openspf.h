@@ -162,11 +162,18 @@ class OpenspfZone final : public spf::Resolver {
 using OpenspfEvaluator = std::function<spf::EvalResult(
     const spf::EvalInput& in, bool helo, spf::Resolver& dns, const spf::EvalLimits& limits)>;
 
+class WireDns;  // wire_dns.h
+
 struct OpenspfRunOptions {
   // Requirement ids for tests without `requirements:` (see above).
   const std::map<std::string, std::vector<std::string>>* refs = nullptr;
   // Empty: the reference (spf::CheckHelo / spf::CheckMailFrom).
   OpenspfEvaluator evaluate;
+  // Set: each test is evaluated a second time over the wire (the mock DNS
+  // server serving the document's zone, asked through the stub resolver)
+  // and fails unless both evaluations give the same result, reason,
+  // explanation, counters and queries (with their status and answer count).
+  WireDns* wire = nullptr;
 };
 
 // Runs every test of `f` against the reference check_host(): a fresh zone

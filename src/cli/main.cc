@@ -7,7 +7,7 @@
 int main(int argc, char** argv) {
   CLI::App app{
       "mxconform: a conformance test suite and reference for mail transport security "
-      "(MTA-STS, TLS-RPT, SPF)"};
+      "(MTA-STS, TLS-RPT, SPF, DMARC)"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "mxconform 0.1.0");
   int rc = mxconform::cli::kExitOk;
@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   mxconform::cli::AddLint(app, rc);
   mxconform::cli::AddBench(app, rc);
   mxconform::cli::AddEval(app, rc);
+  mxconform::cli::AddLab(app, rc);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -2,9 +2,11 @@
 // files, *.yaml) and the SPF suites in the openspf format (*.yml: ours in
 // the vectors directory, and the third-party RFC 7208 suite).
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <set>
 
 #include "cli/cli.h"
@@ -12,6 +14,7 @@
 #include "conformance/runner/openspf.h"
 #include "conformance/runner/report_writer.h"
 #include "conformance/runner/vectors.h"
+#include "conformance/runner/wire_dns.h"
 
 namespace mxconform::cli {
 namespace {
@@ -169,6 +172,9 @@ void AddRun(CLI::App& app, int& rc) {
     std::string filter;
     bool quiet = false;
     bool skip_missing = false;
+    bool wire = false;
+    bool wire_tcp = false;
+    int wire_timeout_ms = 250;
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("--suite", o->suites,
@@ -189,6 +195,14 @@ void AddRun(CLI::App& app, int& rc) {
   cmd->add_flag("-q,--quiet", o->quiet, "Print only the closing line");
   cmd->add_flag("--skip-missing", o->skip_missing,
                 "If a --suite file does not exist, print SKIPPED and exit 77 (for ctest)");
+  cmd->add_flag("--wire", o->wire,
+                "Evaluate every SPF and DMARC case a second time over the wire (the mock DNS "
+                "server on 127.0.0.1, the stub resolver) and fail it unless both agree");
+  cmd->add_flag("--wire-tcp", o->wire_tcp, "With --wire: send every query over TCP");
+  cmd->add_option("--wire-timeout-ms", o->wire_timeout_ms,
+                  "With --wire: the stub resolver's timeout (the TIMEOUT cases wait this long)")
+      ->check(CLI::Range(20, 10000))
+      ->capture_default_str();
   cmd->callback([o, &rc] {
     if (o->skip_missing) {
       for (const auto& s : o->suites) {
@@ -241,8 +255,22 @@ void AddRun(CLI::App& app, int& rc) {
         }
       }
     }
+    std::unique_ptr<conformance::WireDns> wire;
+    if (o->wire) {
+      conformance::WireDnsOptions wo;
+      wo.attempt_timeout = std::chrono::milliseconds(o->wire_timeout_ms);
+      wo.tcp_only = o->wire_tcp;
+      auto w = conformance::WireDns::Start(wo);
+      if (!w) {
+        std::cerr << "mxconform: cannot start the mock DNS server: " << w.error().Text() << "\n";
+        rc = kExitUsage;
+        return;
+      }
+      wire = std::move(*w);
+    }
     conformance::OpenspfRunOptions run_opts;
     run_opts.refs = &l.refs;
+    run_opts.wire = wire.get();
     for (const auto& f : l.spf_files) {
       for (auto& r : conformance::RunOpenspfFile(f, run_opts)) {
         if (std::find(info.suites.begin(), info.suites.end(), r.suite) == info.suites.end()) {
@@ -255,7 +283,7 @@ void AddRun(CLI::App& app, int& rc) {
     }
     for (const auto& f : l.dmarc_files) {
       info.suites.push_back(f.doc.value("suite", "dmarc"));
-      for (auto& r : conformance::RunDmarcCaseFile(f)) {
+      for (auto& r : conformance::RunDmarcCaseFile(f, wire.get())) {
         if (r.id.rfind(o->filter, 0) == 0) {
           results.push_back(std::move(r));
         }
