@@ -22,6 +22,10 @@
 //  - EncodeName writes WireLength() octets that Decode, inside a minimal
 //    message, reads back to the same labels, also through a compression
 //    pointer and below an extra label;
+//  - Name::FromDotted takes the bytes between dots as labels: it accepts
+//    exactly what a split-at-dot reference accepts (one trailing dot
+//    ignored, labels 1-63, <= 255 octets) with the same labels, and without
+//    a '\\' in the input it agrees with Parse;
 //  - for a pair: exactly one of a < b, b < a, a == b; == agrees with
 //    comparing the folded labels; IsSubdomainOf agrees with a label-suffix
 //    reference.
@@ -180,6 +184,46 @@ dns::Name ParseChecked(std::string_view text, bool* ok) {
   return std::move(r).value();
 }
 
+// FromDotted against a split-at-dot reference, and against Parse.
+void CheckFromDotted(std::string_view in) {
+  auto r = dns::Name::FromDotted(in);
+  CheckDiagnostics(r.ok(), r.diagnostics(), in.size(), "dns.name.");
+  std::string_view body = in;
+  if (!body.empty() && body.back() == '.') {
+    body.remove_suffix(1);
+  }
+  std::vector<std::string> want;
+  bool valid = true;
+  std::size_t wire = 1;
+  if (!body.empty()) {
+    std::size_t start = 0;
+    for (;;) {
+      const std::size_t dot = body.find('.', start);
+      const std::string_view label = body.substr(start, dot - start);
+      valid = valid && !label.empty() && label.size() <= 63;
+      wire += 1 + label.size();
+      want.emplace_back(label);
+      if (dot == std::string_view::npos) {
+        break;
+      }
+      start = dot + 1;
+    }
+  }
+  valid = valid && wire <= 255;
+  FUZZ_CHECK(r.ok() == valid);
+  if (r.ok()) {
+    FUZZ_CHECK(r->labels() == want);
+    CheckName(*r);
+  }
+  if (in.find('\\') == std::string_view::npos) {
+    auto p = dns::Name::Parse(in);
+    FUZZ_CHECK(p.ok() == r.ok());
+    if (p.ok()) {
+      FUZZ_CHECK(p->labels() == r->labels());
+    }
+  }
+}
+
 }  // namespace
 
 // ParseRrType / RrTypeName agree both ways.
@@ -202,6 +246,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view in(reinterpret_cast<const char*>(data), size);
   mxconform::fuzz::SetInput(in);
   CheckRrType(in);
+  CheckFromDotted(in);
   bool ok = false;
   ParseChecked(in, &ok);
   const std::size_t nl = in.find('\n');
