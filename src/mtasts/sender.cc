@@ -1,0 +1,248 @@
+#include "mtasts/sender.h"
+
+#include <utility>
+
+#include "common/text.h"
+#include "mtasts/txt_record.h"
+
+namespace mxconform::mtasts {
+namespace {
+
+// RFC 8461 §3.3: the policy's media type is text/plain; parameters (a
+// charset) are allowed.
+bool IsTextPlain(std::string_view content_type) {
+  const std::size_t semi = content_type.find(';');
+  std::string_view type = content_type.substr(0, semi);
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) {
+    type.remove_suffix(1);
+  }
+  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) {
+    type.remove_prefix(1);
+  }
+  return text::EqualsIgnoreCase(type, "text/plain");
+}
+
+std::string DomainOf(std::string_view recipient) {
+  const std::size_t at = recipient.rfind('@');
+  std::string d(at == std::string_view::npos ? recipient : recipient.substr(at + 1));
+  if (!d.empty() && d.back() == '.') {
+    d.pop_back();
+  }
+  return text::ToLowerCopy(d);
+}
+
+}  // namespace
+
+std::string_view ChannelName(Channel c) {
+  switch (c) {
+    case Channel::kNone:
+      return "none";
+    case Channel::kVerifiedTls:
+      return "verified-tls";
+    case Channel::kUnverifiedTls:
+      return "unverified-tls";
+    case Channel::kPlaintext:
+      return "plaintext";
+  }
+  return "none";
+}
+
+std::string_view VerdictName(Verdict v) {
+  switch (v) {
+    case Verdict::kDelivered:
+      return "delivered";
+    case Verdict::kDeferred:
+      return "deferred";
+    case Verdict::kBounced:
+      return "bounced";
+  }
+  return "deferred";
+}
+
+struct Sender::PolicyState {
+  const CachedPolicy* cached = nullptr;  // the policy that applies, if any
+};
+
+Sender::Sender(spf::Resolver& dns, PolicyFetcher& fetcher, MxConnector& mx, PolicyCache& cache,
+               const Clock& clock, SenderOptions opts)
+    : dns_(dns), fetcher_(fetcher), mx_(mx), cache_(cache), clock_(clock), opts_(std::move(opts)) {}
+
+// RFC 8461 §3.1-§3.3, §5.1: the TXT record, the cache, and a fetch when
+// the cache says so.
+Sender::PolicyState Sender::Discover(std::string_view domain, DeliveryReport& report) {
+  PolicyState st;
+  const std::string txt_name = "_mta-sts." + std::string(domain);
+  spf::DnsAnswer txt = dns_.Query(txt_name, spf::QueryType::kTxt);
+  TxtOutcome outcome = TxtOutcome::kAbsent;
+  std::string id;
+  if (txt.status == spf::DnsStatus::kError || txt.status == spf::DnsStatus::kTimeout) {
+    outcome = TxtOutcome::kTempFail;
+    report.steps.push_back("TXT " + txt_name + ": " + std::string(spf::DnsStatusName(txt.status)));
+  } else if (txt.status == spf::DnsStatus::kOk && !txt.txt.empty()) {
+    auto rec = SelectTxtRecord(txt.txt, opts_.policy_parse);
+    if (rec) {
+      outcome = TxtOutcome::kValid;
+      id = rec->id;
+      report.steps.push_back("TXT " + txt_name + ": id=" + id);
+    } else {
+      report.steps.push_back("TXT " + txt_name + ": no usable record (" +
+                             std::string(rec.error().id) + ")");
+    }
+  } else {
+    report.steps.push_back("TXT " + txt_name + ": none");
+  }
+  const bool refresh = cache_.NeedsProactiveRefresh(domain);
+  Plan plan = cache_.PlanDelivery(domain, outcome, id);
+  st.cached = plan.effective;
+  FetchAction action = plan.action;
+  std::string fetch_id = id;
+  if (action == FetchAction::kNoFetch && refresh && st.cached != nullptr) {
+    // RFC 8461 §3.3, §10.2: refresh a long-held policy whatever DNS says,
+    // so that stripping the TXT record cannot keep an old policy alive.
+    action = FetchAction::kFetch;
+    fetch_id = st.cached->id;
+    report.steps.push_back("cache: proactive refresh of id " + fetch_id);
+  } else {
+    report.steps.push_back("cache: " + std::string(plan.reason));
+  }
+  if (action != FetchAction::kFetch) {
+    return st;
+  }
+  const std::string host = "mta-sts." + std::string(domain);
+  FetchResponse r = fetcher_.Fetch(host);
+  std::optional<FetchFailure> failure = r.failure;
+  std::string why = r.detail;
+  Policy policy;
+  if (!failure) {
+    if (r.status >= 300 && r.status < 400) {
+      failure = FetchFailure::kRedirect;  // never followed (STS-3.3-06)
+      why = "HTTP " + std::to_string(r.status) + " to " + r.location;
+    } else if (r.status != 200) {
+      failure = FetchFailure::kHttpStatus;
+      why = "HTTP " + std::to_string(r.status);
+    } else if (!IsTextPlain(r.content_type)) {
+      failure = FetchFailure::kContentType;
+      why = "Content-Type " + r.content_type;
+    } else if (!ParsePolicyInto(r.body, opts_.policy_parse, policy)) {
+      failure = FetchFailure::kSyntax;
+      const Diagnostic* e = FirstError(policy.diagnostics);
+      why = e != nullptr ? std::string(e->id) : "invalid policy";
+    }
+  }
+  if (!failure) {
+    report.steps.push_back("fetch " + host + ": mode " + std::string(ModeName(policy.mode)) +
+                           ", max_age " + std::to_string(policy.max_age));
+    st.cached = cache_.OnFetchSuccess(domain, fetch_id, std::move(policy));
+    return st;
+  }
+  report.steps.push_back("fetch " + host + ": failed (" + why + ")");
+  report.failures.push_back(RptFailure{FetchFailureResultType(*failure), "", why});
+  st.cached = cache_.OnFetchFailure(domain, fetch_id).effective;
+  return st;
+}
+
+DeliveryReport Sender::Deliver(std::string_view recipient) {
+  DeliveryReport report;
+  const std::string domain = DomainOf(recipient);
+  PolicyState st = Discover(domain, report);
+  const Policy* policy = st.cached != nullptr ? &st.cached->policy : nullptr;
+  if (st.cached != nullptr) {
+    report.policy_mode = st.cached->policy.mode;
+    report.policy_id = st.cached->id;
+  }
+
+  // RFC 5321 §5.1: MX records in preference order, else the domain itself.
+  spf::DnsAnswer mx = dns_.Query(domain, spf::QueryType::kMx);
+  std::vector<std::string> hosts;
+  if (mx.status == spf::DnsStatus::kError || mx.status == spf::DnsStatus::kTimeout) {
+    report.steps.push_back("MX " + domain + ": " + std::string(spf::DnsStatusName(mx.status)));
+    report.verdict = Verdict::kDeferred;
+    return report;
+  }
+  if (mx.status == spf::DnsStatus::kNxDomain) {
+    report.steps.push_back("MX " + domain + ": NXDOMAIN");
+    report.verdict = Verdict::kBounced;
+    return report;
+  }
+  hosts = mx.names;
+  if (hosts.size() == 1 && (hosts[0] == "." || hosts[0].empty())) {
+    report.steps.push_back("MX " + domain + ": null MX (RFC 7505)");
+    report.verdict = Verdict::kBounced;
+    return report;
+  }
+  if (hosts.empty()) {
+    hosts.push_back(domain);
+    report.steps.push_back("MX " + domain + ": none, the domain is the implicit MX");
+  }
+
+  bool bounced = false;
+  for (const std::string& host : hosts) {
+    Decision before = DecideMxBeforeConnect(policy, host);
+    if (before.action == Action::kDefer) {
+      report.steps.push_back(host + ": not in the policy's mx list, skipped");
+      report.failures.push_back(RptFailure{*before.report, host, "MX not in the policy"});
+      continue;
+    }
+    std::string detail;
+    std::unique_ptr<MxSession> s = mx_.Connect(host, detail);
+    report.contacted.push_back(host);
+    if (!s) {
+      report.steps.push_back(host + ": no connection (" + detail + ")");
+      continue;
+    }
+    if (!s->Greet(detail)) {
+      report.steps.push_back(host + ": " + detail);
+      continue;
+    }
+    TlsOutcome tls = TlsOutcome::kStarttlsNotOffered;
+    bool tls_up = false;
+    std::string tls_detail = "STARTTLS not offered";
+    if (s->StarttlsOffered()) {
+      StartTlsResult t = s->StartTls(host);
+      tls = t.outcome;
+      tls_up = t.usable;
+      tls_detail = t.detail;
+      if (!t.usable && tls != TlsOutcome::kStarttlsRefused) {
+        // The handshake failed: the connection is gone (never retried in
+        // plaintext on the same MX).
+        Decision d = DecideMx(policy, host, tls);
+        if (d.report) {
+          report.failures.push_back(RptFailure{*d.report, host, tls_detail});
+        }
+        report.steps.push_back(host + ": TLS failed (" + tls_detail + "), next MX");
+        continue;
+      }
+    }
+    Decision d = DecideMx(policy, host, tls);
+    if (d.report) {
+      report.failures.push_back(RptFailure{*d.report, host, tls_detail});
+    }
+    if (d.action == Action::kDefer) {
+      report.steps.push_back(host + ": " + std::string(d.reason) + " (" + tls_detail +
+                             "), not delivered here");
+      s->Quit();
+      continue;
+    }
+    const Channel channel = !tls_up                  ? Channel::kPlaintext
+                            : tls == TlsOutcome::kOk ? Channel::kVerifiedTls
+                                                     : Channel::kUnverifiedTls;
+    SendResult sent = s->Send(opts_.from, recipient);
+    s->Quit();
+    if (sent.status == SendStatus::kAccepted) {
+      report.steps.push_back(host + ": delivered over " + std::string(ChannelName(channel)));
+      report.verdict = Verdict::kDelivered;
+      report.channel = channel;
+      report.mx = host;
+      return report;
+    }
+    report.steps.push_back(host + ": not accepted (" + sent.detail + ")");
+    if (sent.status == SendStatus::kPermFail) {
+      bounced = true;
+      break;
+    }
+  }
+  report.verdict = bounced ? Verdict::kBounced : Verdict::kDeferred;
+  return report;
+}
+
+}  // namespace mxconform::mtasts

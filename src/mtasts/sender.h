@@ -1,0 +1,151 @@
+// The reference MTA-STS sender (RFC 8461 §3-§5, RFC 8460 §4.3): one
+// delivery attempt to a recipient domain, doing what the RFCs ask and
+// saying why at each step. All I/O is behind interfaces, so the same code
+// runs in-process against the scenario's fakes (a virtual clock, no
+// sockets) and on the wire against the socket mocks: DNS through
+// spf::Resolver (TXT, A, MX), the policy fetch through PolicyFetcher, SMTP
+// through MxConnector / MxSession, time through Clock, the policy cache as
+// mtasts::PolicyCache.
+//
+// Decisions the RFCs leave open, and what the reference does:
+//  - No MX records (NXDOMAIN aside): the domain itself is the implicit MX
+//    (RFC 5321 §5.1). A null MX (RFC 7505) bounces.
+//  - A TLS handshake that fails leaves no usable connection: the next MX is
+//    tried; the same MX is never retried in plaintext (that would be the
+//    `cleartext-fallback` corner cut, RFC 8461 §4.2).
+//  - Without a policy (or under mode none) STARTTLS is used when offered
+//    and the message goes over TLS whatever the certificate (opportunistic
+//    TLS, RFC 3207); the channel then says verified or unverified.
+//  - A 4xx reply to the message (greylisting) defers it and the next MX is
+//    tried; a 5xx bounces it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "mtasts/cache.h"
+#include "mtasts/decision.h"
+#include "mtasts/policy.h"
+#include "spf/resolver.h"
+#include "tlsrpt/result_type.h"
+
+namespace mxconform::mtasts {
+
+// What a policy fetch (HTTPS GET https://mta-sts.<domain>/.well-known/
+// mta-sts.txt, RFC 8461 §3.3) gave. The fetcher enforces what it can see on
+// the wire: no redirect followed, the size cap, the timeout, the
+// certificate (PKIX and the name mta-sts.<domain>); the sender checks the
+// status, the media type and the policy itself.
+struct FetchResponse {
+  std::optional<FetchFailure> failure;  // kNetwork, kTimeout, kTooLarge, kTls*, kCertificateInvalid
+  std::string detail;                   // why, for the report
+  int status = 0;                       // HTTP status when a response came
+  std::string content_type;             // the Content-Type header, as sent
+  std::string location;                 // Location, for a 3xx
+  std::string body;
+};
+
+class PolicyFetcher {
+ public:
+  virtual ~PolicyFetcher() = default;
+  // `host` is "mta-sts." + the policy domain.
+  virtual FetchResponse Fetch(std::string_view host) = 0;
+};
+
+// How a message left, if it did.
+enum class Channel : std::uint8_t { kNone, kVerifiedTls, kUnverifiedTls, kPlaintext };
+std::string_view ChannelName(Channel c);  // "none", "verified-tls", "unverified-tls", "plaintext"
+
+struct StartTlsResult {
+  TlsOutcome outcome = TlsOutcome::kOk;  // kStarttlsRefused, kHandshakeFailed, kCert*
+  bool usable = true;  // the session went on over TLS (false after a failed handshake)
+  std::string detail;
+};
+
+enum class SendStatus : std::uint8_t { kAccepted, kTempFail, kPermFail, kBroken };
+struct SendResult {
+  SendStatus status = SendStatus::kBroken;
+  std::string detail;  // the server's reply, or what broke
+};
+
+// One SMTP session with an MX, after the TCP connection was made.
+class MxSession {
+ public:
+  virtual ~MxSession() = default;
+  // Reads the banner and sends EHLO. False (with `detail`) when the server
+  // refused or the dialogue broke.
+  virtual bool Greet(std::string& detail) = 0;
+  virtual bool StarttlsOffered() const = 0;
+  // STARTTLS, the handshake with SNI `sni`, and the verification of the
+  // peer's chain for `sni` against the sender's trust store at the clock's
+  // time (RFC 8461 §4.1, §4.2), then EHLO again.
+  virtual StartTlsResult StartTls(std::string_view sni) = 0;
+  // MAIL FROM, RCPT TO, DATA; kAccepted only when the final reply to the
+  // data is 2xx.
+  virtual SendResult Send(std::string_view from, std::string_view to) = 0;
+  virtual void Quit() = 0;
+};
+
+class MxConnector {
+ public:
+  virtual ~MxConnector() = default;
+  // Connects to `mx_host` on port 25 (the fakes and mocks map it). Null,
+  // with `detail`, when no connection could be made.
+  virtual std::unique_ptr<MxSession> Connect(std::string_view mx_host, std::string& detail) = 0;
+};
+
+enum class Verdict : std::uint8_t { kDelivered, kDeferred, kBounced };
+std::string_view VerdictName(Verdict v);  // "delivered", "deferred", "bounced"
+
+// One TLS-RPT failure the sender would report (RFC 8460 §4.3).
+struct RptFailure {
+  tlsrpt::ResultType type = tlsrpt::ResultType::kValidationFailure;
+  std::string receiving_mx;  // empty for policy failures
+  std::string detail;
+};
+
+// The story of one delivery.
+struct DeliveryReport {
+  Verdict verdict = Verdict::kDeferred;
+  Channel channel = Channel::kNone;
+  std::string mx;                   // where it was delivered
+  std::optional<Mode> policy_mode;  // the policy that applied, if any
+  std::string policy_id;
+  std::vector<RptFailure> failures;
+  std::vector<std::string> contacted;  // MX hosts connected to, in order
+  std::vector<std::string> steps;      // one line per decision, for the transcript
+};
+
+struct SenderOptions {
+  std::string from = "sender@mxconform.invalid";
+  ParseOptions policy_parse;  // how fetched policies are read (strict by default)
+};
+
+class Sender {
+ public:
+  // Every reference must outlive the sender. The cache is the sender's
+  // memory between deliveries; a "restart without cache" is a new one.
+  Sender(spf::Resolver& dns, PolicyFetcher& fetcher, MxConnector& mx, PolicyCache& cache,
+         const Clock& clock, SenderOptions opts = {});
+
+  // One delivery attempt of a message to `recipient` (local@domain).
+  DeliveryReport Deliver(std::string_view recipient);
+
+ private:
+  struct PolicyState;
+  PolicyState Discover(std::string_view domain, DeliveryReport& report);
+
+  spf::Resolver& dns_;
+  PolicyFetcher& fetcher_;
+  MxConnector& mx_;
+  PolicyCache& cache_;
+  const Clock& clock_;
+  SenderOptions opts_;
+};
+
+}  // namespace mxconform::mtasts

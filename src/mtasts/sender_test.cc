@@ -1,0 +1,236 @@
+#include "mtasts/sender.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "spf/zone.h"
+
+namespace mxconform::mtasts {
+namespace {
+
+using tlsrpt::ResultType;
+
+constexpr const char* kEnforce =
+    "version: STSv1\nmode: enforce\nmx: mx1.example.test\nmx: mx2.example.test\nmax_age: 86400\n";
+constexpr const char* kTesting =
+    "version: STSv1\nmode: testing\nmx: mx1.example.test\nmax_age: 86400\n";
+
+class FakeFetcher final : public PolicyFetcher {
+ public:
+  FetchResponse Fetch(std::string_view host) override {
+    ++calls;
+    last_host = std::string(host);
+    return response;
+  }
+  FetchResponse response{std::nullopt, "", 200, "text/plain; charset=utf-8", "", kEnforce};
+  int calls = 0;
+  std::string last_host;
+};
+
+// An MX as the fake sees it: what its SMTP dialogue does.
+struct FakeMx {
+  bool reachable = true;
+  bool starttls = true;
+  TlsOutcome tls = TlsOutcome::kOk;
+  bool usable_after_failure = true;  // the session goes on after a bad certificate
+  SendStatus send = SendStatus::kAccepted;
+};
+
+class FakeSession final : public MxSession {
+ public:
+  explicit FakeSession(const FakeMx& mx) : mx_(mx) {}
+  bool Greet(std::string&) override { return true; }
+  bool StarttlsOffered() const override { return mx_.starttls; }
+  StartTlsResult StartTls(std::string_view) override {
+    StartTlsResult r;
+    r.outcome = mx_.tls;
+    r.usable = mx_.tls == TlsOutcome::kOk ||
+               (mx_.tls != TlsOutcome::kHandshakeFailed &&
+                mx_.tls != TlsOutcome::kStarttlsRefused && mx_.usable_after_failure);
+    r.detail = "fake";
+    return r;
+  }
+  SendResult Send(std::string_view, std::string_view) override { return {mx_.send, "fake"}; }
+  void Quit() override {}
+
+ private:
+  FakeMx mx_;
+};
+
+class FakeConnector final : public MxConnector {
+ public:
+  std::unique_ptr<MxSession> Connect(std::string_view host, std::string& detail) override {
+    auto it = mxs.find(std::string(host));
+    if (it == mxs.end() || !it->second.reachable) {
+      detail = "refused";
+      return nullptr;
+    }
+    return std::make_unique<FakeSession>(it->second);
+  }
+  std::map<std::string, FakeMx> mxs{{"mx1.example.test", {}}, {"mx2.example.test", {}}};
+};
+
+class SenderTest : public ::testing::Test {
+ protected:
+  SenderTest() {
+    zone.AddTxt("_mta-sts.example.test", "v=STSv1; id=20260101");
+    zone.AddMx("example.test", 10, "mx1.example.test");
+    zone.AddMx("example.test", 20, "mx2.example.test");
+  }
+  DeliveryReport Deliver() {
+    Sender s(zone, fetcher, connector, cache, clock);
+    return s.Deliver("user@example.test");
+  }
+  std::vector<ResultType> Types(const DeliveryReport& r) {
+    std::vector<ResultType> out;
+    for (const auto& f : r.failures) {
+      out.push_back(f.type);
+    }
+    return out;
+  }
+  FixedClock clock{1'800'000'000};
+  spf::ZoneResolver zone;
+  FakeFetcher fetcher;
+  FakeConnector connector;
+  PolicyCache cache{clock};
+};
+
+TEST_F(SenderTest, EnforceDeliversOverVerifiedTlsToTheFirstMx) {
+  auto r = Deliver();
+  EXPECT_EQ(r.verdict, Verdict::kDelivered);
+  EXPECT_EQ(r.channel, Channel::kVerifiedTls);
+  EXPECT_EQ(r.mx, "mx1.example.test");
+  EXPECT_EQ(r.policy_mode, Mode::kEnforce);
+  EXPECT_EQ(r.policy_id, "20260101");
+  EXPECT_TRUE(r.failures.empty());
+  EXPECT_EQ(fetcher.last_host, "mta-sts.example.test");
+}
+
+TEST_F(SenderTest, StrippedStarttlsUnderEnforceDefersAndReports) {
+  connector.mxs["mx1.example.test"].starttls = false;
+  connector.mxs["mx2.example.test"].starttls = false;
+  auto r = Deliver();
+  EXPECT_EQ(r.verdict, Verdict::kDeferred);
+  EXPECT_EQ(Types(r), (std::vector<ResultType>{ResultType::kStarttlsNotSupported,
+                                               ResultType::kStarttlsNotSupported}));
+  EXPECT_EQ(r.contacted.size(), 2u);
+}
+
+TEST_F(SenderTest, StrippedStarttlsUnderTestingDeliversInPlaintextAndReports) {
+  fetcher.response.body = kTesting;
+  connector.mxs["mx1.example.test"].starttls = false;
+  auto r = Deliver();
+  EXPECT_EQ(r.verdict, Verdict::kDelivered);
+  EXPECT_EQ(r.channel, Channel::kPlaintext);
+  EXPECT_EQ(Types(r), (std::vector<ResultType>{ResultType::kStarttlsNotSupported}));
+}
+
+TEST_F(SenderTest, BadCertificateOnTheFirstMxFallsBackToTheNextUnderEnforce) {
+  connector.mxs["mx1.example.test"].tls = TlsOutcome::kCertHostMismatch;
+  auto r = Deliver();
+  EXPECT_EQ(r.verdict, Verdict::kDelivered);
+  EXPECT_EQ(r.mx, "mx2.example.test");
+  EXPECT_EQ(Types(r), (std::vector<ResultType>{ResultType::kCertificateHostMismatch}));
+}
+
+TEST_F(SenderTest, HandshakeFailureNeverFallsBackToPlaintextOnTheSameMx) {
+  fetcher.response.body = kTesting;
+  connector.mxs["mx1.example.test"].tls = TlsOutcome::kHandshakeFailed;
+  zone = spf::ZoneResolver();
+  zone.AddTxt("_mta-sts.example.test", "v=STSv1; id=1");
+  zone.AddMx("example.test", 10, "mx1.example.test");
+  auto r = Deliver();
+  EXPECT_EQ(r.verdict, Verdict::kDeferred);
+  EXPECT_EQ(r.contacted, (std::vector<std::string>{"mx1.example.test"}));
+}
+
+TEST_F(SenderTest, AnMxOutsideThePolicyIsNeverContactedUnderEnforce) {
+  zone = spf::ZoneResolver();
+  zone.AddTxt("_mta-sts.example.test", "v=STSv1; id=1");
+  zone.AddMx("example.test", 5, "evil.example.net");
+  zone.AddMx("example.test", 10, "mx1.example.test");
+  connector.mxs["evil.example.net"] = {};
+  auto r = Deliver();
+  EXPECT_EQ(r.verdict, Verdict::kDelivered);
+  EXPECT_EQ(r.mx, "mx1.example.test");
+  EXPECT_EQ(r.contacted, (std::vector<std::string>{"mx1.example.test"}));
+  EXPECT_EQ(Types(r), (std::vector<ResultType>{ResultType::kValidationFailure}));
+}
+
+TEST_F(SenderTest, FetchFailuresAreReportedAndNoPolicyMeansOpportunisticTls) {
+  struct Case {
+    FetchResponse response;
+    ResultType type;
+  };
+  const Case cases[] = {
+      {{std::nullopt, "", 301, "text/plain", "https://elsewhere.example/", ""},
+       ResultType::kStsPolicyFetchError},
+      {{std::nullopt, "", 404, "text/plain", "", ""}, ResultType::kStsPolicyFetchError},
+      {{std::nullopt, "", 200, "text/html", "", kEnforce}, ResultType::kStsPolicyInvalid},
+      {{std::nullopt, "", 200, "text/plain", "", "version: STSv1\nmode: nonsense\n"},
+       ResultType::kStsPolicyInvalid},
+      {{FetchFailure::kCertificateInvalid, "certificate-expired", 0, "", "", ""},
+       ResultType::kStsWebpkiInvalid},
+      {{FetchFailure::kTimeout, "stalled", 0, "", "", ""}, ResultType::kStsPolicyFetchError},
+  };
+  for (const auto& c : cases) {
+    cache.Clear();
+    fetcher.response = c.response;
+    connector.mxs["mx1.example.test"].tls = TlsOutcome::kCertUntrusted;
+    auto r = Deliver();
+    EXPECT_EQ(r.verdict, Verdict::kDelivered) << c.response.status;
+    EXPECT_EQ(r.channel, Channel::kUnverifiedTls) << c.response.status;
+    EXPECT_FALSE(r.policy_mode.has_value());
+    EXPECT_EQ(Types(r), (std::vector<ResultType>{c.type})) << c.response.status;
+  }
+}
+
+TEST_F(SenderTest, ACachedEnforcePolicySurvivesAStrippedTxtRecord) {
+  EXPECT_EQ(Deliver().verdict, Verdict::kDelivered);
+  EXPECT_EQ(fetcher.calls, 1);
+  // The attacker removes the TXT record and STARTTLS.
+  zone = spf::ZoneResolver();
+  zone.AddMx("example.test", 10, "mx1.example.test");
+  connector.mxs["mx1.example.test"].starttls = false;
+  clock.Advance(3600);
+  auto r = Deliver();
+  EXPECT_EQ(r.verdict, Verdict::kDeferred);
+  EXPECT_EQ(r.policy_mode, Mode::kEnforce);
+  EXPECT_EQ(fetcher.calls, 1);
+  // After max_age the policy is gone and delivery is opportunistic again.
+  clock.Advance(86400);
+  auto later = Deliver();
+  EXPECT_EQ(later.verdict, Verdict::kDelivered);
+  EXPECT_EQ(later.channel, Channel::kPlaintext);
+}
+
+TEST_F(SenderTest, MxRecordsDecideTheDestination) {
+  zone = spf::ZoneResolver();
+  zone.AddMx("example.test", 0, ".");
+  EXPECT_EQ(Deliver().verdict, Verdict::kBounced);  // null MX, RFC 7505
+  zone = spf::ZoneResolver();
+  zone.Touch("example.test");
+  connector.mxs["example.test"] = {};
+  auto implicit = Deliver();
+  EXPECT_EQ(implicit.verdict, Verdict::kDelivered);
+  EXPECT_EQ(implicit.mx, "example.test");
+  zone = spf::ZoneResolver();
+  EXPECT_EQ(Deliver().verdict, Verdict::kBounced);  // NXDOMAIN
+  zone.SetServfail("example.test");
+  EXPECT_EQ(Deliver().verdict, Verdict::kDeferred);
+}
+
+TEST_F(SenderTest, GreylistingDefersAndTriesTheNextMxAPermanentFailureBounces) {
+  connector.mxs["mx1.example.test"].send = SendStatus::kTempFail;
+  auto r = Deliver();
+  EXPECT_EQ(r.verdict, Verdict::kDelivered);
+  EXPECT_EQ(r.mx, "mx2.example.test");
+  connector.mxs["mx2.example.test"].send = SendStatus::kTempFail;
+  EXPECT_EQ(Deliver().verdict, Verdict::kDeferred);
+  connector.mxs["mx1.example.test"].send = SendStatus::kPermFail;
+  EXPECT_EQ(Deliver().verdict, Verdict::kBounced);
+}
+
+}  // namespace
+}  // namespace mxconform::mtasts
