@@ -101,6 +101,16 @@ std::string LogEntry::Text() const {
 Responder::Responder(Zone zone, std::vector<Rule> rules, ResponderOptions opts)
     : zone_(std::move(zone)), rules_(std::move(rules)), hits_(rules_.size(), 0), opts_(opts) {}
 
+std::optional<std::string> Responder::HandleInMemory(std::string_view query, Transport transport,
+                                                     std::chrono::milliseconds timeout) {
+  Reply r = Handle({reinterpret_cast<const std::uint8_t*>(query.data()), query.size()}, transport,
+                   "memory");
+  if (!r.bytes || r.delay >= timeout) {
+    return std::nullopt;
+  }
+  return std::move(r.bytes);
+}
+
 void Responder::Reset(Zone zone, std::vector<Rule> rules) {
   std::lock_guard lock(mu_);
   zone_ = std::move(zone);

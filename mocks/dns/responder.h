@@ -119,6 +119,13 @@ class Responder {
   // client retries over TCP. Thread-safe.
   Reply Handle(std::span<const std::uint8_t> query, Transport transport, std::string_view peer);
 
+  // Handle() for a client in the same process (net::MemoryExchange): the
+  // reply bytes, or nullopt when there is none or when its delay_ms is not
+  // less than the client's `timeout` (virtual time: nobody waits). The log
+  // names the peer "memory".
+  std::optional<std::string> HandleInMemory(std::string_view query, Transport transport,
+                                            std::chrono::milliseconds timeout);
+
   // Replaces the zone and rules (and resets drop_after counters); the log
   // is kept. Thread-safe.
   void Reset(Zone zone, std::vector<Rule> rules);

@@ -53,20 +53,32 @@ Rule Knob(Fault f, std::string_view name) {
   return r;
 }
 
-class StubWireTest : public ::testing::TestWithParam<bool> {
+// How the stub reaches the server: UDP (TCP on TC), TCP only, or in
+// memory through Responder::HandleInMemory (the in-process scenario mode).
+enum class Path { kUdp, kTcp, kMemory };
+
+class StubWireTest : public ::testing::TestWithParam<Path> {
  protected:
   void Start(std::vector<Rule> rules) {
     responder_ = std::make_unique<Responder>(TestZone(), std::move(rules));
-    auto server = Server::Start(*responder_, ServerOptions{});
-    ASSERT_TRUE(server.ok()) << server.error().Text();
-    server_ = std::move(*server);
     net::StubOptions o;
-    o.port = server_->port();
     o.attempt_timeout = std::chrono::milliseconds(200);
     o.attempts = 1;
     o.deadline = std::chrono::milliseconds(1000);
-    o.tcp_only = GetParam();
-    auto stub = net::StubResolver::Create(o);
+    o.tcp_only = GetParam() == Path::kTcp;
+    Result<net::StubResolver> stub = net::StubResolver::CreateInMemory(o, nullptr);
+    if (GetParam() == Path::kMemory) {
+      Responder* r = responder_.get();
+      stub = net::StubResolver::CreateInMemory(o, [r, o](std::string_view q, bool tcp) {
+        return r->HandleInMemory(q, tcp ? Transport::kTcp : Transport::kUdp, o.attempt_timeout);
+      });
+    } else {
+      auto server = Server::Start(*responder_, ServerOptions{});
+      ASSERT_TRUE(server.ok()) << server.error().Text();
+      server_ = std::move(*server);
+      o.port = server_->port();
+      stub = net::StubResolver::Create(o);
+    }
     ASSERT_TRUE(stub.ok());
     stub_ = std::make_unique<net::StubResolver>(std::move(*stub));
   }
@@ -107,7 +119,7 @@ TEST_P(StubWireTest, AnswersEveryShape) {
   const auto log = responder_->Log();
   const auto& last = log.back();
   EXPECT_EQ(last.transport, Transport::kTcp);
-  if (!GetParam()) {
+  if (GetParam() != Path::kTcp) {
     EXPECT_TRUE(log[log.size() - 2].truncated);
   }
 }
@@ -127,15 +139,9 @@ TEST_P(StubWireTest, EveryKnobAsTheEvaluatorSeesIt) {
   Start({Knob(Fault::kServfail, "servfail.example.test"),
          Knob(Fault::kRefused, "refused.example.test"),
          Knob(Fault::kNxDomain, "example.test"),  // the name exists, the knob denies it
-         Knob(Fault::kNoData, "alias.example.test"),
-         Knob(Fault::kTimeout, "timeout.example.test"),
-         Knob(Fault::kTruncate, "www.example.test"),
-         Knob(Fault::kWrongId, "wrongid.example.test"),
-         spoof,
-         malformed,
-         drop,
-         slow,
-         too_slow});
+         Knob(Fault::kNoData, "alias.example.test"), Knob(Fault::kTimeout, "timeout.example.test"),
+         Knob(Fault::kTruncate, "www.example.test"), Knob(Fault::kWrongId, "wrongid.example.test"),
+         spoof, malformed, drop, slow, too_slow});
   EXPECT_EQ(stub_->Query("servfail.example.test", QueryType::kA).status, DnsStatus::kError);
   EXPECT_EQ(stub_->Query("refused.example.test", QueryType::kA).status, DnsStatus::kError);
   EXPECT_EQ(stub_->Query("example.test", QueryType::kTxt).status, DnsStatus::kNxDomain);
@@ -164,8 +170,13 @@ TEST_P(StubWireTest, EveryKnobAsTheEvaluatorSeesIt) {
   EXPECT_EQ(ask.error().id, "net.dns.malformed");
 }
 
-INSTANTIATE_TEST_SUITE_P(Transports, StubWireTest, ::testing::Values(false, true),
-                         [](const auto& p) { return p.param ? "Tcp" : "Udp"; });
+INSTANTIATE_TEST_SUITE_P(Paths, StubWireTest,
+                         ::testing::Values(Path::kUdp, Path::kTcp, Path::kMemory),
+                         [](const auto& p) {
+                           return p.param == Path::kUdp   ? "Udp"
+                                  : p.param == Path::kTcp ? "Tcp"
+                                                          : "Memory";
+                         });
 
 }  // namespace
 }  // namespace mxconform::mocks::dns

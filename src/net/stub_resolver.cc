@@ -133,6 +133,17 @@ Result<std::optional<dns::Message>> CheckReply(std::string_view wire, const dns:
   return std::optional<dns::Message>(std::move(m));
 }
 
+// One exchange over a MemoryExchange: no reply, or one that is not ours,
+// is a try that timed out.
+Result<std::optional<dns::Message>> MemoryTry(const MemoryExchange& exchange, std::string_view wire,
+                                              const dns::Message& query, bool tcp) {
+  std::optional<std::string> reply = exchange(wire, tcp);
+  if (!reply) {
+    return std::optional<dns::Message>();
+  }
+  return CheckReply(*reply, query);
+}
+
 // The server address as a sockaddr.
 socklen_t ServerSockaddr(bool v6, const std::array<std::uint8_t, 16>& address, std::uint16_t port,
                          sockaddr_storage* ss) {
@@ -456,6 +467,17 @@ Result<StubResolver> StubResolver::Create(const StubOptions& opts) {
   return r;
 }
 
+Result<StubResolver> StubResolver::CreateInMemory(const StubOptions& opts,
+                                                  MemoryExchange exchange) {
+  StubOptions o = opts;
+  o.address = "127.0.0.1";  // never used: no socket is opened
+  auto r = Create(o);
+  if (r) {
+    r->memory_ = std::move(exchange);
+  }
+  return r;
+}
+
 std::uint16_t StubResolver::NextId() {
   std::uniform_int_distribution<unsigned> dist(0, 0xFFFF);
   return static_cast<std::uint16_t>(dist(rng_));
@@ -482,7 +504,8 @@ Result<Exchange> StubResolver::Ask(const dns::Name& name, std::uint16_t type) {
         return Result<Exchange>::Failure(wire.diagnostics());
       }
       ++exchange.udp_tries;
-      auto reply = UdpTry(server, server_len, *wire, query, try_end());
+      auto reply = memory_ ? MemoryTry(memory_, *wire, query, false)
+                           : UdpTry(server, server_len, *wire, query, try_end());
       if (!reply) {
         return Result<Exchange>::Failure(reply.diagnostics());
       }
@@ -512,7 +535,19 @@ Result<Exchange> StubResolver::Ask(const dns::Name& name, std::uint16_t type) {
   if (!wire) {
     return Result<Exchange>::Failure(wire.diagnostics());
   }
-  auto reply = TcpExchange(server, server_len, *wire, query, try_end());
+  Result<dns::Message> reply = TimeoutError("");
+  if (memory_) {
+    auto m = MemoryTry(memory_, *wire, query, true);
+    if (!m) {
+      return Result<Exchange>::Failure(m.diagnostics());
+    }
+    if (!m->has_value()) {
+      return TimeoutError("no acceptable reply over TCP (in memory)");
+    }
+    reply = std::move(**m);
+  } else {
+    reply = TcpExchange(server, server_len, *wire, query, try_end());
+  }
   if (!reply) {
     return Result<Exchange>::Failure(reply.diagnostics());
   }

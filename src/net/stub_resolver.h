@@ -22,6 +22,8 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -53,12 +55,23 @@ struct Exchange {
   int udp_tries = 0;
 };
 
+// A transport without sockets, for in-process runs: given the bytes of a
+// query and whether it goes over TCP, the reply bytes, or nullopt for "no
+// reply" (a timeout, at once: in-process time is virtual). The mock DNS
+// server's Responder::Handle fits here, so the same answers and knobs
+// reach the evaluators in-process and on the wire.
+using MemoryExchange = std::function<std::optional<std::string>(std::string_view query, bool tcp)>;
+
 class StubResolver final : public spf::Resolver {
  public:
   // Errors: `net.dns.address` (not an IP literal: no brackets, no zone
   // id), `net.dns.random` (std::random_device could not seed the id
   // generator; detail: what it said).
   static Result<StubResolver> Create(const StubOptions& opts);
+  // The same resolver over `exchange` instead of sockets (the address and
+  // port of `opts` are not used; tries, TC fallback and every reply check
+  // are). Errors: `net.dns.random`.
+  static Result<StubResolver> CreateInMemory(const StubOptions& opts, MemoryExchange exchange);
 
   // Sends one query and returns the checked response, whatever its rcode.
   // A truncated UDP answer (TC) is returned as is when tcp_fallback is off.
@@ -103,6 +116,7 @@ class StubResolver final : public spf::Resolver {
   bool v6_ = false;                         // the family of `address_`
   std::array<std::uint8_t, 16> address_{};  // opts_.address, network order
   std::mt19937 rng_;                        // seeded in Create()
+  MemoryExchange memory_;                   // set: no sockets
 };
 
 }  // namespace mxconform::net
