@@ -29,6 +29,8 @@ void AddLab(CLI::App& app, int& rc);
 
 // Defaults baked in at build time, overridable on the command line.
 std::string DefaultVectorsDir();
+// conformance/scenarios: scenario ids are paths under it.
+std::string DefaultScenariosDir();
 std::string DefaultReportsDir();
 std::string DefaultRequirementsFile();
 // The openspf RFC 7208 suite (../shared/vectors/openspf/rfc7208-tests.yml).

@@ -50,6 +50,7 @@ std::optional<std::string> ReadInput(const std::string& path, std::size_t max) {
 }
 
 std::string DefaultVectorsDir() { return MXCONFORM_SOURCE_DIR "/conformance/vectors"; }
+std::string DefaultScenariosDir() { return MXCONFORM_SOURCE_DIR "/conformance/scenarios"; }
 std::string DefaultReportsDir() { return MXCONFORM_SOURCE_DIR "/reports/latest"; }
 std::string DefaultRequirementsFile() {
   return MXCONFORM_SOURCE_DIR "/../shared/spec/requirements.md";

@@ -13,6 +13,7 @@
 #include "conformance/runner/dmarc_cases.h"
 #include "conformance/runner/openspf.h"
 #include "conformance/runner/report_writer.h"
+#include "conformance/runner/scenario.h"
 #include "conformance/runner/vectors.h"
 #include "conformance/runner/wire_dns.h"
 
@@ -30,12 +31,17 @@ struct Sources {
   std::string requirements;
   std::string openspf;  // the third-party suite run with the defaults; "" for none
   bool verbose = true;
+  // Scenarios: `scenarios` names folders, files or id prefixes under
+  // `scenarios_root`; with no suites and no scenarios named, all of them.
+  std::vector<std::string> scenarios;
+  std::string scenarios_root;
 };
 
 struct Loaded {
   std::vector<CaseFile> files;
   std::vector<OpenspfFile> spf_files;
   std::vector<conformance::DmarcCaseFile> dmarc_files;
+  std::vector<conformance::Scenario> scenarios;
   std::map<std::string, std::vector<std::string>> refs;  // openspf test -> requirement ids
   std::vector<std::string> problems;
   bool io_error = false;
@@ -71,7 +77,9 @@ Loaded LoadAndLint(const Sources& s) {
   std::vector<fs::path> case_paths;
   std::vector<std::pair<fs::path, OpenspfOrigin>> spf_paths;
   std::vector<fs::path> dmarc_paths;
-  if (s.suites.empty()) {
+  if (s.suites.empty() && !s.scenarios.empty()) {
+    // Scenarios only.
+  } else if (s.suites.empty()) {
     case_paths = conformance::FindCaseFiles(s.vectors);
     dmarc_paths = conformance::FindDmarcCaseFiles(s.vectors);
     for (const auto& p : conformance::FindOpenspfFiles(s.vectors)) {
@@ -154,6 +162,41 @@ Loaded LoadAndLint(const Sources& s) {
     l.problems.insert(l.problems.end(), problems.begin(), problems.end());
     l.dmarc_files.push_back(std::move(*f));
   }
+  std::vector<fs::path> scenario_paths;
+  if (s.suites.empty() || !s.scenarios.empty()) {
+    const auto all = conformance::FindScenarioFiles(s.scenarios_root);
+    if (s.scenarios.empty()) {
+      scenario_paths = all;
+    }
+    for (const auto& want : s.scenarios) {
+      std::error_code ec;
+      const bool is_path = fs::exists(want, ec);
+      std::size_t before = scenario_paths.size();
+      for (const auto& p : all) {
+        const std::string id =
+            fs::relative(p, s.scenarios_root, ec).replace_extension("").generic_string();
+        if (is_path ? (SamePath(p, want) || IsUnder(p, want)) : id.rfind(want, 0) == 0) {
+          scenario_paths.push_back(p);
+        }
+      }
+      if (scenario_paths.size() == before) {
+        std::cerr << "mxconform: --scenarios " << want << ": no scenario under " << s.scenarios_root
+                  << " matches\n";
+        l.io_error = true;
+      }
+    }
+  }
+  for (const auto& p : scenario_paths) {
+    auto sc = conformance::LoadScenario(p);
+    if (!sc) {
+      PrintLoadErrors(p, sc.diagnostics());
+      l.io_error = true;
+      continue;
+    }
+    auto problems = conformance::LintScenario(*sc, s.scenarios_root, known);
+    l.problems.insert(l.problems.end(), problems.begin(), problems.end());
+    l.scenarios.push_back(std::move(*sc));
+  }
   return l;
 }
 
@@ -174,6 +217,9 @@ void AddRun(CLI::App& app, int& rc) {
     bool skip_missing = false;
     bool wire = false;
     bool wire_tcp = false;
+    std::vector<std::string> scenarios;
+    std::string scenarios_root = DefaultScenariosDir();
+    std::string mode = "in-process";
     int wire_timeout_ms = 250;
   };
   auto o = std::make_shared<Opts>();
@@ -199,6 +245,16 @@ void AddRun(CLI::App& app, int& rc) {
                 "Evaluate every SPF and DMARC case a second time over the wire (the mock DNS "
                 "server on 127.0.0.1, the stub resolver) and fail it unless both agree");
   cmd->add_flag("--wire-tcp", o->wire_tcp, "With --wire: send every query over TCP");
+  cmd->add_option("--scenarios", o->scenarios,
+                  "Scenarios to run: a folder, a file or an id prefix under --scenarios-root "
+                  "(repeatable); with no --suite and no --scenarios, every scenario");
+  cmd->add_option("--scenarios-root", o->scenarios_root, "Where scenario ids start")
+      ->capture_default_str();
+  cmd->add_option("--mode", o->mode,
+                  "How scenarios run: in-process (fakes, a virtual clock; the wire mode, "
+                  "against the socket mocks, is not built yet)")
+      ->check(CLI::IsMember({"in-process"}))
+      ->capture_default_str();
   cmd->add_option("--wire-timeout-ms", o->wire_timeout_ms,
                   "With --wire: the stub resolver's timeout (the TIMEOUT cases wait this long)")
       ->check(CLI::Range(20, 10000))
@@ -218,7 +274,8 @@ void AddRun(CLI::App& app, int& rc) {
         }
       }
     }
-    Loaded l = LoadAndLint({o->suites, o->vectors, o->requirements, o->openspf, !o->quiet});
+    Loaded l = LoadAndLint({o->suites, o->vectors, o->requirements, o->openspf, !o->quiet,
+                            o->scenarios, o->scenarios_root});
     conformance::Expectations expectations;
     std::error_code ec;
     if (!o->expectations.empty() &&
@@ -289,6 +346,15 @@ void AddRun(CLI::App& app, int& rc) {
         }
       }
     }
+    if (!l.scenarios.empty()) {
+      info.suites.push_back("scenarios");
+    }
+    for (const auto& sc : l.scenarios) {
+      auto r = conformance::RunScenarioInProcess(sc);
+      if (r.id.rfind(o->filter, 0) == 0) {
+        results.push_back(std::move(r));
+      }
+    }
     conformance::ApplyExpectations(expectations, results);
     auto w = conformance::WriteReports(o->out, info, results);
     if (!w) {
@@ -326,7 +392,8 @@ void AddLint(CLI::App& app, int& rc) {
                   "The third-party openspf RFC 7208 suite linted without FILES (\"\" for none)")
       ->capture_default_str();
   cmd->callback([o, &rc] {
-    Loaded l = LoadAndLint({o->files, o->vectors, o->requirements, o->openspf, true});
+    Loaded l = LoadAndLint(
+        {o->files, o->vectors, o->requirements, o->openspf, true, {}, DefaultScenariosDir()});
     for (const auto& p : l.problems) {
       std::cout << p << "\n";
     }
@@ -343,7 +410,8 @@ void AddLint(CLI::App& app, int& rc) {
       cases += f.doc.value("tests", nlohmann::json::array()).size();
     }
     std::cout << l.files.size() + l.spf_files.size() + l.dmarc_files.size() << " files, " << cases
-              << " cases, " << l.problems.size() << " problems\n";
+              << " cases, " << l.scenarios.size() << " scenarios, " << l.problems.size()
+              << " problems\n";
     rc = l.io_error ? kExitUsage : (l.problems.empty() ? kExitOk : kExitInvalid);
   });
 }

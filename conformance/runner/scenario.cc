@@ -1,0 +1,897 @@
+#include "conformance/runner/scenario.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include "mocks/dns/responder.h"
+#include "mtasts/sender.h"
+#include "net/stub_resolver.h"
+#include "tls/verify.h"
+#include "tlsrpt/result_type.h"
+
+namespace mxconform::conformance {
+namespace {
+
+using json = nlohmann::json;
+namespace pki = mxconform::mocks::pki;
+
+std::string At(const YAML::Mark& m) {
+  return std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
+}
+
+Diagnostic FieldError(const YAML::Node& at, const std::string& what) {
+  return MakeDiag("scenario.field", Severity::kError, 0, "bad scenario field",
+                  At(at.Mark()) + ": " + what);
+}
+
+// Reads the scenario's YAML, collecting the first error.
+class Reader {
+ public:
+  std::optional<Diagnostic> error;
+
+  void Fail(const YAML::Node& at, const std::string& what) {
+    if (!error) {
+      error = FieldError(at, what);
+    }
+  }
+
+  std::string Str(const YAML::Node& n, const std::string& what) {
+    if (!n || !n.IsScalar()) {
+      Fail(n ? n : root, what + " must be a string");
+      return "";
+    }
+    return n.Scalar();
+  }
+
+  std::int64_t Int(const YAML::Node& n, const std::string& what, std::int64_t lo, std::int64_t hi) {
+    try {
+      if (n && n.IsScalar()) {
+        const auto v = n.as<std::int64_t>();
+        if (v >= lo && v <= hi) {
+          return v;
+        }
+      }
+    } catch (const YAML::Exception&) {
+    }
+    Fail(n ? n : root,
+         what + " must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi));
+    return lo;
+  }
+
+  bool Bool(const YAML::Node& n, const std::string& what) {
+    if (n && n.IsScalar() && (n.Scalar() == "true" || n.Scalar() == "false")) {
+      return n.Scalar() == "true";
+    }
+    Fail(n ? n : root, what + " must be true or false");
+    return false;
+  }
+
+  std::vector<std::string> List(const YAML::Node& n, const std::string& what) {
+    std::vector<std::string> out;
+    if (!n || !n.IsSequence()) {
+      Fail(n ? n : root, what + " must be a list of strings");
+      return out;
+    }
+    for (const auto& e : n) {
+      out.push_back(Str(e, what + " entries"));
+    }
+    return out;
+  }
+
+  void Keys(const YAML::Node& n, std::initializer_list<const char*> allowed,
+            const std::string& where) {
+    if (!n.IsMap()) {
+      Fail(n, where + " must be a map");
+      return;
+    }
+    for (const auto& kv : n) {
+      const std::string k = kv.first.Scalar();
+      if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return k == a; })) {
+        std::string list;
+        for (const char* a : allowed) {
+          list += (list.empty() ? "" : " ") + std::string(a);
+        }
+        Fail(kv.first, "unknown key '" + k + "' in " + where + " (known: " + list + ")");
+      }
+    }
+  }
+
+  YAML::Node root;
+};
+
+pki::CertSpec ReadCert(Reader& r, const YAML::Node& n) {
+  pki::CertSpec c;
+  r.Keys(n,
+         {"name", "issuer", "ca", "common_name", "dns_names", "not_before", "not_after", "key",
+          "digest"},
+         "a pki entry");
+  c.name = r.Str(n["name"], "pki name");
+  if (n["issuer"]) {
+    c.issuer = r.Str(n["issuer"], "issuer");
+  }
+  if (n["ca"]) {
+    c.ca = r.Bool(n["ca"], "ca");
+  }
+  if (n["common_name"]) {
+    c.common_name = r.Str(n["common_name"], "common_name");
+  }
+  if (n["dns_names"]) {
+    c.dns_names = r.List(n["dns_names"], "dns_names");
+  }
+  constexpr std::int64_t kTenYears = 10LL * 366 * 86400;
+  if (n["not_before"]) {
+    c.not_before = r.Int(n["not_before"], "not_before", -kTenYears, kTenYears);
+  }
+  if (n["not_after"]) {
+    c.not_after = r.Int(n["not_after"], "not_after", -kTenYears, kTenYears);
+  }
+  if (n["key"]) {
+    const std::string k = r.Str(n["key"], "key");
+    if (k == "ecdsa-p256") {
+      c.key = pki::KeyType::kEcdsaP256;
+    } else if (k == "rsa-2048") {
+      c.key = pki::KeyType::kRsa2048;
+    } else if (k == "rsa-1024") {
+      c.key = pki::KeyType::kRsa1024;
+    } else {
+      r.Fail(n["key"], "key must be ecdsa-p256, rsa-2048 or rsa-1024");
+    }
+  }
+  if (n["digest"]) {
+    const std::string d = r.Str(n["digest"], "digest");
+    if (d == "sha256") {
+      c.digest = pki::Digest::kSha256;
+    } else if (d == "sha1") {
+      c.digest = pki::Digest::kSha1;
+    } else {
+      r.Fail(n["digest"], "digest must be sha256 or sha1");
+    }
+  }
+  return c;
+}
+
+HttpsPathSpec ReadPath(Reader& r, const YAML::Node& n) {
+  HttpsPathSpec p;
+  r.Keys(
+      n,
+      {"status", "content_type", "body", "location", "oversized", "trickle_ms", "stall", "reset"},
+      "an https path");
+  if (n["status"]) {
+    p.status = static_cast<int>(r.Int(n["status"], "status", 100, 599));
+  }
+  if (n["content_type"]) {
+    p.content_type = r.Str(n["content_type"], "content_type");
+  }
+  if (n["body"]) {
+    p.body = r.Str(n["body"], "body");
+  }
+  if (n["location"]) {
+    p.location = r.Str(n["location"], "location");
+  }
+  if (n["oversized"]) {
+    p.oversized = r.Bool(n["oversized"], "oversized");
+  }
+  if (n["trickle_ms"]) {
+    p.trickle_ms = static_cast<std::uint32_t>(r.Int(n["trickle_ms"], "trickle_ms", 0, 60000));
+  }
+  if (n["stall"]) {
+    p.stall = r.Bool(n["stall"], "stall");
+  }
+  if (n["reset"]) {
+    p.reset = r.Bool(n["reset"], "reset");
+  }
+  return p;
+}
+
+const std::set<std::string> kStarttlsKnobs = {
+    "offer",     "absent",          "strip-from-ehlo",  "reply-454",
+    "reply-502", "abort-handshake", "garbage-after-220"};
+
+ScenarioExpect ReadExpect(Reader& r, const YAML::Node& n) {
+  ScenarioExpect e;
+  r.Keys(n, {"verdict", "channel", "mx", "tls_rpt", "policy", "contacted", "not_contacted"},
+         "expect");
+  if (n["verdict"]) {
+    e.verdict = r.Str(n["verdict"], "verdict");
+    if (*e.verdict != "delivered" && *e.verdict != "deferred" && *e.verdict != "bounced") {
+      r.Fail(n["verdict"], "verdict must be delivered, deferred or bounced");
+    }
+  }
+  if (n["channel"]) {
+    e.channel = r.Str(n["channel"], "channel");
+    if (*e.channel != "verified-tls" && *e.channel != "unverified-tls" &&
+        *e.channel != "plaintext") {
+      r.Fail(n["channel"], "channel must be verified-tls, unverified-tls or plaintext");
+    }
+  }
+  if (n["mx"]) {
+    e.mx = r.Str(n["mx"], "mx");
+  }
+  if (n["tls_rpt"]) {
+    e.tls_rpt = r.List(n["tls_rpt"], "tls_rpt");
+  }
+  if (const YAML::Node p = n["policy"]) {
+    if (p.IsScalar() && p.Scalar() == "none") {
+      e.policy_mode = "none-held";
+    } else if (p.IsMap()) {
+      r.Keys(p, {"mode", "id"}, "expect.policy");
+      e.policy_mode = r.Str(p["mode"], "policy.mode");
+      if (p["id"]) {
+        e.policy_id = r.Str(p["id"], "policy.id");
+      }
+    } else {
+      r.Fail(p, "policy must be none or {mode, id}");
+    }
+  }
+  if (n["contacted"]) {
+    e.contacted = r.List(n["contacted"], "contacted");
+  }
+  if (n["not_contacted"]) {
+    e.not_contacted = r.List(n["not_contacted"], "not_contacted");
+  }
+  return e;
+}
+
+}  // namespace
+
+Result<Scenario> LoadScenario(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    return MakeDiag("scenario.unreadable", Severity::kError, 0, "cannot read the scenario",
+                    file.string());
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  Reader r;
+  try {
+    r.root = YAML::Load(text.str());
+  } catch (const YAML::Exception& e) {
+    return MakeDiag("scenario.yaml", Severity::kError, 0, "YAML syntax error",
+                    At(e.mark) + ": " + e.msg);
+  }
+  if (!r.root.IsMap()) {
+    return FieldError(r.root, "a scenario is a map");
+  }
+  if (const YAML::Node base_name = r.root["base"]) {
+    // A shared world: its keys first, the scenario's on top (https and
+    // smtp host by host).
+    if (!base_name.IsScalar()) {
+      return FieldError(base_name, "base must be a path relative to the scenario");
+    }
+    const auto base_path = file.parent_path() / base_name.Scalar();
+    std::ifstream bin(base_path, std::ios::binary);
+    if (!bin) {
+      return FieldError(base_name, "cannot read the base " + base_path.string());
+    }
+    std::ostringstream btext;
+    btext << bin.rdbuf();
+    YAML::Node merged;
+    try {
+      merged = YAML::Load(btext.str());
+    } catch (const YAML::Exception& e) {
+      return MakeDiag("scenario.yaml", Severity::kError, 0, "YAML syntax error in the base",
+                      base_path.string() + ":" + At(e.mark) + ": " + e.msg);
+    }
+    if (!merged.IsMap()) {
+      return FieldError(base_name, "the base must be a map");
+    }
+    for (const auto& kv : r.root) {
+      const std::string k = kv.first.Scalar();
+      if (k == "base") {
+        continue;
+      }
+      if ((k == "https" || k == "smtp") && merged[k] && merged[k].IsMap() && kv.second.IsMap()) {
+        for (const auto& host : kv.second) {
+          merged[k][host.first.Scalar()] = host.second;
+        }
+      } else {
+        merged[k] = kv.second;
+      }
+    }
+    r.root = merged;
+  }
+  const YAML::Node& root = r.root;
+  Scenario s;
+  s.file = file;
+  r.Keys(root,
+         {"id", "title", "requirements", "tags", "clock", "pki", "trusted", "dns", "https", "smtp",
+          "steps"},
+         "a scenario");
+  s.id = r.Str(root["id"], "id");
+  s.title = r.Str(root["title"], "title");
+  if (const YAML::Node reqs = root["requirements"]; reqs && reqs.IsSequence()) {
+    for (const auto& q : reqs) {
+      r.Keys(q, {"id", "level"}, "a requirement");
+      s.requirements.push_back({r.Str(q["id"], "requirement id"), r.Str(q["level"], "level")});
+    }
+  } else {
+    r.Fail(reqs ? reqs : root, "requirements must be a list of {id, level}");
+  }
+  if (root["tags"]) {
+    s.tags = r.List(root["tags"], "tags");
+  }
+  if (root["clock"]) {
+    s.clock = r.Int(root["clock"], "clock", 0, 4'102'444'800);
+  }
+  if (const YAML::Node p = root["pki"]) {
+    if (!p.IsSequence()) {
+      r.Fail(p, "pki must be a list of certificates");
+    } else {
+      for (const auto& c : p) {
+        s.certs.push_back(ReadCert(r, c));
+      }
+    }
+  }
+  if (root["trusted"]) {
+    s.trusted = r.List(root["trusted"], "trusted");
+  }
+  if (const YAML::Node d = root["dns"]) {
+    auto zone = ParseMockZone(YAML::Dump(d));
+    if (!zone) {
+      Diagnostic e = zone.error();
+      e.detail = "in dns (line " + std::to_string(d.Mark().line + 1) + "): " + e.detail;
+      return e;
+    }
+    s.dns = std::move(*zone);
+  } else {
+    r.Fail(root, "a scenario needs dns");
+  }
+  if (const YAML::Node h = root["https"]) {
+    if (!h.IsMap()) {
+      r.Fail(h, "https must be a map of host to its behaviour");
+    } else {
+      for (const auto& kv : h) {
+        HttpsHostSpec spec;
+        const YAML::Node& v = kv.second;
+        r.Keys(v, {"cert", "intermediates", "plain_http", "handshake_failure", "paths"},
+               "an https host");
+        if (v["cert"]) {
+          spec.cert = r.Str(v["cert"], "cert");
+        }
+        if (v["intermediates"]) {
+          spec.intermediates = r.Bool(v["intermediates"], "intermediates");
+        }
+        if (v["plain_http"]) {
+          spec.plain_http = r.Bool(v["plain_http"], "plain_http");
+        }
+        if (v["handshake_failure"]) {
+          spec.handshake_failure = r.Bool(v["handshake_failure"], "handshake_failure");
+        }
+        if (const YAML::Node paths = v["paths"]; paths && paths.IsMap()) {
+          for (const auto& pv : paths) {
+            spec.paths[pv.first.Scalar()] = ReadPath(r, pv.second);
+          }
+        }
+        s.https[kv.first.Scalar()] = std::move(spec);
+      }
+    }
+  }
+  if (const YAML::Node m = root["smtp"]) {
+    if (!m.IsMap()) {
+      r.Fail(m, "smtp must be a map of MX host to its behaviour");
+    } else {
+      for (const auto& kv : m) {
+        SmtpHostSpec spec;
+        const YAML::Node& v = kv.second;
+        r.Keys(v, {"cert", "intermediates", "starttls", "greylist", "reject", "down"},
+               "an smtp host");
+        if (v["cert"]) {
+          spec.cert = r.Str(v["cert"], "cert");
+        }
+        if (v["intermediates"]) {
+          spec.intermediates = r.Bool(v["intermediates"], "intermediates");
+        }
+        if (v["starttls"]) {
+          spec.starttls = r.Str(v["starttls"], "starttls");
+          if (kStarttlsKnobs.count(spec.starttls) == 0) {
+            r.Fail(v["starttls"],
+                   "starttls must be offer, absent, strip-from-ehlo, reply-454, reply-502, "
+                   "abort-handshake or garbage-after-220");
+          }
+        }
+        if (v["greylist"]) {
+          spec.greylist = static_cast<std::uint32_t>(r.Int(v["greylist"], "greylist", 0, 100));
+        }
+        if (v["reject"]) {
+          spec.reject = r.Bool(v["reject"], "reject");
+        }
+        if (v["down"]) {
+          spec.down = r.Bool(v["down"], "down");
+        }
+        s.smtp[kv.first.Scalar()] = std::move(spec);
+      }
+    }
+  }
+  if (const YAML::Node steps = root["steps"]; steps && steps.IsSequence()) {
+    for (const auto& st : steps) {
+      ScenarioStep step;
+      step.line = static_cast<std::uint32_t>(st.Mark().line + 1);
+      if (!st.IsMap() || st.size() != 1) {
+        r.Fail(st, "a step is one of deliver, advance_clock, restart_sender, expect");
+        continue;
+      }
+      const auto kv = *st.begin();
+      const std::string k = kv.first.Scalar();
+      if (k == "deliver") {
+        step.kind = ScenarioStep::Kind::kDeliver;
+        r.Keys(kv.second, {"to"}, "deliver");
+        step.to = r.Str(kv.second["to"], "deliver.to");
+      } else if (k == "advance_clock") {
+        step.kind = ScenarioStep::Kind::kAdvanceClock;
+        step.seconds = r.Int(kv.second, "advance_clock", 0, 10LL * 366 * 86400);
+      } else if (k == "restart_sender") {
+        step.kind = ScenarioStep::Kind::kRestartSender;
+        r.Keys(kv.second, {"keep_cache"}, "restart_sender");
+        step.keep_cache = r.Bool(kv.second["keep_cache"], "restart_sender.keep_cache");
+      } else if (k == "expect") {
+        step.kind = ScenarioStep::Kind::kExpect;
+        step.expect = ReadExpect(r, kv.second);
+      } else {
+        r.Fail(kv.first, "unknown step '" + k + "'");
+      }
+      s.steps.push_back(std::move(step));
+    }
+  } else {
+    r.Fail(steps ? steps : root, "steps must be a list");
+  }
+  if (r.error) {
+    return *r.error;
+  }
+  return s;
+}
+
+std::vector<std::string> LintScenario(const Scenario& s, const std::filesystem::path& root,
+                                      const std::set<std::string>& known_ids) {
+  std::vector<std::string> out;
+  const std::string where = s.file.string() + ": ";
+  auto rel = std::filesystem::relative(s.file, root);
+  std::string want = rel.replace_extension("").generic_string();
+  if (s.id != want) {
+    out.push_back(where + "id '" + s.id + "' must be the file's path under " + root.string() +
+                  " ('" + want + "')");
+  }
+  if (s.requirements.empty()) {
+    out.push_back(where + "no requirements");
+  }
+  for (const auto& q : s.requirements) {
+    if (!known_ids.empty() && known_ids.count(q.id) == 0) {
+      out.push_back(where + "unknown requirement id " + q.id);
+    }
+    if (q.level != "MUST" && q.level != "SHOULD" && q.level != "MAY") {
+      out.push_back(where + q.id + ": level must be MUST, SHOULD or MAY");
+    }
+  }
+  static const std::set<std::string> kTags = {"downgrade",    "mitm",  "bad-cert",
+                                              "policy-fetch", "cache", "control"};
+  for (const auto& t : s.tags) {
+    if (kTags.count(t) == 0) {
+      out.push_back(where + "unknown tag " + t);
+    }
+  }
+  std::map<std::string, const pki::CertSpec*> certs;
+  for (const auto& c : s.certs) {
+    certs[c.name] = &c;
+  }
+  for (const auto& t : s.trusted) {
+    if (certs.count(t) == 0 || !certs[t]->ca) {
+      out.push_back(where + "trusted '" + t + "' is not a CA of the pki section");
+    }
+  }
+  for (const auto& [host, h] : s.https) {
+    if (!h.plain_http && certs.count(h.cert) == 0) {
+      out.push_back(where + "https " + host + ": cert '" + h.cert + "' is not in pki");
+    }
+  }
+  for (const auto& [host, m] : s.smtp) {
+    if (m.starttls != "absent" && m.starttls != "strip-from-ehlo" && certs.count(m.cert) == 0) {
+      out.push_back(where + "smtp " + host + ": cert '" + m.cert + "' is not in pki");
+    }
+  }
+  bool deliver = false;
+  bool expect = false;
+  for (const auto& st : s.steps) {
+    deliver |= st.kind == ScenarioStep::Kind::kDeliver;
+    expect |= st.kind == ScenarioStep::Kind::kExpect;
+    if (st.kind == ScenarioStep::Kind::kExpect && st.expect.tls_rpt) {
+      for (const auto& t : *st.expect.tls_rpt) {
+        if (!tlsrpt::ResultTypeFromName(t)) {
+          out.push_back(where + "line " + std::to_string(st.line) + ": '" + t +
+                        "' is not an RFC 8460 result type");
+        }
+      }
+    }
+  }
+  if (!deliver || !expect) {
+    out.push_back(where + "a scenario needs a deliver step and an expect step");
+  }
+  return out;
+}
+
+std::vector<std::filesystem::path> FindScenarioFiles(const std::filesystem::path& root) {
+  std::vector<std::filesystem::path> out;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(root, ec)) {
+    return out;
+  }
+  for (auto it = std::filesystem::recursive_directory_iterator(root, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    // Folders whose name starts with '_' hold shared pieces (`base:`).
+    const auto rel = std::filesystem::relative(it->path(), root, ec);
+    const bool shared = std::any_of(rel.begin(), rel.end(), [](const std::filesystem::path& c) {
+      return !c.empty() && c.string()[0] == '_';
+    });
+    if (it->is_regular_file() && it->path().extension() == ".yaml" && !shared) {
+      out.push_back(it->path());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+namespace {
+
+// What happened that the scenario did not script; the run ends in error.
+struct Unscripted {
+  std::vector<std::string> what;
+};
+
+constexpr std::string_view kPolicyPath = "/.well-known/mta-sts.txt";
+constexpr std::size_t kPolicyCap = 64 * 1024;     // RFC 8461 §3.3
+constexpr std::uint32_t kFetchTimeoutMs = 10000;  // the sender's fetch deadline
+
+tls::VerifyResult VerifyFromPki(const pki::Pki& p, const std::string& leaf, bool intermediates,
+                                const tls::TrustStore& trust, std::string_view host,
+                                UnixSeconds now) {
+  tls::VerifyOptions o;
+  o.time = now;
+  return tls::Verify(p.Chain(leaf, intermediates), trust, host, o);
+}
+
+class FakeFetcher final : public mtasts::PolicyFetcher {
+ public:
+  FakeFetcher(const Scenario& s, const pki::Pki& p, const tls::TrustStore& trust, const Clock& c,
+              Unscripted& u, std::vector<std::string>& log)
+      : s_(s), pki_(p), trust_(trust), clock_(c), unscripted_(u), log_(log) {}
+
+  mtasts::FetchResponse Fetch(std::string_view host) override {
+    mtasts::FetchResponse r;
+    auto it = s_.https.find(std::string(host));
+    log_.push_back("https " + std::string(host) + std::string(kPolicyPath));
+    if (it == s_.https.end()) {
+      unscripted_.what.push_back("HTTPS request to " + std::string(host));
+      r.failure = mtasts::FetchFailure::kNetwork;
+      r.detail = "unscripted host";
+      return r;
+    }
+    const HttpsHostSpec& h = it->second;
+    if (h.plain_http || h.handshake_failure) {
+      r.failure = mtasts::FetchFailure::kTlsHandshake;
+      r.detail = h.plain_http ? "the host speaks plain HTTP" : "handshake aborted";
+      return r;
+    }
+    tls::VerifyResult v = VerifyFromPki(pki_, h.cert, h.intermediates, trust_, host, clock_.Now());
+    if (!v.ok()) {
+      r.failure = mtasts::FetchFailure::kCertificateInvalid;
+      r.detail = std::string(tls::CertFailureResultType(v.failure)) + ": " + v.detail;
+      return r;
+    }
+    auto p = h.paths.find(std::string(kPolicyPath));
+    if (p == h.paths.end()) {
+      unscripted_.what.push_back("HTTPS GET " + std::string(host) + std::string(kPolicyPath));
+      r.status = 404;
+      return r;
+    }
+    const HttpsPathSpec& path = p->second;
+    if (path.stall) {
+      r.failure = mtasts::FetchFailure::kTimeout;
+      r.detail = "no answer";
+      return r;
+    }
+    if (path.reset) {
+      r.failure = mtasts::FetchFailure::kNetwork;
+      r.detail = "connection reset mid-body";
+      return r;
+    }
+    const std::size_t size = path.oversized ? kPolicyCap + 4096 : path.body.size();
+    if (size > kPolicyCap) {
+      r.failure = mtasts::FetchFailure::kTooLarge;
+      r.detail = std::to_string(size) + " octets";
+      return r;
+    }
+    if (path.trickle_ms != 0 &&
+        static_cast<std::uint64_t>(path.trickle_ms) * ((size + 63) / 64) >= kFetchTimeoutMs) {
+      r.failure = mtasts::FetchFailure::kTimeout;
+      r.detail = "body trickled past the deadline";
+      return r;
+    }
+    r.status = path.status;
+    r.content_type = path.content_type;
+    r.location = path.location;
+    r.body = path.body;
+    return r;
+  }
+
+ private:
+  const Scenario& s_;
+  const pki::Pki& pki_;
+  const tls::TrustStore& trust_;
+  const Clock& clock_;
+  Unscripted& unscripted_;
+  std::vector<std::string>& log_;
+};
+
+class FakeSession final : public mtasts::MxSession {
+ public:
+  FakeSession(const std::string& host, const SmtpHostSpec& spec, std::uint32_t& messages,
+              const pki::Pki& p, const tls::TrustStore& trust, const Clock& c,
+              std::vector<std::string>& log)
+      : host_(host),
+        spec_(spec),
+        messages_(messages),
+        pki_(p),
+        trust_(trust),
+        clock_(c),
+        log_(log) {}
+
+  bool Greet(std::string&) override { return true; }
+  bool StarttlsOffered() const override {
+    return spec_.starttls != "absent" && spec_.starttls != "strip-from-ehlo";
+  }
+  mtasts::StartTlsResult StartTls(std::string_view sni) override {
+    mtasts::StartTlsResult r;
+    if (spec_.starttls == "reply-454" || spec_.starttls == "reply-502") {
+      r.outcome = mtasts::TlsOutcome::kStarttlsRefused;
+      r.usable = false;
+      r.detail = spec_.starttls == "reply-454" ? "454 TLS not available" : "502 not implemented";
+      return r;
+    }
+    if (spec_.starttls == "abort-handshake" || spec_.starttls == "garbage-after-220") {
+      r.outcome = mtasts::TlsOutcome::kHandshakeFailed;
+      r.usable = false;
+      r.detail = spec_.starttls;
+      return r;
+    }
+    tls::VerifyResult v =
+        VerifyFromPki(pki_, spec_.cert, spec_.intermediates, trust_, sni, clock_.Now());
+    tls_ = true;
+    switch (v.failure) {
+      case tls::CertFailure::kNone:
+        r.outcome = mtasts::TlsOutcome::kOk;
+        break;
+      case tls::CertFailure::kExpired:
+        r.outcome = mtasts::TlsOutcome::kCertExpired;
+        break;
+      case tls::CertFailure::kNotTrusted:
+        r.outcome = mtasts::TlsOutcome::kCertUntrusted;
+        break;
+      case tls::CertFailure::kHostMismatch:
+        r.outcome = mtasts::TlsOutcome::kCertHostMismatch;
+        break;
+      case tls::CertFailure::kValidation:
+        r.outcome = mtasts::TlsOutcome::kHandshakeFailed;
+        break;
+    }
+    r.detail = v.ok() ? "verified" : std::string(tls::CertFailureResultType(v.failure));
+    return r;
+  }
+  mtasts::SendResult Send(std::string_view, std::string_view) override {
+    log_.push_back("smtp " + host_ + ": MAIL/RCPT/DATA over " + (tls_ ? "TLS" : "plaintext"));
+    if (spec_.reject) {
+      return {mtasts::SendStatus::kPermFail, "550 rejected"};
+    }
+    if (messages_ < spec_.greylist) {
+      ++messages_;
+      return {mtasts::SendStatus::kTempFail, "451 4.7.1 greylisted"};
+    }
+    ++messages_;
+    return {mtasts::SendStatus::kAccepted, "250 ok"};
+  }
+  void Quit() override {}
+
+ private:
+  std::string host_;
+  const SmtpHostSpec& spec_;
+  std::uint32_t& messages_;
+  const pki::Pki& pki_;
+  const tls::TrustStore& trust_;
+  const Clock& clock_;
+  std::vector<std::string>& log_;
+  bool tls_ = false;
+};
+
+class FakeConnector final : public mtasts::MxConnector {
+ public:
+  FakeConnector(const Scenario& s, const pki::Pki& p, const tls::TrustStore& trust, const Clock& c,
+                Unscripted& u, std::vector<std::string>& log)
+      : s_(s), pki_(p), trust_(trust), clock_(c), unscripted_(u), log_(log) {}
+
+  std::unique_ptr<mtasts::MxSession> Connect(std::string_view host, std::string& detail) override {
+    std::string key(host);
+    log_.push_back("smtp connect " + key);
+    auto it = s_.smtp.find(key);
+    if (it == s_.smtp.end()) {
+      unscripted_.what.push_back("SMTP connection to " + key);
+      detail = "unscripted MX";
+      return nullptr;
+    }
+    if (it->second.down) {
+      detail = "connection refused";
+      return nullptr;
+    }
+    return std::make_unique<FakeSession>(key, it->second, messages_[key], pki_, trust_, clock_,
+                                         log_);
+  }
+
+ private:
+  const Scenario& s_;
+  const pki::Pki& pki_;
+  const tls::TrustStore& trust_;
+  const Clock& clock_;
+  Unscripted& unscripted_;
+  std::vector<std::string>& log_;
+  std::map<std::string, std::uint32_t> messages_;
+};
+
+// The first unmet expectation, or "".
+std::string Check(const ScenarioExpect& e, const mtasts::DeliveryReport& r,
+                  const mtasts::PolicyCache& cache, const std::string& domain) {
+  if (e.verdict && *e.verdict != mtasts::VerdictName(r.verdict)) {
+    return "verdict: expected " + *e.verdict + ", got " +
+           std::string(mtasts::VerdictName(r.verdict));
+  }
+  if (e.channel && *e.channel != mtasts::ChannelName(r.channel)) {
+    return "channel: expected " + *e.channel + ", got " +
+           std::string(mtasts::ChannelName(r.channel));
+  }
+  if (e.mx && *e.mx != r.mx) {
+    return "mx: expected " + *e.mx + ", got " + (r.mx.empty() ? "none" : r.mx);
+  }
+  if (e.tls_rpt) {
+    std::vector<std::string> got;
+    for (const auto& f : r.failures) {
+      got.emplace_back(tlsrpt::ResultTypeName(f.type));
+    }
+    if (got != *e.tls_rpt) {
+      return "tls_rpt: expected " + json(*e.tls_rpt).dump() + ", got " + json(got).dump();
+    }
+  }
+  if (e.policy_mode) {
+    const mtasts::CachedPolicy* held = cache.Effective(domain);
+    const std::string got =
+        held == nullptr ? "none-held" : std::string(mtasts::ModeName(held->policy.mode));
+    if (got != *e.policy_mode) {
+      return "policy: expected " + (*e.policy_mode == "none-held" ? "none held" : *e.policy_mode) +
+             ", got " + (got == "none-held" ? "none held" : got);
+    }
+    if (e.policy_id && held != nullptr && held->id != *e.policy_id) {
+      return "policy id: expected " + *e.policy_id + ", got " + held->id;
+    }
+  }
+  if (e.contacted && *e.contacted != r.contacted) {
+    return "contacted: expected " + json(*e.contacted).dump() + ", got " + json(r.contacted).dump();
+  }
+  for (const auto& h : e.not_contacted) {
+    if (std::find(r.contacted.begin(), r.contacted.end(), h) != r.contacted.end()) {
+      return "contacted " + h + ", which it must not";
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+CaseResult RunScenarioInProcess(const Scenario& s) {
+  const auto start = std::chrono::steady_clock::now();
+  CaseResult r;
+  r.id = s.id + "/in-process";
+  r.suite = "scenarios";
+  r.kind = "scenario";
+  r.summary = s.title;
+  r.file = s.file.string();
+  for (const auto& q : s.requirements) {
+    r.requirements.push_back(q.id);
+  }
+  json transcript = json::array();
+  auto finish = [&](Outcome o, std::string message) {
+    r.outcome = o;
+    r.message = std::move(message);
+    r.actual = {{"transcript", transcript}};
+    r.duration_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    return r;
+  };
+
+  FixedClock clock(s.clock);
+  auto built = pki::Pki::Build(s.certs, s.clock);
+  if (!built) {
+    return finish(Outcome::kError, "pki: " + built.error().Text());
+  }
+  const pki::Pki& p = **built;
+  auto trust = tls::TrustStore::FromPem(p.BundlePem(s.trusted));
+  if (!trust) {
+    return finish(Outcome::kError, "trusted roots: " + trust.error().Text());
+  }
+
+  mocks::dns::Responder responder(s.dns.zone, s.dns.rules,
+                                  mocks::dns::ResponderOptions{.clock = &clock});
+  net::StubOptions so;
+  so.attempts = 2;
+  auto stub = net::StubResolver::CreateInMemory(so, [&](std::string_view q, bool tcp) {
+    return responder.HandleInMemory(
+        q, tcp ? mocks::dns::Transport::kTcp : mocks::dns::Transport::kUdp, so.attempt_timeout);
+  });
+  if (!stub) {
+    return finish(Outcome::kError, "resolver: " + stub.error().Text());
+  }
+  Unscripted unscripted;
+  std::vector<std::string> log;
+  FakeFetcher fetcher(s, p, *trust, clock, unscripted, log);
+  FakeConnector connector(s, p, *trust, clock, unscripted, log);
+  auto cache = std::make_unique<mtasts::PolicyCache>(clock);
+
+  mtasts::DeliveryReport last;
+  std::string last_domain;
+  bool delivered_once = false;
+  for (const auto& step : s.steps) {
+    switch (step.kind) {
+      case ScenarioStep::Kind::kDeliver: {
+        mtasts::Sender sender(*stub, fetcher, connector, *cache, clock);
+        last = sender.Deliver(step.to);
+        last_domain = step.to.substr(step.to.rfind('@') + 1);
+        delivered_once = true;
+        json steps = json::array();
+        for (const auto& line : last.steps) {
+          steps.push_back(line);
+        }
+        transcript.push_back({{"step", "deliver " + step.to},
+                              {"at", clock.Now()},
+                              {"sender", steps},
+                              {"verdict", std::string(mtasts::VerdictName(last.verdict))}});
+        break;
+      }
+      case ScenarioStep::Kind::kAdvanceClock:
+        clock.Advance(step.seconds);
+        transcript.push_back({{"step", "advance_clock " + std::to_string(step.seconds)}});
+        break;
+      case ScenarioStep::Kind::kRestartSender:
+        if (!step.keep_cache) {
+          cache = std::make_unique<mtasts::PolicyCache>(clock);
+        }
+        transcript.push_back(
+            {{"step", std::string("restart_sender") + (step.keep_cache ? " (cache kept)" : "")}});
+        break;
+      case ScenarioStep::Kind::kExpect: {
+        if (!delivered_once) {
+          return finish(Outcome::kError,
+                        "line " + std::to_string(step.line) + ": expect before any deliver step");
+        }
+        std::string why = Check(step.expect, last, *cache, last_domain);
+        if (!why.empty()) {
+          return finish(Outcome::kFail, "line " + std::to_string(step.line) + ": " + why);
+        }
+        break;
+      }
+    }
+  }
+  json dns_log = json::array();
+  for (const auto& e : responder.Log()) {
+    dns_log.push_back(e.qname + " " + dns::RrTypeName(e.qtype) + " -> " + e.answered_by);
+  }
+  transcript.push_back({{"dns", dns_log}, {"requests", log}});
+  for (const auto& e : responder.Log()) {
+    if (e.answered_by == "unscripted") {
+      unscripted.what.push_back("DNS query " + e.qname + " " + dns::RrTypeName(e.qtype));
+    }
+  }
+  if (!unscripted.what.empty()) {
+    return finish(Outcome::kError, "scenario error: unscripted " + unscripted.what.front());
+  }
+  return finish(Outcome::kPass, "");
+}
+
+}  // namespace mxconform::conformance
