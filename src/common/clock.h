@@ -2,6 +2,7 @@
 // tests (a fixed, steppable clock) and on the wire (the system clock).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 
 namespace mxconform {
@@ -20,16 +21,17 @@ class SystemClock final : public Clock {
   UnixSeconds Now() const override;
 };
 
-// A clock that only moves when told to.
+// A clock that only moves when told to. Atomic, so a scenario's virtual
+// clock can be read by the mock servers' threads while the runner moves it.
 class FixedClock final : public Clock {
  public:
   explicit FixedClock(UnixSeconds t) : t_(t) {}
-  UnixSeconds Now() const override { return t_; }
-  void Set(UnixSeconds t) { t_ = t; }
-  void Advance(std::int64_t seconds) { t_ += seconds; }
+  UnixSeconds Now() const override { return t_.load(std::memory_order_relaxed); }
+  void Set(UnixSeconds t) { t_.store(t, std::memory_order_relaxed); }
+  void Advance(std::int64_t seconds) { t_.fetch_add(seconds, std::memory_order_relaxed); }
 
  private:
-  UnixSeconds t_;
+  std::atomic<UnixSeconds> t_;
 };
 
 }  // namespace mxconform
