@@ -1,0 +1,786 @@
+#include "mocks/https/server.h"
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <charconv>
+#include <deque>
+#include <exception>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <unordered_set>
+#include <utility>
+
+namespace mxconform::mocks::https {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using asio::ip::tcp;
+using boost::system::error_code;
+
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+
+// Stop(): how long the sockets get to close cleanly before the io_context
+// is stopped regardless.
+constexpr auto kGracefulStop = std::chrono::seconds(1);
+// After a failed accept (EMFILE, ENOBUFS): a pause rather than a busy loop.
+constexpr auto kAcceptBackoff = std::chrono::milliseconds(50);
+// `reset`: how long the partial body gets to reach the client before the RST
+// (a RST discards what the kernel has not sent yet).
+constexpr auto kResetPause = std::chrono::milliseconds(50);
+// A request is a GET: its header and any body stay small.
+constexpr std::uint32_t kMaxRequestHeader = 16 * 1024;
+constexpr std::uint64_t kMaxRequestBody = 16 * 1024;
+constexpr std::size_t kChunkBytes = 1024;      // chunked bodies, not trickling
+constexpr std::size_t kPaddingLineBytes = 80;  // `oversized` padding lines
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') {
+      c = static_cast<char>(c - 'A' + 'a');
+    }
+  }
+  return out;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) { return Lower(a) == Lower(b); }
+
+std::string PeerText(const tcp::endpoint& ep) {
+  const std::string a = ep.address().to_string();
+  return (ep.address().is_v6() ? "[" + a + "]" : a) + ":" + std::to_string(ep.port());
+}
+
+// "mta-sts.example.test:8443" -> "mta-sts.example.test", "[::1]:80" ->
+// "[::1]", lower case, without one trailing dot.
+std::string HostWithoutPort(std::string_view host) {
+  if (!host.empty() && host.front() == '[') {
+    host =
+        host.substr(0, host.find(']') == std::string_view::npos ? host.size() : host.find(']') + 1);
+  } else if (const std::size_t colon = host.find(':');
+             colon != std::string_view::npos &&
+             host.find(':', colon + 1) == std::string_view::npos) {
+    host = host.substr(0, colon);
+  }
+  if (!host.empty() && host.back() == '.') {
+    host.remove_suffix(1);
+  }
+  return Lower(host);
+}
+
+std::string OpenSslErrors() {
+  std::string out;
+  while (unsigned long e = ERR_get_error()) {
+    char buf[256];
+    ERR_error_string_n(e, buf, sizeof buf);
+    if (!out.empty()) {
+      out += "; ";
+    }
+    out += buf;
+  }
+  return out.empty() ? "unknown OpenSSL error" : out;
+}
+
+// The SSL ex_data slot of a connection's Hello (Asio keeps its verify
+// callback in the app data slot and deletes what it finds there).
+int HelloIndex() {
+  static const int kIndex = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return kIndex;
+}
+
+std::string Hex(std::size_t n) {
+  char buf[20];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n, 16);
+  return std::string(buf, end);
+}
+
+// `body`, then `x-padding-N: xxx` lines (RFC 8461 §3.2 extension fields) up
+// to exactly `size` bytes. The last line takes what is left; when that is
+// too little for a line, it is filled with 'x'.
+std::string OversizedBody(const std::string& body, std::size_t size) {
+  std::string out = body;
+  if (!out.empty() && out.back() != '\n') {
+    out += "\r\n";
+  }
+  for (std::size_t n = 0; out.size() < size; ++n) {
+    const std::size_t remaining = size - out.size();
+    std::string line = "x-padding-" + std::to_string(n) + ": ";
+    const std::size_t len = remaining >= 2 * kPaddingLineBytes ? kPaddingLineBytes : remaining;
+    if (len < line.size() + 3) {
+      out.append(remaining, 'x');
+      break;
+    }
+    line.append(len - line.size() - 2, 'x');
+    line += "\r\n";
+    out += line;
+  }
+  out.resize(size);
+  return out;
+}
+
+}  // namespace
+
+Response Response::Text(std::string body) {
+  Response r;
+  r.headers.push_back({"Content-Type", "text/plain"});
+  r.body = std::move(body);
+  return r;
+}
+
+class Server::Impl {
+ public:
+  Impl(Config config, const ServerOptions& opts, asio::ip::address address)
+      : config_(std::move(config)), opts_(opts), address_(std::move(address)) {}
+  ~Impl() { Stop(); }
+
+  // Checks the config and builds the TLS contexts; the error, if any.
+  std::optional<Diagnostic> Setup();
+  std::optional<Diagnostic> Bind();
+  void Run();
+  void Stop();
+
+  std::uint16_t port() const { return port_; }
+  const ServerOptions& options() const { return opts_; }
+  ServerStats stats() const {
+    ServerStats s;
+    s.connections = stats_.connections.load(std::memory_order_relaxed);
+    s.open = stats_.open.load(std::memory_order_relaxed);
+    s.refused = stats_.refused.load(std::memory_order_relaxed);
+    s.timeouts = stats_.timeouts.load(std::memory_order_relaxed);
+    s.handshake_failures = stats_.handshake_failures.load(std::memory_order_relaxed);
+    s.requests = stats_.requests.load(std::memory_order_relaxed);
+    s.unscripted = stats_.unscripted.load(std::memory_order_relaxed);
+    return s;
+  }
+  std::vector<LogEntry> Log() const {
+    std::lock_guard lock(log_mu_);
+    return {log_.begin(), log_.end()};
+  }
+
+ private:
+  struct Counters {
+    std::atomic<std::uint64_t> connections{0};
+    std::atomic<std::uint64_t> open{0};
+    std::atomic<std::uint64_t> refused{0};
+    std::atomic<std::uint64_t> timeouts{0};
+    std::atomic<std::uint64_t> handshake_failures{0};
+    std::atomic<std::uint64_t> requests{0};
+    std::atomic<std::uint64_t> unscripted{0};
+  };
+
+  // One slot of `open`, held by the session's coroutine frame however it
+  // ends (even a frame destroyed before it ever ran).
+  class OpenSlot {
+   public:
+    explicit OpenSlot(std::atomic<std::uint64_t>& open) : open_(&open) {
+      open_->fetch_add(1, std::memory_order_relaxed);
+    }
+    OpenSlot(OpenSlot&& o) noexcept : open_(std::exchange(o.open_, nullptr)) {}
+    OpenSlot(const OpenSlot&) = delete;
+    OpenSlot& operator=(const OpenSlot&) = delete;
+    OpenSlot& operator=(OpenSlot&&) = delete;
+    ~OpenSlot() {
+      if (open_ != nullptr) {
+        open_->fetch_sub(1, std::memory_order_relaxed);
+      }
+    }
+
+   private:
+    std::atomic<std::uint64_t>* open_;
+  };
+
+  // What the servername callback learnt about a connection's ClientHello.
+  struct Hello {
+    std::string sni;
+    std::string rule;  // why the handshake was refused ("unknown-sni", "handshake_failure")
+    int fd = -1;       // the TCP socket, for HandshakeFailure::kClose
+  };
+
+  // A connection: TLS over a Beast tcp_stream (which carries the deadlines),
+  // or the tcp_stream alone with plain_http, and the timer of a trickle or a
+  // reset. Registered in `conns_` while its session runs, so that Stop()
+  // can close it.
+  struct Conn {
+    Conn(tcp::socket s, ssl::context* ctx) : timer(s.get_executor()) {
+      if (ctx != nullptr) {
+        tls.emplace(std::move(s), *ctx);
+      } else {
+        plain.emplace(std::move(s));
+      }
+    }
+    beast::tcp_stream& Lowest() { return tls ? tls->next_layer() : *plain; }
+    std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
+    std::optional<beast::tcp_stream> plain;
+    asio::steady_timer timer;
+    Hello hello;
+  };
+
+  class Registration {
+   public:
+    Registration(std::unordered_set<Conn*>& set, Conn* c) : set_(set), c_(c) { set_.insert(c_); }
+    Registration(const Registration&) = delete;
+    Registration& operator=(const Registration&) = delete;
+    ~Registration() { set_.erase(c_); }
+
+   private:
+    std::unordered_set<Conn*>& set_;
+    Conn* c_;
+  };
+
+  static int OnServerName(SSL* ssl, int* alert, void* arg);
+  asio::awaitable<void> AcceptLoop();
+  asio::awaitable<void> Session(tcp::socket socket, OpenSlot slot);
+  template <typename Stream>
+  asio::awaitable<void> Serve(Stream& stream, Conn& conn, LogEntry entry);
+  template <typename Stream>
+  asio::awaitable<void> Finish(Stream& stream, Conn& conn);
+  void AddLog(LogEntry e);
+  void CloseAll();
+  void RunLoop();
+
+  // Declared before io_ so that they outlive it: coroutine frames that
+  // io_'s destructor destroys still touch them.
+  Config config_;
+  const ServerOptions opts_;
+  const asio::ip::address address_;
+  std::uint16_t port_ = 0;
+  Counters stats_;
+  mutable std::mutex log_mu_;
+  std::deque<LogEntry> log_;
+  // The listener's context; OnServerName moves each connection to its
+  // host's (one per host: its certificate and chain).
+  std::optional<ssl::context> ssl_;
+  struct CtxFree {
+    void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
+  };
+  std::map<std::string, std::unique_ptr<SSL_CTX, CtxFree>> host_ctx_;
+  std::unordered_set<Conn*> conns_;  // io thread only
+  bool stopping_ = false;            // io thread only
+
+  asio::io_context io_{1};
+  tcp::acceptor acceptor_{io_};
+  asio::steady_timer accept_backoff_{io_};
+
+  std::mutex stop_mu_;
+  bool stopped_ = false;
+  std::promise<void> done_;
+  std::future<void> done_future_ = done_.get_future();
+  std::thread thread_;
+};
+
+std::optional<Diagnostic> Server::Impl::Setup() {
+  auto config_error = [](std::string detail) {
+    return MakeDiag("mocks.https.config", Severity::kError, 0,
+                    "the mock HTTPS server config is invalid", std::move(detail));
+  };
+  std::map<std::string, HostConfig> hosts;
+  for (auto& [name, host] : config_.hosts) {
+    hosts[HostWithoutPort(name)] = std::move(host);
+  }
+  config_.hosts = std::move(hosts);
+  config_.default_host = HostWithoutPort(config_.default_host);
+  if (!config_.default_host.empty() && !config_.hosts.contains(config_.default_host)) {
+    return config_error("default_host " + config_.default_host + " is not in hosts");
+  }
+  if (opts_.plain_http) {
+    return std::nullopt;
+  }
+  if (config_.pki == nullptr) {
+    return config_error("no PKI (required unless plain_http)");
+  }
+  for (const auto& [name, host] : config_.hosts) {
+    if (!config_.pki->Has(host.certificate)) {
+      return config_error("host " + name + ": no certificate \"" + host.certificate +
+                          "\" in the PKI");
+    }
+    std::unique_ptr<SSL_CTX, CtxFree> ctx(SSL_CTX_new(TLS_server_method()));
+    if (ctx == nullptr) {
+      return MakeDiag("mocks.https.tls", Severity::kError, 0,
+                      "the mock HTTPS server cannot make a TLS context", OpenSslErrors());
+    }
+    Result<bool> used = config_.pki->UseInServer(ctx.get(), host.certificate, host.intermediates);
+    if (!used.ok()) {
+      return MakeDiag("mocks.https.tls", Severity::kError, 0,
+                      "the mock HTTPS server cannot load a certificate",
+                      "host " + name + ": " + used.error().Text());
+    }
+    host_ctx_[name] = std::move(ctx);
+  }
+  ssl_.emplace(ssl::context::tls_server);
+  SSL_CTX* base = ssl_->native_handle();
+  SSL_CTX_set_tlsext_servername_callback(base, &Impl::OnServerName);
+  SSL_CTX_set_tlsext_servername_arg(base, this);
+  return std::nullopt;
+}
+
+// OpenSSL calls this after the ClientHello's extensions, SNI or not
+// (OpenSSL 1.1.1 and later), before the server sends anything: it picks
+// the host's context (certificate and chain) or refuses the handshake.
+int Server::Impl::OnServerName(SSL* ssl, int* alert, void* arg) {
+  auto* self = static_cast<Impl*>(arg);
+  auto* hello = static_cast<Hello*>(SSL_get_ex_data(ssl, HelloIndex()));
+  const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+  const std::string sni = name != nullptr ? Lower(name) : "";
+  if (hello != nullptr) {
+    hello->sni = name != nullptr ? name : "";
+  }
+  auto host = self->config_.hosts.find(sni);
+  if (host == self->config_.hosts.end() && !self->config_.default_host.empty()) {
+    host = self->config_.hosts.find(self->config_.default_host);
+  }
+  if (host == self->config_.hosts.end()) {
+    if (hello != nullptr) {
+      hello->rule = "unknown-sni";
+    }
+    *alert = SSL_AD_UNRECOGNIZED_NAME;
+    return SSL_TLSEXT_ERR_ALERT_FATAL;
+  }
+  HandshakeFailure failure = self->opts_.handshake_failure != HandshakeFailure::kNone
+                                 ? self->opts_.handshake_failure
+                                 : host->second.handshake_failure;
+  if (failure != HandshakeFailure::kNone) {
+    if (hello != nullptr) {
+      hello->rule = "handshake_failure";
+      if (failure == HandshakeFailure::kClose && hello->fd >= 0) {
+        // The FIN goes out now; the alert OpenSSL then writes fails (EPIPE,
+        // Asio sends with MSG_NOSIGNAL) and never reaches the client.
+        ::shutdown(hello->fd, SHUT_RDWR);
+      }
+    }
+    *alert = SSL_AD_HANDSHAKE_FAILURE;
+    return SSL_TLSEXT_ERR_ALERT_FATAL;
+  }
+  SSL_set_SSL_CTX(ssl, self->host_ctx_.at(host->first).get());
+  return SSL_TLSEXT_ERR_OK;
+}
+
+std::optional<Diagnostic> Server::Impl::Bind() {
+  const tcp::endpoint ep(address_, opts_.port);
+  error_code ec;
+  acceptor_.open(ep.protocol(), ec);
+  if (!ec) {
+    acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  }
+  if (!ec) {
+    acceptor_.bind(ep, ec);
+  }
+  if (!ec) {
+    acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  }
+  if (!ec) {
+    port_ = acceptor_.local_endpoint(ec).port();
+  }
+  if (ec) {
+    error_code ignored;
+    acceptor_.close(ignored);
+    return MakeDiag("mocks.https.bind", Severity::kError, 0, "the mock HTTPS server cannot bind",
+                    PeerText(ep) + ": " + ec.message());
+  }
+  return std::nullopt;
+}
+
+void Server::Impl::Run() {
+  asio::co_spawn(io_, AcceptLoop(), asio::detached);
+  thread_ = std::thread([this] { RunLoop(); });
+}
+
+void Server::Impl::RunLoop() {
+  // A handler that throws ends run(); serving goes on with the next one.
+  for (;;) {
+    try {
+      io_.run();
+      break;
+    } catch (...) {
+      continue;
+    }
+  }
+  done_.set_value();
+}
+
+void Server::Impl::Stop() {
+  std::lock_guard lock(stop_mu_);
+  if (stopped_ || !thread_.joinable()) {
+    stopped_ = true;
+    return;
+  }
+  stopped_ = true;
+  // Graceful: every socket closed and every timer cancelled on the io
+  // thread, so each coroutine ends and run() returns. Hard: after
+  // kGracefulStop, the io_context is stopped regardless.
+  asio::post(io_, [this] { CloseAll(); });
+  if (done_future_.wait_for(kGracefulStop) != std::future_status::ready) {
+    io_.stop();
+  }
+  thread_.join();
+  // After a hard stop, close what is left from here and let every
+  // coroutine see its operation aborted, so no socket outlives Stop().
+  CloseAll();
+  io_.restart();
+  try {
+    io_.poll();
+  } catch (...) {
+    // A handler threw on its way out; the rest go with the io_context.
+  }
+}
+
+void Server::Impl::CloseAll() {
+  stopping_ = true;
+  error_code ec;
+  acceptor_.close(ec);
+  accept_backoff_.cancel();
+  for (Conn* c : conns_) {
+    c->Lowest().close();
+    c->timer.cancel();
+  }
+}
+
+void Server::Impl::AddLog(LogEntry e) {
+  std::lock_guard lock(log_mu_);
+  log_.push_back(std::move(e));
+  while (log_.size() > opts_.max_log) {
+    log_.pop_front();
+  }
+}
+
+asio::awaitable<void> Server::Impl::AcceptLoop() {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor_.async_accept(kUseTuple);
+    if (stopping_ || !acceptor_.is_open()) {
+      co_return;
+    }
+    if (ec) {
+      accept_backoff_.expires_after(kAcceptBackoff);
+      co_await accept_backoff_.async_wait(kUseTuple);
+      if (stopping_) {
+        co_return;
+      }
+      continue;
+    }
+    stats_.connections.fetch_add(1, std::memory_order_relaxed);
+    if (stats_.open.load(std::memory_order_relaxed) >= opts_.max_connections) {
+      stats_.refused.fetch_add(1, std::memory_order_relaxed);
+      error_code closed;
+      socket.close(closed);
+      continue;
+    }
+    OpenSlot slot(stats_.open);
+    asio::co_spawn(io_, Session(std::move(socket), std::move(slot)), asio::detached);
+  }
+}
+
+// One connection: the handshake (unless plain_http), one request, one
+// answer. The io_context has one thread, so it is the connection's strand.
+asio::awaitable<void> Server::Impl::Session(tcp::socket socket, OpenSlot slot) {
+  if (stopping_) {
+    co_return;
+  }
+  LogEntry entry;
+  entry.time = std::chrono::system_clock::now();
+  {
+    error_code ec;
+    const tcp::endpoint remote = socket.remote_endpoint(ec);
+    entry.peer = ec ? "?" : PeerText(remote);
+  }
+  Conn conn(std::move(socket), opts_.plain_http ? nullptr : &*ssl_);
+  Registration registered(conns_, &conn);
+  if (!conn.tls) {
+    co_await Serve(*conn.plain, conn, std::move(entry));
+    co_return;
+  }
+  conn.hello.fd = conn.Lowest().socket().native_handle();
+  SSL_set_ex_data(conn.tls->native_handle(), HelloIndex(), &conn.hello);
+  conn.Lowest().expires_after(std::chrono::milliseconds(opts_.handshake_timeout_ms));
+  auto [ec] = co_await conn.tls->async_handshake(ssl::stream_base::server, kUseTuple);
+  if (stopping_) {
+    co_return;
+  }
+  entry.sni = conn.hello.sni;
+  if (ec) {
+    const bool timed_out = ec == beast::error::timeout;
+    entry.rule = !conn.hello.rule.empty() ? conn.hello.rule : timed_out ? "timeout" : "handshake";
+    entry.outcome = "handshake failed";
+    entry.detail = ec.message();
+    // Logged before counted: a test that sees the count finds the entry.
+    AddLog(std::move(entry));
+    (timed_out ? stats_.timeouts : stats_.handshake_failures)
+        .fetch_add(1, std::memory_order_relaxed);
+    conn.Lowest().close();
+    co_return;
+  }
+  co_await Serve(*conn.tls, conn, std::move(entry));
+}
+
+template <typename Stream>
+asio::awaitable<void> Server::Impl::Serve(Stream& stream, Conn& conn, LogEntry entry) {
+  beast::flat_buffer buffer;
+  http::request_parser<http::string_body> parser;
+  parser.header_limit(kMaxRequestHeader);
+  parser.body_limit(kMaxRequestBody);
+  conn.Lowest().expires_after(std::chrono::milliseconds(opts_.request_timeout_ms));
+  auto [read_ec, read_n] = co_await http::async_read(stream, buffer, parser, kUseTuple);
+  if (stopping_) {
+    co_return;
+  }
+  if (read_ec) {
+    entry.detail = read_ec.message();
+    const bool timed_out = read_ec == beast::error::timeout;
+    if (timed_out) {
+      entry.rule = "timeout";
+      entry.outcome = "no request";
+    } else if (read_ec.category() == http::make_error_code(http::error::bad_method).category() &&
+               read_ec != http::error::end_of_stream && read_ec != http::error::partial_message) {
+      // Not HTTP (a ClientHello sent to a plain_http listener, say): 400,
+      // as a web server answers garbage.
+      entry.rule = "bad-request";
+      entry.outcome = "400";
+      AddLog(std::move(entry));
+      static constexpr std::string_view kBadRequest =
+          "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 12\r\n"
+          "Connection: close\r\n\r\nbad request\n";
+      conn.Lowest().expires_after(std::chrono::milliseconds(opts_.write_timeout_ms));
+      co_await asio::async_write(stream, asio::buffer(kBadRequest), kUseTuple);
+      co_await Finish(stream, conn);
+      co_return;
+    } else {
+      entry.rule = "no-request";
+      entry.outcome = "no request";
+    }
+    AddLog(std::move(entry));
+    if (timed_out) {
+      stats_.timeouts.fetch_add(1, std::memory_order_relaxed);
+    }
+    conn.Lowest().close();
+    co_return;
+  }
+  stats_.requests.fetch_add(1, std::memory_order_relaxed);
+  const auto& req = parser.get();
+  entry.method = std::string(req.method_string());
+  entry.target = std::string(req.target());
+  entry.host = HostWithoutPort(req[http::field::host]);
+  const std::string route = entry.host.empty() ? Lower(entry.sni) : entry.host;
+  const std::string path = entry.target.substr(0, entry.target.find('?'));
+
+  const Response* rule = nullptr;
+  if (auto h = config_.hosts.find(route); h != config_.hosts.end()) {
+    if (auto p = h->second.paths.find(path); p != h->second.paths.end()) {
+      rule = &p->second;
+    }
+  }
+  Response unscripted;
+  if (rule == nullptr) {
+    // Exhaustive: a request the scenario did not script is its error.
+    stats_.unscripted.fetch_add(1, std::memory_order_relaxed);
+    unscripted = Response::Text("not scripted: " + route + " " + path + "\n");
+    unscripted.status = 404;
+    rule = &unscripted;
+    entry.rule = "unscripted";
+  } else {
+    entry.rule = route + " " + path;
+  }
+  const Response& r = *rule;
+
+  if (r.stall) {
+    entry.outcome = "stalled";
+    AddLog(std::move(entry));
+    // Never answer; wait for the client to go (or the hold to end, or Stop).
+    conn.Lowest().expires_after(std::chrono::milliseconds(opts_.stall_hold_ms));
+    char sink[256];
+    for (;;) {
+      auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), kUseTuple);
+      if (ec || stopping_) {
+        break;
+      }
+    }
+    conn.Lowest().close();
+    co_return;
+  }
+
+  // The head.
+  int status = r.status;
+  if (!r.redirect.empty() && (status < 300 || status > 399)) {
+    status = 301;
+  }
+  const std::string body = r.oversized > 0 ? OversizedBody(r.body, r.oversized) : r.body;
+  std::string head = "HTTP/1.1 " + std::to_string(status) + " " +
+                     std::string(http::obsolete_reason(static_cast<http::status>(status))) + "\r\n";
+  bool framed = false;
+  for (const Header& h : r.headers) {
+    if ((r.content_type && EqualsIgnoreCase(h.name, "Content-Type")) ||
+        (!r.redirect.empty() && EqualsIgnoreCase(h.name, "Location"))) {
+      continue;
+    }
+    framed = framed || EqualsIgnoreCase(h.name, "Content-Length") ||
+             EqualsIgnoreCase(h.name, "Transfer-Encoding");
+    head += h.name + ": " + h.value + "\r\n";
+  }
+  if (r.content_type && !r.content_type->empty()) {
+    head += "Content-Type: " + *r.content_type + "\r\n";
+  }
+  if (!r.redirect.empty()) {
+    head += "Location: " + r.redirect + "\r\n";
+  }
+  if (!framed) {
+    head += r.chunked ? "Transfer-Encoding: chunked\r\n"
+                      : "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  }
+  head += "Connection: close\r\n\r\n";
+
+  // The body, as the pieces written (chunks when chunked).
+  std::vector<std::string> pieces;
+  if (req.method() != http::verb::head) {
+    const std::size_t piece = r.trickle_ms > 0 ? std::max<std::size_t>(r.trickle_bytes, 1)
+                              : r.chunked      ? kChunkBytes
+                                               : std::max<std::size_t>(body.size(), 1);
+    for (std::size_t off = 0; off < body.size(); off += piece) {
+      std::string part = body.substr(off, piece);
+      pieces.push_back(r.chunked ? Hex(part.size()) + "\r\n" + part + "\r\n" : std::move(part));
+    }
+    if (r.chunked) {
+      pieces.emplace_back("0\r\n\r\n");
+    }
+  }
+  const auto write_timeout = std::chrono::milliseconds(opts_.write_timeout_ms);
+  auto write = [&](std::string_view bytes) -> asio::awaitable<bool> {
+    conn.Lowest().expires_after(write_timeout);
+    auto [ec, n] = co_await asio::async_write(stream, asio::buffer(bytes), kUseTuple);
+    if (ec == beast::error::timeout) {
+      stats_.timeouts.fetch_add(1, std::memory_order_relaxed);
+    }
+    co_return !ec && !stopping_;
+  };
+
+  if (r.reset) {
+    entry.outcome = "reset";
+    AddLog(std::move(entry));
+    std::string encoded;
+    for (const std::string& p : pieces) {
+      encoded += p;
+    }
+    if (co_await write(head + encoded.substr(0, encoded.size() / 2))) {
+      conn.timer.expires_after(kResetPause);
+      co_await conn.timer.async_wait(kUseTuple);
+    }
+    if (stopping_) {
+      co_return;
+    }
+    error_code ec;
+    conn.Lowest().socket().set_option(asio::socket_base::linger(true, 0), ec);
+    conn.Lowest().socket().close(ec);
+    co_return;
+  }
+
+  entry.outcome = std::to_string(status);
+  AddLog(std::move(entry));
+  bool ok = co_await write(head);
+  for (std::size_t i = 0; ok && i < pieces.size(); ++i) {
+    if (r.trickle_ms > 0) {
+      conn.timer.expires_after(std::chrono::milliseconds(r.trickle_ms));
+      auto [ec] = co_await conn.timer.async_wait(kUseTuple);
+      if (ec || stopping_) {
+        co_return;
+      }
+    }
+    ok = co_await write(pieces[i]);
+  }
+  if (stopping_) {
+    co_return;
+  }
+  if (!ok) {
+    conn.Lowest().close();
+    co_return;
+  }
+  co_await Finish(stream, conn);
+}
+
+// The graceful end of an answered connection: TLS close_notify (or a TCP
+// FIN), then wait, within the write deadline, for the client to close, so
+// that unread request bytes never turn the close into a RST that could
+// destroy the response in flight.
+template <typename Stream>
+asio::awaitable<void> Server::Impl::Finish(Stream& stream, Conn& conn) {
+  conn.Lowest().expires_after(std::chrono::milliseconds(opts_.write_timeout_ms));
+  if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+    error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    char sink[256];
+    for (;;) {
+      auto [read_ec, n] = co_await stream.async_read_some(asio::buffer(sink), kUseTuple);
+      if (read_ec || stopping_) {
+        break;
+      }
+    }
+  } else {
+    co_await stream.async_shutdown(kUseTuple);
+  }
+  if (!stopping_) {
+    conn.Lowest().close();
+  }
+}
+
+Result<std::unique_ptr<Server>> Server::Start(Config config, const ServerOptions& opts) {
+  try {
+    error_code ec;
+    asio::ip::address address = asio::ip::make_address(opts.address, ec);
+    if (ec) {
+      return MakeDiag("mocks.https.address", Severity::kError, 0,
+                      "the mock HTTPS server address is not an IP literal", opts.address);
+    }
+    auto impl = std::make_unique<Impl>(std::move(config), opts, std::move(address));
+    if (auto failed = impl->Setup()) {
+      return *std::move(failed);
+    }
+    if (auto failed = impl->Bind()) {
+      return *std::move(failed);
+    }
+    impl->Run();
+    return std::unique_ptr<Server>(new Server(std::move(impl)));
+  } catch (const std::exception& e) {
+    // What Asio, OpenSSL's context or the thread library throws despite the
+    // error-code overloads (out of memory, no thread to be had).
+    return MakeDiag("mocks.https.bind", Severity::kError, 0, "the mock HTTPS server cannot start",
+                    e.what());
+  }
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Server::~Server() { Stop(); }
+
+std::uint16_t Server::port() const { return impl_->port(); }
+
+std::string Server::address() const { return impl_->options().address; }
+
+ServerStats Server::stats() const { return impl_->stats(); }
+
+std::vector<LogEntry> Server::Log() const { return impl_->Log(); }
+
+void Server::Stop() {
+  try {
+    impl_->Stop();
+  } catch (...) {
+    // join() failing leaves nothing better to do; Stop() never throws.
+  }
+}
+
+}  // namespace mxconform::mocks::https

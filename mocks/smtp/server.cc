@@ -1,0 +1,1303 @@
+#include "mocks/smtp/server.h"
+
+#include <openssl/ssl.h>
+#include <openssl/tls1.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <cctype>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <unordered_set>
+#include <utility>
+
+namespace mxconform::mocks::smtp {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace ssl = asio::ssl;
+using asio::ip::tcp;
+using boost::system::error_code;
+using Steady = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+using TlsStream = ssl::stream<beast::tcp_stream>;
+
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+
+// RFC 5321 §4.5.3.1.4 and §4.5.3.1.6, CRLF included.
+constexpr std::size_t kMaxCommandLine = 512;
+constexpr std::size_t kMaxTextLine = 1000;
+// The transcript of one session: lines kept, octets shown per line.
+constexpr std::size_t kMaxLoggedLines = 2000;
+constexpr std::size_t kMaxShownOctets = 1024;
+// Octets of a delivered message kept in its Delivery.
+constexpr std::size_t kMaxKeptBody = 64 * 1024;
+// Plaintext drained (and discarded) after STARTTLS, at most.
+constexpr std::size_t kMaxDrain = 65536;
+// After QUIT over TLS: how long the close_notify exchange may take.
+constexpr milliseconds kShutdownTimeout{1000};
+// Stop(): how long the sockets get to close cleanly before the io_context
+// is stopped regardless.
+constexpr auto kGracefulStop = std::chrono::seconds(1);
+constexpr auto kAcceptBackoff = milliseconds(50);
+// A TLS record: alert, TLS 1.2, length 2, fatal (2), handshake_failure (40).
+constexpr std::array<unsigned char, 7> kHandshakeFailureAlert = {0x15, 0x03, 0x03, 0x00,
+                                                                 0x02, 0x02, 0x28};
+constexpr std::string_view kGarbage = "garbage-after-220: these bytes are not TLS\r\n";
+
+constexpr std::array<std::string_view, 7> kStartTlsNames = {
+    "offer",     "absent",          "strip-from-ehlo",   "reply-454",
+    "reply-502", "abort-handshake", "garbage-after-220",
+};
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+std::string Upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && Upper(s.substr(0, prefix.size())) == prefix;
+}
+
+// Bytes as a transcript shows them (see SessionLog::transcript).
+std::string Printable(std::string_view bytes) {
+  std::string out;
+  const std::size_t shown = std::min(bytes.size(), kMaxShownOctets);
+  out.reserve(shown + 16);
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (std::size_t i = 0; i < shown; ++i) {
+    const auto c = static_cast<unsigned char>(bytes[i]);
+    if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\\') {
+      out += "\\\\";
+    } else if (c < 0x20 || c >= 0x7f) {
+      out += "\\x";
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0xf]);
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  if (shown < bytes.size()) {
+    out += "... (" + std::to_string(bytes.size()) + " octets)";
+  }
+  return out;
+}
+
+std::string PeerText(const tcp::endpoint& ep) {
+  const std::string a = ep.address().to_string();
+  return (ep.address().is_v6() ? "[" + a + "]" : a) + ":" + std::to_string(ep.port());
+}
+
+int VersionConstant(TlsVersion v) {
+  switch (v) {
+    case TlsVersion::kAny:
+      return 0;
+    case TlsVersion::kTls1_0:
+      return TLS1_VERSION;
+    case TlsVersion::kTls1_1:
+      return TLS1_1_VERSION;
+    case TlsVersion::kTls1_2:
+      return TLS1_2_VERSION;
+    case TlsVersion::kTls1_3:
+      return TLS1_3_VERSION;
+  }
+  return 0;
+}
+
+// The ex_data slot of an SSL that points at its connection's TlsSeen
+// (Asio keeps its own pointer in the app data).
+int SeenIndex() {
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+// A path argument of MAIL FROM / RCPT TO: "<...>" then optional
+// parameters. Lenient about a space after the colon, as servers are.
+// False when there is no "<...>".
+bool ParsePath(std::string_view rest, std::string& path, std::string& params) {
+  while (!rest.empty() && rest.front() == ' ') {
+    rest.remove_prefix(1);
+  }
+  if (rest.empty() || rest.front() != '<') {
+    return false;
+  }
+  const std::size_t close = rest.find('>');
+  if (close == std::string_view::npos) {
+    return false;
+  }
+  path.assign(rest.substr(1, close - 1));
+  params.assign(rest.substr(close + 1));
+  return params.empty() || params.front() == ' ';
+}
+
+// The SIZE= parameter of MAIL (RFC 1870), if any; -1 when malformed.
+long long SizeParam(std::string_view params) {
+  const std::string upper = Upper(params);
+  const std::size_t at = upper.find(" SIZE=");
+  if (at == std::string::npos) {
+    return 0;
+  }
+  long long n = 0;
+  std::size_t i = at + 6;
+  if (i >= upper.size() || !std::isdigit(static_cast<unsigned char>(upper[i]))) {
+    return -1;
+  }
+  for (; i < upper.size() && std::isdigit(static_cast<unsigned char>(upper[i])); ++i) {
+    n = std::min<long long>(n * 10 + (upper[i] - '0'), 1LL << 50);
+  }
+  return n;
+}
+
+}  // namespace
+
+std::string_view StartTlsName(StartTls s) { return kStartTlsNames[static_cast<std::size_t>(s)]; }
+
+std::optional<StartTls> ParseStartTls(std::string_view name) {
+  for (std::size_t i = 0; i < kStartTlsNames.size(); ++i) {
+    if (kStartTlsNames[i] == name) {
+      return static_cast<StartTls>(i);
+    }
+  }
+  return std::nullopt;
+}
+
+class Server::Impl {
+ public:
+  Impl(const ServerOptions& opts, asio::ip::address address)
+      : opts_(opts), address_(std::move(address)) {}
+  ~Impl() { Stop(); }
+
+  std::optional<Diagnostic> SetUpTls();
+  std::optional<Diagnostic> Bind();
+  void Run();
+  void Stop();
+
+  std::uint16_t port() const { return port_; }
+  const ServerOptions& options() const { return opts_; }
+  ServerStats stats() const {
+    ServerStats s;
+    s.connections = stats_.connections.load(std::memory_order_relaxed);
+    s.open = stats_.open.load(std::memory_order_relaxed);
+    s.refused = stats_.refused.load(std::memory_order_relaxed);
+    s.timeouts = stats_.timeouts.load(std::memory_order_relaxed);
+    s.handshakes = stats_.handshakes.load(std::memory_order_relaxed);
+    s.handshake_failures = stats_.handshake_failures.load(std::memory_order_relaxed);
+    s.deliveries = stats_.deliveries.load(std::memory_order_relaxed);
+    s.finished = stats_.finished.load(std::memory_order_relaxed);
+    return s;
+  }
+  std::vector<SessionLog> Sessions() const {
+    std::lock_guard lock(log_mu_);
+    std::vector<SessionLog> out;
+    out.reserve(log_.size());
+    for (const auto& e : log_) {
+      out.push_back(*e);
+    }
+    return out;
+  }
+  bool WaitForSessions(std::size_t count, milliseconds timeout) const {
+    std::unique_lock lock(log_mu_);
+    return log_cv_.wait_for(lock, timeout, [&] { return finished_ >= count; });
+  }
+
+ private:
+  struct Counters {
+    std::atomic<std::uint64_t> connections{0};
+    std::atomic<std::uint64_t> open{0};
+    std::atomic<std::uint64_t> refused{0};
+    std::atomic<std::uint64_t> timeouts{0};
+    std::atomic<std::uint64_t> handshakes{0};
+    std::atomic<std::uint64_t> handshake_failures{0};
+    std::atomic<std::uint64_t> deliveries{0};
+    std::atomic<std::uint64_t> finished{0};
+  };
+
+  // One slot of `open`, given back when the session's frame goes.
+  class OpenSlot {
+   public:
+    explicit OpenSlot(std::atomic<std::uint64_t>& open) : open_(&open) {
+      open_->fetch_add(1, std::memory_order_relaxed);
+    }
+    OpenSlot(OpenSlot&& o) noexcept : open_(std::exchange(o.open_, nullptr)) {}
+    OpenSlot(const OpenSlot&) = delete;
+    OpenSlot& operator=(const OpenSlot&) = delete;
+    OpenSlot& operator=(OpenSlot&&) = delete;
+    ~OpenSlot() {
+      if (open_ != nullptr) {
+        open_->fetch_sub(1, std::memory_order_relaxed);
+      }
+    }
+
+   private:
+    std::atomic<std::uint64_t>* open_;
+  };
+
+  // What the SNI callback saw and chose, for the session's log.
+  struct TlsSeen {
+    bool called = false;
+    std::string sni;
+    ChainSpec chain;
+  };
+
+  // A connection: the plaintext stream until STARTTLS, then the TLS stream
+  // it moved into. beast::tcp_stream carries the deadlines.
+  struct Conn {
+    explicit Conn(tcp::socket s)
+        : plain(std::in_place, std::move(s)), timer(plain->get_executor()) {}
+    beast::tcp_stream& Timed() { return tls ? tls->next_layer() : *plain; }
+    void Close() {
+      error_code ec;
+      if (tls) {
+        tls->next_layer().socket().close(ec);
+      } else if (plain) {
+        plain->socket().close(ec);
+      }
+      timer.cancel();
+    }
+    std::optional<beast::tcp_stream> plain;
+    std::unique_ptr<TlsStream> tls;
+    asio::steady_timer timer;  // the banner delay
+    std::string in;            // received, not yet consumed
+    std::array<char, 4096> chunk{};
+    TlsSeen seen;
+    Steady::time_point deadline;
+    bool timed_out = false;
+    std::string error;  // the last I/O error
+  };
+
+  // The SMTP state of a session (RFC 5321 §4.1.4).
+  struct State {
+    bool greeted = false;  // HELO or EHLO
+    bool ehlo = false;
+    bool mail = false;
+    bool greylisted = false;  // this transaction
+    bool grey_decided = false;
+    std::string from;
+    std::vector<std::string> rcpts;
+    std::uint32_t errors = 0;
+    void Reset() {
+      mail = false;
+      greylisted = false;
+      grey_decided = false;
+      from.clear();
+      rcpts.clear();
+    }
+  };
+
+  enum class ReadStatus : std::uint8_t { kLine, kTooLong, kClosed, kTimeout, kError, kStopped };
+
+  template <typename T>
+  class Registration {
+   public:
+    Registration(std::unordered_set<T*>& set, T* item) : set_(set), item_(item) {
+      set_.insert(item_);
+    }
+    Registration(const Registration&) = delete;
+    Registration& operator=(const Registration&) = delete;
+    ~Registration() { set_.erase(item_); }
+
+   private:
+    std::unordered_set<T*>& set_;
+    T* item_;
+  };
+
+  static int OnServerName(SSL* ssl, int* alert, void* arg);
+
+  asio::awaitable<void> AcceptLoop();
+  asio::awaitable<void> Session(tcp::socket socket, OpenSlot slot);
+  // What a command gets: a reply (none when empty), whether it counts
+  // toward max_errors, and what comes next.
+  enum class Next : std::uint8_t { kContinue, kStartTls, kData, kQuit };
+  struct Action {
+    std::string reply;
+    bool error = false;
+    Next next = Next::kContinue;
+  };
+  // The dialogue; returns how it ended (SessionLog::end).
+  asio::awaitable<std::string> Converse(Conn& c, const std::shared_ptr<SessionLog>& log);
+  // The reply to one command line, and the state change (no I/O).
+  Action Decide(const Conn& c, const std::shared_ptr<SessionLog>& log, State& st,
+                const std::string& line);
+  // Sends the action's reply and counts its error; how the session ended,
+  // or nullopt to go on.
+  asio::awaitable<std::optional<std::string>> Send(Conn& c, const std::shared_ptr<SessionLog>& log,
+                                                   State& st, Action action);
+  // After a STARTTLS that is accepted: the 220, then the handshake (or the
+  // knob that breaks it). Nullopt when the session goes on over TLS.
+  asio::awaitable<std::optional<std::string>> StartTlsAccepted(
+      Conn& c, const std::shared_ptr<SessionLog>& log, State& st);
+  // After the 354: the message, up to CRLF.CRLF, and the reply to it.
+  asio::awaitable<std::optional<std::string>> Data(Conn& c, const std::shared_ptr<SessionLog>& log,
+                                                   State& st);
+  asio::awaitable<ReadStatus> ReadLine(Conn& c, std::size_t cap, std::string& line, bool& crlf);
+  asio::awaitable<bool> Write(Conn& c, std::string bytes);
+  // Logs each line of `text` ("\r\n" between lines) and writes it.
+  asio::awaitable<bool> Reply(Conn& c, const std::shared_ptr<SessionLog>& log, std::string text);
+  // How a failed read ends the session ("client closed", "timeout", ...).
+  asio::awaitable<std::string> ReadEnd(Conn& c, const std::shared_ptr<SessionLog>& log,
+                                       ReadStatus rs);
+  // Drops what the client sent after STARTTLS in plaintext: the buffer and
+  // what the socket already holds. Returns the bytes dropped.
+  static std::string DrainPlaintext(Conn& c);
+
+  std::shared_ptr<SessionLog> NewLog(std::string peer);
+  // Changes a log under the lock.
+  template <typename F>
+  void Update(const std::shared_ptr<SessionLog>& log, F&& f) {
+    std::lock_guard lock(log_mu_);
+    f(*log);
+  }
+  void Line(const std::shared_ptr<SessionLog>& log, std::string line) {
+    Update(log, [&](SessionLog& l) {
+      if (l.transcript.size() < kMaxLoggedLines) {
+        l.transcript.push_back(std::move(line));
+      } else if (l.transcript.size() == kMaxLoggedLines) {
+        l.transcript.push_back("*: transcript truncated");
+      }
+    });
+  }
+  void Finish(const std::shared_ptr<SessionLog>& log, std::string end);
+  void CloseAll();
+  void RunLoop();
+
+  // Declared before io_: coroutine frames that io_'s destructor destroys
+  // still touch them. "io thread only": touched by the io thread, or by
+  // Stop() once that thread is joined.
+  const ServerOptions opts_;
+  const asio::ip::address address_;
+  std::uint16_t port_ = 0;
+  Counters stats_;
+  std::unordered_set<Conn*> conns_;  // io thread only
+  bool stopping_ = false;            // io thread only
+  std::uint64_t greylisted_ = 0;     // transactions greylisted; io thread only
+  std::uint64_t next_message_ = 0;   // io thread only
+
+  // TLS: the context a handshake starts with (the default chain) and one
+  // per SNI of chain_by_sni (lower case); read-only once serving.
+  std::unique_ptr<ssl::context> default_ctx_;
+  std::map<std::string, std::unique_ptr<ssl::context>> sni_ctx_;
+
+  mutable std::mutex log_mu_;
+  mutable std::condition_variable log_cv_;
+  std::deque<std::shared_ptr<SessionLog>> log_;  // guarded by log_mu_
+  std::uint64_t next_id_ = 0;                    // guarded by log_mu_
+  std::size_t finished_ = 0;                     // guarded by log_mu_
+
+  asio::io_context io_{1};
+  tcp::acceptor acceptor_{io_};
+  asio::steady_timer accept_backoff_{io_};
+
+  std::mutex stop_mu_;
+  bool stopped_ = false;
+  std::promise<void> done_;
+  std::future<void> done_future_ = done_.get_future();
+  std::thread thread_;
+};
+
+// ---- set-up ------------------------------------------------------------
+
+std::optional<Diagnostic> Server::Impl::SetUpTls() {
+  auto failure = [](std::string detail) {
+    return MakeDiag("mocks.smtp.tls", Severity::kError, 0, "the mock SMTP server cannot set up TLS",
+                    std::move(detail));
+  };
+  const bool needs_cert =
+      opts_.starttls == StartTls::kOffer || opts_.starttls == StartTls::kStripFromEhlo;
+  if (opts_.min_version != TlsVersion::kAny && opts_.max_version != TlsVersion::kAny &&
+      opts_.min_version > opts_.max_version) {
+    return failure("min_version above max_version");
+  }
+  if (!opts_.pki) {
+    if (needs_cert) {
+      return failure(std::string("starttls: ") + std::string(StartTlsName(opts_.starttls)) +
+                     " needs a PKI and a default_chain");
+    }
+    return std::nullopt;
+  }
+  if (!needs_cert && opts_.default_chain.leaf.empty() && opts_.chain_by_sni.empty()) {
+    return std::nullopt;
+  }
+  const bool old_versions =
+      opts_.min_version == TlsVersion::kTls1_0 || opts_.min_version == TlsVersion::kTls1_1 ||
+      opts_.max_version == TlsVersion::kTls1_0 || opts_.max_version == TlsVersion::kTls1_1;
+  auto make = [&](const ChainSpec& chain,
+                  std::unique_ptr<ssl::context>& out) -> std::optional<Diagnostic> {
+    if (!opts_.pki->Has(chain.leaf)) {
+      return failure("no certificate named \"" + chain.leaf + "\" in the PKI");
+    }
+    auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
+    SSL_CTX* n = ctx->native_handle();
+    auto used = opts_.pki->UseInServer(n, chain.leaf, chain.intermediates);
+    if (!used.ok()) {
+      return failure(chain.leaf + ": " + used.error().Text());
+    }
+    if (opts_.min_version != TlsVersion::kAny &&
+        SSL_CTX_set_min_proto_version(n, VersionConstant(opts_.min_version)) != 1) {
+      return failure("cannot set the minimum TLS version");
+    }
+    if (opts_.max_version != TlsVersion::kAny &&
+        SSL_CTX_set_max_proto_version(n, VersionConstant(opts_.max_version)) != 1) {
+      return failure("cannot set the maximum TLS version");
+    }
+    if (old_versions) {
+      // OpenSSL 3 negotiates TLS 1.0 and 1.1 only at security level 0.
+      SSL_CTX_set_security_level(n, 0);
+    }
+    SSL_CTX_set_tlsext_servername_callback(n, &Impl::OnServerName);
+    SSL_CTX_set_tlsext_servername_arg(n, this);
+    out = std::move(ctx);
+    return std::nullopt;
+  };
+  if (opts_.default_chain.leaf.empty()) {
+    return failure("no default_chain");
+  }
+  if (auto f = make(opts_.default_chain, default_ctx_)) {
+    return f;
+  }
+  for (const auto& [sni, chain] : opts_.chain_by_sni) {
+    if (auto f = make(chain, sni_ctx_[Lower(sni)])) {
+      return f;
+    }
+  }
+  return std::nullopt;
+}
+
+// Chooses the chain by SNI (RFC 6066 §3): the context of that name, else
+// the default one. Runs in the handshake, on the io thread.
+int Server::Impl::OnServerName(SSL* ssl, int* /*alert*/, void* arg) {
+  auto* self = static_cast<Impl*>(arg);
+  auto* seen = static_cast<TlsSeen*>(SSL_get_ex_data(ssl, SeenIndex()));
+  const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+  const std::string sni = name != nullptr ? name : "";
+  ssl::context* chosen = self->default_ctx_.get();
+  ChainSpec spec = self->opts_.default_chain;
+  if (!sni.empty()) {
+    const std::string key = Lower(sni);
+    if (auto it = self->sni_ctx_.find(key); it != self->sni_ctx_.end()) {
+      chosen = it->second.get();
+      for (const auto& [k, chain] : self->opts_.chain_by_sni) {
+        if (Lower(k) == key) {
+          spec = chain;
+        }
+      }
+    }
+  }
+  if (chosen != nullptr && chosen->native_handle() != SSL_get_SSL_CTX(ssl)) {
+    SSL_set_SSL_CTX(ssl, chosen->native_handle());
+  }
+  if (seen != nullptr) {
+    seen->called = true;
+    seen->sni = sni;
+    seen->chain = std::move(spec);
+  }
+  return SSL_TLSEXT_ERR_OK;
+}
+
+std::optional<Diagnostic> Server::Impl::Bind() {
+  error_code ec;
+  const tcp::endpoint ep(address_, opts_.port);
+  acceptor_.open(ep.protocol(), ec);
+  if (!ec) {
+    acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  }
+  if (!ec) {
+    acceptor_.bind(ep, ec);
+  }
+  if (!ec) {
+    acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  }
+  if (!ec) {
+    port_ = acceptor_.local_endpoint(ec).port();
+  }
+  if (ec) {
+    error_code ignored;
+    acceptor_.close(ignored);
+    return MakeDiag("mocks.smtp.bind", Severity::kError, 0, "the mock SMTP server cannot bind",
+                    PeerText(ep) + ": " + ec.message());
+  }
+  return std::nullopt;
+}
+
+void Server::Impl::Run() {
+  asio::co_spawn(io_, AcceptLoop(), asio::detached);
+  thread_ = std::thread([this] { RunLoop(); });
+}
+
+void Server::Impl::RunLoop() {
+  // A handler that throws ends run(); serving goes on with the next one.
+  for (;;) {
+    try {
+      io_.run();
+      break;
+    } catch (...) {
+      continue;
+    }
+  }
+  done_.set_value();
+}
+
+void Server::Impl::Stop() {
+  std::lock_guard lock(stop_mu_);
+  if (stopped_ || !thread_.joinable()) {
+    stopped_ = true;
+    return;
+  }
+  stopped_ = true;
+  // Graceful: every socket closed and every timer cancelled on the io
+  // thread, so each coroutine ends and run() returns. Hard: after
+  // kGracefulStop the io_context is stopped and what is left is closed
+  // from here.
+  asio::post(io_, [this] { CloseAll(); });
+  if (done_future_.wait_for(kGracefulStop) != std::future_status::ready) {
+    io_.stop();
+  }
+  thread_.join();
+  CloseAll();
+  io_.restart();
+  try {
+    io_.poll();
+  } catch (...) {
+    // A handler threw on its way out; the rest go with the io_context.
+  }
+}
+
+void Server::Impl::CloseAll() {
+  stopping_ = true;
+  error_code ec;
+  acceptor_.close(ec);
+  accept_backoff_.cancel();
+  for (Conn* c : conns_) {
+    c->Close();
+  }
+}
+
+std::shared_ptr<SessionLog> Server::Impl::NewLog(std::string peer) {
+  auto log = std::make_shared<SessionLog>();
+  log->peer = std::move(peer);
+  std::lock_guard lock(log_mu_);
+  log->id = ++next_id_;
+  log_.push_back(log);
+  while (log_.size() > std::max<std::size_t>(opts_.max_logged_sessions, 1)) {
+    log_.pop_front();
+  }
+  return log;
+}
+
+void Server::Impl::Finish(const std::shared_ptr<SessionLog>& log, std::string end) {
+  {
+    std::lock_guard lock(log_mu_);
+    log->end = std::move(end);
+    log->finished = true;
+    ++finished_;
+  }
+  stats_.finished.fetch_add(1, std::memory_order_relaxed);
+  log_cv_.notify_all();
+}
+
+// ---- connections -------------------------------------------------------
+
+asio::awaitable<void> Server::Impl::AcceptLoop() {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor_.async_accept(kUseTuple);
+    if (stopping_ || !acceptor_.is_open()) {
+      co_return;
+    }
+    if (ec) {
+      accept_backoff_.expires_after(kAcceptBackoff);
+      co_await accept_backoff_.async_wait(kUseTuple);
+      if (stopping_) {
+        co_return;
+      }
+      continue;
+    }
+    stats_.connections.fetch_add(1, std::memory_order_relaxed);
+    if (stats_.open.load(std::memory_order_relaxed) >= opts_.max_connections) {
+      stats_.refused.fetch_add(1, std::memory_order_relaxed);
+      error_code closed;
+      socket.close(closed);
+      continue;
+    }
+    OpenSlot slot(stats_.open);
+    asio::co_spawn(io_, Session(std::move(socket), std::move(slot)), asio::detached);
+  }
+}
+
+asio::awaitable<void> Server::Impl::Session(tcp::socket socket, OpenSlot slot) {
+  if (stopping_) {
+    co_return;
+  }
+  std::string peer = "?";
+  {
+    error_code ec;
+    const tcp::endpoint remote = socket.remote_endpoint(ec);
+    if (!ec) {
+      peer = PeerText(remote);
+    }
+  }
+  const std::shared_ptr<SessionLog> log = NewLog(std::move(peer));
+  Conn conn(std::move(socket));
+  conn.deadline = Steady::now() + milliseconds(opts_.session_timeout_ms);
+  std::string end;
+  {
+    Registration<Conn> registered(conns_, &conn);
+    end = co_await Converse(conn, log);
+    if (stopping_) {
+      end = "stopped";
+    }
+    conn.Close();
+  }
+  if (conn.timed_out) {
+    stats_.timeouts.fetch_add(1, std::memory_order_relaxed);
+  }
+  Line(log, "*: end: " + end);
+  Finish(log, std::move(end));
+}
+
+asio::awaitable<Server::Impl::ReadStatus> Server::Impl::ReadLine(Conn& c, std::size_t cap,
+                                                                 std::string& line, bool& crlf) {
+  bool overlong = false;
+  for (;;) {
+    const std::size_t lf = c.in.find('\n');
+    if (lf != std::string::npos) {
+      if (overlong || lf + 1 > cap) {
+        crlf = lf > 0 && c.in[lf - 1] == '\r';
+        c.in.erase(0, lf + 1);
+        co_return ReadStatus::kTooLong;
+      }
+      line.assign(c.in, 0, lf);
+      crlf = !line.empty() && line.back() == '\r';
+      if (crlf) {
+        line.pop_back();
+      }
+      c.in.erase(0, lf + 1);
+      co_return ReadStatus::kLine;
+    }
+    if (c.in.size() >= cap) {
+      // Already longer than allowed: what comes up to the LF is dropped as
+      // it arrives, so the buffer stays under cap + one read. The last
+      // octet stays: a CR there makes the line's end a CRLF.
+      overlong = true;
+      c.in.erase(0, c.in.size() - 1);
+    }
+    const auto left = std::chrono::duration_cast<milliseconds>(c.deadline - Steady::now());
+    if (left.count() <= 0) {
+      c.timed_out = true;
+      c.error = "session deadline";
+      co_return ReadStatus::kTimeout;
+    }
+    c.Timed().expires_after(std::min(milliseconds(opts_.read_timeout_ms), left));
+    error_code ec;
+    std::size_t n = 0;
+    if (c.tls) {
+      std::tie(ec, n) = co_await c.tls->async_read_some(asio::buffer(c.chunk), kUseTuple);
+    } else {
+      std::tie(ec, n) = co_await c.plain->async_read_some(asio::buffer(c.chunk), kUseTuple);
+    }
+    if (stopping_) {
+      co_return ReadStatus::kStopped;
+    }
+    if (ec == beast::error::timeout) {
+      c.timed_out = true;
+      c.error = "read timed out";
+      co_return ReadStatus::kTimeout;
+    }
+    if (ec == asio::error::eof || ec == asio::error::connection_reset ||
+        ec == ssl::error::stream_truncated) {
+      co_return ReadStatus::kClosed;
+    }
+    if (ec) {
+      c.error = ec.message();
+      co_return ReadStatus::kError;
+    }
+    c.in.append(c.chunk.data(), n);
+  }
+}
+
+asio::awaitable<bool> Server::Impl::Write(Conn& c, std::string bytes) {
+  c.Timed().expires_after(milliseconds(opts_.write_timeout_ms));
+  error_code ec;
+  std::size_t n = 0;
+  if (c.tls) {
+    std::tie(ec, n) = co_await asio::async_write(*c.tls, asio::buffer(bytes), kUseTuple);
+  } else {
+    std::tie(ec, n) = co_await asio::async_write(*c.plain, asio::buffer(bytes), kUseTuple);
+  }
+  if (ec) {
+    if (ec == beast::error::timeout) {
+      c.timed_out = true;
+    }
+    c.error = ec.message();
+    co_return false;
+  }
+  co_return true;
+}
+
+asio::awaitable<bool> Server::Impl::Reply(Conn& c, const std::shared_ptr<SessionLog>& log,
+                                          std::string text) {
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t end = text.find("\r\n", start);
+    Line(log, "S: " + Printable(std::string_view(text).substr(start, end - start)));
+    if (end == std::string::npos) {
+      break;
+    }
+    start = end + 2;
+  }
+  text += "\r\n";
+  const bool written = co_await Write(c, std::move(text));
+  co_return written;
+}
+
+asio::awaitable<std::string> Server::Impl::ReadEnd(Conn& c, const std::shared_ptr<SessionLog>& log,
+                                                   ReadStatus rs) {
+  switch (rs) {
+    case ReadStatus::kClosed:
+      co_return "client closed";
+    case ReadStatus::kTimeout: {
+      Line(log, "*: " + c.error);
+      // A read deadline closes the socket (beast::tcp_stream does); at the
+      // session deadline it is still open and a 421 tells a live client
+      // why (RFC 5321 §3.8).
+      if (c.Timed().socket().is_open()) {
+        std::string bye = "421 4.4.2 " + opts_.hostname + " Error: timeout exceeded";
+        const bool sent = co_await Reply(c, log, std::move(bye));
+        (void)sent;
+      }
+      co_return "timeout";
+    }
+    case ReadStatus::kStopped:
+      co_return "stopped";
+    default:
+      Line(log, "*: read failed: " + c.error);
+      co_return "read failed";
+  }
+}
+
+std::string Server::Impl::DrainPlaintext(Conn& c) {
+  std::string dropped = std::move(c.in);
+  c.in.clear();
+  error_code ec;
+  tcp::socket& s = c.plain->socket();
+  while (dropped.size() < kMaxDrain) {
+    const std::size_t avail = s.available(ec);
+    if (ec || avail == 0) {
+      break;
+    }
+    const std::size_t n =
+        s.read_some(asio::buffer(c.chunk.data(), std::min(avail, c.chunk.size())), ec);
+    if (ec || n == 0) {
+      break;
+    }
+    dropped.append(c.chunk.data(), n);
+  }
+  return dropped;
+}
+
+// ---- the dialogue ------------------------------------------------------
+//
+// GCC 12 miscompiles some co_await expressions (one inside an if
+// condition, with a by-value argument, crashes): the commands are decided
+// by plain functions (Decide) and every awaited result goes to a named
+// local.
+
+Server::Impl::Action Server::Impl::Decide(const Conn& c, const std::shared_ptr<SessionLog>& log,
+                                          State& st, const std::string& line) {
+  const std::size_t space = line.find(' ');
+  const std::string verb = Upper(line.substr(0, space));
+  const std::string arg = space == std::string::npos ? "" : line.substr(space + 1);
+  auto reply = [](std::string text) { return Action{std::move(text), false, Next::kContinue}; };
+  auto error = [](std::string text) { return Action{std::move(text), true, Next::kContinue}; };
+
+  if (verb == "EHLO" || verb == "HELO") {
+    if (arg.empty()) {
+      return error("501 5.5.4 Syntax: " + verb + " hostname");
+    }
+    // RFC 5321 §4.1.4: EHLO or HELO resets the transaction.
+    st.Reset();
+    st.greeted = true;
+    st.ehlo = verb == "EHLO";
+    if (verb == "HELO") {
+      return reply("250 " + opts_.hostname);
+    }
+    std::vector<std::string> lines = {
+        opts_.hostname + " greets " + arg,
+        "SIZE " + std::to_string(opts_.max_message_bytes),
+        "8BITMIME",
+        "ENHANCEDSTATUSCODES",
+    };
+    if (!c.tls && opts_.starttls != StartTls::kAbsent &&
+        opts_.starttls != StartTls::kStripFromEhlo) {
+      lines.emplace_back("STARTTLS");
+    }
+    std::string text;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      text +=
+          (i == 0 ? "" : "\r\n") + std::string(i + 1 == lines.size() ? "250 " : "250-") + lines[i];
+    }
+    return reply(std::move(text));
+  }
+  if (verb == "STARTTLS") {
+    if (c.tls) {
+      return reply("503 5.5.1 Error: TLS already active");
+    }
+    switch (opts_.starttls) {
+      case StartTls::kAbsent:
+      case StartTls::kReply502:
+        return reply("502 5.5.1 Error: command not implemented");
+      case StartTls::kReply454:
+        return reply("454 4.7.0 TLS not available due to temporary reason");
+      default:
+        break;
+    }
+    if (!arg.empty()) {
+      // RFC 3207 §4: STARTTLS takes no parameters.
+      return error("501 5.5.4 Syntax: STARTTLS");
+    }
+    if (!st.ehlo) {
+      return reply("503 5.5.1 Error: send EHLO first");
+    }
+    return Action{"", false, Next::kStartTls};
+  }
+  if (verb == "MAIL") {
+    if (!st.greeted) {
+      return reply("503 5.5.1 Error: send HELO/EHLO first");
+    }
+    if (st.mail) {
+      return reply("503 5.5.1 Error: nested MAIL command");
+    }
+    std::string path;
+    std::string params;
+    if (!StartsWithNoCase(arg, "FROM:") ||
+        !ParsePath(std::string_view(arg).substr(5), path, params)) {
+      return error("501 5.5.4 Syntax: MAIL FROM:<address>");
+    }
+    const long long size = SizeParam(params);
+    if (size < 0) {
+      return error("501 5.5.4 Bad SIZE parameter");
+    }
+    if (static_cast<unsigned long long>(size) > opts_.max_message_bytes) {
+      return reply("552 5.3.4 Message size exceeds fixed limit");
+    }
+    st.mail = true;
+    st.from = path;
+    return reply("250 2.1.0 Ok");
+  }
+  if (verb == "RCPT") {
+    if (!st.mail) {
+      return reply("503 5.5.1 Error: need MAIL command");
+    }
+    std::string path;
+    std::string params;
+    if (!StartsWithNoCase(arg, "TO:") ||
+        !ParsePath(std::string_view(arg).substr(3), path, params) || path.empty()) {
+      return error("501 5.5.4 Syntax: RCPT TO:<address>");
+    }
+    if (st.rcpts.size() >= opts_.max_recipients) {
+      return reply("452 4.5.3 Error: too many recipients");
+    }
+    if (!st.grey_decided) {
+      st.grey_decided = true;
+      if (greylisted_ < opts_.greylist) {
+        ++greylisted_;
+        st.greylisted = true;
+        Line(log, "*: greylisting this transaction (" + std::to_string(greylisted_) + " of " +
+                      std::to_string(opts_.greylist) + ")");
+      }
+    }
+    if (st.greylisted) {
+      return reply("451 4.7.1 <" + path + ">: Recipient address rejected: Greylisted");
+    }
+    if (opts_.reject_rcpt) {
+      return reply("550 5.1.1 <" + path + ">: Recipient address rejected");
+    }
+    st.rcpts.push_back(path);
+    return reply("250 2.1.5 Ok");
+  }
+  if (verb == "DATA") {
+    if (!arg.empty()) {
+      return error("501 5.5.4 Syntax: DATA");
+    }
+    if (!st.mail) {
+      return reply("503 5.5.1 Error: need MAIL command");
+    }
+    if (st.rcpts.empty()) {
+      return reply("503 5.5.1 Error: need RCPT command");
+    }
+    return Action{"354 End data with <CR><LF>.<CR><LF>", false, Next::kData};
+  }
+  if (verb == "RSET") {
+    if (!arg.empty()) {
+      return error("501 5.5.4 Syntax: RSET");
+    }
+    st.Reset();
+    return reply("250 2.0.0 Ok");
+  }
+  if (verb == "NOOP") {
+    return reply("250 2.0.0 Ok");
+  }
+  if (verb == "QUIT") {
+    return Action{"221 2.0.0 Bye", false, Next::kQuit};
+  }
+  static const std::array<std::string_view, 11> kNotImplemented = {
+      "VRFY", "EXPN", "HELP", "TURN", "ETRN", "BDAT", "AUTH", "ATRN", "SEND", "SOML", "SAML"};
+  if (std::find(kNotImplemented.begin(), kNotImplemented.end(), verb) != kNotImplemented.end()) {
+    return reply("502 5.5.1 Error: command not implemented");
+  }
+  return error("500 5.5.2 Error: command not recognized");
+}
+
+asio::awaitable<std::optional<std::string>> Server::Impl::Send(
+    Conn& c, const std::shared_ptr<SessionLog>& log, State& st, Action action) {
+  if (!action.reply.empty()) {
+    const bool sent = co_await Reply(c, log, std::move(action.reply));
+    if (!sent) {
+      co_return "write failed";
+    }
+  }
+  if (action.error && ++st.errors >= opts_.max_errors) {
+    std::string bye = "421 4.7.0 " + opts_.hostname + " Too many errors, closing";
+    const bool sent = co_await Reply(c, log, std::move(bye));
+    (void)sent;
+    co_return "too many errors";
+  }
+  co_return std::nullopt;
+}
+
+asio::awaitable<std::string> Server::Impl::Converse(Conn& c,
+                                                    const std::shared_ptr<SessionLog>& log) {
+  if (opts_.banner_delay_ms > 0) {
+    Line(log, "*: banner delayed " + std::to_string(opts_.banner_delay_ms) + " ms");
+    c.timer.expires_after(milliseconds(opts_.banner_delay_ms));
+    auto [ec] = co_await c.timer.async_wait(kUseTuple);
+    if (ec || stopping_) {
+      co_return "stopped";
+    }
+  }
+  std::string banner = "220 " + opts_.hostname + " ESMTP mxconform mock";
+  const bool greeted = co_await Reply(c, log, std::move(banner));
+  if (!greeted) {
+    co_return "write failed";
+  }
+  State st;
+  for (;;) {
+    std::string line;
+    bool crlf = false;
+    const ReadStatus rs = co_await ReadLine(c, kMaxCommandLine, line, crlf);
+    Action action;
+    if (rs == ReadStatus::kTooLong) {
+      Line(log,
+           "C: (a command line over " + std::to_string(kMaxCommandLine) + " octets, discarded)");
+      action = Action{"500 5.5.2 Line too long (RFC 5321 §4.5.3.1.4)", true, Next::kContinue};
+    } else if (rs != ReadStatus::kLine) {
+      std::string end = co_await ReadEnd(c, log, rs);
+      co_return end;
+    } else {
+      Line(log, "C: " + Printable(line));
+      action = Decide(c, log, st, line);
+    }
+    const Next next = action.next;
+    std::optional<std::string> end = co_await Send(c, log, st, std::move(action));
+    if (end) {
+      co_return *end;
+    }
+    if (next == Next::kStartTls) {
+      end = co_await StartTlsAccepted(c, log, st);
+    } else if (next == Next::kData) {
+      end = co_await Data(c, log, st);
+    } else if (next == Next::kQuit) {
+      if (c.tls) {
+        c.Timed().expires_after(std::min(kShutdownTimeout, milliseconds(opts_.write_timeout_ms)));
+        auto [ec] = co_await c.tls->async_shutdown(kUseTuple);
+        Line(log, ec ? "*: TLS shutdown: " + ec.message()
+                     : std::string("*: TLS shutdown: close_notify exchanged"));
+      }
+      end = "quit";
+    }
+    if (end) {
+      co_return *end;
+    }
+    if (stopping_) {
+      co_return "stopped";
+    }
+  }
+}
+
+asio::awaitable<std::optional<std::string>> Server::Impl::StartTlsAccepted(
+    Conn& c, const std::shared_ptr<SessionLog>& log, State& st) {
+  // RFC 3207 §5: what the client pipelined after STARTTLS is not read as
+  // SMTP (CVE-2011-0411, command injection).
+  const std::string dropped = DrainPlaintext(c);
+  if (!dropped.empty()) {
+    Line(log, "*: discarded " + std::to_string(dropped.size()) +
+                  " plaintext octets the client sent after STARTTLS (RFC 3207 §5): \"" +
+                  Printable(dropped) + "\"");
+    Update(log, [&](SessionLog& l) { l.discarded_after_starttls += dropped.size(); });
+  }
+  std::string out = "220 2.0.0 Ready to start TLS";
+  Line(log, "S: " + out);
+  out += "\r\n";
+  if (!opts_.inject_after_starttls.empty()) {
+    Line(log, "*: injected with the 220 (inject_after_starttls): \"" +
+                  Printable(opts_.inject_after_starttls) + "\"");
+    Update(log, [&](SessionLog& l) { l.injected = opts_.inject_after_starttls; });
+    out += opts_.inject_after_starttls;
+  }
+  Update(log, [](SessionLog& l) { l.starttls_accepted = true; });
+  const bool sent = co_await Write(c, std::move(out));
+  if (!sent) {
+    co_return "write failed";
+  }
+
+  if (opts_.starttls == StartTls::kAbortHandshake || opts_.starttls == StartTls::kGarbageAfter220) {
+    // Wait for the ClientHello (or the deadline), then break the handshake.
+    c.plain->expires_after(milliseconds(opts_.handshake_timeout_ms));
+    auto [ec, n] = co_await c.plain->async_read_some(asio::buffer(c.chunk), kUseTuple);
+    if (stopping_) {
+      co_return "stopped";
+    }
+    const std::string got = ec ? "nothing (" + ec.message() + ")" : std::to_string(n) + " octets";
+    stats_.handshake_failures.fetch_add(1, std::memory_order_relaxed);
+    if (opts_.starttls == StartTls::kAbortHandshake) {
+      Line(log, "*: abort-handshake: read " + got +
+                    " of the ClientHello, sent a fatal handshake_failure alert, closed");
+      Update(log, [](SessionLog& l) { l.tls_error = "aborted by the server (abort-handshake)"; });
+      std::string alert(kHandshakeFailureAlert.begin(), kHandshakeFailureAlert.end());
+      const bool written = co_await Write(c, std::move(alert));
+      (void)written;
+      co_return "abort-handshake";
+    }
+    Line(log, "*: garbage-after-220: read " + got + " of the ClientHello, sent \"" +
+                  Printable(kGarbage) + "\", closed");
+    Update(log,
+           [](SessionLog& l) { l.tls_error = "garbage sent by the server (garbage-after-220)"; });
+    std::string garbage(kGarbage);
+    const bool written = co_await Write(c, std::move(garbage));
+    (void)written;
+    co_return "garbage-after-220";
+  }
+
+  // TLS after STARTTLS: the socket moves into the ssl::stream.
+  c.tls = std::make_unique<TlsStream>(std::move(*c.plain), *default_ctx_);
+  c.plain.reset();
+  c.seen = TlsSeen{};
+  c.seen.chain = opts_.default_chain;
+  SSL* ssl = c.tls->native_handle();
+  SSL_set_ex_data(ssl, SeenIndex(), &c.seen);
+  c.tls->next_layer().expires_after(milliseconds(opts_.handshake_timeout_ms));
+  auto [ec] = co_await c.tls->async_handshake(ssl::stream_base::server, kUseTuple);
+  SSL_set_ex_data(ssl, SeenIndex(), nullptr);
+  if (stopping_) {
+    co_return "stopped";
+  }
+  Update(log, [&](SessionLog& l) {
+    l.sni = c.seen.sni;
+    if (c.seen.called || !ec) {
+      l.certificate = c.seen.chain.leaf;
+      l.certificate_intermediates = c.seen.chain.intermediates;
+    }
+  });
+  if (ec) {
+    if (ec == beast::error::timeout) {
+      c.timed_out = true;
+    }
+    const std::string why = ec == beast::error::timeout ? "timed out" : ec.message();
+    Line(log, "*: TLS handshake failed: " + why);
+    Update(log, [&](SessionLog& l) { l.tls_error = why; });
+    stats_.handshake_failures.fetch_add(1, std::memory_order_relaxed);
+    co_return "handshake failed";
+  }
+  const std::string version = SSL_get_version(ssl);
+  const std::string cipher = SSL_get_cipher_name(ssl);
+  Line(log, "*: TLS " + version + " " + cipher + ", SNI " +
+                (c.seen.sni.empty() ? std::string("none") : c.seen.sni) + ", certificate " +
+                c.seen.chain.leaf +
+                (c.seen.chain.intermediates ? " with intermediates" : " without intermediates"));
+  Update(log, [&](SessionLog& l) {
+    l.channel = "tls";
+    l.tls_version = version;
+    l.tls_cipher = cipher;
+  });
+  stats_.handshakes.fetch_add(1, std::memory_order_relaxed);
+  // RFC 3207 §4.2: the server forgets what the client said before TLS.
+  st.Reset();
+  st.greeted = false;
+  st.ehlo = false;
+  co_return std::nullopt;
+}
+
+asio::awaitable<std::optional<std::string>> Server::Impl::Data(
+    Conn& c, const std::shared_ptr<SessionLog>& log, State& st) {
+  std::string body;
+  std::size_t size = 0;
+  std::size_t lines = 0;
+  bool too_big = false;
+  bool too_long = false;
+  // RFC 5321 §4.1.1.4: the end is CRLF "." CRLF; a "." line after a bare
+  // LF is data (no SMTP smuggling).
+  bool prev_crlf = true;
+  for (;;) {
+    std::string line;
+    bool crlf = false;
+    const ReadStatus rs = co_await ReadLine(c, kMaxTextLine, line, crlf);
+    if (rs == ReadStatus::kTooLong) {
+      too_long = true;
+      prev_crlf = crlf;
+      continue;
+    }
+    if (rs != ReadStatus::kLine) {
+      Line(log, "C: (message data: " + std::to_string(size) + " octets, " + std::to_string(lines) +
+                    " lines, unfinished)");
+      std::string end = co_await ReadEnd(c, log, rs);
+      co_return end;
+    }
+    if (line == "." && crlf && prev_crlf) {
+      break;
+    }
+    // RFC 5321 §4.5.2: one leading dot is removed, at the start of a line
+    // (after a CRLF; a bare LF does not start one).
+    const bool line_start = prev_crlf;
+    prev_crlf = crlf;
+    ++lines;
+    const std::string_view text = line_start && !line.empty() && line.front() == '.'
+                                      ? std::string_view(line).substr(1)
+                                      : std::string_view(line);
+    size += text.size() + (crlf ? 2 : 1);
+    if (size > opts_.max_message_bytes) {
+      too_big = true;
+    }
+    if (!too_big && body.size() < kMaxKeptBody) {
+      body.append(text);
+      body += crlf ? "\r\n" : "\n";
+      if (body.size() > kMaxKeptBody) {
+        body.resize(kMaxKeptBody);
+      }
+    }
+  }
+  Line(log, "C: (message data: " + std::to_string(size) + " octets, " + std::to_string(lines) +
+                " lines)");
+  Line(log, "C: .");
+  Action action;
+  if (too_long) {
+    action = Action{"500 5.5.2 Error: a message line over 1000 octets (RFC 5321 §4.5.3.1.6)", true,
+                    Next::kContinue};
+  } else if (too_big) {
+    action = Action{"552 5.3.4 Message size exceeds fixed limit", false, Next::kContinue};
+  } else {
+    Delivery d;
+    d.mail_from = st.from;
+    d.rcpt_to = st.rcpts;
+    d.size = size;
+    d.body = std::move(body);
+    d.channel = c.tls ? "tls" : "plaintext";
+    Update(log, [&](SessionLog& l) {
+      l.data_completed = true;
+      l.deliveries.push_back(std::move(d));
+    });
+    stats_.deliveries.fetch_add(1, std::memory_order_relaxed);
+    action = Action{"250 2.0.0 Ok: queued as MXC" + std::to_string(++next_message_), false,
+                    Next::kContinue};
+  }
+  st.Reset();
+  std::optional<std::string> end = co_await Send(c, log, st, std::move(action));
+  co_return end;
+}
+
+// ---- Server ------------------------------------------------------------
+
+Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& opts) {
+  try {
+    error_code ec;
+    asio::ip::address address = asio::ip::make_address(opts.address, ec);
+    if (ec) {
+      return MakeDiag("mocks.smtp.address", Severity::kError, 0,
+                      "the mock SMTP server address is not an IP literal", opts.address);
+    }
+    auto impl = std::make_unique<Impl>(opts, std::move(address));
+    if (auto failed = impl->SetUpTls()) {
+      return *std::move(failed);
+    }
+    if (auto failed = impl->Bind()) {
+      return *std::move(failed);
+    }
+    impl->Run();
+    return std::unique_ptr<Server>(new Server(std::move(impl)));
+  } catch (const std::exception& e) {
+    return MakeDiag("mocks.smtp.bind", Severity::kError, 0, "the mock SMTP server cannot start",
+                    e.what());
+  }
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Server::~Server() { Stop(); }
+
+std::uint16_t Server::port() const { return impl_->port(); }
+
+std::string Server::address() const { return impl_->options().address; }
+
+std::string Server::endpoint() const {
+  const std::string& a = impl_->options().address;
+  return (a.find(':') != std::string::npos ? "[" + a + "]" : a) + ":" +
+         std::to_string(impl_->port());
+}
+
+const ServerOptions& Server::options() const { return impl_->options(); }
+
+ServerStats Server::stats() const { return impl_->stats(); }
+
+std::vector<SessionLog> Server::Sessions() const {
+  try {
+    return impl_->Sessions();
+  } catch (...) {
+    return {};
+  }
+}
+
+bool Server::WaitForSessions(std::size_t count, std::chrono::milliseconds timeout) const {
+  return impl_->WaitForSessions(count, timeout);
+}
+
+void Server::Stop() {
+  try {
+    impl_->Stop();
+  } catch (...) {
+    // join() failing leaves nothing better to do; Stop() never throws.
+  }
+}
+
+}  // namespace mxconform::mocks::smtp

@@ -1,0 +1,280 @@
+#include "net/policy_fetcher.h"
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <charconv>
+#include <exception>
+#include <optional>
+#include <utility>
+#include <vector>
+
+namespace mxconform::net {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using asio::ip::tcp;
+using boost::system::error_code;
+using mtasts::FetchFailure;
+using mtasts::FetchResponse;
+using Clock = std::chrono::steady_clock;
+
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::string_view kPath = "/.well-known/mta-sts.txt";  // RFC 8461 §3.2
+// A policy host's response header is small; Beast's default is 8 KiB.
+constexpr std::uint32_t kMaxHeader = 16 * 1024;
+
+// Lower case, one trailing dot dropped.
+std::string NormalizeHost(std::string_view host) {
+  if (!host.empty() && host.back() == '.') {
+    host.remove_suffix(1);
+  }
+  std::string out(host);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') {
+      c = static_cast<char>(c - 'A' + 'a');
+    }
+  }
+  return out;
+}
+
+// "127.0.0.1:8443" or "[::1]:8443".
+std::optional<tcp::endpoint> ParseAddress(std::string_view text) {
+  std::string_view ip;
+  std::string_view port;
+  if (!text.empty() && text.front() == '[') {
+    const std::size_t close = text.find("]:");
+    if (close == std::string_view::npos) {
+      return std::nullopt;
+    }
+    ip = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    const std::size_t colon = text.rfind(':');
+    if (colon == std::string_view::npos) {
+      return std::nullopt;
+    }
+    ip = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (ec != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535) {
+    return std::nullopt;
+  }
+  error_code bad;
+  const asio::ip::address address = asio::ip::make_address(std::string(ip), bad);
+  if (bad) {
+    return std::nullopt;
+  }
+  return tcp::endpoint(address, static_cast<std::uint16_t>(value));
+}
+
+FetchResponse Fail(FetchFailure f, std::string detail) {
+  FetchResponse r;
+  r.failure = f;
+  r.detail = std::move(detail);
+  return r;
+}
+
+// One fetch, as a coroutine on the caller's private io_context.
+class Exchange {
+ public:
+  Exchange(const HttpsFetcherOptions& opts, std::string host, tcp::endpoint endpoint)
+      : opts_(opts),
+        host_(std::move(host)),
+        endpoint_(endpoint),
+        deadline_(Clock::now() + opts.total_timeout) {}
+
+  asio::awaitable<FetchResponse> Run(ssl::context& ctx);
+
+ private:
+  Clock::time_point Until(std::chrono::milliseconds phase) const {
+    return std::min(Clock::now() + phase, deadline_);
+  }
+  // A deadline ended the operation: Beast's timeout, or an error that
+  // came after the deadline (the socket it closed, seen by the TLS layer).
+  bool TimedOut(const error_code& ec, Clock::time_point phase_end) const {
+    return ec == beast::error::timeout || Clock::now() >= phase_end;
+  }
+
+  const HttpsFetcherOptions& opts_;
+  const std::string host_;
+  const tcp::endpoint endpoint_;
+  const Clock::time_point deadline_;
+};
+
+asio::awaitable<FetchResponse> Exchange::Run(ssl::context& ctx) {
+  beast::ssl_stream<beast::tcp_stream> stream(co_await asio::this_coro::executor, ctx);
+  beast::tcp_stream& tcp = stream.next_layer();
+  const std::string where = host_ + " (" + endpoint_.address().to_string() + " port " +
+                            std::to_string(endpoint_.port()) + ")";
+
+  const Clock::time_point connect_end = Until(opts_.connect_timeout);
+  tcp.expires_at(connect_end);
+  if (auto [ec] = co_await tcp.async_connect(endpoint_, kUseTuple); ec) {
+    co_return TimedOut(ec, connect_end)
+        ? Fail(FetchFailure::kTimeout, "connect to " + where + ": timed out")
+        : Fail(FetchFailure::kNetwork, "connect to " + where + ": " + ec.message());
+  }
+
+  // SNI = the policy host (RFC 8461 §3.3: the certificate is checked for it).
+  if (SSL_set_tlsext_host_name(stream.native_handle(), host_.c_str()) != 1) {
+    co_return Fail(FetchFailure::kTlsHandshake, "cannot send SNI " + host_);
+  }
+  const Clock::time_point handshake_end = Until(opts_.handshake_timeout);
+  tcp.expires_at(handshake_end);
+  if (auto [ec] = co_await stream.async_handshake(ssl::stream_base::client, kUseTuple); ec) {
+    co_return TimedOut(ec, handshake_end)
+        ? Fail(FetchFailure::kTimeout, "TLS handshake with " + where + ": timed out")
+        : Fail(FetchFailure::kTlsHandshake, "TLS handshake with " + where + ": " + ec.message());
+  }
+
+  // RFC 8461 §3.3 (STS-3.3-01, -02): PKIX to the trust store and the DNS-ID
+  // mta-sts.<domain>, at the scenario's time; before any request is sent.
+  {
+    std::vector<X509*> chain;
+    // On the client side OpenSSL's chain starts with the peer's own
+    // certificate.
+    if (STACK_OF(X509)* sk = SSL_get_peer_cert_chain(stream.native_handle()); sk != nullptr) {
+      for (int i = 0; i < sk_X509_num(sk); ++i) {
+        chain.push_back(sk_X509_value(sk, i));
+      }
+    }
+    if (opts_.trust == nullptr) {
+      co_return Fail(FetchFailure::kCertificateInvalid,
+                     "certificate-not-trusted: no trust store configured");
+    }
+    tls::VerifyOptions verify = opts_.verify;
+    verify.time = opts_.clock != nullptr ? opts_.clock->Now() : 0;
+    const tls::VerifyResult v = tls::Verify(chain, *opts_.trust, host_, verify);
+    if (!v.ok()) {
+      co_return Fail(FetchFailure::kCertificateInvalid,
+                     std::string(tls::CertFailureResultType(v.failure)) + ": " + v.detail);
+    }
+  }
+
+  // The request and the response share what is left of the whole fetch.
+  http::request<http::empty_body> req{http::verb::get, kPath, 11};
+  req.set(http::field::host, host_);
+  req.set(http::field::user_agent, "mxconform");
+  req.set(http::field::connection, "close");
+  tcp.expires_at(deadline_);
+  if (auto [ec, n] = co_await http::async_write(stream, req, kUseTuple); ec) {
+    co_return TimedOut(ec, deadline_)
+        ? Fail(FetchFailure::kTimeout, "sending the request to " + where + ": timed out")
+        : Fail(FetchFailure::kNetwork, "sending the request to " + where + ": " + ec.message());
+  }
+
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.header_limit(kMaxHeader);
+  // RFC 8461 §3.3 (STS-3.3-09): a Content-Length above the cap fails at
+  // the header, a chunked or close-delimited body as soon as it passes it.
+  parser.body_limit(opts_.max_body);
+  auto [ec, n] = co_await http::async_read(stream, buffer, parser, kUseTuple);
+  if (ec == ssl::error::stream_truncated && parser.is_header_done() && !parser.chunked() &&
+      !parser.content_length()) {
+    // A body delimited by the end of the connection (RFC 9112 §6.3), from a
+    // server that closed without close_notify, as many do.
+    error_code eof;
+    parser.put_eof(eof);
+    ec = eof;
+  }
+  if (ec == http::error::body_limit) {
+    std::string detail = "body above " + std::to_string(opts_.max_body) + " bytes";
+    if (parser.content_length()) {
+      detail += " (Content-Length " + std::to_string(*parser.content_length()) + ")";
+    }
+    co_return Fail(FetchFailure::kTooLarge, std::move(detail));
+  }
+  if (ec) {
+    co_return TimedOut(ec, deadline_)
+        ? Fail(FetchFailure::kTimeout, "reading the response from " + where + ": timed out")
+        : Fail(FetchFailure::kNetwork, "reading the response from " + where + ": " + ec.message());
+  }
+
+  http::response<http::string_body> res = parser.release();
+  FetchResponse out;
+  out.status = static_cast<int>(res.result_int());
+  out.content_type = std::string(res[http::field::content_type]);
+  out.location = std::string(res[http::field::location]);
+  out.body = std::move(res.body());
+  // Connection: close; no close_notify round trip is waited for.
+  error_code ignored;
+  tcp.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  tcp.close();
+  co_return out;
+}
+
+}  // namespace
+
+HttpsPolicyFetcher::HttpsPolicyFetcher(HttpsFetcherOptions opts) : opts_(std::move(opts)) {
+  std::map<std::string, std::string> addresses;
+  for (auto& [host, address] : opts_.addresses) {
+    addresses[NormalizeHost(host)] = std::move(address);
+  }
+  opts_.addresses = std::move(addresses);
+}
+
+FetchResponse HttpsPolicyFetcher::Fetch(std::string_view host_in) {
+  try {
+    const std::string host = NormalizeHost(host_in);
+    const auto it = opts_.addresses.find(host);
+    if (it == opts_.addresses.end()) {
+      return Fail(FetchFailure::kNetwork, "no address for " + host);
+    }
+    const std::optional<tcp::endpoint> endpoint = ParseAddress(it->second);
+    if (!endpoint) {
+      return Fail(FetchFailure::kNetwork, "no address for " + host + ": cannot read \"" +
+                                              it->second + "\" (want IP:PORT or [IPv6]:PORT)");
+    }
+    ssl::context ctx(ssl::context::tls_client);
+    // The chain is checked by tls::Verify after the handshake, at the
+    // scenario's time, not by OpenSSL during it at the system time.
+    ctx.set_verify_mode(ssl::verify_none);
+    SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
+
+    asio::io_context io{1};
+    Exchange exchange(opts_, host, *endpoint);
+    FetchResponse out = Fail(FetchFailure::kNetwork, "the fetch did not finish");
+    asio::co_spawn(io, exchange.Run(ctx), [&out](std::exception_ptr e, FetchResponse r) {
+      if (e) {
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& x) {
+          out = Fail(FetchFailure::kNetwork, std::string("internal error: ") + x.what());
+        } catch (...) {
+          out = Fail(FetchFailure::kNetwork, "internal error");
+        }
+        return;
+      }
+      out = std::move(r);
+    });
+    io.run();
+    return out;
+  } catch (const std::exception& e) {
+    // Out of memory, or an OpenSSL context that could not be made.
+    return Fail(FetchFailure::kNetwork, std::string("internal error: ") + e.what());
+  } catch (...) {
+    return Fail(FetchFailure::kNetwork, "internal error");
+  }
+}
+
+}  // namespace mxconform::net
