@@ -122,4 +122,15 @@ std::vector<std::filesystem::path> FindScenarioFiles(const std::filesystem::path
 // an error outcome naming it.
 CaseResult RunScenarioInProcess(const Scenario& s);
 
+// Runs a scenario on the wire against the reference sender: the mock DNS
+// server, one mock policy host per scripted host and one mock MX per
+// scripted MX, each on an ephemeral loopback port, the sender reaching
+// them through the stub resolver, net::HttpsPolicyFetcher and
+// net::SmtpConnector with the address map (no root, no fixed ports). The
+// clock is still virtual (certificate checks, the cache, time-ranged DNS
+// faults); deadlines are real and short. Id: the scenario's id + "/wire";
+// the transcript holds the DNS log, every HTTPS request and every SMTP
+// dialogue.
+CaseResult RunScenarioWire(const Scenario& s);
+
 }  // namespace mxconform::conformance

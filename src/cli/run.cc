@@ -251,9 +251,10 @@ void AddRun(CLI::App& app, int& rc) {
   cmd->add_option("--scenarios-root", o->scenarios_root, "Where scenario ids start")
       ->capture_default_str();
   cmd->add_option("--mode", o->mode,
-                  "How scenarios run: in-process (fakes, a virtual clock; the wire mode, "
-                  "against the socket mocks, is not built yet)")
-      ->check(CLI::IsMember({"in-process"}))
+                  "How scenarios run: in-process (fakes, a virtual clock), wire (the socket "
+                  "mocks on loopback; the good-path scenario runs first and a failure there "
+                  "stops the run as a setup error), or both")
+      ->check(CLI::IsMember({"in-process", "wire", "both"}))
       ->capture_default_str();
   cmd->add_option("--wire-timeout-ms", o->wire_timeout_ms,
                   "With --wire: the stub resolver's timeout (the TIMEOUT cases wait this long)")
@@ -349,10 +350,36 @@ void AddRun(CLI::App& app, int& rc) {
     if (!l.scenarios.empty()) {
       info.suites.push_back("scenarios");
     }
+    const bool in_process = o->mode != "wire";
+    const bool on_wire = o->mode != "in-process";
+    if (on_wire && !l.scenarios.empty()) {
+      // The sanity case first (tlsfuzzer): if the happy path fails on the
+      // wire, the setup is broken and 200 failures would say nothing.
+      const auto sanity = std::find_if(l.scenarios.begin(), l.scenarios.end(), [](const auto& sc) {
+        return sc.id == "mta-sts/rfc8461-5/enforce-good-path";
+      });
+      if (sanity != l.scenarios.end()) {
+        auto r = conformance::RunScenarioWire(*sanity);
+        if (r.outcome != conformance::Outcome::kPass) {
+          std::cerr << "mxconform: setup error: the sanity scenario " << sanity->id
+                    << " failed on the wire: " << r.message << "\n";
+          rc = kExitUsage;
+          return;
+        }
+      }
+    }
     for (const auto& sc : l.scenarios) {
-      auto r = conformance::RunScenarioInProcess(sc);
-      if (r.id.rfind(o->filter, 0) == 0) {
-        results.push_back(std::move(r));
+      if (in_process) {
+        auto r = conformance::RunScenarioInProcess(sc);
+        if (r.id.rfind(o->filter, 0) == 0) {
+          results.push_back(std::move(r));
+        }
+      }
+      if (on_wire) {
+        auto r = conformance::RunScenarioWire(sc);
+        if (r.id.rfind(o->filter, 0) == 0) {
+          results.push_back(std::move(r));
+        }
       }
     }
     conformance::ApplyExpectations(expectations, results);
