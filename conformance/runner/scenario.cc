@@ -933,54 +933,38 @@ CaseResult RunScenarioInProcess(const Scenario& s) {
   return r;
 }
 
-CaseResult RunScenarioWire(const Scenario& s) {
-  const auto start = std::chrono::steady_clock::now();
-  CaseResult r = NewCase(s, "wire");
-  json transcript = json::array();
-  auto fail = [&](const std::string& what) {
-    Finish(r, start, Outcome::kError, what, transcript);
-    return r;
+Result<std::unique_ptr<ScenarioWorld>> ScenarioWorld::Start(const Scenario& s, const Clock& clock,
+                                                            std::optional<UnixSeconds> pki_start) {
+  auto fail = [](const std::string& what) {
+    return MakeDiag("scenario.world", Severity::kError, 0, "cannot start the scenario's mocks",
+                    what);
   };
-  FixedClock clock(s.clock);
-  auto built = pki::Pki::Build(s.certs, s.clock);
+  std::unique_ptr<ScenarioWorld> w(new ScenarioWorld());
+  auto built = pki::Pki::Build(s.certs, pki_start.value_or(s.clock));
   if (!built) {
     return fail("pki: " + built.error().Text());
   }
-  std::shared_ptr<const pki::Pki> p = *built;
-  auto trust_store = tls::TrustStore::FromPem(p->BundlePem(s.trusted));
+  w->pki = *built;
+  w->bundle_pem = w->pki->BundlePem(s.trusted);
+  auto trust_store = tls::TrustStore::FromPem(w->bundle_pem);
   if (!trust_store) {
     return fail("trusted roots: " + trust_store.error().Text());
   }
-  auto trust = std::make_shared<const tls::TrustStore>(std::move(*trust_store));
+  w->trust = std::make_shared<const tls::TrustStore>(std::move(*trust_store));
 
-  // DNS: the mock server on loopback, the stub resolver asking it.
-  mocks::dns::Responder responder(s.dns.zone, s.dns.rules,
-                                  mocks::dns::ResponderOptions{.clock = &clock});
-  auto dns_server = mocks::dns::Server::Start(responder, mocks::dns::ServerOptions{});
+  w->responder = std::make_unique<mocks::dns::Responder>(
+      s.dns.zone, s.dns.rules, mocks::dns::ResponderOptions{.clock = &clock});
+  auto dns_server = mocks::dns::Server::Start(*w->responder, mocks::dns::ServerOptions{});
   if (!dns_server) {
     return fail("mock DNS server: " + dns_server.error().Text());
   }
-  net::StubOptions so;
-  so.port = (*dns_server)->port();
-  so.attempt_timeout = std::chrono::milliseconds(kWireTimeoutMs);
-  so.attempts = 2;
-  so.deadline = std::chrono::milliseconds(3 * kWireTimeoutMs);
-  auto stub = net::StubResolver::Create(so);
-  if (!stub) {
-    return fail("resolver: " + stub.error().Text());
-  }
+  w->dns_server = std::move(*dns_server);
 
-  // HTTPS: one mock policy host per scripted host (plain_http is a
-  // property of a listener).
-  std::vector<std::unique_ptr<mocks::https::Server>> https;
-  net::HttpsFetcherOptions fo;
-  fo.trust = trust;
-  fo.clock = &clock;
-  fo.connect_timeout = fo.handshake_timeout = fo.total_timeout =
-      std::chrono::milliseconds(kFetchTimeoutMs);
+  // One mock policy host per scripted host (plain_http is a property of a
+  // listener).
   for (const auto& [host, h] : s.https) {
     mocks::https::Config c;
-    c.pki = p;
+    c.pki = w->pki;
     mocks::https::HostConfig hc;
     hc.certificate = h.cert;
     hc.intermediates = h.intermediates;
@@ -1010,18 +994,10 @@ CaseResult RunScenarioWire(const Scenario& s) {
     if (!server) {
       return fail("mock policy host " + host + ": " + server.error().Text());
     }
-    fo.addresses[host] = (*server)->address() + ":" + std::to_string((*server)->port());
-    https.push_back(std::move(*server));
+    w->https_addresses[host] = (*server)->address() + ":" + std::to_string((*server)->port());
+    w->https[host] = std::move(*server);
   }
-  net::HttpsPolicyFetcher fetcher(fo);
-
-  // SMTP: one mock MX per scripted host; a `down` one has no address.
-  std::map<std::string, std::unique_ptr<mocks::smtp::Server>> smtp;
-  net::SmtpConnectorOptions co;
-  co.trust = trust;
-  co.clock = &clock;
-  co.connect_timeout = co.io_timeout = co.handshake_timeout =
-      std::chrono::milliseconds(kWireTimeoutMs);
+  // One mock MX per scripted MX; a `down` one has no address.
   for (const auto& [host, m] : s.smtp) {
     if (m.down) {
       continue;
@@ -1029,7 +1005,7 @@ CaseResult RunScenarioWire(const Scenario& s) {
     mocks::smtp::ServerOptions mo;
     mo.hostname = host;
     mo.starttls = mocks::smtp::ParseStartTls(m.starttls).value_or(mocks::smtp::StartTls::kOffer);
-    mo.pki = p;
+    mo.pki = w->pki;
     mo.default_chain = {m.cert, m.intermediates};
     mo.greylist = m.greylist;
     mo.reject_rcpt = m.reject;
@@ -1038,26 +1014,78 @@ CaseResult RunScenarioWire(const Scenario& s) {
     if (!server) {
       return fail("mock MX " + host + ": " + server.error().Text());
     }
-    co.addresses[host] = (*server)->endpoint();
-    smtp[host] = std::move(*server);
+    w->smtp_addresses[host] = (*server)->endpoint();
+    w->smtp[host] = std::move(*server);
   }
+  return w;
+}
+
+ScenarioWorld::~ScenarioWorld() { Stop(); }
+
+void ScenarioWorld::Stop() {
+  for (auto& [host, server] : smtp) {
+    server->Stop();
+  }
+  for (auto& [host, server] : https) {
+    server->Stop();
+  }
+  if (dns_server) {
+    dns_server->Stop();
+  }
+}
+
+CaseResult RunScenarioWire(const Scenario& s) {
+  const auto start = std::chrono::steady_clock::now();
+  CaseResult r = NewCase(s, "wire");
+  json transcript = json::array();
+  FixedClock clock(s.clock);
+  auto world = ScenarioWorld::Start(s, clock);
+  if (!world) {
+    Finish(r, start, Outcome::kError, world.error().Text(), transcript);
+    return r;
+  }
+  ScenarioWorld& w = **world;
+
+  net::StubOptions so;
+  so.port = w.dns_server->port();
+  so.attempt_timeout = std::chrono::milliseconds(kWireTimeoutMs);
+  so.attempts = 2;
+  so.deadline = std::chrono::milliseconds(3 * kWireTimeoutMs);
+  auto stub = net::StubResolver::Create(so);
+  if (!stub) {
+    Finish(r, start, Outcome::kError, "resolver: " + stub.error().Text(), transcript);
+    return r;
+  }
+  net::HttpsFetcherOptions fo;
+  fo.addresses = w.https_addresses;
+  fo.trust = w.trust;
+  fo.clock = &clock;
+  fo.connect_timeout = fo.handshake_timeout = fo.total_timeout =
+      std::chrono::milliseconds(kFetchTimeoutMs);
+  net::HttpsPolicyFetcher fetcher(fo);
+  net::SmtpConnectorOptions co;
+  co.addresses = w.smtp_addresses;
+  co.trust = w.trust;
+  co.clock = &clock;
+  co.connect_timeout = co.io_timeout = co.handshake_timeout =
+      std::chrono::milliseconds(kWireTimeoutMs);
   net::SmtpConnector connector(co);
 
   auto [outcome, why] = RunSteps(s, *stub, fetcher, connector, clock, transcript);
 
   Unscripted unscripted;
   json requests = json::array();
-  for (const auto& server : https) {
+  for (const auto& [host, server] : w.https) {
     for (const auto& e : server->Log()) {
       requests.push_back("https " + e.sni + " " + e.method + " " + e.target + " -> " + e.outcome +
                          (e.detail.empty() ? "" : " (" + e.detail + ")"));
     }
     if (server->stats().unscripted != 0) {
-      unscripted.what.push_back("HTTPS request (see the transcript)");
+      unscripted.what.push_back("HTTPS request to " + host + " (see the transcript)");
     }
   }
   json sessions = json::object();
-  for (const auto& [host, server] : smtp) {
+  for (const auto& [host, server] : w.smtp) {
     json lines = json::array();
     for (const auto& session : server->Sessions()) {
       for (const auto& line : session.transcript) {
@@ -1067,10 +1095,26 @@ CaseResult RunScenarioWire(const Scenario& s) {
                       (session.tls_version.empty() ? "" : " " + session.tls_version) +
                       (session.data_completed ? ", delivered" : ""));
     }
-    sessions[host] = lines;
+    if (!lines.empty()) {
+      sessions[host] = lines;
+    }
   }
   transcript.push_back(
-      {{"dns", DnsLog(responder, unscripted)}, {"https", requests}, {"smtp", sessions}});
+      {{"dns", DnsLog(*w.responder, unscripted)}, {"https", requests}, {"smtp", sessions}});
+  for (const auto& step : transcript) {
+    if (!step.contains("sender")) {
+      continue;
+    }
+    for (const auto& line : step["sender"]) {
+      // "HOST: no connection (...)" for a host the scenario does not list
+      // (a `down` MX is listed and simply not started).
+      const std::string text = line.get<std::string>();
+      const std::string host = text.substr(0, text.find(':'));
+      if (text.find(": no connection (") != std::string::npos && s.smtp.count(host) == 0) {
+        unscripted.what.push_back("SMTP connection to " + host);
+      }
+    }
+  }
   if (!unscripted.what.empty()) {
     outcome = Outcome::kError;
     why = "scenario error: unscripted " + unscripted.what.front();

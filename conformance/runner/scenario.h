@@ -19,7 +19,12 @@
 #include "common/result.h"
 #include "conformance/runner/mock_zone.h"
 #include "conformance/runner/vectors.h"
+#include "mocks/dns/responder.h"
+#include "mocks/dns/server.h"
+#include "mocks/https/server.h"
 #include "mocks/pki/pki.h"
+#include "mocks/smtp/server.h"
+#include "tls/verify.h"
 
 namespace mxconform::conformance {
 
@@ -121,6 +126,35 @@ std::vector<std::filesystem::path> FindScenarioFiles(const std::filesystem::path
 // scenario's id + "/in-process"; a request the scenario does not answer is
 // an error outcome naming it.
 CaseResult RunScenarioInProcess(const Scenario& s);
+
+// A scenario's mocks on loopback: the DNS server, one policy host per
+// scripted host, one MX per scripted MX (a `down` one is not started),
+// each on an ephemeral port, with the PKI and the trusted roots. Used by
+// the wire runner and by `mxconform lab`. `clock` drives the DNS knobs'
+// time ranges; the certificates' validity is relative to `pki_start`
+// (default: the scenario's clock; `lab` uses the real time, because the
+// software under test checks certificates against it). Errors:
+// `scenario.world` (what could not start; detail says which).
+class ScenarioWorld {
+ public:
+  static Result<std::unique_ptr<ScenarioWorld>> Start(
+      const Scenario& s, const Clock& clock, std::optional<UnixSeconds> pki_start = std::nullopt);
+  ~ScenarioWorld();
+  void Stop();  // idempotent
+
+  std::shared_ptr<const mocks::pki::Pki> pki;
+  std::string bundle_pem;  // the trusted roots
+  std::shared_ptr<const tls::TrustStore> trust;
+  std::unique_ptr<mocks::dns::Responder> responder;
+  std::unique_ptr<mocks::dns::Server> dns_server;
+  std::map<std::string, std::unique_ptr<mocks::https::Server>> https;
+  std::map<std::string, std::unique_ptr<mocks::smtp::Server>> smtp;
+  std::map<std::string, std::string> https_addresses;  // host -> "127.0.0.1:PORT"
+  std::map<std::string, std::string> smtp_addresses;
+
+ private:
+  ScenarioWorld() = default;
+};
 
 // Runs a scenario on the wire against the reference sender: the mock DNS
 // server, one mock policy host per scripted host and one mock MX per

@@ -2,13 +2,19 @@
 // software (dig, an MTA, a resolver) at a zone by hand.
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "cli/cli.h"
 #include "conformance/runner/mock_zone.h"
+#include "conformance/runner/scenario.h"
 #include "mocks/dns/responder.h"
 #include "mocks/dns/server.h"
 
@@ -129,12 +135,160 @@ void AddLabDns(CLI::App& lab, int& rc) {
   });
 }
 
+// The scenario's clock, running: the scenario's start plus the seconds
+// since the lab started (so time-ranged DNS knobs fire as they would).
+class ScenarioClock final : public Clock {
+ public:
+  explicit ScenarioClock(UnixSeconds start) : start_(start) {}
+  UnixSeconds Now() const override { return start_ + elapsed_.Now(); }
+
+ private:
+  UnixSeconds start_;
+  ElapsedClock elapsed_;
+};
+
+void AddLabScenario(CLI::App& lab, int& rc) {
+  auto* cmd = lab.add_subcommand(
+      "scenario",
+      "Start a scenario's mocks (DNS, policy hosts, MX servers) on loopback until Ctrl-C, print "
+      "where they listen and the CA bundle, and log every request");
+  struct Opts {
+    std::string scenario;
+    std::string root = DefaultScenariosDir();
+    std::string bundle;
+  };
+  auto o = std::make_shared<Opts>();
+  cmd->add_option("scenario", o->scenario, "A scenario file, or an id under --scenarios-root")
+      ->required();
+  cmd->add_option("--scenarios-root", o->root, "Where scenario ids start")->capture_default_str();
+  cmd->add_option("--ca-bundle", o->bundle,
+                  "Write the trusted roots here (default: a file in a new temporary folder)");
+  cmd->callback([o, &rc] {
+    std::filesystem::path file = o->scenario;
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(file, ec)) {
+      file = std::filesystem::path(o->root) / (o->scenario + ".yaml");
+    }
+    auto s = conformance::LoadScenario(file);
+    if (!s) {
+      std::cerr << "mxconform: " << file.string() << ": " << s.error().Text() << " ["
+                << s.error().id << "]\n";
+      rc = ec || !std::filesystem::exists(file) ? kExitUsage : kExitInvalid;
+      return;
+    }
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+    ScenarioClock clock(s->clock);
+    const UnixSeconds now = SystemClock().Now();
+    auto world = conformance::ScenarioWorld::Start(*s, clock, now);
+    if (!world) {
+      std::cerr << "mxconform: " << world.error().Text() << "\n";
+      rc = kExitUsage;
+      return;
+    }
+    conformance::ScenarioWorld& w = **world;
+    std::string bundle = o->bundle;
+    if (bundle.empty()) {
+      char dir[] = "/tmp/mxconform-lab-XXXXXX";
+      if (mkdtemp(dir) == nullptr) {
+        std::cerr << "mxconform: cannot make a temporary folder\n";
+        rc = kExitUsage;
+        return;
+      }
+      bundle = std::string(dir) + "/ca.pem";
+    }
+    {
+      std::ofstream out(bundle, std::ios::binary);
+      out << w.bundle_pem;
+      if (!out) {
+        std::cerr << "mxconform: cannot write " << bundle << "\n";
+        rc = kExitUsage;
+        return;
+      }
+    }
+    std::mutex out_mu;
+    w.responder->SetObserver([&out_mu](const mocks::dns::LogEntry& e) {
+      std::lock_guard lock(out_mu);
+      std::cout << "dns   " << e.Text() << std::endl;
+    });
+    const std::string dns = "127.0.0.1:" + std::to_string(w.dns_server->port());
+    nlohmann::json j = {{"scenario", s->id},
+                        {"dns", dns},
+                        {"https", w.https_addresses},
+                        {"smtp", w.smtp_addresses},
+                        {"ca_bundle", bundle}};
+    {
+      std::lock_guard lock(out_mu);
+      std::cout << "mxconform lab scenario " << s->id << " (" << s->title << ")\n";
+      std::cout << "  dns   " << dns << " (udp+tcp); unbound: forward-addr: 127.0.0.1@"
+                << w.dns_server->port() << "; dig @127.0.0.1 -p " << w.dns_server->port()
+                << " NAME TYPE\n";
+      for (const auto& [host, addr] : w.https_addresses) {
+        std::cout << "  https " << host << " at " << addr << "\n";
+      }
+      for (const auto& [host, addr] : w.smtp_addresses) {
+        std::cout << "  smtp  " << host << " at " << addr << "\n";
+      }
+      std::cout << "  CA bundle (trusted roots): " << bundle << "\n";
+      std::cout << "  certificates are valid relative to now; DNS time ranges run from the "
+                   "scenario clock\n";
+      std::cout << j.dump() << "\n(Ctrl-C stops)" << std::endl;
+    }
+    // Live logs of the policy hosts and MX servers: polled, printed once.
+    std::map<std::string, std::size_t> https_seen;
+    std::map<std::string, std::size_t> smtp_seen;
+    const timespec tick{0, 200 * 1000 * 1000};
+    for (;;) {
+      for (const auto& [host, server] : w.https) {
+        auto log = server->Log();
+        for (std::size_t i = https_seen[host]; i < log.size(); ++i) {
+          std::lock_guard lock(out_mu);
+          std::cout << "https " << host << " sni=" << log[i].sni << " " << log[i].method << " "
+                    << log[i].target << " -> " << log[i].outcome << " (" << log[i].rule << ")"
+                    << std::endl;
+        }
+        https_seen[host] = log.size();
+      }
+      for (const auto& [host, server] : w.smtp) {
+        auto sessions = server->Sessions();
+        for (std::size_t i = smtp_seen[host]; i < sessions.size(); ++i) {
+          if (!sessions[i].finished) {
+            break;  // printed when it ends
+          }
+          std::lock_guard lock(out_mu);
+          std::cout << "smtp  " << host << " session " << sessions[i].id << " from "
+                    << sessions[i].peer << ": " << sessions[i].channel
+                    << (sessions[i].tls_version.empty() ? "" : " " + sessions[i].tls_version)
+                    << (sessions[i].data_completed ? ", delivered" : ", not delivered") << "\n";
+          for (const auto& line : sessions[i].transcript) {
+            std::cout << "      " << line << "\n";
+          }
+          std::cout << std::flush;
+          smtp_seen[host] = i + 1;
+        }
+      }
+      if (sigtimedwait(&stop_signals, nullptr, &tick) > 0) {
+        break;
+      }
+    }
+    w.Stop();
+    std::lock_guard lock(out_mu);
+    std::cout << "mxconform lab scenario: stopped" << std::endl;
+    rc = kExitOk;
+  });
+}
+
 }  // namespace
 
 void AddLab(CLI::App& app, int& rc) {
   auto* lab = app.add_subcommand("lab", "Run mock servers in the foreground for manual testing");
   lab->require_subcommand(1);
   AddLabDns(*lab, rc);
+  AddLabScenario(*lab, rc);
 }
 
 }  // namespace mxconform::cli

@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""`mxconform lab scenario` end to end with real clients: it starts a
+scenario's mocks, prints where they listen (text and one JSON line) and the
+CA bundle; dig asks the DNS server, curl fetches the policy with the bundle,
+`openssl s_client -starttls smtp` reaches the MX with SNI and verifies its
+chain, every request is logged live, and Ctrl-C stops it with exit 0.
+A client that is not installed skips its part with a message; all three
+missing is a skip (exit 77).
+
+usage: lab_scenario_test.py MXCONFORM
+"""
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from cli_harness import Harness  # noqa: E402
+
+BIN = sys.argv[1]
+H = Harness(BIN)
+expect = H.expect
+DIG, CURL, OPENSSL = shutil.which("dig"), shutil.which("curl"), shutil.which("openssl")
+if not (DIG or CURL or OPENSSL):
+    print("SKIPPED: none of dig, curl, openssl is installed")
+    sys.exit(77)
+
+rc, _, err = H.run(["lab", "scenario", "no/such/scenario"])
+expect(rc == 2 and b"scenario.unreadable" in err, "unknown scenario: exit 2 (rc=%d, %r)" % (rc, err))
+
+proc = subprocess.Popen([BIN, "lab", "scenario", "mta-sts/rfc8461-5/enforce-good-path"],
+                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+out = b""
+info = None
+deadline = time.time() + 20
+while time.time() < deadline and info is None:
+    r, _, _ = select.select([proc.stdout], [], [], 0.2)
+    if r:
+        chunk = os.read(proc.stdout.fileno(), 65536)
+        if not chunk:
+            break
+        out += chunk
+        for line in out.decode("utf-8", "replace").split("\n"):
+            if line.startswith("{"):
+                info = json.loads(line)
+if info is None:
+    proc.kill()
+    print("FAIL: no JSON line from lab scenario: %r %r" % (out, proc.stderr.read()))
+    sys.exit(1)
+expect(set(info["smtp"]) >= {"mx1.example.test", "mx2.example.test"}, "smtp addresses listed")
+expect("mta-sts.example.test" in info["https"], "policy host listed")
+expect(os.path.getsize(info["ca_bundle"]) > 0, "CA bundle written")
+dns_host, dns_port = info["dns"].split(":")
+
+if DIG:
+    p = subprocess.run([DIG, "@" + dns_host, "-p", dns_port, "+short", "+tries=1", "+time=2",
+                        "example.test", "MX"], capture_output=True, text=True, timeout=20)
+    expect(sorted(p.stdout.split("\n")[:-1]) == ["10 mx1.example.test.", "20 mx2.example.test."],
+           "dig MX: %r" % p.stdout)
+else:
+    print("SKIPPED part: dig not installed")
+if CURL:
+    host, port = info["https"]["mta-sts.example.test"].split(":")
+    p = subprocess.run([CURL, "-sS", "--max-time", "10", "--cacert", info["ca_bundle"],
+                        "--resolve", "mta-sts.example.test:%s:%s" % (port, host),
+                        "https://mta-sts.example.test:%s/.well-known/mta-sts.txt" % port],
+                       capture_output=True, text=True, timeout=20)
+    expect(p.returncode == 0 and "mode: enforce" in p.stdout,
+           "curl --cacert fetches the policy (rc=%d, %r %r)" % (p.returncode, p.stdout, p.stderr))
+else:
+    print("SKIPPED part: curl not installed")
+if OPENSSL:
+    p = subprocess.run([OPENSSL, "s_client", "-starttls", "smtp", "-connect",
+                        info["smtp"]["mx1.example.test"], "-servername", "mx1.example.test",
+                        "-CAfile", info["ca_bundle"], "-verify_return_error",
+                        "-verify_hostname", "mx1.example.test"],
+                       input="QUIT\n", capture_output=True, text=True, timeout=20)
+    expect("Verify return code: 0 (ok)" in p.stdout,
+           "openssl s_client -starttls smtp verifies mx1 (rc=%d, %r)" % (p.returncode, p.stdout[-400:]))
+    p = subprocess.run([OPENSSL, "s_client", "-starttls", "smtp", "-connect",
+                        info["smtp"]["mx1.example.test"], "-servername", "mx1.example.test",
+                        "-CAfile", info["ca_bundle"], "-verify_return_error",
+                        "-verify_hostname", "mx2.example.test"],
+                       input="QUIT\n", capture_output=True, text=True, timeout=20)
+    expect(p.returncode != 0, "openssl refuses mx1's certificate for the name mx2.example.test")
+else:
+    print("SKIPPED part: openssl not installed")
+
+time.sleep(0.6)  # one poll of the live logs
+proc.send_signal(signal.SIGINT)
+try:
+    rest, err = proc.communicate(timeout=15)
+except subprocess.TimeoutExpired:
+    proc.kill()
+    rest, err = proc.communicate()
+    expect(False, "Ctrl-C did not stop lab scenario")
+log = (out + rest).decode("utf-8", "replace")
+expect(proc.returncode == 0, "Ctrl-C: exit 0 (rc=%s, %r)" % (proc.returncode, err))
+expect("mxconform lab scenario: stopped" in log, "a closing line")
+if DIG:
+    expect("dns   " in log and "example.test MX -> NOERROR (zone)" in log, "DNS queries logged")
+if CURL:
+    expect("https mta-sts.example.test sni=mta-sts.example.test GET /.well-known/mta-sts.txt" in log,
+           "HTTPS requests logged with the SNI")
+if OPENSSL:
+    expect("smtp  mx1.example.test session" in log and "STARTTLS" in log, "SMTP sessions logged")
+H.finish()
