@@ -219,7 +219,7 @@ void AddRun(CLI::App& app, int& rc) {
     bool wire_tcp = false;
     std::vector<std::string> scenarios;
     std::string scenarios_root = DefaultScenariosDir();
-    std::string mode = "in-process";
+    std::string mode = "both";
     int wire_timeout_ms = 250;
   };
   auto o = std::make_shared<Opts>();
