@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <utility>
 
@@ -801,6 +802,34 @@ std::string Check(const ScenarioExpect& e, const mtasts::DeliveryReport& r,
 
 namespace {
 
+// Builds (or reuses) a scenario's PKI. Scenarios that share a base share
+// its certificates; keys, RSA ones above all, cost more than a whole
+// in-process run, so one build per distinct (specs, start) serves all.
+Result<std::shared_ptr<const pki::Pki>> BuildPki(const std::vector<pki::CertSpec>& specs,
+                                                 UnixSeconds start) {
+  std::string key = std::to_string(start);
+  for (const auto& c : specs) {
+    key += "\n" + c.name + "|" + c.issuer + "|" + (c.ca ? "ca" : "") + "|" + c.common_name + "|";
+    for (const auto& d : c.dns_names) {
+      key += d + ",";
+    }
+    key += "|" + std::to_string(c.not_before) + "|" + std::to_string(c.not_after) + "|" +
+           std::to_string(static_cast<int>(c.key)) + "|" +
+           std::to_string(static_cast<int>(c.digest));
+  }
+  static std::mutex mu;
+  static std::map<std::string, std::shared_ptr<const pki::Pki>> cache;
+  std::lock_guard lock(mu);
+  if (auto it = cache.find(key); it != cache.end()) {
+    return it->second;
+  }
+  auto built = pki::Pki::Build(specs, start);
+  if (built) {
+    cache[key] = *built;
+  }
+  return built;
+}
+
 // The case skeleton both modes fill.
 CaseResult NewCase(const Scenario& s, std::string_view mode) {
   CaseResult r;
@@ -896,7 +925,7 @@ CaseResult RunScenarioInProcess(const Scenario& s) {
   CaseResult r = NewCase(s, "in-process");
   json transcript = json::array();
   FixedClock clock(s.clock);
-  auto built = pki::Pki::Build(s.certs, s.clock);
+  auto built = BuildPki(s.certs, s.clock);
   if (!built) {
     Finish(r, start, Outcome::kError, "pki: " + built.error().Text(), transcript);
     return r;
@@ -940,7 +969,7 @@ Result<std::unique_ptr<ScenarioWorld>> ScenarioWorld::Start(const Scenario& s, c
                     what);
   };
   std::unique_ptr<ScenarioWorld> w(new ScenarioWorld());
-  auto built = pki::Pki::Build(s.certs, pki_start.value_or(s.clock));
+  auto built = BuildPki(s.certs, pki_start.value_or(s.clock));
   if (!built) {
     return fail("pki: " + built.error().Text());
   }
