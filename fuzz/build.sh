@@ -8,8 +8,9 @@
 # CMake is not used here: the builder images ship older CMake and package
 # versions than the project's CMakeLists.txt asks for, and the fuzz targets
 # need only src/common, src/mtasts, src/tlsrpt, src/spf, src/dmarc, src/dns
-# and the mock DNS server's Responder (mocks/dns/responder.cc, which needs no
-# Boost), libidn2, libpsl and the header-only nlohmann/json (>= 3.10).
+# the mock DNS server's Responder (mocks/dns/responder.cc) and the SMTP text
+# layer (src/net/smtp_text.cc), neither of which needs Boost, libidn2,
+# libpsl and the header-only nlohmann/json (>= 3.10).
 #
 # Locally, without a builder image:
 #   CXX=clang++ CXXFLAGS='-O1 -g -fsanitize=address,undefined -fsanitize=fuzzer-no-link' \
@@ -45,7 +46,8 @@ fi
 LIB="$OBJ/libmxconform_fuzz.a"
 objects=()
 for src in "$ROOT"/src/common/*.cc "$ROOT"/src/mtasts/*.cc "$ROOT"/src/tlsrpt/*.cc "$ROOT"/src/spf/*.cc \
-  "$ROOT"/src/dmarc/*.cc "$ROOT"/src/dns/*.cc "$ROOT"/mocks/dns/responder.cc; do
+  "$ROOT"/src/dmarc/*.cc "$ROOT"/src/dns/*.cc "$ROOT"/mocks/dns/responder.cc \
+  "$ROOT"/src/net/smtp_text.cc; do
   case "$src" in
     *_test.cc | *_bench.cc) continue ;;
   esac

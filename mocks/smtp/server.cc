@@ -30,6 +30,8 @@
 #include <unordered_set>
 #include <utility>
 
+#include "net/smtp_text.h"
+
 namespace mxconform::mocks::smtp {
 namespace {
 
@@ -144,43 +146,6 @@ int VersionConstant(TlsVersion v) {
 int SeenIndex() {
   static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
   return index;
-}
-
-// A path argument of MAIL FROM / RCPT TO: "<...>" then optional
-// parameters. Lenient about a space after the colon, as servers are.
-// False when there is no "<...>".
-bool ParsePath(std::string_view rest, std::string& path, std::string& params) {
-  while (!rest.empty() && rest.front() == ' ') {
-    rest.remove_prefix(1);
-  }
-  if (rest.empty() || rest.front() != '<') {
-    return false;
-  }
-  const std::size_t close = rest.find('>');
-  if (close == std::string_view::npos) {
-    return false;
-  }
-  path.assign(rest.substr(1, close - 1));
-  params.assign(rest.substr(close + 1));
-  return params.empty() || params.front() == ' ';
-}
-
-// The SIZE= parameter of MAIL (RFC 1870), if any; -1 when malformed.
-long long SizeParam(std::string_view params) {
-  const std::string upper = Upper(params);
-  const std::size_t at = upper.find(" SIZE=");
-  if (at == std::string::npos) {
-    return 0;
-  }
-  long long n = 0;
-  std::size_t i = at + 6;
-  if (i >= upper.size() || !std::isdigit(static_cast<unsigned char>(upper[i]))) {
-    return -1;
-  }
-  for (; i < upper.size() && std::isdigit(static_cast<unsigned char>(upper[i])); ++i) {
-    n = std::min<long long>(n * 10 + (upper[i] - '0'), 1LL << 50);
-  }
-  return n;
 }
 
 }  // namespace
@@ -900,13 +865,14 @@ Server::Impl::Action Server::Impl::Decide(const Conn& c, const std::shared_ptr<S
     if (st.mail) {
       return reply("503 5.5.1 Error: nested MAIL command");
     }
-    std::string path;
-    std::string params;
-    if (!StartsWithNoCase(arg, "FROM:") ||
-        !ParsePath(std::string_view(arg).substr(5), path, params)) {
+    const std::optional<net::PathArgument> from =
+        StartsWithNoCase(arg, "FROM:") ? net::ParsePathArgument(std::string_view(arg).substr(5))
+                                       : std::nullopt;
+    if (!from) {
       return error("501 5.5.4 Syntax: MAIL FROM:<address>");
     }
-    const long long size = SizeParam(params);
+    const std::string& path = from->path;
+    const long long size = net::SizeParameter(from->params);
     if (size < 0) {
       return error("501 5.5.4 Bad SIZE parameter");
     }
@@ -921,12 +887,13 @@ Server::Impl::Action Server::Impl::Decide(const Conn& c, const std::shared_ptr<S
     if (!st.mail) {
       return reply("503 5.5.1 Error: need MAIL command");
     }
-    std::string path;
-    std::string params;
-    if (!StartsWithNoCase(arg, "TO:") ||
-        !ParsePath(std::string_view(arg).substr(3), path, params) || path.empty()) {
+    const std::optional<net::PathArgument> to =
+        StartsWithNoCase(arg, "TO:") ? net::ParsePathArgument(std::string_view(arg).substr(3))
+                                     : std::nullopt;
+    if (!to || to->path.empty()) {
       return error("501 5.5.4 Syntax: RCPT TO:<address>");
     }
+    const std::string& path = to->path;
     if (st.rcpts.size() >= opts_.max_recipients) {
       return reply("452 4.5.3 Error: too many recipients");
     }

@@ -22,6 +22,8 @@
 #include <optional>
 #include <utility>
 
+#include "net/smtp_text.h"
+
 namespace mxconform::net {
 namespace {
 
@@ -353,23 +355,19 @@ class SmtpSession::Impl {
         co_return Reply{};
       }
       Add("S: " + Printable(line));
-      const bool digits = line.size() >= 3 && std::isdigit(static_cast<unsigned char>(line[0])) &&
-                          std::isdigit(static_cast<unsigned char>(line[1])) &&
-                          std::isdigit(static_cast<unsigned char>(line[2]));
-      if (!digits || (line.size() > 3 && line[3] != ' ' && line[3] != '-') || line[0] < '2' ||
-          line[0] > '5') {
+      const std::optional<ReplyLine> parsed = ParseReplyLine(line);
+      if (!parsed) {
         Break("not an SMTP reply: " + Printable(line));
         co_return Reply{};
       }
-      const int code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
       if (i == 0) {
-        r.code = code;
-      } else if (code != r.code) {
+        r.code = parsed->code;
+      } else if (parsed->code != r.code) {
         Break("reply codes differ within one reply: " + Printable(line));
         co_return Reply{};
       }
-      r.lines.push_back(line.size() > 4 ? line.substr(4) : std::string());
-      if (line.size() == 3 || line[3] == ' ') {
+      r.lines.push_back(parsed->text);
+      if (parsed->last) {
         co_return r;
       }
       if (i + 1 >= kMaxReplyLines) {

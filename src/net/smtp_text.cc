@@ -1,0 +1,78 @@
+#include "net/smtp_text.h"
+
+#include <algorithm>
+
+namespace mxconform::net {
+namespace {
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+}  // namespace
+
+std::optional<ReplyLine> ParseReplyLine(std::string_view line) {
+  if (line.size() < 3 || !IsDigit(line[0]) || !IsDigit(line[1]) || !IsDigit(line[2]) ||
+      line[0] < '2' || line[0] > '5') {
+    return std::nullopt;
+  }
+  if (line.size() > 3 && line[3] != ' ' && line[3] != '-') {
+    return std::nullopt;
+  }
+  ReplyLine r;
+  r.code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+  r.last = line.size() == 3 || line[3] == ' ';
+  if (line.size() > 4) {
+    r.text.assign(line.substr(4));
+  }
+  return r;
+}
+
+std::optional<PathArgument> ParsePathArgument(std::string_view rest) {
+  while (!rest.empty() && rest.front() == ' ') {
+    rest.remove_prefix(1);
+  }
+  if (rest.empty() || rest.front() != '<') {
+    return std::nullopt;
+  }
+  const std::size_t close = rest.find('>');
+  if (close == std::string_view::npos) {
+    return std::nullopt;
+  }
+  PathArgument a;
+  a.path.assign(rest.substr(1, close - 1));
+  a.params.assign(rest.substr(close + 1));
+  if (!a.params.empty() && a.params.front() != ' ') {
+    return std::nullopt;
+  }
+  return a;
+}
+
+long long SizeParameter(std::string_view params) {
+  // " SIZE=" without case (RFC 1870 §3: parameter names are case-insensitive).
+  constexpr std::string_view kKey = " SIZE=";
+  std::size_t at = std::string_view::npos;
+  for (std::size_t i = 0; i + kKey.size() <= params.size(); ++i) {
+    bool match = true;
+    for (std::size_t k = 0; k < kKey.size() && match; ++k) {
+      const char c = params[i + k];
+      match = (c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c) == kKey[k];
+    }
+    if (match) {
+      at = i;
+      break;
+    }
+  }
+  if (at == std::string_view::npos) {
+    return 0;
+  }
+  std::size_t i = at + kKey.size();
+  if (i >= params.size() || !IsDigit(params[i])) {
+    return -1;
+  }
+  long long n = 0;
+  for (; i < params.size() && IsDigit(params[i]); ++i) {
+    n = std::min<long long>(n * 10 + (params[i] - '0'), 1LL << 50);
+  }
+  return n;
+}
+
+}  // namespace mxconform::net
