@@ -1,13 +1,18 @@
 // `mxconform run` and `mxconform lint`: the conformance vectors (YAML case
 // files, *.yaml) and the SPF suites in the openspf format (*.yml: ours in
 // the vectors directory, and the third-party RFC 7208 suite).
+#include <fnmatch.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <set>
+#include <thread>
 
 #include "cli/cli.h"
 #include "conformance/runner/dmarc_cases.h"
@@ -200,6 +205,14 @@ Loaded LoadAndLint(const Sources& s) {
   return l;
 }
 
+// --filter: a prefix, or a glob when it has a wildcard character.
+bool Selected(const std::string& id, const std::string& filter) {
+  if (filter.find_first_of("*?[") != std::string::npos) {
+    return fnmatch(filter.c_str(), id.c_str(), 0) == 0;
+  }
+  return id.rfind(filter, 0) == 0;
+}
+
 }  // namespace
 
 void AddRun(CLI::App& app, int& rc) {
@@ -220,6 +233,9 @@ void AddRun(CLI::App& app, int& rc) {
     std::vector<std::string> scenarios;
     std::string scenarios_root = DefaultScenariosDir();
     std::string mode = "both";
+    std::string target = "reference";
+    bool strict = false;
+    int jobs = 1;
     int wire_timeout_ms = 250;
   };
   auto o = std::make_shared<Opts>();
@@ -227,7 +243,7 @@ void AddRun(CLI::App& app, int& rc) {
                   "A case file (*.yaml) or an openspf-format SPF suite (*.yml) to run "
                   "(repeatable); default: every suite");
   cmd->add_option("--vectors", o->vectors, "Directory of case files")->capture_default_str();
-  cmd->add_option("--out", o->out, "Report directory")->capture_default_str();
+  cmd->add_option("--out,--report", o->out, "Report directory")->capture_default_str();
   cmd->add_option("--requirements", o->requirements, "Requirements catalogue, for the lint")
       ->capture_default_str();
   cmd->add_option("--openspf", o->openspf,
@@ -237,7 +253,20 @@ void AddRun(CLI::App& app, int& rc) {
                   "Known failures, each with its reason (xfail; a listed case that passes "
                   "fails the run); \"\" for none")
       ->capture_default_str();
-  cmd->add_option("--filter", o->filter, "Only cases whose id starts with this prefix");
+  cmd->add_option("--filter", o->filter,
+                  "Only cases whose id starts with this prefix, or matches it as a glob when "
+                  "it has * ? or [");
+  cmd->add_option("--target", o->target,
+                  "The sender the scenarios judge (the reference sender; profiles and adapters "
+                  "for other implementations come with the attack catalog)")
+      ->check(CLI::IsMember({"reference"}))
+      ->capture_default_str();
+  cmd->add_flag("--strict", o->strict,
+                "A scenario that fails only SHOULD or MAY requirements is a failure (default: "
+                "the outcome non-strict, which does not fail the run)");
+  cmd->add_option("--jobs,-j", o->jobs, "Scenarios run at once")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
   cmd->add_flag("-q,--quiet", o->quiet, "Print only the closing line");
   cmd->add_flag("--skip-missing", o->skip_missing,
                 "If a --suite file does not exist, print SKIPPED and exit 77 (for ctest)");
@@ -308,7 +337,7 @@ void AddRun(CLI::App& app, int& rc) {
     for (const auto& f : l.files) {
       info.suites.push_back(f.doc.value("suite", ""));
       for (auto& r : conformance::RunCaseFile(f)) {
-        if (r.id.rfind(o->filter, 0) == 0) {
+        if (Selected(r.id, o->filter)) {
           results.push_back(std::move(r));
         }
       }
@@ -334,7 +363,7 @@ void AddRun(CLI::App& app, int& rc) {
         if (std::find(info.suites.begin(), info.suites.end(), r.suite) == info.suites.end()) {
           info.suites.push_back(r.suite);
         }
-        if (r.id.rfind(o->filter, 0) == 0) {
+        if (Selected(r.id, o->filter)) {
           results.push_back(std::move(r));
         }
       }
@@ -342,7 +371,7 @@ void AddRun(CLI::App& app, int& rc) {
     for (const auto& f : l.dmarc_files) {
       info.suites.push_back(f.doc.value("suite", "dmarc"));
       for (auto& r : conformance::RunDmarcCaseFile(f, wire.get())) {
-        if (r.id.rfind(o->filter, 0) == 0) {
+        if (Selected(r.id, o->filter)) {
           results.push_back(std::move(r));
         }
       }
@@ -368,18 +397,62 @@ void AddRun(CLI::App& app, int& rc) {
         }
       }
     }
+    // (scenario, wire?) jobs, run by --jobs threads; results keep the
+    // order of the list.
+    std::vector<std::pair<const conformance::Scenario*, bool>> todo;
     for (const auto& sc : l.scenarios) {
       if (in_process) {
-        auto r = conformance::RunScenarioInProcess(sc);
-        if (r.id.rfind(o->filter, 0) == 0) {
-          results.push_back(std::move(r));
-        }
+        todo.emplace_back(&sc, false);
       }
       if (on_wire) {
-        auto r = conformance::RunScenarioWire(sc);
-        if (r.id.rfind(o->filter, 0) == 0) {
-          results.push_back(std::move(r));
-        }
+        todo.emplace_back(&sc, true);
+      }
+    }
+    std::vector<conformance::CaseResult> done(todo.size());
+    std::atomic<std::size_t> next{0};
+    std::atomic<std::size_t> finished{0};
+    auto work = [&] {
+      for (std::size_t i = next++; i < todo.size(); i = next++) {
+        const auto& [sc, on] = todo[i];
+        done[i] = on ? conformance::RunScenarioWire(*sc) : conformance::RunScenarioInProcess(*sc);
+        ++finished;
+      }
+    };
+    std::vector<std::thread> pool;
+    for (int k = 0; k < std::min<int>(o->jobs, static_cast<int>(todo.size())); ++k) {
+      pool.emplace_back(work);
+    }
+    // A progress line on a terminal, for runs longer than a second.
+    const auto t0 = std::chrono::steady_clock::now();
+    const bool tty = isatty(STDERR_FILENO) != 0 && !o->quiet;
+    bool shown = false;
+    while (finished < todo.size() && !pool.empty()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (tty && std::chrono::steady_clock::now() - t0 > std::chrono::seconds(1)) {
+        std::cerr << "\rscenarios: " << finished.load() << "/" << todo.size() << std::flush;
+        shown = true;
+      }
+    }
+    for (auto& t : pool) {
+      t.join();
+    }
+    if (shown) {
+      std::cerr << "\r" << std::string(40, ' ') << "\r";
+    }
+    for (std::size_t i = 0; i < todo.size(); ++i) {
+      conformance::CaseResult& r = done[i];
+      // h2spec --strict: a miss of SHOULD / MAY requirements only is
+      // non-strict unless --strict.
+      const auto& reqs = todo[i].first->requirements;
+      const bool only_should =
+          !reqs.empty() &&
+          std::all_of(reqs.begin(), reqs.end(), [](const auto& q) { return q.level != "MUST"; });
+      if (r.outcome == conformance::Outcome::kFail && only_should && !o->strict) {
+        r.outcome = conformance::Outcome::kNonStrict;
+        r.message = "SHOULD: " + r.message;
+      }
+      if (Selected(r.id, o->filter)) {
+        results.push_back(std::move(r));
       }
     }
     conformance::ApplyExpectations(expectations, results);

@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""`mxconform run --scenarios` options end to end: --strict turns a miss of
+SHOULD-only requirements from non-strict (the run passes) into a failure,
+--filter takes a glob, --report names the report folder, --jobs runs
+scenarios at once with the same results, --target refuses what it does
+not know, and a scenario error exits non-zero.
+
+usage: scenario_cli_test.py MXCONFORM SCENARIOS_ROOT
+"""
+import json
+import os
+import shutil
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(__file__))
+from cli_harness import Harness  # noqa: E402
+
+BIN, ROOT = sys.argv[1], sys.argv[2]
+H = Harness(BIN)
+expect = H.expect
+tmp = tempfile.mkdtemp()
+root = os.path.join(tmp, "scenarios")
+os.makedirs(os.path.join(root, "t"))
+shutil.copytree(os.path.join(ROOT, "_base"), os.path.join(root, "_base"))
+
+
+def scenario(name, level, expect_yaml):
+    with open(os.path.join(root, "t", name + ".yaml"), "w") as f:
+        f.write("base: ../_base/world.yaml\nid: t/%s\ntitle: \"t\"\n"
+                "requirements: [{id: STS-5-05, level: %s}]\ntags: [control]\n"
+                "steps:\n  - deliver: {to: user@example.test}\n  - expect: %s\n"
+                % (name, level, expect_yaml))
+
+
+def outcomes(report):
+    with open(os.path.join(report, "index.json")) as f:
+        return sorted(c["outcome"] for c in json.load(f)["cases"])
+
+
+scenario("should-miss", "SHOULD", "{verdict: deferred}")
+base = ["run", "--quiet", "--scenarios", "t", "--scenarios-root", root, "--mode", "in-process"]
+rep = os.path.join(tmp, "r1")
+rc, _, _ = H.run(base + ["--report", rep])
+expect(rc == 0 and outcomes(rep) == ["non-strict"], "a SHOULD miss is non-strict (rc=%d)" % rc)
+rc, _, _ = H.run(base + ["--report", rep, "--strict"])
+expect(rc == 1 and outcomes(rep) == ["fail"], "--strict: a SHOULD miss fails (rc=%d)" % rc)
+scenario("should-miss", "MUST", "{verdict: deferred}")
+rc, _, _ = H.run(base + ["--report", rep])
+expect(rc == 1 and outcomes(rep) == ["fail"], "a MUST miss fails without --strict (rc=%d)" % rc)
+
+rep2 = os.path.join(tmp, "r2")
+rc, _, _ = H.run(["run", "--quiet", "--scenarios", "mta-sts", "--mode", "in-process",
+                  "--filter", "*wildcard*", "--report", rep2])
+expect(rc == 0 and len(outcomes(rep2)) == 3, "--filter glob selects the 3 wildcard scenarios")
+rep3 = os.path.join(tmp, "r3")
+rc, _, _ = H.run(["run", "--quiet", "--scenarios", "mta-sts/rfc8461-4.2", "--mode", "wire",
+                  "--jobs", "4", "--report", rep3])
+expect(rc == 0 and set(outcomes(rep3)) == {"pass"}, "--jobs 4 on the wire: all pass (rc=%d)" % rc)
+rc, _, _ = H.run(["run", "--scenarios", "mta-sts", "--target", "postfix"])
+expect(rc == 2, "--target postfix: exit 2 (rc=%d)" % rc)
+os.remove(os.path.join(root, "t", "should-miss.yaml"))
+with open(os.path.join(root, "t", "unscripted.yaml"), "w") as f:
+    f.write("base: ../_base/world.yaml\nid: t/unscripted\ntitle: \"t\"\n"
+            "requirements: [{id: STS-5-01, level: MUST}]\ntags: [control]\n"
+            "dns:\n  origins: [example.test]\n  zonedata:\n"
+            "    example.test: [{MX: [10, mx9.example.test]}]\n"
+            "steps:\n  - deliver: {to: user@example.test}\n  - expect: {verdict: deferred}\n")
+rc, _, _ = H.run(base + ["--report", rep])
+expect(rc == 1 and outcomes(rep) == ["error"], "an unscripted request: error (rc=%d)" % rc)
+H.finish()
