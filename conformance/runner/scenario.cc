@@ -841,6 +841,46 @@ CaseResult NewCase(const Scenario& s, std::string_view mode) {
   for (const auto& q : s.requirements) {
     r.requirements.push_back(q.id);
   }
+  // What the scenario expects, step by step (the report shows it beside
+  // the transcript).
+  json expected = json::array();
+  for (const auto& st : s.steps) {
+    if (st.kind != ScenarioStep::Kind::kExpect) {
+      continue;
+    }
+    const ScenarioExpect& e = st.expect;
+    json x = {{"line", st.line}};
+    if (e.verdict) {
+      x["verdict"] = *e.verdict;
+    }
+    if (e.channel) {
+      x["channel"] = *e.channel;
+    }
+    if (e.mx) {
+      x["mx"] = *e.mx;
+    }
+    if (e.tls_rpt) {
+      x["tls_rpt"] = *e.tls_rpt;
+    }
+    if (e.policy_mode) {
+      x["policy"] = *e.policy_mode == "none-held" ? json("none") : json({{"mode", *e.policy_mode}});
+      if (e.policy_id) {
+        x["policy"]["id"] = *e.policy_id;
+      }
+    }
+    if (e.contacted) {
+      x["contacted"] = *e.contacted;
+    }
+    if (!e.not_contacted.empty()) {
+      x["not_contacted"] = e.not_contacted;
+    }
+    expected.push_back(std::move(x));
+  }
+  json levels = json::object();
+  for (const auto& q : s.requirements) {
+    levels[q.id] = q.level;
+  }
+  r.expected = {{"expect", std::move(expected)}, {"levels", std::move(levels)}};
   return r;
 }
 

@@ -66,6 +66,9 @@ TEST_F(ScenarioTest, RunsAndPasses) {
   auto r = RunScenarioInProcess(*s);
   EXPECT_EQ(r.outcome, Outcome::kPass) << r.message;
   EXPECT_EQ(r.id, "t/good/in-process");
+  EXPECT_EQ(r.expected["expect"][0]["verdict"], "delivered");
+  EXPECT_EQ(r.expected["levels"]["STS-5-01"], "MUST");
+  EXPECT_FALSE(r.actual["transcript"].empty());
 }
 
 TEST_F(ScenarioTest, AWrongExpectationFailsAndSaysWhich) {
