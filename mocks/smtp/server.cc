@@ -51,7 +51,6 @@ constexpr std::size_t kMaxCommandLine = 512;
 constexpr std::size_t kMaxTextLine = 1000;
 // The transcript of one session: lines kept, octets shown per line.
 constexpr std::size_t kMaxLoggedLines = 2000;
-constexpr std::size_t kMaxShownOctets = 1024;
 // Octets of a delivered message kept in its Delivery.
 constexpr std::size_t kMaxKeptBody = 64 * 1024;
 // Plaintext drained (and discarded) after STARTTLS, at most.
@@ -90,34 +89,6 @@ std::string Upper(std::string_view s) {
 
 bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && Upper(s.substr(0, prefix.size())) == prefix;
-}
-
-// Bytes as a transcript shows them (see SessionLog::transcript).
-std::string Printable(std::string_view bytes) {
-  std::string out;
-  const std::size_t shown = std::min(bytes.size(), kMaxShownOctets);
-  out.reserve(shown + 16);
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (std::size_t i = 0; i < shown; ++i) {
-    const auto c = static_cast<unsigned char>(bytes[i]);
-    if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\\') {
-      out += "\\\\";
-    } else if (c < 0x20 || c >= 0x7f) {
-      out += "\\x";
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xf]);
-    } else {
-      out.push_back(static_cast<char>(c));
-    }
-  }
-  if (shown < bytes.size()) {
-    out += "... (" + std::to_string(bytes.size()) + " octets)";
-  }
-  return out;
 }
 
 std::string PeerText(const tcp::endpoint& ep) {
@@ -737,7 +708,7 @@ asio::awaitable<bool> Server::Impl::Reply(Conn& c, const std::shared_ptr<Session
   std::size_t start = 0;
   for (;;) {
     const std::size_t end = text.find("\r\n", start);
-    Line(log, "S: " + Printable(std::string_view(text).substr(start, end - start)));
+    Line(log, "S: " + net::TranscriptText(std::string_view(text).substr(start, end - start)));
     if (end == std::string::npos) {
       break;
     }
@@ -994,7 +965,7 @@ asio::awaitable<std::string> Server::Impl::Converse(Conn& c,
       std::string end = co_await ReadEnd(c, log, rs);
       co_return end;
     } else {
-      Line(log, "C: " + Printable(line));
+      Line(log, "C: " + net::TranscriptText(line));
       action = Decide(c, log, st, line);
     }
     const Next next = action.next;
@@ -1032,7 +1003,7 @@ asio::awaitable<std::optional<std::string>> Server::Impl::StartTlsAccepted(
   if (!dropped.empty()) {
     Line(log, "*: discarded " + std::to_string(dropped.size()) +
                   " plaintext octets the client sent after STARTTLS (RFC 3207 §5): \"" +
-                  Printable(dropped) + "\"");
+                  net::TranscriptText(dropped) + "\"");
     Update(log, [&](SessionLog& l) { l.discarded_after_starttls += dropped.size(); });
   }
   std::string out = "220 2.0.0 Ready to start TLS";
@@ -1040,7 +1011,7 @@ asio::awaitable<std::optional<std::string>> Server::Impl::StartTlsAccepted(
   out += "\r\n";
   if (!opts_.inject_after_starttls.empty()) {
     Line(log, "*: injected with the 220 (inject_after_starttls): \"" +
-                  Printable(opts_.inject_after_starttls) + "\"");
+                  net::TranscriptText(opts_.inject_after_starttls) + "\"");
     Update(log, [&](SessionLog& l) { l.injected = opts_.inject_after_starttls; });
     out += opts_.inject_after_starttls;
   }
@@ -1069,7 +1040,7 @@ asio::awaitable<std::optional<std::string>> Server::Impl::StartTlsAccepted(
       co_return "abort-handshake";
     }
     Line(log, "*: garbage-after-220: read " + got + " of the ClientHello, sent \"" +
-                  Printable(kGarbage) + "\", closed");
+                  net::TranscriptText(kGarbage) + "\", closed");
     Update(log,
            [](SessionLog& l) { l.tls_error = "garbage sent by the server (garbage-after-220)"; });
     std::string garbage(kGarbage);

@@ -46,7 +46,6 @@ constexpr std::size_t kMaxReplyLines = 128;
 constexpr milliseconds kQuitTimeout{1000};
 // The transcript: lines kept, octets shown per line.
 constexpr std::size_t kMaxTranscriptLines = 4096;
-constexpr std::size_t kMaxShownOctets = 1024;
 // Plaintext drained after the 220 to STARTTLS, at most (it is discarded).
 constexpr std::size_t kMaxDrain = 65536;
 
@@ -64,35 +63,6 @@ std::string NormalizeHost(std::string_view host) {
     host.remove_suffix(1);
   }
   return Lower(host);
-}
-
-// Bytes as a transcript shows them: CR, LF, TAB and other controls and
-// non-ASCII octets escaped, at most kMaxShownOctets of them.
-std::string Printable(std::string_view bytes) {
-  std::string out;
-  const std::size_t shown = std::min(bytes.size(), kMaxShownOctets);
-  out.reserve(shown + 16);
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (std::size_t i = 0; i < shown; ++i) {
-    const auto c = static_cast<unsigned char>(bytes[i]);
-    if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\\') {
-      out += "\\\\";
-    } else if (c < 0x20 || c >= 0x7f) {
-      out += "\\x";
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xf]);
-    } else {
-      out.push_back(static_cast<char>(c));
-    }
-  }
-  if (shown < bytes.size()) {
-    out += "... (" + std::to_string(bytes.size()) + " octets)";
-  }
-  return out;
 }
 
 int VersionConstant(TlsVersion v) {
@@ -354,16 +324,16 @@ class SmtpSession::Impl {
       if (!got) {
         co_return Reply{};
       }
-      Add("S: " + Printable(line));
+      Add("S: " + TranscriptText(line));
       const std::optional<ReplyLine> parsed = ParseReplyLine(line);
       if (!parsed) {
-        Break("not an SMTP reply: " + Printable(line));
+        Break("not an SMTP reply: " + TranscriptText(line));
         co_return Reply{};
       }
       if (i == 0) {
         r.code = parsed->code;
       } else if (parsed->code != r.code) {
-        Break("reply codes differ within one reply: " + Printable(line));
+        Break("reply codes differ within one reply: " + TranscriptText(line));
         co_return Reply{};
       }
       r.lines.push_back(parsed->text);
@@ -394,7 +364,7 @@ class SmtpSession::Impl {
   }
 
   asio::awaitable<Reply> Command(std::string line) {
-    Add("C: " + Printable(line));
+    Add("C: " + TranscriptText(line));
     std::string bytes = line + "\r\n";
     const bool written = co_await Write(std::move(bytes));
     if (!written) {
@@ -586,7 +556,7 @@ mtasts::StartTlsResult SmtpSession::Impl::StartTls(std::string_view sni_in) {
     discarded_ = dropped.size();
     injected = "discarded " + std::to_string(dropped.size()) +
                " plaintext octets received after the 220 to STARTTLS (RFC 3207 §5): \"" +
-               Printable(dropped) + "\"";
+               TranscriptText(dropped) + "\"";
     Add("*: " + injected);
   }
   std::string why;
@@ -748,7 +718,7 @@ mtasts::SendResult SmtpSession::Impl::Send(std::string_view from, std::string_vi
   for (const std::string& line : lines) {
     // RFC 5321 §4.5.2: a line that starts with "." gets one more.
     const std::string stuffed = !line.empty() && line.front() == '.' ? "." + line : line;
-    Add("C: " + Printable(stuffed));
+    Add("C: " + TranscriptText(stuffed));
     data += stuffed + "\r\n";
   }
   Add("C: .");

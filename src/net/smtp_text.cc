@@ -1,6 +1,7 @@
 #include "net/smtp_text.h"
 
 #include <algorithm>
+#include <string>
 
 namespace mxconform::net {
 namespace {
@@ -73,6 +74,34 @@ long long SizeParameter(std::string_view params) {
     n = std::min<long long>(n * 10 + (params[i] - '0'), 1LL << 50);
   }
   return n;
+}
+
+std::string TranscriptText(std::string_view bytes) {
+  constexpr std::size_t kMaxShownOctets = 1024;
+  std::string out;
+  const std::size_t shown = std::min(bytes.size(), kMaxShownOctets);
+  out.reserve(shown + 16);
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (std::size_t i = 0; i < shown; ++i) {
+    const auto c = static_cast<unsigned char>(bytes[i]);
+    if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\\') {
+      out += "\\\\";
+    } else if (c < 0x20 || c >= 0x7f) {
+      out += "\\x";
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0xf]);
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  if (shown < bytes.size()) {
+    out += "... (" + std::to_string(bytes.size()) + " octets)";
+  }
+  return out;
 }
 
 }  // namespace mxconform::net

@@ -37,4 +37,9 @@ std::optional<PathArgument> ParsePathArgument(std::string_view rest);
 // capped at 2^50.
 long long SizeParameter(std::string_view params);
 
+// Bytes as an SMTP transcript shows them, on both ends: CR, LF and '\\' as
+// \r \n \\, other controls and non-ASCII octets as \xHH, at most the first
+// 1024 octets, then "... (N octets)".
+std::string TranscriptText(std::string_view bytes);
+
 }  // namespace mxconform::net
