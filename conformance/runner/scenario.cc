@@ -3,12 +3,16 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <fstream>
+#include <functional>
+#include <future>
 #include <mutex>
 #include <sstream>
 #include <utility>
 
+#include "common/text.h"
 #include "mocks/dns/responder.h"
 #include "mocks/dns/server.h"
 #include "mocks/https/server.h"
@@ -163,10 +167,10 @@ pki::CertSpec ReadCert(Reader& r, const YAML::Node& n) {
 
 HttpsPathSpec ReadPath(Reader& r, const YAML::Node& n) {
   HttpsPathSpec p;
-  r.Keys(
-      n,
-      {"status", "content_type", "body", "location", "oversized", "trickle_ms", "stall", "reset"},
-      "an https path");
+  r.Keys(n,
+         {"status", "content_type", "body", "location", "cache_control", "oversized", "trickle_ms",
+          "stall", "reset"},
+         "an https path");
   if (n["status"]) {
     p.status = static_cast<int>(r.Int(n["status"], "status", 100, 599));
   }
@@ -178,6 +182,9 @@ HttpsPathSpec ReadPath(Reader& r, const YAML::Node& n) {
   }
   if (n["location"]) {
     p.location = r.Str(n["location"], "location");
+  }
+  if (n["cache_control"]) {
+    p.cache_control = r.Str(n["cache_control"], "cache_control");
   }
   if (n["oversized"]) {
     p.oversized = r.Bool(n["oversized"], "oversized");
@@ -198,9 +205,82 @@ const std::set<std::string> kStarttlsKnobs = {
     "offer",     "absent",          "strip-from-ehlo",  "reply-454",
     "reply-502", "abort-handshake", "garbage-after-220"};
 
+// One https host, or one of its `later` phases (which starts from the
+// host's settings, `base`, and has an `at`).
+HttpsHostSpec ReadHttpsHost(Reader& r, const YAML::Node& v, HttpsHostSpec base, bool top) {
+  HttpsHostSpec spec = std::move(base);
+  spec.later.clear();
+  if (top) {
+    r.Keys(v,
+           {"cert", "intermediates", "plain_http", "handshake_failure", "sni_required", "paths",
+            "later"},
+           "an https host");
+  } else {
+    r.Keys(
+        v,
+        {"at", "cert", "intermediates", "plain_http", "handshake_failure", "sni_required", "paths"},
+        "a later phase of an https host");
+  }
+  if (v["cert"]) {
+    spec.cert = r.Str(v["cert"], "cert");
+  }
+  if (v["intermediates"]) {
+    spec.intermediates = r.Bool(v["intermediates"], "intermediates");
+  }
+  if (v["plain_http"]) {
+    spec.plain_http = r.Bool(v["plain_http"], "plain_http");
+  }
+  if (v["handshake_failure"]) {
+    spec.handshake_failure = r.Bool(v["handshake_failure"], "handshake_failure");
+  }
+  if (v["sni_required"]) {
+    spec.sni_required = r.Bool(v["sni_required"], "sni_required");
+  }
+  if (const YAML::Node paths = v["paths"]; paths && paths.IsMap()) {
+    for (const auto& pv : paths) {
+      spec.paths[pv.first.Scalar()] = ReadPath(r, pv.second);
+    }
+  }
+  if (const YAML::Node later = v["later"]; top && later) {
+    if (!later.IsSequence()) {
+      r.Fail(later, "later must be a list of {at, ...}");
+      return spec;
+    }
+    UnixSeconds prev = 0;
+    for (const auto& phase : later) {
+      if (!phase.IsMap() || !phase["at"]) {
+        r.Fail(phase, "a later phase needs at (the clock time it starts)");
+        continue;
+      }
+      HttpsHostSpec::Phase p;
+      p.at = r.Int(phase["at"], "at", 0, 4'102'444'800);
+      if (p.at <= prev) {
+        r.Fail(phase["at"], "later phases must be in time order");
+      }
+      prev = p.at;
+      p.spec = std::make_shared<const HttpsHostSpec>(ReadHttpsHost(r, phase, spec, false));
+      spec.later.push_back(std::move(p));
+    }
+  }
+  return spec;
+}
+
+// The scenario's tls_max names, as the mock MX's versions.
+std::optional<mocks::smtp::TlsVersion> TlsMax(std::string_view name) {
+  using V = mocks::smtp::TlsVersion;
+  static const std::map<std::string_view, V> kNames = {{"tls1.0", V::kTls1_0},
+                                                       {"tls1.1", V::kTls1_1},
+                                                       {"tls1.2", V::kTls1_2},
+                                                       {"tls1.3", V::kTls1_3}};
+  auto it = kNames.find(name);
+  return it == kNames.end() ? std::nullopt : std::optional<V>(it->second);
+}
+
 ScenarioExpect ReadExpect(Reader& r, const YAML::Node& n) {
   ScenarioExpect e;
-  r.Keys(n, {"verdict", "channel", "mx", "tls_rpt", "policy", "contacted", "not_contacted"},
+  r.Keys(n,
+         {"verdict", "channel", "mx", "tls_rpt", "policy", "contacted", "not_contacted", "queried",
+          "not_queried", "fetches", "alerted"},
          "expect");
   if (n["verdict"]) {
     e.verdict = r.Str(n["verdict"], "verdict");
@@ -218,8 +298,21 @@ ScenarioExpect ReadExpect(Reader& r, const YAML::Node& n) {
   if (n["mx"]) {
     e.mx = r.Str(n["mx"], "mx");
   }
-  if (n["tls_rpt"]) {
-    e.tls_rpt = r.List(n["tls_rpt"], "tls_rpt");
+  if (const YAML::Node t = n["tls_rpt"]) {
+    if (t.IsMap()) {
+      r.Keys(t, {"one_of"}, "tls_rpt");
+      const YAML::Node alts = t["one_of"];
+      if (!alts || !alts.IsSequence() || alts.size() < 2) {
+        r.Fail(t, "tls_rpt: {one_of: [[...], [...]]} needs two lists or more");
+      } else {
+        e.tls_rpt.emplace();
+        for (const auto& a : alts) {
+          e.tls_rpt->push_back(r.List(a, "tls_rpt.one_of"));
+        }
+      }
+    } else {
+      e.tls_rpt = std::vector<std::vector<std::string>>{r.List(t, "tls_rpt")};
+    }
   }
   if (const YAML::Node p = n["policy"]) {
     if (p.IsScalar() && p.Scalar() == "none") {
@@ -240,10 +333,32 @@ ScenarioExpect ReadExpect(Reader& r, const YAML::Node& n) {
   if (n["not_contacted"]) {
     e.not_contacted = r.List(n["not_contacted"], "not_contacted");
   }
+  if (n["queried"]) {
+    e.queried = r.List(n["queried"], "queried");
+  }
+  if (n["not_queried"]) {
+    e.not_queried = r.List(n["not_queried"], "not_queried");
+  }
+  if (n["fetches"]) {
+    e.fetches = static_cast<std::uint32_t>(r.Int(n["fetches"], "fetches", 0, 1000));
+  }
+  if (n["alerted"]) {
+    e.alerted = r.Bool(n["alerted"], "alerted");
+  }
   return e;
 }
 
 }  // namespace
+
+const HttpsHostSpec& HttpsHostSpec::At(UnixSeconds now) const {
+  const HttpsHostSpec* in_force = this;
+  for (const auto& p : later) {
+    if (now >= p.at) {
+      in_force = p.spec.get();
+    }
+  }
+  return *in_force;
+}
 
 Result<Scenario> LoadScenario(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
@@ -295,6 +410,25 @@ Result<Scenario> LoadScenario(const std::filesystem::path& file) {
         for (const auto& host : kv.second) {
           merged[k][host.first.Scalar()] = host.second;
         }
+      } else if (k == "pki" && merged[k] && merged[k].IsSequence() && kv.second.IsSequence()) {
+        // Certificates by name: the scenario's replace the base's of the
+        // same name, the others are added.
+        YAML::Node certs(YAML::NodeType::Sequence);
+        std::set<std::string> mine;
+        for (const auto& c : kv.second) {
+          if (c.IsMap() && c["name"] && c["name"].IsScalar()) {
+            mine.insert(c["name"].Scalar());
+          }
+        }
+        for (const auto& c : merged[k]) {
+          if (!(c.IsMap() && c["name"] && c["name"].IsScalar() && mine.count(c["name"].Scalar()))) {
+            certs.push_back(c);
+          }
+        }
+        for (const auto& c : kv.second) {
+          certs.push_back(c);
+        }
+        merged[k] = certs;
       } else {
         merged[k] = kv.second;
       }
@@ -305,8 +439,8 @@ Result<Scenario> LoadScenario(const std::filesystem::path& file) {
   Scenario s;
   s.file = file;
   r.Keys(root,
-         {"id", "title", "requirements", "tags", "clock", "pki", "trusted", "dns", "https", "smtp",
-          "steps"},
+         {"id", "title", "requirements", "tags", "attacks", "clock", "pki", "trusted", "dns",
+          "https", "smtp", "steps"},
          "a scenario");
   s.id = r.Str(root["id"], "id");
   s.title = r.Str(root["title"], "title");
@@ -320,6 +454,9 @@ Result<Scenario> LoadScenario(const std::filesystem::path& file) {
   }
   if (root["tags"]) {
     s.tags = r.List(root["tags"], "tags");
+  }
+  if (root["attacks"]) {
+    s.attacks = r.List(root["attacks"], "attacks");
   }
   if (root["clock"]) {
     s.clock = r.Int(root["clock"], "clock", 0, 4'102'444'800);
@@ -352,27 +489,7 @@ Result<Scenario> LoadScenario(const std::filesystem::path& file) {
       r.Fail(h, "https must be a map of host to its behaviour");
     } else {
       for (const auto& kv : h) {
-        HttpsHostSpec spec;
-        const YAML::Node& v = kv.second;
-        r.Keys(v, {"cert", "intermediates", "plain_http", "handshake_failure", "paths"},
-               "an https host");
-        if (v["cert"]) {
-          spec.cert = r.Str(v["cert"], "cert");
-        }
-        if (v["intermediates"]) {
-          spec.intermediates = r.Bool(v["intermediates"], "intermediates");
-        }
-        if (v["plain_http"]) {
-          spec.plain_http = r.Bool(v["plain_http"], "plain_http");
-        }
-        if (v["handshake_failure"]) {
-          spec.handshake_failure = r.Bool(v["handshake_failure"], "handshake_failure");
-        }
-        if (const YAML::Node paths = v["paths"]; paths && paths.IsMap()) {
-          for (const auto& pv : paths) {
-            spec.paths[pv.first.Scalar()] = ReadPath(r, pv.second);
-          }
-        }
+        HttpsHostSpec spec = ReadHttpsHost(r, kv.second, HttpsHostSpec{}, true);
         s.https[kv.first.Scalar()] = std::move(spec);
       }
     }
@@ -384,10 +501,24 @@ Result<Scenario> LoadScenario(const std::filesystem::path& file) {
       for (const auto& kv : m) {
         SmtpHostSpec spec;
         const YAML::Node& v = kv.second;
-        r.Keys(v, {"cert", "intermediates", "starttls", "greylist", "reject", "down"},
+        r.Keys(v,
+               {"cert", "default_cert", "intermediates", "starttls", "tls_max", "inject",
+                "greylist", "reject", "down"},
                "an smtp host");
         if (v["cert"]) {
           spec.cert = r.Str(v["cert"], "cert");
+        }
+        if (v["default_cert"]) {
+          spec.default_cert = r.Str(v["default_cert"], "default_cert");
+        }
+        if (v["tls_max"]) {
+          spec.tls_max = r.Str(v["tls_max"], "tls_max");
+          if (!TlsMax(spec.tls_max)) {
+            r.Fail(v["tls_max"], "tls_max must be tls1.0, tls1.1, tls1.2 or tls1.3");
+          }
+        }
+        if (v["inject"]) {
+          spec.inject = r.Str(v["inject"], "inject");
         }
         if (v["intermediates"]) {
           spec.intermediates = r.Bool(v["intermediates"], "intermediates");
@@ -472,6 +603,14 @@ std::vector<std::string> LintScenario(const Scenario& s, const std::filesystem::
       out.push_back(where + q.id + ": level must be MUST, SHOULD or MAY");
     }
   }
+  for (const auto& a : s.attacks) {
+    const bool shaped = a.size() == 6 && a.rfind("ATK-", 0) == 0 &&
+                        std::isdigit(static_cast<unsigned char>(a[4])) != 0 &&
+                        std::isdigit(static_cast<unsigned char>(a[5])) != 0;
+    if (!shaped || (!known_ids.empty() && known_ids.count(a) == 0)) {
+      out.push_back(where + "attacks: '" + a + "' is not an ATK row of the catalogue");
+    }
+  }
   static const std::set<std::string> kTags = {"downgrade",    "mitm",  "bad-cert",
                                               "policy-fetch", "cache", "control"};
   for (const auto& t : s.tags) {
@@ -492,10 +631,20 @@ std::vector<std::string> LintScenario(const Scenario& s, const std::filesystem::
     if (!h.plain_http && certs.count(h.cert) == 0) {
       out.push_back(where + "https " + host + ": cert '" + h.cert + "' is not in pki");
     }
+    for (const auto& phase : h.later) {
+      if (!phase.spec->plain_http && certs.count(phase.spec->cert) == 0) {
+        out.push_back(where + "https " + host + " (at " + std::to_string(phase.at) + "): cert '" +
+                      phase.spec->cert + "' is not in pki");
+      }
+    }
   }
   for (const auto& [host, m] : s.smtp) {
     if (m.starttls != "absent" && m.starttls != "strip-from-ehlo" && certs.count(m.cert) == 0) {
       out.push_back(where + "smtp " + host + ": cert '" + m.cert + "' is not in pki");
+    }
+    if (!m.default_cert.empty() && certs.count(m.default_cert) == 0) {
+      out.push_back(where + "smtp " + host + ": default_cert '" + m.default_cert +
+                    "' is not in pki");
     }
   }
   bool deliver = false;
@@ -504,7 +653,11 @@ std::vector<std::string> LintScenario(const Scenario& s, const std::filesystem::
     deliver |= st.kind == ScenarioStep::Kind::kDeliver;
     expect |= st.kind == ScenarioStep::Kind::kExpect;
     if (st.kind == ScenarioStep::Kind::kExpect && st.expect.tls_rpt) {
-      for (const auto& t : *st.expect.tls_rpt) {
+      std::vector<std::string> named;
+      for (const auto& alt : *st.expect.tls_rpt) {
+        named.insert(named.end(), alt.begin(), alt.end());
+      }
+      for (const auto& t : named) {
         if (!tlsrpt::ResultTypeFromName(t)) {
           out.push_back(where + "line " + std::to_string(st.line) + ": '" + t +
                         "' is not an RFC 8460 result type");
@@ -569,17 +722,18 @@ class FakeFetcher final : public mtasts::PolicyFetcher {
               Unscripted& u, std::vector<std::string>& log)
       : s_(s), pki_(p), trust_(trust), clock_(c), unscripted_(u), log_(log) {}
 
-  mtasts::FetchResponse Fetch(std::string_view host) override {
+  mtasts::FetchResponse Fetch(std::string_view host, std::string_view path_in) override {
     mtasts::FetchResponse r;
     auto it = s_.https.find(std::string(host));
-    log_.push_back("https " + std::string(host) + std::string(kPolicyPath));
+    log_.push_back("https " + std::string(host) + std::string(path_in));
+    ++fetches_;
     if (it == s_.https.end()) {
       unscripted_.what.push_back("HTTPS request to " + std::string(host));
       r.failure = mtasts::FetchFailure::kNetwork;
       r.detail = "unscripted host";
       return r;
     }
-    const HttpsHostSpec& h = it->second;
+    const HttpsHostSpec& h = it->second.At(clock_.Now());
     if (h.plain_http || h.handshake_failure) {
       r.failure = mtasts::FetchFailure::kTlsHandshake;
       r.detail = h.plain_http ? "the host speaks plain HTTP" : "handshake aborted";
@@ -591,9 +745,9 @@ class FakeFetcher final : public mtasts::PolicyFetcher {
       r.detail = std::string(tls::CertFailureResultType(v.failure)) + ": " + v.detail;
       return r;
     }
-    auto p = h.paths.find(std::string(kPolicyPath));
+    auto p = h.paths.find(std::string(path_in));
     if (p == h.paths.end()) {
-      unscripted_.what.push_back("HTTPS GET " + std::string(host) + std::string(kPolicyPath));
+      unscripted_.what.push_back("HTTPS GET " + std::string(host) + std::string(path_in));
       r.status = 404;
       return r;
     }
@@ -627,7 +781,10 @@ class FakeFetcher final : public mtasts::PolicyFetcher {
     return r;
   }
 
+  std::uint32_t fetches() const { return fetches_; }
+
  private:
+  std::uint32_t fetches_ = 0;
   const Scenario& s_;
   const pki::Pki& pki_;
   const tls::TrustStore& trust_;
@@ -667,8 +824,18 @@ class FakeSession final : public mtasts::MxSession {
       r.detail = spec_.starttls;
       return r;
     }
-    tls::VerifyResult v =
-        VerifyFromPki(pki_, spec_.cert, spec_.intermediates, trust_, sni, clock_.Now());
+    // The sender asks for TLS 1.2 or later (RFC 8461 §7.2), as
+    // net::SmtpConnector does on the wire.
+    if (spec_.tls_max == "tls1.0" || spec_.tls_max == "tls1.1") {
+      r.outcome = mtasts::TlsOutcome::kHandshakeFailed;
+      r.usable = false;
+      r.detail = "no common TLS version (the MX stops at " + spec_.tls_max + ")";
+      return r;
+    }
+    // The chain for the SNI sent; another name (or none) gets the default.
+    const bool named = spec_.default_cert.empty() || text::EqualsIgnoreCase(sni, host_);
+    tls::VerifyResult v = VerifyFromPki(pki_, named ? spec_.cert : spec_.default_cert,
+                                        spec_.intermediates, trust_, sni, clock_.Now());
     tls_ = true;
     switch (v.failure) {
       case tls::CertFailure::kNone:
@@ -752,9 +919,31 @@ class FakeConnector final : public mtasts::MxConnector {
   std::map<std::string, std::uint32_t> messages_;
 };
 
+// What the world saw, for the expectations that look past the sender's own
+// report: the DNS queries (as "name TYPE") and the policy fetches.
+struct Observer {
+  std::function<std::size_t()> dns_mark;  // where the DNS log is now
+  std::function<std::vector<std::string>(std::size_t)> dns_since;
+  std::function<std::uint32_t()> fetches;
+};
+
+std::vector<std::string> QueriesSince(const mocks::dns::Responder& responder, std::size_t mark) {
+  std::vector<std::string> out;
+  const auto log = responder.Log();
+  for (std::size_t i = mark; i < log.size(); ++i) {
+    std::string name = text::ToLowerCopy(log[i].qname);
+    if (name.size() > 1 && name.back() == '.') {
+      name.pop_back();
+    }
+    out.push_back(name + " " + dns::RrTypeName(log[i].qtype));
+  }
+  return out;
+}
+
 // The first unmet expectation, or "".
 std::string Check(const ScenarioExpect& e, const mtasts::DeliveryReport& r,
-                  const mtasts::PolicyCache& cache, const std::string& domain) {
+                  const mtasts::PolicyCache& cache, const std::string& domain, const Observer& obs,
+                  std::size_t dns_mark) {
   if (e.verdict && *e.verdict != mtasts::VerdictName(r.verdict)) {
     return "verdict: expected " + *e.verdict + ", got " +
            std::string(mtasts::VerdictName(r.verdict));
@@ -771,8 +960,10 @@ std::string Check(const ScenarioExpect& e, const mtasts::DeliveryReport& r,
     for (const auto& f : r.failures) {
       got.emplace_back(tlsrpt::ResultTypeName(f.type));
     }
-    if (got != *e.tls_rpt) {
-      return "tls_rpt: expected " + json(*e.tls_rpt).dump() + ", got " + json(got).dump();
+    if (std::find(e.tls_rpt->begin(), e.tls_rpt->end(), got) == e.tls_rpt->end()) {
+      const json want = e.tls_rpt->size() == 1 ? json(e.tls_rpt->front()) : json(*e.tls_rpt);
+      return "tls_rpt: expected " + std::string(e.tls_rpt->size() == 1 ? "" : "one of ") +
+             want.dump() + ", got " + json(got).dump();
     }
   }
   if (e.policy_mode) {
@@ -794,6 +985,31 @@ std::string Check(const ScenarioExpect& e, const mtasts::DeliveryReport& r,
     if (std::find(r.contacted.begin(), r.contacted.end(), h) != r.contacted.end()) {
       return "contacted " + h + ", which it must not";
     }
+  }
+  if (!e.queried.empty() || !e.not_queried.empty()) {
+    const std::vector<std::string> asked = obs.dns_since(dns_mark);
+    auto was_asked = [&](const std::string& q) {
+      return std::any_of(asked.begin(), asked.end(),
+                         [&](const std::string& a) { return text::EqualsIgnoreCase(a, q); });
+    };
+    for (const auto& q : e.queried) {
+      if (!was_asked(q)) {
+        return "queried: expected " + q + ", not asked (asked: " + json(asked).dump() + ")";
+      }
+    }
+    for (const auto& q : e.not_queried) {
+      if (was_asked(q)) {
+        return "queried " + q + ", which it must not";
+      }
+    }
+  }
+  if (e.fetches && *e.fetches != obs.fetches()) {
+    return "fetches: expected " + std::to_string(*e.fetches) + " policy fetches so far, got " +
+           std::to_string(obs.fetches());
+  }
+  if (e.alerted && *e.alerted != !r.alerts.empty()) {
+    return *e.alerted ? "alerted: expected an alert to the administrator, got none"
+                      : "alerted: expected no alert, got: " + r.alerts.front();
   }
   return "";
 }
@@ -860,7 +1076,8 @@ CaseResult NewCase(const Scenario& s, std::string_view mode) {
       x["mx"] = *e.mx;
     }
     if (e.tls_rpt) {
-      x["tls_rpt"] = *e.tls_rpt;
+      x["tls_rpt"] =
+          e.tls_rpt->size() == 1 ? json(e.tls_rpt->front()) : json({{"one_of", *e.tls_rpt}});
     }
     if (e.policy_mode) {
       x["policy"] = *e.policy_mode == "none-held" ? json("none") : json({{"mode", *e.policy_mode}});
@@ -874,6 +1091,18 @@ CaseResult NewCase(const Scenario& s, std::string_view mode) {
     if (!e.not_contacted.empty()) {
       x["not_contacted"] = e.not_contacted;
     }
+    if (!e.queried.empty()) {
+      x["queried"] = e.queried;
+    }
+    if (!e.not_queried.empty()) {
+      x["not_queried"] = e.not_queried;
+    }
+    if (e.fetches) {
+      x["fetches"] = *e.fetches;
+    }
+    if (e.alerted) {
+      x["alerted"] = *e.alerted;
+    }
     expected.push_back(std::move(x));
   }
   json levels = json::object();
@@ -881,29 +1110,60 @@ CaseResult NewCase(const Scenario& s, std::string_view mode) {
     levels[q.id] = q.level;
   }
   r.expected = {{"expect", std::move(expected)}, {"levels", std::move(levels)}};
+  if (!s.attacks.empty()) {
+    r.expected["attacks"] = s.attacks;
+  }
   return r;
 }
 
+// Runs one deliver step's work, or gives up on it: nullopt when it did not
+// finish in time (wire mode's watchdog).
+using StepGuard = std::function<std::optional<mtasts::DeliveryReport>(
+    const std::function<mtasts::DeliveryReport()>& work)>;
+// Tests only: delivers instead of the sender (ScenarioRunOptions).
+using Replacement = std::function<mtasts::DeliveryReport(const std::string& to)>;
+
 // Runs the steps against the given I/O; "" when every expectation held,
-// else the outcome and why (kFail: an expectation, kError: the scenario).
+// else the outcome and why (kFail: an expectation, kError: the scenario or
+// a step that did not finish).
 std::pair<Outcome, std::string> RunSteps(const Scenario& s, spf::Resolver& dns,
                                          mtasts::PolicyFetcher& fetcher,
                                          mtasts::MxConnector& connector, FixedClock& clock,
+                                         const ScenarioRunOptions& opts, const Observer& obs,
+                                         const StepGuard& guard, const Replacement& replacement,
                                          json& transcript) {
   auto cache = std::make_unique<mtasts::PolicyCache>(clock);
   mtasts::DeliveryReport last;
   std::string last_domain;
+  std::size_t dns_mark = 0;
   bool delivered_once = false;
   for (const auto& step : s.steps) {
     switch (step.kind) {
       case ScenarioStep::Kind::kDeliver: {
-        mtasts::Sender sender(dns, fetcher, connector, *cache, clock);
-        last = sender.Deliver(step.to);
+        mtasts::SenderOptions so;
+        so.profile = opts.profile;
+        mtasts::Sender sender(dns, fetcher, connector, *cache, clock, so);
+        dns_mark = obs.dns_mark();
+        std::optional<mtasts::DeliveryReport> done =
+            guard([&] { return replacement ? replacement(step.to) : sender.Deliver(step.to); });
+        if (!done) {
+          transcript.push_back({{"step", "deliver " + step.to},
+                                {"at", clock.Now()},
+                                {"sender", json::array({"did not finish"})}});
+          return {Outcome::kError, "line " + std::to_string(step.line) + ": deliver " + step.to +
+                                       ": the sender did not finish within " +
+                                       std::to_string(opts.step_budget.count()) +
+                                       " ms (the mocks were stopped)"};
+        }
+        last = std::move(*done);
         last_domain = step.to.substr(step.to.rfind('@') + 1);
         delivered_once = true;
         json steps = json::array();
         for (const auto& line : last.steps) {
           steps.push_back(line);
+        }
+        for (const auto& alert : last.alerts) {
+          steps.push_back("ALERT: " + alert);
         }
         transcript.push_back({{"step", "deliver " + step.to},
                               {"at", clock.Now()},
@@ -927,7 +1187,7 @@ std::pair<Outcome, std::string> RunSteps(const Scenario& s, spf::Resolver& dns,
           return {Outcome::kError,
                   "line " + std::to_string(step.line) + ": expect before any deliver step"};
         }
-        std::string why = Check(step.expect, last, *cache, last_domain);
+        std::string why = Check(step.expect, last, *cache, last_domain, obs, dns_mark);
         if (!why.empty()) {
           return {Outcome::kFail, "line " + std::to_string(step.line) + ": " + why};
         }
@@ -960,7 +1220,7 @@ json DnsLog(const mocks::dns::Responder& responder, Unscripted& unscripted) {
 
 }  // namespace
 
-CaseResult RunScenarioInProcess(const Scenario& s) {
+CaseResult RunScenarioInProcess(const Scenario& s, const ScenarioRunOptions& opts) {
   const auto start = std::chrono::steady_clock::now();
   CaseResult r = NewCase(s, "in-process");
   json transcript = json::array();
@@ -992,7 +1252,17 @@ CaseResult RunScenarioInProcess(const Scenario& s) {
   std::vector<std::string> log;
   FakeFetcher fetcher(s, p, *trust, clock, unscripted, log);
   FakeConnector connector(s, p, *trust, clock, unscripted, log);
-  auto [outcome, why] = RunSteps(s, *stub, fetcher, connector, clock, transcript);
+  const Observer obs{
+      [&] { return responder.Log().size(); },
+      [&](std::size_t mark) { return QueriesSince(responder, mark); },
+      [&] { return fetcher.fetches(); },
+  };
+  // No sockets, no waiting: every step finishes.
+  const StepGuard direct = [](const std::function<mtasts::DeliveryReport()>& work) {
+    return std::optional<mtasts::DeliveryReport>(work());
+  };
+  auto [outcome, why] =
+      RunSteps(s, *stub, fetcher, connector, clock, opts, obs, direct, {}, transcript);
   transcript.push_back({{"dns", DnsLog(responder, unscripted)}, {"requests", log}});
   if (!unscripted.what.empty()) {
     outcome = Outcome::kError;
@@ -1029,9 +1299,10 @@ Result<std::unique_ptr<ScenarioWorld>> ScenarioWorld::Start(const Scenario& s, c
   }
   w->dns_server = std::move(*dns_server);
 
-  // One mock policy host per scripted host (plain_http is a property of a
-  // listener).
-  for (const auto& [host, h] : s.https) {
+  // One mock policy host per scripted host and per `later` phase of it
+  // (plain_http is a property of a listener).
+  auto start_https = [&](const std::string& host,
+                         const HttpsHostSpec& h) -> Result<std::unique_ptr<mocks::https::Server>> {
     mocks::https::Config c;
     c.pki = w->pki;
     mocks::https::HostConfig hc;
@@ -1047,6 +1318,9 @@ Result<std::unique_ptr<ScenarioWorld>> ScenarioWorld::Start(const Scenario& s, c
       if (!ps.location.empty()) {
         resp.redirect = ps.location;
       }
+      if (!ps.cache_control.empty()) {
+        resp.headers.push_back({"Cache-Control", ps.cache_control});
+      }
       resp.oversized = ps.oversized ? mocks::https::kOversizedBytes : 0;
       resp.trickle_ms = ps.trickle_ms;
       resp.trickle_bytes = 64;
@@ -1055,7 +1329,9 @@ Result<std::unique_ptr<ScenarioWorld>> ScenarioWorld::Start(const Scenario& s, c
       hc.paths[path] = std::move(resp);
     }
     c.hosts[host] = std::move(hc);
-    c.default_host = host;
+    if (!h.sni_required) {
+      c.default_host = host;  // any SNI, or none, gets this host
+    }
     mocks::https::ServerOptions ho;
     ho.plain_http = h.plain_http;
     ho.stall_hold_ms = 2 * kFetchTimeoutMs;
@@ -1063,8 +1339,27 @@ Result<std::unique_ptr<ScenarioWorld>> ScenarioWorld::Start(const Scenario& s, c
     if (!server) {
       return fail("mock policy host " + host + ": " + server.error().Text());
     }
-    w->https_addresses[host] = (*server)->address() + ":" + std::to_string((*server)->port());
+    return std::move(*server);
+  };
+  auto address_of = [](const mocks::https::Server& server) {
+    return server.address() + ":" + std::to_string(server.port());
+  };
+  for (const auto& [host, h] : s.https) {
+    auto server = start_https(host, h);
+    if (!server) {
+      return server.error();
+    }
+    w->https_addresses[host] = address_of(**server);
+    w->https_phases[host].emplace_back(0, w->https_addresses[host]);
     w->https[host] = std::move(*server);
+    for (const auto& phase : h.later) {
+      auto later = start_https(host, *phase.spec);
+      if (!later) {
+        return later.error();
+      }
+      w->https_phases[host].emplace_back(phase.at, address_of(**later));
+      w->https_later.push_back(std::move(*later));
+    }
   }
   // One mock MX per scripted MX; a `down` one has no address.
   for (const auto& [host, m] : s.smtp) {
@@ -1076,6 +1371,14 @@ Result<std::unique_ptr<ScenarioWorld>> ScenarioWorld::Start(const Scenario& s, c
     mo.starttls = mocks::smtp::ParseStartTls(m.starttls).value_or(mocks::smtp::StartTls::kOffer);
     mo.pki = w->pki;
     mo.default_chain = {m.cert, m.intermediates};
+    if (!m.default_cert.empty()) {
+      mo.chain_by_sni[host] = {m.cert, m.intermediates};
+      mo.default_chain = {m.default_cert, m.intermediates};
+    }
+    if (!m.tls_max.empty()) {
+      mo.max_version = TlsMax(m.tls_max).value_or(mocks::smtp::TlsVersion::kAny);
+    }
+    mo.inject_after_starttls = m.inject;
     mo.greylist = m.greylist;
     mo.reject_rcpt = m.reject;
     mo.read_timeout_ms = mo.handshake_timeout_ms = mo.write_timeout_ms = 2 * kWireTimeoutMs;
@@ -1098,12 +1401,54 @@ void ScenarioWorld::Stop() {
   for (auto& [host, server] : https) {
     server->Stop();
   }
+  for (auto& server : https_later) {
+    server->Stop();
+  }
   if (dns_server) {
     dns_server->Stop();
   }
 }
 
-CaseResult RunScenarioWire(const Scenario& s) {
+namespace {
+
+// net::HttpsPolicyFetcher with the address of each policy host's phase in
+// force at the virtual clock's time.
+class PhasedFetcher final : public mtasts::PolicyFetcher {
+ public:
+  PhasedFetcher(
+      net::HttpsFetcherOptions base,
+      const std::map<std::string, std::vector<std::pair<UnixSeconds, std::string>>>& phases,
+      const Clock& clock)
+      : base_(std::move(base)), phases_(phases), clock_(clock) {}
+
+  mtasts::FetchResponse Fetch(std::string_view host, std::string_view path) override {
+    if (phases_.count(text::ToLowerCopy(host)) == 0) {
+      unknown.push_back(std::string(host));
+    }
+    net::HttpsFetcherOptions o = base_;
+    for (const auto& [name, list] : phases_) {
+      std::string address;
+      for (const auto& [at, addr] : list) {
+        if (clock_.Now() >= at) {
+          address = addr;
+        }
+      }
+      o.addresses[name] = address;
+    }
+    return net::HttpsPolicyFetcher(std::move(o)).Fetch(host, path);
+  }
+
+  std::vector<std::string> unknown;  // hosts the scenario does not list
+
+ private:
+  net::HttpsFetcherOptions base_;
+  const std::map<std::string, std::vector<std::pair<UnixSeconds, std::string>>>& phases_;
+  const Clock& clock_;
+};
+
+}  // namespace
+
+CaseResult RunScenarioWire(const Scenario& s, const ScenarioRunOptions& opts) {
   const auto start = std::chrono::steady_clock::now();
   CaseResult r = NewCase(s, "wire");
   json transcript = json::array();
@@ -1126,32 +1471,74 @@ CaseResult RunScenarioWire(const Scenario& s) {
     return r;
   }
   net::HttpsFetcherOptions fo;
-  fo.addresses = w.https_addresses;
   fo.trust = w.trust;
   fo.clock = &clock;
   fo.connect_timeout = fo.handshake_timeout = fo.total_timeout =
       std::chrono::milliseconds(kFetchTimeoutMs);
-  net::HttpsPolicyFetcher fetcher(fo);
+  PhasedFetcher fetcher(fo, w.https_phases, clock);
   net::SmtpConnectorOptions co;
   co.addresses = w.smtp_addresses;
   co.trust = w.trust;
   co.clock = &clock;
   co.connect_timeout = co.io_timeout = co.handshake_timeout =
       std::chrono::milliseconds(kWireTimeoutMs);
+  co.min_version = net::TlsVersion::kTls1_2;  // RFC 8461 §7.2
   net::SmtpConnector connector(co);
 
-  auto [outcome, why] = RunSteps(s, *stub, fetcher, connector, clock, transcript);
+  const Observer obs{
+      [&] { return w.responder->Log().size(); },
+      [&](std::size_t mark) { return QueriesSince(*w.responder, mark); },
+      [&] {
+        std::uint64_t n = 0;
+        for (const auto& [host, server] : w.https) {
+          n += server->stats().connections;
+        }
+        for (const auto& server : w.https_later) {
+          n += server->stats().connections;
+        }
+        return static_cast<std::uint32_t>(n);
+      },
+  };
+  // The watchdog: a step past its budget stops the mocks, which ends every
+  // connection the sender holds, so that the step returns and the run ends
+  // with an error naming it. The reference sender's I/O has deadlines of
+  // its own; this guards against a target that has none.
+  const StepGuard watchdog = [&](const std::function<mtasts::DeliveryReport()>& work)
+      -> std::optional<mtasts::DeliveryReport> {
+    auto future = std::async(std::launch::async, work);
+    if (future.wait_for(opts.step_budget) == std::future_status::ready) {
+      return future.get();
+    }
+    w.Stop();
+    future.wait();
+    return std::nullopt;
+  };
+  Replacement replacement;
+  if (opts.deliver_override) {
+    replacement = [&](const std::string& to) { return opts.deliver_override(w, to); };
+  }
+  auto [outcome, why] =
+      RunSteps(s, *stub, fetcher, connector, clock, opts, obs, watchdog, replacement, transcript);
 
   Unscripted unscripted;
+  for (const auto& host : fetcher.unknown) {
+    unscripted.what.push_back("HTTPS request to " + host);
+  }
   json requests = json::array();
-  for (const auto& [host, server] : w.https) {
-    for (const auto& e : server->Log()) {
+  auto log_https = [&](const std::string& host, const mocks::https::Server& server) {
+    for (const auto& e : server.Log()) {
       requests.push_back("https " + e.sni + " " + e.method + " " + e.target + " -> " + e.outcome +
                          (e.detail.empty() ? "" : " (" + e.detail + ")"));
     }
-    if (server->stats().unscripted != 0) {
+    if (server.stats().unscripted != 0) {
       unscripted.what.push_back("HTTPS request to " + host + " (see the transcript)");
     }
+  };
+  for (const auto& [host, server] : w.https) {
+    log_https(host, *server);
+  }
+  for (const auto& server : w.https_later) {
+    log_https("a later phase", *server);
   }
   json sessions = json::object();
   for (const auto& [host, server] : w.smtp) {

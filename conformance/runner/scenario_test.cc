@@ -152,5 +152,188 @@ TEST_F(ScenarioTest, SharedFoldersAreNotScenarios) {
   EXPECT_EQ(files[0].filename(), "one.yaml");
 }
 
+TEST_F(ScenarioTest, DnsQueriesFetchesAndAlertsAreObserved) {
+  auto s = LoadScenario(Scenario("observed", R"(steps:
+  - deliver: {to: a@example.test}
+  - expect:
+      queried: ["_mta-sts.example.test TXT", "example.test MX"]
+      not_queried: ["_mta-sts.test TXT"]
+      fetches: 1
+      alerted: false
+  - deliver: {to: a@example.test}
+  - expect: {fetches: 1, not_queried: ["mta-sts.example.test A"]}
+)"));
+  ASSERT_TRUE(s.ok()) << s.error().Text();
+  auto r = RunScenarioInProcess(*s);
+  EXPECT_EQ(r.outcome, Outcome::kPass) << r.message;
+  EXPECT_EQ(r.expected["expect"][0]["fetches"], 1);
+
+  auto wrong = LoadScenario(Scenario("observed-wrong", R"(steps:
+  - deliver: {to: a@example.test}
+  - expect: {queried: ["_mta-sts.test TXT"]}
+)"));
+  ASSERT_TRUE(wrong.ok()) << wrong.error().Text();
+  auto w = RunScenarioInProcess(*wrong);
+  EXPECT_EQ(w.outcome, Outcome::kFail);
+  EXPECT_NE(w.message.find("queried: expected _mta-sts.test TXT, not asked"), std::string::npos)
+      << w.message;
+
+  auto fetches = LoadScenario(Scenario("fetches-wrong", R"(steps:
+  - deliver: {to: a@example.test}
+  - expect: {fetches: 2}
+)"));
+  ASSERT_TRUE(fetches.ok());
+  EXPECT_NE(RunScenarioInProcess(*fetches).message.find("fetches: expected 2"), std::string::npos);
+}
+
+TEST_F(ScenarioTest, AFailedRefreshAlertsAndLaterPhasesChangeTheHost) {
+  // An hour in, the TXT id changes and the policy host stalls: the cached
+  // enforce policy still applies and the administrator hears of it.
+  const std::string world = R"(dns:
+  origins: [example.test]
+  zonedata:
+    example.test: [{MX: [10, mx1.example.test]}]
+    _mta-sts.example.test: [{TXT: "v=STSv1; id=1"}]
+  faults:
+    - {id: new-id, name: _mta-sts.example.test, type: TXT, spoof: [{TXT: "v=STSv1; id=2"}], from: 1800003600}
+https:
+  mta-sts.example.test:
+    cert: policy
+    paths:
+      /.well-known/mta-sts.txt:
+        body: "version: STSv1\nmode: MODE\nmx: mx1.example.test\nmax_age: 86400\n"
+    later:
+      - at: 1800003600
+        paths:
+          /.well-known/mta-sts.txt: {stall: true}
+steps:
+  - deliver: {to: a@example.test}
+  - expect: {policy: {mode: MODE, id: "1"}, alerted: false, fetches: 1}
+  - advance_clock: 3600
+  - deliver: {to: a@example.test}
+  - expect: {policy: {mode: MODE, id: "1"}, alerted: ALERT, fetches: 2}
+)";
+  auto with = [&](const std::string& mode, const std::string& alert) {
+    std::string text = world;
+    for (std::size_t at; (at = text.find("MODE")) != std::string::npos;) {
+      text.replace(at, 4, mode);
+    }
+    text.replace(text.find("ALERT"), 5, alert);
+    return text;
+  };
+  auto enforce = LoadScenario(Scenario("alert", with("enforce", "true")));
+  ASSERT_TRUE(enforce.ok()) << enforce.error().Text();
+  ASSERT_EQ(enforce->https.at("mta-sts.example.test").later.size(), 1u);
+  auto r = RunScenarioInProcess(*enforce);
+  EXPECT_EQ(r.outcome, Outcome::kPass) << r.message;
+  // Mode none: nothing to protect, nothing to alert about (STS-3.3-13).
+  auto none = LoadScenario(Scenario("no-alert", with("none", "false")));
+  ASSERT_TRUE(none.ok()) << none.error().Text();
+  auto n = RunScenarioInProcess(*none);
+  EXPECT_EQ(n.outcome, Outcome::kPass) << n.message;
+  // A phase out of order, or without `at`, does not load.
+  EXPECT_FALSE(LoadScenario(Scenario("bad-later", R"(https:
+  mta-sts.example.test:
+    cert: policy
+    later: [{cert: policy}]
+steps: []
+)"))
+                   .ok());
+}
+
+TEST_F(ScenarioTest, TlsRptOneOfAcceptsEitherReading) {
+  auto s = LoadScenario(Scenario("one-of", R"(smtp:
+  mx1.example.test: {cert: mx1-expired}
+steps:
+  - deliver: {to: a@example.test}
+  - expect:
+      tls_rpt: {one_of: [[validation-failure], [certificate-expired]]}
+)"));
+  ASSERT_TRUE(s.ok()) << s.error().Text();
+  EXPECT_TRUE(LintScenario(*s, root_, {}).empty());
+  auto r = RunScenarioInProcess(*s);
+  EXPECT_EQ(r.outcome, Outcome::kPass) << r.message;
+  EXPECT_EQ(r.expected["expect"][0]["tls_rpt"]["one_of"].size(), 2u);
+  auto none = LoadScenario(Scenario("one-of-miss", R"(smtp:
+  mx1.example.test: {cert: mx1-expired}
+steps:
+  - deliver: {to: a@example.test}
+  - expect:
+      tls_rpt: {one_of: [[validation-failure], [certificate-host-mismatch]]}
+)"));
+  ASSERT_TRUE(none.ok());
+  auto m = RunScenarioInProcess(*none);
+  EXPECT_EQ(m.outcome, Outcome::kFail);
+  EXPECT_NE(m.message.find("expected one of"), std::string::npos) << m.message;
+  auto bad = LoadScenario(Scenario("one-of-bad", R"(steps:
+  - deliver: {to: a@example.test}
+  - expect: {tls_rpt: {one_of: [[validation-failure]]}}
+)"));
+  EXPECT_FALSE(bad.ok());
+}
+
+TEST_F(ScenarioTest, ProfilesCutTheirCorner) {
+  // An expired MX certificate under enforce: the reference defers, the
+  // opportunistic profile delivers.
+  auto s = LoadScenario(Scenario("profile", R"(smtp:
+  mx1.example.test: {cert: mx1-expired}
+steps:
+  - deliver: {to: a@example.test}
+  - expect: {verdict: deferred, fetches: 1}
+)"));
+  ASSERT_TRUE(s.ok()) << s.error().Text();
+  EXPECT_EQ(RunScenarioInProcess(*s).outcome, Outcome::kPass);
+  ScenarioRunOptions o;
+  o.profile = mtasts::SenderProfile::kOpportunistic;
+  auto r = RunScenarioInProcess(*s, o);
+  EXPECT_EQ(r.outcome, Outcome::kFail);
+  EXPECT_NE(r.message.find("verdict: expected deferred, got delivered"), std::string::npos)
+      << r.message;
+}
+
+TEST_F(ScenarioTest, NewKnobsLoadAndLint) {
+  auto s = LoadScenario(Scenario("knobs", R"(attacks: [ATK-18, ATK-22]
+https:
+  mta-sts.example.test:
+    cert: policy
+    sni_required: true
+    paths:
+      /.well-known/mta-sts.txt:
+        body: "version: STSv1
+mode: enforce
+mx: mx1.example.test
+max_age: 600
+"
+smtp:
+  mx1.example.test: {cert: mx1, default_cert: mx1-expired, tls_max: tls1.2, inject: "250 x"}
+steps:
+  - deliver: {to: a@example.test}
+  - expect: {verdict: delivered, channel: verified-tls}
+)"));
+  ASSERT_TRUE(s.ok()) << s.error().Text();
+  EXPECT_EQ(s->attacks, (std::vector<std::string>{"ATK-18", "ATK-22"}));
+  EXPECT_TRUE(s->https.at("mta-sts.example.test").sni_required);
+  EXPECT_EQ(s->smtp.at("mx1.example.test").default_cert, "mx1-expired");
+  EXPECT_TRUE(LintScenario(*s, root_, {"STS-5-01", "ATK-18", "ATK-22"}).empty());
+  EXPECT_EQ(RunScenarioInProcess(*s).outcome, Outcome::kPass);
+  auto problems = LintScenario(*s, root_, {"STS-5-01", "ATK-18"});
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("'ATK-22' is not an ATK row"), std::string::npos);
+
+  auto old = LoadScenario(Scenario("old-tls", R"(smtp:
+  mx1.example.test: {cert: mx1, tls_max: tls1.0}
+steps:
+  - deliver: {to: a@example.test}
+  - expect: {verdict: deferred, tls_rpt: [validation-failure]}
+)"));
+  ASSERT_TRUE(old.ok()) << old.error().Text();
+  auto r = RunScenarioInProcess(*old);
+  EXPECT_EQ(r.outcome, Outcome::kPass) << r.message;
+  EXPECT_FALSE(LoadScenario(Scenario("bad-tls",
+                                     "smtp:\n  mx1.example.test: {cert: mx1, tls_max: ssl3}\n"
+                                     "steps: []\n"))
+                   .ok());
+}
+
 }  // namespace
 }  // namespace mxconform::conformance

@@ -296,7 +296,7 @@ class HttpsServerTest : public ::testing::Test {
     o.trust = std::make_shared<const tls::TrustStore>(std::move(*trust));
     o.clock = &clock_;
     o.total_timeout = total;
-    return net::HttpsPolicyFetcher(o).Fetch("mta-sts.example.test");
+    return net::HttpsPolicyFetcher(o).Fetch("mta-sts.example.test", mtasts::kPolicyPath);
   }
 
   LogEntry LastLog() const {

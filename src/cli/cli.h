@@ -26,6 +26,7 @@ void AddLint(CLI::App& app, int& rc);
 void AddBench(CLI::App& app, int& rc);
 void AddEval(CLI::App& app, int& rc);
 void AddLab(CLI::App& app, int& rc);
+void AddList(CLI::App& app, int& rc);
 
 // Defaults baked in at build time, overridable on the command line.
 std::string DefaultVectorsDir();

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   mxconform::cli::AddBench(app, rc);
   mxconform::cli::AddEval(app, rc);
   mxconform::cli::AddLab(app, rc);
+  mxconform::cli::AddList(app, rc);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -257,9 +257,24 @@ void AddRun(CLI::App& app, int& rc) {
                   "Only cases whose id starts with this prefix, or matches it as a glob when "
                   "it has * ? or [");
   cmd->add_option("--target", o->target,
-                  "The sender the scenarios judge (the reference sender; profiles and adapters "
-                  "for other implementations come with the attack catalog)")
-      ->check(CLI::IsMember({"reference"}))
+                  "The sender the scenarios judge: reference, or reference:PROFILE, a negative "
+                  "control that cuts one corner (opportunistic, no-cache, follow-redirects, "
+                  "cleartext-fallback, no-name-check; conformance/README.md lists what each "
+                  "must fail)")
+      ->check([](const std::string& t) -> std::string {
+        if (t == "reference") {
+          return "";
+        }
+        if (t.rfind("reference:", 0) == 0 && mtasts::ParseProfile(t.substr(10))) {
+          return "";
+        }
+        std::string names;
+        for (auto p : mtasts::AllProfiles()) {
+          names += (names.empty() ? "" : ", ") + std::string(mtasts::ProfileName(p));
+        }
+        return "unknown target '" + t + "' (want reference or reference:PROFILE, PROFILE one of " +
+               names + ")";
+      })
       ->capture_default_str();
   cmd->add_flag("--strict", o->strict,
                 "A scenario that fails only SHOULD or MAY requirements is a failure (default: "
@@ -333,6 +348,11 @@ void AddRun(CLI::App& app, int& rc) {
     }
     conformance::RunInfo info;
     info.started = conformance::NowRfc3339();
+    conformance::ScenarioRunOptions scenario_opts;
+    if (o->target.rfind("reference:", 0) == 0) {
+      scenario_opts.profile = *mtasts::ParseProfile(o->target.substr(10));
+      info.implementation = "mxconform-" + o->target;
+    }
     std::vector<conformance::CaseResult> results;
     for (const auto& f : l.files) {
       info.suites.push_back(f.doc.value("suite", ""));
@@ -414,7 +434,8 @@ void AddRun(CLI::App& app, int& rc) {
     auto work = [&] {
       for (std::size_t i = next++; i < todo.size(); i = next++) {
         const auto& [sc, on] = todo[i];
-        done[i] = on ? conformance::RunScenarioWire(*sc) : conformance::RunScenarioInProcess(*sc);
+        done[i] = on ? conformance::RunScenarioWire(*sc, scenario_opts)
+                     : conformance::RunScenarioInProcess(*sc, scenario_opts);
         ++finished;
       }
     };

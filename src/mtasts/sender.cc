@@ -59,6 +59,41 @@ std::string_view VerdictName(Verdict v) {
   return "deferred";
 }
 
+std::string_view ProfileName(SenderProfile p) {
+  switch (p) {
+    case SenderProfile::kReference:
+      return "reference";
+    case SenderProfile::kOpportunistic:
+      return "opportunistic";
+    case SenderProfile::kNoCache:
+      return "no-cache";
+    case SenderProfile::kFollowRedirects:
+      return "follow-redirects";
+    case SenderProfile::kCleartextFallback:
+      return "cleartext-fallback";
+    case SenderProfile::kNoNameCheck:
+      return "no-name-check";
+  }
+  return "reference";
+}
+
+const std::vector<SenderProfile>& AllProfiles() {
+  static const std::vector<SenderProfile> all = {
+      SenderProfile::kReference,         SenderProfile::kOpportunistic,
+      SenderProfile::kNoCache,           SenderProfile::kFollowRedirects,
+      SenderProfile::kCleartextFallback, SenderProfile::kNoNameCheck};
+  return all;
+}
+
+std::optional<SenderProfile> ParseProfile(std::string_view name) {
+  for (SenderProfile p : AllProfiles()) {
+    if (ProfileName(p) == name) {
+      return p;
+    }
+  }
+  return std::nullopt;
+}
+
 struct Sender::PolicyState {
   const CachedPolicy* cached = nullptr;  // the policy that applies, if any
 };
@@ -109,7 +144,7 @@ Sender::PolicyState Sender::Discover(std::string_view domain, DeliveryReport& re
     return st;
   }
   const std::string host = "mta-sts." + std::string(domain);
-  FetchResponse r = fetcher_.Fetch(host);
+  FetchResponse r = FetchPolicy(host, report);
   std::optional<FetchFailure> failure = r.failure;
   std::string why = r.detail;
   Policy policy;
@@ -137,14 +172,80 @@ Sender::PolicyState Sender::Discover(std::string_view domain, DeliveryReport& re
   }
   report.steps.push_back("fetch " + host + ": failed (" + why + ")");
   report.failures.push_back(RptFailure{FetchFailureResultType(*failure), "", why});
-  st.cached = cache_.OnFetchFailure(domain, fetch_id).effective;
+  PolicyCache::FailureResult failed = cache_.OnFetchFailure(domain, fetch_id);
+  if (failed.alert) {
+    report.alerts.push_back("the cached policy of " + std::string(domain) +
+                            " could not be refreshed (" + why + ")");
+  }
+  st.cached = failed.effective;
   return st;
 }
 
+FetchResponse Sender::FetchPolicy(const std::string& host, DeliveryReport& report) {
+  FetchResponse r = fetcher_.Fetch(host, kPolicyPath);
+  if (opts_.profile != SenderProfile::kFollowRedirects) {
+    return r;
+  }
+  // The corner cut: follow up to three redirects wherever they point
+  // (RFC 8461 §3.3 forbids following any, STS-3.3-06).
+  for (int hops = 0; hops < 3 && !r.failure && r.status >= 300 && r.status < 400; ++hops) {
+    std::string_view loc = r.location;
+    std::string to_host = host;
+    std::string path(loc);
+    if (loc.rfind("https://", 0) == 0) {
+      loc.remove_prefix(8);
+      const std::size_t slash = loc.find('/');
+      to_host = std::string(loc.substr(0, slash));
+      path = slash == std::string_view::npos ? "/" : std::string(loc.substr(slash));
+    } else if (loc.empty() || loc.front() != '/') {
+      break;
+    }
+    report.steps.push_back("fetch " + host + ": following the redirect to https://" + to_host +
+                           path);
+    r = fetcher_.Fetch(to_host, path);
+  }
+  return r;
+}
+
+bool Sender::SendInClear(const std::string& host, std::string_view recipient,
+                         DeliveryReport& report) {
+  std::string detail;
+  std::unique_ptr<MxSession> s = mx_.Connect(host, detail);
+  report.contacted.push_back(host);
+  if (!s || !s->Greet(detail)) {
+    report.steps.push_back(host + ": plaintext retry failed (" + detail + ")");
+    return false;
+  }
+  SendResult sent = s->Send(opts_.from, recipient);
+  s->Quit();
+  if (sent.status != SendStatus::kAccepted) {
+    report.steps.push_back(host + ": plaintext retry not accepted (" + sent.detail + ")");
+    return false;
+  }
+  report.steps.push_back(host + ": delivered over plaintext after the TLS failure");
+  report.verdict = Verdict::kDelivered;
+  report.channel = Channel::kPlaintext;
+  report.mx = host;
+  return true;
+}
+
 DeliveryReport Sender::Deliver(std::string_view recipient) {
+  DeliveryReport report = DeliverOnce(recipient);
+  if (opts_.profile == SenderProfile::kNoCache) {
+    cache_.Clear();
+  }
+  return report;
+}
+
+DeliveryReport Sender::DeliverOnce(std::string_view recipient) {
   DeliveryReport report;
   const std::string domain = DomainOf(recipient);
-  PolicyState st = Discover(domain, report);
+  PolicyState st;
+  if (opts_.profile == SenderProfile::kOpportunistic) {
+    report.steps.push_back("MTA-STS not consulted (profile opportunistic)");
+  } else {
+    st = Discover(domain, report);
+  }
   const Policy* policy = st.cached != nullptr ? &st.cached->policy : nullptr;
   if (st.cached != nullptr) {
     report.policy_mode = st.cached->policy.mode;
@@ -202,12 +303,23 @@ DeliveryReport Sender::Deliver(std::string_view recipient) {
       tls = t.outcome;
       tls_up = t.usable;
       tls_detail = t.detail;
+      if (opts_.profile == SenderProfile::kNoNameCheck && tls == TlsOutcome::kCertHostMismatch) {
+        tls = TlsOutcome::kOk;
+        tls_detail += " (the name is not checked)";
+      }
       if (!t.usable && tls != TlsOutcome::kStarttlsRefused) {
         // The handshake failed: the connection is gone (never retried in
         // plaintext on the same MX).
         Decision d = DecideMx(policy, host, tls);
         if (d.report) {
           report.failures.push_back(RptFailure{*d.report, host, tls_detail});
+        }
+        if (opts_.profile == SenderProfile::kCleartextFallback) {
+          report.steps.push_back(host + ": TLS failed (" + tls_detail + "), retrying in plaintext");
+          if (SendInClear(host, recipient, report)) {
+            return report;
+          }
+          continue;
         }
         report.steps.push_back(host + ": TLS failed (" + tls_detail + "), next MX");
         continue;

@@ -50,11 +50,16 @@ struct FetchResponse {
   std::string body;
 };
 
+// Where the policy lives on its host (RFC 8461 §3.2).
+inline constexpr std::string_view kPolicyPath = "/.well-known/mta-sts.txt";
+
 class PolicyFetcher {
  public:
   virtual ~PolicyFetcher() = default;
-  // `host` is "mta-sts." + the policy domain.
-  virtual FetchResponse Fetch(std::string_view host) = 0;
+  // GET https://<host><path>. The sender asks for "mta-sts." + the policy
+  // domain and kPolicyPath; only the `follow-redirects` corner cut asks for
+  // anything else.
+  virtual FetchResponse Fetch(std::string_view host, std::string_view path) = 0;
 };
 
 // How a message left, if it did.
@@ -119,11 +124,31 @@ struct DeliveryReport {
   std::vector<RptFailure> failures;
   std::vector<std::string> contacted;  // MX hosts connected to, in order
   std::vector<std::string> steps;      // one line per decision, for the transcript
+  // What the sender would tell its administrator: a cached enforce or
+  // testing policy failed to refresh (STS-3.3-13).
+  std::vector<std::string> alerts;
 };
+
+// The reference sender, or one of the corner cuts real senders make
+// (issue 7's negative controls: the conformance catalog must catch each).
+// Only kReference conforms.
+enum class SenderProfile : std::uint8_t {
+  kReference,
+  kOpportunistic,      // no MTA-STS: STARTTLS when offered, any certificate
+  kNoCache,            // never keeps a policy between deliveries
+  kFollowRedirects,    // follows 3xx answers to the policy fetch
+  kCleartextFallback,  // after a failed TLS handshake, retries that MX in plaintext
+  kNoNameCheck,        // checks the MX chain but not the MX name
+};
+std::string_view ProfileName(SenderProfile p);  // "reference", "opportunistic", "no-cache", ...
+std::optional<SenderProfile> ParseProfile(std::string_view name);
+// Every profile, kReference first.
+const std::vector<SenderProfile>& AllProfiles();
 
 struct SenderOptions {
   std::string from = "sender@mxconform.invalid";
   ParseOptions policy_parse;  // how fetched policies are read (strict by default)
+  SenderProfile profile = SenderProfile::kReference;
 };
 
 class Sender {
@@ -139,6 +164,11 @@ class Sender {
  private:
   struct PolicyState;
   PolicyState Discover(std::string_view domain, DeliveryReport& report);
+  FetchResponse FetchPolicy(const std::string& host, DeliveryReport& report);
+  DeliveryReport DeliverOnce(std::string_view recipient);
+  // kCleartextFallback: a new session with `host`, the message sent without
+  // STARTTLS. True when it was accepted.
+  bool SendInClear(const std::string& host, std::string_view recipient, DeliveryReport& report);
 
   spf::Resolver& dns_;
   PolicyFetcher& fetcher_;

@@ -18,14 +18,16 @@ constexpr const char* kTesting =
 
 class FakeFetcher final : public PolicyFetcher {
  public:
-  FetchResponse Fetch(std::string_view host) override {
+  FetchResponse Fetch(std::string_view host, std::string_view path) override {
     ++calls;
     last_host = std::string(host);
+    last_path = std::string(path);
     return response;
   }
   FetchResponse response{std::nullopt, "", 200, "text/plain; charset=utf-8", "", kEnforce};
   int calls = 0;
   std::string last_host;
+  std::string last_path;
 };
 
 // An MX as the fake sees it: what its SMTP dialogue does.
@@ -78,8 +80,10 @@ class SenderTest : public ::testing::Test {
     zone.AddMx("example.test", 10, "mx1.example.test");
     zone.AddMx("example.test", 20, "mx2.example.test");
   }
-  DeliveryReport Deliver() {
-    Sender s(zone, fetcher, connector, cache, clock);
+  DeliveryReport Deliver(SenderProfile profile = SenderProfile::kReference) {
+    SenderOptions o;
+    o.profile = profile;
+    Sender s(zone, fetcher, connector, cache, clock, o);
     return s.Deliver("user@example.test");
   }
   std::vector<ResultType> Types(const DeliveryReport& r) {
@@ -230,6 +234,81 @@ TEST_F(SenderTest, GreylistingDefersAndTriesTheNextMxAPermanentFailureBounces) {
   EXPECT_EQ(Deliver().verdict, Verdict::kDeferred);
   connector.mxs["mx1.example.test"].send = SendStatus::kPermFail;
   EXPECT_EQ(Deliver().verdict, Verdict::kBounced);
+}
+
+TEST_F(SenderTest, AFailedRefreshOfACachedPolicyRaisesAnAlert) {
+  EXPECT_TRUE(Deliver().alerts.empty());
+  zone = spf::ZoneResolver();
+  zone.AddTxt("_mta-sts.example.test", "v=STSv1; id=2");
+  zone.AddMx("example.test", 10, "mx1.example.test");
+  fetcher.response = {FetchFailure::kTimeout, "stalled", 0, "", "", ""};
+  auto r = Deliver();
+  EXPECT_EQ(r.policy_mode, Mode::kEnforce);  // the cached one still applies
+  ASSERT_EQ(r.alerts.size(), 1u);
+  EXPECT_NE(r.alerts[0].find("stalled"), std::string::npos);
+  // First contact failing is no refresh: nothing to alert about.
+  cache.Clear();
+  EXPECT_TRUE(Deliver().alerts.empty());
+}
+
+TEST(SenderProfile, NamesRoundTrip) {
+  for (SenderProfile p : AllProfiles()) {
+    EXPECT_EQ(ParseProfile(ProfileName(p)), p);
+  }
+  EXPECT_EQ(ParseProfile("nonsense"), std::nullopt);
+  EXPECT_EQ(AllProfiles().front(), SenderProfile::kReference);
+}
+
+TEST_F(SenderTest, OpportunisticProfileNeverLooksForAPolicy) {
+  connector.mxs["mx1.example.test"].starttls = false;
+  auto r = Deliver(SenderProfile::kOpportunistic);
+  EXPECT_EQ(r.verdict, Verdict::kDelivered);
+  EXPECT_EQ(r.channel, Channel::kPlaintext);
+  EXPECT_EQ(fetcher.calls, 0);
+  EXPECT_TRUE(r.failures.empty());
+  EXPECT_EQ(cache.Effective("example.test"), nullptr);
+}
+
+TEST_F(SenderTest, NoCacheProfileForgetsThePolicyAfterEachDelivery) {
+  EXPECT_EQ(Deliver(SenderProfile::kNoCache).policy_mode, Mode::kEnforce);
+  EXPECT_EQ(cache.Effective("example.test"), nullptr);
+  EXPECT_EQ(Deliver(SenderProfile::kNoCache).verdict, Verdict::kDelivered);
+  EXPECT_EQ(fetcher.calls, 2);  // the reference would have fetched once
+}
+
+TEST_F(SenderTest, FollowRedirectsProfileFetchesTheLocation) {
+  fetcher.response = {std::nullopt, "", 302, "text/plain", "https://mirror.example.net/p.txt", ""};
+  auto r = Deliver(SenderProfile::kFollowRedirects);
+  EXPECT_EQ(fetcher.calls, 4);  // the first answer and three redirects followed
+  EXPECT_EQ(fetcher.last_host, "mirror.example.net");
+  EXPECT_EQ(fetcher.last_path, "/p.txt");
+  fetcher.calls = 0;
+  cache.Clear();
+  Deliver();
+  EXPECT_EQ(fetcher.calls, 1);
+  EXPECT_EQ(fetcher.last_path, kPolicyPath);
+}
+
+TEST_F(SenderTest, CleartextFallbackProfileRetriesTheSameMxInPlaintext) {
+  connector.mxs["mx1.example.test"].tls = TlsOutcome::kHandshakeFailed;
+  auto ref = Deliver();
+  EXPECT_EQ(ref.mx, "mx2.example.test");
+  EXPECT_EQ(ref.channel, Channel::kVerifiedTls);
+  auto r = Deliver(SenderProfile::kCleartextFallback);
+  EXPECT_EQ(r.verdict, Verdict::kDelivered);
+  EXPECT_EQ(r.mx, "mx1.example.test");
+  EXPECT_EQ(r.channel, Channel::kPlaintext);
+  EXPECT_EQ(r.contacted, (std::vector<std::string>{"mx1.example.test", "mx1.example.test"}));
+}
+
+TEST_F(SenderTest, NoNameCheckProfileAcceptsACertificateForAnotherHost) {
+  connector.mxs["mx1.example.test"].tls = TlsOutcome::kCertHostMismatch;
+  auto r = Deliver(SenderProfile::kNoNameCheck);
+  EXPECT_EQ(r.mx, "mx1.example.test");
+  EXPECT_EQ(r.channel, Channel::kVerifiedTls);
+  EXPECT_TRUE(r.failures.empty());
+  connector.mxs["mx1.example.test"].tls = TlsOutcome::kCertUntrusted;
+  EXPECT_EQ(Deliver(SenderProfile::kNoNameCheck).mx, "mx2.example.test");  // the chain still counts
 }
 
 }  // namespace

@@ -36,7 +36,6 @@ using mtasts::FetchResponse;
 using Clock = std::chrono::steady_clock;
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::string_view kPath = "/.well-known/mta-sts.txt";  // RFC 8461 §3.2
 // A policy host's response header is small; Beast's default is 8 KiB.
 constexpr std::uint32_t kMaxHeader = 16 * 1024;
 
@@ -96,9 +95,11 @@ FetchResponse Fail(FetchFailure f, std::string detail) {
 // One fetch, as a coroutine on the caller's private io_context.
 class Exchange {
  public:
-  Exchange(const HttpsFetcherOptions& opts, std::string host, tcp::endpoint endpoint)
+  Exchange(const HttpsFetcherOptions& opts, std::string host, std::string path,
+           tcp::endpoint endpoint)
       : opts_(opts),
         host_(std::move(host)),
+        path_(std::move(path)),
         endpoint_(endpoint),
         deadline_(Clock::now() + opts.total_timeout) {}
 
@@ -116,6 +117,7 @@ class Exchange {
 
   const HttpsFetcherOptions& opts_;
   const std::string host_;
+  const std::string path_;
   const tcp::endpoint endpoint_;
   const Clock::time_point deadline_;
 };
@@ -171,7 +173,7 @@ asio::awaitable<FetchResponse> Exchange::Run(ssl::context& ctx) {
   }
 
   // The request and the response share what is left of the whole fetch.
-  http::request<http::empty_body> req{http::verb::get, kPath, 11};
+  http::request<http::empty_body> req{http::verb::get, path_, 11};
   req.set(http::field::host, host_);
   req.set(http::field::user_agent, "mxconform");
   req.set(http::field::connection, "close");
@@ -233,7 +235,7 @@ HttpsPolicyFetcher::HttpsPolicyFetcher(HttpsFetcherOptions opts) : opts_(std::mo
   opts_.addresses = std::move(addresses);
 }
 
-FetchResponse HttpsPolicyFetcher::Fetch(std::string_view host_in) {
+FetchResponse HttpsPolicyFetcher::Fetch(std::string_view host_in, std::string_view path) {
   try {
     const std::string host = NormalizeHost(host_in);
     const auto it = opts_.addresses.find(host);
@@ -252,7 +254,7 @@ FetchResponse HttpsPolicyFetcher::Fetch(std::string_view host_in) {
     SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
 
     asio::io_context io{1};
-    Exchange exchange(opts_, host, *endpoint);
+    Exchange exchange(opts_, host, std::string(path), *endpoint);
     FetchResponse out = Fail(FetchFailure::kNetwork, "the fetch did not finish");
     asio::co_spawn(io, exchange.Run(ctx), [&out](std::exception_ptr e, FetchResponse r) {
       if (e) {

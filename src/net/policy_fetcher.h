@@ -60,10 +60,10 @@ class HttpsPolicyFetcher final : public mtasts::PolicyFetcher {
  public:
   explicit HttpsPolicyFetcher(HttpsFetcherOptions opts);
 
-  // GET https://<host>/.well-known/mta-sts.txt (HTTP/1.1, SNI and Host =
-  // `host`), on a private io_context in the calling thread. Never throws.
-  // A response (any status) fills status, content_type, location and body,
-  // with no failure. Failures:
+  // GET https://<host><path> (HTTP/1.1, SNI and Host = `host`), on a
+  // private io_context in the calling thread. Never throws. A response (any
+  // status) fills status, content_type, location and body, with no
+  // failure. Failures:
   //   kNetwork: no address for the host, connect refused, a reset or a
   //     response cut short, a malformed response (detail says which);
   //   kTimeout: a phase's deadline or the whole fetch's passed;
@@ -74,7 +74,7 @@ class HttpsPolicyFetcher final : public mtasts::PolicyFetcher {
   //     certificate has expired";
   //   kTooLarge: the body exceeds max_body (reading stops there).
   // The request is sent only after the chain was verified.
-  mtasts::FetchResponse Fetch(std::string_view host) override;
+  mtasts::FetchResponse Fetch(std::string_view host, std::string_view path) override;
 
   const HttpsFetcherOptions& options() const { return opts_; }
 

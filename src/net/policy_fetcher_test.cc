@@ -208,7 +208,7 @@ class FetcherTest : public ::testing::Test {
 
   FetchResponse Fetch(std::string_view host, milliseconds total = milliseconds(5000)) {
     HttpsPolicyFetcher fetcher(Options(total));
-    return fetcher.Fetch(host);
+    return fetcher.Fetch(host, mtasts::kPolicyPath);
   }
 
   // Requests the server logged for `host` (its Host header).
@@ -288,7 +288,7 @@ TEST_F(FetcherTest, SmallerCapIsHonoured) {
   HttpsFetcherOptions o = Options();
   o.max_body = 16;
   HttpsPolicyFetcher fetcher(o);
-  const FetchResponse r = fetcher.Fetch("mta-sts.chunked.test");
+  const FetchResponse r = fetcher.Fetch("mta-sts.chunked.test", mtasts::kPolicyPath);
   ASSERT_TRUE(r.failure);
   EXPECT_EQ(*r.failure, FetchFailure::kTooLarge) << r.detail;
 }
@@ -327,7 +327,7 @@ TEST_F(FetcherTest, HandshakeTimeoutIsATimeout) {
   o.handshake_timeout = milliseconds(300);
   o.addresses["mta-sts.silent.test"] = "127.0.0.1:" + std::to_string(port);
   HttpsPolicyFetcher fetcher(o);
-  const FetchResponse r = fetcher.Fetch("mta-sts.silent.test");
+  const FetchResponse r = fetcher.Fetch("mta-sts.silent.test", mtasts::kPolicyPath);
   ::close(fd);
   ASSERT_TRUE(r.failure);
   EXPECT_EQ(*r.failure, FetchFailure::kTimeout) << r.detail;
@@ -371,7 +371,7 @@ TEST_F(FetcherTest, ServerWideHandshakeFailure) {
   HttpsFetcherOptions o = Options();
   o.addresses["mta-sts.example.test"] = "127.0.0.1:" + std::to_string((*server)->port());
   HttpsPolicyFetcher fetcher(o);
-  const FetchResponse r = fetcher.Fetch("mta-sts.example.test");
+  const FetchResponse r = fetcher.Fetch("mta-sts.example.test", mtasts::kPolicyPath);
   ASSERT_TRUE(r.failure);
   EXPECT_EQ(*r.failure, FetchFailure::kTlsHandshake) << r.detail;
 }
@@ -386,7 +386,7 @@ TEST_F(FetcherTest, PlainHttpIsAHandshakeFailure) {
   HttpsFetcherOptions o = Options();
   o.addresses["mta-sts.example.test"] = "127.0.0.1:" + std::to_string((*server)->port());
   HttpsPolicyFetcher fetcher(o);
-  const FetchResponse r = fetcher.Fetch("mta-sts.example.test");
+  const FetchResponse r = fetcher.Fetch("mta-sts.example.test", mtasts::kPolicyPath);
   ASSERT_TRUE(r.failure);
   EXPECT_EQ(*r.failure, FetchFailure::kTlsHandshake) << r.detail;
   EXPECT_EQ((*server)->Log().back().rule, "bad-request");
@@ -438,7 +438,7 @@ TEST_F(FetcherTest, NoTrustStoreTrustsNothing) {
   HttpsFetcherOptions o = Options();
   o.trust = nullptr;
   HttpsPolicyFetcher fetcher(o);
-  const FetchResponse r = fetcher.Fetch("mta-sts.example.test");
+  const FetchResponse r = fetcher.Fetch("mta-sts.example.test", mtasts::kPolicyPath);
   ASSERT_TRUE(r.failure);
   EXPECT_EQ(*r.failure, FetchFailure::kCertificateInvalid);
 }
@@ -459,7 +459,7 @@ TEST_F(FetcherTest, NoAddressIsANetworkFailure) {
   HttpsFetcherOptions o = Options();
   o.addresses["mta-sts.bad.test"] = "localhost";
   HttpsPolicyFetcher fetcher(o);
-  const FetchResponse bad = fetcher.Fetch("mta-sts.bad.test");
+  const FetchResponse bad = fetcher.Fetch("mta-sts.bad.test", mtasts::kPolicyPath);
   ASSERT_TRUE(bad.failure);
   EXPECT_EQ(*bad.failure, FetchFailure::kNetwork);
 }
@@ -473,7 +473,7 @@ TEST_F(FetcherTest, ConnectionRefusedIsANetworkFailure) {
   HttpsFetcherOptions o = Options();
   o.addresses["mta-sts.closed.test"] = "127.0.0.1:" + std::to_string(port);
   HttpsPolicyFetcher fetcher(o);
-  const FetchResponse r = fetcher.Fetch("mta-sts.closed.test");
+  const FetchResponse r = fetcher.Fetch("mta-sts.closed.test", mtasts::kPolicyPath);
   ASSERT_TRUE(r.failure);
   EXPECT_EQ(*r.failure, FetchFailure::kNetwork) << r.detail;
 }

@@ -1,0 +1,174 @@
+// The wire runner meeting a misbehaving client (issue 6): a client that
+// stalls, sends garbage or disconnects mid-TLS never hangs the runner or a
+// mock, and a step that does not finish ends the run with an error naming
+// it.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "conformance/runner/scenario.h"
+
+namespace mxconform::conformance {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A blocking client socket with no timeout of its own: whatever deadline
+// ends it must come from the other side.
+class RawClient {
+ public:
+  explicit RawClient(std::uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  }
+  ~RawClient() {
+    if (fd_ >= 0) {
+      ::close(fd_);
+    }
+  }
+  bool connected() const { return connected_; }
+  void Send(const std::string& s) { (void)!::send(fd_, s.data(), s.size(), MSG_NOSIGNAL); }
+  // Reads until `want` shows up or the peer closes; returns what came.
+  std::string ReadUntil(const std::string& want) {
+    std::string got;
+    char buf[512];
+    while (got.find(want) == std::string::npos) {
+      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) {
+        break;
+      }
+      got.append(buf, static_cast<std::size_t>(n));
+    }
+    return got;
+  }
+  // Blocks until the peer closes the connection.
+  void WaitForClose() {
+    char buf[512];
+    while (::recv(fd_, buf, sizeof buf, 0) > 0) {
+    }
+  }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+};
+
+std::uint16_t PortOf(const std::string& endpoint) {
+  return static_cast<std::uint16_t>(std::stoi(endpoint.substr(endpoint.rfind(':') + 1)));
+}
+
+class ScenarioWireTest : public ::testing::Test {
+ protected:
+  ScenarioWireTest()
+      : root_(fs::temp_directory_path() / ("mxconform-wire-" + std::to_string(::getpid()))) {
+    fs::create_directories(root_ / "t");
+    std::ofstream(root_ / "t/misbehave.yaml") << R"(id: t/misbehave
+title: "t"
+requirements: [{id: STS-5-01, level: MUST}]
+clock: 1800000000
+pki:
+  - {name: root, ca: true, common_name: r}
+  - {name: mx1, issuer: root, dns_names: [mx1.example.test]}
+  - {name: policy, issuer: root, dns_names: [mta-sts.example.test]}
+trusted: [root]
+dns:
+  origins: [example.test]
+  zonedata:
+    example.test: [{MX: [10, mx1.example.test]}]
+    _mta-sts.example.test: [{TXT: "v=STSv1; id=1"}]
+https:
+  mta-sts.example.test:
+    cert: policy
+    paths:
+      /.well-known/mta-sts.txt:
+        body: "version: STSv1\nmode: enforce\nmx: mx1.example.test\nmax_age: 600\n"
+smtp:
+  mx1.example.test: {cert: mx1}
+steps:
+  - deliver: {to: a@example.test}
+  - expect: {verdict: delivered}
+)";
+    auto s = LoadScenario(root_ / "t/misbehave.yaml");
+    EXPECT_TRUE(s.ok()) << s.error().Text();
+    if (s.ok()) {
+      scenario_ = std::move(*s);
+    }
+  }
+  ~ScenarioWireTest() override {
+    std::error_code ec;
+    fs::remove_all(root_, ec);
+  }
+  fs::path root_;
+  Scenario scenario_;
+};
+
+TEST_F(ScenarioWireTest, AStallingClientEndsTheRunWithAnErrorNamingTheStep) {
+  ScenarioRunOptions o;
+  o.step_budget = std::chrono::milliseconds(1500);
+  o.deliver_override = [](const ScenarioWorld& w, const std::string&) {
+    // Says EHLO and STARTTLS, then waits forever for a handshake it never
+    // starts: only the watchdog stopping the mocks ends the wait.
+    RawClient c(PortOf(w.smtp_addresses.at("mx1.example.test")));
+    EXPECT_TRUE(c.connected());
+    EXPECT_NE(c.ReadUntil("\r\n").find("220"), std::string::npos);
+    c.Send("EHLO stall.test\r\nSTARTTLS\r\n");
+    c.ReadUntil("Ready to start TLS");
+    c.WaitForClose();
+    return mtasts::DeliveryReport{};
+  };
+  const CaseResult r = RunScenarioWire(scenario_, o);
+  EXPECT_EQ(r.outcome, Outcome::kError);
+  EXPECT_NE(r.message.find("line 24: deliver a@example.test: the sender did not finish within "
+                           "1500 ms"),
+            std::string::npos)
+      << r.message;
+  // The mock ended the session and logged the dialogue before TLS.
+  const std::string transcript = r.actual.dump();
+  EXPECT_NE(transcript.find("STARTTLS"), std::string::npos) << transcript;
+}
+
+TEST_F(ScenarioWireTest, GarbageAndAClientVanishingMidTlsDoNotHangTheRun) {
+  ScenarioRunOptions o;
+  o.step_budget = std::chrono::milliseconds(10000);
+  o.deliver_override = [](const ScenarioWorld& w, const std::string&) {
+    const std::uint16_t port = PortOf(w.smtp_addresses.at("mx1.example.test"));
+    {
+      // Garbage, a huge line without a newline, then gone.
+      RawClient c(port);
+      c.ReadUntil("\r\n");
+      c.Send(std::string(70000, '\x01'));
+    }
+    {
+      // STARTTLS, the start of a ClientHello, then gone.
+      RawClient c(port);
+      c.ReadUntil("\r\n");
+      c.Send("EHLO vanish.test\r\nSTARTTLS\r\n");
+      c.ReadUntil("Ready to start TLS");
+      c.Send(std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11));
+    }
+    // The mock still serves a well-behaved client afterwards.
+    RawClient ok(port);
+    EXPECT_NE(ok.ReadUntil("\r\n").find("220"), std::string::npos);
+    ok.Send("QUIT\r\n");
+    EXPECT_NE(ok.ReadUntil("\r\n").find("221"), std::string::npos);
+    return mtasts::DeliveryReport{};  // deferred, nothing delivered
+  };
+  const CaseResult r = RunScenarioWire(scenario_, o);
+  // The run completed: the expectation (delivered) is what failed.
+  EXPECT_EQ(r.outcome, Outcome::kFail);
+  EXPECT_NE(r.message.find("verdict: expected delivered, got deferred"), std::string::npos)
+      << r.message;
+}
+
+}  // namespace
+}  // namespace mxconform::conformance
