@@ -37,6 +37,12 @@ void AddList(CLI::App& app, int& rc) {
   cmd->add_option("--requirements", o->requirements, "The requirements catalogue")
       ->capture_default_str();
   cmd->callback([o, &rc] {
+    std::error_code ec;
+    if (!fs::is_directory(o->scenarios_root, ec)) {
+      std::cerr << "mxconform: " << o->scenarios_root << ": not a folder of scenarios\n";
+      rc = kExitUsage;
+      return;
+    }
     std::vector<conformance::Scenario> all;
     bool bad = false;
     for (const auto& f : conformance::FindScenarioFiles(o->scenarios_root)) {

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "cli/cli.h"
+#include "conformance/runner/catalog.h"
 #include "conformance/runner/dmarc_cases.h"
 #include "conformance/runner/openspf.h"
 #include "conformance/runner/report_writer.h"
@@ -474,6 +475,26 @@ void AddRun(CLI::App& app, int& rc) {
       }
       if (Selected(r.id, o->filter)) {
         results.push_back(std::move(r));
+      }
+    }
+    // A whole-catalog run shows, beside the scenarios, what no scenario can
+    // observe and why (scenarios/_catalog/*.yaml): informational outcomes.
+    if (o->scenarios.empty() && !l.scenarios.empty()) {
+      auto informational = conformance::LoadCatalogFolder(fs::path(o->scenarios_root) / "_catalog");
+      if (!informational) {
+        std::cerr << "mxconform: " << informational.error().Text() << "\n";
+        rc = kExitInvalid;
+        return;
+      }
+      auto catalogue = ReadInput(o->requirements, std::size_t{16} * 1024 * 1024);
+      if (catalogue) {
+        const auto coverage = conformance::ComputeCoverage(conformance::CatalogIds(*catalogue),
+                                                           l.scenarios, *informational);
+        for (auto& r : conformance::InformationalCases(coverage)) {
+          if (Selected(r.id, o->filter)) {
+            results.push_back(std::move(r));
+          }
+        }
       }
     }
     conformance::ApplyExpectations(expectations, results);
