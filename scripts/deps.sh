@@ -7,7 +7,7 @@ PKGS=(
   cmake ninja-build g++ clang libclang-rt-14-dev pkg-config
   libboost1.81-dev libssl-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev libpsl-dev publicsuffix libidn2-dev
-  python3 python3-yaml bind9-dnsutils curl openssl swaks
+  python3 python3-yaml bind9-dnsutils curl openssl swaks chromium python3-websocket
 )
 
 missing=()

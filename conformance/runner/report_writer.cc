@@ -10,6 +10,10 @@
 namespace mxconform::conformance {
 namespace {
 
+// Transcripts carry what peers sent, which need not be UTF-8: dumped with
+// U+FFFD in its place rather than an exception.
+constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
+
 std::string XmlEscape(std::string_view s) {
   std::string out;
   for (char c : s) {
@@ -144,7 +148,8 @@ std::string JunitXml(const RunInfo& info, const std::vector<CaseResult>& results
         case Outcome::kFail:
         case Outcome::kXpass:
           x << "      <failure message=\"" << XmlEscape(r->message) << "\">"
-            << XmlEscape("expected " + r->expected.dump() + "\nactual " + r->actual.dump())
+            << XmlEscape("expected " + r->expected.dump(-1, ' ', false, kReplace) + "\nactual " +
+                         r->actual.dump(-1, ' ', false, kReplace))
             << "</failure>\n";
           break;
         case Outcome::kError:
@@ -210,32 +215,7 @@ std::string SummaryText(const RunInfo& info, const std::vector<CaseResult>& resu
   return s.str();
 }
 
-std::string HtmlReport(const RunInfo& info, const std::vector<CaseResult>& results) {
-  Totals t = Count(results);
-  std::ostringstream h;
-  h << "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-    << "<title>mxconform report " << XmlEscape(info.started) << "</title><style>"
-    << "body{font:14px system-ui,sans-serif;margin:2em}table{border-collapse:collapse;width:100%}"
-    << "td,th{border:1px solid #ccc;padding:4px 6px;vertical-align:top}"
-    << ".pass{background:#e6f4ea}.fail,.xpass{background:#fce8e6}.error{background:#fef7e0}"
-    << ".xfail{background:#eef}"
-    << "pre{margin:0;white-space:pre-wrap;font-size:12px}</style></head><body>\n";
-  h << "<h1>mxconform: " << XmlEscape(info.implementation) << "</h1>\n<p>Run "
-    << XmlEscape(info.started) << ": " << t.pass << " pass, " << t.fail << " fail, " << t.error
-    << " error of " << t.total << " cases.</p>\n";
-  h << "<table><tr><th>case</th><th>requirements</th><th>outcome</th><th>expected</th>"
-    << "<th>actual</th></tr>\n";
-  for (const auto& r : results) {
-    std::string o(OutcomeName(r.outcome));
-    h << "<tr class=\"" << o << "\"><td><b>" << XmlEscape(r.id) << "</b><br>"
-      << XmlEscape(r.summary) << "</td><td>" << XmlEscape(Join(r.requirements, " ")) << "</td><td>"
-      << o << (r.message.empty() ? "" : "<br>" + XmlEscape(r.message)) << "</td><td><pre>"
-      << XmlEscape(r.expected.dump(1)) << "</pre></td><td><pre>" << XmlEscape(r.actual.dump(1))
-      << "</pre></td></tr>\n";
-  }
-  h << "</table></body></html>\n";
-  return h.str();
-}
+// HtmlReport is in report_html.cc.
 
 Result<bool> WriteReports(const std::filesystem::path& dir, const RunInfo& info,
                           const std::vector<CaseResult>& results) {
@@ -246,7 +226,7 @@ Result<bool> WriteReports(const std::filesystem::path& dir, const RunInfo& info,
                     dir.string() + ": " + ec.message());
   }
   const std::pair<const char*, std::string> files[] = {
-      {"index.json", IndexJson(info, results).dump(2) + "\n"},
+      {"index.json", IndexJson(info, results).dump(2, ' ', false, kReplace) + "\n"},
       {"junit.xml", JunitXml(info, results)},
       {"summary.txt", SummaryText(info, results)},
       {"report.html", HtmlReport(info, results)},

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -26,7 +27,12 @@ Totals Count(const std::vector<CaseResult>& results);
 nlohmann::json IndexJson(const RunInfo& info, const std::vector<CaseResult>& results);
 std::string JunitXml(const RunInfo& info, const std::vector<CaseResult>& results);
 std::string SummaryText(const RunInfo& info, const std::vector<CaseResult>& results);
+// report.html (report_html.cc): one self-contained page, no external URL.
 std::string HtmlReport(const RunInfo& info, const std::vector<CaseResult>& results);
+// The matrix row of a requirement id in report.html: "RFC 8461 §3.3" for
+// STS-3.3-01, "RFC 6125 §6.4.1" for CERT-6125-6.4.1, "RFC 8461 edge cases"
+// for P13, "attacks" for ATK-01; "other" for an id of no known shape.
+std::string RequirementSection(std::string_view requirement_id);
 
 // Writes the four files into `dir` (created if needed). Returns an error
 // diagnostic `report.write_failed` naming the file on failure.
