@@ -113,6 +113,10 @@ struct ScenarioExpect {
   std::optional<std::uint32_t> fetches;
   // Whether the last delivery alerted the administrator (STS-3.3-13).
   std::optional<bool> alerted;
+  // The level of this step's checks when it is below the scenario's: a
+  // SHOULD or MAY step that fails makes the case non-strict (a failure
+  // under --strict) and the later steps still run.
+  std::string level;
 };
 
 struct ScenarioStep {

@@ -335,5 +335,32 @@ steps:
                    .ok());
 }
 
+TEST_F(ScenarioTest, AShouldStepMissIsNonStrictAndLaterMustStepsStillRun) {
+  auto soft = LoadScenario(Scenario("should", R"(steps:
+  - deliver: {to: a@example.test}
+  - expect: {fetches: 5, level: SHOULD}
+  - expect: {verdict: delivered}
+)"));
+  ASSERT_TRUE(soft.ok()) << soft.error().Text();
+  auto r = RunScenarioInProcess(*soft);
+  EXPECT_EQ(r.outcome, Outcome::kNonStrict) << r.message;
+  EXPECT_NE(r.message.find("line 8 (SHOULD): fetches: expected 5"), std::string::npos) << r.message;
+  EXPECT_EQ(r.expected["expect"][0]["level"], "SHOULD");
+  auto hard = LoadScenario(Scenario("should-then-must", R"(steps:
+  - deliver: {to: a@example.test}
+  - expect: {fetches: 5, level: SHOULD}
+  - expect: {verdict: bounced}
+)"));
+  ASSERT_TRUE(hard.ok());
+  auto h = RunScenarioInProcess(*hard);
+  EXPECT_EQ(h.outcome, Outcome::kFail);
+  EXPECT_NE(h.message.find("line 9: verdict"), std::string::npos) << h.message;
+  EXPECT_FALSE(LoadScenario(Scenario("must-level", R"(steps:
+  - deliver: {to: a@example.test}
+  - expect: {verdict: delivered, level: MUST}
+)"))
+                   .ok());
+}
+
 }  // namespace
 }  // namespace mxconform::conformance

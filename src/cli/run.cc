@@ -473,6 +473,10 @@ void AddRun(CLI::App& app, int& rc) {
         r.outcome = conformance::Outcome::kNonStrict;
         r.message = "SHOULD: " + r.message;
       }
+      // A SHOULD or MAY expect step that failed (the MUST steps held).
+      if (r.outcome == conformance::Outcome::kNonStrict && o->strict) {
+        r.outcome = conformance::Outcome::kFail;
+      }
       if (Selected(r.id, o->filter)) {
         results.push_back(std::move(r));
       }
