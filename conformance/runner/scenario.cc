@@ -1180,10 +1180,20 @@ std::pair<Outcome, std::string> RunSteps(const Scenario& s, spf::Resolver& dns,
         for (const auto& alert : last.alerts) {
           steps.push_back("ALERT: " + alert);
         }
+        // What the sender did, whatever the expectations: where the RFCs
+        // allow more than one reading (tls_rpt one_of), this records which
+        // one it took.
+        json types = json::array();
+        for (const auto& f : last.failures) {
+          types.push_back(std::string(tlsrpt::ResultTypeName(f.type)));
+        }
         transcript.push_back({{"step", "deliver " + step.to},
                               {"at", clock.Now()},
                               {"sender", steps},
-                              {"verdict", std::string(mtasts::VerdictName(last.verdict))}});
+                              {"verdict", std::string(mtasts::VerdictName(last.verdict))},
+                              {"channel", std::string(mtasts::ChannelName(last.channel))},
+                              {"mx", last.mx},
+                              {"tls_rpt", types}});
         break;
       }
       case ScenarioStep::Kind::kAdvanceClock:

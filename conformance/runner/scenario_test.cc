@@ -254,6 +254,8 @@ steps:
   auto r = RunScenarioInProcess(*s);
   EXPECT_EQ(r.outcome, Outcome::kPass) << r.message;
   EXPECT_EQ(r.expected["expect"][0]["tls_rpt"]["one_of"].size(), 2u);
+  // The transcript records the reading the sender took.
+  EXPECT_EQ(r.actual["transcript"][0]["tls_rpt"], nlohmann::json::array({"certificate-expired"}));
   auto none = LoadScenario(Scenario("one-of-miss", R"(smtp:
   mx1.example.test: {cert: mx1-expired}
 steps:
