@@ -8,9 +8,11 @@
 # CMake is not used here: the builder images ship older CMake and package
 # versions than the project's CMakeLists.txt asks for, and the fuzz targets
 # need only src/common, src/mtasts, src/tlsrpt, src/spf, src/dmarc, src/dns
-# the mock DNS server's Responder (mocks/dns/responder.cc) and the SMTP text
-# layer (src/net/smtp_text.cc), neither of which needs Boost, libidn2,
-# libpsl and the header-only nlohmann/json (>= 3.10).
+# the mock DNS server's Responder (mocks/dns/responder.cc), the SMTP text
+# layer (src/net/smtp_text.cc) and the conformance model
+# (conformance/runner: scenarios, mock zones, the catalog; the
+# mx_conformance_model sources), none of which needs Boost; libidn2, libpsl,
+# yaml-cpp and the header-only nlohmann/json (>= 3.10).
 #
 # Locally, without a builder image:
 #   CXX=clang++ CXXFLAGS='-O1 -g -fsanitize=address,undefined -fsanitize=fuzzer-no-link' \
@@ -47,7 +49,10 @@ LIB="$OBJ/libmxconform_fuzz.a"
 objects=()
 for src in "$ROOT"/src/common/*.cc "$ROOT"/src/mtasts/*.cc "$ROOT"/src/tlsrpt/*.cc "$ROOT"/src/spf/*.cc \
   "$ROOT"/src/dmarc/*.cc "$ROOT"/src/dns/*.cc "$ROOT"/mocks/dns/responder.cc \
-  "$ROOT"/src/net/smtp_text.cc; do
+  "$ROOT"/src/net/smtp_text.cc "$ROOT"/conformance/runner/catalog.cc \
+  "$ROOT"/conformance/runner/mock_zone.cc "$ROOT"/conformance/runner/model_json.cc \
+  "$ROOT"/conformance/runner/openspf.cc "$ROOT"/conformance/runner/scenario_model.cc \
+  "$ROOT"/conformance/runner/vectors.cc; do
   case "$src" in
     *_test.cc | *_bench.cc) continue ;;
   esac
@@ -93,7 +98,8 @@ for target_src in "$ROOT"/fuzz/*_fuzzer.cc; do
   name="$(basename "${target_src%.cc}")"
   echo "fuzz target $name"
   $CXX $CXXFLAGS -std=c++20 -I"$ROOT/src" -I"$ROOT" -c "$target_src" -o "$OBJ/$name.o"
-  $CXX $CXXFLAGS "$OBJ/$name.o" -o "$OUT/$name" $LIB_FUZZING_ENGINE "$LIB" "${PSL_LIBS[@]}" "${IDN_LIBS[@]}"
+  $CXX $CXXFLAGS "$OBJ/$name.o" -o "$OUT/$name" $LIB_FUZZING_ENGINE "$LIB" "${PSL_LIBS[@]}" "${IDN_LIBS[@]}" \
+    -lyaml-cpp
   for extra in dict options; do
     if [ -f "$ROOT/fuzz/$name.$extra" ]; then
       cp "$ROOT/fuzz/$name.$extra" "$OUT/"

@@ -35,9 +35,16 @@ Result<std::map<std::string, std::string>> LoadInformational(const std::filesyst
   }
   std::stringstream text;
   text << in.rdbuf();
+  return ParseInformational(text.str());
+}
+
+namespace {
+
+// ParseInformational without its guard (yaml-cpp throws on a few shapes).
+Result<std::map<std::string, std::string>> ParseInformationalUnguarded(std::string_view text) {
   YAML::Node root;
   try {
-    root = YAML::Load(text.str());
+    root = YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
     return MakeDiag(
         "catalog.yaml", Severity::kError, 0, "YAML syntax error",
@@ -55,6 +62,10 @@ Result<std::map<std::string, std::string>> LoadInformational(const std::filesyst
                     at(root) + "want a map of id to the reason it has no scenario");
   }
   for (const auto& kv : root) {
+    if (!kv.first.IsScalar() || kv.first.Scalar().empty()) {
+      return MakeDiag("catalog.field", Severity::kError, 0, "bad catalog file",
+                      at(kv.first) + "a key must be a requirement or attack id");
+    }
     if (!kv.second.IsScalar() || kv.second.Scalar().empty()) {
       return MakeDiag(
           "catalog.field", Severity::kError, 0, "bad catalog file",
@@ -63,6 +74,18 @@ Result<std::map<std::string, std::string>> LoadInformational(const std::filesyst
     out[kv.first.Scalar()] = kv.second.Scalar();
   }
   return out;
+}
+
+}  // namespace
+
+Result<std::map<std::string, std::string>> ParseInformational(std::string_view text) {
+  try {
+    return ParseInformationalUnguarded(text);
+  } catch (const YAML::Exception& e) {
+    return MakeDiag(
+        "catalog.yaml", Severity::kError, 0, "bad catalog file",
+        std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) + ": " + e.msg);
+  }
 }
 
 Result<std::map<std::string, std::string>> LoadCatalogFolder(const std::filesystem::path& dir) {

@@ -26,6 +26,8 @@ std::vector<std::string> CatalogIds(std::string_view requirements_md);
 // string). Errors: `catalog.unreadable`, `catalog.yaml`, `catalog.field`
 // (located "line:column: ").
 Result<std::map<std::string, std::string>> LoadInformational(const std::filesystem::path& file);
+// The same from text (what LoadInformational reads).
+Result<std::map<std::string, std::string>> ParseInformational(std::string_view text);
 
 // Every `<scenarios>/_catalog/*.yaml`, merged; an id in two files is
 // `catalog.field`. No folder: an empty map.

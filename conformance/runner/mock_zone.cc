@@ -395,7 +395,10 @@ Result<mock::Rule> ParseFaultEntry(const YAML::Node& f) {
 
 }  // namespace
 
-Result<MockZone> ParseMockZone(std::string_view text) {
+namespace {
+
+// ParseMockZone without its guard (yaml-cpp throws on a few shapes).
+Result<MockZone> ParseMockZoneUnguarded(std::string_view text) {
   YAML::Node root;
   try {
     root = YAML::Load(std::string(text));
@@ -496,6 +499,18 @@ Result<MockZone> ParseMockZone(std::string_view text) {
     out.rules.push_back(std::move(r));
   }
   return out;
+}
+
+}  // namespace
+
+Result<MockZone> ParseMockZone(std::string_view text) {
+  try {
+    return ParseMockZoneUnguarded(text);
+  } catch (const YAML::Exception& e) {
+    return MakeDiag(
+        "zone.yaml", Severity::kError, 0, "bad zone",
+        std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) + ": " + e.msg);
+  }
 }
 
 Result<MockZone> LoadMockZoneFile(const std::string& path) {

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -162,7 +163,20 @@ class OpenspfZone final : public spf::Resolver {
 using OpenspfEvaluator = std::function<spf::EvalResult(
     const spf::EvalInput& in, bool helo, spf::Resolver& dns, const spf::EvalLimits& limits)>;
 
-class WireDns;  // wire_dns.h
+struct MockZone;  // mock_zone.h
+
+// A second DNS path that RunOpenspfFile() compares the reference against:
+// it serves a test's zone and makes resolvers that ask it (WireDns,
+// wire_dns.h: the mock DNS server and the stub resolver on loopback). An
+// interface, so that this file needs no sockets.
+class ZoneWire {
+ public:
+  virtual ~ZoneWire() = default;
+  virtual void Serve(const MockZone& zone) = 0;
+  // A resolver over the served zone that moves `clock` (if given) by the
+  // zone's DELAY entries.
+  virtual std::unique_ptr<spf::Resolver> NewResolver(FixedClock* clock) = 0;
+};
 
 struct OpenspfRunOptions {
   // Requirement ids for tests without `requirements:` (see above).
@@ -173,7 +187,7 @@ struct OpenspfRunOptions {
   // server serving the document's zone, asked through the stub resolver)
   // and fails unless both evaluations give the same result, reason,
   // explanation, counters and queries (with their status and answer count).
-  WireDns* wire = nullptr;
+  ZoneWire* wire = nullptr;
 };
 
 // Runs every test of `f` against the reference check_host(): a fresh zone

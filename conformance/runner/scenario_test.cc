@@ -364,5 +364,22 @@ TEST_F(ScenarioTest, AShouldStepMissIsNonStrictAndLaterMustStepsStillRun) {
                    .ok());
 }
 
+// Found by scenario_fuzzer: yaml-cpp throws when a key is looked up in a
+// sequence; the loaders must say where instead of letting it escape.
+TEST_F(ScenarioTest, ShapesYamlCppThrowsOnAreLocatedErrors) {
+  for (const char* body : {"smtp:\n  mx1.example.test: [a, b]\nsteps: []\n",
+                           "https:\n  mta-sts.example.test: [x]\nsteps: []\n",
+                           "https:\n  mta-sts.example.test: {cert: policy, paths: {/p: [1]}}\n"
+                           "steps: []\n",
+                           "steps:\n  - expect: [1, 2]\n"}) {
+    auto s = LoadScenario(Scenario("shape", body));
+    ASSERT_FALSE(s.ok()) << body;
+    EXPECT_EQ(s.error().id, "scenario.field") << body;
+    EXPECT_NE(s.error().detail.find(':'), std::string::npos) << s.error().detail;
+  }
+  auto zone = ParseMockZone("zonedata: {example.test: [{MX: {a: b}}]}\nfaults: [[1]]\n");
+  EXPECT_FALSE(zone.ok());
+}
+
 }  // namespace
 }  // namespace mxconform::conformance

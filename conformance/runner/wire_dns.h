@@ -28,7 +28,7 @@ struct WireDnsOptions {
   bool tcp_only = false;  // every query over TCP (RFC 7766 paths)
 };
 
-class WireDns {
+class WireDns final : public ZoneWire {
  public:
   // Starts the server on 127.0.0.1:0 with an empty zone. Errors: those of
   // mocks::dns::Server::Start and net::StubResolver::Create.
@@ -36,7 +36,7 @@ class WireDns {
 
   // Serves `zone` (and its knobs) from now on; keeps its DELAY entries for
   // the next resolver; clears the server's log.
-  void Serve(const MockZone& zone);
+  void Serve(const MockZone& zone) override;
 
   // A resolver for one evaluation: it asks the server through the stub
   // resolver, logs "<TYPE> <name>" as OpenspfZone does, and moves `clock`
@@ -52,6 +52,10 @@ class WireDns {
     FixedClock* clock_;
     std::vector<std::string> log_;
   };
+
+  std::unique_ptr<spf::Resolver> NewResolver(FixedClock* clock) override {
+    return std::make_unique<Resolver>(*this, clock);
+  }
 
   mocks::dns::Responder& responder() { return *responder_; }
   std::uint16_t port() const { return server_->port(); }

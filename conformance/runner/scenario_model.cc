@@ -1,0 +1,716 @@
+#include "conformance/runner/scenario_model.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include "common/text.h"
+#include "mocks/dns/responder.h"
+#include "tlsrpt/result_type.h"
+
+namespace mxconform::conformance {
+namespace {
+
+using json = nlohmann::json;
+namespace pki = mxconform::mocks::pki;
+
+std::string At(const YAML::Mark& m) {
+  return std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
+}
+
+Diagnostic FieldError(const YAML::Node& at, const std::string& what) {
+  return MakeDiag("scenario.field", Severity::kError, 0, "bad scenario field",
+                  At(at.Mark()) + ": " + what);
+}
+
+// Reads the scenario's YAML, collecting the first error.
+class Reader {
+ public:
+  std::optional<Diagnostic> error;
+
+  void Fail(const YAML::Node& at, const std::string& what) {
+    if (!error) {
+      error = FieldError(at, what);
+    }
+  }
+
+  std::string Str(const YAML::Node& n, const std::string& what) {
+    if (!n || !n.IsScalar()) {
+      Fail(n ? n : root, what + " must be a string");
+      return "";
+    }
+    return n.Scalar();
+  }
+
+  std::int64_t Int(const YAML::Node& n, const std::string& what, std::int64_t lo, std::int64_t hi) {
+    try {
+      if (n && n.IsScalar()) {
+        const auto v = n.as<std::int64_t>();
+        if (v >= lo && v <= hi) {
+          return v;
+        }
+      }
+    } catch (const YAML::Exception&) {
+    }
+    Fail(n ? n : root,
+         what + " must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi));
+    return lo;
+  }
+
+  bool Bool(const YAML::Node& n, const std::string& what) {
+    if (n && n.IsScalar() && (n.Scalar() == "true" || n.Scalar() == "false")) {
+      return n.Scalar() == "true";
+    }
+    Fail(n ? n : root, what + " must be true or false");
+    return false;
+  }
+
+  std::vector<std::string> List(const YAML::Node& n, const std::string& what) {
+    std::vector<std::string> out;
+    if (!n || !n.IsSequence()) {
+      Fail(n ? n : root, what + " must be a list of strings");
+      return out;
+    }
+    for (const auto& e : n) {
+      out.push_back(Str(e, what + " entries"));
+    }
+    return out;
+  }
+
+  void Keys(const YAML::Node& n, std::initializer_list<const char*> allowed,
+            const std::string& where) {
+    if (!n.IsMap()) {
+      Fail(n, where + " must be a map");
+      return;
+    }
+    for (const auto& kv : n) {
+      const std::string k = kv.first.Scalar();
+      if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return k == a; })) {
+        std::string list;
+        for (const char* a : allowed) {
+          list += (list.empty() ? "" : " ") + std::string(a);
+        }
+        Fail(kv.first, "unknown key '" + k + "' in " + where + " (known: " + list + ")");
+      }
+    }
+  }
+
+  YAML::Node root;
+};
+
+pki::CertSpec ReadCert(Reader& r, const YAML::Node& n) {
+  pki::CertSpec c;
+  r.Keys(n,
+         {"name", "issuer", "ca", "common_name", "dns_names", "not_before", "not_after", "key",
+          "digest"},
+         "a pki entry");
+  c.name = r.Str(n["name"], "pki name");
+  if (n["issuer"]) {
+    c.issuer = r.Str(n["issuer"], "issuer");
+  }
+  if (n["ca"]) {
+    c.ca = r.Bool(n["ca"], "ca");
+  }
+  if (n["common_name"]) {
+    c.common_name = r.Str(n["common_name"], "common_name");
+  }
+  if (n["dns_names"]) {
+    c.dns_names = r.List(n["dns_names"], "dns_names");
+  }
+  constexpr std::int64_t kTenYears = 10LL * 366 * 86400;
+  if (n["not_before"]) {
+    c.not_before = r.Int(n["not_before"], "not_before", -kTenYears, kTenYears);
+  }
+  if (n["not_after"]) {
+    c.not_after = r.Int(n["not_after"], "not_after", -kTenYears, kTenYears);
+  }
+  if (n["key"]) {
+    const std::string k = r.Str(n["key"], "key");
+    if (k == "ecdsa-p256") {
+      c.key = pki::KeyType::kEcdsaP256;
+    } else if (k == "rsa-2048") {
+      c.key = pki::KeyType::kRsa2048;
+    } else if (k == "rsa-1024") {
+      c.key = pki::KeyType::kRsa1024;
+    } else {
+      r.Fail(n["key"], "key must be ecdsa-p256, rsa-2048 or rsa-1024");
+    }
+  }
+  if (n["digest"]) {
+    const std::string d = r.Str(n["digest"], "digest");
+    if (d == "sha256") {
+      c.digest = pki::Digest::kSha256;
+    } else if (d == "sha1") {
+      c.digest = pki::Digest::kSha1;
+    } else {
+      r.Fail(n["digest"], "digest must be sha256 or sha1");
+    }
+  }
+  return c;
+}
+
+HttpsPathSpec ReadPath(Reader& r, const YAML::Node& n) {
+  HttpsPathSpec p;
+  r.Keys(n,
+         {"status", "content_type", "body", "location", "cache_control", "oversized", "trickle_ms",
+          "stall", "reset"},
+         "an https path");
+  if (n["status"]) {
+    p.status = static_cast<int>(r.Int(n["status"], "status", 100, 599));
+  }
+  if (n["content_type"]) {
+    p.content_type = r.Str(n["content_type"], "content_type");
+  }
+  if (n["body"]) {
+    p.body = r.Str(n["body"], "body");
+  }
+  if (n["location"]) {
+    p.location = r.Str(n["location"], "location");
+  }
+  if (n["cache_control"]) {
+    p.cache_control = r.Str(n["cache_control"], "cache_control");
+  }
+  if (n["oversized"]) {
+    p.oversized = r.Bool(n["oversized"], "oversized");
+  }
+  if (n["trickle_ms"]) {
+    p.trickle_ms = static_cast<std::uint32_t>(r.Int(n["trickle_ms"], "trickle_ms", 0, 60000));
+  }
+  if (n["stall"]) {
+    p.stall = r.Bool(n["stall"], "stall");
+  }
+  if (n["reset"]) {
+    p.reset = r.Bool(n["reset"], "reset");
+  }
+  return p;
+}
+
+const std::set<std::string> kStarttlsKnobs = {
+    "offer",     "absent",          "strip-from-ehlo",  "reply-454",
+    "reply-502", "abort-handshake", "garbage-after-220"};
+
+// One https host, or one of its `later` phases (which starts from the
+// host's settings, `base`, and has an `at`).
+HttpsHostSpec ReadHttpsHost(Reader& r, const YAML::Node& v, HttpsHostSpec base, bool top) {
+  HttpsHostSpec spec = std::move(base);
+  spec.later.clear();
+  if (top) {
+    r.Keys(v,
+           {"cert", "intermediates", "plain_http", "handshake_failure", "sni_required", "paths",
+            "later"},
+           "an https host");
+  } else {
+    r.Keys(
+        v,
+        {"at", "cert", "intermediates", "plain_http", "handshake_failure", "sni_required", "paths"},
+        "a later phase of an https host");
+  }
+  if (v["cert"]) {
+    spec.cert = r.Str(v["cert"], "cert");
+  }
+  if (v["intermediates"]) {
+    spec.intermediates = r.Bool(v["intermediates"], "intermediates");
+  }
+  if (v["plain_http"]) {
+    spec.plain_http = r.Bool(v["plain_http"], "plain_http");
+  }
+  if (v["handshake_failure"]) {
+    spec.handshake_failure = r.Bool(v["handshake_failure"], "handshake_failure");
+  }
+  if (v["sni_required"]) {
+    spec.sni_required = r.Bool(v["sni_required"], "sni_required");
+  }
+  if (const YAML::Node paths = v["paths"]; paths && paths.IsMap()) {
+    for (const auto& pv : paths) {
+      spec.paths[pv.first.Scalar()] = ReadPath(r, pv.second);
+    }
+  }
+  if (const YAML::Node later = v["later"]; top && later) {
+    if (!later.IsSequence()) {
+      r.Fail(later, "later must be a list of {at, ...}");
+      return spec;
+    }
+    UnixSeconds prev = 0;
+    for (const auto& phase : later) {
+      if (!phase.IsMap() || !phase["at"]) {
+        r.Fail(phase, "a later phase needs at (the clock time it starts)");
+        continue;
+      }
+      HttpsHostSpec::Phase p;
+      p.at = r.Int(phase["at"], "at", 0, 4'102'444'800);
+      if (p.at <= prev) {
+        r.Fail(phase["at"], "later phases must be in time order");
+      }
+      prev = p.at;
+      p.spec = std::make_shared<const HttpsHostSpec>(ReadHttpsHost(r, phase, spec, false));
+      spec.later.push_back(std::move(p));
+    }
+  }
+  return spec;
+}
+
+// The scenario's tls_max names (the runner maps them to the mock MX's).
+bool IsTlsMaxName(std::string_view name) {
+  return name == "tls1.0" || name == "tls1.1" || name == "tls1.2" || name == "tls1.3";
+}
+
+ScenarioExpect ReadExpect(Reader& r, const YAML::Node& n) {
+  ScenarioExpect e;
+  r.Keys(n,
+         {"verdict", "channel", "mx", "tls_rpt", "policy", "contacted", "not_contacted", "queried",
+          "not_queried", "fetches", "alerted", "level"},
+         "expect");
+  if (n["verdict"]) {
+    e.verdict = r.Str(n["verdict"], "verdict");
+    if (*e.verdict != "delivered" && *e.verdict != "deferred" && *e.verdict != "bounced") {
+      r.Fail(n["verdict"], "verdict must be delivered, deferred or bounced");
+    }
+  }
+  if (n["channel"]) {
+    e.channel = r.Str(n["channel"], "channel");
+    if (*e.channel != "verified-tls" && *e.channel != "unverified-tls" &&
+        *e.channel != "plaintext") {
+      r.Fail(n["channel"], "channel must be verified-tls, unverified-tls or plaintext");
+    }
+  }
+  if (n["mx"]) {
+    e.mx = r.Str(n["mx"], "mx");
+  }
+  if (const YAML::Node t = n["tls_rpt"]) {
+    if (t.IsMap()) {
+      r.Keys(t, {"one_of"}, "tls_rpt");
+      const YAML::Node alts = t["one_of"];
+      if (!alts || !alts.IsSequence() || alts.size() < 2) {
+        r.Fail(t, "tls_rpt: {one_of: [[...], [...]]} needs two lists or more");
+      } else {
+        e.tls_rpt.emplace();
+        for (const auto& a : alts) {
+          e.tls_rpt->push_back(r.List(a, "tls_rpt.one_of"));
+        }
+      }
+    } else {
+      e.tls_rpt = std::vector<std::vector<std::string>>{r.List(t, "tls_rpt")};
+    }
+  }
+  if (const YAML::Node p = n["policy"]) {
+    if (p.IsScalar() && p.Scalar() == "none") {
+      e.policy_mode = "none-held";
+    } else if (p.IsMap()) {
+      r.Keys(p, {"mode", "id"}, "expect.policy");
+      e.policy_mode = r.Str(p["mode"], "policy.mode");
+      if (p["id"]) {
+        e.policy_id = r.Str(p["id"], "policy.id");
+      }
+    } else {
+      r.Fail(p, "policy must be none or {mode, id}");
+    }
+  }
+  if (n["contacted"]) {
+    e.contacted = r.List(n["contacted"], "contacted");
+  }
+  if (n["not_contacted"]) {
+    e.not_contacted = r.List(n["not_contacted"], "not_contacted");
+  }
+  if (n["queried"]) {
+    e.queried = r.List(n["queried"], "queried");
+  }
+  if (n["not_queried"]) {
+    e.not_queried = r.List(n["not_queried"], "not_queried");
+  }
+  if (n["fetches"]) {
+    e.fetches = static_cast<std::uint32_t>(r.Int(n["fetches"], "fetches", 0, 1000));
+  }
+  if (n["level"]) {
+    e.level = r.Str(n["level"], "level");
+    if (e.level != "SHOULD" && e.level != "MAY") {
+      r.Fail(n["level"], "an expect step's level is SHOULD or MAY (MUST is the default)");
+    }
+  }
+  if (n["alerted"]) {
+    e.alerted = r.Bool(n["alerted"], "alerted");
+  }
+  return e;
+}
+
+}  // namespace
+
+const HttpsHostSpec& HttpsHostSpec::At(UnixSeconds now) const {
+  const HttpsHostSpec* in_force = this;
+  for (const auto& p : later) {
+    if (now >= p.at) {
+      in_force = p.spec.get();
+    }
+  }
+  return *in_force;
+}
+
+namespace {
+
+std::optional<std::string> ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return std::nullopt;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+Result<Scenario> LoadScenario(const std::filesystem::path& file) {
+  auto text = ReadFile(file);
+  if (!text) {
+    return MakeDiag("scenario.unreadable", Severity::kError, 0, "cannot read the scenario",
+                    file.string());
+  }
+  return ParseScenario(*text, file, ReadFile);
+}
+
+namespace {
+
+// ParseScenario without its guard: yaml-cpp throws on a few shapes (a key
+// looked up in a sequence or a scalar, say) that the readers above do not
+// test for one by one.
+Result<Scenario> ParseScenarioUnguarded(std::string_view text, const std::filesystem::path& file,
+                                        const BaseReader& read_base) {
+  Reader r;
+  try {
+    r.root = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    return MakeDiag("scenario.yaml", Severity::kError, 0, "YAML syntax error",
+                    At(e.mark) + ": " + e.msg);
+  }
+  if (!r.root.IsMap()) {
+    return FieldError(r.root, "a scenario is a map");
+  }
+  if (const YAML::Node base_name = r.root["base"]) {
+    // A shared world: its keys first, the scenario's on top (https and
+    // smtp host by host).
+    if (!base_name.IsScalar()) {
+      return FieldError(base_name, "base must be a path relative to the scenario");
+    }
+    const auto base_path = file.parent_path() / base_name.Scalar();
+    const std::optional<std::string> btext = read_base(base_path);
+    if (!btext) {
+      return FieldError(base_name, "cannot read the base " + base_path.string());
+    }
+    YAML::Node merged;
+    try {
+      merged = YAML::Load(*btext);
+    } catch (const YAML::Exception& e) {
+      return MakeDiag("scenario.yaml", Severity::kError, 0, "YAML syntax error in the base",
+                      base_path.string() + ":" + At(e.mark) + ": " + e.msg);
+    }
+    if (!merged.IsMap()) {
+      return FieldError(base_name, "the base must be a map");
+    }
+    for (const auto& kv : r.root) {
+      const std::string k = kv.first.Scalar();
+      if (k == "base") {
+        continue;
+      }
+      if ((k == "https" || k == "smtp") && merged[k] && merged[k].IsMap() && kv.second.IsMap()) {
+        for (const auto& host : kv.second) {
+          merged[k][host.first.Scalar()] = host.second;
+        }
+      } else if (k == "pki" && merged[k] && merged[k].IsSequence() && kv.second.IsSequence()) {
+        // Certificates by name: the scenario's replace the base's of the
+        // same name, the others are added.
+        YAML::Node certs(YAML::NodeType::Sequence);
+        std::set<std::string> mine;
+        for (const auto& c : kv.second) {
+          if (c.IsMap() && c["name"] && c["name"].IsScalar()) {
+            mine.insert(c["name"].Scalar());
+          }
+        }
+        for (const auto& c : merged[k]) {
+          if (!(c.IsMap() && c["name"] && c["name"].IsScalar() && mine.count(c["name"].Scalar()))) {
+            certs.push_back(c);
+          }
+        }
+        for (const auto& c : kv.second) {
+          certs.push_back(c);
+        }
+        merged[k] = certs;
+      } else {
+        merged[k] = kv.second;
+      }
+    }
+    r.root = merged;
+  }
+  const YAML::Node& root = r.root;
+  Scenario s;
+  s.file = file;
+  r.Keys(root,
+         {"id", "title", "requirements", "tags", "attacks", "clock", "pki", "trusted", "dns",
+          "https", "smtp", "steps"},
+         "a scenario");
+  s.id = r.Str(root["id"], "id");
+  s.title = r.Str(root["title"], "title");
+  if (const YAML::Node reqs = root["requirements"]; reqs && reqs.IsSequence()) {
+    for (const auto& q : reqs) {
+      r.Keys(q, {"id", "level"}, "a requirement");
+      s.requirements.push_back({r.Str(q["id"], "requirement id"), r.Str(q["level"], "level")});
+    }
+  } else {
+    r.Fail(reqs ? reqs : root, "requirements must be a list of {id, level}");
+  }
+  if (root["tags"]) {
+    s.tags = r.List(root["tags"], "tags");
+  }
+  if (root["attacks"]) {
+    s.attacks = r.List(root["attacks"], "attacks");
+  }
+  if (root["clock"]) {
+    s.clock = r.Int(root["clock"], "clock", 0, 4'102'444'800);
+  }
+  if (const YAML::Node p = root["pki"]) {
+    if (!p.IsSequence()) {
+      r.Fail(p, "pki must be a list of certificates");
+    } else {
+      for (const auto& c : p) {
+        s.certs.push_back(ReadCert(r, c));
+      }
+    }
+  }
+  if (root["trusted"]) {
+    s.trusted = r.List(root["trusted"], "trusted");
+  }
+  if (const YAML::Node d = root["dns"]) {
+    auto zone = ParseMockZone(YAML::Dump(d));
+    if (!zone) {
+      Diagnostic e = zone.error();
+      e.detail = "in dns (line " + std::to_string(d.Mark().line + 1) + "): " + e.detail;
+      return e;
+    }
+    s.dns = std::move(*zone);
+  } else {
+    r.Fail(root, "a scenario needs dns");
+  }
+  if (const YAML::Node h = root["https"]) {
+    if (!h.IsMap()) {
+      r.Fail(h, "https must be a map of host to its behaviour");
+    } else {
+      for (const auto& kv : h) {
+        HttpsHostSpec spec = ReadHttpsHost(r, kv.second, HttpsHostSpec{}, true);
+        s.https[kv.first.Scalar()] = std::move(spec);
+      }
+    }
+  }
+  if (const YAML::Node m = root["smtp"]) {
+    if (!m.IsMap()) {
+      r.Fail(m, "smtp must be a map of MX host to its behaviour");
+    } else {
+      for (const auto& kv : m) {
+        SmtpHostSpec spec;
+        const YAML::Node& v = kv.second;
+        r.Keys(v,
+               {"cert", "default_cert", "intermediates", "starttls", "tls_max", "inject",
+                "greylist", "reject", "down"},
+               "an smtp host");
+        if (v["cert"]) {
+          spec.cert = r.Str(v["cert"], "cert");
+        }
+        if (v["default_cert"]) {
+          spec.default_cert = r.Str(v["default_cert"], "default_cert");
+        }
+        if (v["tls_max"]) {
+          spec.tls_max = r.Str(v["tls_max"], "tls_max");
+          if (!IsTlsMaxName(spec.tls_max)) {
+            r.Fail(v["tls_max"], "tls_max must be tls1.0, tls1.1, tls1.2 or tls1.3");
+          }
+        }
+        if (v["inject"]) {
+          spec.inject = r.Str(v["inject"], "inject");
+        }
+        if (v["intermediates"]) {
+          spec.intermediates = r.Bool(v["intermediates"], "intermediates");
+        }
+        if (v["starttls"]) {
+          spec.starttls = r.Str(v["starttls"], "starttls");
+          if (kStarttlsKnobs.count(spec.starttls) == 0) {
+            r.Fail(v["starttls"],
+                   "starttls must be offer, absent, strip-from-ehlo, reply-454, reply-502, "
+                   "abort-handshake or garbage-after-220");
+          }
+        }
+        if (v["greylist"]) {
+          spec.greylist = static_cast<std::uint32_t>(r.Int(v["greylist"], "greylist", 0, 100));
+        }
+        if (v["reject"]) {
+          spec.reject = r.Bool(v["reject"], "reject");
+        }
+        if (v["down"]) {
+          spec.down = r.Bool(v["down"], "down");
+        }
+        s.smtp[kv.first.Scalar()] = std::move(spec);
+      }
+    }
+  }
+  if (const YAML::Node steps = root["steps"]; steps && steps.IsSequence()) {
+    for (const auto& st : steps) {
+      ScenarioStep step;
+      step.line = static_cast<std::uint32_t>(st.Mark().line + 1);
+      if (!st.IsMap() || st.size() != 1) {
+        r.Fail(st, "a step is one of deliver, advance_clock, restart_sender, expect");
+        continue;
+      }
+      const auto kv = *st.begin();
+      const std::string k = kv.first.Scalar();
+      if (k == "deliver") {
+        step.kind = ScenarioStep::Kind::kDeliver;
+        r.Keys(kv.second, {"to"}, "deliver");
+        step.to = r.Str(kv.second["to"], "deliver.to");
+      } else if (k == "advance_clock") {
+        step.kind = ScenarioStep::Kind::kAdvanceClock;
+        step.seconds = r.Int(kv.second, "advance_clock", 0, 10LL * 366 * 86400);
+      } else if (k == "restart_sender") {
+        step.kind = ScenarioStep::Kind::kRestartSender;
+        r.Keys(kv.second, {"keep_cache"}, "restart_sender");
+        step.keep_cache = r.Bool(kv.second["keep_cache"], "restart_sender.keep_cache");
+      } else if (k == "expect") {
+        step.kind = ScenarioStep::Kind::kExpect;
+        step.expect = ReadExpect(r, kv.second);
+      } else {
+        r.Fail(kv.first, "unknown step '" + k + "'");
+      }
+      s.steps.push_back(std::move(step));
+    }
+  } else {
+    r.Fail(steps ? steps : root, "steps must be a list");
+  }
+  if (r.error) {
+    return *r.error;
+  }
+  return s;
+}
+
+}  // namespace
+
+Result<Scenario> ParseScenario(std::string_view text, const std::filesystem::path& file,
+                               const BaseReader& read_base) {
+  try {
+    return ParseScenarioUnguarded(text, file, read_base);
+  } catch (const YAML::Exception& e) {
+    return MakeDiag("scenario.field", Severity::kError, 0, "bad scenario field",
+                    At(e.mark) + ": " + e.msg);
+  }
+}
+
+std::vector<std::string> LintScenario(const Scenario& s, const std::filesystem::path& root,
+                                      const std::set<std::string>& known_ids) {
+  std::vector<std::string> out;
+  const std::string where = s.file.string() + ": ";
+  auto rel = std::filesystem::relative(s.file, root);
+  std::string want = rel.replace_extension("").generic_string();
+  if (s.id != want) {
+    out.push_back(where + "id '" + s.id + "' must be the file's path under " + root.string() +
+                  " ('" + want + "')");
+  }
+  if (s.requirements.empty()) {
+    out.push_back(where + "no requirements");
+  }
+  for (const auto& q : s.requirements) {
+    if (!known_ids.empty() && known_ids.count(q.id) == 0) {
+      out.push_back(where + "unknown requirement id " + q.id);
+    }
+    if (q.level != "MUST" && q.level != "SHOULD" && q.level != "MAY") {
+      out.push_back(where + q.id + ": level must be MUST, SHOULD or MAY");
+    }
+  }
+  for (const auto& a : s.attacks) {
+    const bool shaped = a.size() == 6 && a.rfind("ATK-", 0) == 0 &&
+                        std::isdigit(static_cast<unsigned char>(a[4])) != 0 &&
+                        std::isdigit(static_cast<unsigned char>(a[5])) != 0;
+    if (!shaped || (!known_ids.empty() && known_ids.count(a) == 0)) {
+      out.push_back(where + "attacks: '" + a + "' is not an ATK row of the catalogue");
+    }
+  }
+  static const std::set<std::string> kTags = {"downgrade",    "mitm",  "bad-cert",
+                                              "policy-fetch", "cache", "control"};
+  for (const auto& t : s.tags) {
+    if (kTags.count(t) == 0) {
+      out.push_back(where + "unknown tag " + t);
+    }
+  }
+  std::map<std::string, const pki::CertSpec*> certs;
+  for (const auto& c : s.certs) {
+    certs[c.name] = &c;
+  }
+  for (const auto& t : s.trusted) {
+    if (certs.count(t) == 0 || !certs[t]->ca) {
+      out.push_back(where + "trusted '" + t + "' is not a CA of the pki section");
+    }
+  }
+  for (const auto& [host, h] : s.https) {
+    if (!h.plain_http && certs.count(h.cert) == 0) {
+      out.push_back(where + "https " + host + ": cert '" + h.cert + "' is not in pki");
+    }
+    for (const auto& phase : h.later) {
+      if (!phase.spec->plain_http && certs.count(phase.spec->cert) == 0) {
+        out.push_back(where + "https " + host + " (at " + std::to_string(phase.at) + "): cert '" +
+                      phase.spec->cert + "' is not in pki");
+      }
+    }
+  }
+  for (const auto& [host, m] : s.smtp) {
+    if (m.starttls != "absent" && m.starttls != "strip-from-ehlo" && certs.count(m.cert) == 0) {
+      out.push_back(where + "smtp " + host + ": cert '" + m.cert + "' is not in pki");
+    }
+    if (!m.default_cert.empty() && certs.count(m.default_cert) == 0) {
+      out.push_back(where + "smtp " + host + ": default_cert '" + m.default_cert +
+                    "' is not in pki");
+    }
+  }
+  bool deliver = false;
+  bool expect = false;
+  for (const auto& st : s.steps) {
+    deliver |= st.kind == ScenarioStep::Kind::kDeliver;
+    expect |= st.kind == ScenarioStep::Kind::kExpect;
+    if (st.kind == ScenarioStep::Kind::kExpect && st.expect.tls_rpt) {
+      std::vector<std::string> named;
+      for (const auto& alt : *st.expect.tls_rpt) {
+        named.insert(named.end(), alt.begin(), alt.end());
+      }
+      for (const auto& t : named) {
+        if (!tlsrpt::ResultTypeFromName(t)) {
+          out.push_back(where + "line " + std::to_string(st.line) + ": '" + t +
+                        "' is not an RFC 8460 result type");
+        }
+      }
+    }
+  }
+  if (!deliver || !expect) {
+    out.push_back(where + "a scenario needs a deliver step and an expect step");
+  }
+  return out;
+}
+
+std::vector<std::filesystem::path> FindScenarioFiles(const std::filesystem::path& root) {
+  std::vector<std::filesystem::path> out;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(root, ec)) {
+    return out;
+  }
+  for (auto it = std::filesystem::recursive_directory_iterator(root, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    // Folders whose name starts with '_' hold shared pieces (`base:`).
+    const auto rel = std::filesystem::relative(it->path(), root, ec);
+    const bool shared = std::any_of(rel.begin(), rel.end(), [](const std::filesystem::path& c) {
+      return !c.empty() && c.string()[0] == '_';
+    });
+    if (it->is_regular_file() && it->path().extension() == ".yaml" && !shared) {
+      out.push_back(it->path());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace mxconform::conformance

@@ -1,0 +1,163 @@
+// Scenarios, the model: what a scenario file says (the world a sending MTA
+// meets and what it must do there) and how it is read and checked. No
+// sockets and no Boost here, so the loader is fuzzed on its own
+// (fuzz/scenario_fuzzer.cc); scenario.h runs scenarios.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "conformance/runner/mock_zone.h"
+#include "mocks/pki/pki.h"
+
+namespace mxconform::conformance {
+
+struct ScenarioRequirement {
+  std::string id;
+  std::string level;  // MUST, SHOULD or MAY
+};
+
+// One path of the policy host.
+struct HttpsPathSpec {
+  int status = 200;
+  std::string content_type = "text/plain";
+  std::string body;
+  std::string location;          // redirect, if set, makes the host answer `status` (3xx) with it
+  std::string cache_control;     // a Cache-Control header (the sender must not use HTTP caching)
+  bool oversized = false;        // oversized, if set, makes the host send a body over 64 KiB
+  std::uint32_t trickle_ms = 0;  // trickle_ms, if set, makes the host pause this long per 64 octets
+  bool stall = false;            // stall, if set, makes the host never answer
+  bool reset = false;            // reset, if set, makes the host cut the connection mid-body
+};
+
+struct HttpsHostSpec {
+  std::string cert;                // a leaf of the PKI
+  bool intermediates = true;       // false: the chain without its intermediates
+  bool plain_http = false;         // plain_http, if set, makes the host speak HTTP without TLS
+  bool handshake_failure = false;  // handshake_failure, if set, makes the host abort TLS
+  // sni_required, if set, makes the host refuse a ClientHello without its
+  // name as SNI (STS-7.1-02).
+  bool sni_required = false;
+  std::map<std::string, HttpsPathSpec> paths;
+  // later: how the host behaves from a clock time on (a certificate that
+  // goes bad at the refresh, a policy that changes); each entry starts
+  // from the host's own settings and overrides what it lists. In time
+  // order.
+  struct Phase;
+  std::vector<Phase> later;
+  // The settings in force at `now`.
+  const HttpsHostSpec& At(UnixSeconds now) const;
+};
+
+struct HttpsHostSpec::Phase {
+  UnixSeconds at = 0;
+  std::shared_ptr<const HttpsHostSpec> spec;
+};
+
+struct SmtpHostSpec {
+  std::string cert;  // presented for SNI = the MX name
+  // default_cert, if set, is presented without SNI or with another name
+  // (STS-7.1-03; a MitM's default certificate, ATK-22).
+  std::string default_cert;
+  bool intermediates = true;
+  // tls_max, if set, makes the MX negotiate no TLS version above it:
+  // tls1.0 | tls1.1 | tls1.2 | tls1.3 (ATK-18, STS-7.2-01).
+  std::string tls_max;
+  // inject, if set, is sent right after "220 Ready to start TLS" in the same
+  // segment (ATK-40: a client must discard it).
+  std::string inject;
+  // offer | absent | strip-from-ehlo | reply-454 | reply-502 | abort-handshake |
+  // garbage-after-220
+  std::string starttls = "offer";
+  std::uint32_t greylist = 0;  // greylist, if set, makes the MX answer 451 to the first N messages
+  bool reject = false;         // reject, if set, makes the MX answer 550 to RCPT
+  bool down = false;           // down, if set, makes the MX refuse connections
+};
+
+struct ScenarioExpect {
+  std::optional<std::string> verdict;  // delivered | deferred | bounced
+  std::optional<std::string> channel;  // verified-tls | unverified-tls | plaintext
+  std::optional<std::string> mx;
+  // RFC 8460 result types, in order; more than one list where the RFCs
+  // allow more than one reading (`{one_of: [[...], [...]]}`): any passes.
+  std::optional<std::vector<std::vector<std::string>>> tls_rpt;
+  // The policy the sender holds for the domain afterwards: "none", or its
+  // mode and id.
+  std::optional<std::string> policy_mode;
+  std::optional<std::string> policy_id;
+  std::optional<std::vector<std::string>> contacted;  // MX hosts, in order
+  std::vector<std::string> not_contacted;
+  // DNS queries ("NAME TYPE") the last delivery made, or must not have made.
+  std::vector<std::string> queried;
+  std::vector<std::string> not_queried;
+  // Policy fetches (connections to any policy host) since the start.
+  std::optional<std::uint32_t> fetches;
+  // Whether the last delivery alerted the administrator (STS-3.3-13).
+  std::optional<bool> alerted;
+  // The level of this step's checks when it is below the scenario's: a
+  // SHOULD or MAY step that fails makes the case non-strict (a failure
+  // under --strict) and the later steps still run.
+  std::string level;
+};
+
+struct ScenarioStep {
+  enum class Kind : std::uint8_t { kDeliver, kAdvanceClock, kRestartSender, kExpect };
+  Kind kind = Kind::kDeliver;
+  std::string to;            // kDeliver: the recipient
+  std::int64_t seconds = 0;  // kAdvanceClock
+  bool keep_cache = false;   // kRestartSender
+  ScenarioExpect expect;     // kExpect
+  std::uint32_t line = 0;
+};
+
+struct Scenario {
+  std::filesystem::path file;
+  std::string id;
+  std::string title;
+  std::vector<ScenarioRequirement> requirements;
+  std::vector<std::string> tags;
+  std::vector<std::string> attacks;  // ATK-NN rows of the requirements catalogue
+  UnixSeconds clock = 1'800'000'000;
+  std::vector<mocks::pki::CertSpec> certs;
+  std::vector<std::string> trusted;  // roots the sender trusts
+  MockZone dns;
+  std::map<std::string, HttpsHostSpec> https;
+  std::map<std::string, SmtpHostSpec> smtp;
+  std::vector<ScenarioStep> steps;
+};
+
+// Reads one scenario file. Errors are located (`detail` starts with
+// "line:column: "): `scenario.unreadable`, `scenario.yaml`, `scenario.field`
+// (a missing or ill-typed key, an unknown key or knob value), and the zone's
+// `zone.*` errors for the `dns` section.
+Result<Scenario> LoadScenario(const std::filesystem::path& file);
+
+// The same from text: `file` names it in errors and is where `base:` paths
+// start; `read_base` reads a base (nullopt: unreadable). LoadScenario reads
+// both from disk.
+using BaseReader = std::function<std::optional<std::string>(const std::filesystem::path&)>;
+Result<Scenario> ParseScenario(std::string_view text, const std::filesystem::path& file,
+                               const BaseReader& read_base);
+
+// Checks what the loader cannot: the id matches the path under `root`
+// (without `.yaml`), requirement ids exist in `known_ids` (when non-empty)
+// with a level of MUST, SHOULD or MAY, tags are known, certificate names
+// used by hosts exist, trusted names are CAs, result types are RFC 8460
+// names, and there is at least one deliver and one expect step.
+std::vector<std::string> LintScenario(const Scenario& s, const std::filesystem::path& root,
+                                      const std::set<std::string>& known_ids);
+
+// conformance/scenarios/**/*.yaml, sorted.
+std::vector<std::filesystem::path> FindScenarioFiles(const std::filesystem::path& root);
+
+}  // namespace mxconform::conformance

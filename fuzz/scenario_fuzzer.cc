@@ -1,0 +1,139 @@
+// Fuzz target: the readers of the conformance catalog's own files, which
+// vendors and researchers write by hand: scenarios (ParseScenario, with a
+// `base:` merge), the mock DNS zones inside them (ParseMockZone) and the
+// catalog's reasons (ParseInformational).
+//
+// Input: the text of one file, given to all three readers.
+//
+// Asserts, for any input:
+//  - every reader returns (no exception escapes, no crash); a failure is
+//    one diagnostic whose id belongs to the reader (`scenario.`, `zone.`,
+//    `vectors.openspf.`, `catalog.`) and whose detail is located
+//    ("line:column: ..." or the base's path);
+//  - a scenario that loads: lints without crashing; each https host's
+//    `later` phases are in strictly increasing time order and At() picks
+//    the last phase started (the host itself before the first); an expect
+//    step's level is "", SHOULD or MAY; a tls_rpt expectation has at least
+//    one list, and more than one only as one_of; reading the same text
+//    twice gives the same scenario (id, title, steps, hosts);
+//  - the reasons that load are non-empty, under non-empty ids.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "conformance/runner/catalog.h"
+#include "conformance/runner/mock_zone.h"
+#include "conformance/runner/scenario_model.h"
+#include "fuzz_check.h"
+
+namespace {
+
+namespace conf = mxconform::conformance;
+
+// A small world for `base:`; any other base path is unreadable.
+constexpr std::string_view kBase = R"(clock: 1800000000
+pki:
+  - {name: root, ca: true, common_name: r}
+  - {name: mx1, issuer: root, dns_names: [mx1.example.test]}
+  - {name: policy, issuer: root, dns_names: [mta-sts.example.test]}
+trusted: [root]
+dns:
+  origins: [example.test]
+  zonedata:
+    example.test: [{MX: [10, mx1.example.test]}]
+    _mta-sts.example.test: [{TXT: "v=STSv1; id=1"}]
+https:
+  mta-sts.example.test:
+    cert: policy
+    paths:
+      /.well-known/mta-sts.txt: {body: "version: STSv1\nmode: enforce\nmx: mx1.example.test\nmax_age: 600\n"}
+smtp:
+  mx1.example.test: {cert: mx1}
+)";
+
+std::optional<std::string> ReadBase(const std::filesystem::path& p) {
+  if (p.filename() == "world.yaml") {
+    return std::string(kBase);
+  }
+  return std::nullopt;
+}
+
+bool Located(const std::string& detail) {
+  // "12:3: ...", or the base's path first ("fuzz/../world.yaml:4:1: ...").
+  const std::size_t colon = detail.find(':');
+  return colon != std::string::npos && colon > 0;
+}
+
+bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+void CheckScenario(const conf::Scenario& s, std::string_view text) {
+  (void)conf::LintScenario(s, "fuzz", {});
+  for (const auto& [host, h] : s.https) {
+    mxconform::UnixSeconds prev = 0;
+    for (const auto& p : h.later) {
+      FUZZ_CHECK(p.spec != nullptr);
+      FUZZ_CHECK(p.at > prev);
+      FUZZ_CHECK(p.spec->later.empty());
+      prev = p.at;
+    }
+    if (!h.later.empty()) {
+      FUZZ_CHECK(&h.At(h.later.front().at - 1) == &h);
+      FUZZ_CHECK(&h.At(h.later.back().at) == h.later.back().spec.get());
+    }
+  }
+  for (const auto& st : s.steps) {
+    if (st.kind != conf::ScenarioStep::Kind::kExpect) {
+      continue;
+    }
+    const auto& e = st.expect;
+    FUZZ_CHECK(e.level.empty() || e.level == "SHOULD" || e.level == "MAY");
+    if (e.tls_rpt) {
+      FUZZ_CHECK(!e.tls_rpt->empty());
+    }
+  }
+  // The same text reads the same way.
+  auto again = conf::ParseScenario(text, "fuzz/t/s.yaml", ReadBase);
+  FUZZ_CHECK(again.ok());
+  FUZZ_CHECK(again->id == s.id && again->title == s.title);
+  FUZZ_CHECK(again->steps.size() == s.steps.size());
+  FUZZ_CHECK(again->https.size() == s.https.size() && again->smtp.size() == s.smtp.size());
+  FUZZ_CHECK(again->certs.size() == s.certs.size());
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  mxconform::fuzz::SetInput(text);
+
+  auto s = conf::ParseScenario(text, "fuzz/t/s.yaml", ReadBase);
+  if (s.ok()) {
+    CheckScenario(*s, text);
+  } else {
+    const auto& d = s.error();
+    FUZZ_CHECK_MSG(StartsWith(d.id, "scenario.") || StartsWith(d.id, "zone.") ||
+                       StartsWith(d.id, "vectors.openspf."),
+                   std::string(d.id));
+    FUZZ_CHECK_MSG(Located(d.detail), d.detail);
+  }
+
+  auto zone = conf::ParseMockZone(text);
+  if (!zone.ok()) {
+    const auto& d = zone.error();
+    FUZZ_CHECK_MSG(StartsWith(d.id, "zone.") || StartsWith(d.id, "vectors.openspf."),
+                   std::string(d.id));
+  }
+
+  auto reasons = conf::ParseInformational(text);
+  if (reasons.ok()) {
+    for (const auto& [id, why] : *reasons) {
+      FUZZ_CHECK(!id.empty() && !why.empty());
+    }
+  } else {
+    FUZZ_CHECK_MSG(StartsWith(reasons.error().id, "catalog."), std::string(reasons.error().id));
+    FUZZ_CHECK_MSG(Located(reasons.error().detail), reasons.error().detail);
+  }
+  return 0;
+}
