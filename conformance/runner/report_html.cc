@@ -29,42 +29,7 @@ constexpr std::array kOutcomes = {
 // Indexed by the enum's value.
 static_assert(kOutcomes.size() == static_cast<std::size_t>(Outcome::kError) + 1);
 
-// Text and attribute values alike (the quotes are escaped too). Control
-// bytes other than tab, newline and carriage return are shown as `\xNN`,
-// so the evidence keeps them visible; bytes >= 0x80 pass through (the page is
-// UTF-8; a browser shows an invalid sequence as U+FFFD and cannot turn it
-// into markup, since every markup character is ASCII and escaped here).
-void HtmlEscapeTo(std::string& out, std::string_view s) {
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default: {
-        const auto u = static_cast<unsigned char>(c);
-        if ((u < 0x20 && c != '\n' && c != '\t' && c != '\r') || u == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\x%02x", u);
-          out += buf;
-        } else {
-          out.push_back(c);
-        }
-      }
-    }
-  }
-}
+void HtmlEscapeTo(std::string& out, std::string_view s) { MarkupEscapeTo(out, s); }
 
 // Pretty JSON that never throws: invalid UTF-8 in a string becomes U+FFFD.
 std::string Pretty(const json& j) { return j.dump(2, ' ', false, json::error_handler_t::replace); }

@@ -207,5 +207,19 @@ TEST(ReportWriter, InvalidUtf8InATranscriptIsWrittenNotThrown) {
   std::filesystem::remove_all(dir, ec);
 }
 
+// junit.xml and report.html escape alike: control bytes (which XML 1.0
+// forbids even as references) show as \xNN.
+TEST(ReportWriter, JunitAndHtmlShowControlBytesTheSameWay) {
+  std::vector<CaseResult> v = {Case("s/ctl", Outcome::kFail, {"STS-5-01"})};
+  v[0].message = std::string(
+      "a\x01"
+      "b<c");
+  const std::string xml = JunitXml({}, v);
+  EXPECT_NE(xml.find("a\\x01b&lt;c"), std::string::npos) << xml;
+  EXPECT_EQ(xml.find('\x01'), std::string::npos);
+  const std::string html = HtmlReport({}, v);
+  EXPECT_NE(html.find("a\\x01b&lt;c"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace mxconform::conformance

@@ -16,6 +16,24 @@ constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
 
 std::string XmlEscape(std::string_view s) {
   std::string out;
+  MarkupEscapeTo(out, s);
+  return out;
+}
+
+std::string Join(const std::vector<std::string>& v, std::string_view sep) {
+  std::string out;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (i != 0) {
+      out += sep;
+    }
+    out += v[i];
+  }
+  return out;
+}
+
+}  // namespace
+
+void MarkupEscapeTo(std::string& out, std::string_view s) {
   for (char c : s) {
     switch (c) {
       case '&':
@@ -33,30 +51,23 @@ std::string XmlEscape(std::string_view s) {
       case '\'':
         out += "&#39;";
         break;
-      default:
-        // XML 1.0 forbids most control characters even as references.
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' && c != '\r') {
-          out += "?";
+      default: {
+        // Control bytes other than tab, newline and carriage return (which
+        // XML 1.0 forbids even as references) show as `\xNN`; bytes >= 0x80
+        // pass through (every markup character is ASCII and escaped here).
+        const auto u = static_cast<unsigned char>(c);
+        if ((u < 0x20 && c != '\n' && c != '\t' && c != '\r') || u == 0x7f) {
+          static constexpr char kHex[] = "0123456789abcdef";
+          out += "\\x";
+          out.push_back(kHex[u >> 4]);
+          out.push_back(kHex[u & 0xf]);
         } else {
           out.push_back(c);
         }
+      }
     }
   }
-  return out;
 }
-
-std::string Join(const std::vector<std::string>& v, std::string_view sep) {
-  std::string out;
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (i != 0) {
-      out += sep;
-    }
-    out += v[i];
-  }
-  return out;
-}
-
-}  // namespace
 
 std::string NowRfc3339() {
   std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());

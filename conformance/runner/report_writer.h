@@ -27,6 +27,10 @@ Totals Count(const std::vector<CaseResult>& results);
 nlohmann::json IndexJson(const RunInfo& info, const std::vector<CaseResult>& results);
 std::string JunitXml(const RunInfo& info, const std::vector<CaseResult>& results);
 std::string SummaryText(const RunInfo& info, const std::vector<CaseResult>& results);
+// Appends `s` escaped for HTML and XML text and attribute values (quotes
+// included); control bytes other than tab, newline and CR as `\xNN`.
+void MarkupEscapeTo(std::string& out, std::string_view s);
+
 // report.html (report_html.cc): one self-contained page, no external URL.
 std::string HtmlReport(const RunInfo& info, const std::vector<CaseResult>& results);
 // The matrix row of a requirement id in report.html: "RFC 8461 §3.3" for
