@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "common/result.h"
-#include "conformance/runner/scenario.h"
+#include "conformance/runner/scenario_model.h"
 #include "conformance/runner/vectors.h"
 
 namespace mxconform::conformance {

@@ -10,7 +10,7 @@
 
 #include "cli/cli.h"
 #include "conformance/runner/catalog.h"
-#include "conformance/runner/scenario.h"
+#include "conformance/runner/scenario_model.h"
 
 namespace mxconform::cli {
 namespace fs = std::filesystem;
