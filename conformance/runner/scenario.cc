@@ -1,10 +1,16 @@
 #include "conformance/runner/scenario.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <future>
@@ -30,6 +36,27 @@ using json = nlohmann::json;
 namespace pki = mxconform::mocks::pki;
 
 namespace {
+
+// "127.0.0.1:PORT" of a loopback port nothing listens on (bound, then
+// closed: a connection there is refused).
+Result<std::string> ClosedLoopbackPort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) {
+    return MakeDiag("scenario.world", Severity::kError, 0, "socket", std::strerror(errno));
+  }
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
+  const int err = errno;
+  ::close(fd);
+  if (!ok) {
+    return MakeDiag("scenario.world", Severity::kError, 0, "bind", std::strerror(err));
+  }
+  return "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+}
 
 // A scenario's tls_max, as the mock MX's versions.
 std::optional<mocks::smtp::TlsVersion> TlsMax(std::string_view name) {
@@ -74,7 +101,6 @@ class FakeFetcher final : public mtasts::PolicyFetcher {
     mtasts::FetchResponse r;
     auto it = s_.https.find(std::string(host));
     log_.push_back("https " + std::string(host) + std::string(path_in));
-    ++fetches_;
     if (it == s_.https.end()) {
       unscripted_.what.push_back("HTTPS request to " + std::string(host));
       r.failure = mtasts::FetchFailure::kNetwork;
@@ -82,6 +108,14 @@ class FakeFetcher final : public mtasts::PolicyFetcher {
       return r;
     }
     const HttpsHostSpec& h = it->second.At(clock_.Now());
+    if (h.down) {
+      // Nothing listens: no connection, so no fetch reached the host (as
+      // the mocks count on the wire).
+      r.failure = mtasts::FetchFailure::kNetwork;
+      r.detail = "connection refused";
+      return r;
+    }
+    ++fetches_;
     if (h.plain_http || h.handshake_failure) {
       r.failure = mtasts::FetchFailure::kTlsHandshake;
       r.detail = h.plain_http ? "the host speaks plain HTTP" : "handshake aborted";
@@ -718,14 +752,31 @@ Result<std::unique_ptr<ScenarioWorld>> ScenarioWorld::Start(const Scenario& s, c
     return server.address() + ":" + std::to_string(server.port());
   };
   for (const auto& [host, h] : s.https) {
-    auto server = start_https(host, h);
-    if (!server) {
-      return server.error();
+    if (h.down) {
+      // No listener: a port that refuses connections.
+      auto closed = ClosedLoopbackPort();
+      if (!closed) {
+        return fail("a closed port for " + host + ": " + closed.error().Text());
+      }
+      w->https_addresses[host] = *closed;
+    } else {
+      auto server = start_https(host, h);
+      if (!server) {
+        return server.error();
+      }
+      w->https_addresses[host] = address_of(**server);
+      w->https[host] = std::move(*server);
     }
-    w->https_addresses[host] = address_of(**server);
     w->https_phases[host].emplace_back(0, w->https_addresses[host]);
-    w->https[host] = std::move(*server);
     for (const auto& phase : h.later) {
+      if (phase.spec->down) {
+        auto closed = ClosedLoopbackPort();
+        if (!closed) {
+          return fail("a closed port for " + host + ": " + closed.error().Text());
+        }
+        w->https_phases[host].emplace_back(phase.at, *closed);
+        continue;
+      }
       auto later = start_https(host, *phase.spec);
       if (!later) {
         return later.error();

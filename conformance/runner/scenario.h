@@ -54,7 +54,9 @@ struct ScenarioRunOptions {
 CaseResult RunScenarioInProcess(const Scenario& s, const ScenarioRunOptions& opts = {});
 
 // A scenario's mocks on loopback: the DNS server, one policy host per
-// scripted host, one MX per scripted MX (a `down` one is not started),
+// scripted host and phase, one MX per scripted MX (a `down` MX is not
+// started; a `down` policy host's address is a loopback port that refuses
+// connections),
 // each on an ephemeral port, with the PKI and the trusted roots. Used by
 // the wire runner and by `mxconform lab`. `clock` drives the DNS knobs'
 // time ranges; the certificates' validity is relative to `pki_start`

@@ -201,14 +201,14 @@ HttpsHostSpec ReadHttpsHost(Reader& r, const YAML::Node& v, HttpsHostSpec base, 
   spec.later.clear();
   if (top) {
     r.Keys(v,
-           {"cert", "intermediates", "plain_http", "handshake_failure", "sni_required", "paths",
-            "later"},
+           {"cert", "intermediates", "plain_http", "down", "handshake_failure", "sni_required",
+            "paths", "later"},
            "an https host");
   } else {
-    r.Keys(
-        v,
-        {"at", "cert", "intermediates", "plain_http", "handshake_failure", "sni_required", "paths"},
-        "a later phase of an https host");
+    r.Keys(v,
+           {"at", "cert", "intermediates", "plain_http", "down", "handshake_failure",
+            "sni_required", "paths"},
+           "a later phase of an https host");
   }
   if (v["cert"]) {
     spec.cert = r.Str(v["cert"], "cert");
@@ -218,6 +218,9 @@ HttpsHostSpec ReadHttpsHost(Reader& r, const YAML::Node& v, HttpsHostSpec base, 
   }
   if (v["plain_http"]) {
     spec.plain_http = r.Bool(v["plain_http"], "plain_http");
+  }
+  if (v["down"]) {
+    spec.down = r.Bool(v["down"], "down");
   }
   if (v["handshake_failure"]) {
     spec.handshake_failure = r.Bool(v["handshake_failure"], "handshake_failure");
@@ -649,11 +652,11 @@ std::vector<std::string> LintScenario(const Scenario& s, const std::filesystem::
     }
   }
   for (const auto& [host, h] : s.https) {
-    if (!h.plain_http && certs.count(h.cert) == 0) {
+    if (!h.plain_http && !h.down && certs.count(h.cert) == 0) {
       out.push_back(where + "https " + host + ": cert '" + h.cert + "' is not in pki");
     }
     for (const auto& phase : h.later) {
-      if (!phase.spec->plain_http && certs.count(phase.spec->cert) == 0) {
+      if (!phase.spec->plain_http && !phase.spec->down && certs.count(phase.spec->cert) == 0) {
         out.push_back(where + "https " + host + " (at " + std::to_string(phase.at) + "): cert '" +
                       phase.spec->cert + "' is not in pki");
       }

@@ -44,6 +44,7 @@ struct HttpsHostSpec {
   std::string cert;                // a leaf of the PKI
   bool intermediates = true;       // false: the chain without its intermediates
   bool plain_http = false;         // plain_http, if set, makes the host speak HTTP without TLS
+  bool down = false;               // down, if set, makes the host refuse connections (443 closed)
   bool handshake_failure = false;  // handshake_failure, if set, makes the host abort TLS
   // sni_required, if set, makes the host refuse a ClientHello without its
   // name as SNI (STS-7.1-02).

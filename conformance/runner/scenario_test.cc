@@ -381,5 +381,19 @@ TEST_F(ScenarioTest, ShapesYamlCppThrowsOnAreLocatedErrors) {
   EXPECT_FALSE(zone.ok());
 }
 
+TEST_F(ScenarioTest, APolicyHostThatIsDownRefusesAndIsNoFetch) {
+  auto s = LoadScenario(Scenario("down", R"(https:
+  mta-sts.example.test: {down: true}
+steps:
+  - deliver: {to: a@example.test}
+  - expect: {verdict: delivered, tls_rpt: [sts-policy-fetch-error], fetches: 0, policy: none}
+)"));
+  ASSERT_TRUE(s.ok()) << s.error().Text();
+  EXPECT_TRUE(LintScenario(*s, root_, {}).empty());  // no certificate needed
+  auto r = RunScenarioInProcess(*s);
+  EXPECT_EQ(r.outcome, Outcome::kPass) << r.message;
+  EXPECT_NE(r.actual.dump().find("connection refused"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace mxconform::conformance
