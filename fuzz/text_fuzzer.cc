@@ -1,6 +1,7 @@
 // Fuzz target: the ASCII / UTF-8 helpers every parser stands on
-// (common/text.h, common/profile.h), each against a plain byte-loop
-// reference written here.
+// (common/text.h, common/profile.h) and the names the command line reads
+// (mtasts::ParseProfile, the sender profiles of `--target
+// reference:PROFILE`), each against a plain reference written here.
 //
 // Asserts, for any input:
 //  - FindNonPrintable (eight bytes at a time) = the first byte < 0x20,
@@ -10,7 +11,9 @@
 //    empty, over-long, non-digit and above-UINT64_MAX input;
 //  - ValidUtf8Prefix is a prefix whose bytes re-validate, and the byte after
 //    it (if any) does not extend it;
-//  - ParseProfileName accepts exactly "strict" and "interop".
+//  - ParseProfileName accepts exactly "strict" and "interop";
+//  - mtasts::ParseProfile accepts exactly the names ProfileName gives, and
+//    gives back the profile of that name.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -19,6 +22,7 @@
 #include "common/profile.h"
 #include "common/text.h"
 #include "fuzz_check.h"
+#include "mtasts/sender.h"
 
 namespace {
 
@@ -85,5 +89,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const bool named = mxconform::ParseProfileName(in, p);
   FUZZ_CHECK(named == (in == "strict" || in == "interop"));
   FUZZ_CHECK(!named || (p == mxconform::Profile::kInterop) == (in == "interop"));
+
+  namespace mtasts = mxconform::mtasts;
+  const auto sender = mtasts::ParseProfile(in);
+  bool listed = false;
+  for (const mtasts::SenderProfile q : mtasts::AllProfiles()) {
+    listed |= mtasts::ProfileName(q) == in;
+  }
+  FUZZ_CHECK(sender.has_value() == listed);
+  FUZZ_CHECK(!sender || mtasts::ProfileName(*sender) == in);
   return 0;
 }

@@ -309,15 +309,19 @@ class FakeConnector final : public mtasts::MxConnector {
 // What the world saw, for the expectations that look past the sender's own
 // report: the DNS queries (as "name TYPE") and the policy fetches.
 struct Observer {
-  std::function<std::size_t()> dns_mark;  // where the DNS log is now
-  std::function<std::vector<std::string>(std::size_t)> dns_since;
+  std::function<std::uint64_t()> dns_mark;  // Responder::logged() now
+  std::function<std::vector<std::string>(std::uint64_t)> dns_since;
   std::function<std::uint32_t()> fetches;
 };
 
-std::vector<std::string> QueriesSince(const mocks::dns::Responder& responder, std::size_t mark) {
+// The queries logged since `mark` (a value of Responder::logged()): the
+// log keeps only its last entries, so positions count from the first
+// entry ever logged.
+std::vector<std::string> QueriesSince(const mocks::dns::Responder& responder, std::uint64_t mark) {
   std::vector<std::string> out;
   const auto log = responder.Log();
-  for (std::size_t i = mark; i < log.size(); ++i) {
+  const std::uint64_t first = responder.logged() - log.size();
+  for (std::size_t i = mark > first ? mark - first : 0; i < log.size(); ++i) {
     std::string name = text::ToLowerCopy(log[i].qname);
     if (name.size() > 1 && name.back() == '.') {
       name.pop_back();
@@ -330,7 +334,7 @@ std::vector<std::string> QueriesSince(const mocks::dns::Responder& responder, st
 // The first unmet expectation, or "".
 std::string Check(const ScenarioExpect& e, const mtasts::DeliveryReport& r,
                   const mtasts::PolicyCache& cache, const std::string& domain, const Observer& obs,
-                  std::size_t dns_mark) {
+                  std::uint64_t dns_mark) {
   if (e.verdict && *e.verdict != mtasts::VerdictName(r.verdict)) {
     return "verdict: expected " + *e.verdict + ", got " +
            std::string(mtasts::VerdictName(r.verdict));
@@ -525,7 +529,7 @@ std::pair<Outcome, std::string> RunSteps(const Scenario& s, spf::Resolver& dns,
   auto cache = std::make_unique<mtasts::PolicyCache>(clock);
   mtasts::DeliveryReport last;
   std::string last_domain;
-  std::size_t dns_mark = 0;
+  std::uint64_t dns_mark = 0;
   bool delivered_once = false;
   std::string soft_miss;  // the first SHOULD or MAY step that failed
   for (const auto& step : s.steps) {
@@ -533,7 +537,7 @@ std::pair<Outcome, std::string> RunSteps(const Scenario& s, spf::Resolver& dns,
       case ScenarioStep::Kind::kDeliver: {
         mtasts::SenderOptions so;
         so.profile = opts.profile;
-        mtasts::Sender sender(dns, fetcher, connector, *cache, clock, so);
+        mtasts::Sender sender(dns, fetcher, connector, *cache, so);
         dns_mark = obs.dns_mark();
         std::optional<mtasts::DeliveryReport> done =
             guard([&] { return replacement ? replacement(step.to) : sender.Deliver(step.to); });
@@ -660,8 +664,8 @@ CaseResult RunScenarioInProcess(const Scenario& s, const ScenarioRunOptions& opt
   FakeFetcher fetcher(s, p, *trust, clock, unscripted, log);
   FakeConnector connector(s, p, *trust, clock, unscripted, log);
   const Observer obs{
-      [&] { return responder.Log().size(); },
-      [&](std::size_t mark) { return QueriesSince(responder, mark); },
+      [&] { return responder.logged(); },
+      [&](std::uint64_t mark) { return QueriesSince(responder, mark); },
       [&] { return fetcher.fetches(); },
   };
   // No sockets, no waiting: every step finishes.
@@ -910,8 +914,8 @@ CaseResult RunScenarioWire(const Scenario& s, const ScenarioRunOptions& opts) {
   net::SmtpConnector connector(co);
 
   const Observer obs{
-      [&] { return w.responder->Log().size(); },
-      [&](std::size_t mark) { return QueriesSince(*w.responder, mark); },
+      [&] { return w.responder->logged(); },
+      [&](std::uint64_t mark) { return QueriesSince(*w.responder, mark); },
       [&] {
         std::uint64_t n = 0;
         for (const auto& [host, server] : w.https) {

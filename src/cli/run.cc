@@ -11,6 +11,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -44,6 +45,7 @@ struct Sources {
 };
 
 struct Loaded {
+  std::optional<std::string> catalogue;  // the requirements catalogue, when readable
   std::vector<CaseFile> files;
   std::vector<OpenspfFile> spf_files;
   std::vector<conformance::DmarcCaseFile> dmarc_files;
@@ -121,7 +123,8 @@ Loaded LoadAndLint(const Sources& s) {
     }
   }
   std::set<std::string> known;
-  auto cat = ReadInput(s.requirements, std::size_t{16} * 1024 * 1024);
+  l.catalogue = ReadInput(s.requirements, std::size_t{16} * 1024 * 1024);
+  const auto& cat = l.catalogue;
   if (cat) {
     known = conformance::ExtractRequirementIds(*cat);
     l.refs = conformance::OpenspfCatalogueRefs(*cat);
@@ -490,9 +493,8 @@ void AddRun(CLI::App& app, int& rc) {
         rc = kExitInvalid;
         return;
       }
-      auto catalogue = ReadInput(o->requirements, std::size_t{16} * 1024 * 1024);
-      if (catalogue) {
-        const auto coverage = conformance::ComputeCoverage(conformance::CatalogIds(*catalogue),
+      if (l.catalogue) {
+        const auto coverage = conformance::ComputeCoverage(conformance::CatalogIds(*l.catalogue),
                                                            l.scenarios, *informational);
         for (auto& r : conformance::InformationalCases(coverage)) {
           if (Selected(r.id, o->filter)) {

@@ -99,8 +99,8 @@ struct Sender::PolicyState {
 };
 
 Sender::Sender(spf::Resolver& dns, PolicyFetcher& fetcher, MxConnector& mx, PolicyCache& cache,
-               const Clock& clock, SenderOptions opts)
-    : dns_(dns), fetcher_(fetcher), mx_(mx), cache_(cache), clock_(clock), opts_(std::move(opts)) {}
+               SenderOptions opts)
+    : dns_(dns), fetcher_(fetcher), mx_(mx), cache_(cache), opts_(std::move(opts)) {}
 
 // RFC 8461 §3.1-§3.3, §5.1: the TXT record, the cache, and a fetch when
 // the cache says so.

@@ -4,8 +4,9 @@
 // runs in-process against the scenario's fakes (a virtual clock, no
 // sockets) and on the wire against the socket mocks: DNS through
 // spf::Resolver (TXT, A, MX), the policy fetch through PolicyFetcher, SMTP
-// through MxConnector / MxSession, time through Clock, the policy cache as
-// mtasts::PolicyCache.
+// through MxConnector / MxSession, the policy cache as mtasts::PolicyCache
+// (which reads the time from its Clock; the fetcher and the MX sessions
+// verify certificates at that clock's time too).
 //
 // Decisions the RFCs leave open, and what the reference does:
 //  - No MX records (NXDOMAIN aside): the domain itself is the implicit MX
@@ -27,7 +28,6 @@
 #include <string_view>
 #include <vector>
 
-#include "common/clock.h"
 #include "mtasts/cache.h"
 #include "mtasts/decision.h"
 #include "mtasts/policy.h"
@@ -156,7 +156,7 @@ class Sender {
   // Every reference must outlive the sender. The cache is the sender's
   // memory between deliveries; a "restart without cache" is a new one.
   Sender(spf::Resolver& dns, PolicyFetcher& fetcher, MxConnector& mx, PolicyCache& cache,
-         const Clock& clock, SenderOptions opts = {});
+         SenderOptions opts = {});
 
   // One delivery attempt of a message to `recipient` (local@domain).
   DeliveryReport Deliver(std::string_view recipient);
@@ -174,7 +174,6 @@ class Sender {
   PolicyFetcher& fetcher_;
   MxConnector& mx_;
   PolicyCache& cache_;
-  const Clock& clock_;
   SenderOptions opts_;
 };
 

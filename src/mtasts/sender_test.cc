@@ -83,7 +83,7 @@ class SenderTest : public ::testing::Test {
   DeliveryReport Deliver(SenderProfile profile = SenderProfile::kReference) {
     SenderOptions o;
     o.profile = profile;
-    Sender s(zone, fetcher, connector, cache, clock, o);
+    Sender s(zone, fetcher, connector, cache, o);
     return s.Deliver("user@example.test");
   }
   std::vector<ResultType> Types(const DeliveryReport& r) {
