@@ -11,6 +11,7 @@
 
 #include "common/text.h"
 #include "mocks/dns/responder.h"
+#include "mocks/smtp/dialogue.h"
 #include "tlsrpt/result_type.h"
 
 namespace mxconform::conformance {
@@ -189,10 +190,6 @@ HttpsPathSpec ReadPath(Reader& r, const YAML::Node& n) {
   }
   return p;
 }
-
-const std::set<std::string> kStarttlsKnobs = {
-    "offer",     "absent",          "strip-from-ehlo",  "reply-454",
-    "reply-502", "abort-handshake", "garbage-after-220"};
 
 // One https host, or one of its `later` phases (which starts from the
 // host's settings, `base`, and has an `at`).
@@ -537,7 +534,7 @@ Result<Scenario> ParseScenarioUnguarded(std::string_view text, const std::filesy
         }
         if (v["starttls"]) {
           spec.starttls = r.Str(v["starttls"], "starttls");
-          if (kStarttlsKnobs.count(spec.starttls) == 0) {
+          if (!mocks::smtp::ParseStartTls(spec.starttls)) {
             r.Fail(v["starttls"],
                    "starttls must be offer, absent, strip-from-ehlo, reply-454, reply-502, "
                    "abort-handshake or garbage-after-220");

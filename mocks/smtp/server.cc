@@ -46,13 +46,8 @@ using TlsStream = ssl::stream<beast::tcp_stream>;
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
-// RFC 5321 §4.5.3.1.4 and §4.5.3.1.6, CRLF included.
-constexpr std::size_t kMaxCommandLine = 512;
-constexpr std::size_t kMaxTextLine = 1000;
 // The transcript of one session: lines kept, octets shown per line.
 constexpr std::size_t kMaxLoggedLines = 2000;
-// Octets of a delivered message kept in its Delivery.
-constexpr std::size_t kMaxKeptBody = 64 * 1024;
 // Plaintext drained (and discarded) after STARTTLS, at most.
 constexpr std::size_t kMaxDrain = 65536;
 // After QUIT over TLS: how long the close_notify exchange may take.
@@ -66,29 +61,12 @@ constexpr std::array<unsigned char, 7> kHandshakeFailureAlert = {0x15, 0x03, 0x0
                                                                  0x02, 0x02, 0x28};
 constexpr std::string_view kGarbage = "garbage-after-220: these bytes are not TLS\r\n";
 
-constexpr std::array<std::string_view, 7> kStartTlsNames = {
-    "offer",     "absent",          "strip-from-ehlo",   "reply-454",
-    "reply-502", "abort-handshake", "garbage-after-220",
-};
-
 std::string Lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) {
     c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
   return out;
-}
-
-std::string Upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
-
-bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && Upper(s.substr(0, prefix.size())) == prefix;
 }
 
 std::string PeerText(const tcp::endpoint& ep) {
@@ -121,21 +99,17 @@ int SeenIndex() {
 
 }  // namespace
 
-std::string_view StartTlsName(StartTls s) { return kStartTlsNames[static_cast<std::size_t>(s)]; }
-
-std::optional<StartTls> ParseStartTls(std::string_view name) {
-  for (std::size_t i = 0; i < kStartTlsNames.size(); ++i) {
-    if (kStartTlsNames[i] == name) {
-      return static_cast<StartTls>(i);
-    }
-  }
-  return std::nullopt;
-}
-
 class Server::Impl {
  public:
   Impl(const ServerOptions& opts, asio::ip::address address)
-      : opts_(opts), address_(std::move(address)) {}
+      : opts_(opts), address_(std::move(address)) {
+    dialogue_opts_.hostname = opts_.hostname;
+    dialogue_opts_.starttls = opts_.starttls;
+    dialogue_opts_.greylist = opts_.greylist;
+    dialogue_opts_.reject_rcpt = opts_.reject_rcpt;
+    dialogue_opts_.max_message_bytes = opts_.max_message_bytes;
+    dialogue_opts_.max_recipients = opts_.max_recipients;
+  }
   ~Impl() { Stop(); }
 
   std::optional<Diagnostic> SetUpTls();
@@ -228,31 +202,12 @@ class Server::Impl {
     std::optional<beast::tcp_stream> plain;
     std::unique_ptr<TlsStream> tls;
     asio::steady_timer timer;  // the banner delay
-    std::string in;            // received, not yet consumed
+    LineBuffer in;             // received, not yet consumed
     std::array<char, 4096> chunk{};
     TlsSeen seen;
     Steady::time_point deadline;
     bool timed_out = false;
     std::string error;  // the last I/O error
-  };
-
-  // The SMTP state of a session (RFC 5321 §4.1.4).
-  struct State {
-    bool greeted = false;  // HELO or EHLO
-    bool ehlo = false;
-    bool mail = false;
-    bool greylisted = false;  // this transaction
-    bool grey_decided = false;
-    std::string from;
-    std::vector<std::string> rcpts;
-    std::uint32_t errors = 0;
-    void Reset() {
-      mail = false;
-      greylisted = false;
-      grey_decided = false;
-      from.clear();
-      rcpts.clear();
-    }
   };
 
   enum class ReadStatus : std::uint8_t { kLine, kTooLong, kClosed, kTimeout, kError, kStopped };
@@ -276,30 +231,19 @@ class Server::Impl {
 
   asio::awaitable<void> AcceptLoop();
   asio::awaitable<void> Session(tcp::socket socket, OpenSlot slot);
-  // What a command gets: a reply (none when empty), whether it counts
-  // toward max_errors, and what comes next.
-  enum class Next : std::uint8_t { kContinue, kStartTls, kData, kQuit };
-  struct Action {
-    std::string reply;
-    bool error = false;
-    Next next = Next::kContinue;
-  };
   // The dialogue; returns how it ended (SessionLog::end).
   asio::awaitable<std::string> Converse(Conn& c, const std::shared_ptr<SessionLog>& log);
-  // The reply to one command line, and the state change (no I/O).
-  Action Decide(const Conn& c, const std::shared_ptr<SessionLog>& log, State& st,
-                const std::string& line);
   // Sends the action's reply and counts its error; how the session ended,
   // or nullopt to go on.
   asio::awaitable<std::optional<std::string>> Send(Conn& c, const std::shared_ptr<SessionLog>& log,
-                                                   State& st, Action action);
+                                                   std::uint32_t& errors, Action action);
   // After a STARTTLS that is accepted: the 220, then the handshake (or the
   // knob that breaks it). Nullopt when the session goes on over TLS.
   asio::awaitable<std::optional<std::string>> StartTlsAccepted(
-      Conn& c, const std::shared_ptr<SessionLog>& log, State& st);
+      Conn& c, const std::shared_ptr<SessionLog>& log, Dialogue& d);
   // After the 354: the message, up to CRLF.CRLF, and the reply to it.
   asio::awaitable<std::optional<std::string>> Data(Conn& c, const std::shared_ptr<SessionLog>& log,
-                                                   State& st);
+                                                   Dialogue& d, std::uint32_t& errors);
   asio::awaitable<ReadStatus> ReadLine(Conn& c, std::size_t cap, std::string& line, bool& crlf);
   asio::awaitable<bool> Write(Conn& c, std::string bytes);
   // Logs each line of `text` ("\r\n" between lines) and writes it.
@@ -340,6 +284,7 @@ class Server::Impl {
   Counters stats_;
   std::unordered_set<Conn*> conns_;  // io thread only
   bool stopping_ = false;            // io thread only
+  DialogueOptions dialogue_opts_;    // from opts_
   std::uint64_t greylisted_ = 0;     // transactions greylisted; io thread only
   std::uint64_t next_message_ = 0;   // io thread only
 
@@ -626,29 +571,15 @@ asio::awaitable<void> Server::Impl::Session(tcp::socket socket, OpenSlot slot) {
 
 asio::awaitable<Server::Impl::ReadStatus> Server::Impl::ReadLine(Conn& c, std::size_t cap,
                                                                  std::string& line, bool& crlf) {
-  bool overlong = false;
   for (;;) {
-    const std::size_t lf = c.in.find('\n');
-    if (lf != std::string::npos) {
-      if (overlong || lf + 1 > cap) {
-        crlf = lf > 0 && c.in[lf - 1] == '\r';
-        c.in.erase(0, lf + 1);
-        co_return ReadStatus::kTooLong;
-      }
-      line.assign(c.in, 0, lf);
-      crlf = !line.empty() && line.back() == '\r';
-      if (crlf) {
-        line.pop_back();
-      }
-      c.in.erase(0, lf + 1);
+    // The buffer stays under cap + one read (LineBuffer drops an overlong
+    // line as it arrives).
+    const LineBuffer::Status got = c.in.Next(cap, line, crlf);
+    if (got == LineBuffer::Status::kLine) {
       co_return ReadStatus::kLine;
     }
-    if (c.in.size() >= cap) {
-      // Already longer than allowed: what comes up to the LF is dropped as
-      // it arrives, so the buffer stays under cap + one read. The last
-      // octet stays: a CR there makes the line's end a CRLF.
-      overlong = true;
-      c.in.erase(0, c.in.size() - 1);
+    if (got == LineBuffer::Status::kTooLong) {
+      co_return ReadStatus::kTooLong;
     }
     const auto left = std::chrono::duration_cast<milliseconds>(c.deadline - Steady::now());
     if (left.count() <= 0) {
@@ -680,7 +611,7 @@ asio::awaitable<Server::Impl::ReadStatus> Server::Impl::ReadLine(Conn& c, std::s
       c.error = ec.message();
       co_return ReadStatus::kError;
     }
-    c.in.append(c.chunk.data(), n);
+    c.in.Append(std::string_view(c.chunk.data(), n));
   }
 }
 
@@ -745,8 +676,7 @@ asio::awaitable<std::string> Server::Impl::ReadEnd(Conn& c, const std::shared_pt
 }
 
 std::string Server::Impl::DrainPlaintext(Conn& c) {
-  std::string dropped = std::move(c.in);
-  c.in.clear();
+  std::string dropped = c.in.Take();
   error_code ec;
   tcp::socket& s = c.plain->socket();
   while (dropped.size() < kMaxDrain) {
@@ -771,163 +701,18 @@ std::string Server::Impl::DrainPlaintext(Conn& c) {
 // by plain functions (Decide) and every awaited result goes to a named
 // local.
 
-Server::Impl::Action Server::Impl::Decide(const Conn& c, const std::shared_ptr<SessionLog>& log,
-                                          State& st, const std::string& line) {
-  const std::size_t space = line.find(' ');
-  const std::string verb = Upper(line.substr(0, space));
-  const std::string arg = space == std::string::npos ? "" : line.substr(space + 1);
-  auto reply = [](std::string text) { return Action{std::move(text), false, Next::kContinue}; };
-  auto error = [](std::string text) { return Action{std::move(text), true, Next::kContinue}; };
-
-  if (verb == "EHLO" || verb == "HELO") {
-    if (arg.empty()) {
-      return error("501 5.5.4 Syntax: " + verb + " hostname");
-    }
-    // RFC 5321 §4.1.4: EHLO or HELO resets the transaction.
-    st.Reset();
-    st.greeted = true;
-    st.ehlo = verb == "EHLO";
-    if (verb == "HELO") {
-      return reply("250 " + opts_.hostname);
-    }
-    std::vector<std::string> lines = {
-        opts_.hostname + " greets " + arg,
-        "SIZE " + std::to_string(opts_.max_message_bytes),
-        "8BITMIME",
-        "ENHANCEDSTATUSCODES",
-    };
-    if (!c.tls && opts_.starttls != StartTls::kAbsent &&
-        opts_.starttls != StartTls::kStripFromEhlo) {
-      lines.emplace_back("STARTTLS");
-    }
-    std::string text;
-    for (std::size_t i = 0; i < lines.size(); ++i) {
-      text +=
-          (i == 0 ? "" : "\r\n") + std::string(i + 1 == lines.size() ? "250 " : "250-") + lines[i];
-    }
-    return reply(std::move(text));
-  }
-  if (verb == "STARTTLS") {
-    if (c.tls) {
-      return reply("503 5.5.1 Error: TLS already active");
-    }
-    switch (opts_.starttls) {
-      case StartTls::kAbsent:
-      case StartTls::kReply502:
-        return reply("502 5.5.1 Error: command not implemented");
-      case StartTls::kReply454:
-        return reply("454 4.7.0 TLS not available due to temporary reason");
-      default:
-        break;
-    }
-    if (!arg.empty()) {
-      // RFC 3207 §4: STARTTLS takes no parameters.
-      return error("501 5.5.4 Syntax: STARTTLS");
-    }
-    if (!st.ehlo) {
-      return reply("503 5.5.1 Error: send EHLO first");
-    }
-    return Action{"", false, Next::kStartTls};
-  }
-  if (verb == "MAIL") {
-    if (!st.greeted) {
-      return reply("503 5.5.1 Error: send HELO/EHLO first");
-    }
-    if (st.mail) {
-      return reply("503 5.5.1 Error: nested MAIL command");
-    }
-    const std::optional<net::PathArgument> from =
-        StartsWithNoCase(arg, "FROM:") ? net::ParsePathArgument(std::string_view(arg).substr(5))
-                                       : std::nullopt;
-    if (!from) {
-      return error("501 5.5.4 Syntax: MAIL FROM:<address>");
-    }
-    const std::string& path = from->path;
-    const long long size = net::SizeParameter(from->params);
-    if (size < 0) {
-      return error("501 5.5.4 Bad SIZE parameter");
-    }
-    if (static_cast<unsigned long long>(size) > opts_.max_message_bytes) {
-      return reply("552 5.3.4 Message size exceeds fixed limit");
-    }
-    st.mail = true;
-    st.from = path;
-    return reply("250 2.1.0 Ok");
-  }
-  if (verb == "RCPT") {
-    if (!st.mail) {
-      return reply("503 5.5.1 Error: need MAIL command");
-    }
-    const std::optional<net::PathArgument> to =
-        StartsWithNoCase(arg, "TO:") ? net::ParsePathArgument(std::string_view(arg).substr(3))
-                                     : std::nullopt;
-    if (!to || to->path.empty()) {
-      return error("501 5.5.4 Syntax: RCPT TO:<address>");
-    }
-    const std::string& path = to->path;
-    if (st.rcpts.size() >= opts_.max_recipients) {
-      return reply("452 4.5.3 Error: too many recipients");
-    }
-    if (!st.grey_decided) {
-      st.grey_decided = true;
-      if (greylisted_ < opts_.greylist) {
-        ++greylisted_;
-        st.greylisted = true;
-        Line(log, "*: greylisting this transaction (" + std::to_string(greylisted_) + " of " +
-                      std::to_string(opts_.greylist) + ")");
-      }
-    }
-    if (st.greylisted) {
-      return reply("451 4.7.1 <" + path + ">: Recipient address rejected: Greylisted");
-    }
-    if (opts_.reject_rcpt) {
-      return reply("550 5.1.1 <" + path + ">: Recipient address rejected");
-    }
-    st.rcpts.push_back(path);
-    return reply("250 2.1.5 Ok");
-  }
-  if (verb == "DATA") {
-    if (!arg.empty()) {
-      return error("501 5.5.4 Syntax: DATA");
-    }
-    if (!st.mail) {
-      return reply("503 5.5.1 Error: need MAIL command");
-    }
-    if (st.rcpts.empty()) {
-      return reply("503 5.5.1 Error: need RCPT command");
-    }
-    return Action{"354 End data with <CR><LF>.<CR><LF>", false, Next::kData};
-  }
-  if (verb == "RSET") {
-    if (!arg.empty()) {
-      return error("501 5.5.4 Syntax: RSET");
-    }
-    st.Reset();
-    return reply("250 2.0.0 Ok");
-  }
-  if (verb == "NOOP") {
-    return reply("250 2.0.0 Ok");
-  }
-  if (verb == "QUIT") {
-    return Action{"221 2.0.0 Bye", false, Next::kQuit};
-  }
-  static const std::array<std::string_view, 11> kNotImplemented = {
-      "VRFY", "EXPN", "HELP", "TURN", "ETRN", "BDAT", "AUTH", "ATRN", "SEND", "SOML", "SAML"};
-  if (std::find(kNotImplemented.begin(), kNotImplemented.end(), verb) != kNotImplemented.end()) {
-    return reply("502 5.5.1 Error: command not implemented");
-  }
-  return error("500 5.5.2 Error: command not recognized");
-}
-
 asio::awaitable<std::optional<std::string>> Server::Impl::Send(
-    Conn& c, const std::shared_ptr<SessionLog>& log, State& st, Action action) {
+    Conn& c, const std::shared_ptr<SessionLog>& log, std::uint32_t& errors, Action action) {
+  if (!action.note.empty()) {
+    Line(log, "*: " + action.note);
+  }
   if (!action.reply.empty()) {
     const bool sent = co_await Reply(c, log, std::move(action.reply));
     if (!sent) {
       co_return "write failed";
     }
   }
-  if (action.error && ++st.errors >= opts_.max_errors) {
+  if (action.error && ++errors >= opts_.max_errors) {
     std::string bye = "421 4.7.0 " + opts_.hostname + " Too many errors, closing";
     const bool sent = co_await Reply(c, log, std::move(bye));
     (void)sent;
@@ -951,7 +736,8 @@ asio::awaitable<std::string> Server::Impl::Converse(Conn& c,
   if (!greeted) {
     co_return "write failed";
   }
-  State st;
+  Dialogue d(dialogue_opts_, greylisted_);
+  std::uint32_t errors = 0;
   for (;;) {
     std::string line;
     bool crlf = false;
@@ -960,23 +746,23 @@ asio::awaitable<std::string> Server::Impl::Converse(Conn& c,
     if (rs == ReadStatus::kTooLong) {
       Line(log,
            "C: (a command line over " + std::to_string(kMaxCommandLine) + " octets, discarded)");
-      action = Action{"500 5.5.2 Line too long (RFC 5321 §4.5.3.1.4)", true, Next::kContinue};
+      action = Action{"500 5.5.2 Line too long (RFC 5321 §4.5.3.1.4)", true, Next::kContinue, {}};
     } else if (rs != ReadStatus::kLine) {
       std::string end = co_await ReadEnd(c, log, rs);
       co_return end;
     } else {
       Line(log, "C: " + net::TranscriptText(line));
-      action = Decide(c, log, st, line);
+      action = d.Command(line, c.tls != nullptr);
     }
     const Next next = action.next;
-    std::optional<std::string> end = co_await Send(c, log, st, std::move(action));
+    std::optional<std::string> end = co_await Send(c, log, errors, std::move(action));
     if (end) {
       co_return *end;
     }
     if (next == Next::kStartTls) {
-      end = co_await StartTlsAccepted(c, log, st);
+      end = co_await StartTlsAccepted(c, log, d);
     } else if (next == Next::kData) {
-      end = co_await Data(c, log, st);
+      end = co_await Data(c, log, d, errors);
     } else if (next == Next::kQuit) {
       if (c.tls) {
         c.Timed().expires_after(std::min(kShutdownTimeout, milliseconds(opts_.write_timeout_ms)));
@@ -996,7 +782,7 @@ asio::awaitable<std::string> Server::Impl::Converse(Conn& c,
 }
 
 asio::awaitable<std::optional<std::string>> Server::Impl::StartTlsAccepted(
-    Conn& c, const std::shared_ptr<SessionLog>& log, State& st) {
+    Conn& c, const std::shared_ptr<SessionLog>& log, Dialogue& d) {
   // RFC 3207 §5: what the client pipelined after STARTTLS is not read as
   // SMTP (CVE-2011-0411, command injection).
   const std::string dropped = DrainPlaintext(c);
@@ -1092,86 +878,51 @@ asio::awaitable<std::optional<std::string>> Server::Impl::StartTlsAccepted(
   });
   stats_.handshakes.fetch_add(1, std::memory_order_relaxed);
   // RFC 3207 §4.2: the server forgets what the client said before TLS.
-  st.Reset();
-  st.greeted = false;
-  st.ehlo = false;
+  d.ForgetBeforeTls();
   co_return std::nullopt;
 }
 
 asio::awaitable<std::optional<std::string>> Server::Impl::Data(
-    Conn& c, const std::shared_ptr<SessionLog>& log, State& st) {
-  std::string body;
-  std::size_t size = 0;
-  std::size_t lines = 0;
-  bool too_big = false;
-  bool too_long = false;
-  // RFC 5321 §4.1.1.4: the end is CRLF "." CRLF; a "." line after a bare
-  // LF is data (no SMTP smuggling).
-  bool prev_crlf = true;
+    Conn& c, const std::shared_ptr<SessionLog>& log, Dialogue& d, std::uint32_t& errors) {
+  MessageReader m(opts_.max_message_bytes);
   for (;;) {
     std::string line;
     bool crlf = false;
     const ReadStatus rs = co_await ReadLine(c, kMaxTextLine, line, crlf);
     if (rs == ReadStatus::kTooLong) {
-      too_long = true;
-      prev_crlf = crlf;
+      m.TooLong(crlf);
       continue;
     }
     if (rs != ReadStatus::kLine) {
-      Line(log, "C: (message data: " + std::to_string(size) + " octets, " + std::to_string(lines) +
-                    " lines, unfinished)");
+      Line(log, "C: (message data: " + std::to_string(m.size()) + " octets, " +
+                    std::to_string(m.lines()) + " lines, unfinished)");
       std::string end = co_await ReadEnd(c, log, rs);
       co_return end;
     }
-    if (line == "." && crlf && prev_crlf) {
+    if (m.Line(line, crlf)) {
       break;
     }
-    // RFC 5321 §4.5.2: one leading dot is removed, at the start of a line
-    // (after a CRLF; a bare LF does not start one).
-    const bool line_start = prev_crlf;
-    prev_crlf = crlf;
-    ++lines;
-    const std::string_view text = line_start && !line.empty() && line.front() == '.'
-                                      ? std::string_view(line).substr(1)
-                                      : std::string_view(line);
-    size += text.size() + (crlf ? 2 : 1);
-    if (size > opts_.max_message_bytes) {
-      too_big = true;
-    }
-    if (!too_big && body.size() < kMaxKeptBody) {
-      body.append(text);
-      body += crlf ? "\r\n" : "\n";
-      if (body.size() > kMaxKeptBody) {
-        body.resize(kMaxKeptBody);
-      }
-    }
   }
-  Line(log, "C: (message data: " + std::to_string(size) + " octets, " + std::to_string(lines) +
-                " lines)");
+  Line(log, "C: (message data: " + std::to_string(m.size()) + " octets, " +
+                std::to_string(m.lines()) + " lines)");
   Line(log, "C: .");
-  Action action;
-  if (too_long) {
-    action = Action{"500 5.5.2 Error: a message line over 1000 octets (RFC 5321 §4.5.3.1.6)", true,
-                    Next::kContinue};
-  } else if (too_big) {
-    action = Action{"552 5.3.4 Message size exceeds fixed limit", false, Next::kContinue};
-  } else {
-    Delivery d;
-    d.mail_from = st.from;
-    d.rcpt_to = st.rcpts;
-    d.size = size;
-    d.body = std::move(body);
-    d.channel = c.tls ? "tls" : "plaintext";
+  std::string queued;
+  if (!m.too_long() && !m.too_big()) {
+    Delivery delivery;
+    delivery.mail_from = d.state().from;
+    delivery.rcpt_to = d.state().rcpts;
+    delivery.size = m.size();
+    delivery.body = m.TakeBody();
+    delivery.channel = c.tls ? "tls" : "plaintext";
     Update(log, [&](SessionLog& l) {
       l.data_completed = true;
-      l.deliveries.push_back(std::move(d));
+      l.deliveries.push_back(std::move(delivery));
     });
     stats_.deliveries.fetch_add(1, std::memory_order_relaxed);
-    action = Action{"250 2.0.0 Ok: queued as MXC" + std::to_string(++next_message_), false,
-                    Next::kContinue};
+    queued = "MXC" + std::to_string(++next_message_);
   }
-  st.Reset();
-  std::optional<std::string> end = co_await Send(c, log, st, std::move(action));
+  Action action = d.MessageDone(m, queued);
+  std::optional<std::string> end = co_await Send(c, log, errors, std::move(action));
   co_return end;
 }
 

@@ -33,37 +33,11 @@
 
 #include "common/result.h"
 #include "mocks/pki/pki.h"
+#include "mocks/smtp/dialogue.h"
 
 namespace mxconform::mocks::smtp {
 
-// What the server does about STARTTLS.
-enum class StartTls : std::uint8_t {
-  // Offer, if set, makes the server advertise STARTTLS in EHLO and
-  // negotiate TLS after its 220 (the well-behaved default).
-  kOffer,
-  // Absent, if set, makes the server leave STARTTLS out of EHLO and refuse
-  // the command with 502, as a server without TLS does.
-  kAbsent,
-  // Strip-from-ehlo, if set, makes the server leave STARTTLS out of EHLO,
-  // as a MITM that strips it would, while the command still works.
-  kStripFromEhlo,
-  // Reply-454, if set, makes the server advertise STARTTLS and answer the
-  // command with 454 4.7.0 (TLS not available for a temporary reason).
-  kReply454,
-  // Reply-502, if set, makes the server advertise STARTTLS and answer the
-  // command with 502 5.5.1 (not implemented).
-  kReply502,
-  // Abort-handshake, if set, makes the server answer 220, read the
-  // ClientHello, send a fatal handshake_failure alert and close.
-  kAbortHandshake,
-  // Garbage-after-220, if set, makes the server answer 220, read the
-  // ClientHello, and send bytes that are not TLS, then close.
-  kGarbageAfter220,
-};
-// "offer", "absent", "strip-from-ehlo", "reply-454", "reply-502",
-// "abort-handshake", "garbage-after-220".
-std::string_view StartTlsName(StartTls s);
-std::optional<StartTls> ParseStartTls(std::string_view name);
+// StartTls, StartTlsName and ParseStartTls are in dialogue.h.
 
 // A TLS protocol version bound; kAny keeps OpenSSL's (and the system
 // configuration's, TLS 1.2 at least on Debian) bound.

@@ -1,0 +1,194 @@
+// Fuzz target: what the mock MX reads from a client (mocks/smtp/dialogue.h),
+// driven the way server.cc drives it: bytes arrive in chunks, LineBuffer
+// makes lines (512 octets for commands, 1000 in the message text), each
+// command line gets Dialogue::Command, DATA switches to MessageReader up to
+// the final ".", STARTTLS drains what was pipelined and (as if the
+// handshake worked) makes the dialogue forget the session, and 10 errors or
+// QUIT end it.
+//
+// Input: byte 0 sets the knobs (bits 0-2 the starttls mode, bit 3
+// reject_rcpt, bits 4-5 greylist 0-3, bit 6 small limits: 2 recipients,
+// 64-octet messages); byte 1 seeds the chunk sizes (1-64 octets); the rest
+// is what the client sends.
+//
+// Asserts, for any input:
+//  - the buffer never holds a line's cap or more after asking for more
+//    (an overlong line is dropped as it arrives);
+//  - every reply is one or more lines "DDD-text" ... "DDD text" with one
+//    code, 2xx-5xx, no CR, LF or other control byte inside, each at most
+//    510 octets (512 with its CR LF, RFC 5321 §4.5.3.1.5); only STARTTLS's
+//    go-ahead has no reply (the server writes its 220 itself);
+//  - 354 only with a MAIL and at least one RCPT; a 250 "queued" only for a
+//    message neither too big nor with an overlong line; MAIL and RCPT
+//    state consistent (no recipients without MAIL, at most
+//    max_recipients); at most `greylist` transactions greylisted;
+//  - the kept message body is at most 64 KiB and no more than its size.
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "fuzz_check.h"
+#include "mocks/smtp/dialogue.h"
+
+namespace {
+
+namespace smtp = mxconform::mocks::smtp;
+
+constexpr std::uint32_t kMaxErrors = 10;  // ServerOptions::max_errors
+
+bool Digit(char c) { return c >= '0' && c <= '9'; }
+
+void CheckReply(const smtp::Action& a) {
+  if (a.next == smtp::Next::kStartTls) {
+    FUZZ_CHECK(a.reply.empty());
+    return;
+  }
+  FUZZ_CHECK(!a.reply.empty());
+  std::string_view rest = a.reply;
+  const std::string_view code = rest.substr(0, 3);
+  while (true) {
+    const std::size_t end = rest.find("\r\n");
+    const std::string_view line = rest.substr(0, end);
+    FUZZ_CHECK(line.size() >= 4 && line.size() <= 510);
+    FUZZ_CHECK(Digit(line[0]) && Digit(line[1]) && Digit(line[2]));
+    FUZZ_CHECK(line[0] >= '2' && line[0] <= '5');
+    FUZZ_CHECK(line.substr(0, 3) == code);
+    FUZZ_CHECK(line[3] == (end == std::string_view::npos ? ' ' : '-'));
+    for (char c : line) {
+      const auto u = static_cast<unsigned char>(c);
+      FUZZ_CHECK(u >= 0x20 && u != 0x7f);
+    }
+    if (end == std::string_view::npos) {
+      break;
+    }
+    rest.remove_prefix(end + 2);
+  }
+  // 500 and 501 count toward max_errors, nothing else does.
+  FUZZ_CHECK(a.error == (code == "500" || code == "501"));
+}
+
+void CheckState(const smtp::SessionState& st, const smtp::DialogueOptions& o) {
+  if (!st.mail) {
+    FUZZ_CHECK(st.rcpts.empty() && st.from.empty());
+  }
+  FUZZ_CHECK(st.rcpts.size() <= o.max_recipients);
+  if (st.mail) {
+    FUZZ_CHECK(st.greeted);
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  mxconform::fuzz::SetInput(std::string_view(reinterpret_cast<const char*>(data), size));
+  if (size < 2) {
+    return 0;
+  }
+  smtp::DialogueOptions o;
+  o.starttls = static_cast<smtp::StartTls>(data[0] % 7);
+  o.reject_rcpt = (data[0] & 8) != 0;
+  o.greylist = (data[0] >> 4) & 3;
+  if ((data[0] & 64) != 0) {
+    o.max_recipients = 2;
+    o.max_message_bytes = 64;
+  }
+  std::uint32_t seed = data[1];
+  const std::string_view in(reinterpret_cast<const char*>(data) + 2, size - 2);
+
+  std::uint64_t greylisted = 0;
+  smtp::Dialogue d(o, greylisted);
+  smtp::LineBuffer buf;
+  std::optional<smtp::MessageReader> message;
+  bool tls = false;
+  std::uint32_t errors = 0;
+  std::uint64_t queued = 0;
+  std::size_t pos = 0;
+  bool ended = false;
+  while (!ended) {
+    std::string line;
+    bool crlf = false;
+    const std::size_t cap = message ? smtp::kMaxTextLine : smtp::kMaxCommandLine;
+    const smtp::LineBuffer::Status got = buf.Next(cap, line, crlf);
+    if (got == smtp::LineBuffer::Status::kNeedMore) {
+      FUZZ_CHECK(buf.size() < cap);
+      if (pos == in.size()) {
+        break;  // the client is gone
+      }
+      seed = seed * 1103515245u + 12345u;
+      const std::size_t chunk = 1 + (seed >> 16) % 64;
+      buf.Append(in.substr(pos, chunk));
+      pos += std::min(chunk, in.size() - pos);
+      continue;
+    }
+    FUZZ_CHECK(line.size() < cap && line.find('\n') == std::string::npos);
+    if (message) {
+      if (got == smtp::LineBuffer::Status::kTooLong) {
+        message->TooLong(crlf);
+        continue;
+      }
+      if (!message->Line(line, crlf)) {
+        FUZZ_CHECK(message->body().size() <= smtp::kMaxKeptBody);
+        continue;
+      }
+      FUZZ_CHECK(message->body().size() <= message->size());
+      const bool deliverable = !message->too_long() && !message->too_big();
+      FUZZ_CHECK(!deliverable || message->size() <= o.max_message_bytes);
+      const std::string id = deliverable ? "MXC" + std::to_string(++queued) : std::string();
+      const smtp::Action a = d.MessageDone(*message, id);
+      CheckReply(a);
+      FUZZ_CHECK((a.reply.rfind("250 ", 0) == 0) == deliverable);
+      FUZZ_CHECK(!d.state().mail);
+      message.reset();
+      errors += a.error ? 1 : 0;
+      ended = errors >= kMaxErrors;
+      continue;
+    }
+    smtp::Action a;
+    if (got == smtp::LineBuffer::Status::kTooLong) {
+      a = smtp::Action{"500 5.5.2 Line too long", true, smtp::Next::kContinue, {}};
+    } else {
+      a = d.Command(line, tls);
+    }
+    CheckReply(a);
+    CheckState(d.state(), o);
+    FUZZ_CHECK(greylisted <= o.greylist);
+    errors += a.error ? 1 : 0;
+    if (errors >= kMaxErrors) {
+      break;
+    }
+    switch (a.next) {
+      case smtp::Next::kContinue:
+        break;
+      case smtp::Next::kData:
+        FUZZ_CHECK(a.reply.rfind("354 ", 0) == 0);
+        FUZZ_CHECK(d.state().mail && !d.state().rcpts.empty());
+        message.emplace(o.max_message_bytes);
+        break;
+      case smtp::Next::kStartTls:
+        FUZZ_CHECK(!tls && d.state().ehlo);
+        FUZZ_CHECK(o.starttls != smtp::StartTls::kAbsent &&
+                   o.starttls != smtp::StartTls::kReply454 &&
+                   o.starttls != smtp::StartTls::kReply502);
+        if (o.starttls == smtp::StartTls::kAbortHandshake ||
+            o.starttls == smtp::StartTls::kGarbageAfter220) {
+          ended = true;  // the server breaks the handshake and closes
+          break;
+        }
+        // RFC 3207 §5: what was pipelined is dropped, not read as SMTP.
+        buf.Take();
+        FUZZ_CHECK(buf.size() == 0);
+        tls = true;
+        d.ForgetBeforeTls();
+        FUZZ_CHECK(!d.state().greeted && !d.state().mail);
+        break;
+      case smtp::Next::kQuit:
+        FUZZ_CHECK(a.reply.rfind("221 ", 0) == 0);
+        ended = true;
+        break;
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,303 @@
+#include "mocks/smtp/dialogue.h"
+
+#include <algorithm>
+#include <array>
+
+#include "net/smtp_text.h"
+
+namespace mxconform::mocks::smtp {
+namespace {
+
+constexpr std::array<std::string_view, 7> kStartTlsNames = {
+    "offer",     "absent",          "strip-from-ehlo",   "reply-454",
+    "reply-502", "abort-handshake", "garbage-after-220",
+};
+
+char UpperChar(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
+
+std::string Upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    c = UpperChar(c);
+  }
+  return out;
+}
+
+bool StartsWithNoCase(std::string_view s, std::string_view upper_prefix) {
+  if (s.size() < upper_prefix.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < upper_prefix.size(); ++i) {
+    if (UpperChar(s[i]) != upper_prefix[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// What a reply repeats of the client's words (the EHLO name, a path): at
+// most kMaxEcho octets, control bytes and DEL as '?', so that a reply line
+// stays within RFC 5321's 512 octets (§4.5.3.1.5) and a client's CR or
+// NUL never comes back to it inside a reply (the smtp_dialogue_fuzzer
+// found both).
+constexpr std::size_t kMaxEcho = 64;
+std::string Echo(std::string_view s) {
+  std::string out(s.substr(0, kMaxEcho));
+  for (char& c : out) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      c = '?';
+    }
+  }
+  if (s.size() > kMaxEcho) {
+    out += "...";
+  }
+  return out;
+}
+
+Action Reply(std::string text) { return Action{std::move(text), false, Next::kContinue, {}}; }
+Action Error(std::string text) { return Action{std::move(text), true, Next::kContinue, {}}; }
+
+}  // namespace
+
+std::string_view StartTlsName(StartTls s) { return kStartTlsNames[static_cast<std::size_t>(s)]; }
+
+std::optional<StartTls> ParseStartTls(std::string_view name) {
+  for (std::size_t i = 0; i < kStartTlsNames.size(); ++i) {
+    if (kStartTlsNames[i] == name) {
+      return static_cast<StartTls>(i);
+    }
+  }
+  return std::nullopt;
+}
+
+LineBuffer::Status LineBuffer::Next(std::size_t cap, std::string& line, bool& crlf) {
+  const std::size_t lf = in_.find('\n');
+  if (lf != std::string::npos) {
+    if (overlong_ || lf + 1 > cap) {
+      crlf = lf > 0 && in_[lf - 1] == '\r';
+      in_.erase(0, lf + 1);
+      overlong_ = false;
+      return Status::kTooLong;
+    }
+    line.assign(in_, 0, lf);
+    crlf = !line.empty() && line.back() == '\r';
+    if (crlf) {
+      line.pop_back();
+    }
+    in_.erase(0, lf + 1);
+    return Status::kLine;
+  }
+  if (in_.size() >= cap) {
+    // Already longer than allowed: what comes up to the LF is dropped as
+    // it arrives. The last octet stays: a CR there makes the line's end a
+    // CR LF.
+    overlong_ = true;
+    in_.erase(0, in_.size() - 1);
+  }
+  return Status::kNeedMore;
+}
+
+std::string LineBuffer::Take() {
+  std::string out = std::move(in_);
+  in_.clear();
+  overlong_ = false;
+  return out;
+}
+
+bool MessageReader::Line(std::string_view line, bool crlf) {
+  if (line == "." && crlf && prev_crlf_) {
+    return true;
+  }
+  const bool line_start = prev_crlf_;
+  prev_crlf_ = crlf;
+  ++lines_;
+  const std::string_view text =
+      line_start && !line.empty() && line.front() == '.' ? line.substr(1) : line;
+  size_ += text.size() + (crlf ? 2 : 1);
+  if (size_ > max_bytes_) {
+    too_big_ = true;
+  }
+  if (!too_big_ && body_.size() < kMaxKeptBody) {
+    body_.append(text);
+    body_ += crlf ? "\r\n" : "\n";
+    if (body_.size() > kMaxKeptBody) {
+      body_.resize(kMaxKeptBody);
+    }
+  }
+  return false;
+}
+
+void MessageReader::TooLong(bool crlf) {
+  too_long_ = true;
+  prev_crlf_ = crlf;
+}
+
+void SessionState::ResetTransaction() {
+  mail = false;
+  greylisted = false;
+  grey_decided = false;
+  from.clear();
+  rcpts.clear();
+}
+
+Action Dialogue::Command(std::string_view line, bool tls) {
+  const std::size_t space = line.find(' ');
+  const std::string verb = Upper(line.substr(0, space));
+  const std::string_view arg =
+      space == std::string_view::npos ? std::string_view() : line.substr(space + 1);
+
+  if (verb == "EHLO" || verb == "HELO") {
+    if (arg.empty()) {
+      return Error("501 5.5.4 Syntax: " + verb + " hostname");
+    }
+    // RFC 5321 §4.1.4: EHLO or HELO resets the transaction.
+    st_.ResetTransaction();
+    st_.greeted = true;
+    st_.ehlo = verb == "EHLO";
+    if (verb == "HELO") {
+      return Reply("250 " + opts_.hostname);
+    }
+    std::vector<std::string> lines = {
+        opts_.hostname + " greets " + Echo(arg),
+        "SIZE " + std::to_string(opts_.max_message_bytes),
+        "8BITMIME",
+        "ENHANCEDSTATUSCODES",
+    };
+    if (!tls && opts_.starttls != StartTls::kAbsent && opts_.starttls != StartTls::kStripFromEhlo) {
+      lines.emplace_back("STARTTLS");
+    }
+    std::string text;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      text +=
+          (i == 0 ? "" : "\r\n") + std::string(i + 1 == lines.size() ? "250 " : "250-") + lines[i];
+    }
+    return Reply(std::move(text));
+  }
+  if (verb == "STARTTLS") {
+    if (tls) {
+      return Reply("503 5.5.1 Error: TLS already active");
+    }
+    switch (opts_.starttls) {
+      case StartTls::kAbsent:
+      case StartTls::kReply502:
+        return Reply("502 5.5.1 Error: command not implemented");
+      case StartTls::kReply454:
+        return Reply("454 4.7.0 TLS not available due to temporary reason");
+      default:
+        break;
+    }
+    if (!arg.empty()) {
+      // RFC 3207 §4: STARTTLS takes no parameters.
+      return Error("501 5.5.4 Syntax: STARTTLS");
+    }
+    if (!st_.ehlo) {
+      return Reply("503 5.5.1 Error: send EHLO first");
+    }
+    return Action{"", false, Next::kStartTls, {}};
+  }
+  if (verb == "MAIL") {
+    if (!st_.greeted) {
+      return Reply("503 5.5.1 Error: send HELO/EHLO first");
+    }
+    if (st_.mail) {
+      return Reply("503 5.5.1 Error: nested MAIL command");
+    }
+    const std::optional<net::PathArgument> from =
+        StartsWithNoCase(arg, "FROM:") ? net::ParsePathArgument(arg.substr(5)) : std::nullopt;
+    if (!from) {
+      return Error("501 5.5.4 Syntax: MAIL FROM:<address>");
+    }
+    const long long size = net::SizeParameter(from->params);
+    if (size < 0) {
+      return Error("501 5.5.4 Bad SIZE parameter");
+    }
+    if (static_cast<unsigned long long>(size) > opts_.max_message_bytes) {
+      return Reply("552 5.3.4 Message size exceeds fixed limit");
+    }
+    st_.mail = true;
+    st_.from = from->path;
+    return Reply("250 2.1.0 Ok");
+  }
+  if (verb == "RCPT") {
+    if (!st_.mail) {
+      return Reply("503 5.5.1 Error: need MAIL command");
+    }
+    const std::optional<net::PathArgument> to =
+        StartsWithNoCase(arg, "TO:") ? net::ParsePathArgument(arg.substr(3)) : std::nullopt;
+    if (!to || to->path.empty()) {
+      return Error("501 5.5.4 Syntax: RCPT TO:<address>");
+    }
+    const std::string& path = to->path;
+    const std::string shown = Echo(path);
+    if (st_.rcpts.size() >= opts_.max_recipients) {
+      return Reply("452 4.5.3 Error: too many recipients");
+    }
+    std::string note;
+    if (!st_.grey_decided) {
+      st_.grey_decided = true;
+      if (greylisted_ < opts_.greylist) {
+        ++greylisted_;
+        st_.greylisted = true;
+        note = "greylisting this transaction (" + std::to_string(greylisted_) + " of " +
+               std::to_string(opts_.greylist) + ")";
+      }
+    }
+    if (st_.greylisted) {
+      Action a = Reply("451 4.7.1 <" + shown + ">: Recipient address rejected: Greylisted");
+      a.note = std::move(note);
+      return a;
+    }
+    if (opts_.reject_rcpt) {
+      return Reply("550 5.1.1 <" + shown + ">: Recipient address rejected");
+    }
+    st_.rcpts.push_back(path);
+    return Reply("250 2.1.5 Ok");
+  }
+  if (verb == "DATA") {
+    if (!arg.empty()) {
+      return Error("501 5.5.4 Syntax: DATA");
+    }
+    if (!st_.mail) {
+      return Reply("503 5.5.1 Error: need MAIL command");
+    }
+    if (st_.rcpts.empty()) {
+      return Reply("503 5.5.1 Error: need RCPT command");
+    }
+    return Action{"354 End data with <CR><LF>.<CR><LF>", false, Next::kData, {}};
+  }
+  if (verb == "RSET") {
+    if (!arg.empty()) {
+      return Error("501 5.5.4 Syntax: RSET");
+    }
+    st_.ResetTransaction();
+    return Reply("250 2.0.0 Ok");
+  }
+  if (verb == "NOOP") {
+    return Reply("250 2.0.0 Ok");
+  }
+  if (verb == "QUIT") {
+    return Action{"221 2.0.0 Bye", false, Next::kQuit, {}};
+  }
+  static constexpr std::array<std::string_view, 11> kNotImplemented = {
+      "VRFY", "EXPN", "HELP", "TURN", "ETRN", "BDAT", "AUTH", "ATRN", "SEND", "SOML", "SAML"};
+  if (std::find(kNotImplemented.begin(), kNotImplemented.end(), verb) != kNotImplemented.end()) {
+    return Reply("502 5.5.1 Error: command not implemented");
+  }
+  return Error("500 5.5.2 Error: command not recognized");
+}
+
+Action Dialogue::MessageDone(const MessageReader& m, std::string_view queued_id) {
+  Action a;
+  if (m.too_long()) {
+    a = Error("500 5.5.2 Error: a message line over 1000 octets (RFC 5321 §4.5.3.1.6)");
+  } else if (m.too_big()) {
+    a = Reply("552 5.3.4 Message size exceeds fixed limit");
+  } else {
+    a = Reply("250 2.0.0 Ok: queued as " + std::string(queued_id));
+  }
+  st_.ResetTransaction();
+  return a;
+}
+
+}  // namespace mxconform::mocks::smtp
