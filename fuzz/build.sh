@@ -9,7 +9,8 @@
 # versions than the project's CMakeLists.txt asks for, and the fuzz targets
 # need only src/common, src/mtasts, src/tlsrpt, src/spf, src/dmarc, src/dns
 # the mock DNS server's Responder (mocks/dns/responder.cc), the mock MX's
-# dialogue (mocks/smtp/dialogue.cc), the SMTP text
+# dialogue (mocks/smtp/dialogue.cc), the mock policy host's routing
+# (mocks/https/routing.cc), the SMTP text
 # layer (src/net/smtp_text.cc) and the conformance model
 # (conformance/runner: scenarios, mock zones, the catalog; the
 # mx_conformance_model sources), none of which needs Boost; libidn2, libpsl,
@@ -50,6 +51,7 @@ LIB="$OBJ/libmxconform_fuzz.a"
 objects=()
 for src in "$ROOT"/src/common/*.cc "$ROOT"/src/mtasts/*.cc "$ROOT"/src/tlsrpt/*.cc "$ROOT"/src/spf/*.cc \
   "$ROOT"/src/dmarc/*.cc "$ROOT"/src/dns/*.cc "$ROOT"/mocks/dns/responder.cc "$ROOT"/mocks/smtp/dialogue.cc \
+  "$ROOT"/mocks/https/routing.cc \
   "$ROOT"/src/net/smtp_text.cc "$ROOT"/conformance/runner/catalog.cc \
   "$ROOT"/conformance/runner/mock_zone.cc "$ROOT"/conformance/runner/model_json.cc \
   "$ROOT"/conformance/runner/openspf.cc "$ROOT"/conformance/runner/scenario_model.cc \

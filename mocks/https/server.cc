@@ -29,6 +29,8 @@
 #include <unordered_set>
 #include <utility>
 
+#include "mocks/https/routing.h"
+
 namespace mxconform::mocks::https {
 namespace {
 
@@ -52,41 +54,10 @@ constexpr auto kResetPause = std::chrono::milliseconds(50);
 // A request is a GET: its header and any body stay small.
 constexpr std::uint32_t kMaxRequestHeader = 16 * 1024;
 constexpr std::uint64_t kMaxRequestBody = 16 * 1024;
-constexpr std::size_t kChunkBytes = 1024;      // chunked bodies, not trickling
-constexpr std::size_t kPaddingLineBytes = 80;  // `oversized` padding lines
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    }
-  }
-  return out;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) { return Lower(a) == Lower(b); }
 
 std::string PeerText(const tcp::endpoint& ep) {
   const std::string a = ep.address().to_string();
   return (ep.address().is_v6() ? "[" + a + "]" : a) + ":" + std::to_string(ep.port());
-}
-
-// "mta-sts.example.test:8443" -> "mta-sts.example.test", "[::1]:80" ->
-// "[::1]", lower case, without one trailing dot.
-std::string HostWithoutPort(std::string_view host) {
-  if (!host.empty() && host.front() == '[') {
-    host =
-        host.substr(0, host.find(']') == std::string_view::npos ? host.size() : host.find(']') + 1);
-  } else if (const std::size_t colon = host.find(':');
-             colon != std::string_view::npos &&
-             host.find(':', colon + 1) == std::string_view::npos) {
-    host = host.substr(0, colon);
-  }
-  if (!host.empty() && host.back() == '.') {
-    host.remove_suffix(1);
-  }
-  return Lower(host);
 }
 
 std::string OpenSslErrors() {
@@ -109,44 +80,7 @@ int HelloIndex() {
   return kIndex;
 }
 
-std::string Hex(std::size_t n) {
-  char buf[20];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n, 16);
-  return std::string(buf, end);
-}
-
-// `body`, then `x-padding-N: xxx` lines (RFC 8461 §3.2 extension fields) up
-// to exactly `size` bytes. The last line takes what is left; when that is
-// too little for a line, it is filled with 'x'.
-std::string OversizedBody(const std::string& body, std::size_t size) {
-  std::string out = body;
-  if (!out.empty() && out.back() != '\n') {
-    out += "\r\n";
-  }
-  for (std::size_t n = 0; out.size() < size; ++n) {
-    const std::size_t remaining = size - out.size();
-    std::string line = "x-padding-" + std::to_string(n) + ": ";
-    const std::size_t len = remaining >= 2 * kPaddingLineBytes ? kPaddingLineBytes : remaining;
-    if (len < line.size() + 3) {
-      out.append(remaining, 'x');
-      break;
-    }
-    line.append(len - line.size() - 2, 'x');
-    line += "\r\n";
-    out += line;
-  }
-  out.resize(size);
-  return out;
-}
-
 }  // namespace
-
-Response Response::Text(std::string body) {
-  Response r;
-  r.headers.push_back({"Content-Type", "text/plain"});
-  r.body = std::move(body);
-  return r;
-}
 
 class Server::Impl {
  public:
@@ -341,7 +275,7 @@ int Server::Impl::OnServerName(SSL* ssl, int* alert, void* arg) {
   auto* self = static_cast<Impl*>(arg);
   auto* hello = static_cast<Hello*>(SSL_get_ex_data(ssl, HelloIndex()));
   const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
-  const std::string sni = name != nullptr ? Lower(name) : "";
+  const std::string sni = name != nullptr ? LowerAscii(name) : "";
   if (hello != nullptr) {
     hello->sni = name != nullptr ? name : "";
   }
@@ -577,28 +511,15 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Conn& conn, LogEntry e
   const auto& req = parser.get();
   entry.method = std::string(req.method_string());
   entry.target = std::string(req.target());
-  entry.host = HostWithoutPort(req[http::field::host]);
-  const std::string route = entry.host.empty() ? Lower(entry.sni) : entry.host;
-  const std::string path = entry.target.substr(0, entry.target.find('?'));
-
-  const Response* rule = nullptr;
-  if (auto h = config_.hosts.find(route); h != config_.hosts.end()) {
-    if (auto p = h->second.paths.find(path); p != h->second.paths.end()) {
-      rule = &p->second;
-    }
-  }
-  Response unscripted;
-  if (rule == nullptr) {
-    // Exhaustive: a request the scenario did not script is its error.
+  Routed routed = Route(config_, req[http::field::host], entry.sni, entry.target);
+  entry.host = routed.host;
+  if (!routed.scripted) {
     stats_.unscripted.fetch_add(1, std::memory_order_relaxed);
-    unscripted = Response::Text("not scripted: " + route + " " + path + "\n");
-    unscripted.status = 404;
-    rule = &unscripted;
     entry.rule = "unscripted";
   } else {
-    entry.rule = route + " " + path;
+    entry.rule = routed.route + " " + routed.path;
   }
-  const Response& r = *rule;
+  const Response& r = routed.response;
 
   if (r.stall) {
     entry.outcome = "stalled";
@@ -616,50 +537,11 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Conn& conn, LogEntry e
     co_return;
   }
 
-  // The head.
-  int status = r.status;
-  if (!r.redirect.empty() && (status < 300 || status > 399)) {
-    status = 301;
-  }
-  const std::string body = r.oversized > 0 ? OversizedBody(r.body, r.oversized) : r.body;
-  std::string head = "HTTP/1.1 " + std::to_string(status) + " " +
-                     std::string(http::obsolete_reason(static_cast<http::status>(status))) + "\r\n";
-  bool framed = false;
-  for (const Header& h : r.headers) {
-    if ((r.content_type && EqualsIgnoreCase(h.name, "Content-Type")) ||
-        (!r.redirect.empty() && EqualsIgnoreCase(h.name, "Location"))) {
-      continue;
-    }
-    framed = framed || EqualsIgnoreCase(h.name, "Content-Length") ||
-             EqualsIgnoreCase(h.name, "Transfer-Encoding");
-    head += h.name + ": " + h.value + "\r\n";
-  }
-  if (r.content_type && !r.content_type->empty()) {
-    head += "Content-Type: " + *r.content_type + "\r\n";
-  }
-  if (!r.redirect.empty()) {
-    head += "Location: " + r.redirect + "\r\n";
-  }
-  if (!framed) {
-    head += r.chunked ? "Transfer-Encoding: chunked\r\n"
-                      : "Content-Length: " + std::to_string(body.size()) + "\r\n";
-  }
-  head += "Connection: close\r\n\r\n";
-
-  // The body, as the pieces written (chunks when chunked).
-  std::vector<std::string> pieces;
-  if (req.method() != http::verb::head) {
-    const std::size_t piece = r.trickle_ms > 0 ? std::max<std::size_t>(r.trickle_bytes, 1)
-                              : r.chunked      ? kChunkBytes
-                                               : std::max<std::size_t>(body.size(), 1);
-    for (std::size_t off = 0; off < body.size(); off += piece) {
-      std::string part = body.substr(off, piece);
-      pieces.push_back(r.chunked ? Hex(part.size()) + "\r\n" + part + "\r\n" : std::move(part));
-    }
-    if (r.chunked) {
-      pieces.emplace_back("0\r\n\r\n");
-    }
-  }
+  const int status = StatusOf(r);
+  const Rendered out = Render(r, http::obsolete_reason(static_cast<http::status>(status)),
+                              req.method() == http::verb::head);
+  const std::string& head = out.head;
+  const std::vector<std::string>& pieces = out.pieces;
   const auto write_timeout = std::chrono::milliseconds(opts_.write_timeout_ms);
   auto write = [&](std::string_view bytes) -> asio::awaitable<bool> {
     conn.Lowest().expires_after(write_timeout);

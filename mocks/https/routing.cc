@@ -1,0 +1,148 @@
+#include "mocks/https/routing.h"
+
+#include <algorithm>
+#include <charconv>
+#include <utility>
+
+namespace mxconform::mocks::https {
+namespace {
+
+constexpr std::size_t kPaddingLineBytes = 80;  // `oversized` padding lines
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return LowerAscii(a) == LowerAscii(b);
+}
+
+std::string Hex(std::size_t n) {
+  char buf[20];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n, 16);
+  return std::string(buf, end);
+}
+
+// `body`, then `x-padding-N: xxx` lines (RFC 8461 §3.2 extension fields) up
+// to exactly `size` bytes. The last line takes what is left; when that is
+// too little for a line, it is filled with 'x'.
+std::string OversizedBody(const std::string& body, std::size_t size) {
+  std::string out = body;
+  if (!out.empty() && out.back() != '\n') {
+    out += "\r\n";
+  }
+  for (std::size_t n = 0; out.size() < size; ++n) {
+    const std::size_t remaining = size - out.size();
+    std::string line = "x-padding-" + std::to_string(n) + ": ";
+    const std::size_t len = remaining >= 2 * kPaddingLineBytes ? kPaddingLineBytes : remaining;
+    if (len < line.size() + 3) {
+      out.append(remaining, 'x');
+      break;
+    }
+    line.append(len - line.size() - 2, 'x');
+    line += "\r\n";
+    out += line;
+  }
+  out.resize(size);
+  return out;
+}
+
+}  // namespace
+
+Response Response::Text(std::string body) {
+  Response r;
+  r.headers.push_back({"Content-Type", "text/plain"});
+  r.body = std::move(body);
+  return r;
+}
+
+std::string LowerAscii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') {
+      c = static_cast<char>(c - 'A' + 'a');
+    }
+  }
+  return out;
+}
+
+std::string HostWithoutPort(std::string_view host) {
+  if (!host.empty() && host.front() == '[') {
+    const std::size_t close = host.find(']');
+    host = host.substr(0, close == std::string_view::npos ? host.size() : close + 1);
+  } else if (const std::size_t colon = host.find(':');
+             colon != std::string_view::npos &&
+             host.find(':', colon + 1) == std::string_view::npos) {
+    host = host.substr(0, colon);
+  }
+  if (!host.empty() && host.back() == '.') {
+    host.remove_suffix(1);
+  }
+  return LowerAscii(host);
+}
+
+Routed Route(const Config& cfg, std::string_view host_header, std::string_view sni,
+             std::string_view target) {
+  Routed out;
+  out.host = HostWithoutPort(host_header);
+  out.route = out.host.empty() ? LowerAscii(sni) : out.host;
+  out.path = std::string(target.substr(0, target.find('?')));
+  if (auto h = cfg.hosts.find(out.route); h != cfg.hosts.end()) {
+    if (auto p = h->second.paths.find(out.path); p != h->second.paths.end()) {
+      out.scripted = true;
+      out.response = p->second;
+      return out;
+    }
+  }
+  out.response = Response::Text("not scripted: " + out.route + " " + out.path + "\n");
+  out.response.status = 404;
+  return out;
+}
+
+int StatusOf(const Response& r) {
+  if (!r.redirect.empty() && (r.status < 300 || r.status > 399)) {
+    return 301;
+  }
+  return r.status;
+}
+
+Rendered Render(const Response& r, std::string_view reason, bool head_request) {
+  Rendered out;
+  out.status = StatusOf(r);
+  const std::string body = r.oversized > 0 ? OversizedBody(r.body, r.oversized) : r.body;
+  std::string& head = out.head;
+  head = "HTTP/1.1 " + std::to_string(out.status) + " " + std::string(reason) + "\r\n";
+  bool framed = false;
+  for (const Header& h : r.headers) {
+    if ((r.content_type && EqualsIgnoreCase(h.name, "Content-Type")) ||
+        (!r.redirect.empty() && EqualsIgnoreCase(h.name, "Location"))) {
+      continue;
+    }
+    framed = framed || EqualsIgnoreCase(h.name, "Content-Length") ||
+             EqualsIgnoreCase(h.name, "Transfer-Encoding");
+    head += h.name + ": " + h.value + "\r\n";
+  }
+  if (r.content_type && !r.content_type->empty()) {
+    head += "Content-Type: " + *r.content_type + "\r\n";
+  }
+  if (!r.redirect.empty()) {
+    head += "Location: " + r.redirect + "\r\n";
+  }
+  if (!framed) {
+    head += r.chunked ? "Transfer-Encoding: chunked\r\n"
+                      : "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  }
+  head += "Connection: close\r\n\r\n";
+  if (head_request) {
+    return out;
+  }
+  const std::size_t piece = r.trickle_ms > 0 ? std::max<std::size_t>(r.trickle_bytes, 1)
+                            : r.chunked      ? kChunkBytes
+                                             : std::max<std::size_t>(body.size(), 1);
+  for (std::size_t off = 0; off < body.size(); off += piece) {
+    std::string part = body.substr(off, piece);
+    out.pieces.push_back(r.chunked ? Hex(part.size()) + "\r\n" + part + "\r\n" : std::move(part));
+  }
+  if (r.chunked) {
+    out.pieces.emplace_back("0\r\n\r\n");
+  }
+  return out;
+}
+
+}  // namespace mxconform::mocks::https

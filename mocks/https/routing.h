@@ -1,0 +1,60 @@
+// The mock policy host's answer to a request, without the transport: the
+// rule a request meets (by its Host header, or by its SNI when it has none,
+// and by its path) and the response it gets, head and body pieces as they
+// are written. server.cc reads the request (Boost.Beast, with its size
+// limits) and writes what these return; fuzz/https_route_fuzzer.cc feeds
+// them arbitrary requests and scripted responses. No I/O and no Boost.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mocks/https/server.h"
+
+namespace mxconform::mocks::https {
+
+// ASCII lower case.
+std::string LowerAscii(std::string_view s);
+
+// A Host header value (or a configured host name) as a route key:
+// "mta-sts.example.test:8443" -> "mta-sts.example.test", "[::1]:80" ->
+// "[::1]", lower case, without one trailing dot.
+std::string HostWithoutPort(std::string_view host);
+
+// The rule for one request.
+struct Routed {
+  std::string host;   // HostWithoutPort of the Host header; empty: none
+  std::string route;  // `host`, or the SNI in lower case when there is none
+  std::string path;   // the target up to any '?'
+  bool scripted = false;
+  // The scripted response, or a 404 text/plain "not scripted: ROUTE PATH"
+  // (exhaustive: a request the scenario did not script is its error).
+  Response response;
+};
+// `cfg.hosts` keyed by HostWithoutPort (as Server::Start stores them).
+Routed Route(const Config& cfg, std::string_view host_header, std::string_view sni,
+             std::string_view target);
+
+// The status a response is sent with: its own, or 301 when it redirects
+// and its own is not a 3xx.
+int StatusOf(const Response& r);
+
+// Chunks of a chunked body, unless trickling (RFC 9112 §7.1).
+inline constexpr std::size_t kChunkBytes = 1024;
+
+// A response as written: the head (status line with `reason`, the scripted
+// headers less those the content_type and redirect knobs replace, the
+// framing unless a scripted header already frames it, Connection: close,
+// the blank line), then the body in pieces: `trickle_bytes` each when
+// trickling, chunks of kChunkBytes (each framed, then the last chunk) when
+// chunked, else one; no pieces for a HEAD request. An `oversized` body is
+// the scripted one padded to that size.
+struct Rendered {
+  int status = 200;
+  std::string head;
+  std::vector<std::string> pieces;
+};
+Rendered Render(const Response& r, std::string_view reason, bool head_request);
+
+}  // namespace mxconform::mocks::https
