@@ -17,13 +17,12 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <chrono>
 #include <exception>
-#include <future>
-#include <mutex>
 #include <optional>
-#include <thread>
 #include <unordered_set>
 #include <utility>
 #include <vector>
+
+#include "mocks/common/server_base.h"
 
 namespace mxconform::mocks::dns {
 namespace {
@@ -44,11 +43,6 @@ constexpr std::size_t kUdpBatch = 64;
 // Delayed UDP replies waiting at once; beyond this a reply is dropped (and
 // counted), so a flood of queries for a delayed name cannot grow memory.
 constexpr std::size_t kMaxPendingUdpReplies = 4096;
-// Stop(): how long the sockets get to close cleanly before the io_context
-// is stopped regardless.
-constexpr auto kGracefulStop = std::chrono::seconds(1);
-// After a failed accept (EMFILE, ENOBUFS): a pause rather than a busy loop.
-constexpr auto kAcceptBackoff = std::chrono::milliseconds(50);
 constexpr std::size_t kMaxTcpMessage = 65535;  // RFC 1035 §4.2.2: a 2-octet length
 
 void AppendDecimal(std::string& out, unsigned value) {
@@ -128,28 +122,6 @@ class Server::Impl {
     std::atomic<std::uint64_t> tcp_messages{0};
   };
 
-  // One slot of `tcp_open`, taken when a connection is accepted and given
-  // back when the session's coroutine frame goes, whichever way it goes
-  // (even a frame destroyed before it ever ran).
-  class OpenSlot {
-   public:
-    explicit OpenSlot(std::atomic<std::uint64_t>& open) : open_(&open) {
-      open_->fetch_add(1, std::memory_order_relaxed);
-    }
-    OpenSlot(OpenSlot&& o) noexcept : open_(std::exchange(o.open_, nullptr)) {}
-    OpenSlot(const OpenSlot&) = delete;
-    OpenSlot& operator=(const OpenSlot&) = delete;
-    OpenSlot& operator=(OpenSlot&&) = delete;
-    ~OpenSlot() {
-      if (open_ != nullptr) {
-        open_->fetch_sub(1, std::memory_order_relaxed);
-      }
-    }
-
-   private:
-    std::atomic<std::uint64_t>* open_;
-  };
-
   // A TCP connection: the stream (beast::tcp_stream carries the read and
   // write deadlines) and the timer of a delayed reply. Registered in
   // `conns_` while its session runs, so that Stop() can close it.
@@ -184,7 +156,6 @@ class Server::Impl {
   // On the io thread: closes every socket and cancels every timer, so each
   // coroutine ends and run() returns.
   void CloseAll();
-  void RunLoop();
 
   // Declared before io_ so that they outlive it: coroutine frames that
   // io_'s destructor destroys still touch them. "io thread only": touched
@@ -204,11 +175,7 @@ class Server::Impl {
   tcp::acceptor acceptor_{io_};
   asio::steady_timer accept_backoff_{io_};
 
-  std::mutex stop_mu_;
-  bool stopped_ = false;
-  std::promise<void> done_;
-  std::future<void> done_future_ = done_.get_future();
-  std::thread thread_;
+  IoThread io_thread_{io_};
 };
 
 std::optional<Diagnostic> Server::Impl::Bind() {
@@ -244,18 +211,7 @@ std::optional<Diagnostic> Server::Impl::Bind() {
     }
     if (opts_.tcp) {
       const tcp::endpoint ep(address_, port);
-      acceptor_.open(ep.protocol(), ec);
-      if (!ec) {
-        // Lets a restarted server take its port back from TIME_WAIT; on
-        // Linux it never lets two listeners share a port.
-        acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-      }
-      if (!ec) {
-        acceptor_.bind(ep, ec);
-      }
-      if (!ec) {
-        acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-      }
+      ec = BindListener(acceptor_, ep);
       if (!ec) {
         port = acceptor_.local_endpoint(ec).port();
       }
@@ -283,58 +239,11 @@ void Server::Impl::Run() {
   if (opts_.tcp) {
     asio::co_spawn(io_, AcceptLoop(), asio::detached);
   }
-  thread_ = std::thread([this] { RunLoop(); });
-}
-
-void Server::Impl::RunLoop() {
-  // A handler that throws ends run(); serving goes on with the next one.
-  for (;;) {
-    try {
-      io_.run();
-      break;
-    } catch (...) {
-      continue;
-    }
-  }
-  done_.set_value();
+  io_thread_.Start();
 }
 
 void Server::Impl::Stop() {
-  std::lock_guard lock(stop_mu_);
-  if (stopped_ || !thread_.joinable()) {
-    stopped_ = true;
-    return;
-  }
-  if (std::this_thread::get_id() == thread_.get_id()) {
-    // Called from the server's own thread (a Responder observer): it cannot
-    // join itself; a later Stop() from another thread or the destructor
-    // joins.
-    CloseAll();
-    io_.stop();
-    return;
-  }
-  stopped_ = true;
-  // Graceful: every socket closed and every timer cancelled on the io
-  // thread, so each coroutine ends and run() returns. Hard: after
-  // kGracefulStop (a handler stuck, say in a Responder observer), the
-  // io_context is stopped and what is left is closed from here.
-  asio::post(io_, [this] { CloseAll(); });
-  if (done_future_.wait_for(kGracefulStop) != std::future_status::ready) {
-    io_.stop();
-  }
-  thread_.join();
-  // The io thread is gone, so this thread may run the io_context: after a
-  // hard stop (or a Stop() from the io thread), close what is left and let
-  // every coroutine see its operation aborted and end (none reaches the
-  // Responder: each checks stopping_ first), so no socket outlives Stop()
-  // and tcp_open is exact. After a graceful stop there is nothing to run.
-  CloseAll();
-  io_.restart();
-  try {
-    io_.poll();
-  } catch (...) {
-    // A handler threw on its way out; the rest go with the io_context.
-  }
+  io_thread_.Stop([this] { CloseAll(); });
 }
 
 void Server::Impl::CloseAll() {
@@ -435,31 +344,11 @@ asio::awaitable<void> Server::Impl::DelayedUdpReply(std::string bytes, udp::endp
 
 // TCP (RFC 1035 §4.2.2, RFC 7766).
 asio::awaitable<void> Server::Impl::AcceptLoop() {
-  for (;;) {
-    auto [ec, socket] = co_await acceptor_.async_accept(kUseTuple);
-    if (stopping_ || !acceptor_.is_open()) {
-      co_return;
-    }
-    if (ec) {
-      // Out of descriptors or buffers: wait a moment rather than spin. (A
-      // client that reset before the accept is not an error on Linux.)
-      accept_backoff_.expires_after(kAcceptBackoff);
-      co_await accept_backoff_.async_wait(kUseTuple);
-      if (stopping_) {
-        co_return;
-      }
-      continue;
-    }
-    stats_.tcp_connections.fetch_add(1, std::memory_order_relaxed);
-    if (stats_.tcp_open.load(std::memory_order_relaxed) >= opts_.max_tcp_connections) {
-      stats_.tcp_refused.fetch_add(1, std::memory_order_relaxed);
-      error_code closed;
-      socket.close(closed);
-      continue;
-    }
-    OpenSlot slot(stats_.tcp_open);
-    asio::co_spawn(io_, Session(std::move(socket), std::move(slot)), asio::detached);
-  }
+  return AcceptConnections(acceptor_, accept_backoff_, stopping_,
+                           {stats_.tcp_connections, stats_.tcp_open, stats_.tcp_refused},
+                           opts_.max_tcp_connections, [this](tcp::socket socket, OpenSlot slot) {
+                             return Session(std::move(socket), std::move(slot));
+                           });
 }
 
 // One connection: messages read one after the other (pipelined queries are

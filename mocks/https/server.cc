@@ -23,12 +23,11 @@
 #include <charconv>
 #include <deque>
 #include <exception>
-#include <future>
 #include <mutex>
-#include <thread>
 #include <unordered_set>
 #include <utility>
 
+#include "mocks/common/server_base.h"
 #include "mocks/https/routing.h"
 
 namespace mxconform::mocks::https {
@@ -43,11 +42,6 @@ using boost::system::error_code;
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
-// Stop(): how long the sockets get to close cleanly before the io_context
-// is stopped regardless.
-constexpr auto kGracefulStop = std::chrono::seconds(1);
-// After a failed accept (EMFILE, ENOBUFS): a pause rather than a busy loop.
-constexpr auto kAcceptBackoff = std::chrono::milliseconds(50);
 // `reset`: how long the partial body gets to reach the client before the RST
 // (a RST discards what the kernel has not sent yet).
 constexpr auto kResetPause = std::chrono::milliseconds(50);
@@ -123,27 +117,6 @@ class Server::Impl {
     std::atomic<std::uint64_t> unscripted{0};
   };
 
-  // One slot of `open`, held by the session's coroutine frame however it
-  // ends (even a frame destroyed before it ever ran).
-  class OpenSlot {
-   public:
-    explicit OpenSlot(std::atomic<std::uint64_t>& open) : open_(&open) {
-      open_->fetch_add(1, std::memory_order_relaxed);
-    }
-    OpenSlot(OpenSlot&& o) noexcept : open_(std::exchange(o.open_, nullptr)) {}
-    OpenSlot(const OpenSlot&) = delete;
-    OpenSlot& operator=(const OpenSlot&) = delete;
-    OpenSlot& operator=(OpenSlot&&) = delete;
-    ~OpenSlot() {
-      if (open_ != nullptr) {
-        open_->fetch_sub(1, std::memory_order_relaxed);
-      }
-    }
-
-   private:
-    std::atomic<std::uint64_t>* open_;
-  };
-
   // What the servername callback learnt about a connection's ClientHello.
   struct Hello {
     std::string sni;
@@ -191,7 +164,6 @@ class Server::Impl {
   asio::awaitable<void> Finish(Stream& stream, Conn& conn);
   void AddLog(LogEntry e);
   void CloseAll();
-  void RunLoop();
 
   // Declared before io_ so that they outlive it: coroutine frames that
   // io_'s destructor destroys still touch them.
@@ -216,11 +188,7 @@ class Server::Impl {
   tcp::acceptor acceptor_{io_};
   asio::steady_timer accept_backoff_{io_};
 
-  std::mutex stop_mu_;
-  bool stopped_ = false;
-  std::promise<void> done_;
-  std::future<void> done_future_ = done_.get_future();
-  std::thread thread_;
+  IoThread io_thread_{io_};
 };
 
 std::optional<Diagnostic> Server::Impl::Setup() {
@@ -311,17 +279,7 @@ int Server::Impl::OnServerName(SSL* ssl, int* alert, void* arg) {
 
 std::optional<Diagnostic> Server::Impl::Bind() {
   const tcp::endpoint ep(address_, opts_.port);
-  error_code ec;
-  acceptor_.open(ep.protocol(), ec);
-  if (!ec) {
-    acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-  }
-  if (!ec) {
-    acceptor_.bind(ep, ec);
-  }
-  if (!ec) {
-    acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  }
+  error_code ec = BindListener(acceptor_, ep);
   if (!ec) {
     port_ = acceptor_.local_endpoint(ec).port();
   }
@@ -336,46 +294,11 @@ std::optional<Diagnostic> Server::Impl::Bind() {
 
 void Server::Impl::Run() {
   asio::co_spawn(io_, AcceptLoop(), asio::detached);
-  thread_ = std::thread([this] { RunLoop(); });
-}
-
-void Server::Impl::RunLoop() {
-  // A handler that throws ends run(); serving goes on with the next one.
-  for (;;) {
-    try {
-      io_.run();
-      break;
-    } catch (...) {
-      continue;
-    }
-  }
-  done_.set_value();
+  io_thread_.Start();
 }
 
 void Server::Impl::Stop() {
-  std::lock_guard lock(stop_mu_);
-  if (stopped_ || !thread_.joinable()) {
-    stopped_ = true;
-    return;
-  }
-  stopped_ = true;
-  // Graceful: every socket closed and every timer cancelled on the io
-  // thread, so each coroutine ends and run() returns. Hard: after
-  // kGracefulStop, the io_context is stopped regardless.
-  asio::post(io_, [this] { CloseAll(); });
-  if (done_future_.wait_for(kGracefulStop) != std::future_status::ready) {
-    io_.stop();
-  }
-  thread_.join();
-  // After a hard stop, close what is left from here and let every
-  // coroutine see its operation aborted, so no socket outlives Stop().
-  CloseAll();
-  io_.restart();
-  try {
-    io_.poll();
-  } catch (...) {
-    // A handler threw on its way out; the rest go with the io_context.
-  }
+  io_thread_.Stop([this] { CloseAll(); });
 }
 
 void Server::Impl::CloseAll() {
@@ -398,29 +321,11 @@ void Server::Impl::AddLog(LogEntry e) {
 }
 
 asio::awaitable<void> Server::Impl::AcceptLoop() {
-  for (;;) {
-    auto [ec, socket] = co_await acceptor_.async_accept(kUseTuple);
-    if (stopping_ || !acceptor_.is_open()) {
-      co_return;
-    }
-    if (ec) {
-      accept_backoff_.expires_after(kAcceptBackoff);
-      co_await accept_backoff_.async_wait(kUseTuple);
-      if (stopping_) {
-        co_return;
-      }
-      continue;
-    }
-    stats_.connections.fetch_add(1, std::memory_order_relaxed);
-    if (stats_.open.load(std::memory_order_relaxed) >= opts_.max_connections) {
-      stats_.refused.fetch_add(1, std::memory_order_relaxed);
-      error_code closed;
-      socket.close(closed);
-      continue;
-    }
-    OpenSlot slot(stats_.open);
-    asio::co_spawn(io_, Session(std::move(socket), std::move(slot)), asio::detached);
-  }
+  return AcceptConnections(acceptor_, accept_backoff_, stopping_,
+                           {stats_.connections, stats_.open, stats_.refused}, opts_.max_connections,
+                           [this](tcp::socket socket, OpenSlot slot) {
+                             return Session(std::move(socket), std::move(slot));
+                           });
 }
 
 // One connection: the handshake (unless plain_http), one request, one

@@ -24,12 +24,11 @@
 #include <condition_variable>
 #include <deque>
 #include <exception>
-#include <future>
 #include <mutex>
-#include <thread>
 #include <unordered_set>
 #include <utility>
 
+#include "mocks/common/server_base.h"
 #include "net/smtp_text.h"
 
 namespace mxconform::mocks::smtp {
@@ -52,10 +51,6 @@ constexpr std::size_t kMaxLoggedLines = 2000;
 constexpr std::size_t kMaxDrain = 65536;
 // After QUIT over TLS: how long the close_notify exchange may take.
 constexpr milliseconds kShutdownTimeout{1000};
-// Stop(): how long the sockets get to close cleanly before the io_context
-// is stopped regardless.
-constexpr auto kGracefulStop = std::chrono::seconds(1);
-constexpr auto kAcceptBackoff = milliseconds(50);
 // A TLS record: alert, TLS 1.2, length 2, fatal (2), handshake_failure (40).
 constexpr std::array<unsigned char, 7> kHandshakeFailureAlert = {0x15, 0x03, 0x03, 0x00,
                                                                  0x02, 0x02, 0x28};
@@ -157,26 +152,6 @@ class Server::Impl {
     std::atomic<std::uint64_t> finished{0};
   };
 
-  // One slot of `open`, given back when the session's frame goes.
-  class OpenSlot {
-   public:
-    explicit OpenSlot(std::atomic<std::uint64_t>& open) : open_(&open) {
-      open_->fetch_add(1, std::memory_order_relaxed);
-    }
-    OpenSlot(OpenSlot&& o) noexcept : open_(std::exchange(o.open_, nullptr)) {}
-    OpenSlot(const OpenSlot&) = delete;
-    OpenSlot& operator=(const OpenSlot&) = delete;
-    OpenSlot& operator=(OpenSlot&&) = delete;
-    ~OpenSlot() {
-      if (open_ != nullptr) {
-        open_->fetch_sub(1, std::memory_order_relaxed);
-      }
-    }
-
-   private:
-    std::atomic<std::uint64_t>* open_;
-  };
-
   // What the SNI callback saw and chose, for the session's log.
   struct TlsSeen {
     bool called = false;
@@ -273,7 +248,6 @@ class Server::Impl {
   }
   void Finish(const std::shared_ptr<SessionLog>& log, std::string end);
   void CloseAll();
-  void RunLoop();
 
   // Declared before io_: coroutine frames that io_'s destructor destroys
   // still touch them. "io thread only": touched by the io thread, or by
@@ -303,11 +277,7 @@ class Server::Impl {
   tcp::acceptor acceptor_{io_};
   asio::steady_timer accept_backoff_{io_};
 
-  std::mutex stop_mu_;
-  bool stopped_ = false;
-  std::promise<void> done_;
-  std::future<void> done_future_ = done_.get_future();
-  std::thread thread_;
+  IoThread io_thread_{io_};
 };
 
 // ---- set-up ------------------------------------------------------------
@@ -410,18 +380,8 @@ int Server::Impl::OnServerName(SSL* ssl, int* /*alert*/, void* arg) {
 }
 
 std::optional<Diagnostic> Server::Impl::Bind() {
-  error_code ec;
   const tcp::endpoint ep(address_, opts_.port);
-  acceptor_.open(ep.protocol(), ec);
-  if (!ec) {
-    acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-  }
-  if (!ec) {
-    acceptor_.bind(ep, ec);
-  }
-  if (!ec) {
-    acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  }
+  error_code ec = BindListener(acceptor_, ep);
   if (!ec) {
     port_ = acceptor_.local_endpoint(ec).port();
   }
@@ -436,45 +396,11 @@ std::optional<Diagnostic> Server::Impl::Bind() {
 
 void Server::Impl::Run() {
   asio::co_spawn(io_, AcceptLoop(), asio::detached);
-  thread_ = std::thread([this] { RunLoop(); });
-}
-
-void Server::Impl::RunLoop() {
-  // A handler that throws ends run(); serving goes on with the next one.
-  for (;;) {
-    try {
-      io_.run();
-      break;
-    } catch (...) {
-      continue;
-    }
-  }
-  done_.set_value();
+  io_thread_.Start();
 }
 
 void Server::Impl::Stop() {
-  std::lock_guard lock(stop_mu_);
-  if (stopped_ || !thread_.joinable()) {
-    stopped_ = true;
-    return;
-  }
-  stopped_ = true;
-  // Graceful: every socket closed and every timer cancelled on the io
-  // thread, so each coroutine ends and run() returns. Hard: after
-  // kGracefulStop the io_context is stopped and what is left is closed
-  // from here.
-  asio::post(io_, [this] { CloseAll(); });
-  if (done_future_.wait_for(kGracefulStop) != std::future_status::ready) {
-    io_.stop();
-  }
-  thread_.join();
-  CloseAll();
-  io_.restart();
-  try {
-    io_.poll();
-  } catch (...) {
-    // A handler threw on its way out; the rest go with the io_context.
-  }
+  io_thread_.Stop([this] { CloseAll(); });
 }
 
 void Server::Impl::CloseAll() {
@@ -513,29 +439,11 @@ void Server::Impl::Finish(const std::shared_ptr<SessionLog>& log, std::string en
 // ---- connections -------------------------------------------------------
 
 asio::awaitable<void> Server::Impl::AcceptLoop() {
-  for (;;) {
-    auto [ec, socket] = co_await acceptor_.async_accept(kUseTuple);
-    if (stopping_ || !acceptor_.is_open()) {
-      co_return;
-    }
-    if (ec) {
-      accept_backoff_.expires_after(kAcceptBackoff);
-      co_await accept_backoff_.async_wait(kUseTuple);
-      if (stopping_) {
-        co_return;
-      }
-      continue;
-    }
-    stats_.connections.fetch_add(1, std::memory_order_relaxed);
-    if (stats_.open.load(std::memory_order_relaxed) >= opts_.max_connections) {
-      stats_.refused.fetch_add(1, std::memory_order_relaxed);
-      error_code closed;
-      socket.close(closed);
-      continue;
-    }
-    OpenSlot slot(stats_.open);
-    asio::co_spawn(io_, Session(std::move(socket), std::move(slot)), asio::detached);
-  }
+  return AcceptConnections(acceptor_, accept_backoff_, stopping_,
+                           {stats_.connections, stats_.open, stats_.refused}, opts_.max_connections,
+                           [this](tcp::socket socket, OpenSlot slot) {
+                             return Session(std::move(socket), std::move(slot));
+                           });
 }
 
 asio::awaitable<void> Server::Impl::Session(tcp::socket socket, OpenSlot slot) {
