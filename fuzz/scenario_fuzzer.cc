@@ -13,8 +13,9 @@
 //  - a scenario that loads: lints without crashing; each https host's
 //    `later` phases are in strictly increasing time order and At() picks
 //    the last phase started (the host itself before the first); an expect
-//    step's level is "", SHOULD or MAY; a tls_rpt expectation has at least
-//    one list, and more than one only as one_of; reading the same text
+//    step's level is "", SHOULD or MAY; a fetches count has at_least <=
+//    at_most and matches both its bounds; a tls_rpt expectation has at
+//    least one list, and more than one only as one_of; reading the same text
 //    twice gives the same scenario (id, title, steps, hosts);
 //  - the reasons that load are non-empty, under non-empty ids.
 #include <cstddef>
@@ -89,6 +90,11 @@ void CheckScenario(const conf::Scenario& s, std::string_view text) {
     }
     const auto& e = st.expect;
     FUZZ_CHECK(e.level.empty() || e.level == "SHOULD" || e.level == "MAY");
+    if (e.fetches) {
+      FUZZ_CHECK(e.fetches->at_least <= e.fetches->at_most);
+      FUZZ_CHECK(e.fetches->Matches(e.fetches->at_least) && e.fetches->Matches(e.fetches->at_most));
+      FUZZ_CHECK(!e.fetches->Text().empty());
+    }
     if (e.tls_rpt) {
       FUZZ_CHECK(!e.tls_rpt->empty());
     }

@@ -394,8 +394,8 @@ std::string Check(const ScenarioExpect& e, const mtasts::DeliveryReport& r,
       }
     }
   }
-  if (e.fetches && *e.fetches != obs.fetches()) {
-    return "fetches: expected " + std::to_string(*e.fetches) + " policy fetches so far, got " +
+  if (e.fetches && !e.fetches->Matches(obs.fetches())) {
+    return "fetches: expected " + e.fetches->Text() + " policy fetches so far, got " +
            std::to_string(obs.fetches());
   }
   if (e.alerted && *e.alerted != !r.alerts.empty()) {
@@ -488,8 +488,10 @@ CaseResult NewCase(const Scenario& s, std::string_view mode) {
     if (!e.not_queried.empty()) {
       x["not_queried"] = e.not_queried;
     }
-    if (e.fetches) {
-      x["fetches"] = *e.fetches;
+    if (e.fetches && e.fetches->exact()) {
+      x["fetches"] = e.fetches->at_least;
+    } else if (e.fetches) {
+      x["fetches"] = {{"at_least", e.fetches->at_least}, {"at_most", e.fetches->at_most}};
     }
     if (e.alerted) {
       x["alerted"] = *e.alerted;

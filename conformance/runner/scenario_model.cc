@@ -322,8 +322,25 @@ ScenarioExpect ReadExpect(Reader& r, const YAML::Node& n) {
   if (n["not_queried"]) {
     e.not_queried = r.List(n["not_queried"], "not_queried");
   }
-  if (n["fetches"]) {
-    e.fetches = static_cast<std::uint32_t>(r.Int(n["fetches"], "fetches", 0, 1000));
+  if (const YAML::Node f = n["fetches"]) {
+    ScenarioExpect::Count c;
+    if (f.IsMap()) {
+      r.Keys(f, {"at_least", "at_most"}, "fetches");
+      if (f["at_least"]) {
+        c.at_least = static_cast<std::uint32_t>(r.Int(f["at_least"], "at_least", 0, 1000));
+      }
+      if (f["at_most"]) {
+        c.at_most = static_cast<std::uint32_t>(r.Int(f["at_most"], "at_most", 0, 1000));
+      }
+      if (!f["at_least"] && !f["at_most"]) {
+        r.Fail(f, "fetches: a count, or a map with at_least and/or at_most");
+      } else if (c.at_least > c.at_most) {
+        r.Fail(f, "fetches: at_least is above at_most");
+      }
+    } else {
+      c.at_least = c.at_most = static_cast<std::uint32_t>(r.Int(f, "fetches", 0, 1000));
+    }
+    e.fetches = c;
   }
   if (n["level"]) {
     e.level = r.Str(n["level"], "level");
@@ -711,6 +728,19 @@ std::vector<std::filesystem::path> FindScenarioFiles(const std::filesystem::path
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+std::string ScenarioExpect::Count::Text() const {
+  if (exact()) {
+    return std::to_string(at_least);
+  }
+  if (at_most == 0xffffffff) {
+    return "at least " + std::to_string(at_least);
+  }
+  if (at_least == 0) {
+    return "at most " + std::to_string(at_most);
+  }
+  return std::to_string(at_least) + " to " + std::to_string(at_most);
 }
 
 }  // namespace mxconform::conformance

@@ -101,8 +101,18 @@ struct ScenarioExpect {
   // DNS queries ("NAME TYPE") the last delivery made, or must not have made.
   std::vector<std::string> queried;
   std::vector<std::string> not_queried;
-  // Policy fetches (connections to any policy host) since the start.
-  std::optional<std::uint32_t> fetches;
+  // Policy fetches (connections to any policy host) since the start:
+  // exactly N (`fetches: N`) or within bounds (`fetches: {at_least: N,
+  // at_most: M}`), for rules that set only a bound, such as a backoff of
+  // "at least 5 minutes" (STS-3.3-08).
+  struct Count {
+    std::uint32_t at_least = 0;
+    std::uint32_t at_most = 0xffffffff;
+    bool Matches(std::uint32_t n) const { return n >= at_least && n <= at_most; }
+    bool exact() const { return at_least == at_most; }
+    std::string Text() const;  // "2", "at least 2", "2 to 4"
+  };
+  std::optional<Count> fetches;
   // Whether the last delivery alerted the administrator (STS-3.3-13).
   std::optional<bool> alerted;
   // The level of this step's checks when it is below the scenario's: a

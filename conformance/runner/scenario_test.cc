@@ -184,6 +184,26 @@ TEST_F(ScenarioTest, DnsQueriesFetchesAndAlertsAreObserved) {
 )"));
   ASSERT_TRUE(fetches.ok());
   EXPECT_NE(RunScenarioInProcess(*fetches).message.find("fetches: expected 2"), std::string::npos);
+
+  // Bounds, for rules that set only one ("at least 5 minutes").
+  auto bounded = LoadScenario(Scenario("fetches-bounds", R"(steps:
+  - deliver: {to: a@example.test}
+  - expect: {fetches: {at_least: 1, at_most: 3}}
+  - expect: {fetches: {at_most: 1}}
+  - expect: {fetches: {at_least: 2}}
+)"));
+  ASSERT_TRUE(bounded.ok()) << bounded.error().Text();
+  const auto b = RunScenarioInProcess(*bounded);
+  EXPECT_EQ(b.outcome, Outcome::kFail);
+  EXPECT_NE(b.message.find("fetches: expected at least 2 policy fetches so far, got 1"),
+            std::string::npos)
+      << b.message;
+  for (const char* bad : {"{at_least: 3, at_most: 1}", "{}", "{at_most: 1, exactly: 1}"}) {
+    auto loaded = LoadScenario(Scenario("fetches-bad", std::string(R"(steps:
+  - deliver: {to: a@example.test}
+  - expect: {fetches: )") + bad + "}\n"));
+    EXPECT_FALSE(loaded.ok()) << bad;
+  }
 }
 
 TEST_F(ScenarioTest, AFailedRefreshAlertsAndLaterPhasesChangeTheHost) {
