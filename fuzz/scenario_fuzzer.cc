@@ -27,6 +27,7 @@
 #include "conformance/runner/catalog.h"
 #include "conformance/runner/mock_zone.h"
 #include "conformance/runner/scenario_model.h"
+#include "conformance/runner/test_world.h"
 #include "fuzz_check.h"
 
 namespace {
@@ -34,25 +35,7 @@ namespace {
 namespace conf = mxconform::conformance;
 
 // A small world for `base:`; any other base path is unreadable.
-constexpr std::string_view kBase = R"(clock: 1800000000
-pki:
-  - {name: root, ca: true, common_name: r}
-  - {name: mx1, issuer: root, dns_names: [mx1.example.test]}
-  - {name: policy, issuer: root, dns_names: [mta-sts.example.test]}
-trusted: [root]
-dns:
-  origins: [example.test]
-  zonedata:
-    example.test: [{MX: [10, mx1.example.test]}]
-    _mta-sts.example.test: [{TXT: "v=STSv1; id=1"}]
-https:
-  mta-sts.example.test:
-    cert: policy
-    paths:
-      /.well-known/mta-sts.txt: {body: "version: STSv1\nmode: enforce\nmx: mx1.example.test\nmax_age: 600\n"}
-smtp:
-  mx1.example.test: {cert: mx1}
-)";
+constexpr std::string_view kBase = conf::kTestWorld;
 
 std::optional<std::string> ReadBase(const std::filesystem::path& p) {
   if (p.filename() == "world.yaml") {

@@ -4,6 +4,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <string>
+
+#include "conformance/runner/test_world.h"
 
 namespace mxconform::conformance {
 namespace {
@@ -17,27 +20,7 @@ class ScenarioTest : public ::testing::Test {
       : root_(fs::temp_directory_path() / ("mxconform-scenarios-" + std::to_string(::getpid()))) {
     fs::create_directories(root_ / "_base");
     fs::create_directories(root_ / "t");
-    Write("_base/world.yaml", R"(clock: 1800000000
-pki:
-  - {name: root, ca: true, common_name: r}
-  - {name: mx1, issuer: root, dns_names: [mx1.example.test]}
-  - {name: mx1-expired, issuer: root, dns_names: [mx1.example.test], not_after: -1}
-  - {name: policy, issuer: root, dns_names: [mta-sts.example.test]}
-trusted: [root]
-dns:
-  origins: [example.test]
-  zonedata:
-    example.test: [{MX: [10, mx1.example.test]}]
-    _mta-sts.example.test: [{TXT: "v=STSv1; id=1"}]
-https:
-  mta-sts.example.test:
-    cert: policy
-    paths:
-      /.well-known/mta-sts.txt:
-        body: "version: STSv1\nmode: enforce\nmx: mx1.example.test\nmax_age: 600\n"
-smtp:
-  mx1.example.test: {cert: mx1}
-)");
+    Write("_base/world.yaml", std::string(kTestWorld));
   }
   ~ScenarioTest() override {
     std::error_code ec;

@@ -8,11 +8,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
 #include "conformance/runner/scenario.h"
+#include "conformance/runner/test_world.h"
 
 namespace mxconform::conformance {
 namespace {
@@ -75,26 +77,7 @@ class ScenarioWireTest : public ::testing::Test {
     std::ofstream(root_ / "t/misbehave.yaml") << R"(id: t/misbehave
 title: "t"
 requirements: [{id: STS-5-01, level: MUST}]
-clock: 1800000000
-pki:
-  - {name: root, ca: true, common_name: r}
-  - {name: mx1, issuer: root, dns_names: [mx1.example.test]}
-  - {name: policy, issuer: root, dns_names: [mta-sts.example.test]}
-trusted: [root]
-dns:
-  origins: [example.test]
-  zonedata:
-    example.test: [{MX: [10, mx1.example.test]}]
-    _mta-sts.example.test: [{TXT: "v=STSv1; id=1"}]
-https:
-  mta-sts.example.test:
-    cert: policy
-    paths:
-      /.well-known/mta-sts.txt:
-        body: "version: STSv1\nmode: enforce\nmx: mx1.example.test\nmax_age: 600\n"
-smtp:
-  mx1.example.test: {cert: mx1}
-steps:
+)" << kTestWorld << R"(steps:
   - deliver: {to: a@example.test}
   - expect: {verdict: delivered}
 )";
@@ -128,8 +111,10 @@ TEST_F(ScenarioWireTest, AStallingClientEndsTheRunWithAnErrorNamingTheStep) {
   };
   const CaseResult r = RunScenarioWire(scenario_, o);
   EXPECT_EQ(r.outcome, Outcome::kError);
-  EXPECT_NE(r.message.find("line 24: deliver a@example.test: the sender did not finish within "
-                           "1500 ms"),
+  // The deliver step's line: three header lines, the world, "steps:".
+  const auto deliver_line = 5 + std::count(kTestWorld.begin(), kTestWorld.end(), '\n');
+  EXPECT_NE(r.message.find("line " + std::to_string(deliver_line) +
+                           ": deliver a@example.test: the sender did not finish within 1500 ms"),
             std::string::npos)
       << r.message;
   // The mock ended the session and logged the dialogue before TLS.
