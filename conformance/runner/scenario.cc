@@ -58,17 +58,6 @@ Result<std::string> ClosedLoopbackPort() {
   return "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
 }
 
-// A scenario's tls_max, as the mock MX's versions.
-std::optional<mocks::smtp::TlsVersion> TlsMax(std::string_view name) {
-  using V = mocks::smtp::TlsVersion;
-  static const std::map<std::string_view, V> kNames = {{"tls1.0", V::kTls1_0},
-                                                       {"tls1.1", V::kTls1_1},
-                                                       {"tls1.2", V::kTls1_2},
-                                                       {"tls1.3", V::kTls1_3}};
-  auto it = kNames.find(name);
-  return it == kNames.end() ? std::nullopt : std::optional<V>(it->second);
-}
-
 // What happened that the scenario did not script; the run ends in error.
 struct Unscripted {
   std::vector<std::string> what;
@@ -208,7 +197,9 @@ class FakeSession final : public mtasts::MxSession {
     }
     // The sender asks for TLS 1.2 or later (RFC 8461 §7.2), as
     // net::SmtpConnector does on the wire.
-    if (spec_.tls_max == "tls1.0" || spec_.tls_max == "tls1.1") {
+    const auto tls_max = mocks::smtp::ParseTlsVersion(spec_.tls_max);
+    if (tls_max && *tls_max != mocks::smtp::TlsVersion::kAny &&
+        *tls_max < mocks::smtp::TlsVersion::kTls1_2) {
       r.outcome = mtasts::TlsOutcome::kHandshakeFailed;
       r.usable = false;
       r.detail = "no common TLS version (the MX stops at " + spec_.tls_max + ")";
@@ -806,7 +797,8 @@ Result<std::unique_ptr<ScenarioWorld>> ScenarioWorld::Start(const Scenario& s, c
       mo.default_chain = {m.default_cert, m.intermediates};
     }
     if (!m.tls_max.empty()) {
-      mo.max_version = TlsMax(m.tls_max).value_or(mocks::smtp::TlsVersion::kAny);
+      mo.max_version =
+          mocks::smtp::ParseTlsVersion(m.tls_max).value_or(mocks::smtp::TlsVersion::kAny);
     }
     mo.inject_after_starttls = m.inject;
     mo.greylist = m.greylist;

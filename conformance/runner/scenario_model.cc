@@ -254,11 +254,6 @@ HttpsHostSpec ReadHttpsHost(Reader& r, const YAML::Node& v, HttpsHostSpec base, 
   return spec;
 }
 
-// The scenario's tls_max names (the runner maps them to the mock MX's).
-bool IsTlsMaxName(std::string_view name) {
-  return name == "tls1.0" || name == "tls1.1" || name == "tls1.2" || name == "tls1.3";
-}
-
 ScenarioExpect ReadExpect(Reader& r, const YAML::Node& n) {
   ScenarioExpect e;
   r.Keys(n,
@@ -539,7 +534,8 @@ Result<Scenario> ParseScenarioUnguarded(std::string_view text, const std::filesy
         }
         if (v["tls_max"]) {
           spec.tls_max = r.Str(v["tls_max"], "tls_max");
-          if (!IsTlsMaxName(spec.tls_max)) {
+          const auto version = mocks::smtp::ParseTlsVersion(spec.tls_max);
+          if (!version || *version == mocks::smtp::TlsVersion::kAny) {
             r.Fail(v["tls_max"], "tls_max must be tls1.0, tls1.1, tls1.2 or tls1.3");
           }
         }

@@ -13,6 +13,9 @@ constexpr std::array<std::string_view, 7> kStartTlsNames = {
     "reply-502", "abort-handshake", "garbage-after-220",
 };
 
+constexpr std::array<std::string_view, 5> kTlsVersionNames = {"any", "tls1.0", "tls1.1", "tls1.2",
+                                                              "tls1.3"};
+
 char UpperChar(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
 
 std::string Upper(std::string_view s) {
@@ -66,6 +69,19 @@ std::optional<StartTls> ParseStartTls(std::string_view name) {
   for (std::size_t i = 0; i < kStartTlsNames.size(); ++i) {
     if (kStartTlsNames[i] == name) {
       return static_cast<StartTls>(i);
+    }
+  }
+  return std::nullopt;
+}
+
+std::string_view TlsVersionName(TlsVersion v) {
+  return kTlsVersionNames[static_cast<std::size_t>(v)];
+}
+
+std::optional<TlsVersion> ParseTlsVersion(std::string_view name) {
+  for (std::size_t i = 0; i < kTlsVersionNames.size(); ++i) {
+    if (kTlsVersionNames[i] == name) {
+      return static_cast<TlsVersion>(i);
     }
   }
   return std::nullopt;

@@ -1,7 +1,8 @@
 // The mock MX's SMTP dialogue without a transport (RFC 5321 §4.1, §4.5.2,
 // §4.5.3.1; RFC 3207): how the bytes a client sends become lines, the reply
 // to each command line and the session state it changes, and how the
-// message text after DATA is read. server.cc feeds it what it reads off the
+// message text after DATA is read; and the names of the session's TLS
+// knobs, which scenarios spell. server.cc feeds it what it reads off the
 // socket and writes what it returns; fuzz/smtp_dialogue_fuzzer.cc feeds it
 // arbitrary bytes. No I/O and no Boost here.
 #pragma once
@@ -43,6 +44,13 @@ enum class StartTls : std::uint8_t {
 // "abort-handshake", "garbage-after-220".
 std::string_view StartTlsName(StartTls s);
 std::optional<StartTls> ParseStartTls(std::string_view name);
+
+// A TLS protocol version bound; kAny keeps OpenSSL's (and the system
+// configuration's, TLS 1.2 at least on Debian) bound.
+enum class TlsVersion : std::uint8_t { kAny, kTls1_0, kTls1_1, kTls1_2, kTls1_3 };
+// "any", "tls1.0", "tls1.1", "tls1.2", "tls1.3" (a scenario's tls_max).
+std::string_view TlsVersionName(TlsVersion v);
+std::optional<TlsVersion> ParseTlsVersion(std::string_view name);
 
 // RFC 5321 §4.5.3.1.4 and §4.5.3.1.6, CRLF included.
 inline constexpr std::size_t kMaxCommandLine = 512;

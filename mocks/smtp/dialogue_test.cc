@@ -11,6 +11,16 @@ namespace {
 
 using Status = LineBuffer::Status;
 
+TEST(Knobs, TlsVersionNamesRoundTrip) {
+  for (TlsVersion v : {TlsVersion::kAny, TlsVersion::kTls1_0, TlsVersion::kTls1_1,
+                       TlsVersion::kTls1_2, TlsVersion::kTls1_3}) {
+    EXPECT_EQ(ParseTlsVersion(TlsVersionName(v)), v);
+  }
+  EXPECT_EQ(TlsVersionName(TlsVersion::kTls1_2), "tls1.2");
+  EXPECT_EQ(ParseTlsVersion("TLS1.2"), std::nullopt);  // scenarios spell it in lower case
+  EXPECT_EQ(ParseTlsVersion("ssl3"), std::nullopt);
+}
+
 TEST(LineBuffer, SplitsOnLfAndTellsCrLfFromABareLf) {
   LineBuffer b;
   b.Append("EHLO a\r\nNOOP\nQU");

@@ -37,11 +37,7 @@
 
 namespace mxconform::mocks::smtp {
 
-// StartTls, StartTlsName and ParseStartTls are in dialogue.h.
-
-// A TLS protocol version bound; kAny keeps OpenSSL's (and the system
-// configuration's, TLS 1.2 at least on Debian) bound.
-enum class TlsVersion : std::uint8_t { kAny, kTls1_0, kTls1_1, kTls1_2, kTls1_3 };
+// StartTls and TlsVersion, with their names, are in dialogue.h.
 
 // A certificate chain from the scenario's PKI: `leaf` and, if
 // `intermediates`, its issuers up to the root (Pki::Chain).
