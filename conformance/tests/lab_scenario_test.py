@@ -108,4 +108,51 @@ if CURL:
            "HTTPS requests logged with the SNI")
 if OPENSSL:
     expect("smtp  mx1.example.test session" in log and "STARTTLS" in log, "SMTP sessions logged")
+# A policy host with a later phase: the lab lists where the phase listens
+# and from when (it cannot move a client over at a scenario time), and the
+# phase serves what the scenario gives it from the start.
+proc = subprocess.Popen([BIN, "lab", "scenario", "mta-sts/rfc8461-3.3/policy-fetch-backoff"],
+                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+out, info = b"", None
+deadline = time.time() + 20
+while time.time() < deadline and info is None:
+    r, _, _ = select.select([proc.stdout], [], [], 0.2)
+    if r:
+        chunk = os.read(proc.stdout.fileno(), 65536)
+        if not chunk:
+            break
+        out += chunk
+        for line in out.decode("utf-8", "replace").split("\n"):
+            if line.startswith("{"):
+                info = json.loads(line)
+if info is None:
+    proc.kill()
+    expect(False, "no JSON line from the phased scenario: %r" % out)
+else:
+    phases = info.get("https_later", {}).get("mta-sts.example.test", [])
+    expect(len(phases) == 1 and phases[0]["from"] == 1800000400,
+           "the later phase is listed with its start: %r" % phases)
+    expect(b"as from 1800000400 (scenario start + 400 s) at " in out, "and printed: %r" % out)
+    if CURL and phases:
+        for addr, want in ((info["https"]["mta-sts.example.test"], "503"),
+                           (phases[0]["address"], "200")):
+            host, port = addr.split(":")
+            p = subprocess.run([CURL, "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+                                "--max-time", "10", "--cacert", info["ca_bundle"],
+                                "--resolve", "mta-sts.example.test:%s:%s" % (port, host),
+                                "https://mta-sts.example.test:%s/.well-known/mta-sts.txt" % port],
+                               capture_output=True, text=True, timeout=20)
+            expect(p.stdout == want, "phase at %s answers %s (got %r %r)" % (addr, want, p.stdout,
+                                                                               p.stderr))
+    time.sleep(0.6)  # one poll of the live logs
+    proc.send_signal(signal.SIGINT)
+    try:
+        rest, err = proc.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        rest, err = proc.communicate()
+        expect(False, "Ctrl-C did not stop the phased lab scenario")
+    if CURL:
+        expect("https mta-sts.example.test (phase from 1800000400) sni=mta-sts.example.test GET"
+               in (out + rest).decode("utf-8", "replace"), "a later phase's requests are logged")
 H.finish()

@@ -216,11 +216,21 @@ void AddLabScenario(CLI::App& lab, int& rc) {
       std::cout << "dns   " << e.Text() << std::endl;
     });
     const std::string dns = "127.0.0.1:" + std::to_string(w.dns_server->port());
-    nlohmann::json j = {{"scenario", s->id},
-                        {"dns", dns},
-                        {"https", w.https_addresses},
-                        {"smtp", w.smtp_addresses},
-                        {"ca_bundle", bundle}};
+    // A policy host's `later` phases listen on ports of their own from the
+    // start: the lab cannot switch a client over at a scenario time, so it
+    // says where each phase is and when it would begin.
+    nlohmann::json later = nlohmann::json::object();
+    std::map<std::string, std::string> phase_of_address;  // address -> "HOST from T"
+    for (const auto& [host, phases] : w.https_phases) {
+      for (std::size_t i = 1; i < phases.size(); ++i) {
+        later[host].push_back({{"from", phases[i].first}, {"address", phases[i].second}});
+        phase_of_address[phases[i].second] =
+            host + " (phase from " + std::to_string(phases[i].first) + ")";
+      }
+    }
+    nlohmann::json j = {{"scenario", s->id},          {"dns", dns},
+                        {"https", w.https_addresses}, {"https_later", later},
+                        {"smtp", w.smtp_addresses},   {"ca_bundle", bundle}};
     {
       std::lock_guard lock(out_mu);
       std::cout << "mxconform lab scenario " << s->id << " (" << s->title << ")\n";
@@ -229,17 +239,24 @@ void AddLabScenario(CLI::App& lab, int& rc) {
                 << " NAME TYPE\n";
       for (const auto& [host, addr] : w.https_addresses) {
         std::cout << "  https " << host << " at " << addr << "\n";
+        for (const auto& phase : later.value(host, nlohmann::json::array())) {
+          const UnixSeconds from = phase["from"];
+          std::cout << "  https " << host << " as from " << from << " (scenario start + "
+                    << from - s->clock << " s) at " << phase["address"].get<std::string>() << "\n";
+        }
       }
       for (const auto& [host, addr] : w.smtp_addresses) {
         std::cout << "  smtp  " << host << " at " << addr << "\n";
       }
       std::cout << "  CA bundle (trusted roots): " << bundle << "\n";
       std::cout << "  certificates are valid relative to now; DNS time ranges run from the "
-                   "scenario clock\n";
+                   "scenario clock; a policy host's later phases listen from the start, each "
+                   "on its own port\n";
       std::cout << j.dump() << "\n(Ctrl-C stops)" << std::endl;
     }
     // Live logs of the policy hosts and MX servers: polled, printed once.
     std::map<std::string, std::size_t> https_seen;
+    std::map<const mocks::https::Server*, std::size_t> later_seen;
     std::map<std::string, std::size_t> smtp_seen;
     const timespec tick{0, 200 * 1000 * 1000};
     for (;;) {
@@ -252,6 +269,20 @@ void AddLabScenario(CLI::App& lab, int& rc) {
                     << std::endl;
         }
         https_seen[host] = log.size();
+      }
+      for (const auto& server : w.https_later) {
+        auto log = server->Log();
+        const auto name =
+            phase_of_address.find(server->address() + ":" + std::to_string(server->port()));
+        for (std::size_t i = later_seen[server.get()]; i < log.size(); ++i) {
+          std::lock_guard lock(out_mu);
+          std::cout << "https "
+                    << (name == phase_of_address.end() ? std::string("(a later phase)")
+                                                       : name->second)
+                    << " sni=" << log[i].sni << " " << log[i].method << " " << log[i].target
+                    << " -> " << log[i].outcome << " (" << log[i].rule << ")" << std::endl;
+        }
+        later_seen[server.get()] = log.size();
       }
       for (const auto& [host, server] : w.smtp) {
         auto sessions = server->Sessions();
