@@ -1,9 +1,11 @@
 // Fuzz target: the readers of the conformance catalog's own files, which
 // vendors and researchers write by hand: scenarios (ParseScenario, with a
-// `base:` merge), the mock DNS zones inside them (ParseMockZone) and the
-// catalog's reasons (ParseInformational).
+// `base:` merge), the mock DNS zones inside them (ParseMockZone), the
+// catalog's reasons (ParseInformational), SPF suites in the openspf format
+// (ParseOpenspf, `run --suite FILE.yml`) and zones on their own
+// (ParseOpenspfZone, `eval spf --zone`).
 //
-// Input: the text of one file, given to all three readers.
+// Input: the text of one file, given to all five readers.
 //
 // Asserts, for any input:
 //  - every reader returns (no exception escapes, no crash); a failure is
@@ -17,7 +19,10 @@
 //    at_most and matches both its bounds; a tls_rpt expectation has at
 //    least one list, and more than one only as one_of; reading the same text
 //    twice gives the same scenario (id, title, steps, hosts);
-//  - the reasons that load are non-empty, under non-empty ids.
+//  - the reasons that load are non-empty, under non-empty ids;
+//  - the openspf readers fail with a `vectors.openspf.` error, the suite
+//    reader's with its line set; a suite's documents are numbered in file
+//    order; a zone read on its own has no tests.
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -26,6 +31,7 @@
 
 #include "conformance/runner/catalog.h"
 #include "conformance/runner/mock_zone.h"
+#include "conformance/runner/openspf.h"
 #include "conformance/runner/scenario_model.h"
 #include "conformance/runner/test_world.h"
 #include "fuzz_check.h"
@@ -113,6 +119,24 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto& d = zone.error();
     FUZZ_CHECK_MSG(StartsWith(d.id, "zone.") || StartsWith(d.id, "vectors.openspf."),
                    std::string(d.id));
+  }
+
+  // The openspf readers: a failure is located; the documents of a suite
+  // read are numbered in file order; a zone on its own has no tests.
+  auto suite = conf::ParseOpenspf(text, "fuzz/t/suite.yml", conf::OpenspfOrigin::kOurs);
+  if (suite.ok()) {
+    for (std::size_t i = 0; i < suite->documents.size(); ++i) {
+      FUZZ_CHECK(suite->documents[i].index == i);
+    }
+  } else {
+    FUZZ_CHECK_MSG(StartsWith(suite.error().id, "vectors.openspf."), std::string(suite.error().id));
+    FUZZ_CHECK_MSG(suite.error().line > 0, suite.error().Text());
+  }
+  auto alone = conf::ParseOpenspfZone(text);
+  if (alone.ok()) {
+    FUZZ_CHECK(alone->tests.empty());
+  } else {
+    FUZZ_CHECK_MSG(StartsWith(alone.error().id, "vectors.openspf."), std::string(alone.error().id));
   }
 
   auto reasons = conf::ParseInformational(text);

@@ -1,7 +1,9 @@
 // Fuzz target: the ASCII / UTF-8 helpers every parser stands on
-// (common/text.h, common/profile.h) and the names the command line reads
-// (mtasts::ParseProfile, the sender profiles of `--target
-// reference:PROFILE`), each against a plain reference written here.
+// (common/text.h, common/profile.h) and the names the command line and the
+// scenario and zone files read (mtasts::ParseProfile, the sender profiles of
+// `--target reference:PROFILE`; the mock MX's starttls and tls_max knobs,
+// mocks::smtp::ParseStartTls and ParseTlsVersion; the mock DNS fault knobs,
+// mocks::dns::ParseFault), each against a plain reference written here.
 //
 // Asserts, for any input:
 //  - FindNonPrintable (eight bytes at a time) = the first byte < 0x20,
@@ -12,8 +14,9 @@
 //  - ValidUtf8Prefix is a prefix whose bytes re-validate, and the byte after
 //    it (if any) does not extend it;
 //  - ParseProfileName accepts exactly "strict" and "interop";
-//  - mtasts::ParseProfile accepts exactly the names ProfileName gives, and
-//    gives back the profile of that name.
+//  - mtasts::ParseProfile, ParseStartTls, ParseTlsVersion and ParseFault
+//    each accept exactly the names their *Name function gives for the
+//    enum's values, and give back the value of that name.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -22,6 +25,8 @@
 #include "common/profile.h"
 #include "common/text.h"
 #include "fuzz_check.h"
+#include "mocks/dns/responder.h"
+#include "mocks/smtp/dialogue.h"
 #include "mtasts/sender.h"
 
 namespace {
@@ -98,5 +103,31 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   FUZZ_CHECK(sender.has_value() == listed);
   FUZZ_CHECK(!sender || mtasts::ProfileName(*sender) == in);
+
+  // Name <-> value tables over contiguous enums: value k of `count` is
+  // named name(k), and parse(in) is the k whose name is `in`, if any.
+  auto check_names = [&in](auto parse, auto name, int count) {
+    using Value = typename decltype(parse(in))::value_type;
+    const auto got = parse(in);
+    bool found = false;
+    for (int k = 0; k < count; ++k) {
+      if (name(static_cast<Value>(k)) == in) {
+        found = true;
+        FUZZ_CHECK(got.has_value() && *got == static_cast<Value>(k));
+      }
+    }
+    FUZZ_CHECK(got.has_value() == found);
+  };
+  namespace smtp = mxconform::mocks::smtp;
+  namespace dns = mxconform::mocks::dns;
+  check_names([](std::string_view s) { return smtp::ParseStartTls(s); },
+              [](smtp::StartTls v) { return smtp::StartTlsName(v); },
+              static_cast<int>(smtp::StartTls::kGarbageAfter220) + 1);
+  check_names([](std::string_view s) { return smtp::ParseTlsVersion(s); },
+              [](smtp::TlsVersion v) { return smtp::TlsVersionName(v); },
+              static_cast<int>(smtp::TlsVersion::kTls1_3) + 1);
+  check_names([](std::string_view s) { return dns::ParseFault(s); },
+              [](dns::Fault v) { return dns::FaultName(v); },
+              static_cast<int>(dns::Fault::kDropAfter) + 1);
   return 0;
 }
