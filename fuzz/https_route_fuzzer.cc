@@ -31,6 +31,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/text.h"
 #include "fuzz_check.h"
 #include "mocks/https/routing.h"
 
@@ -94,8 +95,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // HostWithoutPort.
   const std::string h = https::HostWithoutPort(host);
   FUZZ_CHECK(h.size() <= host.size());
-  FUZZ_CHECK(StartsWith(https::LowerAscii(host), h));
-  FUZZ_CHECK(https::LowerAscii(h) == h);
+  FUZZ_CHECK(StartsWith(mxconform::text::ToLowerCopy(host), h));
+  FUZZ_CHECK(mxconform::text::ToLowerCopy(h) == h);
   if (!h.empty() && h.front() != '[' && h.find(':') != std::string::npos) {
     // A colon is kept only when there are two or more (an IPv6 literal
     // without brackets, which has no port to cut).
@@ -134,7 +135,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // Route.
   const https::Routed routed = https::Route(cfg, host, sni, target);
   FUZZ_CHECK(routed.host == h);
-  FUZZ_CHECK(routed.route == (h.empty() ? https::LowerAscii(sni) : h));
+  FUZZ_CHECK(routed.route == (h.empty() ? mxconform::text::ToLowerCopy(sni) : h));
   FUZZ_CHECK(routed.path == target.substr(0, target.find('?')));
   FUZZ_CHECK(routed.path.find('?') == std::string::npos);
   const bool want =
@@ -142,13 +143,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       (routed.route == "[::1]" && routed.path == "/");
   FUZZ_CHECK(routed.scripted == want);
   if (!routed.scripted) {
-    FUZZ_CHECK(routed.response.status == 404);
-    FUZZ_CHECK(routed.response.body == "not scripted: " + routed.route + " " + routed.path + "\n");
+    FUZZ_CHECK(routed.response().status == 404);
+    FUZZ_CHECK(routed.response().body ==
+               "not scripted: " + routed.route + " " + routed.path + "\n");
   }
 
   // Render.
   const bool head_request = (knobs & 64) != 0;
-  const https::Response& resp = routed.response;
+  const https::Response& resp = routed.response();
   const https::Rendered out = https::Render(resp, "Reason", head_request);
   FUZZ_CHECK(out.status == https::StatusOf(resp));
   FUZZ_CHECK(StartsWith(out.head, "HTTP/1.1 " + std::to_string(out.status) + " Reason\r\n"));

@@ -15,10 +15,11 @@
 //  - a scenario that loads: lints without crashing; each https host's
 //    `later` phases are in strictly increasing time order and At() picks
 //    the last phase started (the host itself before the first); an expect
-//    step's level is "", SHOULD or MAY; a fetches count has at_least <=
-//    at_most and matches both its bounds; a tls_rpt expectation has at
-//    least one list, and more than one only as one_of; reading the same text
-//    twice gives the same scenario (id, title, steps, hosts);
+//    step's level is "", SHOULD or MAY; a fetches count matches exactly
+//    [at_least, at_most] and its text names those bounds; a tls_rpt
+//    expectation has at least one list, and more than one only as one_of;
+//    reading the same text twice gives the same scenario (id, title, steps,
+//    hosts);
 //  - the reasons that load are non-empty, under non-empty ids;
 //  - the openspf readers fail with a `vectors.openspf.` error, the suite
 //    reader's with its line set; a suite's documents are numbered in file
@@ -80,9 +81,19 @@ void CheckScenario(const conf::Scenario& s, std::string_view text) {
     const auto& e = st.expect;
     FUZZ_CHECK(e.level.empty() || e.level == "SHOULD" || e.level == "MAY");
     if (e.fetches) {
-      FUZZ_CHECK(e.fetches->at_least <= e.fetches->at_most);
-      FUZZ_CHECK(e.fetches->Matches(e.fetches->at_least) && e.fetches->Matches(e.fetches->at_most));
-      FUZZ_CHECK(!e.fetches->Text().empty());
+      // The range is exactly [at_least, at_most], and its text names the
+      // bounds it sets.
+      const auto& f = *e.fetches;
+      FUZZ_CHECK(f.at_least <= f.at_most);
+      FUZZ_CHECK(f.Matches(f.at_least) && f.Matches(f.at_most));
+      FUZZ_CHECK(f.at_least == 0 || !f.Matches(f.at_least - 1));
+      FUZZ_CHECK(f.at_most == 0xffffffff || !f.Matches(f.at_most + 1));
+      const std::string t = f.Text();
+      FUZZ_CHECK(f.exact() ? t == std::to_string(f.at_least)
+                           : (f.at_least == 0 ||
+                              t.find(std::to_string(f.at_least)) != std::string::npos) &&
+                                 (f.at_most == 0xffffffff ||
+                                  t.find(std::to_string(f.at_most)) != std::string::npos));
     }
     if (e.tls_rpt) {
       FUZZ_CHECK(!e.tls_rpt->empty());

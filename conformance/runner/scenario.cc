@@ -779,7 +779,7 @@ Result<std::unique_ptr<ScenarioWorld>> ScenarioWorld::Start(const Scenario& s, c
         return later.error();
       }
       w->https_phases[host].emplace_back(phase.at, address_of(**later));
-      w->https_later.push_back(std::move(*later));
+      w->https_later.push_back({host, phase.at, std::move(*later)});
     }
   }
   // One mock MX per scripted MX; a `down` one has no address.
@@ -823,8 +823,8 @@ void ScenarioWorld::Stop() {
   for (auto& [host, server] : https) {
     server->Stop();
   }
-  for (auto& server : https_later) {
-    server->Stop();
+  for (auto& phase : https_later) {
+    phase.server->Stop();
   }
   if (dns_server) {
     dns_server->Stop();
@@ -915,8 +915,8 @@ CaseResult RunScenarioWire(const Scenario& s, const ScenarioRunOptions& opts) {
         for (const auto& [host, server] : w.https) {
           n += server->stats().connections;
         }
-        for (const auto& server : w.https_later) {
-          n += server->stats().connections;
+        for (const auto& phase : w.https_later) {
+          n += phase.server->stats().connections;
         }
         return static_cast<std::uint32_t>(n);
       },
@@ -959,8 +959,8 @@ CaseResult RunScenarioWire(const Scenario& s, const ScenarioRunOptions& opts) {
   for (const auto& [host, server] : w.https) {
     log_https(host, *server);
   }
-  for (const auto& server : w.https_later) {
-    log_https("a later phase", *server);
+  for (const auto& phase : w.https_later) {
+    log_https("a later phase", *phase.server);
   }
   json sessions = json::object();
   for (const auto& [host, server] : w.smtp) {

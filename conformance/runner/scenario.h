@@ -81,7 +81,13 @@ class ScenarioWorld {
   // A host with `later` phases: one mock per phase, the address of each
   // with the time it starts (the first at 0).
   std::map<std::string, std::vector<std::pair<UnixSeconds, std::string>>> https_phases;
-  std::vector<std::unique_ptr<mocks::https::Server>> https_later;
+  // The mock of each later phase that listens (a `down` phase has none).
+  struct LaterPhase {
+    std::string host;
+    UnixSeconds at = 0;
+    std::unique_ptr<mocks::https::Server> server;
+  };
+  std::vector<LaterPhase> https_later;
   std::map<std::string, std::string> smtp_addresses;
 
  private:

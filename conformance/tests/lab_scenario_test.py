@@ -32,21 +32,39 @@ if not (DIG or CURL or OPENSSL):
 rc, _, err = H.run(["lab", "scenario", "no/such/scenario"])
 expect(rc == 2 and b"scenario.unreadable" in err, "unknown scenario: exit 2 (rc=%d, %r)" % (rc, err))
 
-proc = subprocess.Popen([BIN, "lab", "scenario", "mta-sts/rfc8461-5/enforce-good-path"],
-                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-out = b""
-info = None
-deadline = time.time() + 20
-while time.time() < deadline and info is None:
-    r, _, _ = select.select([proc.stdout], [], [], 0.2)
-    if r:
-        chunk = os.read(proc.stdout.fileno(), 65536)
-        if not chunk:
-            break
-        out += chunk
-        for line in out.decode("utf-8", "replace").split("\n"):
-            if line.startswith("{"):
-                info = json.loads(line)
+def start_lab(scenario):
+    """Starts `lab scenario`; returns the process, what it printed up to its
+    JSON line, and that line read (None if none came within 20 s)."""
+    proc = subprocess.Popen([BIN, "lab", "scenario", scenario],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, info = b"", None
+    deadline = time.time() + 20
+    while time.time() < deadline and info is None:
+        r, _, _ = select.select([proc.stdout], [], [], 0.2)
+        if r:
+            chunk = os.read(proc.stdout.fileno(), 65536)
+            if not chunk:
+                break
+            out += chunk
+            for line in out.decode("utf-8", "replace").split("\n"):
+                if line.startswith("{"):
+                    info = json.loads(line)
+    return proc, out, info
+
+
+def stop_lab(proc, what):
+    """Ctrl-C, then what it printed after; a lab that does not stop fails."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        rest, err = proc.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        rest, err = proc.communicate()
+        expect(False, "Ctrl-C did not stop " + what)
+    return rest, err
+
+
+proc, out, info = start_lab("mta-sts/rfc8461-5/enforce-good-path")
 if info is None:
     proc.kill()
     print("FAIL: no JSON line from lab scenario: %r %r" % (out, proc.stderr.read()))
@@ -91,13 +109,7 @@ else:
     print("SKIPPED part: openssl not installed")
 
 time.sleep(0.6)  # one poll of the live logs
-proc.send_signal(signal.SIGINT)
-try:
-    rest, err = proc.communicate(timeout=15)
-except subprocess.TimeoutExpired:
-    proc.kill()
-    rest, err = proc.communicate()
-    expect(False, "Ctrl-C did not stop lab scenario")
+rest, err = stop_lab(proc, "lab scenario")
 log = (out + rest).decode("utf-8", "replace")
 expect(proc.returncode == 0, "Ctrl-C: exit 0 (rc=%s, %r)" % (proc.returncode, err))
 expect("mxconform lab scenario: stopped" in log, "a closing line")
@@ -111,20 +123,7 @@ if OPENSSL:
 # A policy host with a later phase: the lab lists where the phase listens
 # and from when (it cannot move a client over at a scenario time), and the
 # phase serves what the scenario gives it from the start.
-proc = subprocess.Popen([BIN, "lab", "scenario", "mta-sts/rfc8461-3.3/policy-fetch-backoff"],
-                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-out, info = b"", None
-deadline = time.time() + 20
-while time.time() < deadline and info is None:
-    r, _, _ = select.select([proc.stdout], [], [], 0.2)
-    if r:
-        chunk = os.read(proc.stdout.fileno(), 65536)
-        if not chunk:
-            break
-        out += chunk
-        for line in out.decode("utf-8", "replace").split("\n"):
-            if line.startswith("{"):
-                info = json.loads(line)
+proc, out, info = start_lab("mta-sts/rfc8461-3.3/policy-fetch-backoff")
 if info is None:
     proc.kill()
     expect(False, "no JSON line from the phased scenario: %r" % out)
@@ -145,13 +144,7 @@ else:
             expect(p.stdout == want, "phase at %s answers %s (got %r %r)" % (addr, want, p.stdout,
                                                                                p.stderr))
     time.sleep(0.6)  # one poll of the live logs
-    proc.send_signal(signal.SIGINT)
-    try:
-        rest, err = proc.communicate(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        rest, err = proc.communicate()
-        expect(False, "Ctrl-C did not stop the phased lab scenario")
+    rest, _ = stop_lab(proc, "the phased lab scenario")
     if CURL:
         expect("https mta-sts.example.test (phase from 1800000400) sni=mta-sts.example.test GET"
                in (out + rest).decode("utf-8", "replace"), "a later phase's requests are logged")

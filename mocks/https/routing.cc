@@ -4,14 +4,12 @@
 #include <charconv>
 #include <utility>
 
+#include "common/text.h"
+
 namespace mxconform::mocks::https {
 namespace {
 
 constexpr std::size_t kPaddingLineBytes = 80;  // `oversized` padding lines
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return LowerAscii(a) == LowerAscii(b);
-}
 
 std::string Hex(std::size_t n) {
   char buf[20];
@@ -52,16 +50,6 @@ Response Response::Text(std::string body) {
   return r;
 }
 
-std::string LowerAscii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    }
-  }
-  return out;
-}
-
 std::string HostWithoutPort(std::string_view host) {
   if (!host.empty() && host.front() == '[') {
     const std::size_t close = host.find(']');
@@ -74,24 +62,24 @@ std::string HostWithoutPort(std::string_view host) {
   if (!host.empty() && host.back() == '.') {
     host.remove_suffix(1);
   }
-  return LowerAscii(host);
+  return text::ToLowerCopy(host);
 }
 
 Routed Route(const Config& cfg, std::string_view host_header, std::string_view sni,
              std::string_view target) {
   Routed out;
   out.host = HostWithoutPort(host_header);
-  out.route = out.host.empty() ? LowerAscii(sni) : out.host;
+  out.route = out.host.empty() ? text::ToLowerCopy(sni) : out.host;
   out.path = std::string(target.substr(0, target.find('?')));
   if (auto h = cfg.hosts.find(out.route); h != cfg.hosts.end()) {
     if (auto p = h->second.paths.find(out.path); p != h->second.paths.end()) {
       out.scripted = true;
-      out.response = p->second;
+      out.rule = &p->second;
       return out;
     }
   }
-  out.response = Response::Text("not scripted: " + out.route + " " + out.path + "\n");
-  out.response.status = 404;
+  out.unscripted = Response::Text("not scripted: " + out.route + " " + out.path + "\n");
+  out.unscripted->status = 404;
   return out;
 }
 
@@ -110,12 +98,12 @@ Rendered Render(const Response& r, std::string_view reason, bool head_request) {
   head = "HTTP/1.1 " + std::to_string(out.status) + " " + std::string(reason) + "\r\n";
   bool framed = false;
   for (const Header& h : r.headers) {
-    if ((r.content_type && EqualsIgnoreCase(h.name, "Content-Type")) ||
-        (!r.redirect.empty() && EqualsIgnoreCase(h.name, "Location"))) {
+    if ((r.content_type && text::EqualsIgnoreCase(h.name, "Content-Type")) ||
+        (!r.redirect.empty() && text::EqualsIgnoreCase(h.name, "Location"))) {
       continue;
     }
-    framed = framed || EqualsIgnoreCase(h.name, "Content-Length") ||
-             EqualsIgnoreCase(h.name, "Transfer-Encoding");
+    framed = framed || text::EqualsIgnoreCase(h.name, "Content-Length") ||
+             text::EqualsIgnoreCase(h.name, "Transfer-Encoding");
     head += h.name + ": " + h.value + "\r\n";
   }
   if (r.content_type && !r.content_type->empty()) {

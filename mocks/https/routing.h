@@ -6,6 +6,7 @@
 // them arbitrary requests and scripted responses. No I/O and no Boost.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,9 +14,6 @@
 #include "mocks/https/server.h"
 
 namespace mxconform::mocks::https {
-
-// ASCII lower case.
-std::string LowerAscii(std::string_view s);
 
 // A Host header value (or a configured host name) as a route key:
 // "mta-sts.example.test:8443" -> "mta-sts.example.test", "[::1]:80" ->
@@ -28,11 +26,16 @@ struct Routed {
   std::string route;  // `host`, or the SNI in lower case when there is none
   std::string path;   // the target up to any '?'
   bool scripted = false;
-  // The scripted response, or a 404 text/plain "not scripted: ROUTE PATH"
-  // (exhaustive: a request the scenario did not script is its error).
-  Response response;
+  // The scripted response (in the config), or a 404 text/plain "not
+  // scripted: ROUTE PATH" (exhaustive: a request the scenario did not
+  // script is its error).
+  const Response& response() const { return rule != nullptr ? *rule : *unscripted; }
+
+  const Response* rule = nullptr;      // into Config::hosts, when scripted
+  std::optional<Response> unscripted;  // otherwise
 };
-// `cfg.hosts` keyed by HostWithoutPort (as Server::Start stores them).
+// `cfg.hosts` keyed by HostWithoutPort (as Server::Start stores them); the
+// result refers into `cfg`.
 Routed Route(const Config& cfg, std::string_view host_header, std::string_view sni,
              std::string_view target);
 

@@ -33,7 +33,7 @@ TEST(Route, ByHostElseBySniAndByPathWithoutTheQuery) {
   EXPECT_TRUE(r.scripted);
   EXPECT_EQ(r.route, "mta-sts.example.test");
   EXPECT_EQ(r.path, "/.well-known/mta-sts.txt");
-  EXPECT_EQ(r.response.body, "version: STSv1\r\n");
+  EXPECT_EQ(r.response().body, "version: STSv1\r\n");
 
   r = Route(cfg, "", "MTA-STS.Example.Test", "/.well-known/mta-sts.txt");
   EXPECT_TRUE(r.scripted);
@@ -41,8 +41,8 @@ TEST(Route, ByHostElseBySniAndByPathWithoutTheQuery) {
 
   r = Route(cfg, "other.example", "mta-sts.example.test", "/.well-known/mta-sts.txt");
   EXPECT_FALSE(r.scripted);  // the Host header decides when there is one
-  EXPECT_EQ(r.response.status, 404);
-  EXPECT_EQ(r.response.body, "not scripted: other.example /.well-known/mta-sts.txt\n");
+  EXPECT_EQ(r.response().status, 404);
+  EXPECT_EQ(r.response().body, "not scripted: other.example /.well-known/mta-sts.txt\n");
 }
 
 TEST(Render, FramesWithContentLengthUnlessChunkedOrAlreadyFramed) {

@@ -27,6 +27,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "common/text.h"
 #include "mocks/common/server_base.h"
 #include "mocks/https/routing.h"
 
@@ -243,7 +244,7 @@ int Server::Impl::OnServerName(SSL* ssl, int* alert, void* arg) {
   auto* self = static_cast<Impl*>(arg);
   auto* hello = static_cast<Hello*>(SSL_get_ex_data(ssl, HelloIndex()));
   const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
-  const std::string sni = name != nullptr ? LowerAscii(name) : "";
+  const std::string sni = name != nullptr ? text::ToLowerCopy(name) : "";
   if (hello != nullptr) {
     hello->sni = name != nullptr ? name : "";
   }
@@ -424,7 +425,7 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Conn& conn, LogEntry e
   } else {
     entry.rule = routed.route + " " + routed.path;
   }
-  const Response& r = routed.response;
+  const Response& r = routed.response();
 
   if (r.stall) {
     entry.outcome = "stalled";

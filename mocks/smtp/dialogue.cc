@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "common/text.h"
 #include "net/smtp_text.h"
 
 namespace mxconform::mocks::smtp {
@@ -26,16 +27,8 @@ std::string Upper(std::string_view s) {
   return out;
 }
 
-bool StartsWithNoCase(std::string_view s, std::string_view upper_prefix) {
-  if (s.size() < upper_prefix.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < upper_prefix.size(); ++i) {
-    if (UpperChar(s[i]) != upper_prefix[i]) {
-      return false;
-    }
-  }
-  return true;
+bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
+  return text::EqualsIgnoreCase(s.substr(0, prefix.size()), prefix);
 }
 
 // What a reply repeats of the client's words (the EHLO name, a path): at

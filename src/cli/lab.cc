@@ -220,12 +220,9 @@ void AddLabScenario(CLI::App& lab, int& rc) {
     // start: the lab cannot switch a client over at a scenario time, so it
     // says where each phase is and when it would begin.
     nlohmann::json later = nlohmann::json::object();
-    std::map<std::string, std::string> phase_of_address;  // address -> "HOST from T"
     for (const auto& [host, phases] : w.https_phases) {
-      for (std::size_t i = 1; i < phases.size(); ++i) {
+      for (std::size_t i = 1; i < phases.size(); ++i) {  // [0] is the host itself
         later[host].push_back({{"from", phases[i].first}, {"address", phases[i].second}});
-        phase_of_address[phases[i].second] =
-            host + " (phase from " + std::to_string(phases[i].first) + ")";
       }
     }
     nlohmann::json j = {{"scenario", s->id},          {"dns", dns},
@@ -256,33 +253,29 @@ void AddLabScenario(CLI::App& lab, int& rc) {
     }
     // Live logs of the policy hosts and MX servers: polled, printed once.
     std::map<std::string, std::size_t> https_seen;
-    std::map<const mocks::https::Server*, std::size_t> later_seen;
+    std::vector<std::size_t> later_seen(w.https_later.size());
     std::map<std::string, std::size_t> smtp_seen;
     const timespec tick{0, 200 * 1000 * 1000};
     for (;;) {
-      for (const auto& [host, server] : w.https) {
-        auto log = server->Log();
-        for (std::size_t i = https_seen[host]; i < log.size(); ++i) {
+      // A policy host's requests not printed yet, under `label`.
+      auto print_https = [&](const std::string& label, const mocks::https::Server& server,
+                             std::size_t& seen) {
+        auto log = server.Log();
+        for (std::size_t i = seen; i < log.size(); ++i) {
           std::lock_guard lock(out_mu);
-          std::cout << "https " << host << " sni=" << log[i].sni << " " << log[i].method << " "
+          std::cout << "https " << label << " sni=" << log[i].sni << " " << log[i].method << " "
                     << log[i].target << " -> " << log[i].outcome << " (" << log[i].rule << ")"
                     << std::endl;
         }
-        https_seen[host] = log.size();
+        seen = log.size();
+      };
+      for (const auto& [host, server] : w.https) {
+        print_https(host, *server, https_seen[host]);
       }
-      for (const auto& server : w.https_later) {
-        auto log = server->Log();
-        const auto name =
-            phase_of_address.find(server->address() + ":" + std::to_string(server->port()));
-        for (std::size_t i = later_seen[server.get()]; i < log.size(); ++i) {
-          std::lock_guard lock(out_mu);
-          std::cout << "https "
-                    << (name == phase_of_address.end() ? std::string("(a later phase)")
-                                                       : name->second)
-                    << " sni=" << log[i].sni << " " << log[i].method << " " << log[i].target
-                    << " -> " << log[i].outcome << " (" << log[i].rule << ")" << std::endl;
-        }
-        later_seen[server.get()] = log.size();
+      for (std::size_t k = 0; k < w.https_later.size(); ++k) {
+        const auto& phase = w.https_later[k];
+        print_https(phase.host + " (phase from " + std::to_string(phase.at) + ")", *phase.server,
+                    later_seen[k]);
       }
       for (const auto& [host, server] : w.smtp) {
         auto sessions = server->Sessions();
