@@ -8,6 +8,8 @@
 #include <set>
 #include <sstream>
 
+#include "conformance/runner/yaml_budget.h"
+
 namespace mxconform::conformance {
 
 std::vector<std::string> CatalogIds(std::string_view requirements_md) {
@@ -49,6 +51,9 @@ Result<std::map<std::string, std::string>> ParseInformationalUnguarded(std::stri
     return MakeDiag(
         "catalog.yaml", Severity::kError, 0, "YAML syntax error",
         std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) + ": " + e.msg);
+  }
+  if (!WithinYamlBudget(root)) {
+    return MakeDiag("catalog.yaml", Severity::kError, 0, kYamlTooLarge, "1:1: the whole file");
   }
   std::map<std::string, std::string> out;
   if (!root || root.IsNull()) {

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "common/text.h"
+#include "conformance/runner/yaml_budget.h"
 #include "spf/ip.h"
 
 namespace mxconform::conformance {
@@ -404,6 +405,9 @@ Result<MockZone> ParseMockZoneUnguarded(std::string_view text) {
     root = YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
     return Error("zone.yaml", "YAML syntax error", At(e.mark) + ": " + e.msg);
+  }
+  if (!WithinYamlBudget(root)) {
+    return Error("zone.yaml", kYamlTooLarge, At(root.Mark()));
   }
   if (!root.IsMap()) {
     return Error("zone.yaml", "a zone file must be a map", At(root.Mark()));

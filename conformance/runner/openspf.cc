@@ -14,6 +14,7 @@
 #include "common/text.h"
 #include "conformance/runner/mock_zone.h"
 #include "conformance/runner/model_json.h"
+#include "conformance/runner/yaml_budget.h"
 #include "spf/eval.h"
 #include "spf/ip.h"
 #include "spf/resolver.h"
@@ -756,6 +757,12 @@ Result<OpenspfFile> ParseOpenspfUnguarded(std::string_view text, const std::file
     // yaml-cpp reports errors by exception; they stop here.
     return Located("vectors.openspf.yaml", "YAML error", e.mark, e.msg);
   }
+  std::size_t budget = kMaxYamlNodes;
+  for (const auto& d : docs) {
+    if (!internal::CountYamlNodes(d, budget)) {
+      return Located("vectors.openspf.yaml", kYamlTooLarge, d.Mark(), "");
+    }
+  }
   Loader l;
   std::size_t index = 0;
   for (const auto& d : docs) {
@@ -801,6 +808,9 @@ Result<OpenspfDocument> ParseOpenspfZoneUnguarded(std::string_view text) {
     d = YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
     return Located("vectors.openspf.yaml", "YAML error", e.mark, e.msg);
+  }
+  if (!WithinYamlBudget(d)) {
+    return Located("vectors.openspf.yaml", kYamlTooLarge, d.Mark(), "");
   }
   if (!d.IsMap()) {
     return Located("vectors.openspf.zonedata", "a zone file must be a map of name to records",

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "common/text.h"
+#include "conformance/runner/yaml_budget.h"
 #include "mocks/dns/responder.h"
 #include "mocks/smtp/dialogue.h"
 #include "tlsrpt/result_type.h"
@@ -398,6 +399,9 @@ Result<Scenario> ParseScenarioUnguarded(std::string_view text, const std::filesy
     return MakeDiag("scenario.yaml", Severity::kError, 0, "YAML syntax error",
                     At(e.mark) + ": " + e.msg);
   }
+  if (!WithinYamlBudget(r.root)) {
+    return MakeDiag("scenario.yaml", Severity::kError, 0, kYamlTooLarge, At(r.root.Mark()));
+  }
   if (!r.root.IsMap()) {
     return FieldError(r.root, "a scenario is a map");
   }
@@ -418,6 +422,10 @@ Result<Scenario> ParseScenarioUnguarded(std::string_view text, const std::filesy
     } catch (const YAML::Exception& e) {
       return MakeDiag("scenario.yaml", Severity::kError, 0, "YAML syntax error in the base",
                       base_path.string() + ":" + At(e.mark) + ": " + e.msg);
+    }
+    if (!WithinYamlBudget(merged)) {
+      return MakeDiag("scenario.yaml", Severity::kError, 0, kYamlTooLarge,
+                      base_path.string() + ":" + At(merged.Mark()));
     }
     if (!merged.IsMap()) {
       return FieldError(base_name, "the base must be a map");

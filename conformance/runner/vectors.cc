@@ -11,6 +11,7 @@
 #include "common/domain.h"
 #include "common/txt.h"
 #include "conformance/runner/model_json.h"
+#include "conformance/runner/yaml_budget.h"
 #include "mtasts/policy.h"
 #include "mtasts/txt_record.h"
 #include "tlsrpt/report.h"
@@ -340,6 +341,13 @@ Result<CaseFile> LoadCaseFile(const std::filesystem::path& path) {
   ss << f.rdbuf();
   try {
     YAML::Node root = YAML::Load(ss.str());
+    if (!WithinYamlBudget(root)) {
+      Diagnostic d =
+          MakeDiag("vectors.file.yaml", Severity::kError, 0, kYamlTooLarge, path.string());
+      d.line = 1;
+      d.column = 1;
+      return d;
+    }
     return CaseFile{path, YamlToJson(root)};
   } catch (const YAML::Exception& e) {
     // yaml-cpp reports errors by exception; they stop here.
