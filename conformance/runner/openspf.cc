@@ -752,7 +752,10 @@ Result<OpenspfFile> ParseOpenspfUnguarded(std::string_view text, const std::file
   f.origin = origin;
   std::vector<YAML::Node> docs;
   try {
-    docs = YAML::LoadAll(std::string(text));
+    if (!LoadAllDocuments(std::string(text), docs)) {
+      return Located("vectors.openspf.yaml", "YAML error", YAML::Mark(),
+                     "the YAML reader found more documents than the text can hold");
+    }
   } catch (const YAML::Exception& e) {
     // yaml-cpp reports errors by exception; they stop here.
     return Located("vectors.openspf.yaml", "YAML error", e.mark, e.msg);
@@ -859,7 +862,11 @@ bool IsOpenspfFile(const std::filesystem::path& path) {
   std::ostringstream ss;
   ss << in.rdbuf();
   try {
-    for (const auto& d : YAML::LoadAll(ss.str())) {
+    std::vector<YAML::Node> docs;
+    if (!LoadAllDocuments(ss.str(), docs)) {
+      return false;
+    }
+    for (const auto& d : docs) {
       if (d.IsNull()) {
         continue;
       }

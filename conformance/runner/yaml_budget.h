@@ -6,9 +6,13 @@
 // one that is too large, with its own `*.yaml` error id.
 #pragma once
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cstddef>
+#include <sstream>
+#include <string>
+#include <vector>
 
 namespace mxconform::conformance {
 
@@ -45,6 +49,39 @@ inline bool CountYamlNodes(const YAML::Node& n, std::size_t& left) {
 // time it is reached.
 inline bool WithinYamlBudget(const YAML::Node& n, std::size_t limit = kMaxYamlNodes) {
   return internal::CountYamlNodes(n, limit);
+}
+
+// YAML::LoadAll, except that it stops: yaml-cpp 0.7's document loop can
+// return empty documents forever on some malformed text (the scenario
+// fuzzer found one of 446 bytes that grew to gigabytes). A first pass
+// through the parser counts the documents without building them, and gives
+// up past one per byte of text (a document takes at least one); false then.
+// Throws what YAML::LoadAll throws.
+inline bool LoadAllDocuments(const std::string& text, std::vector<YAML::Node>& out) {
+  struct Counter final : YAML::EventHandler {
+    void OnDocumentStart(const YAML::Mark&) override {}
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  const std::string&) override {}
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {}
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override {}
+    void OnMapEnd() override {}
+  };
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  Counter counter;
+  for (std::size_t documents = 0; parser.HandleNextDocument(counter);) {
+    if (++documents > text.size() + 1) {
+      return false;
+    }
+  }
+  out = YAML::LoadAll(text);
+  return true;
 }
 
 }  // namespace mxconform::conformance

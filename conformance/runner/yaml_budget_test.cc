@@ -7,7 +7,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "conformance/runner/catalog.h"
 #include "conformance/runner/mock_zone.h"
@@ -65,6 +68,23 @@ TEST(YamlBudget, EveryReaderRefusesABillionLaughs) {
   auto r = ParseInformational(Laughs(8));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().id, "catalog.yaml");
+}
+
+TEST(YamlBudget, TheOpenspfReaderStopsWhereYamlCppLoopsOverDocuments) {
+  // Regression (scenario_fuzzer): on this text yaml-cpp 0.7's LoadAll
+  // returned empty documents forever (31 s and 3.8 GB before the kill).
+  std::ifstream f(std::string(MXCONFORM_SOURCE_DIR) +
+                  "/corpus/scenario_fuzzer/yaml-cpp-endless-documents.yaml");
+  std::stringstream text;
+  text << f.rdbuf();
+  ASSERT_FALSE(text.str().empty());
+  auto s = ParseOpenspf(text.str(), "x.yml", OpenspfOrigin::kOurs);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().id, "vectors.openspf.yaml");
+  std::vector<YAML::Node> docs;
+  EXPECT_FALSE(LoadAllDocuments(text.str(), docs));
+  EXPECT_TRUE(LoadAllDocuments("a: 1\n---\nb: 2\n", docs));
+  EXPECT_EQ(docs.size(), 2u);
 }
 
 }  // namespace
