@@ -59,20 +59,31 @@ bool Located(const std::string& detail) {
 
 bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
+// A host's `later` phases (https or smtp): in time order, none with
+// phases of its own, and At() picks the host before the first and the
+// last from its start on.
+template <typename Spec>
+void CheckPhases(const Spec& h) {
+  mxconform::UnixSeconds prev = 0;
+  for (const auto& p : h.later) {
+    FUZZ_CHECK(p.spec != nullptr);
+    FUZZ_CHECK(p.at > prev);
+    FUZZ_CHECK(p.spec->later.empty());
+    prev = p.at;
+  }
+  if (!h.later.empty()) {
+    FUZZ_CHECK(&h.At(h.later.front().at - 1) == &h);
+    FUZZ_CHECK(&h.At(h.later.back().at) == h.later.back().spec.get());
+  }
+}
+
 void CheckScenario(const conf::Scenario& s, std::string_view text) {
   (void)conf::LintScenario(s, "fuzz", {});
   for (const auto& [host, h] : s.https) {
-    mxconform::UnixSeconds prev = 0;
-    for (const auto& p : h.later) {
-      FUZZ_CHECK(p.spec != nullptr);
-      FUZZ_CHECK(p.at > prev);
-      FUZZ_CHECK(p.spec->later.empty());
-      prev = p.at;
-    }
-    if (!h.later.empty()) {
-      FUZZ_CHECK(&h.At(h.later.front().at - 1) == &h);
-      FUZZ_CHECK(&h.At(h.later.back().at) == h.later.back().spec.get());
-    }
+    CheckPhases(h);
+  }
+  for (const auto& [host, h] : s.smtp) {
+    CheckPhases(h);
   }
   for (const auto& st : s.steps) {
     if (st.kind != conf::ScenarioStep::Kind::kExpect) {

@@ -15,6 +15,7 @@
 #include <functional>
 #include <future>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <utility>
 
@@ -279,12 +280,15 @@ class FakeConnector final : public mtasts::MxConnector {
       detail = "unscripted MX";
       return nullptr;
     }
-    if (it->second.down) {
+    const SmtpHostSpec& spec = it->second.At(clock_.Now());
+    if (spec.down) {
       detail = "connection refused";
       return nullptr;
     }
-    return std::make_unique<FakeSession>(key, it->second, messages_[key], pki_, trust_, clock_,
-                                         log_);
+    // A later phase is another mock on the wire, with a greylist count of
+    // its own.
+    std::uint32_t& messages = messages_[{key, &spec}];
+    return std::make_unique<FakeSession>(key, spec, messages, pki_, trust_, clock_, log_);
   }
 
  private:
@@ -294,7 +298,7 @@ class FakeConnector final : public mtasts::MxConnector {
   const Clock& clock_;
   Unscripted& unscripted_;
   std::vector<std::string>& log_;
-  std::map<std::string, std::uint32_t> messages_;
+  std::map<std::pair<std::string, const SmtpHostSpec*>, std::uint32_t> messages_;
 };
 
 // What the world saw, for the expectations that look past the sender's own
@@ -782,11 +786,10 @@ Result<std::unique_ptr<ScenarioWorld>> ScenarioWorld::Start(const Scenario& s, c
       w->https_later.push_back({host, phase.at, std::move(*later)});
     }
   }
-  // One mock MX per scripted MX; a `down` one has no address.
-  for (const auto& [host, m] : s.smtp) {
-    if (m.down) {
-      continue;
-    }
+  // One mock MX per scripted MX and per `later` phase of it; a `down` one
+  // has no address.
+  auto start_smtp = [&](const std::string& host,
+                        const SmtpHostSpec& m) -> Result<std::unique_ptr<mocks::smtp::Server>> {
     mocks::smtp::ServerOptions mo;
     mo.hostname = host;
     mo.starttls = mocks::smtp::ParseStartTls(m.starttls).value_or(mocks::smtp::StartTls::kOffer);
@@ -808,8 +811,32 @@ Result<std::unique_ptr<ScenarioWorld>> ScenarioWorld::Start(const Scenario& s, c
     if (!server) {
       return fail("mock MX " + host + ": " + server.error().Text());
     }
-    w->smtp_addresses[host] = (*server)->endpoint();
-    w->smtp[host] = std::move(*server);
+    return std::move(*server);
+  };
+  for (const auto& [host, m] : s.smtp) {
+    std::string address;
+    if (!m.down) {
+      auto server = start_smtp(host, m);
+      if (!server) {
+        return server.error();
+      }
+      address = (*server)->endpoint();
+      w->smtp_addresses[host] = address;
+      w->smtp[host] = std::move(*server);
+    }
+    w->smtp_phases[host].emplace_back(0, address);
+    for (const auto& phase : m.later) {
+      if (phase.spec->down) {
+        w->smtp_phases[host].emplace_back(phase.at, "");
+        continue;
+      }
+      auto later = start_smtp(host, *phase.spec);
+      if (!later) {
+        return later.error();
+      }
+      w->smtp_phases[host].emplace_back(phase.at, (*later)->endpoint());
+      w->smtp_later.push_back({host, phase.at, std::move(*later)});
+    }
   }
   return w;
 }
@@ -819,6 +846,9 @@ ScenarioWorld::~ScenarioWorld() { Stop(); }
 void ScenarioWorld::Stop() {
   for (auto& [host, server] : smtp) {
     server->Stop();
+  }
+  for (auto& phase : smtp_later) {
+    phase.server->Stop();
   }
   for (auto& [host, server] : https) {
     server->Stop();
@@ -868,6 +898,56 @@ class PhasedFetcher final : public mtasts::PolicyFetcher {
   const Clock& clock_;
 };
 
+// The MX servers as the clock says: one net::SmtpConnector per stretch of
+// time in which no MX changes (the starts of the `later` phases divide
+// them), each mapping every MX to its phase in force then. Sessions may
+// outlive a stretch, so every connector lives as long as this one.
+class PhasedConnector final : public mtasts::MxConnector {
+ public:
+  PhasedConnector(
+      const net::SmtpConnectorOptions& base,
+      const std::map<std::string, std::vector<std::pair<UnixSeconds, std::string>>>& phases,
+      const Clock& clock)
+      : clock_(clock) {
+    std::set<UnixSeconds> starts = {0};
+    for (const auto& [host, list] : phases) {
+      for (const auto& phase : list) {
+        starts.insert(phase.first);
+      }
+    }
+    for (const UnixSeconds from : starts) {
+      net::SmtpConnectorOptions o = base;
+      o.addresses.clear();
+      for (const auto& [host, list] : phases) {
+        std::string address;
+        for (const auto& [at, addr] : list) {
+          if (from >= at) {
+            address = addr;
+          }
+        }
+        if (!address.empty()) {
+          o.addresses[host] = address;  // none: a `down` MX
+        }
+      }
+      stretches_.emplace_back(from, std::make_unique<net::SmtpConnector>(std::move(o)));
+    }
+  }
+
+  std::unique_ptr<mtasts::MxSession> Connect(std::string_view host, std::string& detail) override {
+    net::SmtpConnector* in_force = stretches_.front().second.get();
+    for (const auto& [from, connector] : stretches_) {
+      if (clock_.Now() >= from) {
+        in_force = connector.get();
+      }
+    }
+    return in_force->Connect(host, detail);
+  }
+
+ private:
+  const Clock& clock_;
+  std::vector<std::pair<UnixSeconds, std::unique_ptr<net::SmtpConnector>>> stretches_;
+};
+
 }  // namespace
 
 CaseResult RunScenarioWire(const Scenario& s, const ScenarioRunOptions& opts) {
@@ -899,13 +979,12 @@ CaseResult RunScenarioWire(const Scenario& s, const ScenarioRunOptions& opts) {
       std::chrono::milliseconds(kFetchTimeoutMs);
   PhasedFetcher fetcher(fo, w.https_phases, clock);
   net::SmtpConnectorOptions co;
-  co.addresses = w.smtp_addresses;
   co.trust = w.trust;
   co.clock = &clock;
   co.connect_timeout = co.io_timeout = co.handshake_timeout =
       std::chrono::milliseconds(kWireTimeoutMs);
   co.min_version = net::TlsVersion::kTls1_2;  // RFC 8461 §7.2
-  net::SmtpConnector connector(co);
+  PhasedConnector connector(co, w.smtp_phases, clock);
 
   const Observer obs{
       [&] { return w.responder->logged(); },
@@ -963,9 +1042,9 @@ CaseResult RunScenarioWire(const Scenario& s, const ScenarioRunOptions& opts) {
     log_https("a later phase", *phase.server);
   }
   json sessions = json::object();
-  for (const auto& [host, server] : w.smtp) {
+  auto log_smtp = [&](const std::string& label, const mocks::smtp::Server& server) {
     json lines = json::array();
-    for (const auto& session : server->Sessions()) {
+    for (const auto& session : server.Sessions()) {
       for (const auto& line : session.transcript) {
         lines.push_back(line);
       }
@@ -974,8 +1053,14 @@ CaseResult RunScenarioWire(const Scenario& s, const ScenarioRunOptions& opts) {
                       (session.data_completed ? ", delivered" : ""));
     }
     if (!lines.empty()) {
-      sessions[host] = lines;
+      sessions[label] = lines;
     }
+  };
+  for (const auto& [host, server] : w.smtp) {
+    log_smtp(host, *server);
+  }
+  for (const auto& phase : w.smtp_later) {
+    log_smtp(phase.host + " (from " + std::to_string(phase.at) + ")", *phase.server);
   }
   transcript.push_back(
       {{"dns", DnsLog(*w.responder, unscripted)}, {"https", requests}, {"smtp", sessions}});

@@ -82,13 +82,17 @@ class ScenarioWorld {
   // with the time it starts (the first at 0).
   std::map<std::string, std::vector<std::pair<UnixSeconds, std::string>>> https_phases;
   // The mock of each later phase that listens (a `down` phase has none).
+  template <typename Server>
   struct LaterPhase {
     std::string host;
     UnixSeconds at = 0;
-    std::unique_ptr<mocks::https::Server> server;
+    std::unique_ptr<Server> server;
   };
-  std::vector<LaterPhase> https_later;
-  std::map<std::string, std::string> smtp_addresses;
+  std::vector<LaterPhase<mocks::https::Server>> https_later;
+  std::map<std::string, std::string> smtp_addresses;  // host -> address; none if `down`
+  // The same for the MX servers; a `down` phase's address is "".
+  std::map<std::string, std::vector<std::pair<UnixSeconds, std::string>>> smtp_phases;
+  std::vector<LaterPhase<mocks::smtp::Server>> smtp_later;
 
  private:
   ScenarioWorld() = default;

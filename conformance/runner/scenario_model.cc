@@ -192,6 +192,44 @@ HttpsPathSpec ReadPath(Reader& r, const YAML::Node& n) {
   return p;
 }
 
+// A host's `later` list into spec.later: phases in time order, each read
+// by `read(phase, spec)` from the host's own settings.
+template <typename Spec, typename ReadPhase>
+void ReadLater(Reader& r, const YAML::Node& later, Spec& spec, ReadPhase read) {
+  if (!later.IsSequence()) {
+    r.Fail(later, "later must be a list of {at, ...}");
+    return;
+  }
+  UnixSeconds prev = 0;
+  for (const auto& phase : later) {
+    if (!phase.IsMap() || !phase["at"]) {
+      r.Fail(phase, "a later phase needs at (the clock time it starts)");
+      continue;
+    }
+    HostPhase<Spec> p;
+    p.at = r.Int(phase["at"], "at", 0, 4'102'444'800);
+    if (p.at <= prev) {
+      r.Fail(phase["at"], "later phases must be in time order");
+    }
+    prev = p.at;
+    p.spec = std::make_shared<const Spec>(read(phase, spec));
+    spec.later.push_back(std::move(p));
+  }
+}
+
+// The phase of `host` in force at `now`: the last that has begun, else
+// the host's own settings.
+template <typename Spec>
+const Spec& InForce(const Spec& host, UnixSeconds now) {
+  const Spec* in_force = &host;
+  for (const auto& p : host.later) {
+    if (now >= p.at) {
+      in_force = p.spec.get();
+    }
+  }
+  return *in_force;
+}
+
 // One https host, or one of its `later` phases (which starts from the
 // host's settings, `base`, and has an `at`).
 HttpsHostSpec ReadHttpsHost(Reader& r, const YAML::Node& v, HttpsHostSpec base, bool top) {
@@ -232,25 +270,68 @@ HttpsHostSpec ReadHttpsHost(Reader& r, const YAML::Node& v, HttpsHostSpec base, 
     }
   }
   if (const YAML::Node later = v["later"]; top && later) {
-    if (!later.IsSequence()) {
-      r.Fail(later, "later must be a list of {at, ...}");
-      return spec;
+    ReadLater(r, later, spec, [&r](const YAML::Node& phase, const HttpsHostSpec& host) {
+      return ReadHttpsHost(r, phase, host, false);
+    });
+  }
+  return spec;
+}
+
+// One smtp host, or one of its `later` phases (see ReadHttpsHost).
+SmtpHostSpec ReadSmtpHost(Reader& r, const YAML::Node& v, SmtpHostSpec base, bool top) {
+  SmtpHostSpec spec = std::move(base);
+  spec.later.clear();
+  if (top) {
+    r.Keys(v,
+           {"cert", "default_cert", "intermediates", "starttls", "tls_max", "inject", "greylist",
+            "reject", "down", "later"},
+           "an smtp host");
+  } else {
+    r.Keys(v,
+           {"at", "cert", "default_cert", "intermediates", "starttls", "tls_max", "inject",
+            "greylist", "reject", "down"},
+           "a later phase of an smtp host");
+  }
+  if (v["cert"]) {
+    spec.cert = r.Str(v["cert"], "cert");
+  }
+  if (v["default_cert"]) {
+    spec.default_cert = r.Str(v["default_cert"], "default_cert");
+  }
+  if (v["tls_max"]) {
+    spec.tls_max = r.Str(v["tls_max"], "tls_max");
+    const auto version = mocks::smtp::ParseTlsVersion(spec.tls_max);
+    if (!version || *version == mocks::smtp::TlsVersion::kAny) {
+      r.Fail(v["tls_max"], "tls_max must be tls1.0, tls1.1, tls1.2 or tls1.3");
     }
-    UnixSeconds prev = 0;
-    for (const auto& phase : later) {
-      if (!phase.IsMap() || !phase["at"]) {
-        r.Fail(phase, "a later phase needs at (the clock time it starts)");
-        continue;
-      }
-      HttpsHostSpec::Phase p;
-      p.at = r.Int(phase["at"], "at", 0, 4'102'444'800);
-      if (p.at <= prev) {
-        r.Fail(phase["at"], "later phases must be in time order");
-      }
-      prev = p.at;
-      p.spec = std::make_shared<const HttpsHostSpec>(ReadHttpsHost(r, phase, spec, false));
-      spec.later.push_back(std::move(p));
+  }
+  if (v["inject"]) {
+    spec.inject = r.Str(v["inject"], "inject");
+  }
+  if (v["intermediates"]) {
+    spec.intermediates = r.Bool(v["intermediates"], "intermediates");
+  }
+  if (v["starttls"]) {
+    spec.starttls = r.Str(v["starttls"], "starttls");
+    if (!mocks::smtp::ParseStartTls(spec.starttls)) {
+      r.Fail(v["starttls"],
+             "starttls must be offer, absent, strip-from-ehlo, reply-454, reply-502, "
+             "abort-handshake or garbage-after-220");
     }
+  }
+  if (v["greylist"]) {
+    spec.greylist = static_cast<std::uint32_t>(r.Int(v["greylist"], "greylist", 0, 100));
+  }
+  if (v["reject"]) {
+    spec.reject = r.Bool(v["reject"], "reject");
+  }
+  if (v["down"]) {
+    spec.down = r.Bool(v["down"], "down");
+  }
+  if (const YAML::Node later = v["later"]; top && later) {
+    ReadLater(r, later, spec, [&r](const YAML::Node& phase, const SmtpHostSpec& host) {
+      return ReadSmtpHost(r, phase, host, false);
+    });
   }
   return spec;
 }
@@ -352,15 +433,9 @@ ScenarioExpect ReadExpect(Reader& r, const YAML::Node& n) {
 
 }  // namespace
 
-const HttpsHostSpec& HttpsHostSpec::At(UnixSeconds now) const {
-  const HttpsHostSpec* in_force = this;
-  for (const auto& p : later) {
-    if (now >= p.at) {
-      in_force = p.spec.get();
-    }
-  }
-  return *in_force;
-}
+const HttpsHostSpec& HttpsHostSpec::At(UnixSeconds now) const { return InForce(*this, now); }
+
+const SmtpHostSpec& SmtpHostSpec::At(UnixSeconds now) const { return InForce(*this, now); }
 
 namespace {
 
@@ -528,48 +603,7 @@ Result<Scenario> ParseScenarioUnguarded(std::string_view text, const std::filesy
       r.Fail(m, "smtp must be a map of MX host to its behaviour");
     } else {
       for (const auto& kv : m) {
-        SmtpHostSpec spec;
-        const YAML::Node& v = kv.second;
-        r.Keys(v,
-               {"cert", "default_cert", "intermediates", "starttls", "tls_max", "inject",
-                "greylist", "reject", "down"},
-               "an smtp host");
-        if (v["cert"]) {
-          spec.cert = r.Str(v["cert"], "cert");
-        }
-        if (v["default_cert"]) {
-          spec.default_cert = r.Str(v["default_cert"], "default_cert");
-        }
-        if (v["tls_max"]) {
-          spec.tls_max = r.Str(v["tls_max"], "tls_max");
-          const auto version = mocks::smtp::ParseTlsVersion(spec.tls_max);
-          if (!version || *version == mocks::smtp::TlsVersion::kAny) {
-            r.Fail(v["tls_max"], "tls_max must be tls1.0, tls1.1, tls1.2 or tls1.3");
-          }
-        }
-        if (v["inject"]) {
-          spec.inject = r.Str(v["inject"], "inject");
-        }
-        if (v["intermediates"]) {
-          spec.intermediates = r.Bool(v["intermediates"], "intermediates");
-        }
-        if (v["starttls"]) {
-          spec.starttls = r.Str(v["starttls"], "starttls");
-          if (!mocks::smtp::ParseStartTls(spec.starttls)) {
-            r.Fail(v["starttls"],
-                   "starttls must be offer, absent, strip-from-ehlo, reply-454, reply-502, "
-                   "abort-handshake or garbage-after-220");
-          }
-        }
-        if (v["greylist"]) {
-          spec.greylist = static_cast<std::uint32_t>(r.Int(v["greylist"], "greylist", 0, 100));
-        }
-        if (v["reject"]) {
-          spec.reject = r.Bool(v["reject"], "reject");
-        }
-        if (v["down"]) {
-          spec.down = r.Bool(v["down"], "down");
-        }
+        SmtpHostSpec spec = ReadSmtpHost(r, kv.second, SmtpHostSpec{}, true);
         s.smtp[kv.first.Scalar()] = std::move(spec);
       }
     }
@@ -680,13 +714,20 @@ std::vector<std::string> LintScenario(const Scenario& s, const std::filesystem::
       }
     }
   }
-  for (const auto& [host, m] : s.smtp) {
-    if (m.starttls != "absent" && m.starttls != "strip-from-ehlo" && certs.count(m.cert) == 0) {
-      out.push_back(where + "smtp " + host + ": cert '" + m.cert + "' is not in pki");
-    }
-    if (!m.default_cert.empty() && certs.count(m.default_cert) == 0) {
-      out.push_back(where + "smtp " + host + ": default_cert '" + m.default_cert +
-                    "' is not in pki");
+  for (const auto& [host, h] : s.smtp) {
+    auto check = [&](const SmtpHostSpec& m, const std::string& name) {
+      if (m.starttls != "absent" && m.starttls != "strip-from-ehlo" && !m.down &&
+          certs.count(m.cert) == 0) {
+        out.push_back(where + "smtp " + name + ": cert '" + m.cert + "' is not in pki");
+      }
+      if (!m.default_cert.empty() && certs.count(m.default_cert) == 0) {
+        out.push_back(where + "smtp " + name + ": default_cert '" + m.default_cert +
+                      "' is not in pki");
+      }
+    };
+    check(h, host);
+    for (const auto& phase : h.later) {
+      check(*phase.spec, host + " (at " + std::to_string(phase.at) + ")");
     }
   }
   bool deliver = false;

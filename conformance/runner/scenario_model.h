@@ -27,6 +27,14 @@ struct ScenarioRequirement {
   std::string level;  // MUST, SHOULD or MAY
 };
 
+// A `later` phase of a host: from `at` on, the host behaves as `spec`
+// (the host's own settings with the phase's on top).
+template <typename Spec>
+struct HostPhase {
+  UnixSeconds at = 0;
+  std::shared_ptr<const Spec> spec;
+};
+
 // One path of the policy host.
 struct HttpsPathSpec {
   int status = 200;
@@ -53,16 +61,9 @@ struct HttpsHostSpec {
   // later: how the host behaves from a clock time on (a certificate that
   // goes bad at the refresh, a policy that changes); each entry starts
   // from the host's own settings and overrides what it lists. In time
-  // order.
-  struct Phase;
-  std::vector<Phase> later;
-  // The settings in force at `now`.
+  // order. At(now): the settings in force then.
+  std::vector<HostPhase<HttpsHostSpec>> later;
   const HttpsHostSpec& At(UnixSeconds now) const;
-};
-
-struct HttpsHostSpec::Phase {
-  UnixSeconds at = 0;
-  std::shared_ptr<const HttpsHostSpec> spec;
 };
 
 struct SmtpHostSpec {
@@ -83,6 +84,11 @@ struct SmtpHostSpec {
   std::uint32_t greylist = 0;  // greylist, if set, makes the MX answer 451 to the first N messages
   bool reject = false;         // reject, if set, makes the MX answer 550 to RCPT
   bool down = false;           // down, if set, makes the MX refuse connections
+  // later: how the MX behaves from a clock time on (an attacker on the
+  // path after the policy was cached strips STARTTLS, a certificate
+  // expires), as for an https host.
+  std::vector<HostPhase<SmtpHostSpec>> later;
+  const SmtpHostSpec& At(UnixSeconds now) const;
 };
 
 struct ScenarioExpect {

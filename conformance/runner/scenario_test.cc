@@ -244,6 +244,49 @@ steps: []
                    .ok());
 }
 
+TEST_F(ScenarioTest, AnMxChangesAtItsLaterPhases) {
+  auto s = LoadScenario(Scenario("mx-phases", std::string(kMxPhases)));
+  ASSERT_TRUE(s.ok()) << s.error().Text();
+  EXPECT_TRUE(LintScenario(*s, root_, {"STS-5-01"}).empty());
+  const SmtpHostSpec& mx = s->smtp.at("mx1.example.test");
+  ASSERT_EQ(mx.later.size(), 3u);
+  EXPECT_EQ(&mx.At(1800003599), &mx);
+  EXPECT_EQ(mx.At(1800003600).greylist, 1u);  // from the host, not the phase before
+  EXPECT_EQ(mx.At(1800007200).starttls, "strip-from-ehlo");
+  EXPECT_EQ(mx.At(1800007200).greylist, 1u);
+  EXPECT_TRUE(mx.At(1800010800).down);
+  EXPECT_EQ(mx.At(1800010800).starttls, "offer");
+  const auto r = RunScenarioInProcess(*s);
+  EXPECT_EQ(r.outcome, Outcome::kPass) << r.message;
+
+  // A phase without `at`, out of order, with a key of its own or a
+  // `later` of its own does not load; a certificate it names must exist.
+  for (const char* bad : {"[{starttls: absent}]", "[{at: 1800007200}, {at: 1800003600}]",
+                          "[{at: 1800003600, starttls: sometimes}]",
+                          "[{at: 1800003600, later: []}]", "{at: 1800003600}"}) {
+    EXPECT_FALSE(LoadScenario(Scenario("mx-bad-later", std::string(R"(smtp:
+  mx1.example.test:
+    cert: mx1
+    later: )") + bad + "\nsteps: []\n"))
+                     .ok())
+        << bad;
+  }
+  auto lint = LoadScenario(Scenario("mx-later-cert", R"(smtp:
+  mx1.example.test:
+    cert: mx1
+    later: [{at: 1800003600, cert: mx1-renewed}]
+steps:
+  - deliver: {to: a@example.test}
+  - expect: {verdict: delivered}
+)"));
+  ASSERT_TRUE(lint.ok()) << lint.error().Text();
+  const auto problems = LintScenario(*lint, root_, {"STS-5-01"});
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("smtp mx1.example.test (at 1800003600): cert 'mx1-renewed'"),
+            std::string::npos)
+      << problems[0];
+}
+
 TEST_F(ScenarioTest, TlsRptOneOfAcceptsEitherReading) {
   auto s = LoadScenario(Scenario("one-of", R"(smtp:
   mx1.example.test: {cert: mx1-expired}

@@ -95,6 +95,26 @@ requirements: [{id: STS-5-01, level: MUST}]
   Scenario scenario_;
 };
 
+TEST_F(ScenarioWireTest, AnMxLaterPhaseIsAMockOfItsOwn) {
+  std::ofstream(root_ / "t/mx-phases.yaml") << R"(id: t/mx-phases
+title: "t"
+requirements: [{id: STS-5-01, level: MUST}]
+)" << kTestWorld.substr(0, kTestWorld.find("smtp:"))
+                                            << kMxPhases;
+  auto s = LoadScenario(root_ / "t/mx-phases.yaml");
+  ASSERT_TRUE(s.ok()) << s.error().Text();
+  const CaseResult r = RunScenarioWire(*s, {});
+  EXPECT_EQ(r.outcome, Outcome::kPass) << r.message;
+  // Each phase that listens is a server of its own, and its sessions are
+  // in the transcript under the time it begins.
+  const auto& smtp = r.actual["transcript"].back()["smtp"];
+  for (const char* label : {"mx1.example.test", "mx1.example.test (from 1800003600)",
+                            "mx1.example.test (from 1800007200)"}) {
+    EXPECT_TRUE(smtp.contains(label)) << label << "\n" << smtp.dump();
+  }
+  EXPECT_FALSE(smtp.contains("mx1.example.test (from 1800010800)")) << smtp.dump();
+}
+
 TEST_F(ScenarioWireTest, AStallingClientEndsTheRunWithAnErrorNamingTheStep) {
   ScenarioRunOptions o;
   o.step_budget = std::chrono::milliseconds(1500);

@@ -31,4 +31,35 @@ smtp:
   mx1.example.test: {cert: mx1}
 )";
 
+// On top of kTestWorld: an MX whose `later` phases are mocks of their own
+// (a greylist count per phase), then strip STARTTLS, then go down; each
+// phase starts from the host's settings (greylist 1), not the phase
+// before. Run in process (scenario_test.cc) and on the wire
+// (scenario_wire_test.cc): the two must agree.
+inline constexpr std::string_view kMxPhases = R"(smtp:
+  mx1.example.test:
+    cert: mx1
+    greylist: 1
+    later:
+      - {at: 1800003600, cert: mx1}
+      - {at: 1800007200, starttls: strip-from-ehlo}
+      - {at: 1800010800, down: true}
+steps:
+  - deliver: {to: a@example.test}
+  - expect: {verdict: deferred}
+  - deliver: {to: a@example.test}
+  - expect: {verdict: delivered, channel: verified-tls}
+  - advance_clock: 3600
+  - deliver: {to: a@example.test}
+  - expect: {verdict: deferred}
+  - deliver: {to: a@example.test}
+  - expect: {verdict: delivered, channel: verified-tls}
+  - advance_clock: 3600
+  - deliver: {to: a@example.test}
+  - expect: {verdict: deferred, tls_rpt: [starttls-not-supported], contacted: [mx1.example.test]}
+  - advance_clock: 3600
+  - deliver: {to: a@example.test}
+  - expect: {verdict: deferred, tls_rpt: []}
+)";
+
 }  // namespace mxconform::conformance

@@ -3,7 +3,9 @@
 scenario's mocks, prints where they listen (text and one JSON line) and the
 CA bundle; dig asks the DNS server, curl fetches the policy with the bundle,
 `openssl s_client -starttls smtp` reaches the MX with SNI and verifies its
-chain, every request is logged live, and Ctrl-C stops it with exit 0.
+chain, every request is logged live, and Ctrl-C stops it with exit 0. A
+host's `later` phases are listed with their starts and serve their own
+settings.
 A client that is not installed skips its part with a message; all three
 missing is a skip (exit 77).
 
@@ -14,6 +16,7 @@ import os
 import select
 import shutil
 import signal
+import smtplib
 import subprocess
 import sys
 import time
@@ -148,4 +151,31 @@ else:
     if CURL:
         expect("https mta-sts.example.test (phase from 1800000400) sni=mta-sts.example.test GET"
                in (out + rest).decode("utf-8", "replace"), "a later phase's requests are logged")
+
+# An MX with a later phase: listed the same way; the phase, a mock of its
+# own, strips STARTTLS from its EHLO reply while the MX itself offers it
+# (Python's smtplib, so no client to install).
+proc, out, info = start_lab("mta-sts/rfc8461-5/starttls-stripped-after-caching")
+if info is None:
+    proc.kill()
+    expect(False, "no JSON line from the MX phase scenario: %r" % out)
+else:
+    phases = info.get("smtp_later", {}).get("mx1.example.test", [])
+    expect(len(phases) == 1 and phases[0]["from"] == 1800001800 and phases[0]["address"],
+           "the MX's later phase is listed with its start: %r" % phases)
+    expect(b"smtp  mx1.example.test as from 1800001800 (scenario start + 1800 s) at " in out,
+           "and printed: %r" % out)
+    for addr, offered in ((info["smtp"].get("mx1.example.test", ""), True),
+                          (phases[0]["address"] if phases else "", False)):
+        if not addr:
+            continue
+        host, port = addr.rsplit(":", 1)
+        with smtplib.SMTP(host, int(port), timeout=10) as c:
+            c.ehlo("lab-test.example")
+            expect(c.has_extn("starttls") == offered,
+                   "EHLO at %s %s STARTTLS" % (addr, "offers" if offered else "hides"))
+    time.sleep(0.6)  # one poll of the live logs
+    rest, _ = stop_lab(proc, "the MX phase lab scenario")
+    expect("smtp  mx1.example.test (phase from 1800001800) session" in
+           (out + rest).decode("utf-8", "replace"), "a later MX phase's sessions are logged")
 H.finish()

@@ -216,18 +216,33 @@ void AddLabScenario(CLI::App& lab, int& rc) {
       std::cout << "dns   " << e.Text() << std::endl;
     });
     const std::string dns = "127.0.0.1:" + std::to_string(w.dns_server->port());
-    // A policy host's `later` phases listen on ports of their own from the
-    // start: the lab cannot switch a client over at a scenario time, so it
-    // says where each phase is and when it would begin.
-    nlohmann::json later = nlohmann::json::object();
-    for (const auto& [host, phases] : w.https_phases) {
-      for (std::size_t i = 1; i < phases.size(); ++i) {  // [0] is the host itself
-        later[host].push_back({{"from", phases[i].first}, {"address", phases[i].second}});
+    // A host's `later` phases listen on ports of their own from the start:
+    // the lab cannot switch a client over at a scenario time, so it says
+    // where each phase is and when it would begin ("" for a `down` phase).
+    auto later_of = [](const auto& phases_by_host) {
+      nlohmann::json later = nlohmann::json::object();
+      for (const auto& [host, phases] : phases_by_host) {
+        for (std::size_t i = 1; i < phases.size(); ++i) {  // [0] is the host itself
+          later[host].push_back({{"from", phases[i].first}, {"address", phases[i].second}});
+        }
       }
-    }
+      return later;
+    };
+    const nlohmann::json later = later_of(w.https_phases);
+    const nlohmann::json smtp_later = later_of(w.smtp_phases);
     nlohmann::json j = {{"scenario", s->id},          {"dns", dns},
                         {"https", w.https_addresses}, {"https_later", later},
-                        {"smtp", w.smtp_addresses},   {"ca_bundle", bundle}};
+                        {"smtp", w.smtp_addresses},   {"smtp_later", smtp_later},
+                        {"ca_bundle", bundle}};
+    auto print_later = [&](const char* kind, const std::string& host, const nlohmann::json& all) {
+      for (const auto& phase : all.value(host, nlohmann::json::array())) {
+        const UnixSeconds from = phase["from"];
+        const std::string address = phase["address"];
+        std::cout << "  " << kind << host << " as from " << from << " (scenario start + "
+                  << from - s->clock << " s) " << (address.empty() ? "down" : "at " + address)
+                  << "\n";
+      }
+    };
     {
       std::lock_guard lock(out_mu);
       std::cout << "mxconform lab scenario " << s->id << " (" << s->title << ")\n";
@@ -236,25 +251,24 @@ void AddLabScenario(CLI::App& lab, int& rc) {
                 << " NAME TYPE\n";
       for (const auto& [host, addr] : w.https_addresses) {
         std::cout << "  https " << host << " at " << addr << "\n";
-        for (const auto& phase : later.value(host, nlohmann::json::array())) {
-          const UnixSeconds from = phase["from"];
-          std::cout << "  https " << host << " as from " << from << " (scenario start + "
-                    << from - s->clock << " s) at " << phase["address"].get<std::string>() << "\n";
-        }
+        print_later("https ", host, later);
       }
-      for (const auto& [host, addr] : w.smtp_addresses) {
-        std::cout << "  smtp  " << host << " at " << addr << "\n";
+      for (const auto& [host, phases] : w.smtp_phases) {
+        const std::string& addr = phases.front().second;
+        std::cout << "  smtp  " << host << " " << (addr.empty() ? "down" : "at " + addr) << "\n";
+        print_later("smtp  ", host, smtp_later);
       }
       std::cout << "  CA bundle (trusted roots): " << bundle << "\n";
       std::cout << "  certificates are valid relative to now; DNS time ranges run from the "
-                   "scenario clock; a policy host's later phases listen from the start, each "
-                   "on its own port\n";
+                   "scenario clock; a host's later phases listen from the start, each on its "
+                   "own port\n";
       std::cout << j.dump() << "\n(Ctrl-C stops)" << std::endl;
     }
     // Live logs of the policy hosts and MX servers: polled, printed once.
     std::map<std::string, std::size_t> https_seen;
     std::vector<std::size_t> later_seen(w.https_later.size());
     std::map<std::string, std::size_t> smtp_seen;
+    std::vector<std::size_t> smtp_later_seen(w.smtp_later.size());
     const timespec tick{0, 200 * 1000 * 1000};
     for (;;) {
       // A policy host's requests not printed yet, under `label`.
@@ -277,14 +291,16 @@ void AddLabScenario(CLI::App& lab, int& rc) {
         print_https(phase.host + " (phase from " + std::to_string(phase.at) + ")", *phase.server,
                     later_seen[k]);
       }
-      for (const auto& [host, server] : w.smtp) {
-        auto sessions = server->Sessions();
-        for (std::size_t i = smtp_seen[host]; i < sessions.size(); ++i) {
+      // An MX's finished sessions not printed yet, under `label`.
+      auto print_smtp = [&](const std::string& label, const mocks::smtp::Server& server,
+                            std::size_t& seen) {
+        auto sessions = server.Sessions();
+        for (std::size_t i = seen; i < sessions.size(); ++i) {
           if (!sessions[i].finished) {
             break;  // printed when it ends
           }
           std::lock_guard lock(out_mu);
-          std::cout << "smtp  " << host << " session " << sessions[i].id << " from "
+          std::cout << "smtp  " << label << " session " << sessions[i].id << " from "
                     << sessions[i].peer << ": " << sessions[i].channel
                     << (sessions[i].tls_version.empty() ? "" : " " + sessions[i].tls_version)
                     << (sessions[i].data_completed ? ", delivered" : ", not delivered") << "\n";
@@ -292,8 +308,16 @@ void AddLabScenario(CLI::App& lab, int& rc) {
             std::cout << "      " << line << "\n";
           }
           std::cout << std::flush;
-          smtp_seen[host] = i + 1;
+          seen = i + 1;
         }
+      };
+      for (const auto& [host, server] : w.smtp) {
+        print_smtp(host, *server, smtp_seen[host]);
+      }
+      for (std::size_t k = 0; k < w.smtp_later.size(); ++k) {
+        const auto& phase = w.smtp_later[k];
+        print_smtp(phase.host + " (phase from " + std::to_string(phase.at) + ")", *phase.server,
+                   smtp_later_seen[k]);
       }
       if (sigtimedwait(&stop_signals, nullptr, &tick) > 0) {
         break;
