@@ -762,7 +762,7 @@ Result<OpenspfFile> ParseOpenspfUnguarded(std::string_view text, const std::file
   }
   std::size_t budget = kMaxYamlNodes;
   for (const auto& d : docs) {
-    if (!internal::CountYamlNodes(d, budget)) {
+    if (!internal::CountYamlNodes(d, budget, 0)) {
       return Located("vectors.openspf.yaml", kYamlTooLarge, d.Mark(), "");
     }
   }

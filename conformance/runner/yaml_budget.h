@@ -1,9 +1,10 @@
 // yaml-cpp keeps an alias as one more reference to the anchored node, so a
 // few hundred bytes of anchors and aliases ("billion laughs") stand for
 // billions of nodes to whoever walks the tree, as every reader here does
-// (and the JSON copies of tests and case files expand them). Each reader
-// checks its tree with WithinYamlBudget right after loading it and refuses
-// one that is too large, with its own `*.yaml` error id.
+// (and the JSON copies of tests and case files expand them); an alias
+// inside its own anchor even makes the tree endless. Each reader checks its
+// tree with WithinYamlBudget right after loading it and refuses one that is
+// too large or too deep, with its own `*.yaml` error id.
 #pragma once
 
 #include <yaml-cpp/eventhandler.h>
@@ -17,26 +18,30 @@
 namespace mxconform::conformance {
 
 // Far above any hand-written file (the openspf RFC 7208 suite has a few
-// thousand nodes), far below what would take time or memory to walk.
+// thousand nodes, our files nest less than ten levels deep), far below what
+// would take time, memory or stack to walk. The depth bound also ends an
+// alias inside its own anchor (`a: &x [*x]`), a tree that nests forever.
 inline constexpr std::size_t kMaxYamlNodes = 200000;
+inline constexpr std::size_t kMaxYamlDepth = 100;
 inline constexpr const char* kYamlTooLarge =
-    "YAML anchors and aliases expand to more than 200000 nodes";
+    "YAML anchors and aliases expand to more than 200000 nodes or nest deeper than 100 levels";
 
 namespace internal {
-inline bool CountYamlNodes(const YAML::Node& n, std::size_t& left) {
-  if (left == 0) {
+inline bool CountYamlNodes(const YAML::Node& n, std::size_t& left, std::size_t depth) {
+  if (left == 0 || depth > kMaxYamlDepth) {
     return false;
   }
   --left;
   if (n.IsSequence()) {
     for (const auto& x : n) {
-      if (!CountYamlNodes(x, left)) {
+      if (!CountYamlNodes(x, left, depth + 1)) {
         return false;
       }
     }
   } else if (n.IsMap()) {
     for (const auto& kv : n) {
-      if (!CountYamlNodes(kv.first, left) || !CountYamlNodes(kv.second, left)) {
+      if (!CountYamlNodes(kv.first, left, depth + 1) ||
+          !CountYamlNodes(kv.second, left, depth + 1)) {
         return false;
       }
     }
@@ -46,9 +51,9 @@ inline bool CountYamlNodes(const YAML::Node& n, std::size_t& left) {
 }  // namespace internal
 
 // True if walking `n` visits at most `limit` nodes, an alias counted each
-// time it is reached.
+// time it is reached, and no node lies deeper than kMaxYamlDepth.
 inline bool WithinYamlBudget(const YAML::Node& n, std::size_t limit = kMaxYamlNodes) {
-  return internal::CountYamlNodes(n, limit);
+  return internal::CountYamlNodes(n, limit, 0);
 }
 
 // YAML::LoadAll, except that it stops: yaml-cpp 0.7's document loop can

@@ -70,6 +70,39 @@ TEST(YamlBudget, EveryReaderRefusesABillionLaughs) {
   EXPECT_EQ(r.error().id, "catalog.yaml");
 }
 
+TEST(YamlBudget, AnAliasInsideItsOwnAnchorAndDeepNestingAreRefused) {
+  // Regression (scenario_fuzzer): `&x2 [*x2, ...]` makes a list that holds
+  // itself; the node count only ran out 200000 levels down, past the end of
+  // the stack.
+  EXPECT_FALSE(WithinYamlBudget(YAML::Load("a: &x [*x]\n")));
+  EXPECT_FALSE(WithinYamlBudget(YAML::Load("a: &x {k: *x}\n")));
+  auto nested = [](int levels) {
+    return std::string(static_cast<std::size_t>(levels), '[') + "a" +
+           std::string(static_cast<std::size_t>(levels), ']');
+  };
+  EXPECT_TRUE(WithinYamlBudget(YAML::Load(nested(kMaxYamlDepth))));
+  EXPECT_FALSE(WithinYamlBudget(YAML::Load(nested(kMaxYamlDepth + 1))));
+
+  std::ifstream f(std::string(MXCONFORM_SOURCE_DIR) +
+                  "/corpus/scenario_fuzzer/yaml-alias-inside-its-anchor.yml");
+  std::stringstream text;
+  text << f.rdbuf();
+  ASSERT_FALSE(text.str().empty());
+  const std::string input = text.str();
+  auto s = ParseOpenspf(input, "x.yml", OpenspfOrigin::kOurs);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().id, "vectors.openspf.yaml");
+  EXPECT_EQ(s.error().message, kYamlTooLarge);
+  const std::string self = "x: &x [a, *x]\n";
+  auto c = ParseScenario(self, "t/s.yaml",
+                         [](const std::filesystem::path&) { return std::optional<std::string>(); });
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().id, "scenario.yaml");
+  EXPECT_EQ(ParseMockZone(self).error().id, "zone.yaml");
+  EXPECT_EQ(ParseOpenspfZone(self).error().id, "vectors.openspf.yaml");
+  EXPECT_EQ(ParseInformational(self).error().id, "catalog.yaml");
+}
+
 TEST(YamlBudget, TheOpenspfReaderStopsWhereYamlCppLoopsOverDocuments) {
   // Regression (scenario_fuzzer): on this text yaml-cpp 0.7's LoadAll
   // returned empty documents forever (31 s and 3.8 GB before the kill).
