@@ -59,6 +59,20 @@ Result<std::string> ClosedLoopbackPort() {
   return "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
 }
 
+// scenario.world: what could not start.
+Diagnostic WorldError(const std::string& what) {
+  return MakeDiag("scenario.world", Severity::kError, 0, "cannot start the scenario's mocks", what);
+}
+
+// A port for `host` that refuses connections (a `down` host or phase).
+Result<std::string> ClosedPortFor(const std::string& host) {
+  auto closed = ClosedLoopbackPort();
+  if (!closed) {
+    return WorldError("a closed port for " + host + ": " + closed.error().Text());
+  }
+  return *closed;
+}
+
 // What happened that the scenario did not script; the run ends in error.
 struct Unscripted {
   std::vector<std::string> what;
@@ -680,12 +694,79 @@ CaseResult RunScenarioInProcess(const Scenario& s, const ScenarioRunOptions& opt
   return r;
 }
 
+Result<std::unique_ptr<mocks::https::Server>> ScenarioWorld::StartPolicyHost(
+    const std::string& host, const HttpsHostSpec& h, std::uint16_t port) const {
+  mocks::https::Config c;
+  c.pki = pki;
+  mocks::https::HostConfig hc;
+  hc.certificate = h.cert;
+  hc.intermediates = h.intermediates;
+  hc.handshake_failure = h.handshake_failure ? mocks::https::HandshakeFailure::kAlert
+                                             : mocks::https::HandshakeFailure::kNone;
+  for (const auto& [path, ps] : h.paths) {
+    mocks::https::Response resp;
+    resp.status = ps.status;
+    resp.content_type = ps.content_type;
+    resp.body = ps.body;
+    if (!ps.location.empty()) {
+      resp.redirect = ps.location;
+    }
+    if (!ps.cache_control.empty()) {
+      resp.headers.push_back({"Cache-Control", ps.cache_control});
+    }
+    resp.oversized = ps.oversized ? mocks::https::kOversizedBytes : 0;
+    resp.trickle_ms = ps.trickle_ms;
+    resp.trickle_bytes = 64;
+    resp.stall = ps.stall;
+    resp.reset = ps.reset;
+    hc.paths[path] = std::move(resp);
+  }
+  c.hosts[host] = std::move(hc);
+  if (!h.sni_required) {
+    c.default_host = host;  // any SNI, or none, gets this host
+  }
+  mocks::https::ServerOptions ho;
+  ho.plain_http = h.plain_http;
+  ho.port = port;
+  ho.stall_hold_ms = 2 * kFetchTimeoutMs;
+  auto server = mocks::https::Server::Start(std::move(c), ho);
+  if (!server) {
+    return WorldError("mock policy host " + host + ": " + server.error().Text());
+  }
+  return std::move(*server);
+}
+
+Result<std::unique_ptr<mocks::smtp::Server>> ScenarioWorld::StartMx(const std::string& host,
+                                                                   const SmtpHostSpec& m,
+                                                                   std::uint16_t port) const {
+  mocks::smtp::ServerOptions mo;
+  mo.hostname = host;
+  mo.port = port;
+  mo.starttls = mocks::smtp::ParseStartTls(m.starttls).value_or(mocks::smtp::StartTls::kOffer);
+  mo.pki = pki;
+  mo.default_chain = {m.cert, m.intermediates};
+  if (!m.default_cert.empty()) {
+    mo.chain_by_sni[host] = {m.cert, m.intermediates};
+    mo.default_chain = {m.default_cert, m.intermediates};
+  }
+  if (!m.tls_max.empty()) {
+    mo.max_version =
+        mocks::smtp::ParseTlsVersion(m.tls_max).value_or(mocks::smtp::TlsVersion::kAny);
+  }
+  mo.inject_after_starttls = m.inject;
+  mo.greylist = m.greylist;
+  mo.reject_rcpt = m.reject;
+  mo.read_timeout_ms = mo.handshake_timeout_ms = mo.write_timeout_ms = 2 * kWireTimeoutMs;
+  auto server = mocks::smtp::Server::Start(mo);
+  if (!server) {
+    return WorldError("mock MX " + host + ": " + server.error().Text());
+  }
+  return std::move(*server);
+}
+
 Result<std::unique_ptr<ScenarioWorld>> ScenarioWorld::Start(const Scenario& s, const Clock& clock,
                                                             std::optional<UnixSeconds> pki_start) {
-  auto fail = [](const std::string& what) {
-    return MakeDiag("scenario.world", Severity::kError, 0, "cannot start the scenario's mocks",
-                    what);
-  };
+  auto fail = WorldError;
   std::unique_ptr<ScenarioWorld> w(new ScenarioWorld());
   auto built = BuildPki(s.certs, pki_start.value_or(s.clock));
   if (!built) {
@@ -709,59 +790,19 @@ Result<std::unique_ptr<ScenarioWorld>> ScenarioWorld::Start(const Scenario& s, c
 
   // One mock policy host per scripted host and per `later` phase of it
   // (plain_http is a property of a listener).
-  auto start_https = [&](const std::string& host,
-                         const HttpsHostSpec& h) -> Result<std::unique_ptr<mocks::https::Server>> {
-    mocks::https::Config c;
-    c.pki = w->pki;
-    mocks::https::HostConfig hc;
-    hc.certificate = h.cert;
-    hc.intermediates = h.intermediates;
-    hc.handshake_failure = h.handshake_failure ? mocks::https::HandshakeFailure::kAlert
-                                               : mocks::https::HandshakeFailure::kNone;
-    for (const auto& [path, ps] : h.paths) {
-      mocks::https::Response resp;
-      resp.status = ps.status;
-      resp.content_type = ps.content_type;
-      resp.body = ps.body;
-      if (!ps.location.empty()) {
-        resp.redirect = ps.location;
-      }
-      if (!ps.cache_control.empty()) {
-        resp.headers.push_back({"Cache-Control", ps.cache_control});
-      }
-      resp.oversized = ps.oversized ? mocks::https::kOversizedBytes : 0;
-      resp.trickle_ms = ps.trickle_ms;
-      resp.trickle_bytes = 64;
-      resp.stall = ps.stall;
-      resp.reset = ps.reset;
-      hc.paths[path] = std::move(resp);
-    }
-    c.hosts[host] = std::move(hc);
-    if (!h.sni_required) {
-      c.default_host = host;  // any SNI, or none, gets this host
-    }
-    mocks::https::ServerOptions ho;
-    ho.plain_http = h.plain_http;
-    ho.stall_hold_ms = 2 * kFetchTimeoutMs;
-    auto server = mocks::https::Server::Start(std::move(c), ho);
-    if (!server) {
-      return fail("mock policy host " + host + ": " + server.error().Text());
-    }
-    return std::move(*server);
-  };
   auto address_of = [](const mocks::https::Server& server) {
     return server.address() + ":" + std::to_string(server.port());
   };
   for (const auto& [host, h] : s.https) {
     if (h.down) {
       // No listener: a port that refuses connections.
-      auto closed = ClosedLoopbackPort();
+      auto closed = ClosedPortFor(host);
       if (!closed) {
-        return fail("a closed port for " + host + ": " + closed.error().Text());
+        return closed.error();
       }
       w->https_addresses[host] = *closed;
     } else {
-      auto server = start_https(host, h);
+      auto server = w->StartPolicyHost(host, h, 0);
       if (!server) {
         return server.error();
       }
@@ -771,14 +812,14 @@ Result<std::unique_ptr<ScenarioWorld>> ScenarioWorld::Start(const Scenario& s, c
     w->https_phases[host].emplace_back(0, w->https_addresses[host]);
     for (const auto& phase : h.later) {
       if (phase.spec->down) {
-        auto closed = ClosedLoopbackPort();
+        auto closed = ClosedPortFor(host);
         if (!closed) {
-          return fail("a closed port for " + host + ": " + closed.error().Text());
+          return closed.error();
         }
         w->https_phases[host].emplace_back(phase.at, *closed);
         continue;
       }
-      auto later = start_https(host, *phase.spec);
+      auto later = w->StartPolicyHost(host, *phase.spec, 0);
       if (!later) {
         return later.error();
       }
@@ -787,50 +828,33 @@ Result<std::unique_ptr<ScenarioWorld>> ScenarioWorld::Start(const Scenario& s, c
     }
   }
   // One mock MX per scripted MX and per `later` phase of it; a `down` one
-  // has no address.
-  auto start_smtp = [&](const std::string& host,
-                        const SmtpHostSpec& m) -> Result<std::unique_ptr<mocks::smtp::Server>> {
-    mocks::smtp::ServerOptions mo;
-    mo.hostname = host;
-    mo.starttls = mocks::smtp::ParseStartTls(m.starttls).value_or(mocks::smtp::StartTls::kOffer);
-    mo.pki = w->pki;
-    mo.default_chain = {m.cert, m.intermediates};
-    if (!m.default_cert.empty()) {
-      mo.chain_by_sni[host] = {m.cert, m.intermediates};
-      mo.default_chain = {m.default_cert, m.intermediates};
-    }
-    if (!m.tls_max.empty()) {
-      mo.max_version =
-          mocks::smtp::ParseTlsVersion(m.tls_max).value_or(mocks::smtp::TlsVersion::kAny);
-    }
-    mo.inject_after_starttls = m.inject;
-    mo.greylist = m.greylist;
-    mo.reject_rcpt = m.reject;
-    mo.read_timeout_ms = mo.handshake_timeout_ms = mo.write_timeout_ms = 2 * kWireTimeoutMs;
-    auto server = mocks::smtp::Server::Start(mo);
-    if (!server) {
-      return fail("mock MX " + host + ": " + server.error().Text());
-    }
-    return std::move(*server);
-  };
+  // is a port that refuses connections.
   for (const auto& [host, m] : s.smtp) {
-    std::string address;
-    if (!m.down) {
-      auto server = start_smtp(host, m);
+    if (m.down) {
+      auto closed = ClosedPortFor(host);
+      if (!closed) {
+        return closed.error();
+      }
+      w->smtp_addresses[host] = *closed;
+    } else {
+      auto server = w->StartMx(host, m, 0);
       if (!server) {
         return server.error();
       }
-      address = (*server)->endpoint();
-      w->smtp_addresses[host] = address;
+      w->smtp_addresses[host] = (*server)->endpoint();
       w->smtp[host] = std::move(*server);
     }
-    w->smtp_phases[host].emplace_back(0, address);
+    w->smtp_phases[host].emplace_back(0, w->smtp_addresses[host]);
     for (const auto& phase : m.later) {
       if (phase.spec->down) {
-        w->smtp_phases[host].emplace_back(phase.at, "");
+        auto closed = ClosedPortFor(host);
+        if (!closed) {
+          return closed.error();
+        }
+        w->smtp_phases[host].emplace_back(phase.at, *closed);
         continue;
       }
-      auto later = start_smtp(host, *phase.spec);
+      auto later = w->StartMx(host, *phase.spec, 0);
       if (!later) {
         return later.error();
       }
@@ -859,6 +883,69 @@ void ScenarioWorld::Stop() {
   if (dns_server) {
     dns_server->Stop();
   }
+}
+
+namespace {
+
+std::uint16_t PortOf(const std::string& address) {
+  return static_cast<std::uint16_t>(std::stoi(address.substr(address.rfind(':') + 1)));
+}
+
+// One kind of host (https or smtp) for Follow: each host whose phase in
+// force at `now` is not the one its address serves is stopped and, unless
+// that phase is down, started again on its port by `start`.
+template <typename Spec, typename Server, typename Start>
+Result<bool> FollowHosts(const std::map<std::string, Spec>& hosts, const std::string& kind,
+                         std::map<std::string, std::unique_ptr<Server>>& servers,
+                         const std::map<std::string, std::string>& addresses, UnixSeconds now,
+                         std::map<std::string, const void*>& in_force, Start start,
+                         std::vector<std::string>& changed) {
+  for (const auto& [host, h] : hosts) {
+    const void*& current = in_force[kind + " " + host];
+    const Spec& spec = h.At(now);
+    if (current == &spec || (current == nullptr && &spec == &h)) {
+      continue;
+    }
+    current = &spec;
+    if (auto it = servers.find(host); it != servers.end()) {
+      it->second->Stop();
+      servers.erase(it);
+    }
+    if (!spec.down) {
+      auto server = start(host, spec, PortOf(addresses.at(host)));
+      if (!server) {
+        return server.error();
+      }
+      servers[host] = std::move(*server);
+    }
+    changed.push_back(host);
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> ScenarioWorld::Follow(const Scenario& s, UnixSeconds now) {
+  std::vector<std::string> changed;
+  auto policy_hosts = FollowHosts(
+      s.https, "https", https, https_addresses, now, in_force_,
+      [this](const std::string& host, const HttpsHostSpec& spec, std::uint16_t port) {
+        return StartPolicyHost(host, spec, port);
+      },
+      changed);
+  if (!policy_hosts) {
+    return policy_hosts.error();
+  }
+  auto mx_hosts = FollowHosts(
+      s.smtp, "smtp", smtp, smtp_addresses, now, in_force_,
+      [this](const std::string& host, const SmtpHostSpec& spec, std::uint16_t port) {
+        return StartMx(host, spec, port);
+      },
+      changed);
+  if (!mx_hosts) {
+    return mx_hosts.error();
+  }
+  return changed;
 }
 
 namespace {
@@ -925,9 +1012,7 @@ class PhasedConnector final : public mtasts::MxConnector {
             address = addr;
           }
         }
-        if (!address.empty()) {
-          o.addresses[host] = address;  // none: a `down` MX
-        }
+        o.addresses[host] = address;
       }
       stretches_.emplace_back(from, std::make_unique<net::SmtpConnector>(std::move(o)));
     }

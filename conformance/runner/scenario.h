@@ -89,13 +89,28 @@ class ScenarioWorld {
     std::unique_ptr<Server> server;
   };
   std::vector<LaterPhase<mocks::https::Server>> https_later;
-  std::map<std::string, std::string> smtp_addresses;  // host -> address; none if `down`
-  // The same for the MX servers; a `down` phase's address is "".
+  std::map<std::string, std::string> smtp_addresses;  // host -> address (closed if `down`)
+  // The same for the MX servers.
   std::map<std::string, std::vector<std::pair<UnixSeconds, std::string>>> smtp_phases;
   std::vector<LaterPhase<mocks::smtp::Server>> smtp_later;
 
+  // For `lab`: makes each host's own address (https_addresses,
+  // smtp_addresses) behave as its phase in force at `now`. A host whose
+  // phase changed since the last call is restarted on the same port with
+  // that phase's settings (a `down` phase leaves the port closed); the
+  // phases' own servers stay as they are. Returns the hosts that changed.
+  // Not thread-safe: one caller.
+  Result<std::vector<std::string>> Follow(const Scenario& s, UnixSeconds now);
+
  private:
   ScenarioWorld() = default;
+  Result<std::unique_ptr<mocks::https::Server>> StartPolicyHost(const std::string& host,
+                                                                const HttpsHostSpec& h,
+                                                                std::uint16_t port) const;
+  Result<std::unique_ptr<mocks::smtp::Server>> StartMx(const std::string& host,
+                                                       const SmtpHostSpec& m,
+                                                       std::uint16_t port) const;
+  std::map<std::string, const void*> in_force_;  // "https HOST" / "smtp HOST" -> its spec
 };
 
 // Runs a scenario on the wire against the reference sender: the mock DNS

@@ -35,6 +35,16 @@ if not (DIG or CURL or OPENSSL):
 rc, _, err = H.run(["lab", "scenario", "no/such/scenario"])
 expect(rc == 2 and b"scenario.unreadable" in err, "unknown scenario: exit 2 (rc=%d, %r)" % (rc, err))
 
+def curl_policy(info, addr, *extra):
+    """curl for the policy at `addr` as mta-sts.example.test, trusting the
+    lab's CA bundle; the finished process."""
+    host, port = addr.split(":")
+    return subprocess.run([CURL, "-sS", "--max-time", "10", "--cacert", info["ca_bundle"],
+                           "--resolve", "mta-sts.example.test:%s:%s" % (port, host)] + list(extra)
+                          + ["https://mta-sts.example.test:%s/.well-known/mta-sts.txt" % port],
+                          capture_output=True, text=True, timeout=20)
+
+
 def start_lab(scenario):
     """Starts `lab scenario`; returns the process, what it printed up to its
     JSON line, and that line read (None if none came within 20 s)."""
@@ -85,11 +95,7 @@ if DIG:
 else:
     print("SKIPPED part: dig not installed")
 if CURL:
-    host, port = info["https"]["mta-sts.example.test"].split(":")
-    p = subprocess.run([CURL, "-sS", "--max-time", "10", "--cacert", info["ca_bundle"],
-                        "--resolve", "mta-sts.example.test:%s:%s" % (port, host),
-                        "https://mta-sts.example.test:%s/.well-known/mta-sts.txt" % port],
-                       capture_output=True, text=True, timeout=20)
+    p = curl_policy(info, info["https"]["mta-sts.example.test"])
     expect(p.returncode == 0 and "mode: enforce" in p.stdout,
            "curl --cacert fetches the policy (rc=%d, %r %r)" % (p.returncode, p.stdout, p.stderr))
 else:
@@ -138,12 +144,7 @@ else:
     if CURL and phases:
         for addr, want in ((info["https"]["mta-sts.example.test"], "503"),
                            (phases[0]["address"], "200")):
-            host, port = addr.split(":")
-            p = subprocess.run([CURL, "-sS", "-o", "/dev/null", "-w", "%{http_code}",
-                                "--max-time", "10", "--cacert", info["ca_bundle"],
-                                "--resolve", "mta-sts.example.test:%s:%s" % (port, host),
-                                "https://mta-sts.example.test:%s/.well-known/mta-sts.txt" % port],
-                               capture_output=True, text=True, timeout=20)
+            p = curl_policy(info, addr, "-o", "/dev/null", "-w", "%{http_code}")
             expect(p.stdout == want, "phase at %s answers %s (got %r %r)" % (addr, want, p.stdout,
                                                                                p.stderr))
     time.sleep(0.6)  # one poll of the live logs
@@ -152,30 +153,64 @@ else:
         expect("https mta-sts.example.test (phase from 1800000400) sni=mta-sts.example.test GET"
                in (out + rest).decode("utf-8", "replace"), "a later phase's requests are logged")
 
-# An MX with a later phase: listed the same way; the phase, a mock of its
-# own, strips STARTTLS from its EHLO reply while the MX itself offers it
-# (Python's smtplib, so no client to install).
+# An MX with a later phase: listed the same way, and a mock of its own
+# from the start. The MX's own address follows the scenario clock, which
+# SIGUSR1 moves to the next change: then it strips STARTTLS like its
+# phase, the _mta-sts TXT record is gone and the policy host is down (the
+# attack after the policy was cached, against any MTA pointed at the lab).
+# Python's smtplib speaks SMTP here, so no client needs installing.
+def starttls_offered(addr):
+    host, port = addr.rsplit(":", 1)
+    with smtplib.SMTP(host, int(port), timeout=10) as c:
+        c.ehlo("lab-test.example")
+        return c.has_extn("starttls")
+
+
 proc, out, info = start_lab("mta-sts/rfc8461-5/starttls-stripped-after-caching")
 if info is None:
     proc.kill()
     expect(False, "no JSON line from the MX phase scenario: %r" % out)
 else:
     phases = info.get("smtp_later", {}).get("mx1.example.test", [])
-    expect(len(phases) == 1 and phases[0]["from"] == 1800001800 and phases[0]["address"],
+    expect(len(phases) == 1 and phases[0]["from"] == 1800001800 and not phases[0]["down"],
            "the MX's later phase is listed with its start: %r" % phases)
     expect(b"smtp  mx1.example.test as from 1800001800 (scenario start + 1800 s) at " in out,
            "and printed: %r" % out)
-    for addr, offered in ((info["smtp"].get("mx1.example.test", ""), True),
-                          (phases[0]["address"] if phases else "", False)):
-        if not addr:
-            continue
-        host, port = addr.rsplit(":", 1)
-        with smtplib.SMTP(host, int(port), timeout=10) as c:
-            c.ehlo("lab-test.example")
-            expect(c.has_extn("starttls") == offered,
-                   "EHLO at %s %s STARTTLS" % (addr, "offers" if offered else "hides"))
+    policy_later = info.get("https_later", {}).get("mta-sts.example.test", [])
+    expect(len(policy_later) == 1 and policy_later[0]["down"], "a down phase says so: %r"
+           % policy_later)
+    mx1 = info["smtp"]["mx1.example.test"]
+    expect(starttls_offered(mx1), "before the change, mx1 offers STARTTLS")
+    if phases:
+        expect(not starttls_offered(phases[0]["address"]), "its phase's own port hides STARTTLS")
+    os.kill(info["pid"], signal.SIGUSR1)
+    moved, deadline = b"", time.time() + 10
+    while time.time() < deadline and b"mx1.example.test switched" not in moved:
+        r, _, _ = select.select([proc.stdout], [], [], 0.2)
+        if r:
+            moved += os.read(proc.stdout.fileno(), 65536)
+    expect(b"lab   scenario clock moved to 1800001800 (scenario start + 1800 s)" in moved,
+           "SIGUSR1 moves the clock to the next change: %r" % moved)
+    expect(b"lab   mx1.example.test switched to its phase" in moved and
+           b"lab   mta-sts.example.test switched to its phase" in moved,
+           "and the hosts switch: %r" % moved)
+    expect(not starttls_offered(mx1), "after the change, mx1's own address hides STARTTLS")
+    if DIG:
+        host, port = info["dns"].split(":")
+        p = subprocess.run([DIG, "@" + host, "-p", port, "+tries=1", "+time=2",
+                            "_mta-sts.example.test", "TXT"], capture_output=True, text=True,
+                           timeout=20)
+        expect("status: NXDOMAIN" in p.stdout, "after the change, the TXT record is gone: %r"
+               % p.stdout[-300:])
+    if CURL:
+        p = curl_policy(info, info["https"]["mta-sts.example.test"])
+        expect(p.returncode == 7, "after the change, the policy host refuses connections "
+               "(curl rc=%d %r)" % (p.returncode, p.stderr))
     time.sleep(0.6)  # one poll of the live logs
     rest, _ = stop_lab(proc, "the MX phase lab scenario")
-    expect("smtp  mx1.example.test (phase from 1800001800) session" in
-           (out + rest).decode("utf-8", "replace"), "a later MX phase's sessions are logged")
+    log = (out + moved + rest).decode("utf-8", "replace")
+    expect(log.count("smtp  mx1.example.test session 1 from") == 2,
+           "both of mx1's sessions are logged, before and after the switch: %r" % log[-2000:])
+    expect("smtp  mx1.example.test (phase from 1800001800) session" in log,
+           "a later MX phase's own sessions are logged")
 H.finish()

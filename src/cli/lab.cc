@@ -1,5 +1,6 @@
 // `mxconform lab dns`: the mock DNS server in the foreground, for pointing
 // software (dig, an MTA, a resolver) at a zone by hand.
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -92,10 +93,12 @@ void AddLabDns(CLI::App& lab, int& rc) {
     }
     // Ctrl-C and SIGTERM are taken by sigwait below; block them before the
     // server's thread starts so that it inherits the mask.
+    // SIGINT and SIGTERM stop the lab; SIGUSR1 moves the scenario clock.
     sigset_t stop_signals;
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGINT);
     sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGUSR1);
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
     ElapsedClock clock;
@@ -136,16 +139,63 @@ void AddLabDns(CLI::App& lab, int& rc) {
 }
 
 // The scenario's clock, running: the scenario's start plus the seconds
-// since the lab started (so time-ranged DNS knobs fire as they would).
+// since the lab started (so time-ranged DNS knobs fire as they would),
+// plus whatever Advance() added (read by the DNS server's thread).
 class ScenarioClock final : public Clock {
  public:
   explicit ScenarioClock(UnixSeconds start) : start_(start) {}
-  UnixSeconds Now() const override { return start_ + elapsed_.Now(); }
+  UnixSeconds Now() const override { return start_ + elapsed_.Now() + skipped_.load(); }
+  void Advance(UnixSeconds seconds) { skipped_ += seconds; }
 
  private:
   UnixSeconds start_;
   ElapsedClock elapsed_;
+  std::atomic<UnixSeconds> skipped_{0};
 };
+
+// The first scenario time after `now` at which something changes: a
+// host's later phase begins, or a DNS fault's time range starts or ends.
+std::optional<UnixSeconds> NextChange(const conformance::Scenario& s, UnixSeconds now) {
+  std::optional<UnixSeconds> next;
+  auto consider = [&](std::optional<UnixSeconds> t) {
+    if (t && *t > now && (!next || *t < *next)) {
+      next = t;
+    }
+  };
+  for (const auto& [host, h] : s.https) {
+    for (const auto& phase : h.later) {
+      consider(phase.at);
+    }
+  }
+  for (const auto& [host, h] : s.smtp) {
+    for (const auto& phase : h.later) {
+      consider(phase.at);
+    }
+  }
+  for (const auto& rule : s.dns.rules) {
+    consider(rule.from);
+    consider(rule.until);
+  }
+  return next;
+}
+
+// The `later` phases of the hosts of `kind` (https or smtp): when each
+// begins, where it listens on a port of its own, and whether it is down.
+template <typename Hosts>
+nlohmann::json LaterPhases(
+    const Hosts& hosts,
+    const std::map<std::string, std::vector<std::pair<UnixSeconds, std::string>>>& phases) {
+  nlohmann::json later = nlohmann::json::object();
+  for (const auto& [host, h] : hosts) {
+    const auto& listed = phases.at(host);  // [0] is the host itself
+    for (std::size_t i = 0; i < h.later.size() && i + 1 < listed.size(); ++i) {
+      later[host].push_back({{"from", h.later[i].at},
+                             {"address", listed[i + 1].second},
+                             {"down", h.later[i].spec->down}});
+    }
+  }
+  return later;
+}
 
 void AddLabScenario(CLI::App& lab, int& rc) {
   auto* cmd = lab.add_subcommand(
@@ -176,10 +226,12 @@ void AddLabScenario(CLI::App& lab, int& rc) {
       rc = ec || !std::filesystem::exists(file) ? kExitUsage : kExitInvalid;
       return;
     }
+    // SIGINT and SIGTERM stop the lab; SIGUSR1 moves the scenario clock.
     sigset_t stop_signals;
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGINT);
     sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGUSR1);
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
     ScenarioClock clock(s->clock);
@@ -216,31 +268,21 @@ void AddLabScenario(CLI::App& lab, int& rc) {
       std::cout << "dns   " << e.Text() << std::endl;
     });
     const std::string dns = "127.0.0.1:" + std::to_string(w.dns_server->port());
-    // A host's `later` phases listen on ports of their own from the start:
-    // the lab cannot switch a client over at a scenario time, so it says
-    // where each phase is and when it would begin ("" for a `down` phase).
-    auto later_of = [](const auto& phases_by_host) {
-      nlohmann::json later = nlohmann::json::object();
-      for (const auto& [host, phases] : phases_by_host) {
-        for (std::size_t i = 1; i < phases.size(); ++i) {  // [0] is the host itself
-          later[host].push_back({{"from", phases[i].first}, {"address", phases[i].second}});
-        }
-      }
-      return later;
-    };
-    const nlohmann::json later = later_of(w.https_phases);
-    const nlohmann::json smtp_later = later_of(w.smtp_phases);
+    // A host follows the scenario clock: when one of its `later` phases
+    // begins, its own address behaves as that phase (Follow). Each phase
+    // also listens on a port of its own from the start.
+    const nlohmann::json later = LaterPhases(s->https, w.https_phases);
+    const nlohmann::json smtp_later = LaterPhases(s->smtp, w.smtp_phases);
     nlohmann::json j = {{"scenario", s->id},          {"dns", dns},
                         {"https", w.https_addresses}, {"https_later", later},
                         {"smtp", w.smtp_addresses},   {"smtp_later", smtp_later},
-                        {"ca_bundle", bundle}};
+                        {"ca_bundle", bundle},        {"pid", static_cast<long>(getpid())}};
     auto print_later = [&](const char* kind, const std::string& host, const nlohmann::json& all) {
       for (const auto& phase : all.value(host, nlohmann::json::array())) {
         const UnixSeconds from = phase["from"];
-        const std::string address = phase["address"];
         std::cout << "  " << kind << host << " as from " << from << " (scenario start + "
-                  << from - s->clock << " s) " << (address.empty() ? "down" : "at " + address)
-                  << "\n";
+                  << from - s->clock << " s)" << (phase["down"].get<bool>() ? ", down," : "")
+                  << " at " << phase["address"].get<std::string>() << "\n";
       }
     };
     {
@@ -250,18 +292,24 @@ void AddLabScenario(CLI::App& lab, int& rc) {
                 << w.dns_server->port() << "; dig @127.0.0.1 -p " << w.dns_server->port()
                 << " NAME TYPE\n";
       for (const auto& [host, addr] : w.https_addresses) {
-        std::cout << "  https " << host << " at " << addr << "\n";
+        std::cout << "  https " << host << (s->https.at(host).down ? ", down," : "") << " at "
+                  << addr << "\n";
         print_later("https ", host, later);
       }
-      for (const auto& [host, phases] : w.smtp_phases) {
-        const std::string& addr = phases.front().second;
-        std::cout << "  smtp  " << host << " " << (addr.empty() ? "down" : "at " + addr) << "\n";
+      for (const auto& [host, addr] : w.smtp_addresses) {
+        std::cout << "  smtp  " << host << (s->smtp.at(host).down ? ", down," : "") << " at "
+                  << addr << "\n";
         print_later("smtp  ", host, smtp_later);
       }
       std::cout << "  CA bundle (trusted roots): " << bundle << "\n";
-      std::cout << "  certificates are valid relative to now; DNS time ranges run from the "
-                   "scenario clock; a host's later phases listen from the start, each on its "
-                   "own port\n";
+      std::cout << "  certificates are valid relative to now; the scenario clock runs from the "
+                   "scenario's start: DNS time ranges follow it, and a host's address behaves "
+                   "as its phase in force (each phase also listens on its own port)\n";
+      const auto next = NextChange(*s, clock.Now());
+      if (next) {
+        std::cout << "  kill -USR1 " << getpid() << " moves the scenario clock to its next "
+                  << "change (scenario start + " << *next - s->clock << " s)\n";
+      }
       std::cout << j.dump() << "\n(Ctrl-C stops)" << std::endl;
     }
     // Live logs of the policy hosts and MX servers: polled, printed once.
@@ -270,7 +318,8 @@ void AddLabScenario(CLI::App& lab, int& rc) {
     std::map<std::string, std::size_t> smtp_seen;
     std::vector<std::size_t> smtp_later_seen(w.smtp_later.size());
     const timespec tick{0, 200 * 1000 * 1000};
-    for (;;) {
+    // Everything logged and not printed yet.
+    auto print_logs = [&] {
       // A policy host's requests not printed yet, under `label`.
       auto print_https = [&](const std::string& label, const mocks::https::Server& server,
                              std::size_t& seen) {
@@ -319,8 +368,38 @@ void AddLabScenario(CLI::App& lab, int& rc) {
         print_smtp(phase.host + " (phase from " + std::to_string(phase.at) + ")", *phase.server,
                    smtp_later_seen[k]);
       }
-      if (sigtimedwait(&stop_signals, nullptr, &tick) > 0) {
+    };
+    for (;;) {
+      const int sig = sigtimedwait(&stop_signals, nullptr, &tick);
+      // Before any server is replaced below: its log goes with it.
+      print_logs();
+      if (sig == SIGUSR1) {
+        const UnixSeconds at = clock.Now();
+        const auto next = NextChange(*s, at);
+        std::lock_guard lock(out_mu);
+        if (next) {
+          clock.Advance(*next - at);
+          std::cout << "lab   scenario clock moved to " << *next << " (scenario start + "
+                    << *next - s->clock << " s)" << std::endl;
+        } else {
+          std::cout << "lab   nothing changes after scenario start + " << at - s->clock << " s"
+                    << std::endl;
+        }
+      } else if (sig > 0) {
         break;
+      }
+      auto changed = w.Follow(*s, clock.Now());
+      if (!changed) {
+        std::lock_guard lock(out_mu);
+        std::cout << "lab   " << changed.error().Text() << std::endl;
+        continue;
+      }
+      for (const auto& host : *changed) {
+        https_seen[host] = 0;  // a restarted server's logs start afresh
+        smtp_seen[host] = 0;
+        std::lock_guard lock(out_mu);
+        std::cout << "lab   " << host << " switched to its phase in force at scenario start + "
+                  << clock.Now() - s->clock << " s" << std::endl;
       }
     }
     w.Stop();
