@@ -737,8 +737,8 @@ Result<std::unique_ptr<mocks::https::Server>> ScenarioWorld::StartPolicyHost(
 }
 
 Result<std::unique_ptr<mocks::smtp::Server>> ScenarioWorld::StartMx(const std::string& host,
-                                                                   const SmtpHostSpec& m,
-                                                                   std::uint16_t port) const {
+                                                                    const SmtpHostSpec& m,
+                                                                    std::uint16_t port) const {
   mocks::smtp::ServerOptions mo;
   mo.hostname = host;
   mo.port = port;

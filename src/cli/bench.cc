@@ -352,7 +352,8 @@ void AddBench(CLI::App& app, int& rc) {
         total += t;
       }
       std::printf("MINOF peer=mxconform kind=%s records=%zu block=%zu reps=%d ns_per_rec=%.1f\n",
-                  o->kind.c_str(), count, kBlock, o->min_of, total * 1e9 / static_cast<double>(count));
+                  o->kind.c_str(), count, kBlock, o->min_of,
+                  total * 1e9 / static_cast<double>(count));
     }
     (void)sink;
     rc = kExitOk;
