@@ -694,6 +694,55 @@ CaseResult RunScenarioInProcess(const Scenario& s, const ScenarioRunOptions& opt
   return r;
 }
 
+namespace {
+
+// ScenarioWorld::Start for one kind of host (https or smtp): a server per
+// host and per `later` phase by `start`, their addresses by `address_of`,
+// a closed port for a `down` host or phase.
+template <typename Spec, typename Server, typename Start, typename AddressOf>
+Result<bool> StartHosts(
+    const std::map<std::string, Spec>& hosts,
+    std::map<std::string, std::unique_ptr<Server>>& servers,
+    std::map<std::string, std::string>& addresses,
+    std::map<std::string, std::vector<std::pair<UnixSeconds, std::string>>>& phases,
+    std::vector<ScenarioWorld::LaterPhase<Server>>& later, Start start, AddressOf address_of) {
+  // The address of a server for `spec`, handed to `keep`, or a closed
+  // port if `spec` is down.
+  auto listen = [&](const std::string& host, const Spec& spec, auto keep) -> Result<std::string> {
+    if (spec.down) {
+      return ClosedPortFor(host);
+    }
+    auto server = start(host, spec);
+    if (!server) {
+      return server.error();
+    }
+    std::string address = address_of(**server);
+    keep(std::move(*server));
+    return address;
+  };
+  for (const auto& [host, h] : hosts) {
+    auto address =
+        listen(host, h, [&](std::unique_ptr<Server> server) { servers[host] = std::move(server); });
+    if (!address) {
+      return address.error();
+    }
+    addresses[host] = *address;
+    phases[host].emplace_back(0, *address);
+    for (const auto& phase : h.later) {
+      auto at = listen(host, *phase.spec, [&](std::unique_ptr<Server> server) {
+        later.push_back({host, phase.at, std::move(server)});
+      });
+      if (!at) {
+        return at.error();
+      }
+      phases[host].emplace_back(phase.at, *at);
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<mocks::https::Server>> ScenarioWorld::StartPolicyHost(
     const std::string& host, const HttpsHostSpec& h, std::uint16_t port) const {
   mocks::https::Config c;
@@ -766,17 +815,16 @@ Result<std::unique_ptr<mocks::smtp::Server>> ScenarioWorld::StartMx(const std::s
 
 Result<std::unique_ptr<ScenarioWorld>> ScenarioWorld::Start(const Scenario& s, const Clock& clock,
                                                             std::optional<UnixSeconds> pki_start) {
-  auto fail = WorldError;
   std::unique_ptr<ScenarioWorld> w(new ScenarioWorld());
   auto built = BuildPki(s.certs, pki_start.value_or(s.clock));
   if (!built) {
-    return fail("pki: " + built.error().Text());
+    return WorldError("pki: " + built.error().Text());
   }
   w->pki = *built;
   w->bundle_pem = w->pki->BundlePem(s.trusted);
   auto trust_store = tls::TrustStore::FromPem(w->bundle_pem);
   if (!trust_store) {
-    return fail("trusted roots: " + trust_store.error().Text());
+    return WorldError("trusted roots: " + trust_store.error().Text());
   }
   w->trust = std::make_shared<const tls::TrustStore>(std::move(*trust_store));
 
@@ -784,83 +832,30 @@ Result<std::unique_ptr<ScenarioWorld>> ScenarioWorld::Start(const Scenario& s, c
       s.dns.zone, s.dns.rules, mocks::dns::ResponderOptions{.clock = &clock});
   auto dns_server = mocks::dns::Server::Start(*w->responder, mocks::dns::ServerOptions{});
   if (!dns_server) {
-    return fail("mock DNS server: " + dns_server.error().Text());
+    return WorldError("mock DNS server: " + dns_server.error().Text());
   }
   w->dns_server = std::move(*dns_server);
 
-  // One mock policy host per scripted host and per `later` phase of it
-  // (plain_http is a property of a listener).
-  auto address_of = [](const mocks::https::Server& server) {
-    return server.address() + ":" + std::to_string(server.port());
-  };
-  for (const auto& [host, h] : s.https) {
-    if (h.down) {
-      // No listener: a port that refuses connections.
-      auto closed = ClosedPortFor(host);
-      if (!closed) {
-        return closed.error();
-      }
-      w->https_addresses[host] = *closed;
-    } else {
-      auto server = w->StartPolicyHost(host, h, 0);
-      if (!server) {
-        return server.error();
-      }
-      w->https_addresses[host] = address_of(**server);
-      w->https[host] = std::move(*server);
-    }
-    w->https_phases[host].emplace_back(0, w->https_addresses[host]);
-    for (const auto& phase : h.later) {
-      if (phase.spec->down) {
-        auto closed = ClosedPortFor(host);
-        if (!closed) {
-          return closed.error();
-        }
-        w->https_phases[host].emplace_back(phase.at, *closed);
-        continue;
-      }
-      auto later = w->StartPolicyHost(host, *phase.spec, 0);
-      if (!later) {
-        return later.error();
-      }
-      w->https_phases[host].emplace_back(phase.at, address_of(**later));
-      w->https_later.push_back({host, phase.at, std::move(*later)});
-    }
+  // One mock per scripted policy host and MX and per `later` phase of it;
+  // a `down` one is a port that refuses connections (plain_http is a
+  // property of a listener, so a phase cannot share its host's).
+  auto policy_hosts = StartHosts(
+      s.https, w->https, w->https_addresses, w->https_phases, w->https_later,
+      [&w](const std::string& host, const HttpsHostSpec& h) {
+        return w->StartPolicyHost(host, h, 0);
+      },
+      [](const mocks::https::Server& server) {
+        return server.address() + ":" + std::to_string(server.port());
+      });
+  if (!policy_hosts) {
+    return policy_hosts.error();
   }
-  // One mock MX per scripted MX and per `later` phase of it; a `down` one
-  // is a port that refuses connections.
-  for (const auto& [host, m] : s.smtp) {
-    if (m.down) {
-      auto closed = ClosedPortFor(host);
-      if (!closed) {
-        return closed.error();
-      }
-      w->smtp_addresses[host] = *closed;
-    } else {
-      auto server = w->StartMx(host, m, 0);
-      if (!server) {
-        return server.error();
-      }
-      w->smtp_addresses[host] = (*server)->endpoint();
-      w->smtp[host] = std::move(*server);
-    }
-    w->smtp_phases[host].emplace_back(0, w->smtp_addresses[host]);
-    for (const auto& phase : m.later) {
-      if (phase.spec->down) {
-        auto closed = ClosedPortFor(host);
-        if (!closed) {
-          return closed.error();
-        }
-        w->smtp_phases[host].emplace_back(phase.at, *closed);
-        continue;
-      }
-      auto later = w->StartMx(host, *phase.spec, 0);
-      if (!later) {
-        return later.error();
-      }
-      w->smtp_phases[host].emplace_back(phase.at, (*later)->endpoint());
-      w->smtp_later.push_back({host, phase.at, std::move(*later)});
-    }
+  auto mx_hosts = StartHosts(
+      s.smtp, w->smtp, w->smtp_addresses, w->smtp_phases, w->smtp_later,
+      [&w](const std::string& host, const SmtpHostSpec& m) { return w->StartMx(host, m, 0); },
+      [](const mocks::smtp::Server& server) { return server.endpoint(); });
+  if (!mx_hosts) {
+    return mx_hosts.error();
   }
   return w;
 }
@@ -950,6 +945,22 @@ Result<std::vector<std::string>> ScenarioWorld::Follow(const Scenario& s, UnixSe
 
 namespace {
 
+// Each host's address at scenario time `t`: that of its last phase begun
+// by then (ScenarioWorld::https_phases, smtp_phases).
+std::map<std::string, std::string> AddressesAt(
+    const std::map<std::string, std::vector<std::pair<UnixSeconds, std::string>>>& phases,
+    UnixSeconds t) {
+  std::map<std::string, std::string> out;
+  for (const auto& [host, list] : phases) {
+    for (const auto& [at, address] : list) {
+      if (t >= at) {
+        out[host] = address;
+      }
+    }
+  }
+  return out;
+}
+
 // net::HttpsPolicyFetcher with the address of each policy host's phase in
 // force at the virtual clock's time.
 class PhasedFetcher final : public mtasts::PolicyFetcher {
@@ -965,15 +976,7 @@ class PhasedFetcher final : public mtasts::PolicyFetcher {
       unknown.push_back(std::string(host));
     }
     net::HttpsFetcherOptions o = base_;
-    for (const auto& [name, list] : phases_) {
-      std::string address;
-      for (const auto& [at, addr] : list) {
-        if (clock_.Now() >= at) {
-          address = addr;
-        }
-      }
-      o.addresses[name] = address;
-    }
+    o.addresses = AddressesAt(phases_, clock_.Now());
     return net::HttpsPolicyFetcher(std::move(o)).Fetch(host, path);
   }
 
@@ -1004,16 +1007,7 @@ class PhasedConnector final : public mtasts::MxConnector {
     }
     for (const UnixSeconds from : starts) {
       net::SmtpConnectorOptions o = base;
-      o.addresses.clear();
-      for (const auto& [host, list] : phases) {
-        std::string address;
-        for (const auto& [at, addr] : list) {
-          if (from >= at) {
-            address = addr;
-          }
-        }
-        o.addresses[host] = address;
-      }
+      o.addresses = AddressesAt(phases, from);
       stretches_.emplace_back(from, std::make_unique<net::SmtpConnector>(std::move(o)));
     }
   }
