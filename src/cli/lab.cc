@@ -93,12 +93,10 @@ void AddLabDns(CLI::App& lab, int& rc) {
     }
     // Ctrl-C and SIGTERM are taken by sigwait below; block them before the
     // server's thread starts so that it inherits the mask.
-    // SIGINT and SIGTERM stop the lab; SIGUSR1 moves the scenario clock.
     sigset_t stop_signals;
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGINT);
     sigaddset(&stop_signals, SIGTERM);
-    sigaddset(&stop_signals, SIGUSR1);
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
     ElapsedClock clock;
@@ -179,7 +177,7 @@ std::optional<UnixSeconds> NextChange(const conformance::Scenario& s, UnixSecond
   return next;
 }
 
-// The `later` phases of the hosts of `kind` (https or smtp): when each
+// The `later` phases of `hosts` (the https or the smtp ones): when each
 // begins, where it listens on a port of its own, and whether it is down.
 template <typename Hosts>
 nlohmann::json LaterPhases(
