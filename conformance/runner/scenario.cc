@@ -38,39 +38,46 @@ namespace pki = mxconform::mocks::pki;
 
 namespace {
 
-// "127.0.0.1:PORT" of a loopback port nothing listens on (bound, then
-// closed: a connection there is refused).
-Result<std::string> ClosedLoopbackPort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) {
-    return MakeDiag("scenario.world", Severity::kError, 0, "socket", std::strerror(errno));
-  }
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
-  const int err = errno;
-  ::close(fd);
-  if (!ok) {
-    return MakeDiag("scenario.world", Severity::kError, 0, "bind", std::strerror(err));
-  }
-  return "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
-}
-
 // scenario.world: what could not start.
 Diagnostic WorldError(const std::string& what) {
   return MakeDiag("scenario.world", Severity::kError, 0, "cannot start the scenario's mocks", what);
 }
 
-// A port for `host` that refuses connections (a `down` host or phase).
-Result<std::string> ClosedPortFor(const std::string& host) {
-  auto closed = ClosedLoopbackPort();
-  if (!closed) {
-    return WorldError("a closed port for " + host + ": " + closed.error().Text());
+// Binds a loopback TCP socket to `port` (0: any) without listening, so
+// that connections there are refused, and keeps it in `held`. Returns
+// "127.0.0.1:PORT". SO_REUSEADDR lets it take over the port of a server
+// just stopped whose connections are in TIME_WAIT.
+Result<std::string> HoldClosedPort(std::map<std::uint16_t, int>& held, const std::string& host,
+                                   std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    return WorldError("a closed port for " + host + ": socket: " + std::strerror(errno));
   }
-  return *closed;
+  const int on = 1;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  socklen_t len = sizeof a;
+  const bool ok = ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == 0 &&
+                  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
+  if (!ok) {
+    const int err = errno;
+    ::close(fd);
+    return WorldError("a closed port for " + host + ": bind: " + std::strerror(err));
+  }
+  const std::uint16_t bound = ntohs(a.sin_port);
+  held[bound] = fd;
+  return "127.0.0.1:" + std::to_string(bound);
+}
+
+// Lets go of a port HoldClosedPort() holds (none: nothing to do).
+void ReleaseClosedPort(std::map<std::uint16_t, int>& held, std::uint16_t port) {
+  if (auto it = held.find(port); it != held.end()) {
+    ::close(it->second);
+    held.erase(it);
+  }
 }
 
 // What happened that the scenario did not script; the run ends in error.
@@ -698,19 +705,20 @@ namespace {
 
 // ScenarioWorld::Start for one kind of host (https or smtp): a server per
 // host and per `later` phase by `start`, their addresses by `address_of`,
-// a closed port for a `down` host or phase.
+// a held closed port for a `down` host or phase.
 template <typename Spec, typename Server, typename Start, typename AddressOf>
 Result<bool> StartHosts(
     const std::map<std::string, Spec>& hosts,
     std::map<std::string, std::unique_ptr<Server>>& servers,
     std::map<std::string, std::string>& addresses,
     std::map<std::string, std::vector<std::pair<UnixSeconds, std::string>>>& phases,
-    std::vector<ScenarioWorld::LaterPhase<Server>>& later, Start start, AddressOf address_of) {
-  // The address of a server for `spec`, handed to `keep`, or a closed
-  // port if `spec` is down.
+    std::vector<ScenarioWorld::LaterPhase<Server>>& later,
+    std::map<std::uint16_t, int>& closed_ports, Start start, AddressOf address_of) {
+  // The address of a server for `spec`, handed to `keep`, or a held
+  // closed port if `spec` is down.
   auto listen = [&](const std::string& host, const Spec& spec, auto keep) -> Result<std::string> {
     if (spec.down) {
-      return ClosedPortFor(host);
+      return HoldClosedPort(closed_ports, host, 0);
     }
     auto server = start(host, spec);
     if (!server) {
@@ -840,7 +848,7 @@ Result<std::unique_ptr<ScenarioWorld>> ScenarioWorld::Start(const Scenario& s, c
   // a `down` one is a port that refuses connections (plain_http is a
   // property of a listener, so a phase cannot share its host's).
   auto policy_hosts = StartHosts(
-      s.https, w->https, w->https_addresses, w->https_phases, w->https_later,
+      s.https, w->https, w->https_addresses, w->https_phases, w->https_later, w->closed_ports,
       [&w](const std::string& host, const HttpsHostSpec& h) {
         return w->StartPolicyHost(host, h, 0);
       },
@@ -851,7 +859,7 @@ Result<std::unique_ptr<ScenarioWorld>> ScenarioWorld::Start(const Scenario& s, c
     return policy_hosts.error();
   }
   auto mx_hosts = StartHosts(
-      s.smtp, w->smtp, w->smtp_addresses, w->smtp_phases, w->smtp_later,
+      s.smtp, w->smtp, w->smtp_addresses, w->smtp_phases, w->smtp_later, w->closed_ports,
       [&w](const std::string& host, const SmtpHostSpec& m) { return w->StartMx(host, m, 0); },
       [](const mocks::smtp::Server& server) { return server.endpoint(); });
   if (!mx_hosts) {
@@ -878,6 +886,10 @@ void ScenarioWorld::Stop() {
   if (dns_server) {
     dns_server->Stop();
   }
+  for (const auto& [port, fd] : closed_ports) {
+    ::close(fd);
+  }
+  closed_ports.clear();
 }
 
 namespace {
@@ -887,13 +899,15 @@ std::uint16_t PortOf(const std::string& address) {
 }
 
 // One kind of host (https or smtp) for Follow: each host whose phase in
-// force at `now` is not the one its address serves is stopped and, unless
-// that phase is down, started again on its port by `start`.
+// force at `now` is not the one its address serves is stopped and started
+// again on its port by `start`, or its port held closed if that phase is
+// down.
 template <typename Spec, typename Server, typename Start>
 Result<bool> FollowHosts(const std::map<std::string, Spec>& hosts, const std::string& kind,
                          std::map<std::string, std::unique_ptr<Server>>& servers,
                          const std::map<std::string, std::string>& addresses, UnixSeconds now,
-                         std::map<std::string, const void*>& in_force, Start start,
+                         std::map<std::string, const void*>& in_force,
+                         std::map<std::uint16_t, int>& closed_ports, Start start,
                          std::vector<std::string>& changed) {
   for (const auto& [host, h] : hosts) {
     const void*& current = in_force[kind + " " + host];
@@ -906,8 +920,17 @@ Result<bool> FollowHosts(const std::map<std::string, Spec>& hosts, const std::st
       it->second->Stop();
       servers.erase(it);
     }
-    if (!spec.down) {
-      auto server = start(host, spec, PortOf(addresses.at(host)));
+    const std::uint16_t port = PortOf(addresses.at(host));
+    if (spec.down) {
+      if (!closed_ports.contains(port)) {
+        auto held = HoldClosedPort(closed_ports, host, port);
+        if (!held) {
+          return held.error();
+        }
+      }
+    } else {
+      ReleaseClosedPort(closed_ports, port);
+      auto server = start(host, spec, port);
       if (!server) {
         return server.error();
       }
@@ -923,7 +946,7 @@ Result<bool> FollowHosts(const std::map<std::string, Spec>& hosts, const std::st
 Result<std::vector<std::string>> ScenarioWorld::Follow(const Scenario& s, UnixSeconds now) {
   std::vector<std::string> changed;
   auto policy_hosts = FollowHosts(
-      s.https, "https", https, https_addresses, now, in_force_,
+      s.https, "https", https, https_addresses, now, in_force_, closed_ports,
       [this](const std::string& host, const HttpsHostSpec& spec, std::uint16_t port) {
         return StartPolicyHost(host, spec, port);
       },
@@ -932,7 +955,7 @@ Result<std::vector<std::string>> ScenarioWorld::Follow(const Scenario& s, UnixSe
     return policy_hosts.error();
   }
   auto mx_hosts = FollowHosts(
-      s.smtp, "smtp", smtp, smtp_addresses, now, in_force_,
+      s.smtp, "smtp", smtp, smtp_addresses, now, in_force_, closed_ports,
       [this](const std::string& host, const SmtpHostSpec& spec, std::uint16_t port) {
         return StartMx(host, spec, port);
       },

@@ -93,11 +93,17 @@ class ScenarioWorld {
   // The same for the MX servers.
   std::map<std::string, std::vector<std::pair<UnixSeconds, std::string>>> smtp_phases;
   std::vector<LaterPhase<mocks::smtp::Server>> smtp_later;
+  // The port of each `down` host or phase, held bound but never listening:
+  // a connection there is refused, and no other socket can be given the
+  // port meanwhile (it was only closed once, so another process could
+  // take it). Port -> socket; closed by Stop(), or by Follow() when the
+  // host comes up again on its port.
+  std::map<std::uint16_t, int> closed_ports;
 
   // For `lab`: makes each host's own address (https_addresses,
   // smtp_addresses) behave as its phase in force at `now`. A host whose
   // phase changed since the last call is restarted on the same port with
-  // that phase's settings (a `down` phase leaves the port closed); the
+  // that phase's settings (a `down` phase holds the port closed); the
   // phases' own servers stay as they are. Returns the hosts that changed.
   // Not thread-safe: one caller.
   Result<std::vector<std::string>> Follow(const Scenario& s, UnixSeconds now);

@@ -115,6 +115,58 @@ requirements: [{id: STS-5-01, level: MUST}]
   EXPECT_FALSE(smtp.contains("mx1.example.test (from 1800010800)")) << smtp.dump();
 }
 
+// Whether another socket can bind `port` on loopback (no SO_REUSEADDR).
+bool PortIsFree(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  ::close(fd);
+  return bound;
+}
+
+// A `down` host or phase refuses connections on a port that nothing else
+// can be given while the world runs; the lab's Follow() holds a host's own
+// port the same way while it is down, and serves on it again after.
+TEST_F(ScenarioWireTest, ADownHostsPortRefusesConnectionsAndStaysHeld) {
+  std::ofstream(root_ / "t/mx-phases.yaml") << R"(id: t/mx-phases
+title: "t"
+requirements: [{id: STS-5-01, level: MUST}]
+)" << kTestWorld.substr(0, kTestWorld.find("smtp:"))
+                                            << kMxPhases;
+  auto s = LoadScenario(root_ / "t/mx-phases.yaml");
+  ASSERT_TRUE(s.ok()) << s.error().Text();
+  FixedClock clock(s->clock);
+  auto world = ScenarioWorld::Start(*s, clock);
+  ASSERT_TRUE(world.ok()) << world.error().Text();
+  ScenarioWorld& w = **world;
+  const auto& phases = w.smtp_phases.at("mx1.example.test");
+  ASSERT_EQ(phases.size(), 4u);
+  ASSERT_EQ(phases.back().first, 1800010800);
+  const std::uint16_t down = PortOf(phases.back().second);
+  EXPECT_FALSE(RawClient(down).connected());
+  EXPECT_FALSE(PortIsFree(down));
+
+  const std::uint16_t own = PortOf(w.smtp_addresses.at("mx1.example.test"));
+  EXPECT_TRUE(RawClient(own).connected());
+  auto changed = w.Follow(*s, 1800010800);
+  ASSERT_TRUE(changed.ok()) << changed.error().Text();
+  EXPECT_EQ(*changed, std::vector<std::string>{"mx1.example.test"});
+  EXPECT_FALSE(RawClient(own).connected());
+  EXPECT_FALSE(PortIsFree(own));
+
+  changed = w.Follow(*s, 1800007200);  // up again, STARTTLS stripped
+  ASSERT_TRUE(changed.ok()) << changed.error().Text();
+  RawClient again(own);
+  ASSERT_TRUE(again.connected());
+  EXPECT_NE(again.ReadUntil("\r\n").find("220"), std::string::npos);
+
+  w.Stop();
+  EXPECT_TRUE(PortIsFree(down));
+}
+
 TEST_F(ScenarioWireTest, AStallingClientEndsTheRunWithAnErrorNamingTheStep) {
   ScenarioRunOptions o;
   o.step_budget = std::chrono::milliseconds(1500);
