@@ -899,16 +899,17 @@ std::uint16_t PortOf(const std::string& address) {
 }
 
 // One kind of host (https or smtp) for Follow: each host whose phase in
-// force at `now` is not the one its address serves is stopped and started
-// again on its port by `start`, or its port held closed if that phase is
-// down.
+// force at `now` is not the one its address serves is stopped (its server
+// moved to `retired`) and started again on its port by `start`, or its
+// port held closed if that phase is down.
 template <typename Spec, typename Server, typename Start>
 Result<bool> FollowHosts(const std::map<std::string, Spec>& hosts, const std::string& kind,
                          std::map<std::string, std::unique_ptr<Server>>& servers,
                          const std::map<std::string, std::string>& addresses, UnixSeconds now,
                          std::map<std::string, const void*>& in_force,
-                         std::map<std::uint16_t, int>& closed_ports, Start start,
-                         std::vector<std::string>& changed) {
+                         std::map<std::uint16_t, int>& closed_ports,
+                         std::vector<std::pair<std::string, std::unique_ptr<Server>>>& retired,
+                         Start start, std::vector<std::string>& changed) {
   for (const auto& [host, h] : hosts) {
     const void*& current = in_force[kind + " " + host];
     const Spec& spec = h.At(now);
@@ -918,6 +919,7 @@ Result<bool> FollowHosts(const std::map<std::string, Spec>& hosts, const std::st
     current = &spec;
     if (auto it = servers.find(host); it != servers.end()) {
       it->second->Stop();
+      retired.emplace_back(host, std::move(it->second));
       servers.erase(it);
     }
     const std::uint16_t port = PortOf(addresses.at(host));
@@ -946,7 +948,7 @@ Result<bool> FollowHosts(const std::map<std::string, Spec>& hosts, const std::st
 Result<std::vector<std::string>> ScenarioWorld::Follow(const Scenario& s, UnixSeconds now) {
   std::vector<std::string> changed;
   auto policy_hosts = FollowHosts(
-      s.https, "https", https, https_addresses, now, in_force_, closed_ports,
+      s.https, "https", https, https_addresses, now, in_force_, closed_ports, https_retired,
       [this](const std::string& host, const HttpsHostSpec& spec, std::uint16_t port) {
         return StartPolicyHost(host, spec, port);
       },
@@ -955,7 +957,7 @@ Result<std::vector<std::string>> ScenarioWorld::Follow(const Scenario& s, UnixSe
     return policy_hosts.error();
   }
   auto mx_hosts = FollowHosts(
-      s.smtp, "smtp", smtp, smtp_addresses, now, in_force_, closed_ports,
+      s.smtp, "smtp", smtp, smtp_addresses, now, in_force_, closed_ports, smtp_retired,
       [this](const std::string& host, const SmtpHostSpec& spec, std::uint16_t port) {
         return StartMx(host, spec, port);
       },

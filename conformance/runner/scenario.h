@@ -99,12 +99,18 @@ class ScenarioWorld {
   // take it). Port -> socket; closed by Stop(), or by Follow() when the
   // host comes up again on its port.
   std::map<std::uint16_t, int> closed_ports;
+  // The servers Follow() took off a host's address, stopped (a session
+  // still open then ends "stopped"), host first: the caller reads the logs
+  // it has not read yet, then clears the lists.
+  std::vector<std::pair<std::string, std::unique_ptr<mocks::https::Server>>> https_retired;
+  std::vector<std::pair<std::string, std::unique_ptr<mocks::smtp::Server>>> smtp_retired;
 
   // For `lab`: makes each host's own address (https_addresses,
   // smtp_addresses) behave as its phase in force at `now`. A host whose
   // phase changed since the last call is restarted on the same port with
   // that phase's settings (a `down` phase holds the port closed); the
-  // phases' own servers stay as they are. Returns the hosts that changed.
+  // phases' own servers stay as they are. The server replaced goes to
+  // https_retired / smtp_retired. Returns the hosts that changed.
   // Not thread-safe: one caller.
   Result<std::vector<std::string>> Follow(const Scenario& s, UnixSeconds now);
 

@@ -154,6 +154,10 @@ requirements: [{id: STS-5-01, level: MUST}]
   auto changed = w.Follow(*s, 1800010800);
   ASSERT_TRUE(changed.ok()) << changed.error().Text();
   EXPECT_EQ(*changed, std::vector<std::string>{"mx1.example.test"});
+  // The server taken off is kept, stopped, for its logs.
+  ASSERT_EQ(w.smtp_retired.size(), 1u);
+  EXPECT_EQ(w.smtp_retired[0].first, "mx1.example.test");
+  EXPECT_EQ(w.smtp_retired[0].second->Sessions().size(), 1u);
   EXPECT_FALSE(RawClient(own).connected());
   EXPECT_FALSE(PortIsFree(own));
 

@@ -17,6 +17,7 @@ import select
 import shutil
 import signal
 import smtplib
+import socket
 import subprocess
 import sys
 import time
@@ -183,6 +184,17 @@ else:
     expect(starttls_offered(mx1), "before the change, mx1 offers STARTTLS")
     if phases:
         expect(not starttls_offered(phases[0]["address"]), "its phase's own port hides STARTTLS")
+    # A session still open when the host switches: cut short, and logged.
+    mx1_host, mx1_port = mx1.rsplit(":", 1)
+    open_session = socket.create_connection((mx1_host, int(mx1_port)), timeout=10)
+    open_session.sendall(b"EHLO open-at-the-switch.example\r\n")
+    greeting = b""
+    while b"250 " not in greeting:
+        chunk = open_session.recv(4096)
+        if not chunk:
+            break
+        greeting += chunk
+    expect(b"250 " in greeting, "the session is open before the switch: %r" % greeting)
     os.kill(info["pid"], signal.SIGUSR1)
     moved, deadline = b"", time.time() + 10
     while time.time() < deadline and b"mx1.example.test switched" not in moved:
@@ -206,9 +218,13 @@ else:
         p = curl_policy(info, info["https"]["mta-sts.example.test"])
         expect(p.returncode == 7, "after the change, the policy host refuses connections "
                "(curl rc=%d %r)" % (p.returncode, p.stderr))
+    open_session.close()
     time.sleep(0.6)  # one poll of the live logs
     rest, _ = stop_lab(proc, "the MX phase lab scenario")
     log = (out + moved + rest).decode("utf-8", "replace")
+    expect("smtp  mx1.example.test session 2 from" in log and
+           "C: EHLO open-at-the-switch.example" in log and "(stopped)" in log,
+           "the session open at the switch is logged, ended by it: %r" % log[-2000:])
     expect(log.count("smtp  mx1.example.test session 1 from") == 2,
            "both of mx1's sessions are logged, before and after the switch: %r" % log[-2000:])
     expect("smtp  mx1.example.test (phase from 1800001800) session" in log,

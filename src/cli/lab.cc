@@ -316,20 +316,41 @@ void AddLabScenario(CLI::App& lab, int& rc) {
     std::map<std::string, std::size_t> smtp_seen;
     std::vector<std::size_t> smtp_later_seen(w.smtp_later.size());
     const timespec tick{0, 200 * 1000 * 1000};
+    // A policy host's requests not printed yet, under `label`.
+    auto print_https = [&](const std::string& label, const mocks::https::Server& server,
+                           std::size_t& seen) {
+      auto log = server.Log();
+      for (std::size_t i = seen; i < log.size(); ++i) {
+        std::lock_guard lock(out_mu);
+        std::cout << "https " << label << " sni=" << log[i].sni << " " << log[i].method << " "
+                  << log[i].target << " -> " << log[i].outcome << " (" << log[i].rule << ")"
+                  << std::endl;
+      }
+      seen = log.size();
+    };
+    // An MX's finished sessions not printed yet, under `label`.
+    auto print_smtp = [&](const std::string& label, const mocks::smtp::Server& server,
+                          std::size_t& seen) {
+      auto sessions = server.Sessions();
+      for (std::size_t i = seen; i < sessions.size(); ++i) {
+        if (!sessions[i].finished) {
+          break;  // printed when it ends
+        }
+        std::lock_guard lock(out_mu);
+        std::cout << "smtp  " << label << " session " << sessions[i].id << " from "
+                  << sessions[i].peer << ": " << sessions[i].channel
+                  << (sessions[i].tls_version.empty() ? "" : " " + sessions[i].tls_version)
+                  << (sessions[i].data_completed ? ", delivered" : ", not delivered")
+                  << (sessions[i].end.empty() ? "" : " (" + sessions[i].end + ")") << "\n";
+        for (const auto& line : sessions[i].transcript) {
+          std::cout << "      " << line << "\n";
+        }
+        std::cout << std::flush;
+        seen = i + 1;
+      }
+    };
     // Everything logged and not printed yet.
     auto print_logs = [&] {
-      // A policy host's requests not printed yet, under `label`.
-      auto print_https = [&](const std::string& label, const mocks::https::Server& server,
-                             std::size_t& seen) {
-        auto log = server.Log();
-        for (std::size_t i = seen; i < log.size(); ++i) {
-          std::lock_guard lock(out_mu);
-          std::cout << "https " << label << " sni=" << log[i].sni << " " << log[i].method << " "
-                    << log[i].target << " -> " << log[i].outcome << " (" << log[i].rule << ")"
-                    << std::endl;
-        }
-        seen = log.size();
-      };
       for (const auto& [host, server] : w.https) {
         print_https(host, *server, https_seen[host]);
       }
@@ -338,26 +359,6 @@ void AddLabScenario(CLI::App& lab, int& rc) {
         print_https(phase.host + " (phase from " + std::to_string(phase.at) + ")", *phase.server,
                     later_seen[k]);
       }
-      // An MX's finished sessions not printed yet, under `label`.
-      auto print_smtp = [&](const std::string& label, const mocks::smtp::Server& server,
-                            std::size_t& seen) {
-        auto sessions = server.Sessions();
-        for (std::size_t i = seen; i < sessions.size(); ++i) {
-          if (!sessions[i].finished) {
-            break;  // printed when it ends
-          }
-          std::lock_guard lock(out_mu);
-          std::cout << "smtp  " << label << " session " << sessions[i].id << " from "
-                    << sessions[i].peer << ": " << sessions[i].channel
-                    << (sessions[i].tls_version.empty() ? "" : " " + sessions[i].tls_version)
-                    << (sessions[i].data_completed ? ", delivered" : ", not delivered") << "\n";
-          for (const auto& line : sessions[i].transcript) {
-            std::cout << "      " << line << "\n";
-          }
-          std::cout << std::flush;
-          seen = i + 1;
-        }
-      };
       for (const auto& [host, server] : w.smtp) {
         print_smtp(host, *server, smtp_seen[host]);
       }
@@ -369,7 +370,6 @@ void AddLabScenario(CLI::App& lab, int& rc) {
     };
     for (;;) {
       const int sig = sigtimedwait(&stop_signals, nullptr, &tick);
-      // Before any server is replaced below: its log goes with it.
       print_logs();
       if (sig == SIGUSR1) {
         const UnixSeconds at = clock.Now();
@@ -392,6 +392,16 @@ void AddLabScenario(CLI::App& lab, int& rc) {
         std::cout << "lab   " << changed.error().Text() << std::endl;
         continue;
       }
+      // The servers taken off: what they logged since the last poll,
+      // sessions the switch cut short included ("stopped").
+      for (const auto& [host, server] : w.https_retired) {
+        print_https(host, *server, https_seen[host]);
+      }
+      for (const auto& [host, server] : w.smtp_retired) {
+        print_smtp(host, *server, smtp_seen[host]);
+      }
+      w.https_retired.clear();
+      w.smtp_retired.clear();
       for (const auto& host : *changed) {
         https_seen[host] = 0;  // a restarted server's logs start afresh
         smtp_seen[host] = 0;
