@@ -150,14 +150,19 @@ requirements: [{id: STS-5-01, level: MUST}]
   EXPECT_FALSE(PortIsFree(down));
 
   const std::uint16_t own = PortOf(w.smtp_addresses.at("mx1.example.test"));
-  EXPECT_TRUE(RawClient(own).connected());
+  // A session open when the host goes down: cut, and kept with its server.
+  RawClient open(own);
+  ASSERT_TRUE(open.connected());
+  EXPECT_NE(open.ReadUntil("\r\n").find("220"), std::string::npos);
   auto changed = w.Follow(*s, 1800010800);
   ASSERT_TRUE(changed.ok()) << changed.error().Text();
   EXPECT_EQ(*changed, std::vector<std::string>{"mx1.example.test"});
-  // The server taken off is kept, stopped, for its logs.
   ASSERT_EQ(w.smtp_retired.size(), 1u);
   EXPECT_EQ(w.smtp_retired[0].first, "mx1.example.test");
-  EXPECT_EQ(w.smtp_retired[0].second->Sessions().size(), 1u);
+  const auto sessions = w.smtp_retired[0].second->Sessions();
+  ASSERT_EQ(sessions.size(), 1u);
+  EXPECT_TRUE(sessions[0].finished);
+  EXPECT_EQ(sessions[0].end, "stopped");
   EXPECT_FALSE(RawClient(own).connected());
   EXPECT_FALSE(PortIsFree(own));
 
