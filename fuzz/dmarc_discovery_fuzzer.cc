@@ -7,7 +7,9 @@
 //   byte 0     flags: bit0 RFC 7489 mode (else bis), bit1 tree_walk_labels 5
 //              (else 8), bits2-3 how many DKIM identifiers (0-3), bit4 an
 //              SPF identifier, bit5 a 7489 pct draw of byte 5 / 256 (else
-//              no random function: draw 0)
+//              no random function: draw 0), bits6-7 the rule for several
+//              From domains (0 by mode, 1 strictest, 2 exempt, 3 by mode
+//              with at most 2 domains)
 //   byte 1     SPF: bits0-2 the result (AuthResult: 0 none, 1 pass, 2 fail,
 //              3 softfail, 4 neutral, 5 temperror, 6 permerror, 7 policy),
 //              bits3-7 the domain selector
@@ -20,7 +22,8 @@
 //              NX (every query for NAME answers NXDOMAIN, even with
 //              descendants), SERVFAIL, TIMEOUT; or `from DOMAIN`, the
 //              RFC5322.From domain (the last one wins; default: the first
-//              NAME without a leading `_dmarc.`, else example.com). Other
+//              NAME without a leading `_dmarc.`, else example.com; all of
+//              them are the From field's domains for EvaluateAuthors). Other
 //              lines are ignored. Names never listed answer NXDOMAIN, empty
 //              non-terminals NOERROR with no records (RFC 8020).
 // Domain selector (5 bits): bit4 clear: 0 the author domain, k > 0 its last
@@ -60,6 +63,12 @@
 //    octets, labels 1-63) and is `<policy_domain>._report._dmarc.<host>`.
 //  - the Organizational Domain found for an identifier is a suffix of it
 //    at a label boundary.
+//  - EvaluateAuthors over the `from` lines: one distinct domain is
+//    Evaluate(); several are exempt only when the rule allows it, else
+//    each is evaluated up to the cap and the rest listed as skipped (with
+//    a diagnostic); fail exactly when an author fails, with the strictest
+//    failing disposition and decided_by on it; pass exactly when every
+//    domain was evaluated and passed.
 // DMARC_DISCOVERY_FUZZER_PRINT=1 prints each input's result (for seeds).
 // corpus/dmarc_discovery_fuzzer/crash-*.bin are bugs this target found.
 
@@ -218,8 +227,10 @@ std::string_view StripDmarc(std::string_view name) {
   return name;
 }
 
-// Fills `dns` from the zone text; returns the From domain and the names.
-std::string BuildZone(std::string_view zone, FuzzResolver& dns, std::vector<std::string>& names) {
+// Fills `dns` from the zone text; returns the From domain and the names,
+// and every `from` line's domain in `froms`.
+std::string BuildZone(std::string_view zone, FuzzResolver& dns, std::vector<std::string>& names,
+                      std::vector<std::string>& froms) {
   std::optional<std::string> from;
   const IpAddress v4 = IpAddress::V4(192, 0, 2, 1);
   IpAddress v6;
@@ -242,6 +253,7 @@ std::string BuildZone(std::string_view zone, FuzzResolver& dns, std::vector<std:
     const std::string type = mxconform::fuzz::ToUpperAscii(f[1]);
     if (text::EqualsIgnoreCase(f[0], "from")) {
       from = std::string(f[1]);
+      froms.push_back(*from);
       continue;
     }
     const std::string_view name = f[0];
@@ -293,6 +305,66 @@ Run Evaluate(const EvalInput& input, FuzzResolver& dns) {
   run.log = std::move(dns.log);
   dns.log.clear();
   return run;
+}
+
+// EvaluateAuthors over the `from` lines (DM7-6.6.1-02, DMB-5.3.1-02); rule
+// 0 by mode, 1 strictest, 2 exempt, 3 by mode with at most 2 domains.
+void CheckAuthors(const EvalInput& input, const std::vector<std::string>& froms, std::uint8_t rule,
+                  FuzzResolver& dns) {
+  MultiAuthorOptions opts;
+  opts.rule = rule == 1   ? MultiAuthorRule::kStrictest
+              : rule == 2 ? MultiAuthorRule::kExempt
+                          : MultiAuthorRule::kByMode;
+  opts.max_domains = rule == 3 ? 2 : 10;
+  const MultiEvalResult m = EvaluateAuthors(froms, input, dns, opts);
+  std::set<std::string> distinct;
+  for (const std::string& f : froms) {
+    mxconform::Result<std::string> a = mxconform::domain::ToALabels(f);
+    distinct.insert(a.ok() ? mxconform::domain::Fold(*a) : f);
+  }
+  FUZZ_CHECK(m.authors.size() <= opts.max_domains);
+  FUZZ_CHECK(m.result <= DmarcResult::kPermError && m.disposition <= Disposition::kReject);
+  if (distinct.empty()) {
+    FUZZ_CHECK(m.authors.empty() && m.result == DmarcResult::kNone && !m.exempt);
+    return;
+  }
+  if (m.exempt) {
+    FUZZ_CHECK(distinct.size() > 1 && opts.rule != MultiAuthorRule::kStrictest);
+    FUZZ_CHECK(m.authors.empty() && m.result == DmarcResult::kNone &&
+               m.disposition == Disposition::kNone);
+    return;
+  }
+  FUZZ_CHECK(m.authors.size() + m.skipped.size() == distinct.size());
+  FUZZ_CHECK(distinct.size() == 1 || m.skipped.empty() == (m.diagnostics.size() == 0));
+  // Each author's evaluation is Evaluate() of that domain alone.
+  for (const EvalResult& a : m.authors) {
+    FUZZ_CHECK(a.mode == input.discovery.mode);
+  }
+  if (distinct.size() == 1) {
+    EvalInput one = input;
+    one.from_domain = froms.front();
+    const EvalResult e = mxconform::dmarc::Evaluate(one, dns);
+    FUZZ_CHECK(m.result == e.result && m.disposition == e.disposition && m.reason == e.reason);
+    return;
+  }
+  // RFC 7489 §6.6.1: the strictest disposition among those that fail.
+  Disposition worst = Disposition::kNone;
+  bool any_fail = false;
+  bool all_pass = true;
+  for (const EvalResult& a : m.authors) {
+    if (a.result == DmarcResult::kFail) {
+      any_fail = true;
+      worst = std::max(worst, a.disposition);
+    }
+    all_pass &= a.result == DmarcResult::kPass;
+  }
+  FUZZ_CHECK((m.result == DmarcResult::kFail) == any_fail);
+  FUZZ_CHECK(m.disposition == (any_fail ? worst : Disposition::kNone));
+  if (any_fail) {
+    FUZZ_CHECK(m.decided_by && m.authors[*m.decided_by].result == DmarcResult::kFail &&
+               m.authors[*m.decided_by].disposition == worst);
+  }
+  FUZZ_CHECK((m.result == DmarcResult::kPass) == (all_pass && m.skipped.empty()));
 }
 
 void CheckWalkNames(const DmarcLookups& lookups, const std::string& d, int l) {
@@ -564,8 +636,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FuzzResolver dns;
   dns.zone.SetEmptyNonTerminals(true);
   std::vector<std::string> names;
+  std::vector<std::string> froms;
   const std::string from =
-      BuildZone(in.size() > kHeader ? in.substr(kHeader) : std::string_view(), dns, names);
+      BuildZone(in.size() > kHeader ? in.substr(kHeader) : std::string_view(), dns, names, froms);
 
   EvalInput input;
   input.from_domain = from;
@@ -632,5 +705,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   }
   CheckReports(input, first.r, dns);
+  CheckAuthors(input, froms, static_cast<std::uint8_t>(flags >> 6), dns);
   return 0;
 }

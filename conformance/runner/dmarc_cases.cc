@@ -17,14 +17,29 @@ namespace {
 using json = nlohmann::json;
 namespace dmarc = mxconform::dmarc;
 
-const std::set<std::string> kTestKeys = {
-    "name",          "requirements", "summary",    "modes",       "zonedata",
-    "from",          "spf",          "dkim",       "random",      "tree_walk_labels",
-    "check_reports", "expect",       "expect_bis", "expect_7489", "note"};
+const std::set<std::string> kTestKeys = {"name",
+                                         "requirements",
+                                         "summary",
+                                         "modes",
+                                         "zonedata",
+                                         "from",
+                                         "spf",
+                                         "dkim",
+                                         "random",
+                                         "tree_walk_labels",
+                                         "check_reports",
+                                         "expect",
+                                         "expect_bis",
+                                         "expect_7489",
+                                         "note",
+                                         "multi_from",
+                                         "max_from_domains"};
 const std::set<std::string> kExpectKeys = {
-    "result",      "policy_domain",    "org_domain",    "policy",  "policy_source",
-    "disposition", "spf_aligned",      "dkim_aligned",  "queries", "existence_queries",
-    "rua",         "rua_destinations", "report_queries"};
+    "result",         "policy_domain",     "org_domain",  "policy",
+    "policy_source",  "disposition",       "spf_aligned", "dkim_aligned",
+    "queries",        "existence_queries", "rua",         "rua_destinations",
+    "report_queries", "authors",           "decided_by",  "skipped",
+    "exempt"};
 const std::set<std::string> kResults = {"none", "pass", "fail", "temperror", "permerror"};
 const std::set<std::string> kDispositions = {"none", "quarantine", "reject"};
 const std::set<std::string> kSources = {"p", "sp", "np"};
@@ -168,8 +183,28 @@ std::vector<std::string> LintDmarcCaseFile(const DmarcCaseFile& f,
     if (!t.contains("summary") || !t["summary"].is_string()) {
       problem(name, "no `summary`");
     }
-    if (!t.contains("from") || !t["from"].is_string()) {
-      problem(name, "no `from` domain");
+    if (!t.contains("from") || !(t["from"].is_string() || t["from"].is_array())) {
+      problem(name, "no `from` domain (or list of domains)");
+    } else if (t["from"].is_array()) {
+      for (const auto& x : t["from"]) {
+        if (!x.is_string()) {
+          problem(name, "a `from` entry is not a string");
+        }
+      }
+    }
+    if (t.contains("multi_from") && !(t["multi_from"].is_string() &&
+                                      std::set<std::string>{"by-mode", "strictest", "exempt"}.count(
+                                          t["multi_from"].get<std::string>()))) {
+      problem(name, "`multi_from` is not by-mode, strictest or exempt");
+    }
+    if (t.contains("max_from_domains") &&
+        !(t["max_from_domains"].is_number_integer() && t["max_from_domains"].get<long>() >= 1 &&
+          t["max_from_domains"].get<long>() <= 100)) {
+      problem(name, "`max_from_domains` is not a count from 1 to 100");
+    }
+    if ((t.contains("multi_from") || t.contains("max_from_domains")) &&
+        !(t.contains("from") && t["from"].is_array())) {
+      problem(name, "`multi_from` / `max_from_domains` need a `from` list");
     }
     for (const auto& m : Modes(t)) {
       if (m != "bis" && m != "7489") {
@@ -262,7 +297,8 @@ std::vector<CaseResult> RunDmarcCaseFile(const DmarcCaseFile& f, WireDns* wire) 
         continue;
       }
       dmarc::EvalInput in;
-      in.from_domain = t.value("from", "");
+      const bool several = t.contains("from") && t["from"].is_array();
+      in.from_domain = several ? "" : t.value("from", "");
       in.discovery.mode = mode == "7489" ? dmarc::Mode::k7489 : dmarc::Mode::kBis;
       in.discovery.tree_walk_labels = t.value("tree_walk_labels", 8);
       if (t.contains("spf")) {
@@ -277,8 +313,48 @@ std::vector<CaseResult> RunDmarcCaseFile(const DmarcCaseFile& f, WireDns* wire) 
         const double draw = t["random"].get<double>();
         in.random = [draw] { return draw; };
       }
+      // A `from` list: the verdict over its domains and each author's.
+      auto evaluate_authors = [&](spf::Resolver& resolver) {
+        std::vector<std::string> from;
+        for (const auto& x : t["from"]) {
+          from.push_back(Text(x));
+        }
+        dmarc::MultiAuthorOptions mo;
+        const std::string rule = t.value("multi_from", "by-mode");
+        mo.rule = rule == "strictest" ? dmarc::MultiAuthorRule::kStrictest
+                  : rule == "exempt"  ? dmarc::MultiAuthorRule::kExempt
+                                      : dmarc::MultiAuthorRule::kByMode;
+        mo.max_domains = static_cast<std::size_t>(t.value("max_from_domains", 10L));
+        const dmarc::MultiEvalResult m = dmarc::EvaluateAuthors(from, in, resolver, mo);
+        json a;
+        a["result"] = std::string(dmarc::DmarcResultName(m.result));
+        a["reason"] = m.reason;
+        a["disposition"] = std::string(dmarc::DispositionName(m.disposition));
+        a["exempt"] = m.exempt;
+        a["decided_by"] = m.decided_by ? json(m.authors[*m.decided_by].author_domain) : json();
+        a["skipped"] = m.skipped;
+        a["authors"] = json::array();
+        a["queries"] = json::array();
+        for (const auto& e : m.authors) {
+          a["authors"].push_back(
+              {{"domain", e.author_domain},
+               {"result", std::string(dmarc::DmarcResultName(e.result))},
+               {"disposition", std::string(dmarc::DispositionName(e.disposition))}});
+          for (const auto& q : Keys(e.queries)) {
+            a["queries"].push_back(q);
+          }
+        }
+        a["authentication_results"] = m.AuthenticationResults();
+        for (const auto& dg : m.diagnostics) {
+          a["diagnostics"].push_back(std::string(dg.id));
+        }
+        return std::pair{a, m.reason};
+      };
       // Everything the evaluation reports, from one resolver.
       auto evaluate = [&](spf::Resolver& resolver) {
+        if (several) {
+          return evaluate_authors(resolver);
+        }
         dmarc::EvalResult e = dmarc::Evaluate(in, resolver);
         json a;
         a["result"] = std::string(dmarc::DmarcResultName(e.result));

@@ -228,4 +228,26 @@ json ToJson(const dmarc::EvalResult& r) {
   return j;
 }
 
+json ToJson(const dmarc::MultiEvalResult& r) {
+  json authors = json::array();
+  for (const auto& a : r.authors) {
+    authors.push_back(ToJson(a));
+  }
+  json skipped = json::array();
+  for (const auto& d : r.skipped) {
+    skipped.push_back(JsonText(d));
+  }
+  json j = {{"result", std::string(dmarc::DmarcResultName(r.result))},
+            {"disposition", std::string(dmarc::DispositionName(r.disposition))},
+            {"reason", r.reason},
+            {"exempt", r.exempt},
+            {"authors", authors},
+            {"skipped", skipped},
+            {"authentication_results", JsonText(r.AuthenticationResults())},
+            {"diagnostics", DiagnosticsJson(r.diagnostics)}};
+  j["decided_by"] =
+      r.decided_by ? json(JsonText(r.authors[*r.decided_by].author_domain)) : json(nullptr);
+  return j;
+}
+
 }  // namespace mxconform::conformance

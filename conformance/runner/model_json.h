@@ -40,5 +40,8 @@ nlohmann::json ToJson(const spf::EvalResult& r);
 nlohmann::json ToJson(const dmarc::Record& r);
 // A DMARC evaluation: result, policy, alignment, queries.
 nlohmann::json ToJson(const dmarc::EvalResult& r);
+// The evaluation of several From domains: the verdict, which author decided
+// it, those not evaluated, and each author's evaluation.
+nlohmann::json ToJson(const dmarc::MultiEvalResult& r);
 
 }  // namespace mxconform::conformance

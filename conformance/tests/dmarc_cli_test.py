@@ -127,6 +127,25 @@ with tempfile.TemporaryDirectory() as d:
     rc, _, err = run(["eval", "dmarc", "--zone", os.path.join(d, "missing.yaml"),
                       "--from", "example.com"])
     expect(rc == 2 and b"missing.yaml" in err, "missing zone file: exit 2 naming it")
+    # A From field with several domains (DM7-6.6.1-02, DMB-5.3.1-02).
+    with open(zone, "a") as f:
+        f.write("_dmarc.other.example:\n  - TXT: v=DMARC1; p=none\n"
+                "other.example:\n  - A: 192.0.2.2\n")
+    several = base + ["--from", "other.example", "--from", "a.example.com"]
+    rc, out, _ = run(several + ["--mode", "7489"])
+    expect(rc == 0 and out.startswith(b"fail (") and b"decided by: a.example.com" in out
+           and b"disposition: quarantine" in out and b"author other.example: fail" in out
+           and b"header.from=other.example; dmarc=fail" in out,
+           "eval 7489, two From domains: the strictest failing policy (%r)" % out)
+    rc, out, _ = run(several)
+    expect(rc == 0 and out.startswith(b"none (") and b"exempt" in out and b"TXT" not in out,
+           "eval bis, two From domains: exempt, nothing looked up (%r)" % out)
+    rc, out, _ = run(several + ["--multi-from", "strictest", "--max-from-domains", "1", "--json"])
+    expect(rc == 0 and b'"skipped": [\n    "a.example.com"' in out
+           and b'"dmarc.from.incomplete"' in out and b'"result": "fail"' in out,
+           "eval bis --multi-from strictest, capped at 1: the rest listed as skipped (%r)" % out)
+    rc, _, _ = run(several + ["--multi-from", "most"])
+    expect(rc == 2, "unknown --multi-from: usage error")
     rc, out, _ = run(base + ["--from", "not a domain"])
     expect(rc == 0 and out.startswith(b"none (") , "an unusable From domain: result none")
 

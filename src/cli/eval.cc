@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "common/clock.h"
+#include "common/text.h"
 #include "conformance/runner/model_json.h"
 #include "conformance/runner/openspf.h"
 #include "dmarc/eval.h"
@@ -87,6 +88,33 @@ std::optional<dmarc::AuthIdentifier> ParseIdentifier(const std::string& s) {
   return dmarc::AuthIdentifier{*r, s.substr(colon + 1)};
 }
 
+// `eval dmarc` with several --from: the verdict, then each author.
+void PrintAuthors(const dmarc::MultiEvalResult& r, bool json) {
+  if (json) {
+    std::cout << conformance::ToJson(r).dump(2) << "\n";
+    return;
+  }
+  std::cout << dmarc::DmarcResultName(r.result) << " (" << r.reason << ")\n";
+  if (r.decided_by) {
+    std::cout << "decided by: " << r.authors[*r.decided_by].author_domain
+              << ", disposition: " << dmarc::DispositionName(r.disposition) << "\n";
+  }
+  for (const auto& a : r.authors) {
+    std::cout << "author " << a.author_domain << ": " << dmarc::DmarcResultName(a.result) << " ("
+              << a.reason << ")\n";
+    for (const auto& q : a.queries) {
+      std::cout << "  " << q.Key() << " -> " << spf::DnsStatusName(q.status) << " (" << q.answers
+                << " answers)\n";
+    }
+  }
+  for (const auto& d : r.skipped) {
+    std::cout << "not evaluated: " << text::Printable(d) << "\n";
+  }
+  if (!r.authors.empty()) {
+    std::cout << "Authentication-Results: " << r.AuthenticationResults() << "\n";
+  }
+}
+
 // `eval dmarc`: discovery, alignment and policy against a zone file.
 void AddEvalDmarc(CLI::App& eval, int& rc) {
   auto* cmd = eval.add_subcommand(
@@ -94,7 +122,9 @@ void AddEvalDmarc(CLI::App& eval, int& rc) {
       "RFC 9989 / RFC 7489 DMARC evaluation against a zone file: result, policy, "
       "alignment, queries");
   struct Opts {
-    std::string from;
+    std::vector<std::string> from;
+    std::string multi_from = "by-mode";
+    std::size_t max_from = 10;
     std::string spf;
     std::vector<std::string> dkim;
     std::string zone;
@@ -105,7 +135,20 @@ void AddEvalDmarc(CLI::App& eval, int& rc) {
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
-  cmd->add_option("--from", o->from, "The RFC5322.From domain")->required();
+  cmd->add_option("--from", o->from,
+                  "The RFC5322.From domain; repeat it for a From field with several addresses")
+      ->required();
+  cmd->add_option("--multi-from", o->multi_from,
+                  "Several From domains: by-mode (7489: strictest failing policy, RFC 7489 "
+                  "§6.6.1; bis: exempt, RFC 9989 §5.3.1), strictest or exempt")
+      ->check(CLI::IsMember({"by-mode", "strictest", "exempt"}))
+      ->capture_default_str();
+  cmd->add_option("--max-from-domains", o->max_from,
+                  "Distinct From domains evaluated at most (RFC 9989 \"Denial of DMARC Processing "
+                  "Attacks\"); past it the "
+                  "evaluation is incomplete")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100}))
+      ->capture_default_str();
   cmd->add_option("--spf", o->spf, "The MAIL FROM SPF result and domain, RESULT:DOMAIN");
   cmd->add_option("--dkim", o->dkim, "A DKIM result and d= domain, RESULT:DOMAIN (repeatable)");
   cmd->add_option("--zone", o->zone,
@@ -127,7 +170,7 @@ void AddEvalDmarc(CLI::App& eval, int& rc) {
   cmd->add_flag("--json", o->json, "Print the whole result as JSON");
   cmd->callback([o, &rc] {
     dmarc::EvalInput in;
-    in.from_domain = o->from;
+    in.from_domain = o->from.front();
     in.discovery.mode = o->mode == "7489" ? dmarc::Mode::k7489 : dmarc::Mode::kBis;
     in.discovery.tree_walk_labels = o->labels;
     const double draw = o->random;
@@ -153,6 +196,16 @@ void AddEvalDmarc(CLI::App& eval, int& rc) {
     conformance::OpenspfZone zone(clock);
     zone.SetEmptyNonTerminals(true);
     if ((rc = LoadZoneFile(o->zone, zone)) != kExitOk) {
+      return;
+    }
+    if (o->from.size() > 1) {
+      dmarc::MultiAuthorOptions mo;
+      mo.rule = o->multi_from == "strictest" ? dmarc::MultiAuthorRule::kStrictest
+                : o->multi_from == "exempt"  ? dmarc::MultiAuthorRule::kExempt
+                                             : dmarc::MultiAuthorRule::kByMode;
+      mo.max_domains = o->max_from;
+      PrintAuthors(dmarc::EvaluateAuthors(o->from, in, zone, mo), o->json);
+      rc = kExitOk;
       return;
     }
     dmarc::EvalResult r = dmarc::Evaluate(in, zone);

@@ -17,6 +17,7 @@
 #include "dmarc/eval.h"
 
 #include <algorithm>
+#include <set>
 #include <utility>
 
 #include "common/domain.h"
@@ -392,6 +393,118 @@ std::string EvalResult::AuthenticationResults() const {
 }
 
 EvalResult Evaluate(const EvalInput& in, Resolver& dns) { return Evaluator(in, dns).Run(); }
+
+std::string MultiEvalResult::AuthenticationResults() const {
+  std::string s;
+  for (const EvalResult& a : authors) {
+    s += (s.empty() ? "" : "; ") + a.AuthenticationResults();
+  }
+  return s;
+}
+
+MultiEvalResult EvaluateAuthors(const std::vector<std::string>& from_domains, const EvalInput& base,
+                                Resolver& dns, const MultiAuthorOptions& opts) {
+  MultiEvalResult out;
+  // Distinct domains, compared as folded A-labels; one that is not a
+  // domain name is kept as written (its evaluation says so).
+  std::vector<std::string> distinct;
+  std::set<std::string> keys;
+  for (const std::string& d : from_domains) {
+    Result<std::string> a = domain::ToALabels(d);
+    if (keys.insert(a.ok() ? domain::Fold(*a) : d).second) {
+      distinct.push_back(d);
+    }
+  }
+  auto evaluate = [&](const std::string& d) {
+    EvalInput in = base;
+    in.from_domain = d;
+    return Evaluate(in, dns);
+  };
+  if (distinct.empty()) {
+    out.reason = "no RFC5322.From domain: DMARC does not apply (RFC 9989 §5.3.1)";
+    return out;
+  }
+  if (distinct.size() == 1) {
+    out.authors.push_back(evaluate(distinct[0]));
+    out.result = out.authors[0].result;
+    out.disposition = out.authors[0].disposition;
+    out.reason = out.authors[0].reason;
+    out.decided_by = 0;
+    return out;
+  }
+  const bool strictest =
+      opts.rule == MultiAuthorRule::kStrictest ||
+      (opts.rule == MultiAuthorRule::kByMode && base.discovery.mode == Mode::k7489);
+  const std::string count = std::to_string(distinct.size());
+  if (!strictest) {
+    out.exempt = true;
+    out.reason = "the From field holds " + count +
+                 " different domains: exempt from DMARC (RFC 9989 §5.3.1; a receiver may "
+                 "still evaluate each, RFC 9989 \"Denial of DMARC Processing Attacks\")";
+    return out;
+  }
+  for (const std::string& d : distinct) {
+    if (out.authors.size() == opts.max_domains) {
+      out.skipped.push_back(d);
+    } else {
+      out.authors.push_back(evaluate(d));
+    }
+  }
+  // RFC 7489 §6.6.1: the strictest policy among the checks that fail;
+  // otherwise an error if any, and pass only if every domain passed.
+  auto first = [&](DmarcResult r) -> std::optional<std::size_t> {
+    for (std::size_t k = 0; k < out.authors.size(); ++k) {
+      if (out.authors[k].result == r) {
+        return k;
+      }
+    }
+    return std::nullopt;
+  };
+  if (auto f = first(DmarcResult::kFail)) {
+    std::size_t worst = *f;
+    for (std::size_t k = *f; k < out.authors.size(); ++k) {
+      if (out.authors[k].result == DmarcResult::kFail &&
+          out.authors[k].disposition > out.authors[worst].disposition) {
+        worst = k;
+      }
+    }
+    out.decided_by = worst;
+    out.result = DmarcResult::kFail;
+    out.disposition = out.authors[worst].disposition;
+    out.reason = out.authors[worst].author_domain +
+                 " fails, with the strictest policy among the From domains that fail (RFC "
+                 "7489 §6.6.1)";
+  } else if (auto t = first(DmarcResult::kTempError)) {
+    out.decided_by = *t;
+    out.result = DmarcResult::kTempError;
+    out.reason = "no From domain fails, and " + out.authors[*t].author_domain +
+                 " could not be evaluated: " + out.authors[*t].reason;
+  } else if (auto p = first(DmarcResult::kPermError)) {
+    out.decided_by = *p;
+    out.result = DmarcResult::kPermError;
+    out.reason = "no From domain fails, and " + out.authors[*p].author_domain +
+                 " could not be evaluated: " + out.authors[*p].reason;
+  } else if (!out.skipped.empty()) {
+    out.reason = "no From domain evaluated fails, but only " + std::to_string(opts.max_domains) +
+                 " of " + count +
+                 " were evaluated: no verdict (RFC 9989 \"Denial of DMARC Processing Attacks\")";
+  } else if (auto n = first(DmarcResult::kNone)) {
+    out.decided_by = *n;
+    out.reason = "no From domain fails, and " + out.authors[*n].author_domain +
+                 " has no DMARC result: " + out.authors[*n].reason;
+  } else {
+    out.result = DmarcResult::kPass;
+    out.reason = "each of the " + count + " From domains passes (RFC 7489 §6.6.1)";
+  }
+  if (!out.skipped.empty()) {
+    out.diagnostics.push_back(
+        MakeDiag("dmarc.from.incomplete", Severity::kWarning, 0,
+                 "more From domains than evaluated: the evaluation is incomplete (RFC 9989 "
+                 "\"Denial of DMARC Processing Attacks\")",
+                 std::to_string(out.skipped.size()) + " not evaluated"));
+  }
+  return out;
+}
 
 ReportCheck CheckReportDestinations(const Record& record, const std::string& policy_domain,
                                     DmarcLookups& lookups) {

@@ -5,6 +5,7 @@
 // RFC 9990 §4 / 7489 §7.1. No I/O: DNS through spf::Resolver.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -90,6 +91,46 @@ struct EvalResult {
 
 // Runs discovery, alignment and policy selection.
 EvalResult Evaluate(const EvalInput& in, Resolver& dns);
+
+// Several RFC5322.From domains (one From field with addresses in several
+// domains). RFC 7489 §6.6.1 evaluates each as the Author Domain and applies
+// the strictest policy among the checks that fail (DM7-6.6.1-02). RFC 9989
+// §5.3.1 puts such messages outside DMARC; its Security Considerations
+// ("Denial of DMARC Processing Attacks") let a receiver that still wants a
+// verdict use the 7489 approach with a cap on the domains evaluated, and
+// call the evaluation incomplete past it (DMB-5.3.1-02).
+enum class MultiAuthorRule : std::uint8_t {
+  kByMode,     // 7489 mode: kStrictest; bis mode: kExempt
+  kStrictest,  // evaluate each (up to max_domains), strictest failing policy
+  kExempt,     // no DMARC result for the message
+};
+
+struct MultiAuthorOptions {
+  MultiAuthorRule rule = MultiAuthorRule::kByMode;
+  std::size_t max_domains = 10;  // distinct domains evaluated at most
+};
+
+struct MultiEvalResult {
+  DmarcResult result = DmarcResult::kNone;
+  Disposition disposition = Disposition::kNone;
+  std::string reason;
+  // One evaluation per distinct domain (case-insensitive, as A-labels), in
+  // the order given, up to max_domains.
+  std::vector<EvalResult> authors;
+  std::vector<std::string> skipped;       // distinct domains past max_domains
+  std::optional<std::size_t> decided_by;  // the author whose result decided
+  bool exempt = false;                    // several domains and kExempt
+  Diagnostics diagnostics;                // dmarc.from.* notes
+
+  // One RFC 8601 resinfo per author evaluated, joined with "; ".
+  std::string AuthenticationResults() const;
+};
+
+// Evaluate() for the domains of one From field; `base` gives the other
+// inputs (its from_domain is ignored). One distinct domain: exactly
+// Evaluate()'s result. None: result none.
+MultiEvalResult EvaluateAuthors(const std::vector<std::string>& from_domains, const EvalInput& base,
+                                Resolver& dns, const MultiAuthorOptions& opts = {});
 
 // RFC 9990 §4 / 7489 §7.1: which report URIs of `uris` (from the record at
 // `policy_domain`) may receive reports. A mailto URI whose host has another

@@ -301,5 +301,127 @@ TEST(DmarcReports, ExternalDestinationsNeedAuthorization) {
   EXPECT_TRUE(none.queries.empty());
 }
 
+// Several From domains (DM7-6.6.1-02, DMB-5.3.1-02).
+struct Authors : World {
+  Authors() {
+    Txt("_dmarc.a.example", "v=DMARC1; p=none");
+    Txt("_dmarc.b.example", "v=DMARC1; p=reject");
+    Txt("_dmarc.c.example", "v=DMARC1; p=quarantine");
+    Txt("_dmarc.d.example", "v=DMARC1; p=reject");
+    zone.AddA("a.example", *spf::ParseIp4("192.0.2.1"));
+    zone.AddA("b.example", *spf::ParseIp4("192.0.2.2"));
+    zone.AddA("c.example", *spf::ParseIp4("192.0.2.3"));
+    zone.AddA("d.example", *spf::ParseIp4("192.0.2.4"));
+  }
+  MultiEvalResult Eval(const std::vector<std::string>& from, Mode mode,
+                       MultiAuthorOptions opts = {}) {
+    EvalInput in;
+    in.spf = spf;
+    in.dkim = dkim;
+    in.discovery.mode = mode;
+    return EvaluateAuthors(from, in, zone, opts);
+  }
+};
+
+std::vector<std::string> AuthorDomains(const MultiEvalResult& r) {
+  std::vector<std::string> d;
+  for (const auto& a : r.authors) {
+    d.push_back(a.author_domain);
+  }
+  return d;
+}
+
+TEST(DmarcAuthors, In7489TheStrictestFailingPolicyApplies) {
+  Authors w;
+  const MultiEvalResult r = w.Eval({"a.example", "b.example", "c.example"}, Mode::k7489);
+  EXPECT_FALSE(r.exempt);
+  EXPECT_EQ(AuthorDomains(r), (std::vector<std::string>{"a.example", "b.example", "c.example"}));
+  EXPECT_EQ(r.result, DmarcResult::kFail);
+  EXPECT_EQ(r.disposition, Disposition::kReject);
+  ASSERT_TRUE(r.decided_by);
+  EXPECT_EQ(*r.decided_by, 1u);
+  EXPECT_EQ(r.AuthenticationResults(),
+            "dmarc=fail (p=none dis=none) header.from=a.example; dmarc=fail (p=reject "
+            "dis=reject) header.from=b.example; dmarc=fail (p=quarantine dis=quarantine) "
+            "header.from=c.example");
+}
+
+TEST(DmarcAuthors, APassingDomainDoesNotCoverAFailingOne) {
+  Authors w;
+  w.dkim = {{AuthResult::kPass, "b.example"}};
+  MultiEvalResult r = w.Eval({"B.Example", "c.example"}, Mode::k7489);
+  EXPECT_EQ(r.authors.at(0).result, DmarcResult::kPass);
+  EXPECT_EQ(r.result, DmarcResult::kFail);
+  EXPECT_EQ(r.disposition, Disposition::kQuarantine);
+  // Every domain passing is a pass.
+  w.dkim.push_back({AuthResult::kPass, "c.example"});
+  r = w.Eval({"b.example", "c.example"}, Mode::k7489);
+  EXPECT_EQ(r.result, DmarcResult::kPass);
+  EXPECT_FALSE(r.decided_by);
+}
+
+TEST(DmarcAuthors, InBisSeveralDomainsAreExemptUnlessAskedToEvaluateEach) {
+  Authors w;
+  MultiEvalResult r = w.Eval({"a.example", "b.example"}, Mode::kBis);
+  EXPECT_TRUE(r.exempt);
+  EXPECT_EQ(r.result, DmarcResult::kNone);
+  EXPECT_TRUE(r.authors.empty());  // not a single query
+  EXPECT_NE(r.reason.find("exempt"), std::string::npos) << r.reason;
+  r = w.Eval({"a.example", "b.example"}, Mode::kBis, {MultiAuthorRule::kStrictest, 10});
+  EXPECT_EQ(r.result, DmarcResult::kFail);
+  EXPECT_EQ(r.disposition, Disposition::kReject);
+  // And 7489 mode can be told to exempt them too.
+  r = w.Eval({"a.example", "b.example"}, Mode::k7489, {MultiAuthorRule::kExempt, 10});
+  EXPECT_TRUE(r.exempt);
+}
+
+TEST(DmarcAuthors, OneDistinctDomainIsAPlainEvaluation) {
+  Authors w;
+  // Compared without case: one domain, so bis mode evaluates it.
+  const MultiEvalResult one = w.Eval({"b.example", "B.EXAMPLE", "b.example"}, Mode::kBis);
+  EXPECT_FALSE(one.exempt);
+  ASSERT_EQ(one.authors.size(), 1u);
+  const EvalResult plain = w.World::Eval("b.example");
+  EXPECT_EQ(one.result, plain.result);
+  EXPECT_EQ(one.disposition, plain.disposition);
+  EXPECT_EQ(one.reason, plain.reason);
+  EXPECT_EQ(Keys(one.authors[0].queries), Keys(plain.queries));
+}
+
+TEST(DmarcAuthors, NoDomainGivesNoResult) {
+  Authors w;
+  const MultiEvalResult r = w.Eval({}, Mode::k7489);
+  EXPECT_EQ(r.result, DmarcResult::kNone);
+  EXPECT_TRUE(r.authors.empty());
+}
+
+TEST(DmarcAuthors, PastTheCapTheEvaluationIsIncomplete) {
+  Authors w;
+  w.dkim = {{AuthResult::kPass, "a.example"}, {AuthResult::kPass, "b.example"}};
+  // The two evaluated pass; the third is not evaluated: no verdict.
+  MultiEvalResult r =
+      w.Eval({"a.example", "b.example", "d.example"}, Mode::k7489, {MultiAuthorRule::kByMode, 2});
+  EXPECT_EQ(AuthorDomains(r), (std::vector<std::string>{"a.example", "b.example"}));
+  EXPECT_EQ(r.skipped, std::vector<std::string>{"d.example"});
+  EXPECT_EQ(r.result, DmarcResult::kNone);
+  ASSERT_EQ(r.diagnostics.size(), 1u);
+  EXPECT_EQ(r.diagnostics[0].id, "dmarc.from.incomplete");
+  // A failure among those evaluated is a failure whatever the rest says.
+  r = w.Eval({"c.example", "a.example", "d.example"}, Mode::k7489, {MultiAuthorRule::kByMode, 2});
+  EXPECT_EQ(r.result, DmarcResult::kFail);
+  EXPECT_EQ(r.disposition, Disposition::kQuarantine);
+}
+
+TEST(DmarcAuthors, AnErrorOutranksPassButNotFail) {
+  Authors w;
+  w.zone.SetTimeout("_dmarc.e.example");
+  w.dkim = {{AuthResult::kPass, "a.example"}};
+  MultiEvalResult r = w.Eval({"a.example", "e.example"}, Mode::k7489);
+  EXPECT_EQ(r.result, DmarcResult::kTempError);
+  r = w.Eval({"a.example", "e.example", "b.example"}, Mode::k7489);
+  EXPECT_EQ(r.result, DmarcResult::kFail);
+  EXPECT_EQ(r.disposition, Disposition::kReject);
+}
+
 }  // namespace
 }  // namespace mxconform::dmarc
