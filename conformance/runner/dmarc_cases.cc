@@ -192,9 +192,9 @@ std::vector<std::string> LintDmarcCaseFile(const DmarcCaseFile& f,
         }
       }
     }
-    if (t.contains("multi_from") && !(t["multi_from"].is_string() &&
-                                      std::set<std::string>{"by-mode", "strictest", "exempt"}.count(
-                                          t["multi_from"].get<std::string>()))) {
+    if (t.contains("multi_from") &&
+        !(t["multi_from"].is_string() &&
+          dmarc::ParseMultiAuthorRule(t["multi_from"].get<std::string>()))) {
       problem(name, "`multi_from` is not by-mode, strictest or exempt");
     }
     if (t.contains("max_from_domains") &&
@@ -320,10 +320,7 @@ std::vector<CaseResult> RunDmarcCaseFile(const DmarcCaseFile& f, WireDns* wire) 
           from.push_back(Text(x));
         }
         dmarc::MultiAuthorOptions mo;
-        const std::string rule = t.value("multi_from", "by-mode");
-        mo.rule = rule == "strictest" ? dmarc::MultiAuthorRule::kStrictest
-                  : rule == "exempt"  ? dmarc::MultiAuthorRule::kExempt
-                                      : dmarc::MultiAuthorRule::kByMode;
+        mo.rule = dmarc::ParseMultiAuthorRule(t.value("multi_from", "by-mode")).value_or(mo.rule);
         mo.max_domains = static_cast<std::size_t>(t.value("max_from_domains", 10L));
         const dmarc::MultiEvalResult m = dmarc::EvaluateAuthors(from, in, resolver, mo);
         json a;

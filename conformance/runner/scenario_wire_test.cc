@@ -91,17 +91,21 @@ requirements: [{id: STS-5-01, level: MUST}]
     std::error_code ec;
     fs::remove_all(root_, ec);
   }
+  // The test world with mx1's later phases (test_world.h kMxPhases).
+  Result<Scenario> MxPhases() {
+    std::ofstream(root_ / "t/mx-phases.yaml") << R"(id: t/mx-phases
+title: "t"
+requirements: [{id: STS-5-01, level: MUST}]
+)" << kTestWorld.substr(0, kTestWorld.find("smtp:"))
+                                              << kMxPhases;
+    return LoadScenario(root_ / "t/mx-phases.yaml");
+  }
   fs::path root_;
   Scenario scenario_;
 };
 
 TEST_F(ScenarioWireTest, AnMxLaterPhaseIsAMockOfItsOwn) {
-  std::ofstream(root_ / "t/mx-phases.yaml") << R"(id: t/mx-phases
-title: "t"
-requirements: [{id: STS-5-01, level: MUST}]
-)" << kTestWorld.substr(0, kTestWorld.find("smtp:"))
-                                            << kMxPhases;
-  auto s = LoadScenario(root_ / "t/mx-phases.yaml");
+  auto s = MxPhases();
   ASSERT_TRUE(s.ok()) << s.error().Text();
   const CaseResult r = RunScenarioWire(*s, {});
   EXPECT_EQ(r.outcome, Outcome::kPass) << r.message;
@@ -131,12 +135,7 @@ bool PortIsFree(std::uint16_t port) {
 // can be given while the world runs; the lab's Follow() holds a host's own
 // port the same way while it is down, and serves on it again after.
 TEST_F(ScenarioWireTest, ADownHostsPortRefusesConnectionsAndStaysHeld) {
-  std::ofstream(root_ / "t/mx-phases.yaml") << R"(id: t/mx-phases
-title: "t"
-requirements: [{id: STS-5-01, level: MUST}]
-)" << kTestWorld.substr(0, kTestWorld.find("smtp:"))
-                                            << kMxPhases;
-  auto s = LoadScenario(root_ / "t/mx-phases.yaml");
+  auto s = MxPhases();
   ASSERT_TRUE(s.ok()) << s.error().Text();
   FixedClock clock(s->clock);
   auto world = ScenarioWorld::Start(*s, clock);

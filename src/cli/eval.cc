@@ -200,9 +200,7 @@ void AddEvalDmarc(CLI::App& eval, int& rc) {
     }
     if (o->from.size() > 1) {
       dmarc::MultiAuthorOptions mo;
-      mo.rule = o->multi_from == "strictest" ? dmarc::MultiAuthorRule::kStrictest
-                : o->multi_from == "exempt"  ? dmarc::MultiAuthorRule::kExempt
-                                             : dmarc::MultiAuthorRule::kByMode;
+      mo.rule = dmarc::ParseMultiAuthorRule(o->multi_from).value_or(mo.rule);  // checked above
       mo.max_domains = o->max_from;
       PrintAuthors(dmarc::EvaluateAuthors(o->from, in, zone, mo), o->json);
       rc = kExitOk;

@@ -394,6 +394,19 @@ std::string EvalResult::AuthenticationResults() const {
 
 EvalResult Evaluate(const EvalInput& in, Resolver& dns) { return Evaluator(in, dns).Run(); }
 
+std::optional<MultiAuthorRule> ParseMultiAuthorRule(std::string_view s) {
+  if (s == "by-mode") {
+    return MultiAuthorRule::kByMode;
+  }
+  if (s == "strictest") {
+    return MultiAuthorRule::kStrictest;
+  }
+  if (s == "exempt") {
+    return MultiAuthorRule::kExempt;
+  }
+  return std::nullopt;
+}
+
 std::string MultiEvalResult::AuthenticationResults() const {
   std::string s;
   for (const EvalResult& a : authors) {

@@ -105,6 +105,9 @@ enum class MultiAuthorRule : std::uint8_t {
   kExempt,     // no DMARC result for the message
 };
 
+// "by-mode", "strictest", "exempt"; nullopt for anything else.
+std::optional<MultiAuthorRule> ParseMultiAuthorRule(std::string_view s);
+
 struct MultiAuthorOptions {
   MultiAuthorRule rule = MultiAuthorRule::kByMode;
   std::size_t max_domains = 10;  // distinct domains evaluated at most

@@ -388,6 +388,14 @@ TEST(DmarcAuthors, OneDistinctDomainIsAPlainEvaluation) {
   EXPECT_EQ(Keys(one.authors[0].queries), Keys(plain.queries));
 }
 
+TEST(DmarcAuthors, RuleNames) {
+  EXPECT_EQ(ParseMultiAuthorRule("by-mode"), MultiAuthorRule::kByMode);
+  EXPECT_EQ(ParseMultiAuthorRule("strictest"), MultiAuthorRule::kStrictest);
+  EXPECT_EQ(ParseMultiAuthorRule("exempt"), MultiAuthorRule::kExempt);
+  EXPECT_FALSE(ParseMultiAuthorRule("Strictest"));
+  EXPECT_FALSE(ParseMultiAuthorRule(""));
+}
+
 TEST(DmarcAuthors, NoDomainGivesNoResult) {
   Authors w;
   const MultiEvalResult r = w.Eval({}, Mode::k7489);
