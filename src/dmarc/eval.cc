@@ -44,7 +44,7 @@ class Evaluator {
     r_.mode = in_.discovery.mode;
     Result<std::string> a = domain::ToALabels(in_.from_domain);
     if (!a.ok() || !domain::CheckName(domain::Fold(*a)).ok()) {
-      r_.reason = "no usable RFC5322.From domain (RFC 9989 §5.3.1)";
+      r_.reason = Cite("no usable RFC5322.From domain", "RFC 9989 §5.3.1", "RFC 7489 §6.6.1");
       r_.diagnostics.push_back(MakeDiag("dmarc.from.invalid", Severity::kError, 0,
                                         "the From domain is not a domain name",
                                         text::Printable(in_.from_domain)));
@@ -234,8 +234,11 @@ class Evaluator {
     }
     if (r_.spf_aligned || r_.dkim_aligned) {
       r_.result = DmarcResult::kPass;
-      r_.reason = r_.spf_aligned ? "SPF passed and is aligned (RFC 9989 §4.4.2)"
-                                 : "a DKIM signature passed and is aligned (RFC 9989 §4.4.1)";
+      // The section of the mode's own RFC that decided.
+      r_.reason = r_.spf_aligned ? Cite("SPF passed and is aligned", "RFC 9989 §4.4.2",
+                                        "RFC 7489 §3.1.2, §4.2")
+                                 : Cite("a DKIM signature passed and is aligned", "RFC 9989 §4.4.1",
+                                        "RFC 7489 §3.1.1, §4.2");
     } else if (temp) {
       r_.result = DmarcResult::kTempError;
       r_.reason =
@@ -243,8 +246,14 @@ class Evaluator {
           "9989 §5.3.6, RFC 7489 §6.6.2)";
     } else {
       r_.result = DmarcResult::kFail;
-      r_.reason = "no authenticated identifier is aligned with the Author Domain (RFC 9989 §5.3.5)";
+      r_.reason = Cite("no authenticated identifier is aligned with the Author Domain",
+                       "RFC 9989 §5.3.5", "RFC 7489 §4.2, §6.6.2");
     }
+  }
+
+  // `what (section)`, the section from the RFC of the mode in force.
+  std::string Cite(std::string_view what, std::string_view bis, std::string_view rfc7489) const {
+    return std::string(what) + " (" + std::string(r_.mode == Mode::kBis ? bis : rfc7489) + ")";
   }
 
   // Whether the author exists, for np (see the top of this file).

@@ -388,6 +388,20 @@ TEST(DmarcAuthors, OneDistinctDomainIsAPlainEvaluation) {
   EXPECT_EQ(Keys(one.authors[0].queries), Keys(plain.queries));
 }
 
+TEST(DmarcEval, TheReasonCitesTheModesOwnRfc) {
+  World w;
+  w.Txt("_dmarc.example.com", "v=DMARC1; p=reject");
+  w.dkim = {{AuthResult::kPass, "example.com"}};
+  EXPECT_NE(w.Eval("example.com", Mode::kBis).reason.find("(RFC 9989 §4.4.1)"), std::string::npos);
+  EXPECT_NE(w.Eval("example.com", Mode::k7489).reason.find("(RFC 7489 §3.1.1, §4.2)"),
+            std::string::npos);
+  w.dkim.clear();
+  EXPECT_NE(w.Eval("example.com", Mode::k7489).reason.find("(RFC 7489 §4.2, §6.6.2)"),
+            std::string::npos);
+  EXPECT_NE(w.Eval("not a domain", Mode::k7489).reason.find("(RFC 7489 §6.6.1)"),
+            std::string::npos);
+}
+
 TEST(DmarcAuthors, RuleNames) {
   EXPECT_EQ(ParseMultiAuthorRule("by-mode"), MultiAuthorRule::kByMode);
   EXPECT_EQ(ParseMultiAuthorRule("strictest"), MultiAuthorRule::kStrictest);
