@@ -443,7 +443,8 @@ MultiEvalResult EvaluateAuthors(const std::vector<std::string>& from_domains, co
     return Evaluate(in, dns);
   };
   if (distinct.empty()) {
-    out.reason = "no RFC5322.From domain: DMARC does not apply (RFC 9989 §5.3.1)";
+    out.reason = std::string("no RFC5322.From domain: DMARC does not apply (") +
+                 (base.discovery.mode == Mode::kBis ? "RFC 9989 §5.3.1)" : "RFC 7489 §6.6.1)");
     return out;
   }
   if (distinct.size() == 1) {
