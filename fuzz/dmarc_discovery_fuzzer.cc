@@ -63,10 +63,13 @@
 //    octets, labels 1-63) and is `<policy_domain>._report._dmarc.<host>`.
 //  - the Organizational Domain found for an identifier is a suffix of it
 //    at a label boundary.
-//  - EvaluateAuthors over the `from` lines: one distinct domain is
-//    Evaluate(); several are exempt only when the rule allows it, else
-//    each is evaluated up to the cap and the rest listed as skipped (with
-//    a diagnostic); fail exactly when an author fails, with the strictest
+//  - ParseMultiAuthorRule and ParseAuthResult, on each `from` string,
+//    accept only their names.
+//  - EvaluateAuthors over the `from` lines: each author evaluated is
+//    Evaluate() of that domain alone, in the order given, and one distinct
+//    domain gives its verdict; several are exempt only when the rule
+//    allows it, else each is evaluated up to the cap and the rest listed
+//    as skipped (with a diagnostic); fail exactly when an author fails, with the strictest
 //    failing disposition and decided_by on it; pass exactly when every
 //    domain was evaluated and passed.
 // DMARC_DISCOVERY_FUZZER_PRINT=1 prints each input's result (for seeds).
@@ -311,16 +314,30 @@ Run Evaluate(const EvalInput& input, FuzzResolver& dns) {
 // 0 by mode, 1 strictest, 2 exempt, 3 by mode with at most 2 domains.
 void CheckAuthors(const EvalInput& input, const std::vector<std::string>& froms, std::uint8_t rule,
                   FuzzResolver& dns) {
+  // The name parsers of eval.h, on every `from` string: a name parses only
+  // when it is one of the names, exactly.
+  for (const std::string& f : froms) {
+    if (ParseMultiAuthorRule(f)) {
+      FUZZ_CHECK(f == "by-mode" || f == "strictest" || f == "exempt");
+    }
+    if (auto r = ParseAuthResult(f)) {
+      FUZZ_CHECK(text::EqualsIgnoreCase(f, AuthResultName(*r)));
+    }
+  }
   MultiAuthorOptions opts;
   opts.rule = rule == 1   ? MultiAuthorRule::kStrictest
               : rule == 2 ? MultiAuthorRule::kExempt
                           : MultiAuthorRule::kByMode;
   opts.max_domains = rule == 3 ? 2 : 10;
   const MultiEvalResult m = EvaluateAuthors(froms, input, dns, opts);
-  std::set<std::string> distinct;
+  // The distinct domains in the order given, each as first written.
+  std::vector<std::string> distinct;
+  std::set<std::string> keys;
   for (const std::string& f : froms) {
     mxconform::Result<std::string> a = mxconform::domain::ToALabels(f);
-    distinct.insert(a.ok() ? mxconform::domain::Fold(*a) : f);
+    if (keys.insert(a.ok() ? mxconform::domain::Fold(*a) : f).second) {
+      distinct.push_back(f);
+    }
   }
   FUZZ_CHECK(m.authors.size() <= opts.max_domains);
   FUZZ_CHECK(m.result <= DmarcResult::kPermError && m.disposition <= Disposition::kReject);
@@ -336,15 +353,20 @@ void CheckAuthors(const EvalInput& input, const std::vector<std::string>& froms,
   }
   FUZZ_CHECK(m.authors.size() + m.skipped.size() == distinct.size());
   FUZZ_CHECK(distinct.size() == 1 || m.skipped.empty() == (m.diagnostics.size() == 0));
-  // Each author's evaluation is Evaluate() of that domain alone.
-  for (const EvalResult& a : m.authors) {
-    FUZZ_CHECK(a.mode == input.discovery.mode);
-  }
-  if (distinct.size() == 1) {
+  // Each author's evaluation is Evaluate() of that domain alone, in order.
+  for (std::size_t k = 0; k < m.authors.size(); ++k) {
     EvalInput one = input;
-    one.from_domain = froms.front();
+    one.from_domain = distinct[k];
     const EvalResult e = mxconform::dmarc::Evaluate(one, dns);
-    FUZZ_CHECK(m.result == e.result && m.disposition == e.disposition && m.reason == e.reason);
+    const EvalResult& a = m.authors[k];
+    FUZZ_CHECK(a.mode == input.discovery.mode && a.result == e.result &&
+               a.disposition == e.disposition && a.reason == e.reason &&
+               a.author_domain == e.author_domain && a.queries.size() == e.queries.size());
+  }
+  FUZZ_CHECK(std::equal(m.skipped.begin(), m.skipped.end(), distinct.begin() + m.authors.size()));
+  if (distinct.size() == 1) {
+    FUZZ_CHECK(m.result == m.authors[0].result && m.disposition == m.authors[0].disposition &&
+               m.reason == m.authors[0].reason);
     return;
   }
   // RFC 7489 §6.6.1: the strictest disposition among those that fail.

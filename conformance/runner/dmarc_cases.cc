@@ -199,8 +199,10 @@ std::vector<std::string> LintDmarcCaseFile(const DmarcCaseFile& f,
     }
     if (t.contains("max_from_domains") &&
         !(t["max_from_domains"].is_number_integer() && t["max_from_domains"].get<long>() >= 1 &&
-          t["max_from_domains"].get<long>() <= 100)) {
-      problem(name, "`max_from_domains` is not a count from 1 to 100");
+          t["max_from_domains"].get<long>() <=
+              static_cast<long>(dmarc::MultiAuthorOptions::kMostDomains))) {
+      problem(name, "`max_from_domains` is not a count from 1 to " +
+                        std::to_string(dmarc::MultiAuthorOptions::kMostDomains));
     }
     if ((t.contains("multi_from") || t.contains("max_from_domains")) &&
         !(t.contains("from") && t["from"].is_array())) {

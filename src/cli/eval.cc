@@ -5,6 +5,8 @@
 
 #include <iostream>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "cli/cli.h"
 #include "common/clock.h"
@@ -88,6 +90,14 @@ std::optional<dmarc::AuthIdentifier> ParseIdentifier(const std::string& s) {
   return dmarc::AuthIdentifier{*r, s.substr(colon + 1)};
 }
 
+// One DMARC query per line: "  TXT _dmarc.x -> NOERROR (1 answers)".
+void PrintQueries(const std::vector<dmarc::DnsQuery>& queries) {
+  for (const auto& q : queries) {
+    std::cout << "  " << q.Key() << " -> " << spf::DnsStatusName(q.status) << " (" << q.answers
+              << " answers)\n";
+  }
+}
+
 // `eval dmarc` with several --from: the verdict, then each author.
 void PrintAuthors(const dmarc::MultiEvalResult& r, bool json) {
   if (json) {
@@ -102,10 +112,7 @@ void PrintAuthors(const dmarc::MultiEvalResult& r, bool json) {
   for (const auto& a : r.authors) {
     std::cout << "author " << a.author_domain << ": " << dmarc::DmarcResultName(a.result) << " ("
               << a.reason << ")\n";
-    for (const auto& q : a.queries) {
-      std::cout << "  " << q.Key() << " -> " << spf::DnsStatusName(q.status) << " (" << q.answers
-                << " answers)\n";
-    }
+    PrintQueries(a.queries);
   }
   for (const auto& d : r.skipped) {
     std::cout << "not evaluated: " << text::Printable(d) << "\n";
@@ -141,13 +148,18 @@ void AddEvalDmarc(CLI::App& eval, int& rc) {
   cmd->add_option("--multi-from", o->multi_from,
                   "Several From domains: by-mode (7489: strictest failing policy, RFC 7489 "
                   "§6.6.1; bis: exempt, RFC 9989 §5.3.1), strictest or exempt")
-      ->check(CLI::IsMember({"by-mode", "strictest", "exempt"}))
+      ->check(
+          [](const std::string& s) {
+            return dmarc::ParseMultiAuthorRule(s) ? std::string()
+                                                  : "not by-mode, strictest or exempt: " + s;
+          },
+          "by-mode|strictest|exempt")
       ->capture_default_str();
   cmd->add_option("--max-from-domains", o->max_from,
                   "Distinct From domains evaluated at most (RFC 9989 \"Denial of DMARC Processing "
                   "Attacks\"); past it the "
                   "evaluation is incomplete")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{100}))
+      ->check(CLI::Range(std::size_t{1}, dmarc::MultiAuthorOptions::kMostDomains))
       ->capture_default_str();
   cmd->add_option("--spf", o->spf, "The MAIL FROM SPF result and domain, RESULT:DOMAIN");
   cmd->add_option("--dkim", o->dkim, "A DKIM result and d= domain, RESULT:DOMAIN (repeatable)");
@@ -200,7 +212,7 @@ void AddEvalDmarc(CLI::App& eval, int& rc) {
     }
     if (o->from.size() > 1) {
       dmarc::MultiAuthorOptions mo;
-      mo.rule = dmarc::ParseMultiAuthorRule(o->multi_from).value_or(mo.rule);  // checked above
+      mo.rule = *dmarc::ParseMultiAuthorRule(o->multi_from);  // checked by the option
       mo.max_domains = o->max_from;
       PrintAuthors(dmarc::EvaluateAuthors(o->from, in, zone, mo), o->json);
       rc = kExitOk;
@@ -238,12 +250,8 @@ void AddEvalDmarc(CLI::App& eval, int& rc) {
                 << (r.dkim_aligned ? "aligned" : "not aligned") << "\n";
       std::cout << "Authentication-Results: " << r.AuthenticationResults() << "\n";
       std::cout << "queries:\n";
-      for (const auto* list : {&r.queries, &r.existence_queries}) {
-        for (const auto& q : *list) {
-          std::cout << "  " << q.Key() << " -> " << spf::DnsStatusName(q.status) << " ("
-                    << q.answers << " answers)\n";
-        }
-      }
+      PrintQueries(r.queries);
+      PrintQueries(r.existence_queries);
       if (reports) {
         std::cout << "report destinations:";
         for (const auto& d : reports->destinations) {

@@ -111,6 +111,8 @@ std::optional<MultiAuthorRule> ParseMultiAuthorRule(std::string_view s);
 struct MultiAuthorOptions {
   MultiAuthorRule rule = MultiAuthorRule::kByMode;
   std::size_t max_domains = 10;  // distinct domains evaluated at most
+  // The most a caller may ask for (the CLI and the case files check it).
+  static constexpr std::size_t kMostDomains = 100;
 };
 
 struct MultiEvalResult {
