@@ -12,8 +12,8 @@
 # dialogue (mocks/smtp/dialogue.cc), the mock policy host's routing
 # (mocks/https/routing.cc), the SMTP text
 # layer (src/net/smtp_text.cc) and the conformance model
-# (conformance/runner: scenarios, mock zones, the catalog; the
-# mx_conformance_model sources), none of which needs Boost; libidn2, libpsl,
+# (conformance/runner: scenarios, mock zones, the catalog, the case files
+# and DMARC suites; the mx_conformance_model sources), none of which needs Boost; libidn2, libpsl,
 # yaml-cpp and the header-only nlohmann/json (>= 3.10).
 #
 # Locally, without a builder image:
@@ -53,6 +53,7 @@ for src in "$ROOT"/src/common/*.cc "$ROOT"/src/mtasts/*.cc "$ROOT"/src/tlsrpt/*.
   "$ROOT"/src/dmarc/*.cc "$ROOT"/src/dns/*.cc "$ROOT"/mocks/dns/responder.cc "$ROOT"/mocks/smtp/dialogue.cc \
   "$ROOT"/mocks/https/routing.cc \
   "$ROOT"/src/net/smtp_text.cc "$ROOT"/conformance/runner/catalog.cc \
+  "$ROOT"/conformance/runner/dmarc_cases.cc \
   "$ROOT"/conformance/runner/mock_zone.cc "$ROOT"/conformance/runner/model_json.cc \
   "$ROOT"/conformance/runner/openspf.cc "$ROOT"/conformance/runner/scenario_model.cc \
   "$ROOT"/conformance/runner/vectors.cc; do

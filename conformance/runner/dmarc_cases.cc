@@ -7,8 +7,8 @@
 
 #include "common/clock.h"
 #include "conformance/runner/mock_zone.h"
+#include "conformance/runner/model_json.h"
 #include "conformance/runner/openspf.h"
-#include "conformance/runner/wire_dns.h"
 #include "dmarc/eval.h"
 
 namespace mxconform::conformance {
@@ -50,14 +50,14 @@ std::vector<std::string> Modes(const json& t) {
   }
   std::vector<std::string> m;
   for (const auto& x : t["modes"]) {
-    m.push_back(x.is_string() ? x.get<std::string>() : x.dump());
+    m.push_back(x.is_string() ? x.get<std::string>() : DumpJson(x));
   }
   return m;
 }
 
 // expect, then expect_<mode> on top.
 json Expected(const json& t, const std::string& mode) {
-  json e = t.value("expect", json::object());
+  json e = MapField(t, "expect");
   const std::string k = "expect_" + mode;
   if (t.contains(k) && t[k].is_object()) {
     for (const auto& [key, v] : t[k].items()) {
@@ -71,7 +71,7 @@ json ZoneOf(const json& doc, const json& t) {
   if (t.contains("zonedata")) {
     return t["zonedata"];
   }
-  return doc.value("zonedata", json::object());
+  return MapField(doc, "zonedata");
 }
 
 std::optional<dmarc::AuthIdentifier> Identifier(const json& j) {
@@ -84,16 +84,16 @@ std::optional<dmarc::AuthIdentifier> Identifier(const json& j) {
   }
   dmarc::AuthIdentifier id;
   id.result = *r;
-  id.domain = j.value("domain", "");
+  id.domain = TextField(j, "domain");
   return id;
 }
 
-std::string Text(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+std::string Text(const json& v) { return v.is_string() ? v.get<std::string>() : DumpJson(v); }
 
 // Loads `zonedata` into `zone`; the error text if it does not load (YAML
 // shape, a bad address, an unknown type).
 std::optional<std::string> LoadZone(const json& zonedata, OpenspfZone& zone) {
-  auto doc = ParseOpenspfZone(zonedata.dump());
+  auto doc = ParseOpenspfZone(DumpJson(zonedata));
   if (!doc) {
     return doc.error().Text();
   }
@@ -109,7 +109,7 @@ std::optional<std::string> ZoneProblem(const json& zonedata) {
 // The test's zone for the mock DNS server, as LoadZone presents it
 // in-process (with empty non-terminals, as the DMARC suites ask).
 Result<MockZone> LoadMockZone(const json& zonedata) {
-  auto doc = ParseOpenspfZone(zonedata.dump());
+  auto doc = ParseOpenspfZone(DumpJson(zonedata));
   if (!doc) {
     return Result<MockZone>::Failure(doc.diagnostics());
   }
@@ -128,6 +128,14 @@ json Keys(const std::vector<dmarc::DnsQuery>& qs) {
 
 Result<DmarcCaseFile> LoadDmarcCaseFile(const std::filesystem::path& path) {
   auto f = LoadCaseFile(path);
+  if (!f) {
+    return Result<DmarcCaseFile>::Failure(f.diagnostics());
+  }
+  return DmarcCaseFile{path, std::move(f->doc)};
+}
+
+Result<DmarcCaseFile> ParseDmarcCaseFile(std::string_view text, const std::filesystem::path& path) {
+  auto f = ParseCaseFile(text, path);
   if (!f) {
     return Result<DmarcCaseFile>::Failure(f.diagnostics());
   }
@@ -157,7 +165,7 @@ std::vector<std::string> LintDmarcCaseFile(const DmarcCaseFile& f,
   }
   std::set<std::string> names;
   for (const auto& t : d["tests"]) {
-    const std::string name = t.is_object() ? t.value("name", "") : "";
+    const std::string name = TextField(t, "name");
     if (name.empty() ||
         name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos) {
       problem(name, "test `name` missing or not lower-case letters, digits and '-'");
@@ -204,6 +212,17 @@ std::vector<std::string> LintDmarcCaseFile(const DmarcCaseFile& f,
       problem(name, "`max_from_domains` is not a count from 1 to " +
                         std::to_string(dmarc::MultiAuthorOptions::kMostDomains));
     }
+    if (t.contains("tree_walk_labels") && IntField(t, "tree_walk_labels", 0) != 5 &&
+        IntField(t, "tree_walk_labels", 0) != 8) {
+      problem(name, "`tree_walk_labels` is not 8 (RFC 9989) or 5 (drafts -04 to -30)");
+    }
+    if (t.contains("check_reports") && !t["check_reports"].is_boolean()) {
+      problem(name, "`check_reports` is not true or false");
+    }
+    if (t.contains("random") && !(t["random"].is_number() && t["random"].get<double>() >= 0 &&
+                                  t["random"].get<double>() < 1)) {
+      problem(name, "`random` is not a draw in [0, 1)");
+    }
     if ((t.contains("multi_from") || t.contains("max_from_domains")) &&
         !(t.contains("from") && t["from"].is_array())) {
       problem(name, "`multi_from` / `max_from_domains` need a `from` list");
@@ -244,6 +263,10 @@ std::vector<std::string> LintDmarcCaseFile(const DmarcCaseFile& f,
       if (!t.contains(ek)) {
         continue;
       }
+      if (!t[ek].is_object()) {
+        problem(name, ek + " is not a map");
+        continue;
+      }
       for (const auto& [k, v] : t[ek].items()) {
         if (!kExpectKeys.count(k)) {
           problem(name, ek + ": unknown key `" + k + "`");
@@ -261,7 +284,7 @@ std::vector<std::string> LintDmarcCaseFile(const DmarcCaseFile& f,
                    (!v.is_string() || !kSources.count(v.get<std::string>()))) {
           problem(name, ek + ": unknown policy_source " + Text(v));
         } else if ((k == "rua_destinations" || k == "report_queries") &&
-                   !t.value("check_reports", false)) {
+                   !BoolField(t, "check_reports", false)) {
           problem(name, ek + ": `" + k + "` needs check_reports: true");
         }
       }
@@ -270,20 +293,20 @@ std::vector<std::string> LintDmarcCaseFile(const DmarcCaseFile& f,
   return p;
 }
 
-std::vector<CaseResult> RunDmarcCaseFile(const DmarcCaseFile& f, WireDns* wire) {
+std::vector<CaseResult> RunDmarcCaseFile(const DmarcCaseFile& f, ZoneWire* wire) {
   std::vector<CaseResult> out;
   const json& d = f.doc;
-  const std::string suite = d.value("suite", "dmarc");
-  for (const auto& t : d.value("tests", json::array())) {
+  const std::string suite = TextField(d, "suite", "dmarc");
+  for (const auto& t : ListField(d, "tests")) {
     for (const std::string& mode : Modes(t)) {
       const auto start = std::chrono::steady_clock::now();
       CaseResult r;
       r.suite = suite;
       r.kind = "dmarc";
       r.file = f.path.string();
-      r.id = suite + "/" + t.value("name", "?") + "/" + mode;
-      r.summary = t.value("summary", "");
-      for (const auto& q : t.value("requirements", json::array())) {
+      r.id = suite + "/" + TextField(t, "name", "?") + "/" + mode;
+      r.summary = TextField(t, "summary");
+      for (const auto& q : ListField(t, "requirements")) {
         r.requirements.push_back(Text(q));
       }
       const json want = Expected(t, mode);
@@ -300,13 +323,13 @@ std::vector<CaseResult> RunDmarcCaseFile(const DmarcCaseFile& f, WireDns* wire) 
       }
       dmarc::EvalInput in;
       const bool several = t.contains("from") && t["from"].is_array();
-      in.from_domain = several ? "" : t.value("from", "");
+      in.from_domain = several ? "" : TextField(t, "from");
       in.discovery.mode = mode == "7489" ? dmarc::Mode::k7489 : dmarc::Mode::kBis;
-      in.discovery.tree_walk_labels = t.value("tree_walk_labels", 8);
+      in.discovery.tree_walk_labels = static_cast<int>(IntField(t, "tree_walk_labels", 8));
       if (t.contains("spf")) {
         in.spf = Identifier(t["spf"]);
       }
-      for (const auto& x : t.value("dkim", json::array())) {
+      for (const auto& x : ListField(t, "dkim")) {
         if (auto id = Identifier(x)) {
           in.dkim.push_back(*id);
         }
@@ -322,8 +345,9 @@ std::vector<CaseResult> RunDmarcCaseFile(const DmarcCaseFile& f, WireDns* wire) 
           from.push_back(Text(x));
         }
         dmarc::MultiAuthorOptions mo;
-        mo.rule = dmarc::ParseMultiAuthorRule(t.value("multi_from", "by-mode")).value_or(mo.rule);
-        mo.max_domains = static_cast<std::size_t>(t.value("max_from_domains", 10L));
+        mo.rule =
+            dmarc::ParseMultiAuthorRule(TextField(t, "multi_from", "by-mode")).value_or(mo.rule);
+        mo.max_domains = static_cast<std::size_t>(IntField(t, "max_from_domains", 10));
         const dmarc::MultiEvalResult m = dmarc::EvaluateAuthors(from, in, resolver, mo);
         json a;
         a["result"] = std::string(dmarc::DmarcResultName(m.result));
@@ -383,7 +407,7 @@ std::vector<CaseResult> RunDmarcCaseFile(const DmarcCaseFile& f, WireDns* wire) 
           }
         }
         a["rua"] = rua;
-        if (t.value("check_reports", false)) {
+        if (BoolField(t, "check_reports", false)) {
           json dest = json::array();
           json rq = json::array();
           if (e.record) {
@@ -411,8 +435,7 @@ std::vector<CaseResult> RunDmarcCaseFile(const DmarcCaseFile& f, WireDns* wire) 
           a["wire"] = "zone: " + served.error().Text();
         } else {
           wire->Serve(*served);
-          WireDns::Resolver wire_dns(*wire, nullptr);
-          a["wire"] = evaluate(wire_dns).first;
+          a["wire"] = evaluate(*wire->NewResolver(nullptr)).first;
         }
       }
 
@@ -424,22 +447,23 @@ std::vector<CaseResult> RunDmarcCaseFile(const DmarcCaseFile& f, WireDns* wire) 
         if (k == "result") {
           const json list = v.is_array() ? v : json::array({v});
           if (std::find(list.begin(), list.end(), a["result"]) == list.end()) {
-            why = "result: expected " + list.dump() + ", got " + a["result"].dump() + " (" +
+            why = "result: expected " + DumpJson(list) + ", got " + DumpJson(a["result"]) + " (" +
                   reason + ")";
           }
           continue;
         }
         const json got = a.contains(k) ? a[k] : json();
         if (got != v) {
-          why = k + ": expected " + v.dump() + ", got " + (got.is_null() ? "nothing" : got.dump());
+          why = k + ": expected " + DumpJson(v) + ", got " +
+                (got.is_null() ? "nothing" : DumpJson(got));
         }
       }
       if (why.empty() && a.contains("wire")) {
         json here = a;
         here.erase("wire");
         if (here != a["wire"]) {
-          why = "wire and in-process disagree: in-process " + here.dump() + ", over the wire " +
-                a["wire"].dump();
+          why = "wire and in-process disagree: in-process " + DumpJson(here) + ", over the wire " +
+                DumpJson(a["wire"]);
         }
       }
       r.actual = a;

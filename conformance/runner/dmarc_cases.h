@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -22,6 +23,8 @@ struct DmarcCaseFile {
 
 // Errors as for LoadCaseFile() (`vectors.file.*`).
 Result<DmarcCaseFile> LoadDmarcCaseFile(const std::filesystem::path& path);
+// The same from the file's text, as ParseCaseFile().
+Result<DmarcCaseFile> ParseDmarcCaseFile(std::string_view text, const std::filesystem::path& path);
 
 // Checks a loaded file: `suite` and `tests` present, test names unique and
 // well-formed, known keys, modes bis / 7489, known results, dispositions and
@@ -31,14 +34,14 @@ Result<DmarcCaseFile> LoadDmarcCaseFile(const std::filesystem::path& path);
 std::vector<std::string> LintDmarcCaseFile(const DmarcCaseFile& f,
                                            const std::set<std::string>& known_ids);
 
-class WireDns;  // wire_dns.h
+class ZoneWire;  // openspf.h
 
 // One CaseResult per test and mode: id `<suite>/<name>/<mode>`, kind
 // "dmarc". A test passes when every expectation key it gives holds. With
-// `wire`, each is evaluated a second time over the wire (the mock DNS
-// server serving the test's zone, through the stub resolver) and fails
-// unless everything it reports is the same.
-std::vector<CaseResult> RunDmarcCaseFile(const DmarcCaseFile& f, WireDns* wire = nullptr);
+// `wire` (a WireDns, wire_dns.h), each is evaluated a second time over the
+// wire (the mock DNS server serving the test's zone, through the stub
+// resolver) and fails unless everything it reports is the same.
+std::vector<CaseResult> RunDmarcCaseFile(const DmarcCaseFile& f, ZoneWire* wire = nullptr);
 
 // `dir`/dmarc/*.yaml, sorted.
 std::vector<std::filesystem::path> FindDmarcCaseFiles(const std::filesystem::path& vectors_dir);

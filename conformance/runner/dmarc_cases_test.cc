@@ -99,5 +99,40 @@ TEST(DmarcCasesRun, BrokenZoneIsAnErrorNotAFail) {
   EXPECT_NE(rs[0].message.find("zonedata"), std::string::npos);
 }
 
+// Regressions (found writing fuzz/case_file_fuzzer.cc): `mxconform run`
+// threw on each of these.
+TEST(DmarcCasesText, NonUtf8ZoneDataIsALoadError) {
+  auto f = ParseDmarcCaseFile(
+      "suite: dmarc/bad\nzonedata:\n  _dmarc.a.example:\n    - TXT: \"v=DMARC1; p=none\xff\"\n",
+      "dmarc/bad.yaml");
+  ASSERT_FALSE(f.ok());
+  EXPECT_EQ(f.error().id, "vectors.file.yaml");
+  EXPECT_EQ(f.error().line, 4u);
+}
+
+TEST(DmarcCasesText, WrongTypesAreLintProblems) {
+  auto f = ParseDmarcCaseFile(R"(suite: dmarc/x
+tests:
+  - 3
+  - name: a
+    requirements: [D1]
+    summary: s
+    from: a.example
+    tree_walk_labels: 7
+    check_reports: "yes"
+    random: 2
+    expect: {result: none}
+    expect_bis: 5
+)",
+                              "dmarc/x.yaml");
+  ASSERT_TRUE(f.ok());
+  const std::string all = All(LintDmarcCaseFile(*f, {}));
+  EXPECT_NE(all.find("test `name` missing"), std::string::npos) << all;
+  EXPECT_NE(all.find("[a]: `tree_walk_labels` is not 8"), std::string::npos) << all;
+  EXPECT_NE(all.find("[a]: `check_reports` is not true or false"), std::string::npos) << all;
+  EXPECT_NE(all.find("[a]: `random` is not a draw in [0, 1)"), std::string::npos) << all;
+  EXPECT_NE(all.find("[a]: expect_bis is not a map"), std::string::npos) << all;
+}
+
 }  // namespace
 }  // namespace mxconform::conformance

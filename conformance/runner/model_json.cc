@@ -34,6 +34,48 @@ std::string JsonText(std::string_view s) {
   return out;
 }
 
+std::string DumpJson(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+namespace {
+
+// obj[key] if obj is a map that holds key, else nullptr.
+const nlohmann::json* FieldOf(const nlohmann::json& obj, const std::string& key) {
+  if (!obj.is_object()) {
+    return nullptr;
+  }
+  const auto it = obj.find(key);
+  return it == obj.end() ? nullptr : &*it;
+}
+
+}  // namespace
+
+std::string TextField(const nlohmann::json& obj, const std::string& key, std::string def) {
+  const auto* v = FieldOf(obj, key);
+  return v != nullptr && v->is_string() ? v->get<std::string>() : def;
+}
+
+bool BoolField(const nlohmann::json& obj, const std::string& key, bool def) {
+  const auto* v = FieldOf(obj, key);
+  return v != nullptr && v->is_boolean() ? v->get<bool>() : def;
+}
+
+std::int64_t IntField(const nlohmann::json& obj, const std::string& key, std::int64_t def) {
+  const auto* v = FieldOf(obj, key);
+  return v != nullptr && v->is_number_integer() ? v->get<std::int64_t>() : def;
+}
+
+nlohmann::json ListField(const nlohmann::json& obj, const std::string& key) {
+  const auto* v = FieldOf(obj, key);
+  return v != nullptr && v->is_array() ? *v : nlohmann::json::array();
+}
+
+nlohmann::json MapField(const nlohmann::json& obj, const std::string& key) {
+  const auto* v = FieldOf(obj, key);
+  return v != nullptr && v->is_object() ? *v : nlohmann::json::object();
+}
+
 nlohmann::json DiagnosticJson(const Diagnostic& d) {
   return {{"id", std::string(d.id)}, {"severity", std::string(SeverityName(d.severity))},
           {"offset", d.offset},      {"line", d.line},

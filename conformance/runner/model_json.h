@@ -2,6 +2,7 @@
 // --json`, the vector runner and the reports.
 #pragma once
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -22,6 +23,20 @@ namespace mxconform::conformance {
 // inputs, file names and evaluator output may hold any byte. Valid UTF-8 is
 // kept; otherwise ASCII is kept and other bytes show as \xHH.
 std::string JsonText(std::string_view s);
+
+// Compact JSON that never throws, for messages and for handing JSON on as
+// text: bytes that are not UTF-8 show as U+FFFD (plain dump() throws).
+std::string DumpJson(const nlohmann::json& j);
+
+// Reading hand-written files without exceptions (json::value() and get()
+// throw on a wrong type): `obj[key]` when `obj` is a map holding `key` with
+// a value of the wanted type, else the default. ListField / MapField give an
+// empty list / map by default.
+std::string TextField(const nlohmann::json& obj, const std::string& key, std::string def = "");
+bool BoolField(const nlohmann::json& obj, const std::string& key, bool def);
+std::int64_t IntField(const nlohmann::json& obj, const std::string& key, std::int64_t def);
+nlohmann::json ListField(const nlohmann::json& obj, const std::string& key);
+nlohmann::json MapField(const nlohmann::json& obj, const std::string& key);
 
 nlohmann::json DiagnosticJson(const Diagnostic& d);
 nlohmann::json DiagnosticsJson(const Diagnostics& d);

@@ -597,7 +597,7 @@ CaseResult RunTest(const OpenspfFile& f, const OpenspfDocument& d, const Openspf
       const json there = Fingerprint(evaluate(*wire_dns, wire_limits));
       actual["wire"] = there;
       if (here != there) {
-        wire_why = "in-process " + here.dump() + ", over the wire " + there.dump();
+        wire_why = "in-process " + DumpJson(here) + ", over the wire " + DumpJson(there);
       }
     }
     if (why.empty() && !wire_why.empty()) {

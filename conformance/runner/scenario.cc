@@ -20,6 +20,7 @@
 #include <utility>
 
 #include "common/text.h"
+#include "conformance/runner/model_json.h"
 #include "mocks/dns/responder.h"
 #include "mocks/dns/server.h"
 #include "mocks/https/server.h"
@@ -370,7 +371,7 @@ std::string Check(const ScenarioExpect& e, const mtasts::DeliveryReport& r,
     if (std::find(e.tls_rpt->begin(), e.tls_rpt->end(), got) == e.tls_rpt->end()) {
       const json want = e.tls_rpt->size() == 1 ? json(e.tls_rpt->front()) : json(*e.tls_rpt);
       return "tls_rpt: expected " + std::string(e.tls_rpt->size() == 1 ? "" : "one of ") +
-             want.dump() + ", got " + json(got).dump();
+             DumpJson(want) + ", got " + DumpJson(json(got));
     }
   }
   if (e.policy_mode) {
@@ -386,7 +387,8 @@ std::string Check(const ScenarioExpect& e, const mtasts::DeliveryReport& r,
     }
   }
   if (e.contacted && *e.contacted != r.contacted) {
-    return "contacted: expected " + json(*e.contacted).dump() + ", got " + json(r.contacted).dump();
+    return "contacted: expected " + DumpJson(json(*e.contacted)) + ", got " +
+           DumpJson(json(r.contacted));
   }
   for (const auto& h : e.not_contacted) {
     if (std::find(r.contacted.begin(), r.contacted.end(), h) != r.contacted.end()) {
@@ -401,7 +403,7 @@ std::string Check(const ScenarioExpect& e, const mtasts::DeliveryReport& r,
     };
     for (const auto& q : e.queried) {
       if (!was_asked(q)) {
-        return "queried: expected " + q + ", not asked (asked: " + json(asked).dump() + ")";
+        return "queried: expected " + q + ", not asked (asked: " + DumpJson(json(asked)) + ")";
       }
     }
     for (const auto& q : e.not_queried) {

@@ -3,12 +3,15 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
+#include <cmath>
 #include <fstream>
 #include <regex>
 #include <sstream>
 
 #include "common/domain.h"
+#include "common/text.h"
 #include "common/txt.h"
 #include "conformance/runner/model_json.h"
 #include "conformance/runner/yaml_budget.h"
@@ -48,6 +51,19 @@ std::set<std::string> ExpectKeys(const std::string& kind) {
   return common;
 }
 
+// YAML is Unicode text and JSON strings are UTF-8: a scalar or key with
+// other bytes (raw ones: YAML's escapes always give UTF-8) stops the load
+// at that node, like a YAML syntax error. Thrown here and caught in
+// ParseCaseFile, the one caller.
+void CheckUtf8(const YAML::Node& n, const std::string& s) {
+  const std::size_t ok = text::ValidUtf8Prefix(s);
+  if (ok != s.size()) {
+    throw YAML::ParserException(n.Mark(), "not UTF-8 at byte " + std::to_string(ok) +
+                                              " of this value (YAML is Unicode text; a case "
+                                              "spells other bytes in input_escaped)");
+  }
+}
+
 json YamlToJson(const YAML::Node& n) {
   switch (n.Type()) {
     case YAML::NodeType::Null:
@@ -63,7 +79,9 @@ json YamlToJson(const YAML::Node& n) {
     case YAML::NodeType::Map: {
       json o = json::object();
       for (const auto& kv : n) {
-        o[kv.first.as<std::string>()] = YamlToJson(kv.second);
+        const auto key = kv.first.as<std::string>();
+        CheckUtf8(kv.first, key);
+        o[key] = YamlToJson(kv.second);
       }
       return o;
     }
@@ -71,6 +89,7 @@ json YamlToJson(const YAML::Node& n) {
       break;
   }
   const std::string& s = n.Scalar();
+  CheckUtf8(n, s);
   if (n.Tag() == "?") {  // plain scalar: resolve the YAML core schema types
     if (s == "true" || s == "True") {
       return true;
@@ -87,7 +106,13 @@ json YamlToJson(const YAML::Node& n) {
     }
     static const std::regex kFloat(R"(-?[0-9]+\.[0-9]*([eE][-+]?[0-9]+)?)");
     if (std::regex_match(s, kFloat) && s.size() < 40) {
-      return std::stod(s);
+      // from_chars, not stod: "1.0e999" is out of range, which stod throws
+      // and JSON cannot hold; it stays the text it is.
+      double d = 0;
+      const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
+      if (ec == std::errc() && end == s.data() + s.size() && std::isfinite(d)) {
+        return d;
+      }
     }
   }
   return s;
@@ -160,10 +185,64 @@ struct Input {
   std::string pattern, host;  // sts-mx-match
 };
 
+// What is wrong with the type of a case's input (not sts-mx-match's), or
+// "": each input key holds a string, input_rrs a non-empty list of them,
+// input_file a relative path that stays in the case file's folder.
+std::string InputTypeProblem(const json& c) {
+  for (const char* k : {"input", "input_escaped", "input_presentation", "input_file"}) {
+    if (c.contains(k) && !c[k].is_string()) {
+      return std::string(k) + " must be a string";
+    }
+  }
+  if (c.contains("input_rrs")) {
+    const json& rrs = c["input_rrs"];
+    if (!rrs.is_array() || rrs.empty() ||
+        !std::all_of(rrs.begin(), rrs.end(), [](const json& x) { return x.is_string(); })) {
+      return "input_rrs must be a non-empty list of strings";
+    }
+  }
+  if (c.contains("input_file")) {
+    const std::filesystem::path p(c["input_file"].get<std::string>());
+    if (p.empty() || p.is_absolute() || p.has_root_name() ||
+        std::any_of(p.begin(), p.end(), [](const auto& part) { return part == ".."; })) {
+      return "input_file must be a relative path inside the case file's folder";
+    }
+  }
+  return "";
+}
+
+// Largest input_file read: far above any record or policy a case needs,
+// and a bound on what a case file can make the runner hold.
+constexpr std::uintmax_t kMaxInputFile = 1u << 20;
+
+// The regular file `name` (checked by InputTypeProblem) under `dir`, at most
+// kMaxInputFile bytes. Not a FIFO or device: reading one could block or
+// never end.
+Result<std::string> ReadInputFile(const std::filesystem::path& dir, const std::string& name) {
+  const std::filesystem::path path = dir / name;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return MakeDiag("vectors.case.bad_input", Severity::kError, 0,
+                    "input_file is not a readable regular file", path.string());
+  }
+  const std::uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec || size > kMaxInputFile) {
+    return MakeDiag("vectors.case.bad_input", Severity::kError, 0,
+                    "input_file is larger than 1 MiB", path.string());
+  }
+  std::ifstream f(path, std::ios::binary);
+  std::string text(static_cast<std::size_t>(size), '\0');
+  if (!f || !f.read(text.data(), static_cast<std::streamsize>(text.size()))) {
+    return MakeDiag("vectors.case.bad_input", Severity::kError, 0, "input_file unreadable",
+                    path.string());
+  }
+  return text;
+}
+
 Result<Input> BuildInput(const json& c, const std::string& kind, const std::filesystem::path& dir) {
   Input in;
   if (kind == "sts-mx-match") {
-    const json& i = c.value("input", json());
+    const json i = c.is_object() && c.contains("input") ? c["input"] : json();
     if (!i.is_object() || !i.contains("pattern") || !i.contains("host") ||
         !i["pattern"].is_string() || !i["host"].is_string()) {
       return MakeDiag("vectors.case.bad_input", Severity::kError, 0,
@@ -173,10 +252,12 @@ Result<Input> BuildInput(const json& c, const std::string& kind, const std::file
     in.host = i["host"].get<std::string>();
     return in;
   }
+  const std::string bad_type = InputTypeProblem(c);
+  if (!bad_type.empty()) {
+    return MakeDiag("vectors.case.bad_input", Severity::kError, 0, "case input of the wrong type",
+                    bad_type);
+  }
   if (c.contains("input")) {
-    if (!c["input"].is_string()) {
-      return MakeDiag("vectors.case.bad_input", Severity::kError, 0, "input must be a string");
-    }
     in.text = c["input"].get<std::string>();
   } else if (c.contains("input_escaped")) {
     auto u = Unescape(c["input_escaped"].get<std::string>());
@@ -200,13 +281,11 @@ Result<Input> BuildInput(const json& c, const std::string& kind, const std::file
     }
     in.text = std::move(*d);
   } else if (c.contains("input_file")) {
-    std::ifstream f(dir / c["input_file"].get<std::string>(), std::ios::binary);
-    if (!f) {
-      return MakeDiag("vectors.case.bad_input", Severity::kError, 0, "input_file unreadable");
+    auto text = ReadInputFile(dir, c["input_file"].get<std::string>());
+    if (!text) {
+      return text.error();
     }
-    std::ostringstream ss;
-    ss << f.rdbuf();
-    in.text = ss.str();
+    in.text = std::move(*text);
   } else {
     return MakeDiag("vectors.case.bad_input", Severity::kError, 0, "case has no input");
   }
@@ -282,19 +361,19 @@ json Actual(const std::string& kind, const Input& in, Profile profile) {
 std::string Compare(const json& expected, const json& actual) {
   for (const auto& [key, want] : expected.items()) {
     if (key == "diagnostics") {
-      const json& got = actual.value("diagnostics", json::array());
+      const json got = ListField(actual, "diagnostics");
       for (const auto& id : want) {
         if (std::find(got.begin(), got.end(), id) == got.end()) {
-          return "missing diagnostic " + id.dump() + " (got " + got.dump() + ")";
+          return "missing diagnostic " + DumpJson(id) + " (got " + DumpJson(got) + ")";
         }
       }
       continue;
     }
     if (!actual.contains(key)) {
-      return key + ": expected " + want.dump() + ", got nothing";
+      return key + ": expected " + DumpJson(want) + ", got nothing";
     }
     if (actual[key] != want) {
-      return key + ": expected " + want.dump() + ", got " + actual[key].dump();
+      return key + ": expected " + DumpJson(want) + ", got " + DumpJson(actual[key]);
     }
   }
   return {};
@@ -339,8 +418,12 @@ Result<CaseFile> LoadCaseFile(const std::filesystem::path& path) {
   }
   std::ostringstream ss;
   ss << f.rdbuf();
+  return ParseCaseFile(ss.str(), path);
+}
+
+Result<CaseFile> ParseCaseFile(std::string_view text, const std::filesystem::path& path) {
   try {
-    YAML::Node root = YAML::Load(ss.str());
+    YAML::Node root = YAML::Load(std::string(text));
     if (!WithinYamlBudget(root)) {
       Diagnostic d =
           MakeDiag("vectors.file.yaml", Severity::kError, 0, kYamlTooLarge, path.string());
@@ -397,8 +480,8 @@ std::vector<std::string> LintCaseFile(const CaseFile& f, const std::set<std::str
     problem("", "top level must be a map");
     return problems;
   }
-  std::string suite = d.value("suite", "");
-  std::string kind = d.value("kind", "");
+  std::string suite = TextField(d, "suite");
+  std::string kind = TextField(d, "kind");
   if (suite.empty() || !IsPathLike(suite + "/x")) {
     problem("", "suite must be a path-like id");
   }
@@ -419,7 +502,11 @@ std::vector<std::string> LintCaseFile(const CaseFile& f, const std::set<std::str
       "note",      "input",        "input_escaped", "input_rrs", "input_presentation",
       "input_file"};
   for (const auto& c : d["cases"]) {
-    std::string id = c.value("id", "");
+    if (!c.is_object()) {
+      problem("", "each case must be a map");
+      continue;
+    }
+    std::string id = TextField(c, "id");
     if (id.empty() || !IsPathLike(id)) {
       problem(id, "id must be path-like (lowercase segments separated by '/')");
     } else if (id.rfind(suite + "/", 0) != 0) {
@@ -442,7 +529,7 @@ std::vector<std::string> LintCaseFile(const CaseFile& f, const std::set<std::str
     } else if (!known_ids.empty()) {
       for (const auto& r : c["requirements"]) {
         if (!r.is_string() || known_ids.count(r.get<std::string>()) == 0) {
-          problem(id, "unknown requirement id " + r.dump());
+          problem(id, "unknown requirement id " + DumpJson(r));
         }
       }
     }
@@ -452,6 +539,10 @@ std::vector<std::string> LintCaseFile(const CaseFile& f, const std::set<std::str
     }
     if (inputs != 1) {
       problem(id, "exactly one of input, input_escaped, input_rrs, input_presentation, input_file");
+    } else if (kind != "sts-mx-match") {
+      if (const std::string bad = InputTypeProblem(c); !bad.empty()) {
+        problem(id, bad);
+      }
     }
     if ((c.contains("input_rrs") || c.contains("input_presentation")) && kind != "sts-txt" &&
         kind != "tlsrpt-txt") {
@@ -470,13 +561,13 @@ std::vector<std::string> LintCaseFile(const CaseFile& f, const std::set<std::str
       if (e.contains("valid") && !e["valid"].is_boolean()) {
         problem(id, std::string(what) + ": valid must be a boolean");
       }
-      if (e.contains("error") && e.value("valid", true)) {
+      if (e.contains("error") && BoolField(e, "valid", true)) {
         problem(id, std::string(what) + ": error given but valid is not false");
       }
       if (e.contains("result_types")) {
         for (const auto& t : e["result_types"]) {
           if (!t.is_string() || !tlsrpt::ResultTypeFromName(t.get<std::string>())) {
-            problem(id, "unknown result type " + t.dump());
+            problem(id, "unknown result type " + DumpJson(t));
           }
         }
       }
@@ -502,16 +593,16 @@ std::vector<std::string> LintCaseFile(const CaseFile& f, const std::set<std::str
 std::vector<CaseResult> RunCaseFile(const CaseFile& f) {
   std::vector<CaseResult> out;
   const json& d = f.doc;
-  std::string kind = d.value("kind", "");
-  for (const auto& c : d.value("cases", json::array())) {
+  std::string kind = TextField(d, "kind");
+  for (const auto& c : ListField(d, "cases")) {
     CaseResult r;
-    r.id = c.value("id", "");
-    r.suite = d.value("suite", "");
+    r.id = TextField(c, "id");
+    r.suite = TextField(d, "suite");
     r.kind = kind;
-    r.summary = c.value("summary", "");
+    r.summary = TextField(c, "summary");
     r.file = f.path.filename().string();
-    for (const auto& q : c.value("requirements", json::array())) {
-      r.requirements.push_back(q.is_string() ? q.get<std::string>() : q.dump());
+    for (const auto& q : ListField(c, "requirements")) {
+      r.requirements.push_back(q.is_string() ? q.get<std::string>() : DumpJson(q));
     }
     auto t0 = std::chrono::steady_clock::now();
     auto in = BuildInput(c, kind, f.path.parent_path());
@@ -527,10 +618,10 @@ std::vector<CaseResult> RunCaseFile(const CaseFile& f) {
       r.expected = json::object();
       r.actual = json::object();
       for (Profile p : profiles) {
-        json want = c.value("expect", json::object());
-        if (p == Profile::kInterop && c.contains("interop")) {
+        json want = MapField(c, "expect");
+        if (p == Profile::kInterop && c.contains("interop") && c["interop"].is_object()) {
           want.update(c["interop"]);
-          if (c["interop"].value("valid", true)) {
+          if (BoolField(c["interop"], "valid", true)) {
             want.erase("error");
           }
         }
@@ -570,13 +661,13 @@ Result<Expectations> LoadExpectations(const std::filesystem::path& path) {
   if (d.is_null()) {
     return e;
   }
-  if (!d.is_object() || !d.value("xfail", json::array()).is_array()) {
+  if (!d.is_object() || (d.contains("xfail") && !d["xfail"].is_array())) {
     return bad("top level");
   }
-  for (const auto& x : d.value("xfail", json::array())) {
+  for (const auto& x : ListField(d, "xfail")) {
     if (!x.is_object() || !x.contains("id") || !x["id"].is_string() || !x.contains("reason") ||
         !x["reason"].is_string() || x["reason"].get<std::string>().empty()) {
-      return bad(x.dump());
+      return bad(DumpJson(x));
     }
     if (!e.xfail.emplace(x["id"].get<std::string>(), x["reason"].get<std::string>()).second) {
       return bad("listed twice: " + x["id"].get<std::string>());

@@ -38,6 +38,10 @@ struct CaseFile {
 // `vectors.file.yaml` (with the YAML parser's line and column).
 Result<CaseFile> LoadCaseFile(const std::filesystem::path& path);
 
+// The same from the file's text; `path` only names it (in errors and in
+// CaseFile::path). Errors: `vectors.file.yaml`.
+Result<CaseFile> ParseCaseFile(std::string_view text, const std::filesystem::path& path);
+
 // The requirement and edge-case ids (STS-3.1-04, P13, R7, ATK-01, ...) found
 // in the catalogue text.
 std::set<std::string> ExtractRequirementIds(std::string_view catalogue);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "conformance/runner/report_writer.h"
@@ -90,6 +91,110 @@ TEST(Runner, PassFailAndProfileOverride) {
   RunInfo info;
   EXPECT_NE(JunitXml(info, rs).find("<failure"), std::string::npos);
   EXPECT_NE(SummaryText(info, rs).find("3 passed, 1 failed"), std::string::npos);
+}
+
+// Regressions: each of these hand-written files crashed `mxconform run`
+// with an exception (found writing fuzz/case_file_fuzzer.cc).
+TEST(CaseFileText, NumbersOutOfRangeStayText) {
+  auto f = ParseCaseFile("suite: a\ndescription: 1.0e999\nn: 2.5\n", "x.yaml");
+  ASSERT_TRUE(f.ok()) << f.error().Text();
+  EXPECT_EQ(f->doc["description"], "1.0e999");
+  EXPECT_EQ(f->doc["n"], 2.5);
+}
+
+TEST(CaseFileText, BytesThatAreNotUtf8AreALocatedYamlError) {
+  auto f = ParseCaseFile("suite: a\ncases:\n  - input: \"v=STSv1; id=1\xff\"\n", "x.yaml");
+  ASSERT_FALSE(f.ok());
+  EXPECT_EQ(f.error().id, "vectors.file.yaml");
+  EXPECT_EQ(f.error().line, 3u);
+  EXPECT_NE(f.error().detail.find("not UTF-8 at byte 13"), std::string::npos) << f.error().detail;
+  // A key too; and YAML's own escapes stay fine (they give UTF-8).
+  EXPECT_FALSE(ParseCaseFile("\xc3: 1\n", "x.yaml").ok());
+  auto ok = ParseCaseFile("a: \"\\xff\"\n", "x.yaml");
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->doc["a"], "\xc3\xbf");
+}
+
+TEST(CaseFileText, WrongTypesAreLintProblemsAndRunErrors) {
+  auto f = ParseCaseFile(R"(suite: mta-sts/x
+kind: sts-txt
+description: d
+cases:
+  - 7
+  - id: mta-sts/x/a
+    requirements: [P1]
+    summary: s
+    input_escaped: 5
+    expect: {valid: true}
+  - id: mta-sts/x/b
+    requirements: [P1]
+    summary: s
+    input_rrs: "v=STSv1; id=1"
+    expect: {valid: true}
+)",
+                         "x.yaml");
+  ASSERT_TRUE(f.ok());
+  std::set<std::string> seen;
+  std::string all;
+  for (const auto& p : LintCaseFile(*f, {}, seen)) {
+    all += p + "\n";
+  }
+  EXPECT_NE(all.find("each case must be a map"), std::string::npos) << all;
+  EXPECT_NE(all.find("[mta-sts/x/a]: input_escaped must be a string"), std::string::npos) << all;
+  EXPECT_NE(all.find("[mta-sts/x/b]: input_rrs must be a non-empty list of strings"),
+            std::string::npos)
+      << all;
+  // The runner does not throw on what the lint refuses.
+  auto rs = RunCaseFile(*f);
+  ASSERT_EQ(rs.size(), 3u);
+  EXPECT_EQ(rs[1].outcome, Outcome::kError);
+  EXPECT_NE(rs[1].message.find("input_escaped must be a string"), std::string::npos);
+  // A suite that is not text is a lint problem, not an exception.
+  auto g = ParseCaseFile("suite: 5\nkind: sts-txt\ndescription: d\ncases: []\n", "y.yaml");
+  ASSERT_TRUE(g.ok());
+  EXPECT_FALSE(LintCaseFile(*g, {}, seen).empty());
+  EXPECT_TRUE(RunCaseFile(*g).empty());
+}
+
+TEST(CaseFileText, InputFileStaysInItsFolderAndIsBounded) {
+  const auto dir = std::filesystem::temp_directory_path() / "mxconform-input-file-test";
+  std::filesystem::create_directories(dir);
+  { std::ofstream(dir / "policy.txt") << "version: STSv1\nmode: none\nmax_age: 86400\n"; }
+  {
+    std::ofstream big(dir / "big.txt");
+    big << std::string((1u << 20) + 1, 'x');
+  }
+  int n = 0;
+  auto case_for = [&n](const std::string& file) {
+    return R"({"id": "mta-sts/x/c)" + std::to_string(n++) + R"(", "requirements": ["P1"],
+      "summary": "s", "input_file": ")" +
+           file + R"(", "expect": {"valid": true}})";
+  };
+  auto f = CaseFile{dir / "cases.yaml", nlohmann::json::parse(
+                                            R"({"suite": "mta-sts/x", "kind": "sts-policy",
+      "description": "d", "cases": [)" + case_for("policy.txt") +
+                                            "," + case_for("/dev/zero") + "," +
+                                            case_for("../x/policy.txt") + "," +
+                                            case_for("big.txt") + "," + case_for(".") + "]}")};
+  std::set<std::string> seen;
+  std::string all;
+  for (const auto& p : LintCaseFile(f, {}, seen)) {
+    all += p + "\n";
+  }
+  EXPECT_NE(all.find("input_file must be a relative path inside the case file's folder"),
+            std::string::npos)
+      << all;
+  auto rs = RunCaseFile(f);
+  ASSERT_EQ(rs.size(), 5u);
+  EXPECT_EQ(rs[0].outcome, Outcome::kPass) << rs[0].message;
+  EXPECT_EQ(rs[1].outcome, Outcome::kError);  // absolute: never opened
+  EXPECT_NE(rs[1].message.find("relative path"), std::string::npos) << rs[1].message;
+  EXPECT_EQ(rs[2].outcome, Outcome::kError);  // "..": never opened
+  EXPECT_EQ(rs[3].outcome, Outcome::kError);
+  EXPECT_NE(rs[3].message.find("larger than 1 MiB"), std::string::npos) << rs[3].message;
+  EXPECT_EQ(rs[4].outcome, Outcome::kError);  // a folder
+  EXPECT_NE(rs[4].message.find("not a readable regular file"), std::string::npos) << rs[4].message;
+  std::filesystem::remove_all(dir);
 }
 
 TEST(Expectations, XfailAndXpass) {

@@ -69,6 +69,34 @@ expect(rc == 1 and b"mtasts.policy.too_large" in out, "oversized policy: its own
 rc, out, _ = run(["check", "sts-txt", "--json", "-"], b"v=STSv1; id=1\n")
 expect(rc == 0 and b'"valid": true' in out, "--json valid")
 
+# Broken case files for `lint` and `run --suite`: a located problem and
+# exit 1 or 2, never an exception (each of these once aborted the process).
+BROKEN = {
+    "list.yaml": (b"- a\n- b\n", 1, b"top level must be a map"),
+    "dmarc/list.yaml": (b"- a\n", 1, b"no `suite`"),
+    "float.yaml": (b"suite: mta-sts/x\nkind: sts-txt\ndescription: 1.0e999\ncases: []\n", 1,
+                   b"cases must be a non-empty list"),
+    "type.yaml": (b"suite: mta-sts/x\nkind: sts-txt\ndescription: d\ncases:\n  - id: mta-sts/x/a\n"
+                  b"    requirements: [P1]\n    summary: s\n    input_escaped: 5\n"
+                  b"    expect: {valid: true}\n", 1, b"[mta-sts/x/a]: input_escaped must be a string"),
+    "device.yaml": (b"suite: mta-sts/x\nkind: sts-policy\ndescription: d\ncases:\n  - id: mta-sts/x/a\n"
+                    b"    requirements: [P1]\n    summary: s\n    input_file: /dev/zero\n"
+                    b"    expect: {valid: true}\n", 1, b"input_file must be a relative path"),
+    "dmarc/utf8.yaml": (b"suite: dmarc/x\nzonedata:\n  _dmarc.a.example:\n"
+                        b"    - TXT: \"v=DMARC1; p=none\xff\"\ntests: []\n", 2,
+                        b"utf8.yaml:4:12: vectors.file.yaml"),
+}
+with tempfile.TemporaryDirectory() as tmp:
+    os.mkdir(os.path.join(tmp, "dmarc"))
+    for name, (text, code, why) in BROKEN.items():
+        path = os.path.join(tmp, name)
+        with open(path, "wb") as f:
+            f.write(text)
+        for cmd in (["lint", path], ["run", "--quiet", "--suite", path, "--out", os.path.join(tmp, "o")]):
+            rc, out, err = run(cmd)
+            expect(rc == code and why in out + err,
+                   "%s %s: exit %d (want %d), output %r" % (cmd[0], name, rc, code, (out + err)[-300:]))
+
 # Every malformed vector: exit 1 and its first error located.
 for name in sorted(os.listdir(VECTORS)):
     if not name.endswith(".yaml"):

@@ -18,6 +18,7 @@
 #include "cli/cli.h"
 #include "conformance/runner/catalog.h"
 #include "conformance/runner/dmarc_cases.h"
+#include "conformance/runner/model_json.h"
 #include "conformance/runner/openspf.h"
 #include "conformance/runner/report_writer.h"
 #include "conformance/runner/scenario.h"
@@ -359,7 +360,7 @@ void AddRun(CLI::App& app, int& rc) {
     }
     std::vector<conformance::CaseResult> results;
     for (const auto& f : l.files) {
-      info.suites.push_back(f.doc.value("suite", ""));
+      info.suites.push_back(conformance::TextField(f.doc, "suite"));
       for (auto& r : conformance::RunCaseFile(f)) {
         if (Selected(r.id, o->filter)) {
           results.push_back(std::move(r));
@@ -393,7 +394,7 @@ void AddRun(CLI::App& app, int& rc) {
       }
     }
     for (const auto& f : l.dmarc_files) {
-      info.suites.push_back(f.doc.value("suite", "dmarc"));
+      info.suites.push_back(conformance::TextField(f.doc, "suite", "dmarc"));
       for (auto& r : conformance::RunDmarcCaseFile(f, wire.get())) {
         if (Selected(r.id, o->filter)) {
           results.push_back(std::move(r));
@@ -547,7 +548,7 @@ void AddLint(CLI::App& app, int& rc) {
     }
     std::size_t cases = 0;
     for (const auto& f : l.files) {
-      cases += f.doc.value("cases", nlohmann::json::array()).size();
+      cases += conformance::ListField(f.doc, "cases").size();
     }
     for (const auto& f : l.spf_files) {
       for (const auto& d : f.documents) {
@@ -555,7 +556,7 @@ void AddLint(CLI::App& app, int& rc) {
       }
     }
     for (const auto& f : l.dmarc_files) {
-      cases += f.doc.value("tests", nlohmann::json::array()).size();
+      cases += conformance::ListField(f.doc, "tests").size();
     }
     std::cout << l.files.size() + l.spf_files.size() + l.dmarc_files.size() << " files, " << cases
               << " cases, " << l.scenarios.size() << " scenarios, " << l.problems.size()
