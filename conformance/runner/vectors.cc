@@ -26,8 +26,8 @@ namespace {
 
 using nlohmann::json;
 
-const std::set<std::string> kKinds = {"sts-txt", "sts-policy", "sts-mx-match", "tlsrpt-txt",
-                                      "tlsrpt-report"};
+const std::set<std::string> kKinds = {"sts-txt",    "sts-policy",    "sts-mx-match",
+                                      "tlsrpt-txt", "tlsrpt-report", "cert-match"};
 const std::set<std::string> kInputKeys = {"input", "input_escaped", "input_rrs",
                                           "input_presentation", "input_file"};
 
@@ -43,6 +43,8 @@ std::set<std::string> ExpectKeys(const std::string& kind) {
     common.insert({"mode", "max_age", "mx", "extensions"});
   } else if (kind == "sts-mx-match") {
     return {"match"};
+  } else if (kind == "cert-match") {
+    return {"match", "result_type"};
   } else if (kind == "tlsrpt-txt") {
     common.insert({"rua", "extensions"});
   } else if (kind == "tlsrpt-report") {
@@ -183,7 +185,43 @@ struct Input {
   std::vector<std::string> rrs;
   bool has_rrs = false;
   std::string pattern, host;  // sts-mx-match
+  json raw;                   // cert-match: the input map, for its evaluator
 };
+
+// Whether the input or both `input` maps (sts-mx-match, cert-match) have their
+// shape: "" or what is wrong.
+std::string MapInputProblem(const json& c, const std::string& kind) {
+  const json i = c.is_object() && c.contains("input") ? c["input"] : json();
+  auto strings = [](const json& v) {
+    return v.is_array() &&
+           std::all_of(v.begin(), v.end(), [](const json& x) { return x.is_string(); });
+  };
+  if (kind == "sts-mx-match") {
+    if (!i.is_object() || !i.contains("pattern") || !i.contains("host") ||
+        !i["pattern"].is_string() || !i["host"].is_string()) {
+      return "sts-mx-match input needs string pattern and host";
+    }
+    return "";
+  }
+  // cert-match: {host, dns_names, ip_addresses, common_name}, host required.
+  if (!i.is_object() || !i.contains("host") || !i["host"].is_string()) {
+    return "cert-match input needs a string host";
+  }
+  for (const auto& [k, v] : i.items()) {
+    if (k == "dns_names" || k == "ip_addresses") {
+      if (!strings(v)) {
+        return "cert-match input: " + k + " must be a list of strings";
+      }
+    } else if (k == "common_name") {
+      if (!v.is_string()) {
+        return "cert-match input: common_name must be a string";
+      }
+    } else if (k != "host") {
+      return "cert-match input: unknown key '" + k + "'";
+    }
+  }
+  return "";
+}
 
 // What is wrong with the type of a case's input (not sts-mx-match's), or
 // "": each input key holds a string, input_rrs a non-empty list of them,
@@ -241,15 +279,18 @@ Result<std::string> ReadInputFile(const std::filesystem::path& dir, const std::s
 
 Result<Input> BuildInput(const json& c, const std::string& kind, const std::filesystem::path& dir) {
   Input in;
-  if (kind == "sts-mx-match") {
-    const json i = c.is_object() && c.contains("input") ? c["input"] : json();
-    if (!i.is_object() || !i.contains("pattern") || !i.contains("host") ||
-        !i["pattern"].is_string() || !i["host"].is_string()) {
+  if (kind == "sts-mx-match" || kind == "cert-match") {
+    if (const std::string bad = MapInputProblem(c, kind); !bad.empty()) {
       return MakeDiag("vectors.case.bad_input", Severity::kError, 0,
-                      "sts-mx-match input needs string pattern and host");
+                      "case input of the wrong shape", bad);
     }
-    in.pattern = i["pattern"].get<std::string>();
-    in.host = i["host"].get<std::string>();
+    const json& i = c["input"];
+    if (kind == "cert-match") {
+      in.raw = i;
+    } else {
+      in.pattern = i["pattern"].get<std::string>();
+      in.host = i["host"].get<std::string>();
+    }
     return in;
   }
   const std::string bad_type = InputTypeProblem(c);
@@ -444,8 +485,10 @@ Result<CaseFile> ParseCaseFile(std::string_view text, const std::filesystem::pat
 
 std::set<std::string> ExtractRequirementIds(std::string_view catalogue) {
   std::set<std::string> ids;
+  // After the area: a number (STS-3.1-04, DMB-R4-05) or a word and a
+  // number (CERT-NUL-01, CERT-PKIX-02); not a bare word ("TLS-RPT").
   static const std::regex kReq(
-      R"(\b((?:STS|RPT|SPF|DM7|DMB|TLS|CERT|MX)-R?[0-9][0-9A-Za-z.]*(?:-[0-9A-Za-z.]+)*|ATK-[0-9]+))");
+      R"(\b((?:STS|RPT|SPF|DM7|DMB|TLS|CERT|MX)-(?:R?[0-9]|[A-Z]+-[0-9])[0-9A-Za-z.]*(?:-[0-9A-Za-z.]+)*|ATK-[0-9]+))");
   // Edge-case rows (P13, D7) and ambiguity decisions (D-A3).
   static const std::regex kRow(R"(^\|\s*\**([PRSDCM][0-9]+[a-z]?|[A-Z]-A[0-9]+)\**\s*\|)");
   std::string text(catalogue);
@@ -539,10 +582,12 @@ std::vector<std::string> LintCaseFile(const CaseFile& f, const std::set<std::str
     }
     if (inputs != 1) {
       problem(id, "exactly one of input, input_escaped, input_rrs, input_presentation, input_file");
-    } else if (kind != "sts-mx-match") {
-      if (const std::string bad = InputTypeProblem(c); !bad.empty()) {
+    } else if (kind == "sts-mx-match" || kind == "cert-match") {
+      if (const std::string bad = MapInputProblem(c, kind); !bad.empty()) {
         problem(id, bad);
       }
+    } else if (const std::string bad = InputTypeProblem(c); !bad.empty()) {
+      problem(id, bad);
     }
     if ((c.contains("input_rrs") || c.contains("input_presentation")) && kind != "sts-txt" &&
         kind != "tlsrpt-txt") {
@@ -573,8 +618,9 @@ std::vector<std::string> LintCaseFile(const CaseFile& f, const std::set<std::str
       }
     };
     const json& e = c["expect"];
-    if (kind == "sts-mx-match" ? !e.contains("match") : !e.contains("valid")) {
-      problem(id, kind == "sts-mx-match" ? "expect.match missing" : "expect.valid missing");
+    const bool matcher = kind == "sts-mx-match" || kind == "cert-match";
+    if (matcher ? !e.contains("match") : !e.contains("valid")) {
+      problem(id, matcher ? "expect.match missing" : "expect.valid missing");
     }
     check_expect(e, "expect");
     if (c.contains("interop")) {
@@ -590,7 +636,7 @@ std::vector<std::string> LintCaseFile(const CaseFile& f, const std::set<std::str
   return problems;
 }
 
-std::vector<CaseResult> RunCaseFile(const CaseFile& f) {
+std::vector<CaseResult> RunCaseFile(const CaseFile& f, const CaseEvaluators& extra) {
   std::vector<CaseResult> out;
   const json& d = f.doc;
   std::string kind = TextField(d, "kind");
@@ -625,7 +671,24 @@ std::vector<CaseResult> RunCaseFile(const CaseFile& f) {
             want.erase("error");
           }
         }
-        json got = Actual(kind, *in, p);
+        json got;
+        if (kind == "cert-match") {
+          const auto it = extra.find(kind);
+          if (it == extra.end()) {
+            r.outcome = Outcome::kError;
+            r.message = "no evaluator for kind cert-match in this program";
+            break;
+          }
+          auto e = it->second(in->raw);
+          if (!e) {
+            r.outcome = Outcome::kError;
+            r.message = e.error().Text();
+            break;
+          }
+          got = std::move(*e);
+        } else {
+          got = Actual(kind, *in, p);
+        }
         std::string pname(HasProfiles(kind) ? ProfileName(p) : "reference");
         r.expected[pname] = want;
         r.actual[pname] = got;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -67,9 +68,18 @@ struct CaseResult {
   double duration_ms = 0;
 };
 
+// Kinds whose cases need more than the model's parsers: cert-match builds
+// certificates and verifies them with OpenSSL (EvaluateCertMatch,
+// cert_match.h, in mx_conformance). Given a case's `input` (of the shape
+// the lint checks), an evaluator returns the actual value of every expect
+// key of its kind, or an error.
+using CaseEvaluator = std::function<Result<nlohmann::json>(const nlohmann::json& input)>;
+using CaseEvaluators = std::map<std::string, CaseEvaluator>;
+
 // Runs every case of `f` against the reference parsers (both profiles where
-// the kind has profiles). A case whose input cannot be built is an error.
-std::vector<CaseResult> RunCaseFile(const CaseFile& f);
+// the kind has profiles), or the evaluator `extra` has for its kind. A case
+// whose input cannot be built, or whose kind has no evaluator, is an error.
+std::vector<CaseResult> RunCaseFile(const CaseFile& f, const CaseEvaluators& extra = {});
 
 // Known failures of the implementation under test, each with its reason
 // (tlsfuzzer -x/-X): a listed case that fails is an xfail, a listed case that

@@ -18,7 +18,9 @@ TEST(Requirements, ExtractsIdsAndEdgeRows) {
   auto ids = ExtractRequirementIds(
       "| STS-3.1-04 | 3.1 | M | ... |\n| P13 | Two TXT RRs | x |\n| R7 | y |\n"
       "see ATK-01 and RPT-4-01.\n| **EID 6253** | z |\n| D-A3 | Duplicate tags | w |\n"
-      "as in D-A4 (not a row)\n| DMB-R4-05 | 9990 4 | M | x |\n");
+      "as in D-A4 (not a row)\n| DMB-R4-05 | 9990 4 | M | x |\n"
+      "| CERT-NUL-01 | s | M | x |\n| CERT-PKIX-02 | 5280 | M | y |\nsee TLS-RPT and "
+      "CERT-9525-CN.\n");
   EXPECT_TRUE(ids.count("STS-3.1-04"));
   EXPECT_TRUE(ids.count("P13"));
   EXPECT_TRUE(ids.count("R7"));
@@ -26,6 +28,10 @@ TEST(Requirements, ExtractsIdsAndEdgeRows) {
   EXPECT_TRUE(ids.count("RPT-4-01"));
   EXPECT_TRUE(ids.count("D-A3"));
   EXPECT_TRUE(ids.count("DMB-R4-05"));
+  EXPECT_TRUE(ids.count("CERT-NUL-01"));
+  EXPECT_TRUE(ids.count("CERT-PKIX-02"));
+  EXPECT_TRUE(ids.count("CERT-9525-CN"));
+  EXPECT_FALSE(ids.count("TLS-RPT"));
   EXPECT_FALSE(ids.count("D-A4"));
   EXPECT_FALSE(ids.count("P14"));
 }
@@ -195,6 +201,63 @@ TEST(CaseFileText, InputFileStaysInItsFolderAndIsBounded) {
   EXPECT_EQ(rs[4].outcome, Outcome::kError);  // a folder
   EXPECT_NE(rs[4].message.find("not a readable regular file"), std::string::npos) << rs[4].message;
   std::filesystem::remove_all(dir);
+}
+
+TEST(CertMatchKind, LintChecksTheInputShape) {
+  auto f = Doc(R"({"suite": "cert/x", "kind": "cert-match", "description": "d", "cases": [
+    {"id": "cert/x/ok", "requirements": ["C1"], "summary": "s",
+     "input": {"host": "mx.example", "dns_names": ["mx.example"], "ip_addresses": [],
+               "common_name": "mx.example"}, "expect": {"match": true, "result_type": ""}},
+    {"id": "cert/x/no-host", "requirements": ["C1"], "summary": "s",
+     "input": {"dns_names": ["mx.example"]}, "expect": {"match": true}},
+    {"id": "cert/x/names-not-list", "requirements": ["C1"], "summary": "s",
+     "input": {"host": "mx.example", "dns_names": "mx.example"}, "expect": {"match": true}},
+    {"id": "cert/x/unknown-key", "requirements": ["C1"], "summary": "s",
+     "input": {"host": "mx.example", "uri_ids": []}, "expect": {"valid": true}}
+  ]})");
+  std::set<std::string> seen;
+  std::string all;
+  for (const auto& p : LintCaseFile(f, {}, seen)) {
+    all += p + "\n";
+  }
+  EXPECT_EQ(all.find("[cert/x/ok]"), std::string::npos) << all;
+  EXPECT_NE(all.find("[cert/x/no-host]: cert-match input needs a string host"), std::string::npos)
+      << all;
+  EXPECT_NE(all.find("[cert/x/names-not-list]: cert-match input: dns_names must be a list"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("[cert/x/unknown-key]: cert-match input: unknown key 'uri_ids'"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("[cert/x/unknown-key]: expect: key 'valid' not valid for kind cert-match"),
+            std::string::npos)
+      << all;
+}
+
+TEST(CertMatchKind, RunsThroughTheEvaluatorItIsGiven) {
+  auto f = Doc(R"({"suite": "cert/x", "kind": "cert-match", "description": "d", "cases": [
+    {"id": "cert/x/a", "requirements": ["C1"], "summary": "s",
+     "input": {"host": "a.example"}, "expect": {"match": true}},
+    {"id": "cert/x/b", "requirements": ["C1"], "summary": "s",
+     "input": {"host": "b.example"}, "expect": {"match": true}}]})");
+  // Without one (as in the fuzz target, which links no OpenSSL): an error.
+  auto rs = RunCaseFile(f);
+  ASSERT_EQ(rs.size(), 2u);
+  EXPECT_EQ(rs[0].outcome, Outcome::kError);
+  EXPECT_NE(rs[0].message.find("no evaluator for kind cert-match"), std::string::npos);
+  // With one: its answer is compared; its errors are errors.
+  CaseEvaluators extra = {{"cert-match", [](const nlohmann::json& in) -> Result<nlohmann::json> {
+                             if (in["host"] == "b.example") {
+                               return MakeDiag("x.y", Severity::kError, 0, "broken");
+                             }
+                             return nlohmann::json{{"match", true}, {"result_type", ""}};
+                           }}};
+  rs = RunCaseFile(f, extra);
+  ASSERT_EQ(rs.size(), 2u);
+  EXPECT_EQ(rs[0].outcome, Outcome::kPass) << rs[0].message;
+  EXPECT_EQ(rs[0].actual["reference"]["match"], true);
+  EXPECT_EQ(rs[1].outcome, Outcome::kError);
+  EXPECT_NE(rs[1].message.find("broken"), std::string::npos) << rs[1].message;
 }
 
 TEST(Expectations, XfailAndXpass) {

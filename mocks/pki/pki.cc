@@ -1,5 +1,6 @@
 #include "mocks/pki/pki.h"
 
+#include <arpa/inet.h>
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -19,6 +20,7 @@
 #include <climits>
 #include <ctime>
 #include <functional>
+#include <optional>
 #include <utility>
 
 namespace mxconform::mocks::pki {
@@ -64,6 +66,18 @@ Diagnostic OpensslError(std::string what) {
     detail += queued;
   }
   return MakeDiag("pki.openssl", Severity::kError, 0, "OpenSSL call failed", std::move(detail));
+}
+
+// An IPv4 or IPv6 address as the octets an iPAddress SAN holds.
+std::optional<std::vector<unsigned char>> IpOctets(const std::string& text) {
+  std::vector<unsigned char> v4(4), v6(16);
+  if (inet_pton(AF_INET, text.c_str(), v4.data()) == 1) {
+    return v4;
+  }
+  if (inet_pton(AF_INET6, text.c_str(), v6.data()) == 1) {
+    return v6;
+  }
+  return std::nullopt;
 }
 
 Diagnostic SpecError(std::string_view message_literal, std::string detail) {
@@ -191,7 +205,7 @@ bool AddExtensions(X509* x, const CertSpec& spec, const ASN1_OCTET_STRING* issue
   // §4.2.1.6 subjectAltName: one dNSName per entry, the text as given (no
   // syntax check: the bad-name knobs need names a CA would refuse). No
   // extension at all when the list is empty (the CN-only knob).
-  if (!spec.dns_names.empty()) {
+  if (!spec.dns_names.empty() || !spec.ip_addresses.empty()) {
     GENERAL_NAMES* names = sk_GENERAL_NAME_new_null();
     if (names == nullptr) {
       return false;
@@ -212,6 +226,24 @@ bool AddExtensions(X509* x, const CertSpec& spec, const ASN1_OCTET_STRING* issue
         GENERAL_NAME_free(gen);
         ok = false;
         break;
+      }
+    }
+    // iPAddress: the 4 or 16 octets (checked in Build).
+    for (std::size_t k = 0; ok && k < spec.ip_addresses.size(); ++k) {
+      const auto octets = IpOctets(spec.ip_addresses[k]);
+      GENERAL_NAME* gen = GENERAL_NAME_new();
+      ASN1_OCTET_STRING* ip = ASN1_OCTET_STRING_new();
+      if (!octets || gen == nullptr || ip == nullptr ||
+          ASN1_OCTET_STRING_set(ip, octets->data(), static_cast<int>(octets->size())) != 1) {
+        GENERAL_NAME_free(gen);
+        ASN1_OCTET_STRING_free(ip);
+        ok = false;
+        break;
+      }
+      GENERAL_NAME_set0_value(gen, GEN_IPADD, ip);
+      if (sk_GENERAL_NAME_push(names, gen) <= 0) {
+        GENERAL_NAME_free(gen);
+        ok = false;
       }
     }
     ok = ok && AddExtension(x, NID_subject_alt_name, names, false);
@@ -351,6 +383,11 @@ Result<std::shared_ptr<const Pki>> Pki::Build(const std::vector<CertSpec>& specs
     }
     if (s.not_after < s.not_before) {
       return SpecError("not_after before not_before", s.name);
+    }
+    for (const auto& ip : s.ip_addresses) {
+      if (!IpOctets(ip)) {
+        return SpecError("ip_addresses entry is not an IPv4 or IPv6 address", s.name + ": " + ip);
+      }
     }
   }
   // An issuer equal to the spec's own name means self-signed, like empty.

@@ -43,7 +43,10 @@ struct CertSpec {
   bool ca = false;                     // basicConstraints CA:TRUE, keyUsage keyCertSign + cRLSign
   std::string common_name;             // subject CN; empty: no CN
   std::vector<std::string> dns_names;  // subjectAltName dNSName; empty: no SAN extension
-  std::int64_t not_before = -86400;    // relative to the clock start
+  // subjectAltName iPAddress entries, after the dNSName ones ("192.0.2.25",
+  // "2001:db8::25"); with dns_names empty too: no SAN extension.
+  std::vector<std::string> ip_addresses;
+  std::int64_t not_before = -86400;  // relative to the clock start
   std::int64_t not_after = 90 * 86400;
   KeyType key = KeyType::kEcdsaP256;
   Digest digest = Digest::kSha256;
@@ -58,8 +61,9 @@ class Pki {
   // (critical), extendedKeyUsage serverAuth on leaves, subject and authority
   // key identifiers, and the dns_names written as given (no syntax check).
   // Errors: `pki.spec` (duplicate or empty name, unknown issuer, an issuer
-  // that is not a CA, an issuer cycle, not_after before not_before; detail
-  // names the spec), `pki.openssl` (key generation or signing failed, or
+  // that is not a CA, an issuer cycle, not_after before not_before, an
+  // ip_addresses entry that is not an address; detail names the spec),
+  // `pki.openssl` (key generation or signing failed, or
   // OpenSSL refused a field such as a CN over 64 characters; detail: the
   // spec and OpenSSL's error string).
   static Result<std::shared_ptr<const Pki>> Build(const std::vector<CertSpec>& specs,

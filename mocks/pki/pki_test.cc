@@ -295,6 +295,42 @@ TEST(PkiTest, WildcardNamesAreStoredAsGiven) {
   EXPECT_EQ(SanDnsNames(pki->Cert("deep")), std::vector<std::string>{"*.*.example.com"});
 }
 
+TEST(PkiTest, IpAddressesFollowDnsNamesInTheSan) {
+  CertSpec ip_only = Leaf("ip", "root", {});
+  ip_only.ip_addresses = {"192.0.2.25", "2001:db8::25"};
+  CertSpec both = Leaf("both", "root", {"mx.example.com"});
+  both.ip_addresses = {"192.0.2.25"};
+  auto pki = MustBuild({Root("root", "Test Root"), ip_only, both});
+  ASSERT_NE(pki, nullptr);
+  auto entries = [&](const char* name) {
+    std::vector<std::pair<int, std::string>> out;
+    auto* sans = static_cast<GENERAL_NAMES*>(
+        X509_get_ext_d2i(pki->Cert(name), NID_subject_alt_name, nullptr, nullptr));
+    for (int i = 0; sans != nullptr && i < sk_GENERAL_NAME_num(sans); ++i) {
+      const GENERAL_NAME* g = sk_GENERAL_NAME_value(sans, i);
+      const ASN1_STRING* v = g->type == GEN_DNS ? g->d.dNSName : g->d.iPAddress;
+      out.emplace_back(g->type, std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(v)),
+                                            static_cast<std::size_t>(ASN1_STRING_length(v))));
+    }
+    GENERAL_NAMES_free(sans);
+    return out;
+  };
+  const std::vector<std::pair<int, std::string>> want_ip = {
+      {GEN_IPADD, std::string("\xc0\x00\x02\x19", 4)},
+      {GEN_IPADD, std::string("\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x25", 16)}};
+  EXPECT_EQ(entries("ip"), want_ip);
+  const std::vector<std::pair<int, std::string>> want_both = {
+      {GEN_DNS, "mx.example.com"}, {GEN_IPADD, std::string("\xc0\x00\x02\x19", 4)}};
+  EXPECT_EQ(entries("both"), want_both);
+
+  CertSpec bad = Leaf("bad", "root", {});
+  bad.ip_addresses = {"192.0.2.256"};
+  auto r = Pki::Build({Root("root", "R"), bad}, kStart);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().id, "pki.spec");
+  EXPECT_NE(r.error().detail.find("bad: 192.0.2.256"), std::string::npos) << r.error().detail;
+}
+
 TEST(PkiTest, UntrustedRootKnob) {
   auto pki = MustBuild({Root("root", "Test Root"), Root("evil", "Evil Root"),
                         Leaf("mx", "evil", {"mx.example.com"})});

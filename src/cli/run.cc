@@ -17,6 +17,7 @@
 
 #include "cli/cli.h"
 #include "conformance/runner/catalog.h"
+#include "conformance/runner/cert_match.h"
 #include "conformance/runner/dmarc_cases.h"
 #include "conformance/runner/model_json.h"
 #include "conformance/runner/openspf.h"
@@ -361,7 +362,8 @@ void AddRun(CLI::App& app, int& rc) {
     std::vector<conformance::CaseResult> results;
     for (const auto& f : l.files) {
       info.suites.push_back(conformance::TextField(f.doc, "suite"));
-      for (auto& r : conformance::RunCaseFile(f)) {
+      for (auto& r :
+           conformance::RunCaseFile(f, {{"cert-match", conformance::EvaluateCertMatch}})) {
         if (Selected(r.id, o->filter)) {
           results.push_back(std::move(r));
         }

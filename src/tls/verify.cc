@@ -1,5 +1,6 @@
 #include "tls/verify.h"
 
+#include <arpa/inet.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -172,6 +173,16 @@ TrustStore& TrustStore::operator=(TrustStore&& other) noexcept {
 
 TrustStore::~TrustStore() { X509_STORE_free(store_); }
 
+namespace {
+
+bool IsAddressLiteral(std::string_view host) {
+  const std::string h(host);
+  unsigned char buf[16];
+  return inet_pton(AF_INET, h.c_str(), buf) == 1 || inet_pton(AF_INET6, h.c_str(), buf) == 1;
+}
+
+}  // namespace
+
 VerifyResult Verify(const std::vector<X509*>& chain, const TrustStore& trust, std::string_view host,
                     const VerifyOptions& opts) {
   if (chain.empty() || chain.front() == nullptr) {
@@ -187,6 +198,15 @@ VerifyResult Verify(const std::vector<X509*>& chain, const TrustStore& trust, st
   }
   if (host.empty() || host.back() == '.') {
     return Failure(CertFailure::kHostMismatch, "empty or malformed host name");
+  }
+  // An address literal is no host name (RFC 1123 §2.1: a name's last label
+  // is never numeric), so there is no DNS-ID to compare it with, and an IP
+  // reference would need an iPAddress SAN (RFC 9525 §6.2), which MTA-STS
+  // never asks for: a dNSName "192.0.2.25" does not vouch for 192.0.2.25.
+  if (IsAddressLiteral(host)) {
+    return Failure(
+        CertFailure::kHostMismatch,
+        "an IP address is not a host name to match DNS-IDs against: " + std::string(host));
   }
 
   StackPtr untrusted(sk_X509_new_null());

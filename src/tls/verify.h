@@ -91,8 +91,9 @@ class TrustStore {
 // a.b.example.com; "m*.example.com" and "*.*.example.com" match nothing).
 // One trailing dot on `host` is the DNS root label and is ignored (MX
 // targets come from DNS as absolute names): "mx.example.com." is checked as
-// "mx.example.com". An empty host, ".", or one ending in ".." is
-// kHostMismatch.
+// "mx.example.com". An empty host, ".", one ending in "..", or an IPv4 or
+// IPv6 address literal (no host name: RFC 1123 §2.1; a dNSName spelling
+// the address does not vouch for it, RFC 9525 §6.2) is kHostMismatch.
 //
 // When several problems apply, the result is the first one OpenSSL 3.0
 // meets, in this order (as OpenSSL-based MTAs would report it):

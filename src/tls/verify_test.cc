@@ -64,6 +64,7 @@ std::vector<CertSpec> Specs() {
       Leaf("weak_expired", "inter", {"mx.example.com"}),
       Leaf("sha1", "inter", {"mx.example.com"}),
       Leaf("sha1_wrong_san", "inter", {"other.example.net"}),
+      Leaf("address_dns_ids", "inter", {"192.0.2.25", "2001:db8::25"}),
   };
   for (CertSpec& c : s) {
     if (c.name == "expired" || c.name == "expired_wrong_san" || c.name == "weak_expired") {
@@ -249,6 +250,18 @@ TEST_F(VerifyTest, TwoLabelWildcardMatchesNothing) {
 TEST_F(VerifyTest, HostMatchIsCaseInsensitive) {
   EXPECT_TRUE(Check("mx", "MX.Example.COM").ok());
   EXPECT_TRUE(Check("wild", "MX.EXAMPLE.COM").ok());
+}
+
+// C15: a dNSName spelling an address does not vouch for the address, and
+// an address literal is no host name (RFC 1123 §2.1).
+TEST_F(VerifyTest, AddressLiteralIsNeverAHostName) {
+  for (const char* host : {"192.0.2.25", "192.0.2.25.", "2001:db8::25"}) {
+    const VerifyResult r = Check("address_dns_ids", host);
+    EXPECT_EQ(r.failure, CertFailure::kHostMismatch) << host;
+    EXPECT_NE(r.detail.find("an IP address is not a host name"), std::string::npos) << r.detail;
+  }
+  // A name with a numeric label but an alphabetic last label is a name.
+  EXPECT_TRUE(Check("mx", "mx.example.com").ok());
 }
 
 TEST_F(VerifyTest, OneTrailingDotIsTheRootLabel) {
