@@ -1,6 +1,7 @@
 #include "conformance/runner/vectors.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -163,7 +164,8 @@ cases:
 }
 
 TEST(CaseFileText, InputFileStaysInItsFolderAndIsBounded) {
-  const auto dir = std::filesystem::temp_directory_path() / "mxconform-input-file-test";
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("mxconform-input-file-test-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   { std::ofstream(dir / "policy.txt") << "version: STSv1\nmode: none\nmax_age: 86400\n"; }
   {
