@@ -109,7 +109,7 @@ pki::CertSpec ReadCert(Reader& r, const YAML::Node& n) {
   pki::CertSpec c;
   r.Keys(n,
          {"name", "issuer", "ca", "common_name", "dns_names", "not_before", "not_after", "key",
-          "digest"},
+          "digest", "eku"},
          "a pki entry");
   c.name = r.Str(n["name"], "pki name");
   if (n["issuer"]) {
@@ -151,6 +151,14 @@ pki::CertSpec ReadCert(Reader& r, const YAML::Node& n) {
       c.digest = pki::Digest::kSha1;
     } else {
       r.Fail(n["digest"], "digest must be sha256 or sha1");
+    }
+  }
+  if (n["eku"]) {
+    const std::string e = r.Str(n["eku"], "eku");
+    if (e == "client-auth") {
+      c.client_auth_only = true;
+    } else if (e != "server-auth") {
+      r.Fail(n["eku"], "eku must be server-auth or client-auth");
     }
   }
   return c;

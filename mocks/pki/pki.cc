@@ -163,7 +163,8 @@ bool AddExtensions(X509* x, const CertSpec& spec, const ASN1_OCTET_STRING* issue
     if (eku == nullptr) {
       return false;
     }
-    ok = sk_ASN1_OBJECT_push(eku, OBJ_nid2obj(NID_server_auth)) > 0 &&
+    ok = sk_ASN1_OBJECT_push(
+             eku, OBJ_nid2obj(spec.client_auth_only ? NID_client_auth : NID_server_auth)) > 0 &&
          AddExtension(x, NID_ext_key_usage, eku, false);
     // OBJ_nid2obj returns a static object; freeing it is a no-op.
     sk_ASN1_OBJECT_pop_free(eku, ASN1_OBJECT_free);

@@ -50,6 +50,9 @@ struct CertSpec {
   std::int64_t not_after = 90 * 86400;
   KeyType key = KeyType::kEcdsaP256;
   Digest digest = Digest::kSha256;
+  // Leaves: extendedKeyUsage clientAuth instead of serverAuth (a knob: a
+  // certificate not issued for TLS servers, RFC 5280 §4.2.1.12).
+  bool client_auth_only = false;
 };
 
 class Pki {
@@ -58,7 +61,8 @@ class Pki {
   // in any order; an issuer equal to the spec's own name means self-signed,
   // like an empty one). Each certificate is X.509 v3 (RFC 5280) with a
   // random positive 128-bit serial, basicConstraints (critical), keyUsage
-  // (critical), extendedKeyUsage serverAuth on leaves, subject and authority
+  // (critical), extendedKeyUsage serverAuth on leaves (clientAuth with
+  // client_auth_only), subject and authority
   // key identifiers, and the dns_names written as given (no syntax check).
   // Errors: `pki.spec` (duplicate or empty name, unknown issuer, an issuer
   // that is not a CA, an issuer cycle, not_after before not_before, an

@@ -266,6 +266,19 @@ TEST(PkiTest, WrongSanKnob) {
             (std::vector<std::string>{"other.example.net", "www.example.net"}));
 }
 
+TEST(PkiTest, ClientAuthOnlyKnobSetsTheExtendedKeyUsage) {
+  CertSpec client = Leaf("client", "root", {"mx.example.com"});
+  client.client_auth_only = true;
+  auto pki =
+      MustBuild({Root("root", "Test Root"), client, Leaf("server", "root", {"mx.example.com"})});
+  ASSERT_NE(pki, nullptr);
+  // X509_get_extended_key_usage: the XKU_* bits of the extension.
+  EXPECT_EQ(X509_get_extended_key_usage(pki->Cert("client")),
+            static_cast<std::uint32_t>(XKU_SSL_CLIENT));
+  EXPECT_EQ(X509_get_extended_key_usage(pki->Cert("server")),
+            static_cast<std::uint32_t>(XKU_SSL_SERVER));
+}
+
 TEST(PkiTest, CnOnlyKnobHasNoSanExtension) {
   CertSpec s = Leaf("cn", "root", {});
   s.common_name = "mx.example.com";

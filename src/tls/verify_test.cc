@@ -65,6 +65,7 @@ std::vector<CertSpec> Specs() {
       Leaf("sha1", "inter", {"mx.example.com"}),
       Leaf("sha1_wrong_san", "inter", {"other.example.net"}),
       Leaf("address_dns_ids", "inter", {"192.0.2.25", "2001:db8::25"}),
+      Leaf("client_auth", "inter", {"mx.example.com"}),
   };
   for (CertSpec& c : s) {
     if (c.name == "expired" || c.name == "expired_wrong_san" || c.name == "weak_expired") {
@@ -80,6 +81,7 @@ std::vector<CertSpec> Specs() {
     if (c.name.rfind("sha1", 0) == 0) {
       c.digest = Digest::kSha1;
     }
+    c.client_auth_only = c.name == "client_auth";
   }
   return s;
 }
@@ -250,6 +252,14 @@ TEST_F(VerifyTest, TwoLabelWildcardMatchesNothing) {
 TEST_F(VerifyTest, HostMatchIsCaseInsensitive) {
   EXPECT_TRUE(Check("mx", "MX.Example.COM").ok());
   EXPECT_TRUE(Check("wild", "MX.EXAMPLE.COM").ok());
+}
+
+// CERT-PKIX-02: a leaf for TLS clients only (EKU clientAuth) fails the
+// ssl_server purpose: kValidation.
+TEST_F(VerifyTest, ClientAuthOnlyLeafIsValidationFailure) {
+  const VerifyResult r = Check("client_auth", "mx.example.com");
+  EXPECT_EQ(r.failure, CertFailure::kValidation);
+  EXPECT_NE(r.detail.find("purpose"), std::string::npos) << r.detail;
 }
 
 // C15: a dNSName spelling an address does not vouch for the address, and
