@@ -120,6 +120,26 @@ bool AddExtension(X509* x, int nid, void* value, bool critical) {
   return X509_add1_ext_i2d(x, nid, value, critical ? 1 : 0, X509V3_ADD_REPLACE) == 1;
 }
 
+// Appends a GENERAL_NAME of `type` holding `bytes` as given: GEN_DNS an
+// IA5String (no syntax check), GEN_IPADD an OCTET STRING.
+bool PushGeneralName(GENERAL_NAMES* names, int type, std::string_view bytes) {
+  GENERAL_NAME* gen = GENERAL_NAME_new();
+  ASN1_STRING* value =
+      ASN1_STRING_type_new(type == GEN_DNS ? V_ASN1_IA5STRING : V_ASN1_OCTET_STRING);
+  if (gen == nullptr || value == nullptr ||
+      ASN1_STRING_set(value, bytes.data(), static_cast<int>(bytes.size())) != 1) {
+    GENERAL_NAME_free(gen);
+    ASN1_STRING_free(value);
+    return false;
+  }
+  GENERAL_NAME_set0_value(gen, type, value);
+  if (sk_GENERAL_NAME_push(names, gen) <= 0) {
+    GENERAL_NAME_free(gen);
+    return false;
+  }
+  return true;
+}
+
 // The extensions of RFC 5280 §4.2 a scenario certificate carries. Built from
 // the structures rather than from X509V3 configuration strings, so any
 // dNSName text ("*.*.example.com", "m*.example.com") is stored as given.
@@ -213,39 +233,15 @@ bool AddExtensions(X509* x, const CertSpec& spec, const ASN1_OCTET_STRING* issue
     }
     ok = true;
     for (const std::string& dns : spec.dns_names) {
-      GENERAL_NAME* gen = GENERAL_NAME_new();
-      ASN1_IA5STRING* ia5 = ASN1_IA5STRING_new();
-      if (gen == nullptr || ia5 == nullptr ||
-          ASN1_STRING_set(ia5, dns.data(), static_cast<int>(dns.size())) != 1) {
-        GENERAL_NAME_free(gen);
-        ASN1_IA5STRING_free(ia5);
-        ok = false;
-        break;
-      }
-      GENERAL_NAME_set0_value(gen, GEN_DNS, ia5);
-      if (sk_GENERAL_NAME_push(names, gen) <= 0) {
-        GENERAL_NAME_free(gen);
-        ok = false;
-        break;
-      }
+      ok = ok && PushGeneralName(names, GEN_DNS, dns);
     }
     // iPAddress: the 4 or 16 octets (checked in Build).
-    for (std::size_t k = 0; ok && k < spec.ip_addresses.size(); ++k) {
-      const auto octets = IpOctets(spec.ip_addresses[k]);
-      GENERAL_NAME* gen = GENERAL_NAME_new();
-      ASN1_OCTET_STRING* ip = ASN1_OCTET_STRING_new();
-      if (!octets || gen == nullptr || ip == nullptr ||
-          ASN1_OCTET_STRING_set(ip, octets->data(), static_cast<int>(octets->size())) != 1) {
-        GENERAL_NAME_free(gen);
-        ASN1_OCTET_STRING_free(ip);
-        ok = false;
-        break;
-      }
-      GENERAL_NAME_set0_value(gen, GEN_IPADD, ip);
-      if (sk_GENERAL_NAME_push(names, gen) <= 0) {
-        GENERAL_NAME_free(gen);
-        ok = false;
-      }
+    for (const std::string& ip : spec.ip_addresses) {
+      const auto octets = IpOctets(ip);
+      ok = ok && octets &&
+           PushGeneralName(
+               names, GEN_IPADD,
+               std::string_view(reinterpret_cast<const char*>(octets->data()), octets->size()));
     }
     ok = ok && AddExtension(x, NID_subject_alt_name, names, false);
     GENERAL_NAMES_free(names);
