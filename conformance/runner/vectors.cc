@@ -188,8 +188,8 @@ struct Input {
   json raw;                   // cert-match: the input map, for its evaluator
 };
 
-// Whether the input or both `input` maps (sts-mx-match, cert-match) have their
-// shape: "" or what is wrong.
+// What is wrong with the `input` map of an sts-mx-match or cert-match case,
+// or "".
 std::string MapInputProblem(const json& c, const std::string& kind) {
   const json i = c.is_object() && c.contains("input") ? c["input"] : json();
   auto strings = [](const json& v) {
@@ -223,7 +223,7 @@ std::string MapInputProblem(const json& c, const std::string& kind) {
   return "";
 }
 
-// What is wrong with the type of a case's input (not sts-mx-match's), or
+// What is wrong with the type of a case's input (not a map input), or
 // "": each input key holds a string, input_rrs a non-empty list of them,
 // input_file a relative path that stays in the case file's folder.
 std::string InputTypeProblem(const json& c) {
@@ -264,7 +264,11 @@ Result<std::string> ReadInputFile(const std::filesystem::path& dir, const std::s
                     "input_file is not a readable regular file", path.string());
   }
   const std::uintmax_t size = std::filesystem::file_size(path, ec);
-  if (ec || size > kMaxInputFile) {
+  if (ec) {
+    return MakeDiag("vectors.case.bad_input", Severity::kError, 0, "input_file unreadable",
+                    path.string());
+  }
+  if (size > kMaxInputFile) {
     return MakeDiag("vectors.case.bad_input", Severity::kError, 0,
                     "input_file is larger than 1 MiB", path.string());
   }
