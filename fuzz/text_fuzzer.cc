@@ -13,14 +13,19 @@
 //    empty, over-long, non-digit and above-UINT64_MAX input;
 //  - ValidUtf8Prefix is a prefix whose bytes re-validate, and the byte after
 //    it (if any) does not extend it;
+//  - AddressLiteralOctets = inet_pton (IPv4, else IPv6) on input without a
+//    NUL byte, and nothing with one;
 //  - ParseProfileName accepts exactly "strict" and "interop";
 //  - mtasts::ParseProfile, ParseStartTls, ParseTlsVersion and ParseFault
 //    each accept exactly the names their *Name function gives for the
 //    enum's values, and give back the value of that name.
+#include <arpa/inet.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/profile.h"
 #include "common/text.h"
@@ -88,6 +93,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(text::IsValidUtf8(in.substr(0, good)));
   if (good < in.size()) {
     FUZZ_CHECK(text::ValidUtf8Prefix(in.substr(good)) == 0);
+  }
+
+  // inet_pton reads a C string: input with a NUL byte is never an address.
+  const std::vector<std::uint8_t> octets = text::AddressLiteralOctets(in);
+  if (in.find('\0') != std::string_view::npos) {
+    FUZZ_CHECK(octets.empty());
+  } else {
+    const std::string z(in);
+    unsigned char v4[4], v6[16];
+    if (inet_pton(AF_INET, z.c_str(), v4) == 1) {
+      FUZZ_CHECK(octets == std::vector<std::uint8_t>(v4, v4 + 4));
+    } else if (inet_pton(AF_INET6, z.c_str(), v6) == 1) {
+      FUZZ_CHECK(octets == std::vector<std::uint8_t>(v6, v6 + 16));
+    } else {
+      FUZZ_CHECK(octets.empty());
+    }
   }
 
   mxconform::Profile p = mxconform::Profile::kStrict;

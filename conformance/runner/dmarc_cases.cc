@@ -212,8 +212,8 @@ std::vector<std::string> LintDmarcCaseFile(const DmarcCaseFile& f,
       problem(name, "`max_from_domains` is not a count from 1 to " +
                         std::to_string(dmarc::MultiAuthorOptions::kMostDomains));
     }
-    if (t.contains("tree_walk_labels") && IntField(t, "tree_walk_labels", 0) != 5 &&
-        IntField(t, "tree_walk_labels", 0) != 8) {
+    if (const std::int64_t labels = IntField(t, "tree_walk_labels", 0);
+        t.contains("tree_walk_labels") && labels != 5 && labels != 8) {
       problem(name, "`tree_walk_labels` is not 8 (RFC 9989) or 5 (drafts -04 to -30)");
     }
     if (t.contains("check_reports") && !t["check_reports"].is_boolean()) {

@@ -188,14 +188,15 @@ struct Input {
   json raw;                   // cert-match: the input map, for its evaluator
 };
 
+bool IsStringList(const json& v) {
+  return v.is_array() &&
+         std::all_of(v.begin(), v.end(), [](const json& x) { return x.is_string(); });
+}
+
 // What is wrong with the `input` map of an sts-mx-match or cert-match case,
 // or "".
 std::string MapInputProblem(const json& c, const std::string& kind) {
   const json i = c.is_object() && c.contains("input") ? c["input"] : json();
-  auto strings = [](const json& v) {
-    return v.is_array() &&
-           std::all_of(v.begin(), v.end(), [](const json& x) { return x.is_string(); });
-  };
   if (kind == "sts-mx-match") {
     if (!i.is_object() || !i.contains("pattern") || !i.contains("host") ||
         !i["pattern"].is_string() || !i["host"].is_string()) {
@@ -209,7 +210,7 @@ std::string MapInputProblem(const json& c, const std::string& kind) {
   }
   for (const auto& [k, v] : i.items()) {
     if (k == "dns_names" || k == "ip_addresses") {
-      if (!strings(v)) {
+      if (!IsStringList(v)) {
         return "cert-match input: " + k + " must be a list of strings";
       }
     } else if (k == "common_name") {
@@ -234,8 +235,7 @@ std::string InputTypeProblem(const json& c) {
   }
   if (c.contains("input_rrs")) {
     const json& rrs = c["input_rrs"];
-    if (!rrs.is_array() || rrs.empty() ||
-        !std::all_of(rrs.begin(), rrs.end(), [](const json& x) { return x.is_string(); })) {
+    if (!IsStringList(rrs) || rrs.empty()) {
       return "input_rrs must be a non-empty list of strings";
     }
   }

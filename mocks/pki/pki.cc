@@ -1,6 +1,5 @@
 #include "mocks/pki/pki.h"
 
-#include <arpa/inet.h>
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -20,8 +19,9 @@
 #include <climits>
 #include <ctime>
 #include <functional>
-#include <optional>
 #include <utility>
+
+#include "common/text.h"
 
 namespace mxconform::mocks::pki {
 namespace {
@@ -66,18 +66,6 @@ Diagnostic OpensslError(std::string what) {
     detail += queued;
   }
   return MakeDiag("pki.openssl", Severity::kError, 0, "OpenSSL call failed", std::move(detail));
-}
-
-// An IPv4 or IPv6 address as the octets an iPAddress SAN holds.
-std::optional<std::vector<unsigned char>> IpOctets(const std::string& text) {
-  std::vector<unsigned char> v4(4), v6(16);
-  if (inet_pton(AF_INET, text.c_str(), v4.data()) == 1) {
-    return v4;
-  }
-  if (inet_pton(AF_INET6, text.c_str(), v6.data()) == 1) {
-    return v6;
-  }
-  return std::nullopt;
 }
 
 Diagnostic SpecError(std::string_view message_literal, std::string detail) {
@@ -237,11 +225,11 @@ bool AddExtensions(X509* x, const CertSpec& spec, const ASN1_OCTET_STRING* issue
     }
     // iPAddress: the 4 or 16 octets (checked in Build).
     for (const std::string& ip : spec.ip_addresses) {
-      const auto octets = IpOctets(ip);
-      ok = ok && octets &&
+      const std::vector<std::uint8_t> octets = text::AddressLiteralOctets(ip);
+      ok = ok && !octets.empty() &&
            PushGeneralName(
                names, GEN_IPADD,
-               std::string_view(reinterpret_cast<const char*>(octets->data()), octets->size()));
+               std::string_view(reinterpret_cast<const char*>(octets.data()), octets.size()));
     }
     ok = ok && AddExtension(x, NID_subject_alt_name, names, false);
     GENERAL_NAMES_free(names);
@@ -382,7 +370,7 @@ Result<std::shared_ptr<const Pki>> Pki::Build(const std::vector<CertSpec>& specs
       return SpecError("not_after before not_before", s.name);
     }
     for (const auto& ip : s.ip_addresses) {
-      if (!IpOctets(ip)) {
+      if (text::AddressLiteralOctets(ip).empty()) {
         return SpecError("ip_addresses entry is not an IPv4 or IPv6 address", s.name + ": " + ip);
       }
     }

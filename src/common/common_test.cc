@@ -62,6 +62,18 @@ TEST(Text, Utf8Validation) {
   EXPECT_TRUE(text::IsValidUtf8("\xf0\x9f\x98\x80"));
 }
 
+TEST(Text, AddressLiteralOctets) {
+  using V = std::vector<std::uint8_t>;
+  EXPECT_EQ(text::AddressLiteralOctets("192.0.2.25"), (V{192, 0, 2, 25}));
+  EXPECT_EQ(text::AddressLiteralOctets("2001:db8::25").size(), 16u);
+  EXPECT_EQ(text::AddressLiteralOctets("::ffff:192.0.2.25")[15], 25);
+  EXPECT_TRUE(text::AddressLiteralOctets("192.0.2.256").empty());
+  EXPECT_TRUE(text::AddressLiteralOctets("mx.example.com").empty());
+  EXPECT_TRUE(text::AddressLiteralOctets("").empty());
+  // inet_pton would read "192.0.2.25" and stop at the NUL.
+  EXPECT_TRUE(text::AddressLiteralOctets(std::string_view("192.0.2.25\0x", 12)).empty());
+}
+
 TEST(Text, FindNonPrintableEveryPosition) {
   // Each class of byte at every offset of a 20-byte string, across the
   // eight-byte word boundaries.

@@ -1,5 +1,7 @@
 #include "common/text.h"
 
+#include <arpa/inet.h>
+
 #include <cstdio>
 #include <cstring>
 
@@ -35,6 +37,21 @@ bool IsFieldName(std::string_view s) {
     }
   }
   return true;
+}
+
+std::vector<std::uint8_t> AddressLiteralOctets(std::string_view s) {
+  if (s.find('\0') != std::string_view::npos) {
+    return {};
+  }
+  const std::string z(s);
+  std::vector<std::uint8_t> v4(4), v6(16);
+  if (inet_pton(AF_INET, z.c_str(), v4.data()) == 1) {
+    return v4;
+  }
+  if (inet_pton(AF_INET6, z.c_str(), v6.data()) == 1) {
+    return v6;
+  }
+  return {};
 }
 
 std::size_t ValidUtf8Prefix(std::string_view s) {

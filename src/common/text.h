@@ -8,6 +8,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -149,6 +150,11 @@ inline std::size_t AlnumRunEnd(std::string_view s, std::size_t i) {
 // (RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF).
 std::size_t ValidUtf8Prefix(std::string_view s);
 inline bool IsValidUtf8(std::string_view s) { return ValidUtf8Prefix(s) == s.size(); }
+
+// An IPv4 (dotted quad) or IPv6 address literal as inet_pton(3) reads it:
+// its 4 or 16 octets, in network order; empty for anything else, including
+// text with a NUL byte (inet_pton would stop reading there).
+std::vector<std::uint8_t> AddressLiteralOctets(std::string_view s);
 
 // Replaces `s` with `value`, reusing its buffer. clear() + append() skips
 // assign()'s general path, which showed in parser profiles; `value` may

@@ -13,6 +13,9 @@
 #include <exception>
 #include <optional>
 #include <system_error>
+#include <vector>
+
+#include "common/text.h"
 
 namespace mxconform::net {
 namespace {
@@ -435,23 +438,13 @@ spf::DnsAnswer StatusOnly(spf::DnsStatus status) {
 
 Result<StubResolver> StubResolver::Create(const StubOptions& opts) {
   StubResolver r(opts);
-  const std::string& text = opts.address;
-  in_addr v4{};
-  in6_addr v6{};
-  if (text.find('\0') != std::string::npos) {
+  const std::vector<std::uint8_t> octets = text::AddressLiteralOctets(opts.address);
+  if (octets.empty()) {
     return MakeDiag("net.dns.address", Severity::kError, 0,
-                    "the server address is not an IPv4 or IPv6 literal", text);
+                    "the server address is not an IPv4 or IPv6 literal", opts.address);
   }
-  if (::inet_pton(AF_INET, text.c_str(), &v4) == 1) {
-    r.v6_ = false;
-    std::memcpy(r.address_.data(), &v4, 4);
-  } else if (::inet_pton(AF_INET6, text.c_str(), &v6) == 1) {
-    r.v6_ = true;
-    std::memcpy(r.address_.data(), &v6, 16);
-  } else {
-    return MakeDiag("net.dns.address", Severity::kError, 0,
-                    "the server address is not an IPv4 or IPv6 literal", text);
-  }
+  r.v6_ = octets.size() == 16;
+  std::memcpy(r.address_.data(), octets.data(), octets.size());
   // RFC 5452 §9.2: ids an attacker cannot predict. std::random_device is
   // getrandom(2) on Linux; it may throw where no entropy source exists,
   // and that must not cross this API.

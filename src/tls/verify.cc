@@ -1,6 +1,5 @@
 #include "tls/verify.h"
 
-#include <arpa/inet.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -11,6 +10,8 @@
 #include <ctime>
 #include <memory>
 #include <utility>
+
+#include "common/text.h"
 
 namespace mxconform::tls {
 namespace {
@@ -173,16 +174,6 @@ TrustStore& TrustStore::operator=(TrustStore&& other) noexcept {
 
 TrustStore::~TrustStore() { X509_STORE_free(store_); }
 
-namespace {
-
-bool IsAddressLiteral(std::string_view host) {
-  const std::string h(host);
-  unsigned char buf[16];
-  return inet_pton(AF_INET, h.c_str(), buf) == 1 || inet_pton(AF_INET6, h.c_str(), buf) == 1;
-}
-
-}  // namespace
-
 VerifyResult Verify(const std::vector<X509*>& chain, const TrustStore& trust, std::string_view host,
                     const VerifyOptions& opts) {
   if (chain.empty() || chain.front() == nullptr) {
@@ -203,7 +194,7 @@ VerifyResult Verify(const std::vector<X509*>& chain, const TrustStore& trust, st
   // is never numeric), so there is no DNS-ID to compare it with, and an IP
   // reference would need an iPAddress SAN (RFC 9525 §6.2), which MTA-STS
   // never asks for: a dNSName "192.0.2.25" does not vouch for 192.0.2.25.
-  if (IsAddressLiteral(host)) {
+  if (!text::AddressLiteralOctets(host).empty()) {
     return Failure(
         CertFailure::kHostMismatch,
         "an IP address is not a host name to match DNS-IDs against: " + std::string(host));
