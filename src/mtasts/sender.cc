@@ -31,6 +31,12 @@ std::string DomainOf(std::string_view recipient) {
   return text::ToLowerCopy(d);
 }
 
+// An address literal ("[192.0.2.1]", "[ipv6:2001:db8::1]", RFC 5321
+// §4.1.3) names a host, not a domain.
+bool IsAddressLiteral(std::string_view domain) {
+  return domain.size() >= 2 && domain.front() == '[' && domain.back() == ']';
+}
+
 }  // namespace
 
 std::string_view ChannelName(Channel c) {
@@ -240,9 +246,13 @@ DeliveryReport Sender::Deliver(std::string_view recipient) {
 DeliveryReport Sender::DeliverOnce(std::string_view recipient) {
   DeliveryReport report;
   const std::string domain = DomainOf(recipient);
+  const bool literal = IsAddressLiteral(domain);
   PolicyState st;
   if (opts_.profile == SenderProfile::kOpportunistic) {
     report.steps.push_back("MTA-STS not consulted (profile opportunistic)");
+  } else if (literal) {
+    // STS-3.4-03: there is no Policy Domain to look up, so no MTA-STS.
+    report.steps.push_back(domain + ": an address literal, no MTA-STS policy");
   } else {
     st = Discover(domain, report);
   }
@@ -252,8 +262,15 @@ DeliveryReport Sender::DeliverOnce(std::string_view recipient) {
     report.policy_id = st.cached->id;
   }
 
-  // RFC 5321 §5.1: MX records in preference order, else the domain itself.
-  spf::DnsAnswer mx = dns_.Query(domain, spf::QueryType::kMx);
+  // RFC 5321 §5.1: MX records in preference order, else the domain itself;
+  // an address literal is the host to connect to, with no lookup.
+  spf::DnsAnswer mx;
+  if (literal) {
+    mx.status = spf::DnsStatus::kOk;
+    mx.names = {domain};
+  } else {
+    mx = dns_.Query(domain, spf::QueryType::kMx);
+  }
   std::vector<std::string> hosts;
   if (mx.status == spf::DnsStatus::kError || mx.status == spf::DnsStatus::kTimeout) {
     report.steps.push_back("MX " + domain + ": " + std::string(spf::DnsStatusName(mx.status)));
@@ -299,7 +316,9 @@ DeliveryReport Sender::DeliverOnce(std::string_view recipient) {
     bool tls_up = false;
     std::string tls_detail = "STARTTLS not offered";
     if (s->StarttlsOffered()) {
-      StartTlsResult t = s->StartTls(host);
+      // No SNI for an address literal (RFC 6066 §3: a HostName is a DNS
+      // name, never an address).
+      StartTlsResult t = s->StartTls(literal ? std::string_view() : std::string_view(host));
       tls = t.outcome;
       tls_up = t.usable;
       tls_detail = t.detail;

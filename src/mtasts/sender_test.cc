@@ -41,10 +41,11 @@ struct FakeMx {
 
 class FakeSession final : public MxSession {
  public:
-  explicit FakeSession(const FakeMx& mx) : mx_(mx) {}
+  FakeSession(const FakeMx& mx, std::vector<std::string>& snis) : mx_(mx), snis_(snis) {}
   bool Greet(std::string&) override { return true; }
   bool StarttlsOffered() const override { return mx_.starttls; }
-  StartTlsResult StartTls(std::string_view) override {
+  StartTlsResult StartTls(std::string_view sni) override {
+    snis_.emplace_back(sni);
     StartTlsResult r;
     r.outcome = mx_.tls;
     r.usable = mx_.tls == TlsOutcome::kOk ||
@@ -58,6 +59,7 @@ class FakeSession final : public MxSession {
 
  private:
   FakeMx mx_;
+  std::vector<std::string>& snis_;
 };
 
 class FakeConnector final : public MxConnector {
@@ -68,9 +70,24 @@ class FakeConnector final : public MxConnector {
       detail = "refused";
       return nullptr;
     }
-    return std::make_unique<FakeSession>(it->second);
+    return std::make_unique<FakeSession>(it->second, snis);
   }
   std::map<std::string, FakeMx> mxs{{"mx1.example.test", {}}, {"mx2.example.test", {}}};
+  std::vector<std::string> snis;  // the SNI of each StartTls, in order
+};
+
+// Counts the queries that reach the zone.
+class CountingResolver final : public spf::Resolver {
+ public:
+  explicit CountingResolver(spf::Resolver& inner) : inner_(inner) {}
+  spf::DnsAnswer Query(std::string_view name, spf::QueryType type) override {
+    ++queries;
+    return inner_.Query(name, type);
+  }
+  int queries = 0;
+
+ private:
+  spf::Resolver& inner_;
 };
 
 class SenderTest : public ::testing::Test {
@@ -223,6 +240,28 @@ TEST_F(SenderTest, MxRecordsDecideTheDestination) {
   EXPECT_EQ(Deliver().verdict, Verdict::kBounced);  // NXDOMAIN
   zone.SetServfail("example.test");
   EXPECT_EQ(Deliver().verdict, Verdict::kDeferred);
+}
+
+// STS-3.4-03, RFC 5321 §5.1: an address literal has no Policy Domain and
+// is not resolved; the TLS ClientHello carries no SNI (RFC 6066 §3). The
+// sender used to query "_mta-sts.[192.0.2.25]" and an MX for the literal.
+TEST_F(SenderTest, AnAddressLiteralIsDeliveredWithoutAnyLookup) {
+  CountingResolver counting(zone);
+  connector.mxs["[192.0.2.25]"] = {};
+  connector.mxs["[192.0.2.25]"].tls = TlsOutcome::kCertHostMismatch;
+  Sender s(counting, fetcher, connector, cache, SenderOptions{});
+  auto r = s.Deliver("user@[192.0.2.25]");
+  EXPECT_EQ(r.verdict, Verdict::kDelivered);
+  EXPECT_EQ(r.mx, "[192.0.2.25]");
+  EXPECT_EQ(r.channel, Channel::kUnverifiedTls);
+  EXPECT_EQ(counting.queries, 0);
+  EXPECT_EQ(fetcher.calls, 0);
+  EXPECT_TRUE(r.failures.empty());
+  EXPECT_EQ(connector.snis, std::vector<std::string>{""});
+  // A domain still gets its MX host's name as SNI.
+  connector.snis.clear();
+  EXPECT_EQ(Deliver().verdict, Verdict::kDelivered);
+  EXPECT_EQ(connector.snis, std::vector<std::string>{"mx1.example.test"});
 }
 
 TEST_F(SenderTest, GreylistingDefersAndTriesTheNextMxAPermanentFailureBounces) {
