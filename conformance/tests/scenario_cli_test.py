@@ -3,7 +3,8 @@
 SHOULD-only requirements from non-strict (the run passes) into a failure,
 --filter takes a glob, --report names the report folder, --jobs runs
 scenarios at once with the same results, --target refuses what it does
-not know, and a scenario error exits non-zero.
+not know, a scenario error exits non-zero, and `lint FILE` lints a
+scenario file as a scenario.
 
 usage: scenario_cli_test.py MXCONFORM SCENARIOS_ROOT
 """
@@ -86,4 +87,18 @@ with open(os.path.join(root, "t", "unscripted.yaml"), "w") as f:
             "steps:\n  - deliver: {to: user@example.test}\n  - expect: {verdict: deferred}\n")
 rc, _, _ = H.run(base + ["--report", rep])
 expect(rc == 1 and outcomes(rep) == ["error"], "an unscripted request: error (rc=%d)" % rc)
+
+# `lint FILE` takes a file under --scenarios-root as a scenario (it used to
+# read it as a case file: "unknown kind ''").
+path = os.path.join(root, "t", "unscripted.yaml")
+rc, out, _ = H.run(["lint", "--scenarios-root", root, path])
+expect(rc == 0 and b"0 files, 0 cases, 1 scenarios, 0 problems" in out,
+       "lint of a scenario file (rc=%d): %r" % (rc, out))
+with open(path) as f:
+    text = f.read()
+with open(path, "w") as f:
+    f.write(text.replace("id: t/unscripted", "id: t/elsewhere"))
+rc, out, _ = H.run(["lint", "--scenarios-root", root, path])
+expect(rc == 1 and b"1 scenarios, 1 problems" in out,
+       "lint of a scenario file with a wrong id (rc=%d): %r" % (rc, out))
 H.finish()

@@ -87,6 +87,7 @@ Loaded LoadAndLint(const Sources& s) {
   std::vector<fs::path> case_paths;
   std::vector<std::pair<fs::path, OpenspfOrigin>> spf_paths;
   std::vector<fs::path> dmarc_paths;
+  std::vector<fs::path> named_scenarios;  // scenario files given as suites
   if (s.suites.empty() && !s.scenarios.empty()) {
     // Scenarios only.
   } else if (s.suites.empty()) {
@@ -113,8 +114,12 @@ Loaded LoadAndLint(const Sources& s) {
       }
     }
   } else {
+    const auto scenario_files = conformance::FindScenarioFiles(s.scenarios_root);
     for (const auto& p : s.suites) {
-      if (fs::path(p).parent_path().filename() == "dmarc") {
+      if (std::any_of(scenario_files.begin(), scenario_files.end(),
+                      [&](const fs::path& f) { return SamePath(f, p); })) {
+        named_scenarios.emplace_back(p);  // a scenario, not a case file
+      } else if (fs::path(p).parent_path().filename() == "dmarc") {
         dmarc_paths.emplace_back(p);
       } else if (conformance::IsOpenspfFile(p)) {
         spf_paths.emplace_back(
@@ -173,7 +178,7 @@ Loaded LoadAndLint(const Sources& s) {
     l.problems.insert(l.problems.end(), problems.begin(), problems.end());
     l.dmarc_files.push_back(std::move(*f));
   }
-  std::vector<fs::path> scenario_paths;
+  std::vector<fs::path> scenario_paths = named_scenarios;
   if (s.suites.empty() || !s.scenarios.empty()) {
     const auto all = conformance::FindScenarioFiles(s.scenarios_root);
     if (s.scenarios.empty()) {
@@ -532,19 +537,23 @@ void AddLint(CLI::App& app, int& rc) {
     std::string vectors = DefaultVectorsDir();
     std::string requirements = DefaultRequirementsFile();
     std::string openspf = DefaultOpenspfSuite();
+    std::string scenarios_root = DefaultScenariosDir();
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("files", o->files,
-                  "Case files or SPF suites; default: every file under --vectors and --openspf");
+                  "Case files, SPF suites or scenario files (under --scenarios-root); default: "
+                  "every file under --vectors and --openspf, and every scenario");
   cmd->add_option("--vectors", o->vectors, "Directory of case files")->capture_default_str();
   cmd->add_option("--requirements", o->requirements, "Requirements catalogue")
       ->capture_default_str();
   cmd->add_option("--openspf", o->openspf,
                   "The third-party openspf RFC 7208 suite linted without FILES (\"\" for none)")
       ->capture_default_str();
+  cmd->add_option("--scenarios-root", o->scenarios_root, "Where scenario ids start")
+      ->capture_default_str();
   cmd->callback([o, &rc] {
     Loaded l = LoadAndLint(
-        {o->files, o->vectors, o->requirements, o->openspf, true, {}, DefaultScenariosDir()});
+        {o->files, o->vectors, o->requirements, o->openspf, true, {}, o->scenarios_root});
     for (const auto& p : l.problems) {
       std::cout << p << "\n";
     }
