@@ -88,6 +88,7 @@ Loaded LoadAndLint(const Sources& s) {
   std::vector<std::pair<fs::path, OpenspfOrigin>> spf_paths;
   std::vector<fs::path> dmarc_paths;
   std::vector<fs::path> named_scenarios;  // scenario files given as suites
+  const auto all_scenarios = conformance::FindScenarioFiles(s.scenarios_root);
   if (s.suites.empty() && !s.scenarios.empty()) {
     // Scenarios only.
   } else if (s.suites.empty()) {
@@ -114,9 +115,8 @@ Loaded LoadAndLint(const Sources& s) {
       }
     }
   } else {
-    const auto scenario_files = conformance::FindScenarioFiles(s.scenarios_root);
     for (const auto& p : s.suites) {
-      if (std::any_of(scenario_files.begin(), scenario_files.end(),
+      if (std::any_of(all_scenarios.begin(), all_scenarios.end(),
                       [&](const fs::path& f) { return SamePath(f, p); })) {
         named_scenarios.emplace_back(p);  // a scenario, not a case file
       } else if (fs::path(p).parent_path().filename() == "dmarc") {
@@ -180,15 +180,14 @@ Loaded LoadAndLint(const Sources& s) {
   }
   std::vector<fs::path> scenario_paths = named_scenarios;
   if (s.suites.empty() || !s.scenarios.empty()) {
-    const auto all = conformance::FindScenarioFiles(s.scenarios_root);
     if (s.scenarios.empty()) {
-      scenario_paths = all;
+      scenario_paths = all_scenarios;
     }
     for (const auto& want : s.scenarios) {
       std::error_code ec;
       const bool is_path = fs::exists(want, ec);
       std::size_t before = scenario_paths.size();
-      for (const auto& p : all) {
+      for (const auto& p : all_scenarios) {
         const std::string id =
             fs::relative(p, s.scenarios_root, ec).replace_extension("").generic_string();
         if (is_path ? (SamePath(p, want) || IsUnder(p, want)) : id.rfind(want, 0) == 0) {
