@@ -557,6 +557,9 @@ std::pair<Outcome, std::string> RunSteps(const Scenario& s, spf::Resolver& dns,
       case ScenarioStep::Kind::kDeliver: {
         mtasts::SenderOptions so;
         so.profile = opts.profile;
+        // Equal-preference MX hosts in one fixed order, so that a run can
+        // be repeated: the expectations name hosts in the order tried.
+        so.mx_shuffle_seed = 1;
         mtasts::Sender sender(dns, fetcher, connector, *cache, so);
         dns_mark = obs.dns_mark();
         std::optional<mtasts::DeliveryReport> done =

@@ -1,5 +1,10 @@
 #include "mtasts/sender.h"
 
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <exception>
+#include <random>
 #include <utility>
 
 #include "common/text.h"
@@ -35,6 +40,18 @@ std::string DomainOf(std::string_view recipient) {
 // §4.1.3) names a host, not a domain.
 bool IsAddressLiteral(std::string_view domain) {
   return domain.size() >= 2 && domain.front() == '[' && domain.back() == ']';
+}
+
+// std::random_device is getrandom(2) on Linux; where it has no source it
+// throws, which must not leave the sender: the clock then seeds the order,
+// which only needs to vary, not to be secret.
+std::uint64_t EntropySeed() {
+  try {
+    std::random_device rd;
+    return (static_cast<std::uint64_t>(rd()) << 32) | rd();
+  } catch (const std::exception&) {
+    return static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  }
 }
 
 }  // namespace
@@ -106,7 +123,12 @@ struct Sender::PolicyState {
 
 Sender::Sender(spf::Resolver& dns, PolicyFetcher& fetcher, MxConnector& mx, PolicyCache& cache,
                SenderOptions opts)
-    : dns_(dns), fetcher_(fetcher), mx_(mx), cache_(cache), opts_(std::move(opts)) {}
+    : dns_(dns),
+      fetcher_(fetcher),
+      mx_(mx),
+      cache_(cache),
+      opts_(std::move(opts)),
+      rng_(opts_.mx_shuffle_seed ? *opts_.mx_shuffle_seed : EntropySeed()) {}
 
 // RFC 8461 §3.1-§3.3, §5.1: the TXT record, the cache, and a fetch when
 // the cache says so.
@@ -243,6 +265,50 @@ DeliveryReport Sender::Deliver(std::string_view recipient) {
   return report;
 }
 
+bool Sender::Destinations(const std::string& domain, bool literal, DeliveryReport& report,
+                          std::vector<std::string>& hosts) {
+  if (literal) {
+    hosts = {domain};  // the host to connect to, with no lookup
+    return true;
+  }
+  spf::DnsAnswer mx = dns_.Query(domain, spf::QueryType::kMx);
+  if (mx.status == spf::DnsStatus::kError || mx.status == spf::DnsStatus::kTimeout) {
+    report.steps.push_back("MX " + domain + ": " + std::string(spf::DnsStatusName(mx.status)));
+    report.verdict = Verdict::kDeferred;
+    return false;
+  }
+  if (mx.status == spf::DnsStatus::kNxDomain) {
+    report.steps.push_back("MX " + domain + ": NXDOMAIN");
+    report.verdict = Verdict::kBounced;
+    return false;
+  }
+  hosts = std::move(mx.names);
+  if (hosts.size() == 1 && (hosts[0] == "." || hosts[0].empty())) {
+    report.steps.push_back("MX " + domain + ": null MX (RFC 7505)");
+    report.verdict = Verdict::kBounced;
+    return false;
+  }
+  if (hosts.empty()) {
+    hosts.push_back(domain);
+    report.steps.push_back("MX " + domain + ": none, the domain is the implicit MX");
+    return true;
+  }
+  // MX-5.1-09: the answer comes in preference order; each run of equal
+  // preferences is shuffled.
+  if (mx.preferences.size() == hosts.size()) {
+    for (std::size_t b = 0; b < hosts.size();) {
+      std::size_t e = b + 1;
+      while (e < hosts.size() && mx.preferences[e] == mx.preferences[b]) {
+        ++e;
+      }
+      std::shuffle(hosts.begin() + static_cast<std::ptrdiff_t>(b),
+                   hosts.begin() + static_cast<std::ptrdiff_t>(e), rng_);
+      b = e;
+    }
+  }
+  return true;
+}
+
 DeliveryReport Sender::DeliverOnce(std::string_view recipient) {
   DeliveryReport report;
   const std::string domain = DomainOf(recipient);
@@ -262,35 +328,9 @@ DeliveryReport Sender::DeliverOnce(std::string_view recipient) {
     report.policy_id = st.cached->id;
   }
 
-  // RFC 5321 §5.1: MX records in preference order, else the domain itself;
-  // an address literal is the host to connect to, with no lookup.
-  spf::DnsAnswer mx;
-  if (literal) {
-    mx.status = spf::DnsStatus::kOk;
-    mx.names = {domain};
-  } else {
-    mx = dns_.Query(domain, spf::QueryType::kMx);
-  }
   std::vector<std::string> hosts;
-  if (mx.status == spf::DnsStatus::kError || mx.status == spf::DnsStatus::kTimeout) {
-    report.steps.push_back("MX " + domain + ": " + std::string(spf::DnsStatusName(mx.status)));
-    report.verdict = Verdict::kDeferred;
+  if (!Destinations(domain, literal, report, hosts)) {
     return report;
-  }
-  if (mx.status == spf::DnsStatus::kNxDomain) {
-    report.steps.push_back("MX " + domain + ": NXDOMAIN");
-    report.verdict = Verdict::kBounced;
-    return report;
-  }
-  hosts = mx.names;
-  if (hosts.size() == 1 && (hosts[0] == "." || hosts[0].empty())) {
-    report.steps.push_back("MX " + domain + ": null MX (RFC 7505)");
-    report.verdict = Verdict::kBounced;
-    return report;
-  }
-  if (hosts.empty()) {
-    hosts.push_back(domain);
-    report.steps.push_back("MX " + domain + ": none, the domain is the implicit MX");
   }
 
   bool bounced = false;

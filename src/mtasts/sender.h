@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -149,6 +150,10 @@ struct SenderOptions {
   std::string from = "sender@mxconform.invalid";
   ParseOptions policy_parse;  // how fetched policies are read (strict by default)
   SenderProfile profile = SenderProfile::kReference;
+  // MX hosts of equal preference are tried in a random order (RFC 5321
+  // §5.1, MX-5.1-09), drawn from this seed; none: a seed from the system's
+  // entropy. A fixed seed makes a run reproducible (the scenario runner).
+  std::optional<std::uint64_t> mx_shuffle_seed;
 };
 
 class Sender {
@@ -169,12 +174,19 @@ class Sender {
   // kCleartextFallback: a new session with `host`, the message sent without
   // STARTTLS. True when it was accepted.
   bool SendInClear(const std::string& host, std::string_view recipient, DeliveryReport& report);
+  // RFC 5321 §5.1: the hosts to try, in order, for `domain` (an address
+  // literal is its own host). False when there are none: the report then
+  // holds the verdict (deferred on a DNS error, bounced on NXDOMAIN or a
+  // null MX).
+  bool Destinations(const std::string& domain, bool literal, DeliveryReport& report,
+                    std::vector<std::string>& hosts);
 
   spf::Resolver& dns_;
   PolicyFetcher& fetcher_;
   MxConnector& mx_;
   PolicyCache& cache_;
   SenderOptions opts_;
+  std::mt19937_64 rng_;  // the order of equal-preference MX hosts
 };
 
 }  // namespace mxconform::mtasts

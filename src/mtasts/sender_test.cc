@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 
 #include "spf/zone.h"
 
@@ -262,6 +263,39 @@ TEST_F(SenderTest, AnAddressLiteralIsDeliveredWithoutAnyLookup) {
   connector.snis.clear();
   EXPECT_EQ(Deliver().verdict, Verdict::kDelivered);
   EXPECT_EQ(connector.snis, std::vector<std::string>{"mx1.example.test"});
+}
+
+// MX-5.1-09 (RFC 5321 §5.1): hosts of equal preference are tried in a
+// random order, and never before a host of lower preference. The two at
+// preference 10 refuse connections, so each delivery tries both, then the
+// one at 20. A sender that keeps the answer's order shows one order only.
+TEST_F(SenderTest, EqualPreferenceMxHostsAreTriedInRandomOrder) {
+  zone = spf::ZoneResolver();
+  zone.AddMx("example.test", 10, "a.example.test");
+  zone.AddMx("example.test", 10, "b.example.test");
+  zone.AddMx("example.test", 20, "c.example.test");
+  connector.mxs = {{"a.example.test", {.reachable = false}},
+                   {"b.example.test", {.reachable = false}},
+                   {"c.example.test", {.starttls = false}}};
+  const std::vector<std::string> ab = {"a.example.test", "b.example.test", "c.example.test"};
+  const std::vector<std::string> ba = {"b.example.test", "a.example.test", "c.example.test"};
+  std::set<std::vector<std::string>> seen;
+  Sender s(zone, fetcher, connector, cache, SenderOptions{});
+  for (int k = 0; k < 50; ++k) {  // both orders, but for a chance of 2^-49
+    auto r = s.Deliver("user@example.test");
+    EXPECT_TRUE(r.contacted == ab || r.contacted == ba);
+    seen.insert(r.contacted);
+  }
+  EXPECT_EQ(seen.size(), 2u);
+  // A seed fixes the order: two senders with one seed agree, delivery by
+  // delivery.
+  SenderOptions seeded;
+  seeded.mx_shuffle_seed = 7;
+  Sender s1(zone, fetcher, connector, cache, seeded);
+  Sender s2(zone, fetcher, connector, cache, seeded);
+  for (int k = 0; k < 10; ++k) {
+    EXPECT_EQ(s1.Deliver("user@example.test").contacted, s2.Deliver("user@example.test").contacted);
+  }
 }
 
 TEST_F(SenderTest, GreylistingDefersAndTriesTheNextMxAPermanentFailureBounces) {

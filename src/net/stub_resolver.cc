@@ -424,6 +424,7 @@ bool CollectData(const std::vector<dns::Record>& answers, const dns::Name& owner
                    [](const Mx& a, const Mx& b) { return a.preference < b.preference; });
   for (Mx& m : mx) {
     out.names.push_back(std::move(m.exchange));
+    out.preferences.push_back(m.preference);
   }
   return any;
 }

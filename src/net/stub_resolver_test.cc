@@ -513,6 +513,7 @@ TEST_F(StubResolverTest, MxSortedByPreferenceStable) {
   EXPECT_EQ(a.status, spf::DnsStatus::kOk);
   EXPECT_EQ(a.names,
             (std::vector<std::string>{"d.example", "c.example", "a.example", "b.example"}));
+  EXPECT_EQ(a.preferences, (std::vector<std::uint16_t>{5, 10, 10, 20}));
   EXPECT_EQ(server_->seen()[0].message.questions[0].type, 15);
 }
 

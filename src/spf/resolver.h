@@ -30,12 +30,15 @@ std::string_view QueryTypeName(QueryType t);
 
 // TXT: each element is one RR with its character-strings joined with no
 // separator (RFC 7208 §3.3). A/AAAA: addresses. MX: exchange names in
-// preference order. PTR: names. CNAME chains are followed by the resolver.
+// preference order, with their preferences (a resolver that does not know
+// them leaves `preferences` empty). PTR: names. CNAME chains are followed
+// by the resolver.
 struct DnsAnswer {
   DnsStatus status = DnsStatus::kOk;
-  std::vector<std::string> txt;      // kTxt
-  std::vector<IpAddress> addresses;  // kA / kAaaa
-  std::vector<std::string> names;    // kMx (exchanges) / kPtr
+  std::vector<std::string> txt;            // kTxt
+  std::vector<IpAddress> addresses;        // kA / kAaaa
+  std::vector<std::string> names;          // kMx (exchanges) / kPtr
+  std::vector<std::uint16_t> preferences;  // kMx: names[k]'s preference
   bool empty() const { return txt.empty() && addresses.empty() && names.empty(); }
 };
 

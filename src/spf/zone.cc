@@ -131,6 +131,7 @@ DnsAnswer ZoneResolver::Query(std::string_view name, QueryType type) {
       case QueryType::kMx:
         for (const auto& [pref, exchange] : n.mx) {
           ans.names.push_back(exchange);
+          ans.preferences.push_back(pref);
         }
         break;
       case QueryType::kPtr:

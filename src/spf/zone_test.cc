@@ -101,6 +101,7 @@ TEST(ZoneResolverTest, MxSortedByPreferenceThenInsertion) {
   DnsAnswer a = z.Query("m.example", QueryType::kMx);
   EXPECT_EQ(a.names,
             (std::vector<std::string>{"a.example", "b.example", "c.example", "d.example"}));
+  EXPECT_EQ(a.preferences, (std::vector<std::uint16_t>{10, 10, 20, 20}));
 }
 
 TEST(ZoneResolverTest, NullMxStaysRoot) {
