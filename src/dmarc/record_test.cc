@@ -9,8 +9,6 @@
 namespace mxconform::dmarc {
 namespace {
 
-const ParseOptions kBis{Mode::kBis};
-const ParseOptions k7489{Mode::k7489};
 constexpr Mode kModes[] = {Mode::kBis, Mode::k7489};
 
 ParseOptions Opts(Mode m, bool fast = true) {
