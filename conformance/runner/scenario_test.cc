@@ -311,8 +311,11 @@ steps:
 )"));
   ASSERT_TRUE(none.ok());
   auto m = RunScenarioInProcess(*none);
-  EXPECT_EQ(m.outcome, Outcome::kFail);
-  EXPECT_NE(m.message.find("expected one of"), std::string::npos) << m.message;
+  // Reporting is optional for a sender, so a wrong report is a SHOULD miss.
+  EXPECT_EQ(m.outcome, Outcome::kNonStrict);
+  EXPECT_NE(m.message.find("line 10 (SHOULD, TLS-RPT reporting): tls_rpt: expected one of"),
+            std::string::npos)
+      << m.message;
   auto bad = LoadScenario(Scenario("one-of-bad", R"(steps:
   - deliver: {to: a@example.test}
   - expect: {tls_rpt: {one_of: [[validation-failure]]}}
@@ -408,6 +411,55 @@ TEST_F(ScenarioTest, AShouldStepMissIsNonStrictAndLaterMustStepsStillRun) {
   - expect: {verdict: delivered, level: MUST}
 )"))
                    .ok());
+}
+
+// RFC 8461 §5 and RFC 8460 §3: a sender reports TLS failures only if it
+// implements TLS-RPT, so a tls_rpt key is graded as a SHOULD even in a step
+// that checks a MUST. A sender that defers correctly but reports nothing
+// (or the wrong type) is non-strict, not failed; a MUST key missed in the
+// same step still fails the case.
+TEST_F(ScenarioTest, ATlsRptMissInAMustStepIsNonStrict) {
+  auto quiet = LoadScenario(Scenario("rpt-should", R"(smtp:
+  mx1.example.test: {cert: mx1-expired}
+steps:
+  - deliver: {to: a@example.test}
+  - expect: {verdict: deferred, tls_rpt: [sts-webpki-invalid]}
+  - expect: {fetches: 1}
+)"));
+  ASSERT_TRUE(quiet.ok()) << quiet.error().Text();
+  auto q = RunScenarioInProcess(*quiet);
+  EXPECT_EQ(q.outcome, Outcome::kNonStrict) << q.message;
+  EXPECT_NE(q.message.find("line 10 (SHOULD, TLS-RPT reporting): tls_rpt: expected "
+                           "[\"sts-webpki-invalid\"], got [\"certificate-expired\"]"),
+            std::string::npos)
+      << q.message;
+  EXPECT_EQ(q.expected["expect"][0]["tls_rpt_level"], "SHOULD");
+  EXPECT_FALSE(q.expected["expect"][0].contains("level"));
+
+  auto both = LoadScenario(Scenario("rpt-and-verdict", R"(smtp:
+  mx1.example.test: {cert: mx1-expired}
+steps:
+  - deliver: {to: a@example.test}
+  - expect: {verdict: delivered, tls_rpt: [sts-webpki-invalid]}
+)"));
+  ASSERT_TRUE(both.ok());
+  auto b = RunScenarioInProcess(*both);
+  EXPECT_EQ(b.outcome, Outcome::kFail);
+  EXPECT_NE(b.message.find("line 10: verdict: expected delivered, got deferred"), std::string::npos)
+      << b.message;
+
+  // A step that is itself a MAY grades its tls_rpt as a MAY.
+  auto may = LoadScenario(Scenario("rpt-may", R"(smtp:
+  mx1.example.test: {cert: mx1-expired}
+steps:
+  - deliver: {to: a@example.test}
+  - expect: {tls_rpt: [], level: MAY}
+)"));
+  ASSERT_TRUE(may.ok());
+  auto y = RunScenarioInProcess(*may);
+  EXPECT_EQ(y.outcome, Outcome::kNonStrict);
+  EXPECT_NE(y.message.find("line 10 (MAY, TLS-RPT reporting)"), std::string::npos) << y.message;
+  EXPECT_EQ(y.expected["expect"][0]["tls_rpt_level"], "MAY");
 }
 
 // Found by scenario_fuzzer: yaml-cpp throws when a key is looked up in a
