@@ -283,10 +283,32 @@ bool Sender::Destinations(const std::string& domain, bool literal, DeliveryRepor
     return false;
   }
   hosts = std::move(mx.names);
-  if (hosts.size() == 1 && (hosts[0] == "." || hosts[0].empty())) {
+  const auto root = [](const std::string& h) { return h == "." || h.empty(); };
+  if (!hosts.empty() && std::all_of(hosts.begin(), hosts.end(), root)) {
     report.steps.push_back("MX " + domain + ": null MX (RFC 7505)");
     report.verdict = Verdict::kBounced;
     return false;
+  }
+  // A "." among other exchanges (catalogue M8). RFC 7505 §3 forbids
+  // publishing it and leaves a client's reading open; "." names no host,
+  // so it cannot be connected to (RFC 5321 §5.1 goes on to the next
+  // exchange). The suite's choice: drop it and use the other exchanges.
+  if (std::any_of(hosts.begin(), hosts.end(), root)) {
+    std::vector<std::string> kept;
+    std::vector<std::uint16_t> kept_preferences;
+    for (std::size_t k = 0; k < hosts.size(); ++k) {
+      if (root(hosts[k])) {
+        continue;
+      }
+      kept.push_back(std::move(hosts[k]));
+      if (mx.preferences.size() == hosts.size()) {
+        kept_preferences.push_back(mx.preferences[k]);
+      }
+    }
+    report.steps.push_back("MX " + domain +
+                           ": \".\" among other MX records (RFC 7505 §3 forbids it), ignored");
+    hosts = std::move(kept);
+    mx.preferences = std::move(kept_preferences);
   }
   if (hosts.empty()) {
     hosts.push_back(domain);

@@ -243,6 +243,32 @@ TEST_F(SenderTest, MxRecordsDecideTheDestination) {
   EXPECT_EQ(Deliver().verdict, Verdict::kDeferred);
 }
 
+// Catalogue M8: a null MX published beside other MX records. RFC 7505 §3
+// forbids the set and leaves the client's reading open; "." names no host.
+// The reference drops it and uses the other exchanges (it used to connect
+// to a host named "."). Two "." records and nothing else are still a null
+// MX.
+TEST_F(SenderTest, ANullMxAmongOtherMxRecordsIsIgnored) {
+  zone = spf::ZoneResolver();
+  zone.AddMx("example.test", 0, ".");
+  zone.AddMx("example.test", 10, "mx1.example.test");
+  auto r = Deliver();
+  EXPECT_EQ(r.verdict, Verdict::kDelivered);
+  EXPECT_EQ(r.mx, "mx1.example.test");
+  EXPECT_EQ(r.contacted, std::vector<std::string>{"mx1.example.test"});
+  EXPECT_NE(std::find_if(r.steps.begin(), r.steps.end(),
+                         [](const std::string& l) {
+                           return l.find("among other MX records") != std::string::npos;
+                         }),
+            r.steps.end());
+  zone = spf::ZoneResolver();
+  zone.AddMx("example.test", 0, ".");
+  zone.AddMx("example.test", 0, ".");
+  auto twice = Deliver();
+  EXPECT_EQ(twice.verdict, Verdict::kBounced);
+  EXPECT_TRUE(twice.contacted.empty());
+}
+
 // STS-3.4-03, RFC 5321 §5.1: an address literal has no Policy Domain and
 // is not resolved; the TLS ClientHello carries no SNI (RFC 6066 §3). The
 // sender used to query "_mta-sts.[192.0.2.25]" and an MX for the literal.
