@@ -5,6 +5,8 @@
 //    (four decimal octets, no leading zeros), with the same bytes;
 //  - ParseIp6 accepts exactly what inet_pton(AF_INET6) accepts, with the
 //    same bytes (both refuse zone ids, brackets, CIDR suffixes);
+//  - ParseIp6Delimited (the text followed by "/64" or a space, read in
+//    place) agrees with ParseIp6;
 //  - ParseIp is ParseIp4, else ParseIp6;
 //  - every parsed address prints (ReadableIpForm) to text that parses back
 //    to it, agrees with inet_ntop outside ::/96, and MacroIpForm / ReverseName have the
@@ -76,6 +78,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   } else {
     FUZZ_CHECK(!v6.has_value());
+  }
+  // ParseIp6Delimited reads the text in place, up to the delimiter after it.
+  for (const char* after : {"/64 ", "    "}) {
+    const std::string buf = std::string(in) + after;
+    auto in_place = spf::ParseIp6Delimited(std::string_view(buf).substr(0, in.size()));
+    FUZZ_CHECK(in_place == v6);
   }
   auto any = spf::ParseIp(in);
   FUZZ_CHECK(any.has_value() == (v4.has_value() || v6.has_value()));

@@ -114,19 +114,16 @@ std::optional<IpAddress> ParseIp4(std::string_view s) {
   return r;
 }
 
-std::optional<IpAddress> ParseIp6(std::string_view s) {
-  // RFC 4291 §2.2: eight groups of 1-4 hex digits separated by ':'; one
-  // "::" stands for one or more zero groups; the last 32 bits may be written
-  // as a dotted quad (form 3).
+namespace {
+
+// RFC 4291 §2.2: eight groups of 1-4 hex digits separated by ':'; one "::"
+// stands for one or more zero groups; the last 32 bits may be written as a
+// dotted quad (form 3). `buf` holds the n = s.size() bytes of s, and then
+// at least 4 more readable bytes, the first of which is not a hex digit,
+// '.' or ':' (so that a group's four digits and the byte after them are
+// read without a bounds check).
+std::optional<IpAddress> ParseIp6Core(const unsigned char* buf, std::string_view s) {
   const std::size_t n = s.size();
-  if (n < 2 || n > 45) {
-    return std::nullopt;  // "::" is the shortest; 45 the longest (form 3)
-  }
-  // A copy with NUL padding, so that a group's four digits and the byte
-  // after them can be read without a bounds check (NUL is no hex digit).
-  unsigned char buf[45 + 8];
-  std::memcpy(buf, s.data(), n);
-  std::memset(buf + n, 0, 8);
   std::uint16_t groups[8] = {};
   int count = 0;
   int gap = -1;  // index in `groups` where "::" stands
@@ -198,6 +195,27 @@ std::optional<IpAddress> ParseIp6(std::string_view s) {
     r.bytes[2 * dst + 1] = static_cast<std::uint8_t>(groups[before + k]);
   }
   return r;
+}
+
+}  // namespace
+
+std::optional<IpAddress> ParseIp6(std::string_view s) {
+  const std::size_t n = s.size();
+  if (n < 2 || n > 45) {
+    return std::nullopt;  // "::" is the shortest; 45 the longest (form 3)
+  }
+  // A copy with NUL padding (NUL is no hex digit).
+  unsigned char buf[45 + 8];
+  std::memcpy(buf, s.data(), n);
+  std::memset(buf + n, 0, 8);
+  return ParseIp6Core(buf, s);
+}
+
+std::optional<IpAddress> ParseIp6Delimited(std::string_view s) {
+  if (s.size() < 2 || s.size() > 45) {
+    return std::nullopt;
+  }
+  return ParseIp6Core(reinterpret_cast<const unsigned char*>(s.data()), s);
 }
 
 std::optional<IpAddress> ParseIp(std::string_view s) {

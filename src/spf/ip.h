@@ -29,6 +29,12 @@ std::optional<IpAddress> ParseIp4(std::string_view s);
 // deviation.
 std::optional<IpAddress> ParseIp6(std::string_view s);
 
+// ParseIp6() without the copy, for a parser that holds the text in a
+// padded buffer: s.data()[s.size()] and the 4 bytes after it must be
+// readable, and s.data()[s.size()] must not be a hex digit, '.' or ':' (a
+// '/' or a space in an SPF record). Same result as ParseIp6().
+std::optional<IpAddress> ParseIp6Delimited(std::string_view s);
+
 // Either form (an IPv4 text gives an IPv4 address). Used for command-line
 // and test-suite client addresses.
 std::optional<IpAddress> ParseIp(std::string_view s);

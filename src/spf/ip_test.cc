@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstring>
 #include <random>
 #include <string>
 
@@ -95,6 +96,7 @@ TEST(IpTest, ParseIp6RejectsDeviations) {
     EXPECT_FALSE(ParseIp6(bad).has_value()) << bad;
   }
   EXPECT_FALSE(ParseIp6(std::string(46, ':')).has_value());  // longer than any address
+  EXPECT_FALSE(ParseIp6Delimited(std::string(46, ':')).has_value());
   // A NUL inside is no separator.
   EXPECT_FALSE(ParseIp6(std::string_view("::1\0", 4)).has_value());
 }
@@ -183,4 +185,21 @@ TEST(IpTest, TextFormsRoundTrip) {
 }
 
 }  // namespace
+// The in-place parser the SPF record parser uses gives ParseIp6's answer
+// when the text is followed by a CIDR suffix or a space, whose digits must
+// not be read as part of the last group.
+TEST(IpTest, ParseIp6DelimitedAgreesWithParseIp6) {
+  for (const char* text :
+       {"::", "::1", "2001:db8::1", "1:2:3:4:5:6:7:8", "2a01:111:f400::", "::ffff:1.2.3.4",
+        "1:2:3:4:5:6:1.2.3.4", "12345::", "1::2::3", "1:", "::1.2.3", "::1.2.3.256", "fe80::1%eth0",
+        "g::1", "1:2:3:4:5:6:7:8:9", "2001:db8::ab", "2001:db8::abcd"}) {
+    for (const char* after : {"/48 ", " ", "/128"}) {
+      const std::string buf = std::string(text) + after;
+      EXPECT_EQ(ParseIp6Delimited(std::string_view(buf).substr(0, std::strlen(text))),
+                ParseIp6(text))
+          << text << after;
+    }
+  }
+}
+
 }  // namespace mxconform::spf

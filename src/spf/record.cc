@@ -545,7 +545,8 @@ class Parser {
         end = last;
       }
     }
-    std::optional<IpAddress> a = ParseIp6(std::string_view(t + b, end - b));
+    // t[end] is the '/' or the space after the address.
+    std::optional<IpAddress> a = ParseIp6Delimited(std::string_view(t + b, end - b));
     if (!a) {
       return false;
     }
