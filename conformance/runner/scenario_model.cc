@@ -109,7 +109,7 @@ pki::CertSpec ReadCert(Reader& r, const YAML::Node& n) {
   pki::CertSpec c;
   r.Keys(n,
          {"name", "issuer", "ca", "common_name", "dns_names", "not_before", "not_after", "key",
-          "digest", "eku"},
+          "digest", "eku", "leaf_issuer", "permitted_dns"},
          "a pki entry");
   c.name = r.Str(n["name"], "pki name");
   if (n["issuer"]) {
@@ -152,6 +152,12 @@ pki::CertSpec ReadCert(Reader& r, const YAML::Node& n) {
     } else {
       r.Fail(n["digest"], "digest must be sha256 or sha1");
     }
+  }
+  if (n["leaf_issuer"]) {
+    c.leaf_issuer = r.Bool(n["leaf_issuer"], "leaf_issuer");
+  }
+  if (n["permitted_dns"]) {
+    c.permitted_dns = r.List(n["permitted_dns"], "permitted_dns");
   }
   if (n["eku"]) {
     const std::string e = r.Str(n["eku"], "eku");

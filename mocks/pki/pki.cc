@@ -181,6 +181,34 @@ bool AddExtensions(X509* x, const CertSpec& spec, const ASN1_OCTET_STRING* issue
     }
   }
 
+  // §4.2.1.10 nameConstraints, critical: permitted dNSName subtrees.
+  if (!spec.permitted_dns.empty()) {
+    NAME_CONSTRAINTS* nc = NAME_CONSTRAINTS_new();
+    ok = nc != nullptr && (nc->permittedSubtrees = sk_GENERAL_SUBTREE_new_null()) != nullptr;
+    for (std::size_t k = 0; ok && k < spec.permitted_dns.size(); ++k) {
+      GENERAL_SUBTREE* sub = GENERAL_SUBTREE_new();
+      ok = sub != nullptr;
+      GENERAL_NAMES* one = ok ? sk_GENERAL_NAME_new_null() : nullptr;
+      ok = ok && one != nullptr && PushGeneralName(one, GEN_DNS, spec.permitted_dns[k]);
+      if (ok) {
+        // The subtree takes the name over from the one-name list.
+        GENERAL_NAME_free(sub->base);
+        sub->base = sk_GENERAL_NAME_pop(one);
+        ok = sk_GENERAL_SUBTREE_push(nc->permittedSubtrees, sub) > 0;
+        if (ok) {
+          sub = nullptr;
+        }
+      }
+      GENERAL_NAMES_free(one);
+      GENERAL_SUBTREE_free(sub);
+    }
+    ok = ok && AddExtension(x, NID_name_constraints, nc, true);
+    NAME_CONSTRAINTS_free(nc);
+    if (!ok) {
+      return false;
+    }
+  }
+
   // §4.2.1.2 subjectKeyIdentifier, method (1): SHA-1 of the subjectPublicKey
   // BIT STRING.
   unsigned char md[EVP_MAX_MD_SIZE];
@@ -369,6 +397,9 @@ Result<std::shared_ptr<const Pki>> Pki::Build(const std::vector<CertSpec>& specs
     if (s.not_after < s.not_before) {
       return SpecError("not_after before not_before", s.name);
     }
+    if (!s.ca && !s.permitted_dns.empty()) {
+      return SpecError("permitted_dns on a certificate that is not a CA", s.name);
+    }
     for (const auto& ip : s.ip_addresses) {
       if (text::AddressLiteralOctets(ip).empty()) {
         return SpecError("ip_addresses entry is not an IPv4 or IPv6 address", s.name + ": " + ip);
@@ -388,7 +419,7 @@ Result<std::shared_ptr<const Pki>> Pki::Build(const std::vector<CertSpec>& specs
     if (it == by_name.end()) {
       return SpecError("unknown issuer", s.name + ": issuer \"" + s.issuer + "\"");
     }
-    if (!it->second->ca) {
+    if (!it->second->ca && !it->second->leaf_issuer) {
       return SpecError("issuer is not a CA", s.name + ": issuer \"" + s.issuer + "\"");
     }
   }

@@ -53,6 +53,14 @@ struct CertSpec {
   // Leaves: extendedKeyUsage clientAuth instead of serverAuth (a knob: a
   // certificate not issued for TLS servers, RFC 5280 §4.2.1.12).
   bool client_auth_only = false;
+  // A knob: this certificate is a leaf (CA:FALSE, no keyCertSign) and yet
+  // issues others, as a CA that let a customer's server certificate sign
+  // would. A chain through it is invalid (RFC 5280 §4.2.1.9, §6.1.4 (k)).
+  bool leaf_issuer = false;
+  // CAs only: a critical nameConstraints extension whose permitted subtrees
+  // are these dNSNames (RFC 5280 §4.2.1.10: "example.net" allows the name
+  // and every name below it). Empty: no extension.
+  std::vector<std::string> permitted_dns;
 };
 
 class Pki {
@@ -65,7 +73,8 @@ class Pki {
   // client_auth_only), subject and authority
   // key identifiers, and the dns_names written as given (no syntax check).
   // Errors: `pki.spec` (duplicate or empty name, unknown issuer, an issuer
-  // that is not a CA, an issuer cycle, not_after before not_before, an
+  // that is not a CA and not a leaf_issuer, permitted_dns on a leaf, an
+  // issuer cycle, not_after before not_before, an
   // ip_addresses entry that is not an address; detail names the spec),
   // `pki.openssl` (key generation or signing failed, or
   // OpenSSL refused a field such as a CN over 64 characters; detail: the

@@ -279,6 +279,42 @@ TEST(PkiTest, ClientAuthOnlyKnobSetsTheExtendedKeyUsage) {
             static_cast<std::uint32_t>(XKU_SSL_SERVER));
 }
 
+TEST(PkiTest, LeafIssuerKnobSignsWhileStayingALeaf) {
+  CertSpec relay = Leaf("relay", "root", {"relay.example.com"});
+  relay.leaf_issuer = true;
+  auto pki = MustBuild({Root("root", "Test Root"), relay, Leaf("mx", "relay", {"mx.example.com"})});
+  ASSERT_NE(pki, nullptr);
+  // Still CA:FALSE without keyCertSign; the leaf below it is signed by it.
+  EXPECT_EQ(X509_check_ca(pki->Cert("relay")), 0);
+  EXPECT_EQ(X509_check_issued(pki->Cert("relay"), pki->Cert("mx")),
+            X509_V_ERR_KEYUSAGE_NO_CERTSIGN);
+  EXPECT_EQ(X509_verify(pki->Cert("mx"), X509_get0_pubkey(pki->Cert("relay"))), 1);
+}
+
+TEST(PkiTest, PermittedDnsKnobWritesCriticalNameConstraints) {
+  CertSpec ca = Intermediate("inter", "root");
+  ca.permitted_dns = {"example.net", "example.org"};
+  auto pki = MustBuild({Root("root", "Test Root"), ca});
+  ASSERT_NE(pki, nullptr);
+  X509* x = pki->Cert("inter");
+  const int at = X509_get_ext_by_NID(x, NID_name_constraints, -1);
+  ASSERT_GE(at, 0);
+  EXPECT_EQ(X509_EXTENSION_get_critical(X509_get_ext(x, at)), 1);
+  auto* nc =
+      static_cast<NAME_CONSTRAINTS*>(X509_get_ext_d2i(x, NID_name_constraints, nullptr, nullptr));
+  ASSERT_NE(nc, nullptr);
+  std::vector<std::string> permitted;
+  for (int k = 0; k < sk_GENERAL_SUBTREE_num(nc->permittedSubtrees); ++k) {
+    const GENERAL_NAME* g = sk_GENERAL_SUBTREE_value(nc->permittedSubtrees, k)->base;
+    ASSERT_EQ(g->type, GEN_DNS);
+    permitted.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(g->d.dNSName)),
+                           static_cast<std::size_t>(ASN1_STRING_length(g->d.dNSName)));
+  }
+  NAME_CONSTRAINTS_free(nc);
+  EXPECT_EQ(permitted, (std::vector<std::string>{"example.net", "example.org"}));
+  EXPECT_EQ(X509_get_ext_by_NID(pki->Cert("root"), NID_name_constraints, -1), -1);
+}
+
 TEST(PkiTest, CnOnlyKnobHasNoSanExtension) {
   CertSpec s = Leaf("cn", "root", {});
   s.common_name = "mx.example.com";
@@ -440,6 +476,12 @@ TEST(PkiTest, SpecErrors) {
   r = Pki::Build({Intermediate("a", "b"), Intermediate("b", "a")}, kStart);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().message, "issuer cycle");
+  CertSpec constrained_leaf = Leaf("mx", "root", {"mx.example.com"});
+  constrained_leaf.permitted_dns = {"example.com"};
+  r = Pki::Build({Root("root", "R"), constrained_leaf}, kStart);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "permitted_dns on a certificate that is not a CA");
+  EXPECT_EQ(r.error().detail, "mx");
   r = Pki::Build({Root("x", "R"), Root("x", "R")}, kStart);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().message, "duplicate certificate name");

@@ -63,6 +63,18 @@ CertFailure Classify(int err) {
     case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
     case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
     case X509_V_ERR_CERT_UNTRUSTED:
+    // The chain does not lead to the root as a valid path (RFC 5280 §6.1):
+    // an issuer that is not a CA, a path too long for a CA's pathLen, or a
+    // name outside a CA's name constraints. The catalogue reads these as
+    // certificate-not-trusted (RFC 8460 §4.3.2, CERT-PKIX-02).
+    case X509_V_ERR_INVALID_CA:
+    case X509_V_ERR_PATH_LENGTH_EXCEEDED:
+    case X509_V_ERR_PERMITTED_VIOLATION:
+    case X509_V_ERR_EXCLUDED_VIOLATION:
+    case X509_V_ERR_SUBTREE_MINMAX:
+    case X509_V_ERR_UNSUPPORTED_CONSTRAINT_TYPE:
+    case X509_V_ERR_UNSUPPORTED_CONSTRAINT_SYNTAX:
+    case X509_V_ERR_UNSUPPORTED_NAME_SYNTAX:
       return CertFailure::kNotTrusted;
     case X509_V_ERR_HOSTNAME_MISMATCH:
       return CertFailure::kHostMismatch;

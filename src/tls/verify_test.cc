@@ -66,6 +66,11 @@ std::vector<CertSpec> Specs() {
       Leaf("sha1_wrong_san", "inter", {"other.example.net"}),
       Leaf("address_dns_ids", "inter", {"192.0.2.25", "2001:db8::25"}),
       Leaf("client_auth", "inter", {"mx.example.com"}),
+      Leaf("leaf_ca", "inter", {"relay.example.com"}),
+      Leaf("under_leaf", "leaf_ca", {"mx.example.com"}),
+      Ca("constrained", "root", "Constrained Intermediate"),
+      Leaf("inside", "constrained", {"mx.example.net"}),
+      Leaf("outside", "constrained", {"mx.example.com"}),
   };
   for (CertSpec& c : s) {
     if (c.name == "expired" || c.name == "expired_wrong_san" || c.name == "weak_expired") {
@@ -82,6 +87,10 @@ std::vector<CertSpec> Specs() {
       c.digest = Digest::kSha1;
     }
     c.client_auth_only = c.name == "client_auth";
+    c.leaf_issuer = c.name == "leaf_ca";
+    if (c.name == "constrained") {
+      c.permitted_dns = {"example.net"};
+    }
   }
   return s;
 }
@@ -260,6 +269,25 @@ TEST_F(VerifyTest, ClientAuthOnlyLeafIsValidationFailure) {
   const VerifyResult r = Check("client_auth", "mx.example.com");
   EXPECT_EQ(r.failure, CertFailure::kValidation);
   EXPECT_NE(r.detail.find("purpose"), std::string::npos) << r.detail;
+}
+
+// CERT-PKIX-02, RFC 5280 §4.2.1.9: a leaf (CA:FALSE) that signs another
+// certificate makes no valid path, whatever the name: certificate-not-trusted
+// (the catalogue's reading), not validation-failure as before.
+TEST_F(VerifyTest, ALeafSignedByALeafIsNotTrusted) {
+  const VerifyResult r = Check("under_leaf", "mx.example.com");
+  EXPECT_EQ(r.failure, CertFailure::kNotTrusted);
+  EXPECT_NE(r.detail.find("invalid CA certificate"), std::string::npos) << r.detail;
+  EXPECT_EQ(Check("leaf_ca", "relay.example.com").failure, CertFailure::kNone);
+}
+
+// CERT-PKIX-02, RFC 5280 §4.2.1.10: a CA whose name constraints permit
+// example.net vouches for mx.example.net, not for mx.example.com.
+TEST_F(VerifyTest, ANameOutsideTheNameConstraintsIsNotTrusted) {
+  EXPECT_EQ(Check("inside", "mx.example.net").failure, CertFailure::kNone);
+  const VerifyResult r = Check("outside", "mx.example.com");
+  EXPECT_EQ(r.failure, CertFailure::kNotTrusted);
+  EXPECT_NE(r.detail.find("permitted subtree violation"), std::string::npos) << r.detail;
 }
 
 // C15: a dNSName spelling an address does not vouch for the address, and
