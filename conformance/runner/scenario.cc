@@ -575,6 +575,7 @@ std::pair<Outcome, std::string> RunSteps(const Scenario& s, spf::Resolver& dns,
         // Equal-preference MX hosts in one fixed order, so that a run can
         // be repeated: the expectations name hosts in the order tried.
         so.mx_shuffle_seed = 1;
+        so.local_names = s.sender_names;
         mtasts::Sender sender(dns, fetcher, connector, *cache, so);
         dns_mark = obs.dns_mark();
         std::optional<mtasts::DeliveryReport> done =

@@ -557,8 +557,8 @@ Result<Scenario> ParseScenarioUnguarded(std::string_view text, const std::filesy
   Scenario s;
   s.file = file;
   r.Keys(root,
-         {"id", "title", "requirements", "tags", "attacks", "clock", "pki", "trusted", "dns",
-          "https", "smtp", "steps"},
+         {"id", "title", "requirements", "tags", "attacks", "clock", "pki", "trusted",
+          "sender_names", "dns", "https", "smtp", "steps"},
          "a scenario");
   s.id = r.Str(root["id"], "id");
   s.title = r.Str(root["title"], "title");
@@ -590,6 +590,9 @@ Result<Scenario> ParseScenarioUnguarded(std::string_view text, const std::filesy
   }
   if (root["trusted"]) {
     s.trusted = r.List(root["trusted"], "trusted");
+  }
+  if (root["sender_names"]) {
+    s.sender_names = r.List(root["sender_names"], "sender_names");
   }
   if (const YAML::Node d = root["dns"]) {
     auto zone = ParseMockZone(YAML::Dump(d));

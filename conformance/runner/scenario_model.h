@@ -147,6 +147,9 @@ struct Scenario {
   UnixSeconds clock = 1'800'000'000;
   std::vector<mocks::pki::CertSpec> certs;
   std::vector<std::string> trusted;  // roots the sender trusts
+  // The names the sender under test is known by as an MX host (RFC 5321
+  // §5.1, MX-5.1-10: it drops exchanges of its own preference and above).
+  std::vector<std::string> sender_names;
   MockZone dns;
   std::map<std::string, HttpsHostSpec> https;
   std::map<std::string, SmtpHostSpec> smtp;

@@ -275,6 +275,9 @@ void AddLabScenario(CLI::App& lab, int& rc) {
                         {"https", w.https_addresses}, {"https_later", later},
                         {"smtp", w.smtp_addresses},   {"smtp_later", smtp_later},
                         {"ca_bundle", bundle},        {"pid", static_cast<long>(getpid())}};
+    if (!s->sender_names.empty()) {
+      j["sender_names"] = s->sender_names;
+    }
     auto print_later = [&](const char* kind, const std::string& host, const nlohmann::json& all) {
       for (const auto& phase : all.value(host, nlohmann::json::array())) {
         const UnixSeconds from = phase["from"];
@@ -300,6 +303,14 @@ void AddLabScenario(CLI::App& lab, int& rc) {
         print_later("smtp  ", host, smtp_later);
       }
       std::cout << "  CA bundle (trusted roots): " << bundle << "\n";
+      if (!s->sender_names.empty()) {
+        std::cout << "  the software under test is known as an MX host by these names (give it "
+                     "them as its own, e.g. Postfix myhostname):";
+        for (const auto& name : s->sender_names) {
+          std::cout << " " << name;
+        }
+        std::cout << "\n";
+      }
       std::cout << "  certificates are valid relative to now; the scenario clock runs from the "
                    "scenario's start: DNS time ranges follow it, and a host's address behaves "
                    "as its phase in force (each phase also listens on its own port)\n";

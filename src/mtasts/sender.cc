@@ -265,6 +265,15 @@ DeliveryReport Sender::Deliver(std::string_view recipient) {
   return report;
 }
 
+bool Sender::IsLocalName(std::string_view host) const {
+  const auto bare = [](std::string_view h) {
+    return !h.empty() && h.back() == '.' ? h.substr(0, h.size() - 1) : h;
+  };
+  return std::any_of(
+      opts_.local_names.begin(), opts_.local_names.end(),
+      [&](const std::string& name) { return text::EqualsIgnoreCase(bare(name), bare(host)); });
+}
+
 bool Sender::Destinations(const std::string& domain, bool literal, DeliveryReport& report,
                           std::vector<std::string>& hosts) {
   if (literal) {
@@ -311,9 +320,42 @@ bool Sender::Destinations(const std::string& domain, bool literal, DeliveryRepor
     mx.preferences = std::move(kept_preferences);
   }
   if (hosts.empty()) {
+    if (IsLocalName(domain)) {
+      report.steps.push_back("MX " + domain +
+                             ": none, and the implicit MX is this host: undeliverable "
+                             "(RFC 5321 §5.1)");
+      report.verdict = Verdict::kBounced;
+      return false;
+    }
     hosts.push_back(domain);
     report.steps.push_back("MX " + domain + ": none, the domain is the implicit MX");
     return true;
+  }
+  // MX-5.1-10: this host among the exchanges. The answer is in preference
+  // order, so that preference and everything after it goes (by position
+  // when the resolver gave no preferences).
+  for (std::size_t k = 0; k < hosts.size(); ++k) {
+    if (!IsLocalName(hosts[k])) {
+      continue;
+    }
+    std::size_t cut = k;
+    if (mx.preferences.size() == hosts.size()) {
+      while (cut > 0 && mx.preferences[cut - 1] == mx.preferences[k]) {
+        --cut;
+      }
+      mx.preferences.resize(cut);
+    }
+    report.steps.push_back("MX " + domain + ": " + hosts[k] +
+                           " is this host: exchanges of its preference and above dropped "
+                           "(RFC 5321 §5.1)");
+    hosts.resize(cut);
+    if (hosts.empty()) {
+      report.steps.push_back("MX " + domain +
+                             ": no exchange more preferred than this host: undeliverable");
+      report.verdict = Verdict::kBounced;
+      return false;
+    }
+    break;
   }
   // MX-5.1-09: the answer comes in preference order; each run of equal
   // preferences is shuffled.

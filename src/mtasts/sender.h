@@ -154,6 +154,12 @@ struct SenderOptions {
   // §5.1, MX-5.1-09), drawn from this seed; none: a seed from the system's
   // entropy. A fixed seed makes a run reproducible (the scenario runner).
   std::optional<std::uint64_t> mx_shuffle_seed;
+  // The names this sender is known by as an MX host (RFC 5321 §5.1,
+  // MX-5.1-10): when one of a domain's exchanges is one of them, the
+  // exchanges of its preference and above are not tried, and a domain
+  // left with none is undeliverable. Compared case-insensitively, a
+  // trailing dot ignored.
+  std::vector<std::string> local_names;
 };
 
 class Sender {
@@ -176,10 +182,12 @@ class Sender {
   bool SendInClear(const std::string& host, std::string_view recipient, DeliveryReport& report);
   // RFC 5321 §5.1: the hosts to try, in order, for `domain` (an address
   // literal is its own host). False when there are none: the report then
-  // holds the verdict (deferred on a DNS error, bounced on NXDOMAIN or a
-  // null MX).
+  // holds the verdict (deferred on a DNS error; bounced on NXDOMAIN, a
+  // null MX, or when no exchange is more preferred than this host).
   bool Destinations(const std::string& domain, bool literal, DeliveryReport& report,
                     std::vector<std::string>& hosts);
+  // True if `host` is one of SenderOptions::local_names.
+  bool IsLocalName(std::string_view host) const;
 
   spf::Resolver& dns_;
   PolicyFetcher& fetcher_;

@@ -269,6 +269,39 @@ TEST_F(SenderTest, ANullMxAmongOtherMxRecordsIsIgnored) {
   EXPECT_TRUE(twice.contacted.empty());
 }
 
+// MX-5.1-10 (catalogue M12): a sender that is itself one of the exchanges
+// tries only the more preferred ones, and bounces when there are none. It
+// used to try every exchange, itself included.
+TEST_F(SenderTest, AnMxHostDropsExchangesOfItsOwnPreferenceAndAbove) {
+  zone = spf::ZoneResolver();
+  zone.AddMx("example.test", 10, "mx1.example.test");
+  zone.AddMx("example.test", 20, "mx2.example.test");
+  zone.AddMx("example.test", 20, "mx3.example.test");
+  zone.AddMx("example.test", 30, "mx4.example.test");
+  connector.mxs["mx1.example.test"].reachable = false;
+  SenderOptions so;
+  so.local_names = {"MX3.example.test."};
+  Sender s(zone, fetcher, connector, cache, so);
+  auto r = s.Deliver("user@example.test");
+  EXPECT_EQ(r.verdict, Verdict::kDeferred);
+  EXPECT_EQ(r.contacted, std::vector<std::string>{"mx1.example.test"});
+
+  so.local_names = {"mx1.example.test"};
+  Sender best(zone, fetcher, connector, cache, so);
+  auto b = best.Deliver("user@example.test");
+  EXPECT_EQ(b.verdict, Verdict::kBounced);
+  EXPECT_TRUE(b.contacted.empty());
+
+  // The implicit MX is this host: undeliverable too.
+  zone = spf::ZoneResolver();
+  zone.Touch("example.test");
+  so.local_names = {"example.test"};
+  Sender implicit(zone, fetcher, connector, cache, so);
+  auto i = implicit.Deliver("user@example.test");
+  EXPECT_EQ(i.verdict, Verdict::kBounced);
+  EXPECT_TRUE(i.contacted.empty());
+}
+
 // STS-3.4-03, RFC 5321 §5.1: an address literal has no Policy Domain and
 // is not resolved; the TLS ClientHello carries no SNI (RFC 6066 §3). The
 // sender used to query "_mta-sts.[192.0.2.25]" and an MX for the literal.
