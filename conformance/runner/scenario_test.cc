@@ -87,6 +87,7 @@ TEST_F(ScenarioTest, UnscriptedRequestsAreErrors) {
   origins: [example.test]
   zonedata:
     example.test: [{MX: [10, mx9.example.test]}]
+    mx9.example.test: [{A: 127.0.0.1}]
 steps:
   - deliver: {to: a@example.test}
   - expect: {verdict: deferred}

@@ -20,6 +20,7 @@ dns:
   origins: [example.test]
   zonedata:
     example.test: [{MX: [10, mx1.example.test]}]
+    mx1.example.test: [{A: 127.0.0.1}]
     _mta-sts.example.test: [{TXT: "v=STSv1; id=1"}]
 https:
   mta-sts.example.test:

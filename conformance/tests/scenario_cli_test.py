@@ -84,6 +84,7 @@ with open(os.path.join(root, "t", "unscripted.yaml"), "w") as f:
             "requirements: [{id: STS-5-01, level: MUST}]\ntags: [control]\n"
             "dns:\n  origins: [example.test]\n  zonedata:\n"
             "    example.test: [{MX: [10, mx9.example.test]}]\n"
+            "    mx9.example.test: [{A: 127.0.0.1}]\n"
             "steps:\n  - deliver: {to: user@example.test}\n  - expect: {verdict: deferred}\n")
 rc, _, _ = H.run(base + ["--report", rep])
 expect(rc == 1 and outcomes(rep) == ["error"], "an unscripted request: error (rc=%d)" % rc)

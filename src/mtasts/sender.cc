@@ -274,6 +274,48 @@ bool Sender::IsLocalName(std::string_view host) const {
       [&](const std::string& name) { return text::EqualsIgnoreCase(bare(name), bare(host)); });
 }
 
+bool Sender::Addressable(const std::string& domain, DeliveryReport& report,
+                         std::vector<std::string>& hosts) {
+  // RFC 5321 §5.1 (MX-5.1-12): an exchange is a name that must resolve to
+  // address records. One without any is not usable (an address written as
+  // a name, M10, is such a name); when none is usable, that is an error
+  // (MX-5.1-07): permanent, unless a lookup failed for now.
+  std::vector<std::string> usable;
+  bool temporary = false;
+  for (std::string& host : hosts) {
+    spf::DnsStatus worst = spf::DnsStatus::kOk;
+    bool found = false;
+    for (const spf::QueryType type : {spf::QueryType::kA, spf::QueryType::kAaaa}) {
+      const spf::DnsAnswer a = dns_.Query(host, type);
+      if (!a.addresses.empty()) {
+        found = true;
+        break;
+      }
+      if (a.status == spf::DnsStatus::kError || a.status == spf::DnsStatus::kTimeout) {
+        worst = a.status;
+      }
+    }
+    if (found) {
+      usable.push_back(std::move(host));
+      continue;
+    }
+    if (worst != spf::DnsStatus::kOk) {
+      temporary = true;
+      report.steps.push_back(host + ": address lookup " + std::string(spf::DnsStatusName(worst)) +
+                             ", skipped");
+    } else {
+      report.steps.push_back(host + ": no A or AAAA records, not usable (RFC 5321 §5.1)");
+    }
+  }
+  if (usable.empty()) {
+    report.steps.push_back("MX " + domain + ": no usable exchange (RFC 5321 §5.1)");
+    report.verdict = temporary ? Verdict::kDeferred : Verdict::kBounced;
+    return false;
+  }
+  hosts = std::move(usable);
+  return true;
+}
+
 bool Sender::Destinations(const std::string& domain, bool literal, DeliveryReport& report,
                           std::vector<std::string>& hosts) {
   if (literal) {
@@ -329,7 +371,7 @@ bool Sender::Destinations(const std::string& domain, bool literal, DeliveryRepor
     }
     hosts.push_back(domain);
     report.steps.push_back("MX " + domain + ": none, the domain is the implicit MX");
-    return true;
+    return Addressable(domain, report, hosts);
   }
   // MX-5.1-10: this host among the exchanges. The answer is in preference
   // order, so that preference and everything after it goes (by position
@@ -370,7 +412,7 @@ bool Sender::Destinations(const std::string& domain, bool literal, DeliveryRepor
       b = e;
     }
   }
-  return true;
+  return Addressable(domain, report, hosts);
 }
 
 DeliveryReport Sender::DeliverOnce(std::string_view recipient) {

@@ -77,6 +77,29 @@ class FakeConnector final : public MxConnector {
   std::vector<std::string> snis;  // the SNI of each StartTls, in order
 };
 
+// The test zone, plus an A record (192.0.2.1) for every host the fake
+// connector knows that the zone gives none: the sender only connects to an
+// exchange with addresses (RFC 5321 §5.1), and most tests are about
+// something else.
+class HostsResolver final : public spf::Resolver {
+ public:
+  HostsResolver(spf::Resolver& zone, const FakeConnector& connector)
+      : zone_(zone), connector_(connector) {}
+  spf::DnsAnswer Query(std::string_view name, spf::QueryType type) override {
+    spf::DnsAnswer a = zone_.Query(name, type);
+    if (type == spf::QueryType::kA && a.addresses.empty() &&
+        connector_.mxs.count(std::string(name)) != 0) {
+      a.status = spf::DnsStatus::kOk;
+      a.addresses.push_back(spf::IpAddress::V4(192, 0, 2, 1));
+    }
+    return a;
+  }
+
+ private:
+  spf::Resolver& zone_;
+  const FakeConnector& connector_;
+};
+
 // Counts the queries that reach the zone.
 class CountingResolver final : public spf::Resolver {
  public:
@@ -101,7 +124,7 @@ class SenderTest : public ::testing::Test {
   DeliveryReport Deliver(SenderProfile profile = SenderProfile::kReference) {
     SenderOptions o;
     o.profile = profile;
-    Sender s(zone, fetcher, connector, cache, o);
+    Sender s(dns, fetcher, connector, cache, o);
     return s.Deliver("user@example.test");
   }
   std::vector<ResultType> Types(const DeliveryReport& r) {
@@ -115,6 +138,7 @@ class SenderTest : public ::testing::Test {
   spf::ZoneResolver zone;
   FakeFetcher fetcher;
   FakeConnector connector;
+  HostsResolver dns{zone, connector};  // what the senders ask
   PolicyCache cache{clock};
 };
 
@@ -281,13 +305,13 @@ TEST_F(SenderTest, AnMxHostDropsExchangesOfItsOwnPreferenceAndAbove) {
   connector.mxs["mx1.example.test"].reachable = false;
   SenderOptions so;
   so.local_names = {"MX3.example.test."};
-  Sender s(zone, fetcher, connector, cache, so);
+  Sender s(dns, fetcher, connector, cache, so);
   auto r = s.Deliver("user@example.test");
   EXPECT_EQ(r.verdict, Verdict::kDeferred);
   EXPECT_EQ(r.contacted, std::vector<std::string>{"mx1.example.test"});
 
   so.local_names = {"mx1.example.test"};
-  Sender best(zone, fetcher, connector, cache, so);
+  Sender best(dns, fetcher, connector, cache, so);
   auto b = best.Deliver("user@example.test");
   EXPECT_EQ(b.verdict, Verdict::kBounced);
   EXPECT_TRUE(b.contacted.empty());
@@ -296,7 +320,7 @@ TEST_F(SenderTest, AnMxHostDropsExchangesOfItsOwnPreferenceAndAbove) {
   zone = spf::ZoneResolver();
   zone.Touch("example.test");
   so.local_names = {"example.test"};
-  Sender implicit(zone, fetcher, connector, cache, so);
+  Sender implicit(dns, fetcher, connector, cache, so);
   auto i = implicit.Deliver("user@example.test");
   EXPECT_EQ(i.verdict, Verdict::kBounced);
   EXPECT_TRUE(i.contacted.empty());
@@ -306,7 +330,7 @@ TEST_F(SenderTest, AnMxHostDropsExchangesOfItsOwnPreferenceAndAbove) {
 // is not resolved; the TLS ClientHello carries no SNI (RFC 6066 §3). The
 // sender used to query "_mta-sts.[192.0.2.25]" and an MX for the literal.
 TEST_F(SenderTest, AnAddressLiteralIsDeliveredWithoutAnyLookup) {
-  CountingResolver counting(zone);
+  CountingResolver counting(dns);
   connector.mxs["[192.0.2.25]"] = {};
   connector.mxs["[192.0.2.25]"].tls = TlsOutcome::kCertHostMismatch;
   Sender s(counting, fetcher, connector, cache, SenderOptions{});
@@ -339,7 +363,7 @@ TEST_F(SenderTest, EqualPreferenceMxHostsAreTriedInRandomOrder) {
   const std::vector<std::string> ab = {"a.example.test", "b.example.test", "c.example.test"};
   const std::vector<std::string> ba = {"b.example.test", "a.example.test", "c.example.test"};
   std::set<std::vector<std::string>> seen;
-  Sender s(zone, fetcher, connector, cache, SenderOptions{});
+  Sender s(dns, fetcher, connector, cache, SenderOptions{});
   for (int k = 0; k < 50; ++k) {  // both orders, but for a chance of 2^-49
     auto r = s.Deliver("user@example.test");
     EXPECT_TRUE(r.contacted == ab || r.contacted == ba);
