@@ -348,7 +348,6 @@ std::vector<std::string> QueriesSince(const mocks::dns::Responder& responder, st
   return out;
 }
 
-// The first unmet expectation, or "".
 // The level a step's tls_rpt key is graded at. A sender need not implement
 // TLS-RPT (RFC 8460 §3 and RFC 8461 §5: "if ... TLS-RPT is implemented"), so
 // what it would report is a SHOULD even in a step that checks a MUST: a
@@ -373,7 +372,8 @@ std::string CheckTlsRpt(const ScenarioExpect& e, const mtasts::DeliveryReport& r
          DumpJson(want) + ", got " + DumpJson(json(got));
 }
 
-// Every key of an expect step but tls_rpt (CheckTlsRpt()); "" if all match.
+// The first unmet key of an expect step, tls_rpt aside (CheckTlsRpt()), or
+// "" if all match.
 std::string Check(const ScenarioExpect& e, const mtasts::DeliveryReport& r,
                   const mtasts::PolicyCache& cache, const std::string& domain, const Observer& obs,
                   std::uint64_t dns_mark) {
