@@ -274,46 +274,28 @@ bool Sender::IsLocalName(std::string_view host) const {
       [&](const std::string& name) { return text::EqualsIgnoreCase(bare(name), bare(host)); });
 }
 
-bool Sender::Addressable(const std::string& domain, DeliveryReport& report,
-                         std::vector<std::string>& hosts) {
+Sender::Reach Sender::Resolve(const std::string& host, DeliveryReport& report) {
   // RFC 5321 §5.1 (MX-5.1-12): an exchange is a name that must resolve to
-  // address records. One without any is not usable (an address written as
-  // a name, M10, is such a name); when none is usable, that is an error
-  // (MX-5.1-07): permanent, unless a lookup failed for now.
-  std::vector<std::string> usable;
-  bool temporary = false;
-  for (std::string& host : hosts) {
-    spf::DnsStatus worst = spf::DnsStatus::kOk;
-    bool found = false;
-    for (const spf::QueryType type : {spf::QueryType::kA, spf::QueryType::kAaaa}) {
-      const spf::DnsAnswer a = dns_.Query(host, type);
-      if (!a.addresses.empty()) {
-        found = true;
-        break;
-      }
-      if (a.status == spf::DnsStatus::kError || a.status == spf::DnsStatus::kTimeout) {
-        worst = a.status;
-      }
+  // address records; one without any is not usable (an address written as
+  // a name, M10, is such a name). Asked when the exchange's turn comes, so
+  // that an exchange the policy rules out costs no lookup.
+  spf::DnsStatus worst = spf::DnsStatus::kOk;
+  for (const spf::QueryType type : {spf::QueryType::kA, spf::QueryType::kAaaa}) {
+    const spf::DnsAnswer a = dns_.Query(host, type);
+    if (!a.addresses.empty()) {
+      return Reach::kAddressed;
     }
-    if (found) {
-      usable.push_back(std::move(host));
-      continue;
-    }
-    if (worst != spf::DnsStatus::kOk) {
-      temporary = true;
-      report.steps.push_back(host + ": address lookup " + std::string(spf::DnsStatusName(worst)) +
-                             ", skipped");
-    } else {
-      report.steps.push_back(host + ": no A or AAAA records, not usable (RFC 5321 §5.1)");
+    if (a.status == spf::DnsStatus::kError || a.status == spf::DnsStatus::kTimeout) {
+      worst = a.status;
     }
   }
-  if (usable.empty()) {
-    report.steps.push_back("MX " + domain + ": no usable exchange (RFC 5321 §5.1)");
-    report.verdict = temporary ? Verdict::kDeferred : Verdict::kBounced;
-    return false;
+  if (worst != spf::DnsStatus::kOk) {
+    report.steps.push_back(host + ": address lookup " + std::string(spf::DnsStatusName(worst)) +
+                           ", skipped");
+    return Reach::kLookupFailed;
   }
-  hosts = std::move(usable);
-  return true;
+  report.steps.push_back(host + ": no A or AAAA records, not usable (RFC 5321 §5.1)");
+  return Reach::kNoAddress;
 }
 
 bool Sender::Destinations(const std::string& domain, bool literal, DeliveryReport& report,
@@ -371,7 +353,7 @@ bool Sender::Destinations(const std::string& domain, bool literal, DeliveryRepor
     }
     hosts.push_back(domain);
     report.steps.push_back("MX " + domain + ": none, the domain is the implicit MX");
-    return Addressable(domain, report, hosts);
+    return true;
   }
   // MX-5.1-10: this host among the exchanges. The answer is in preference
   // order, so that preference and everything after it goes (by position
@@ -412,7 +394,7 @@ bool Sender::Destinations(const std::string& domain, bool literal, DeliveryRepor
       b = e;
     }
   }
-  return Addressable(domain, report, hosts);
+  return true;
 }
 
 DeliveryReport Sender::DeliverOnce(std::string_view recipient) {
@@ -440,12 +422,20 @@ DeliveryReport Sender::DeliverOnce(std::string_view recipient) {
   }
 
   bool bounced = false;
+  std::size_t no_address = 0;
   for (const std::string& host : hosts) {
     Decision before = DecideMxBeforeConnect(policy, host);
     if (before.action == Action::kDefer) {
       report.steps.push_back(host + ": not in the policy's mx list, skipped");
       report.failures.push_back(RptFailure{*before.report, host, "MX not in the policy"});
       continue;
+    }
+    if (!literal) {
+      const Reach reach = Resolve(host, report);
+      no_address += reach == Reach::kNoAddress ? 1 : 0;
+      if (reach != Reach::kAddressed) {
+        continue;
+      }
     }
     std::string detail;
     std::unique_ptr<MxSession> s = mx_.Connect(host, detail);
@@ -517,6 +507,11 @@ DeliveryReport Sender::DeliverOnce(std::string_view recipient) {
       bounced = true;
       break;
     }
+  }
+  if (no_address == hosts.size()) {
+    // MX-5.1-07: MX records, none usable: an error, not a reason to wait.
+    report.steps.push_back("MX " + domain + ": no usable exchange (RFC 5321 §5.1)");
+    bounced = true;
   }
   report.verdict = bounced ? Verdict::kBounced : Verdict::kDeferred;
   return report;

@@ -186,10 +186,9 @@ class Sender {
   // null MX, or when no exchange is more preferred than this host).
   bool Destinations(const std::string& domain, bool literal, DeliveryReport& report,
                     std::vector<std::string>& hosts);
-  // Keeps the hosts that have A or AAAA records. False when none has: the
-  // report then holds the verdict (bounced; deferred if a lookup failed).
-  bool Addressable(const std::string& domain, DeliveryReport& report,
-                   std::vector<std::string>& hosts);
+  // Whether exchange `host` has A or AAAA records (asked in that order).
+  enum class Reach : std::uint8_t { kAddressed, kNoAddress, kLookupFailed };
+  Reach Resolve(const std::string& host, DeliveryReport& report);
   // True if `host` is one of SenderOptions::local_names.
   bool IsLocalName(std::string_view host) const;
 

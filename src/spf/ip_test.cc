@@ -184,7 +184,6 @@ TEST(IpTest, TextFormsRoundTrip) {
   }
 }
 
-}  // namespace
 // The in-place parser the SPF record parser uses gives ParseIp6's answer
 // when the text is followed by a CIDR suffix or a space, whose digits must
 // not be read as part of the last group.
@@ -202,4 +201,5 @@ TEST(IpTest, ParseIp6DelimitedAgreesWithParseIp6) {
   }
 }
 
+}  // namespace
 }  // namespace mxconform::spf
