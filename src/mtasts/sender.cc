@@ -7,6 +7,7 @@
 #include <random>
 #include <utility>
 
+#include "common/domain.h"
 #include "common/text.h"
 #include "mtasts/txt_record.h"
 
@@ -266,12 +267,8 @@ DeliveryReport Sender::Deliver(std::string_view recipient) {
 }
 
 bool Sender::IsLocalName(std::string_view host) const {
-  const auto bare = [](std::string_view h) {
-    return !h.empty() && h.back() == '.' ? h.substr(0, h.size() - 1) : h;
-  };
-  return std::any_of(
-      opts_.local_names.begin(), opts_.local_names.end(),
-      [&](const std::string& name) { return text::EqualsIgnoreCase(bare(name), bare(host)); });
+  return std::any_of(opts_.local_names.begin(), opts_.local_names.end(),
+                     [&](const std::string& name) { return domain::NamesEqual(name, host); });
 }
 
 Sender::Reach Sender::Resolve(const std::string& host, DeliveryReport& report) {
