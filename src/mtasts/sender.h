@@ -89,7 +89,10 @@ class MxSession {
   virtual bool StarttlsOffered() const = 0;
   // STARTTLS, the handshake with SNI `sni`, and the verification of the
   // peer's chain for `sni` against the sender's trust store at the clock's
-  // time (RFC 8461 §4.1, §4.2), then EHLO again.
+  // time (RFC 8461 §4.1, §4.2), then EHLO again: at once when the
+  // certificate is valid, else only when the caller goes on to Send(), so
+  // that a caller who finds the session not good enough sends QUIT as the
+  // first command under TLS (RFC 3207 §4.1).
   virtual StartTlsResult StartTls(std::string_view sni) = 0;
   // MAIL FROM, RCPT TO, DATA; kAccepted only when the final reply to the
   // data is 2xx.

@@ -479,6 +479,7 @@ class SmtpSession::Impl {
   bool closed_ = false;
   bool greeted_ = false;
   bool quitting_ = false;
+  bool ehlo_pending_ = false;    // TLS is up and EHLO over it not sent yet
   bool session_capped_ = false;  // the last deadline was the session's
   std::string broken_why_;
   std::vector<std::string> transcript_;
@@ -649,6 +650,15 @@ mtasts::StartTlsResult SmtpSession::Impl::StartTls(std::string_view sni_in) {
     r.detail += "; " + injected;
   }
   // RFC 3207 §4.2: the client discards what it knew and sends EHLO again.
+  keywords_.clear();
+  if (!v.ok()) {
+    // RFC 3207 §4.1: the caller now decides whether this session is good
+    // enough; if it is not, its QUIT is the first command under TLS. The
+    // EHLO waits for Send().
+    ehlo_pending_ = true;
+    r.usable = true;
+    return r;
+  }
   std::string ehlo;
   if (!Ehlo(ehlo)) {
     r.usable = false;
@@ -669,6 +679,14 @@ mtasts::SendResult SmtpSession::Impl::Send(std::string_view from, std::string_vi
   if (!greeted_) {
     out.detail = "not greeted (Greet first)";
     return out;
+  }
+  if (ehlo_pending_) {
+    ehlo_pending_ = false;
+    std::string why;
+    if (!Ehlo(why)) {
+      out.detail = "after TLS: " + why;
+      return out;
+    }
   }
   // Nullopt when `reply` is the `expected` class; else the result.
   auto judge = [&](std::string_view step, const Reply& reply,

@@ -86,8 +86,12 @@ class SmtpSession final : public mtasts::MxSession {
   // EHLO again. `usable`: true when the session goes on over TLS, whatever
   // the certificate; false after kHandshakeFailed (the connection is
   // closed) and after kStarttlsRefused, where the session stays usable in
-  // plaintext (the caller decides whether to send without TLS). An EHLO
-  // after the handshake that fails also makes it false, the outcome kept.
+  // plaintext (the caller decides whether to send without TLS). The EHLO
+  // over TLS follows at once only for kOk (an EHLO that fails then makes
+  // `usable` false, the outcome kept); after a certificate failure it
+  // waits for Send() (a failure there is Send's kBroken), so that a caller
+  // who gives up on the MX sends QUIT first (RFC 3207 §4.1). Either way
+  // what the EHLO before TLS listed is forgotten (RFC 3207 §4.2).
   mtasts::StartTlsResult StartTls(std::string_view sni) override;
   // MAIL FROM, RCPT TO, DATA and a small generated message (RFC 5322,
   // dot-stuffed). kAccepted only for a 2xx after the final dot; a 4xx at

@@ -639,6 +639,77 @@ TEST(SmtpClient, ValidationFailureMapsToUntrusted) {
   EXPECT_TRUE(r.usable);
 }
 
+// The verbs the MX got over TLS, in order.
+std::vector<std::string> VerbsUnderTls(const mocks::smtp::Server& mx) {
+  EXPECT_TRUE(mx.WaitForSessions(1, std::chrono::seconds(5)));
+  std::vector<std::string> verbs;
+  for (const auto& session : mx.Sessions()) {
+    for (const auto& c : session.commands) {
+      if (c.tls) {
+        verbs.push_back(c.line.substr(0, c.line.find(' ')));
+      }
+    }
+  }
+  return verbs;
+}
+
+TEST(SmtpClient, AfterACertificateFailureQuitIsTheFirstCommandUnderTls) {
+  // RFC 3207 §4.1: a client that finds the session not good enough sends
+  // QUIT right after the handshake; the EHLO waits until it goes on.
+  FixedClock clock(kStart);
+  {
+    auto mx = MockMx();
+    ASSERT_NE(mx, nullptr);
+    SmtpConnectorOptions o = Options(mx->endpoint());
+    o.clock = &clock;
+    o.trust = nullptr;  // every chain untrusted
+    auto s = Open(o);
+    ASSERT_NE(s, nullptr);
+    std::string detail;
+    ASSERT_TRUE(s->Greet(detail)) << detail;
+    const mtasts::StartTlsResult r = s->StartTls(kMx);
+    EXPECT_EQ(r.outcome, TlsOutcome::kCertUntrusted) << r.detail;
+    EXPECT_TRUE(r.usable);
+    EXPECT_FALSE(s->StarttlsOffered());  // the list from before TLS is gone
+    s->Quit();
+    EXPECT_EQ(VerbsUnderTls(*mx), std::vector<std::string>{"QUIT"});
+  }
+  {
+    // A caller that goes on anyway (opportunistic TLS) gets EHLO first.
+    auto mx = MockMx();
+    ASSERT_NE(mx, nullptr);
+    SmtpConnectorOptions o = Options(mx->endpoint());
+    o.clock = &clock;
+    o.trust = Trust();
+    auto s = Open(o);
+    ASSERT_NE(s, nullptr);
+    std::string detail;
+    ASSERT_TRUE(s->Greet(detail)) << detail;
+    clock.Set(kStart + 200 * kDay);  // expired
+    EXPECT_EQ(s->StartTls(kMx).outcome, TlsOutcome::kCertExpired);
+    EXPECT_EQ(s->Send("a@example.org", "b@example.test").status, mtasts::SendStatus::kAccepted);
+    s->Quit();
+    EXPECT_EQ(VerbsUnderTls(*mx),
+              (std::vector<std::string>{"EHLO", "MAIL", "RCPT", "DATA", "QUIT"}));
+    clock.Set(kStart);
+  }
+  {
+    // A valid certificate: EHLO at once.
+    auto mx = MockMx();
+    ASSERT_NE(mx, nullptr);
+    SmtpConnectorOptions o = Options(mx->endpoint());
+    o.clock = &clock;
+    o.trust = Trust();
+    auto s = Open(o);
+    ASSERT_NE(s, nullptr);
+    std::string detail;
+    ASSERT_TRUE(s->Greet(detail)) << detail;
+    EXPECT_EQ(s->StartTls(kMx).outcome, TlsOutcome::kOk);
+    s->Quit();
+    EXPECT_EQ(VerbsUnderTls(*mx), (std::vector<std::string>{"EHLO", "QUIT"}));
+  }
+}
+
 TEST(SmtpClient, VersionNamesAreOpenSslNames) {
   EXPECT_EQ(TlsVersionName(TlsVersion::kAny), "any");
   EXPECT_EQ(TlsVersionName(TlsVersion::kTls1_2), "TLSv1.2");
