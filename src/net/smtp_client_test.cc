@@ -653,60 +653,62 @@ std::vector<std::string> VerbsUnderTls(const mocks::smtp::Server& mx) {
   return verbs;
 }
 
+// A mock MX and a greeted session with it.
+struct Greeted {
+  std::unique_ptr<mocks::smtp::Server> mx;
+  std::unique_ptr<SmtpSession> s;
+};
+Greeted GreetedSession(const Clock* clock, std::shared_ptr<const tls::TrustStore> trust) {
+  Greeted g;
+  g.mx = MockMx();
+  if (!g.mx) {
+    return g;
+  }
+  SmtpConnectorOptions o = Options(g.mx->endpoint());
+  o.clock = clock;
+  o.trust = std::move(trust);
+  g.s = Open(o);
+  std::string detail;
+  if (g.s && !g.s->Greet(detail)) {
+    ADD_FAILURE() << detail;
+    g.s.reset();
+  }
+  return g;
+}
+
 TEST(SmtpClient, AfterACertificateFailureQuitIsTheFirstCommandUnderTls) {
   // RFC 3207 §4.1: a client that finds the session not good enough sends
   // QUIT right after the handshake; the EHLO waits until it goes on.
   FixedClock clock(kStart);
   {
-    auto mx = MockMx();
-    ASSERT_NE(mx, nullptr);
-    SmtpConnectorOptions o = Options(mx->endpoint());
-    o.clock = &clock;
-    o.trust = nullptr;  // every chain untrusted
-    auto s = Open(o);
-    ASSERT_NE(s, nullptr);
-    std::string detail;
-    ASSERT_TRUE(s->Greet(detail)) << detail;
-    const mtasts::StartTlsResult r = s->StartTls(kMx);
+    Greeted g = GreetedSession(&clock, nullptr);  // every chain untrusted
+    ASSERT_NE(g.s, nullptr);
+    const mtasts::StartTlsResult r = g.s->StartTls(kMx);
     EXPECT_EQ(r.outcome, TlsOutcome::kCertUntrusted) << r.detail;
     EXPECT_TRUE(r.usable);
-    EXPECT_FALSE(s->StarttlsOffered());  // the list from before TLS is gone
-    s->Quit();
-    EXPECT_EQ(VerbsUnderTls(*mx), std::vector<std::string>{"QUIT"});
+    EXPECT_FALSE(g.s->StarttlsOffered());  // the list from before TLS is gone
+    g.s->Quit();
+    EXPECT_EQ(VerbsUnderTls(*g.mx), std::vector<std::string>{"QUIT"});
   }
   {
     // A caller that goes on anyway (opportunistic TLS) gets EHLO first.
-    auto mx = MockMx();
-    ASSERT_NE(mx, nullptr);
-    SmtpConnectorOptions o = Options(mx->endpoint());
-    o.clock = &clock;
-    o.trust = Trust();
-    auto s = Open(o);
-    ASSERT_NE(s, nullptr);
-    std::string detail;
-    ASSERT_TRUE(s->Greet(detail)) << detail;
+    Greeted g = GreetedSession(&clock, Trust());
+    ASSERT_NE(g.s, nullptr);
     clock.Set(kStart + 200 * kDay);  // expired
-    EXPECT_EQ(s->StartTls(kMx).outcome, TlsOutcome::kCertExpired);
-    EXPECT_EQ(s->Send("a@example.org", "b@example.test").status, mtasts::SendStatus::kAccepted);
-    s->Quit();
-    EXPECT_EQ(VerbsUnderTls(*mx),
+    EXPECT_EQ(g.s->StartTls(kMx).outcome, TlsOutcome::kCertExpired);
+    EXPECT_EQ(g.s->Send("a@example.org", "b@example.test").status, mtasts::SendStatus::kAccepted);
+    g.s->Quit();
+    EXPECT_EQ(VerbsUnderTls(*g.mx),
               (std::vector<std::string>{"EHLO", "MAIL", "RCPT", "DATA", "QUIT"}));
     clock.Set(kStart);
   }
   {
     // A valid certificate: EHLO at once.
-    auto mx = MockMx();
-    ASSERT_NE(mx, nullptr);
-    SmtpConnectorOptions o = Options(mx->endpoint());
-    o.clock = &clock;
-    o.trust = Trust();
-    auto s = Open(o);
-    ASSERT_NE(s, nullptr);
-    std::string detail;
-    ASSERT_TRUE(s->Greet(detail)) << detail;
-    EXPECT_EQ(s->StartTls(kMx).outcome, TlsOutcome::kOk);
-    s->Quit();
-    EXPECT_EQ(VerbsUnderTls(*mx), (std::vector<std::string>{"EHLO", "QUIT"}));
+    Greeted g = GreetedSession(&clock, Trust());
+    ASSERT_NE(g.s, nullptr);
+    EXPECT_EQ(g.s->StartTls(kMx).outcome, TlsOutcome::kOk);
+    g.s->Quit();
+    EXPECT_EQ(VerbsUnderTls(*g.mx), (std::vector<std::string>{"EHLO", "QUIT"}));
   }
 }
 
