@@ -8,8 +8,8 @@
 //
 // Input: byte 0 sets the knobs (bits 0-2 the starttls mode, bit 3
 // reject_rcpt, bits 4-5 greylist 0-3, bit 6 small limits: 2 recipients,
-// 64-octet messages); byte 1 seeds the chunk sizes (1-64 octets); the rest
-// is what the client sends.
+// 64-octet messages, bit 7 starttls_under_tls); byte 1 seeds the chunk
+// sizes (1-64 octets); the rest is what the client sends.
 //
 // Asserts, for any input:
 //  - the buffer never holds a line's cap or more after asking for more
@@ -22,7 +22,9 @@
 //    message neither too big nor with an overlong line; MAIL and RCPT
 //    state consistent (no recipients without MAIL, at most
 //    max_recipients); at most `greylist` transactions greylisted;
-//  - the kept message body is at most 64 KiB and no more than its size.
+//  - the kept message body is at most 64 KiB and no more than its size;
+//  - an EHLO reply under TLS lists STARTTLS only with starttls_under_tls,
+//    and STARTTLS under TLS is never accepted.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -95,6 +97,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     o.max_recipients = 2;
     o.max_message_bytes = 64;
   }
+  o.starttls_under_tls = (data[0] & 128) != 0;
   std::uint32_t seed = data[1];
   const std::string_view in(reinterpret_cast<const char*>(data) + 2, size - 2);
 
@@ -155,6 +158,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     CheckReply(a);
     CheckState(d.state(), o);
     FUZZ_CHECK(greylisted <= o.greylist);
+    if (tls && a.reply.rfind("250-", 0) == 0) {  // a multi-line reply: EHLO's
+      // RFC 3207 §4.2: no STARTTLS after the handshake unless the knob.
+      FUZZ_CHECK((a.reply.find("\r\n250 STARTTLS") != std::string::npos) ==
+                 (o.starttls_under_tls && o.starttls != smtp::StartTls::kAbsent &&
+                  o.starttls != smtp::StartTls::kStripFromEhlo));
+    }
     errors += a.error ? 1 : 0;
     if (errors >= kMaxErrors) {
       break;

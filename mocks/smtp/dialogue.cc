@@ -173,7 +173,9 @@ Action Dialogue::Command(std::string_view line, bool tls) {
         "8BITMIME",
         "ENHANCEDSTATUSCODES",
     };
-    if (!tls && opts_.starttls != StartTls::kAbsent && opts_.starttls != StartTls::kStripFromEhlo) {
+    // RFC 3207 §4.2: not after the handshake, unless a knob says so.
+    if ((!tls || opts_.starttls_under_tls) && opts_.starttls != StartTls::kAbsent &&
+        opts_.starttls != StartTls::kStripFromEhlo) {
       lines.emplace_back("STARTTLS");
     }
     std::string text;

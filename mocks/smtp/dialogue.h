@@ -114,8 +114,9 @@ class MessageReader {
 struct DialogueOptions {
   std::string hostname = "mx.mxconform.test";
   StartTls starttls = StartTls::kOffer;
-  std::uint32_t greylist = 0;  // transactions answered 451 at RCPT, over all sessions
-  bool reject_rcpt = false;    // 550 to every RCPT
+  std::uint32_t greylist = 0;       // transactions answered 451 at RCPT, over all sessions
+  bool reject_rcpt = false;         // 550 to every RCPT
+  bool starttls_under_tls = false;  // STARTTLS listed after the handshake too
   std::size_t max_message_bytes = 1 << 20;
   std::size_t max_recipients = 100;
 };

@@ -131,6 +131,20 @@ TEST_F(DialogueTest, EhloAdvertisesStartTlsPerTheKnobAndNotOverTls) {
   }
 }
 
+TEST_F(DialogueTest, StarttlsUnderTlsListsItAfterTheHandshakeButStillRefusesIt) {
+  opts_.starttls_under_tls = true;
+  Dialogue d(opts_, greylisted_);
+  const Action ehlo = Say(d, "EHLO x", true);
+  EXPECT_NE(ehlo.reply.find("\r\n250 STARTTLS"), std::string::npos) << ehlo.reply;
+  EXPECT_EQ(Say(d, "STARTTLS", true).reply, "503 5.5.1 Error: TLS already active");
+  // Without TLS nothing changes.
+  EXPECT_NE(Say(d, "EHLO x").reply.find("250 STARTTLS"), std::string::npos);
+  // A server without STARTTLS does not grow one under the knob.
+  opts_.starttls = StartTls::kStripFromEhlo;
+  Dialogue stripped(opts_, greylisted_);
+  EXPECT_EQ(Say(stripped, "EHLO x", true).reply.find("STARTTLS"), std::string::npos);
+}
+
 TEST_F(DialogueTest, StartTlsNeedsEhloAndNoArgumentAndHonoursTheKnobs) {
   Dialogue d(opts_, greylisted_);
   EXPECT_EQ(Say(d, "STARTTLS").reply, "503 5.5.1 Error: send EHLO first");
@@ -225,6 +239,7 @@ TEST_F(DialogueTest, RepliesNeverEchoControlBytesOrGrowPast512Octets) {
             "550 5.1.1 <b?c?@x>: Recipient address rejected");
 }
 
+// TLS-4.2-02: the server forgets what the client said before the handshake.
 TEST_F(DialogueTest, ForgetBeforeTlsDropsTheGreetingAndTheTransaction) {
   Dialogue d(opts_, greylisted_);
   Say(d, "EHLO x");

@@ -102,6 +102,7 @@ class Server::Impl {
     dialogue_opts_.starttls = opts_.starttls;
     dialogue_opts_.greylist = opts_.greylist;
     dialogue_opts_.reject_rcpt = opts_.reject_rcpt;
+    dialogue_opts_.starttls_under_tls = opts_.starttls_under_tls;
     dialogue_opts_.max_message_bytes = opts_.max_message_bytes;
     dialogue_opts_.max_recipients = opts_.max_recipients;
   }
@@ -660,6 +661,12 @@ asio::awaitable<std::string> Server::Impl::Converse(Conn& c,
       co_return end;
     } else {
       Line(log, "C: " + net::TranscriptText(line));
+      Update(log, [&](SessionLog& l) {
+        if (l.commands.size() < kMaxLoggedLines) {
+          l.commands.push_back(
+              ClientCommand{net::TranscriptText(line).substr(0, 1024), c.tls != nullptr});
+        }
+      });
       action = d.Command(line, c.tls != nullptr);
     }
     const Next next = action.next;

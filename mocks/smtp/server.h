@@ -79,6 +79,11 @@ struct ServerOptions {
   // Banner_delay_ms, if set, makes the server wait this long after accept
   // before its 220 banner.
   std::uint32_t banner_delay_ms = 0;
+  // Starttls_under_tls, if set, makes the server list STARTTLS in its reply
+  // to an EHLO after the handshake too, which RFC 3207 §4.2 forbids: a
+  // client that trusts the list tries STARTTLS inside TLS (TLS-4.2-03).
+  // The command itself still gets 503.
+  bool starttls_under_tls = false;
 
   // ---- limits and deadlines ----
   std::size_t max_message_bytes = 1 << 20;  // above: 552 5.3.4 (also SIZE= in MAIL)
@@ -101,6 +106,12 @@ struct Delivery {
   std::string channel;   // "tls" or "plaintext"
 };
 
+// One command line the client sent, and whether TLS was active then.
+struct ClientCommand {
+  std::string line;  // without CR LF, as TranscriptText shows it, cut at 1024 octets
+  bool tls = false;
+};
+
 // One connection, as the server saw it.
 struct SessionLog {
   std::uint64_t id = 0;  // 1, 2, ... in accept order
@@ -109,6 +120,9 @@ struct SessionLog {
   // the server did or noticed ("*: "); lines shown with CR, LF and
   // controls escaped, each cut at 1024 octets, at most 2000 lines.
   std::vector<std::string> transcript;
+  // The client's command lines in order (not the message text after
+  // DATA), at most 2000: what the runner judges RFC 3207 client rules on.
+  std::vector<ClientCommand> commands;
   std::string channel = "plaintext";  // "tls" once a handshake completed
   bool starttls_accepted = false;     // a 220 to STARTTLS was sent
   std::string tls_version;            // "TLSv1.3"; "" without TLS

@@ -338,6 +338,17 @@ TEST(SmtpMock, OfferNegotiatesTlsAndDelivers) {
     ehlos += l.rfind("C: EHLO client.example.test", 0) == 0 ? 1 : 0;
   }
   EXPECT_EQ(ehlos, 2) << Joined(log.transcript);
+  // The command lines alone, each with whether TLS was on.
+  std::vector<std::string> verbs;
+  std::vector<bool> under_tls;
+  for (const ClientCommand& c : log.commands) {
+    verbs.push_back(c.line.substr(0, c.line.find(' ')));
+    under_tls.push_back(c.tls);
+  }
+  EXPECT_EQ(verbs,
+            (std::vector<std::string>{"EHLO", "STARTTLS", "EHLO", "MAIL", "RCPT", "DATA", "QUIT"}));
+  EXPECT_EQ(under_tls, (std::vector<bool>{false, false, true, true, true, true, true}));
+  EXPECT_EQ(log.commands[1].line, "STARTTLS");
   EXPECT_TRUE(Contains(a.transcript, "S: 250 2.0.0 Ok: queued as")) << Joined(a.transcript);
   EXPECT_TRUE(Contains(a.transcript, "*: TLS TLSv1"));
   EXPECT_EQ(server->stats().deliveries, 1u);
@@ -600,6 +611,7 @@ TEST(SmtpMock, InjectAfterStarttlsIsDiscardedByTheClient) {
   EXPECT_EQ(log.channel, "tls");
 }
 
+// TLS-4.2-02 (A34): plaintext injected after STARTTLS is never executed.
 TEST(SmtpMock, ServerDiscardsPlaintextPipelinedAfterStarttls) {
   auto server = StartServer(Options());
   ASSERT_NE(server, nullptr);
@@ -617,6 +629,34 @@ TEST(SmtpMock, ServerDiscardsPlaintextPipelinedAfterStarttls) {
   EXPECT_TRUE(Contains(log.transcript, "*: discarded 30 plaintext octets"))
       << Joined(log.transcript);
   EXPECT_FALSE(Contains(log.transcript, "C: MAIL FROM:<evil@example.net>"));
+}
+
+TEST(SmtpMock, StarttlsUnderTlsIsListedAfterTheHandshakeAndTheClientIgnoresIt) {
+  ServerOptions o = Options();
+  o.starttls_under_tls = true;
+  auto server = StartServer(o);
+  ASSERT_NE(server, nullptr);
+  Attempt a = Deliver(*server);
+  EXPECT_EQ(a.tls.outcome, TlsOutcome::kOk) << a.tls.detail;
+  EXPECT_EQ(a.sent.status, SendStatus::kAccepted) << a.sent.detail;
+  SessionLog log = OnlySession(*server);
+  // The second EHLO reply (under TLS) lists STARTTLS too ...
+  std::size_t tls_at = log.transcript.size();
+  for (std::size_t i = 0; i < log.transcript.size(); ++i) {
+    if (log.transcript[i].rfind("*: TLS TLSv1", 0) == 0) {
+      tls_at = i;
+    }
+  }
+  ASSERT_LT(tls_at, log.transcript.size()) << Joined(log.transcript);
+  bool listed_under_tls = false;
+  for (std::size_t i = tls_at; i < log.transcript.size(); ++i) {
+    listed_under_tls |= log.transcript[i] == "S: 250 STARTTLS";
+  }
+  EXPECT_TRUE(listed_under_tls) << Joined(log.transcript);
+  // ... and the client (src/net) sends STARTTLS only once, in plaintext.
+  for (const ClientCommand& c : log.commands) {
+    EXPECT_FALSE(c.tls && c.line == "STARTTLS") << Joined(log.transcript);
+  }
 }
 
 // ---- knobs: greylist, reject_rcpt, banner delay ---------------------------
