@@ -329,6 +329,10 @@ struct Observer {
   std::function<std::uint64_t()> dns_mark;  // Responder::logged() now
   std::function<std::vector<std::string>(std::uint64_t)> dns_since;
   std::function<std::uint32_t()> fetches;
+  // Wire mode only (empty in-process, where no SMTP commands exist): the
+  // MX mocks' sessions so far, counted per mock, and those after a count.
+  std::function<std::vector<std::uint64_t>()> smtp_mark;
+  std::function<SmtpSessions(const std::vector<std::uint64_t>&)> smtp_since;
 };
 
 // The queries logged since `mark` (a value of Responder::logged()): the
@@ -372,11 +376,19 @@ std::string CheckTlsRpt(const ScenarioExpect& e, const mtasts::DeliveryReport& r
          DumpJson(want) + ", got " + DumpJson(json(got));
 }
 
+// The command's verb, upper-case ("MAIL" for "mail FROM:<a@b>").
+std::string Verb(std::string_view line) {
+  std::string v(line.substr(0, line.find(' ')));
+  std::transform(v.begin(), v.end(), v.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return v;
+}
+
 // The first unmet key of an expect step, tls_rpt aside (CheckTlsRpt()), or
 // "" if all match.
 std::string Check(const ScenarioExpect& e, const mtasts::DeliveryReport& r,
                   const mtasts::PolicyCache& cache, const std::string& domain, const Observer& obs,
-                  std::uint64_t dns_mark) {
+                  std::uint64_t dns_mark, const std::vector<std::uint64_t>& smtp_mark) {
   if (e.verdict && *e.verdict != mtasts::VerdictName(r.verdict)) {
     return "verdict: expected " + *e.verdict + ", got " +
            std::string(mtasts::VerdictName(r.verdict));
@@ -433,6 +445,12 @@ std::string Check(const ScenarioExpect& e, const mtasts::DeliveryReport& r,
   if (e.alerted && *e.alerted != !r.alerts.empty()) {
     return *e.alerted ? "alerted: expected an alert to the administrator, got none"
                       : "alerted: expected no alert, got: " + r.alerts.front();
+  }
+  if (e.smtp_client && obs.smtp_since) {
+    if (std::string why = CheckSmtpClient(*e.smtp_client, obs.smtp_since(smtp_mark));
+        !why.empty()) {
+      return "smtp_client: " + why;
+    }
   }
   return "";
 }
@@ -529,6 +547,23 @@ CaseResult NewCase(const Scenario& s, std::string_view mode) {
     if (e.alerted) {
       x["alerted"] = *e.alerted;
     }
+    if (e.smtp_client) {
+      json c = json::object();
+      for (const auto& [key, on] :
+           {std::pair<const char*, bool>{"starttls_bare", e.smtp_client->starttls_bare},
+            {"no_pipelining_into_tls", e.smtp_client->no_pipelining_into_tls},
+            {"ehlo_first_under_tls", e.smtp_client->ehlo_first_under_tls},
+            {"no_starttls_under_tls", e.smtp_client->no_starttls_under_tls},
+            {"no_mail_in_clear", e.smtp_client->no_mail_in_clear}}) {
+        if (on) {
+          c[key] = true;
+        }
+      }
+      if (!e.smtp_client->quit_after_tls.empty()) {
+        c["quit_after_tls"] = e.smtp_client->quit_after_tls;
+      }
+      x["smtp_client"] = std::move(c);
+    }
     if (!e.level.empty()) {
       x["level"] = e.level;
     }
@@ -565,6 +600,7 @@ std::pair<Outcome, std::string> RunSteps(const Scenario& s, spf::Resolver& dns,
   mtasts::DeliveryReport last;
   std::string last_domain;
   std::uint64_t dns_mark = 0;
+  std::vector<std::uint64_t> smtp_mark;
   bool delivered_once = false;
   std::string soft_miss;  // the first SHOULD or MAY step that failed
   for (const auto& step : s.steps) {
@@ -578,6 +614,9 @@ std::pair<Outcome, std::string> RunSteps(const Scenario& s, spf::Resolver& dns,
         so.local_names = s.sender_names;
         mtasts::Sender sender(dns, fetcher, connector, *cache, so);
         dns_mark = obs.dns_mark();
+        if (obs.smtp_mark) {
+          smtp_mark = obs.smtp_mark();
+        }
         std::optional<mtasts::DeliveryReport> done =
             guard([&] { return replacement ? replacement(step.to) : sender.Deliver(step.to); });
         if (!done) {
@@ -631,7 +670,14 @@ std::pair<Outcome, std::string> RunSteps(const Scenario& s, spf::Resolver& dns,
           return {Outcome::kError,
                   "line " + std::to_string(step.line) + ": expect before any deliver step"};
         }
-        std::string why = Check(step.expect, last, *cache, last_domain, obs, dns_mark);
+        if (step.expect.smtp_client && !obs.smtp_since) {
+          // Said in the transcript, not passed over in silence.
+          transcript.push_back({{"step", "expect (line " + std::to_string(step.line) + ")"},
+                                {"note",
+                                 "smtp_client: the in-process fakes see no SMTP commands; "
+                                 "checked in wire mode"}});
+        }
+        std::string why = Check(step.expect, last, *cache, last_domain, obs, dns_mark, smtp_mark);
         if (!why.empty() && step.expect.level.empty()) {
           return {Outcome::kFail, "line " + std::to_string(step.line) + ": " + why};
         }
@@ -674,6 +720,51 @@ json DnsLog(const mocks::dns::Responder& responder, Unscripted& unscripted) {
 
 }  // namespace
 
+std::string CheckSmtpClient(const SmtpClientExpect& e, const SmtpSessions& sessions) {
+  for (std::size_t k = 0; k < sessions.size(); ++k) {
+    const auto& [host, log] = sessions[k];
+    const std::string where = host + " (session " + std::to_string(log.id) + ")";
+    if (e.no_pipelining_into_tls && log.discarded_after_starttls != 0) {
+      return where + ": " + std::to_string(log.discarded_after_starttls) +
+             " octets sent after STARTTLS before the server's 220: the client must wait for the "
+             "reply and then start TLS (RFC 3207 §4; a pipelined STARTTLS ends its group, RFC "
+             "2920)";
+    }
+    bool first_under_tls = true;
+    for (const auto& c : log.commands) {
+      const std::string verb = Verb(c.line);
+      if (e.starttls_bare && verb == "STARTTLS" && c.line.size() != 8) {
+        return where + ": sent \"" + c.line + "\": STARTTLS takes no parameters (RFC 3207 §4)";
+      }
+      if (e.no_mail_in_clear && !c.tls && (verb == "MAIL" || verb == "RCPT" || verb == "DATA")) {
+        return where + ": sent \"" + c.line +
+               "\" without TLS: under the policy nothing of the envelope goes in clear (RFC 8461 "
+               "§5; RFC 3207 §4, §6)";
+      }
+      if (!c.tls) {
+        continue;
+      }
+      if (e.no_starttls_under_tls && verb == "STARTTLS") {
+        return where + ": sent STARTTLS with TLS already active (RFC 3207 §4.2)";
+      }
+      if (e.ehlo_first_under_tls && first_under_tls && verb != "EHLO" && verb != "QUIT") {
+        return where + ": the first command after the handshake was \"" + c.line +
+               "\", not EHLO: what the server said before TLS no longer counts (RFC 3207 §4.2)";
+      }
+      first_under_tls = false;
+      const bool quit_only =
+          std::any_of(e.quit_after_tls.begin(), e.quit_after_tls.end(),
+                      [&](const std::string& h) { return text::EqualsIgnoreCase(h, host); });
+      if (quit_only && verb != "QUIT") {
+        return where + ": sent \"" + c.line +
+               "\" over a TLS session it could not use: a client that finds the session not "
+               "good enough sends QUIT right after the handshake (RFC 3207 §4.1)";
+      }
+    }
+  }
+  return "";
+}
+
 CaseResult RunScenarioInProcess(const Scenario& s, const ScenarioRunOptions& opts) {
   const auto start = std::chrono::steady_clock::now();
   CaseResult r = NewCase(s, "in-process");
@@ -710,6 +801,8 @@ CaseResult RunScenarioInProcess(const Scenario& s, const ScenarioRunOptions& opt
       [&] { return responder.logged(); },
       [&](std::uint64_t mark) { return QueriesSince(responder, mark); },
       [&] { return fetcher.fetches(); },
+      {},  // no SMTP commands in-process
+      {},
   };
   // No sockets, no waiting: every step finishes.
   const StepGuard direct = [](const std::function<mtasts::DeliveryReport()>& work) {
@@ -838,6 +931,7 @@ Result<std::unique_ptr<mocks::smtp::Server>> ScenarioWorld::StartMx(const std::s
   mo.inject_after_starttls = m.inject;
   mo.greylist = m.greylist;
   mo.reject_rcpt = m.reject;
+  mo.starttls_under_tls = m.starttls_under_tls;
   mo.read_timeout_ms = mo.handshake_timeout_ms = mo.write_timeout_ms = 2 * kWireTimeoutMs;
   auto server = mocks::smtp::Server::Start(mo);
   if (!server) {
@@ -1077,6 +1171,18 @@ class PhasedConnector final : public mtasts::MxConnector {
   std::vector<std::pair<UnixSeconds, std::unique_ptr<net::SmtpConnector>>> stretches_;
 };
 
+// Every mock MX of a world, each with its host: the hosts' own, then the
+// later phases', in a fixed order.
+template <typename F>
+void ForEachMx(const ScenarioWorld& w, F&& f) {
+  for (const auto& [host, server] : w.smtp) {
+    f(host, *server);
+  }
+  for (const auto& phase : w.smtp_later) {
+    f(phase.host, *phase.server);
+  }
+}
+
 }  // namespace
 
 CaseResult RunScenarioWire(const Scenario& s, const ScenarioRunOptions& opts) {
@@ -1127,6 +1233,31 @@ CaseResult RunScenarioWire(const Scenario& s, const ScenarioRunOptions& opts) {
           n += phase.server->stats().connections;
         }
         return static_cast<std::uint32_t>(n);
+      },
+      [&] {
+        std::vector<std::uint64_t> mark;
+        ForEachMx(w, [&](const std::string&, const mocks::smtp::Server& server) {
+          std::uint64_t last = 0;
+          for (const auto& session : server.Sessions()) {
+            last = std::max(last, session.id);
+          }
+          mark.push_back(last);
+        });
+        return mark;
+      },
+      [&](const std::vector<std::uint64_t>& mark) {
+        SmtpSessions out;
+        std::size_t k = 0;
+        ForEachMx(w, [&](const std::string& host, const mocks::smtp::Server& server) {
+          const std::uint64_t after = k < mark.size() ? mark[k] : 0;
+          ++k;
+          for (auto& session : server.Sessions()) {
+            if (session.id > after) {
+              out.emplace_back(host, std::move(session));
+            }
+          }
+        });
+        return out;
       },
   };
   // The watchdog: a step past its budget stops the mocks, which ends every

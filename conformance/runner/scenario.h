@@ -45,6 +45,14 @@ struct ScenarioRunOptions {
       deliver_override;
 };
 
+// The SMTP sessions of one delivery as the MX mocks logged them, each with
+// the MX host it reached, in the order they were accepted.
+using SmtpSessions = std::vector<std::pair<std::string, mocks::smtp::SessionLog>>;
+
+// The first RFC 3207 rule of `e` the sessions break, as a message naming
+// the host, the session and the command ("" if they keep every rule).
+std::string CheckSmtpClient(const SmtpClientExpect& e, const SmtpSessions& sessions);
+
 // Runs a scenario in-process against the reference sender: fakes built
 // from the scenario (DNS through the mock server's Responder in memory,
 // the policy host and the MX as fakes that verify the PKI's chains with

@@ -298,12 +298,12 @@ SmtpHostSpec ReadSmtpHost(Reader& r, const YAML::Node& v, SmtpHostSpec base, boo
   if (top) {
     r.Keys(v,
            {"cert", "default_cert", "intermediates", "starttls", "tls_max", "inject", "greylist",
-            "reject", "down", "later"},
+            "reject", "down", "starttls_under_tls", "later"},
            "an smtp host");
   } else {
     r.Keys(v,
            {"at", "cert", "default_cert", "intermediates", "starttls", "tls_max", "inject",
-            "greylist", "reject", "down"},
+            "greylist", "reject", "down", "starttls_under_tls"},
            "a later phase of an smtp host");
   }
   if (v["cert"]) {
@@ -342,6 +342,9 @@ SmtpHostSpec ReadSmtpHost(Reader& r, const YAML::Node& v, SmtpHostSpec base, boo
   if (v["down"]) {
     spec.down = r.Bool(v["down"], "down");
   }
+  if (v["starttls_under_tls"]) {
+    spec.starttls_under_tls = r.Bool(v["starttls_under_tls"], "starttls_under_tls");
+  }
   if (const YAML::Node later = v["later"]; top && later) {
     ReadLater(r, later, spec, [&r](const YAML::Node& phase, const SmtpHostSpec& host) {
       return ReadSmtpHost(r, phase, host, false);
@@ -354,7 +357,7 @@ ScenarioExpect ReadExpect(Reader& r, const YAML::Node& n) {
   ScenarioExpect e;
   r.Keys(n,
          {"verdict", "channel", "mx", "tls_rpt", "policy", "contacted", "not_contacted", "queried",
-          "not_queried", "fetches", "alerted", "level"},
+          "not_queried", "fetches", "alerted", "smtp_client", "level"},
          "expect");
   if (n["verdict"]) {
     e.verdict = r.Str(n["verdict"], "verdict");
@@ -441,6 +444,37 @@ ScenarioExpect ReadExpect(Reader& r, const YAML::Node& n) {
   }
   if (n["alerted"]) {
     e.alerted = r.Bool(n["alerted"], "alerted");
+  }
+  if (const YAML::Node c = n["smtp_client"]; c && !c.IsMap()) {
+    r.Fail(c, "smtp_client must be a map of rules");
+  } else if (c) {
+    SmtpClientExpect sc;
+    r.Keys(c,
+           {"starttls_bare", "no_pipelining_into_tls", "ehlo_first_under_tls",
+            "no_starttls_under_tls", "no_mail_in_clear", "quit_after_tls"},
+           "smtp_client");
+    // A rule is checked when it is `true`; `false` would check nothing.
+    auto rule = [&](const char* key, bool& flag) {
+      if (c[key]) {
+        flag = r.Bool(c[key], key);
+        if (!flag) {
+          r.Fail(c[key], std::string("smtp_client.") + key +
+                             ": only `true` is checked; leave the key out instead");
+        }
+      }
+    };
+    rule("starttls_bare", sc.starttls_bare);
+    rule("no_pipelining_into_tls", sc.no_pipelining_into_tls);
+    rule("ehlo_first_under_tls", sc.ehlo_first_under_tls);
+    rule("no_starttls_under_tls", sc.no_starttls_under_tls);
+    rule("no_mail_in_clear", sc.no_mail_in_clear);
+    if (c["quit_after_tls"]) {
+      sc.quit_after_tls = r.List(c["quit_after_tls"], "smtp_client.quit_after_tls");
+    }
+    if (!sc.Any()) {
+      r.Fail(c, "smtp_client: no rule to check");
+    }
+    e.smtp_client = std::move(sc);
   }
   return e;
 }
@@ -752,6 +786,14 @@ std::vector<std::string> LintScenario(const Scenario& s, const std::filesystem::
   for (const auto& st : s.steps) {
     deliver |= st.kind == ScenarioStep::Kind::kDeliver;
     expect |= st.kind == ScenarioStep::Kind::kExpect;
+    if (st.kind == ScenarioStep::Kind::kExpect && st.expect.smtp_client) {
+      for (const auto& h : st.expect.smtp_client->quit_after_tls) {
+        if (s.smtp.count(h) == 0) {
+          out.push_back(where + "line " + std::to_string(st.line) +
+                        ": smtp_client.quit_after_tls: '" + h + "' is not an smtp host");
+        }
+      }
+    }
     if (st.kind == ScenarioStep::Kind::kExpect && st.expect.tls_rpt) {
       std::vector<std::string> named;
       for (const auto& alt : *st.expect.tls_rpt) {

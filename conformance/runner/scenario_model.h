@@ -84,11 +84,36 @@ struct SmtpHostSpec {
   std::uint32_t greylist = 0;  // greylist, if set, makes the MX answer 451 to the first N messages
   bool reject = false;         // reject, if set, makes the MX answer 550 to RCPT
   bool down = false;           // down, if set, makes the MX refuse connections
+  // starttls_under_tls, if set, makes the MX list STARTTLS in its EHLO reply
+  // after the handshake too (RFC 3207 §4.2 forbids it; TLS-4.2-03).
+  bool starttls_under_tls = false;
   // later: how the MX behaves from a clock time on (an attacker on the
   // path after the policy was cached strips STARTTLS, a certificate
   // expires), as for an https host.
   std::vector<HostPhase<SmtpHostSpec>> later;
   const SmtpHostSpec& At(UnixSeconds now) const;
+};
+
+// What the MX mocks saw the sender send in the last delivery, judged
+// against the RFC 3207 client rules (wire mode only: the in-process fakes
+// see no SMTP commands). Each flag, when set, is a rule every session must
+// keep.
+struct SmtpClientExpect {
+  bool starttls_bare = false;           // STARTTLS without parameters (TLS-4-01)
+  bool no_pipelining_into_tls = false;  // nothing sent after STARTTLS before the 220 (TLS-4-06)
+  bool ehlo_first_under_tls = false;    // EHLO (or QUIT) first after the handshake (TLS-4.2-01)
+  bool no_starttls_under_tls = false;   // no STARTTLS once TLS is up (TLS-4.2-03)
+  // No MAIL, RCPT or DATA outside TLS in any session: nothing of the
+  // envelope in clear, even in a transaction later reset (TLS-4-03,
+  // TLS-6-01 under an enforce policy).
+  bool no_mail_in_clear = false;
+  // These hosts got nothing but QUIT over TLS: the sender found the
+  // session not good enough and said so at once (TLS-4.1-01).
+  std::vector<std::string> quit_after_tls;
+  bool Any() const {
+    return starttls_bare || no_pipelining_into_tls || ehlo_first_under_tls ||
+           no_starttls_under_tls || no_mail_in_clear || !quit_after_tls.empty();
+  }
 };
 
 struct ScenarioExpect {
@@ -121,6 +146,7 @@ struct ScenarioExpect {
   std::optional<Count> fetches;
   // Whether the last delivery alerted the administrator (STS-3.3-13).
   std::optional<bool> alerted;
+  std::optional<SmtpClientExpect> smtp_client;
   // The level of this step's checks when it is below the scenario's: a
   // SHOULD or MAY step that fails makes the case non-strict (a failure
   // under --strict) and the later steps still run.

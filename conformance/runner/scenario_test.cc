@@ -387,6 +387,125 @@ steps:
                    .ok());
 }
 
+// One logged session: command lines, "+" before a line sent under TLS.
+mocks::smtp::SessionLog Session(std::uint64_t id, std::vector<std::string> lines,
+                                std::size_t discarded = 0) {
+  mocks::smtp::SessionLog log;
+  log.id = id;
+  log.discarded_after_starttls = discarded;
+  for (auto& l : lines) {
+    const bool tls = !l.empty() && l[0] == '+';
+    log.commands.push_back({tls ? l.substr(1) : l, tls});
+  }
+  return log;
+}
+
+TEST(SmtpClientRules, EachRuleCatchesItsBreachAndPassesTheGoodDialogue) {
+  const mocks::smtp::SessionLog good = Session(
+      1, {"EHLO a", "STARTTLS", "+EHLO a", "+MAIL FROM:<a@b>", "+RCPT TO:<c@d>", "+DATA", "+QUIT"});
+  SmtpClientExpect all;
+  all.starttls_bare = all.no_pipelining_into_tls = all.ehlo_first_under_tls =
+      all.no_starttls_under_tls = true;
+  EXPECT_EQ(CheckSmtpClient(all, {{"mx1.example.test", good}}), "");
+  EXPECT_EQ(CheckSmtpClient(all, {}), "");  // nothing sent, nothing broken
+
+  SmtpClientExpect bare;
+  bare.starttls_bare = true;
+  const std::string with_param =
+      CheckSmtpClient(bare, {{"mx1.example.test", Session(2, {"EHLO a", "STARTTLS x"})}});
+  EXPECT_NE(with_param.find("mx1.example.test (session 2): sent \"STARTTLS x\""), std::string::npos)
+      << with_param;
+  EXPECT_EQ(CheckSmtpClient(bare, {{"mx1.example.test", Session(2, {"EHLO a", "starttls"})}}),
+            "");  // the verb in any case
+
+  SmtpClientExpect pipelining;
+  pipelining.no_pipelining_into_tls = true;
+  EXPECT_NE(
+      CheckSmtpClient(pipelining, {{"mx1.example.test", Session(3, {"EHLO a", "STARTTLS"}, 30)}})
+          .find("30 octets sent after STARTTLS"),
+      std::string::npos);
+
+  SmtpClientExpect ehlo;
+  ehlo.ehlo_first_under_tls = true;
+  EXPECT_NE(CheckSmtpClient(ehlo, {{"mx1.example.test",
+                                    Session(4, {"EHLO a", "STARTTLS", "+MAIL FROM:<a@b>"})}})
+                .find("the first command after the handshake was \"MAIL FROM:<a@b>\""),
+            std::string::npos);
+  EXPECT_EQ(
+      CheckSmtpClient(ehlo, {{"mx1.example.test", Session(4, {"EHLO a", "STARTTLS", "+QUIT"})}}),
+      "");
+
+  SmtpClientExpect again;
+  again.no_starttls_under_tls = true;
+  EXPECT_NE(CheckSmtpClient(again, {{"mx1.example.test",
+                                     Session(5, {"EHLO a", "STARTTLS", "+EHLO a", "+STARTTLS"})}})
+                .find("STARTTLS with TLS already active"),
+            std::string::npos);
+
+  SmtpClientExpect clear;
+  clear.no_mail_in_clear = true;
+  EXPECT_EQ(CheckSmtpClient(clear, {{"mx1.example.test", good}}), "");
+  EXPECT_NE(CheckSmtpClient(clear, {{"mx1.example.test",
+                                     Session(8, {"EHLO a", "MAIL FROM:<a@b>", "RSET", "QUIT"})}})
+                .find("sent \"MAIL FROM:<a@b>\" without TLS"),
+            std::string::npos);
+
+  SmtpClientExpect quit;
+  quit.quit_after_tls = {"MX1.example.test"};  // host names in any case
+  const std::string ehlo_first = CheckSmtpClient(
+      quit, {{"mx2.example.test", good},
+             {"mx1.example.test", Session(6, {"EHLO a", "STARTTLS", "+EHLO a", "+QUIT"})}});
+  EXPECT_NE(ehlo_first.find("mx1.example.test (session 6): sent \"EHLO a\" over a TLS session"),
+            std::string::npos)
+      << ehlo_first;
+  EXPECT_EQ(
+      CheckSmtpClient(quit, {{"mx2.example.test", good},
+                             {"mx1.example.test", Session(6, {"EHLO a", "STARTTLS", "+QUIT"})}}),
+      "");
+  // Closing without a word is not a command over the session either.
+  EXPECT_EQ(CheckSmtpClient(quit, {{"mx1.example.test", Session(7, {"EHLO a", "STARTTLS"})}}), "");
+}
+
+TEST_F(ScenarioTest, SmtpClientRulesLoadLintAndAreNotedInProcess) {
+  auto s = LoadScenario(Scenario("client", R"(smtp:
+  mx1.example.test: {cert: mx1, starttls_under_tls: true}
+steps:
+  - deliver: {to: a@example.test}
+  - expect:
+      verdict: delivered
+      smtp_client: {starttls_bare: true, no_starttls_under_tls: true, quit_after_tls: [mx1.example.test]}
+)"));
+  ASSERT_TRUE(s.ok()) << s.error().Text();
+  EXPECT_TRUE(s->smtp.at("mx1.example.test").starttls_under_tls);
+  const SmtpClientExpect& c = *s->steps.back().expect.smtp_client;
+  EXPECT_TRUE(c.starttls_bare && c.no_starttls_under_tls);
+  EXPECT_FALSE(c.ehlo_first_under_tls || c.no_pipelining_into_tls);
+  EXPECT_TRUE(LintScenario(*s, root_, {}).empty());
+  const CaseResult r = RunScenarioInProcess(*s);
+  EXPECT_EQ(r.outcome, Outcome::kPass) << r.message;
+  EXPECT_EQ(r.expected["expect"][0]["smtp_client"]["quit_after_tls"][0], "mx1.example.test");
+  EXPECT_NE(r.actual.dump().find("smtp_client: the in-process fakes see no SMTP commands"),
+            std::string::npos);
+
+  for (const char* bad : {"smtp_client: {starttls_bare: false}", "smtp_client: {}",
+                          "smtp_client: yes", "smtp_client: {pipelining: true}"}) {
+    auto b = LoadScenario(Scenario("bad-client", std::string("steps:\n  - deliver: {to: "
+                                                             "a@example.test}\n  - expect: {") +
+                                                     bad + "}\n"));
+    ASSERT_FALSE(b.ok()) << bad;
+    EXPECT_NE(b.error().Text().find("smtp_client"), std::string::npos)
+        << bad << ": " << b.error().Text();
+  }
+  auto stray = LoadScenario(Scenario("stray", R"(steps:
+  - deliver: {to: a@example.test}
+  - expect: {smtp_client: {quit_after_tls: [mx9.example.test]}}
+)"));
+  ASSERT_TRUE(stray.ok()) << stray.error().Text();
+  const auto problems = LintScenario(*stray, root_, {});
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("'mx9.example.test' is not an smtp host"), std::string::npos);
+}
+
 TEST_F(ScenarioTest, AShouldStepMissIsNonStrictAndLaterMustStepsStillRun) {
   auto soft = LoadScenario(Scenario("should", R"(steps:
   - deliver: {to: a@example.test}

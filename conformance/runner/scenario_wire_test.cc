@@ -202,6 +202,41 @@ TEST_F(ScenarioWireTest, AStallingClientEndsTheRunWithAnErrorNamingTheStep) {
   EXPECT_NE(transcript.find("STARTTLS"), std::string::npos) << transcript;
 }
 
+TEST_F(ScenarioWireTest, SmtpClientRulesJudgeWhatTheMockSaw) {
+  // The reference sender keeps the RFC 3207 rules ...
+  std::ofstream(root_ / "t/client.yaml") << R"(id: t/client
+title: "t"
+requirements: [{id: TLS-4-06, level: MUST}]
+)" << kTestWorld << R"(steps:
+  - deliver: {to: a@example.test}
+  - expect:
+      smtp_client: {starttls_bare: true, no_pipelining_into_tls: true, ehlo_first_under_tls: true}
+)";
+  auto s = LoadScenario(root_ / "t/client.yaml");
+  ASSERT_TRUE(s.ok()) << s.error().Text();
+  const CaseResult ok = RunScenarioWire(*s, {});
+  EXPECT_EQ(ok.outcome, Outcome::kPass) << ok.message;
+  // ... and a client that pipelines a command after STARTTLS breaks one:
+  // the mock discards the bytes and the rule names the session.
+  ScenarioRunOptions o;
+  o.deliver_override = [](const ScenarioWorld& w, const std::string&) {
+    RawClient c(PortOf(w.smtp_addresses.at("mx1.example.test")));
+    EXPECT_TRUE(c.connected());
+    c.ReadUntil("\r\n");
+    c.Send("EHLO eager.test\r\n");
+    c.ReadUntil("STARTTLS\r\n");
+    c.Send("STARTTLS\r\nMAIL FROM:<a@eager.test>\r\n");
+    c.ReadUntil("Ready to start TLS");
+    return mtasts::DeliveryReport{};
+  };
+  const CaseResult bad = RunScenarioWire(*s, o);
+  EXPECT_EQ(bad.outcome, Outcome::kFail);
+  EXPECT_NE(bad.message.find("smtp_client: mx1.example.test (session 1): 26 octets sent after "
+                             "STARTTLS"),
+            std::string::npos)
+      << bad.message;
+}
+
 TEST_F(ScenarioWireTest, GarbageAndAClientVanishingMidTlsDoNotHangTheRun) {
   ScenarioRunOptions o;
   o.step_budget = std::chrono::milliseconds(10000);
