@@ -288,7 +288,8 @@ class FakeConnector final : public mtasts::MxConnector {
                 Unscripted& u, std::vector<std::string>& log)
       : s_(s), pki_(p), trust_(trust), clock_(c), unscripted_(u), log_(log) {}
 
-  std::unique_ptr<mtasts::MxSession> Connect(std::string_view host, std::string& detail) override {
+  std::unique_ptr<mtasts::MxSession> Connect(std::string_view host, std::string_view address,
+                                             std::string& detail) override {
     // As net::SmtpConnector maps names: ASCII case and one trailing dot
     // do not matter.
     std::string key = text::ToLowerCopy(host);
@@ -303,7 +304,8 @@ class FakeConnector final : public mtasts::MxConnector {
       return nullptr;
     }
     const SmtpHostSpec& spec = it->second.At(clock_.Now());
-    if (spec.down) {
+    const auto& refusing = it->second.down_addresses;
+    if (spec.down || std::find(refusing.begin(), refusing.end(), address) != refusing.end()) {
       detail = "connection refused";
       return nullptr;
     }
@@ -984,6 +986,16 @@ Result<std::unique_ptr<ScenarioWorld>> ScenarioWorld::Start(const Scenario& s, c
   if (!mx_hosts) {
     return mx_hosts.error();
   }
+  // One closed port per down address of a multihomed MX.
+  for (const auto& [host, m] : s.smtp) {
+    for (const auto& address : m.down_addresses) {
+      auto closed = HoldClosedPort(w->closed_ports, host + " " + address, 0);
+      if (!closed) {
+        return closed.error();
+      }
+      w->smtp_address_endpoints[host + " " + address] = *closed;
+    }
+  }
   return w;
 }
 
@@ -1156,14 +1168,15 @@ class PhasedConnector final : public mtasts::MxConnector {
     }
   }
 
-  std::unique_ptr<mtasts::MxSession> Connect(std::string_view host, std::string& detail) override {
+  std::unique_ptr<mtasts::MxSession> Connect(std::string_view host, std::string_view address,
+                                             std::string& detail) override {
     net::SmtpConnector* in_force = stretches_.front().second.get();
     for (const auto& [from, connector] : stretches_) {
       if (clock_.Now() >= from) {
         in_force = connector.get();
       }
     }
-    return in_force->Connect(host, detail);
+    return in_force->Connect(host, address, detail);
   }
 
  private:
@@ -1219,6 +1232,7 @@ CaseResult RunScenarioWire(const Scenario& s, const ScenarioRunOptions& opts) {
   co.connect_timeout = co.io_timeout = co.handshake_timeout =
       std::chrono::milliseconds(kWireTimeoutMs);
   co.min_version = net::TlsVersion::kTls1_2;  // RFC 8461 §7.2
+  co.address_endpoints = w.smtp_address_endpoints;
   PhasedConnector connector(co, w.smtp_phases, clock);
 
   const Observer obs{
@@ -1329,10 +1343,11 @@ CaseResult RunScenarioWire(const Scenario& s, const ScenarioRunOptions& opts) {
       continue;
     }
     for (const auto& line : step["sender"]) {
-      // "HOST: no connection (...)" for a host the scenario does not list
-      // (a `down` MX is listed and simply not started).
+      // "HOST: no connection (...)" (or "HOST [ADDRESS]: ...") for a host
+      // the scenario does not list (a `down` MX is listed and simply not
+      // started).
       const std::string text = line.get<std::string>();
-      const std::string host = text.substr(0, text.find(':'));
+      const std::string host = text.substr(0, text.find_first_of(": "));
       if (text.find(": no connection (") != std::string::npos && s.smtp.count(host) == 0) {
         unscripted.what.push_back("SMTP connection to " + host);
       }

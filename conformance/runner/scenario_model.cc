@@ -13,6 +13,7 @@
 #include "conformance/runner/yaml_budget.h"
 #include "mocks/dns/responder.h"
 #include "mocks/smtp/dialogue.h"
+#include "spf/ip.h"
 #include "tlsrpt/result_type.h"
 
 namespace mxconform::conformance {
@@ -298,7 +299,7 @@ SmtpHostSpec ReadSmtpHost(Reader& r, const YAML::Node& v, SmtpHostSpec base, boo
   if (top) {
     r.Keys(v,
            {"cert", "default_cert", "intermediates", "starttls", "tls_max", "inject", "greylist",
-            "reject", "down", "starttls_under_tls", "later"},
+            "reject", "down", "starttls_under_tls", "down_addresses", "later"},
            "an smtp host");
   } else {
     r.Keys(v,
@@ -344,6 +345,21 @@ SmtpHostSpec ReadSmtpHost(Reader& r, const YAML::Node& v, SmtpHostSpec base, boo
   }
   if (v["starttls_under_tls"]) {
     spec.starttls_under_tls = r.Bool(v["starttls_under_tls"], "starttls_under_tls");
+  }
+  if (top && v["down_addresses"]) {
+    spec.down_addresses.clear();
+    for (const auto& a : r.List(v["down_addresses"], "down_addresses")) {
+      std::optional<spf::IpAddress> ip = spf::ParseIp4(a);
+      if (!ip) {
+        ip = spf::ParseIp6(a);
+      }
+      if (!ip) {
+        r.Fail(v["down_addresses"], "down_addresses: '" + a + "' is not an IPv4 or IPv6 address");
+        continue;
+      }
+      // As the sender writes an address it resolved.
+      spec.down_addresses.push_back(spf::ReadableIpForm(*ip));
+    }
   }
   if (const YAML::Node later = v["later"]; top && later) {
     ReadLater(r, later, spec, [&r](const YAML::Node& phase, const SmtpHostSpec& host) {
@@ -779,6 +795,31 @@ std::vector<std::string> LintScenario(const Scenario& s, const std::filesystem::
     check(h, host);
     for (const auto& phase : h.later) {
       check(*phase.spec, host + " (at " + std::to_string(phase.at) + ")");
+    }
+    // A down address the zone does not give the host would change nothing.
+    if (!h.down_addresses.empty()) {
+      std::set<std::string> zone_addresses;
+      for (const dns::ZoneRecord* z : s.dns.zone.Records()) {
+        if (!text::EqualsIgnoreCase(z->rr.name.ToString(), host)) {
+          continue;
+        }
+        spf::IpAddress ip;
+        if (const auto* a = std::get_if<dns::RdataA>(&z->rr.rdata)) {
+          std::copy(a->address.begin(), a->address.end(), ip.bytes.begin());
+        } else if (const auto* aaaa = std::get_if<dns::RdataAaaa>(&z->rr.rdata)) {
+          ip.v6 = true;
+          ip.bytes = aaaa->address;
+        } else {
+          continue;
+        }
+        zone_addresses.insert(spf::ReadableIpForm(ip));
+      }
+      for (const auto& a : h.down_addresses) {
+        if (zone_addresses.count(a) == 0) {
+          out.push_back(where + "smtp " + host + ": down_addresses: " + a +
+                        " is not an A or AAAA record of the host in the dns section");
+        }
+      }
     }
   }
   bool deliver = false;

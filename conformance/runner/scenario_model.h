@@ -84,6 +84,11 @@ struct SmtpHostSpec {
   std::uint32_t greylist = 0;  // greylist, if set, makes the MX answer 451 to the first N messages
   bool reject = false;         // reject, if set, makes the MX answer 550 to RCPT
   bool down = false;           // down, if set, makes the MX refuse connections
+  // down_addresses, if set, makes connections to these of the host's DNS
+  // addresses refused while its others reach it: one address of a
+  // multihomed exchange is down (MX-5.1-11). The host's own setting, not a
+  // phase's.
+  std::vector<std::string> down_addresses;
   // starttls_under_tls, if set, makes the MX list STARTTLS in its EHLO reply
   // after the handshake too (RFC 3207 §4.2 forbids it; TLS-4.2-03).
   bool starttls_under_tls = false;

@@ -506,6 +506,42 @@ steps:
   EXPECT_NE(problems[0].find("'mx9.example.test' is not an smtp host"), std::string::npos);
 }
 
+TEST_F(ScenarioTest, DownAddressesLoadLintAndRefuseConnections) {
+  auto s = LoadScenario(Scenario("down-address", R"(smtp:
+  mx1.example.test: {cert: mx1, down_addresses: ["127.0.0.1"]}
+steps:
+  - deliver: {to: a@example.test}
+  - expect: {verdict: deferred, contacted: [mx1.example.test]}
+)"));
+  ASSERT_TRUE(s.ok()) << s.error().Text();
+  EXPECT_EQ(s->smtp.at("mx1.example.test").down_addresses, std::vector<std::string>{"127.0.0.1"});
+  EXPECT_TRUE(LintScenario(*s, root_, {}).empty());
+  const CaseResult r = RunScenarioInProcess(*s);
+  EXPECT_EQ(r.outcome, Outcome::kPass) << r.message;
+
+  auto elsewhere = LoadScenario(Scenario("down-elsewhere", R"(smtp:
+  mx1.example.test: {cert: mx1, down_addresses: ["192.0.2.99"]}
+steps:
+  - deliver: {to: a@example.test}
+  - expect: {verdict: delivered}
+)"));
+  ASSERT_TRUE(elsewhere.ok()) << elsewhere.error().Text();
+  const auto problems = LintScenario(*elsewhere, root_, {});
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("down_addresses: 192.0.2.99 is not an A or AAAA record"),
+            std::string::npos)
+      << problems[0];
+
+  auto bad = LoadScenario(Scenario("down-bad", R"(smtp:
+  mx1.example.test: {cert: mx1, down_addresses: [mx9.example.test]}
+steps: []
+)"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().Text().find("'mx9.example.test' is not an IPv4 or IPv6 address"),
+            std::string::npos)
+      << bad.error().Text();
+}
+
 TEST_F(ScenarioTest, AShouldStepMissIsNonStrictAndLaterMustStepsStillRun) {
   auto soft = LoadScenario(Scenario("should", R"(steps:
   - deliver: {to: a@example.test}

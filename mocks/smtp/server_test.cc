@@ -146,7 +146,7 @@ std::unique_ptr<net::SmtpSession> Open(const Server& s, std::string_view mx = kM
                                        net::SmtpConnectorOptions* custom = nullptr) {
   net::SmtpConnector connector(custom != nullptr ? *custom : ClientOptions(s, mx));
   std::string detail;
-  auto session = connector.ConnectSmtp(mx, detail);
+  auto session = connector.ConnectSmtp(mx, "192.0.2.1", detail);
   EXPECT_NE(session, nullptr) << detail;
   return session;
 }

@@ -271,10 +271,15 @@ void AddLabScenario(CLI::App& lab, int& rc) {
     // also listens on a port of its own from the start.
     const nlohmann::json later = LaterPhases(s->https, w.https_phases);
     const nlohmann::json smtp_later = LaterPhases(s->smtp, w.smtp_phases);
-    nlohmann::json j = {{"scenario", s->id},          {"dns", dns},
-                        {"https", w.https_addresses}, {"https_later", later},
-                        {"smtp", w.smtp_addresses},   {"smtp_later", smtp_later},
-                        {"ca_bundle", bundle},        {"pid", static_cast<long>(getpid())}};
+    nlohmann::json j = {{"scenario", s->id},
+                        {"dns", dns},
+                        {"https", w.https_addresses},
+                        {"https_later", later},
+                        {"smtp", w.smtp_addresses},
+                        {"smtp_later", smtp_later},
+                        {"smtp_down_addresses", w.smtp_address_endpoints},
+                        {"ca_bundle", bundle},
+                        {"pid", static_cast<long>(getpid())}};
     if (!s->sender_names.empty()) {
       j["sender_names"] = s->sender_names;
     }
@@ -301,6 +306,11 @@ void AddLabScenario(CLI::App& lab, int& rc) {
         std::cout << "  smtp  " << host << (s->smtp.at(host).down ? ", down," : "") << " at "
                   << addr << "\n";
         print_later("smtp  ", host, smtp_later);
+        for (const auto& address : s->smtp.at(host).down_addresses) {
+          std::cout << "  smtp  " << host << " at its address " << address
+                    << " refuses connections: route that address to "
+                    << w.smtp_address_endpoints.at(host + " " + address) << "\n";
+        }
       }
       std::cout << "  CA bundle (trusted roots): " << bundle << "\n";
       if (!s->sender_names.empty()) {

@@ -10,6 +10,7 @@
 #include "common/domain.h"
 #include "common/text.h"
 #include "mtasts/txt_record.h"
+#include "spf/ip.h"
 
 namespace mxconform::mtasts {
 namespace {
@@ -236,10 +237,10 @@ FetchResponse Sender::FetchPolicy(const std::string& host, DeliveryReport& repor
   return r;
 }
 
-bool Sender::SendInClear(const std::string& host, std::string_view recipient,
-                         DeliveryReport& report) {
+bool Sender::SendInClear(const std::string& host, const std::string& address,
+                         std::string_view recipient, DeliveryReport& report) {
   std::string detail;
-  std::unique_ptr<MxSession> s = mx_.Connect(host, detail);
+  std::unique_ptr<MxSession> s = mx_.Connect(host, address, detail);
   report.contacted.push_back(host);
   if (!s || !s->Greet(detail)) {
     report.steps.push_back(host + ": plaintext retry failed (" + detail + ")");
@@ -271,15 +272,23 @@ bool Sender::IsLocalName(std::string_view host) const {
                      [&](const std::string& name) { return domain::NamesEqual(name, host); });
 }
 
-Sender::Reach Sender::Resolve(const std::string& host, DeliveryReport& report) {
+Sender::Reach Sender::Resolve(const std::string& host, DeliveryReport& report,
+                              std::vector<std::string>& addresses) {
   // RFC 5321 §5.1 (MX-5.1-12): an exchange is a name that must resolve to
   // address records; one without any is not usable (an address written as
   // a name, M10, is such a name). Asked when the exchange's turn comes, so
   // that an exchange the policy rules out costs no lookup.
+  // The addresses in the order the resolver gave them (RFC 5321 §5.1);
+  // AAAA only when there is no A (the mocks listen on IPv4 loopback; the
+  // order between families is local policy).
   spf::DnsStatus worst = spf::DnsStatus::kOk;
+  addresses.clear();
   for (const spf::QueryType type : {spf::QueryType::kA, spf::QueryType::kAaaa}) {
     const spf::DnsAnswer a = dns_.Query(host, type);
-    if (!a.addresses.empty()) {
+    for (const spf::IpAddress& ip : a.addresses) {
+      addresses.push_back(spf::ReadableIpForm(ip));
+    }
+    if (!addresses.empty()) {
       return Reach::kAddressed;
     }
     if (a.status == spf::DnsStatus::kError || a.status == spf::DnsStatus::kTimeout) {
@@ -394,6 +403,77 @@ bool Sender::Destinations(const std::string& domain, bool literal, DeliveryRepor
   return true;
 }
 
+Sender::Attempt Sender::TryAddress(const Policy* policy, const std::string& host,
+                                   const std::string& address, bool name_address, bool literal,
+                                   std::string_view recipient, DeliveryReport& report) {
+  // Steps name the address only where the host has several.
+  const std::string at = name_address ? host + " [" + address + "]" : host;
+  std::string detail;
+  std::unique_ptr<MxSession> s = mx_.Connect(host, address, detail);
+  report.contacted.push_back(host);
+  if (!s) {
+    report.steps.push_back(at + ": no connection (" + detail + ")");
+    return Attempt::kNext;
+  }
+  if (!s->Greet(detail)) {
+    report.steps.push_back(at + ": " + detail);
+    return Attempt::kNext;
+  }
+  TlsOutcome tls = TlsOutcome::kStarttlsNotOffered;
+  bool tls_up = false;
+  std::string tls_detail = "STARTTLS not offered";
+  if (s->StarttlsOffered()) {
+    // No SNI for an address literal (RFC 6066 §3: a HostName is a DNS
+    // name, never an address).
+    StartTlsResult t = s->StartTls(literal ? std::string_view() : std::string_view(host));
+    tls = t.outcome;
+    tls_up = t.usable;
+    tls_detail = t.detail;
+    if (opts_.profile == SenderProfile::kNoNameCheck && tls == TlsOutcome::kCertHostMismatch) {
+      tls = TlsOutcome::kOk;
+      tls_detail += " (the name is not checked)";
+    }
+    if (!t.usable && tls != TlsOutcome::kStarttlsRefused) {
+      // The handshake failed: the connection is gone (never retried in
+      // plaintext on the same MX).
+      Decision d = DecideMx(policy, host, tls);
+      if (d.report) {
+        report.failures.push_back(RptFailure{*d.report, host, tls_detail});
+      }
+      if (opts_.profile == SenderProfile::kCleartextFallback) {
+        report.steps.push_back(at + ": TLS failed (" + tls_detail + "), retrying in plaintext");
+        return SendInClear(host, address, recipient, report) ? Attempt::kDelivered : Attempt::kNext;
+      }
+      report.steps.push_back(at + ": TLS failed (" + tls_detail + "), next MX");
+      return Attempt::kNext;
+    }
+  }
+  Decision d = DecideMx(policy, host, tls);
+  if (d.report) {
+    report.failures.push_back(RptFailure{*d.report, host, tls_detail});
+  }
+  if (d.action == Action::kDefer) {
+    report.steps.push_back(at + ": " + std::string(d.reason) + " (" + tls_detail +
+                           "), not delivered here");
+    s->Quit();
+    return Attempt::kNext;
+  }
+  const Channel channel = !tls_up                  ? Channel::kPlaintext
+                          : tls == TlsOutcome::kOk ? Channel::kVerifiedTls
+                                                   : Channel::kUnverifiedTls;
+  SendResult sent = s->Send(opts_.from, recipient);
+  s->Quit();
+  if (sent.status == SendStatus::kAccepted) {
+    report.steps.push_back(at + ": delivered over " + std::string(ChannelName(channel)));
+    report.verdict = Verdict::kDelivered;
+    report.channel = channel;
+    report.mx = host;
+    return Attempt::kDelivered;
+  }
+  report.steps.push_back(at + ": not accepted (" + sent.detail + ")");
+  return sent.status == SendStatus::kPermFail ? Attempt::kBounce : Attempt::kNext;
+}
+
 DeliveryReport Sender::DeliverOnce(std::string_view recipient) {
   DeliveryReport report;
   const std::string domain = DomainOf(recipient);
@@ -427,80 +507,29 @@ DeliveryReport Sender::DeliverOnce(std::string_view recipient) {
       report.failures.push_back(RptFailure{*before.report, host, "MX not in the policy"});
       continue;
     }
-    if (!literal) {
-      const Reach reach = Resolve(host, report);
+    std::vector<std::string> addresses;
+    if (literal) {
+      addresses = {host};  // the literal is the address
+    } else {
+      const Reach reach = Resolve(host, report, addresses);
       no_address += reach == Reach::kNoAddress ? 1 : 0;
       if (reach != Reach::kAddressed) {
         continue;
       }
     }
-    std::string detail;
-    std::unique_ptr<MxSession> s = mx_.Connect(host, detail);
-    report.contacted.push_back(host);
-    if (!s) {
-      report.steps.push_back(host + ": no connection (" + detail + ")");
-      continue;
-    }
-    if (!s->Greet(detail)) {
-      report.steps.push_back(host + ": " + detail);
-      continue;
-    }
-    TlsOutcome tls = TlsOutcome::kStarttlsNotOffered;
-    bool tls_up = false;
-    std::string tls_detail = "STARTTLS not offered";
-    if (s->StarttlsOffered()) {
-      // No SNI for an address literal (RFC 6066 §3: a HostName is a DNS
-      // name, never an address).
-      StartTlsResult t = s->StartTls(literal ? std::string_view() : std::string_view(host));
-      tls = t.outcome;
-      tls_up = t.usable;
-      tls_detail = t.detail;
-      if (opts_.profile == SenderProfile::kNoNameCheck && tls == TlsOutcome::kCertHostMismatch) {
-        tls = TlsOutcome::kOk;
-        tls_detail += " (the name is not checked)";
-      }
-      if (!t.usable && tls != TlsOutcome::kStarttlsRefused) {
-        // The handshake failed: the connection is gone (never retried in
-        // plaintext on the same MX).
-        Decision d = DecideMx(policy, host, tls);
-        if (d.report) {
-          report.failures.push_back(RptFailure{*d.report, host, tls_detail});
-        }
-        if (opts_.profile == SenderProfile::kCleartextFallback) {
-          report.steps.push_back(host + ": TLS failed (" + tls_detail + "), retrying in plaintext");
-          if (SendInClear(host, recipient, report)) {
-            return report;
-          }
-          continue;
-        }
-        report.steps.push_back(host + ": TLS failed (" + tls_detail + "), next MX");
-        continue;
+    // RFC 5321 §5.1 (MX-5.1-11): each address of a multihomed exchange in
+    // the order the resolver gave them, until one takes the message.
+    Attempt outcome = Attempt::kNext;
+    for (const std::string& address : addresses) {
+      outcome = TryAddress(policy, host, address, addresses.size() > 1, literal, recipient, report);
+      if (outcome != Attempt::kNext) {
+        break;
       }
     }
-    Decision d = DecideMx(policy, host, tls);
-    if (d.report) {
-      report.failures.push_back(RptFailure{*d.report, host, tls_detail});
-    }
-    if (d.action == Action::kDefer) {
-      report.steps.push_back(host + ": " + std::string(d.reason) + " (" + tls_detail +
-                             "), not delivered here");
-      s->Quit();
-      continue;
-    }
-    const Channel channel = !tls_up                  ? Channel::kPlaintext
-                            : tls == TlsOutcome::kOk ? Channel::kVerifiedTls
-                                                     : Channel::kUnverifiedTls;
-    SendResult sent = s->Send(opts_.from, recipient);
-    s->Quit();
-    if (sent.status == SendStatus::kAccepted) {
-      report.steps.push_back(host + ": delivered over " + std::string(ChannelName(channel)));
-      report.verdict = Verdict::kDelivered;
-      report.channel = channel;
-      report.mx = host;
+    if (outcome == Attempt::kDelivered) {
       return report;
     }
-    report.steps.push_back(host + ": not accepted (" + sent.detail + ")");
-    if (sent.status == SendStatus::kPermFail) {
+    if (outcome == Attempt::kBounce) {
       bounced = true;
       break;
     }

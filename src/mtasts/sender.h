@@ -103,9 +103,12 @@ class MxSession {
 class MxConnector {
  public:
   virtual ~MxConnector() = default;
-  // Connects to `mx_host` on port 25 (the fakes and mocks map it). Null,
-  // with `detail`, when no connection could be made.
-  virtual std::unique_ptr<MxSession> Connect(std::string_view mx_host, std::string& detail) = 0;
+  // Connects to exchange `mx_host` at `address` (one of its A or AAAA
+  // records as text; for an address literal, the literal) on port 25 (the
+  // fakes and mocks map the pair to where they listen). Null, with
+  // `detail`, when no connection could be made.
+  virtual std::unique_ptr<MxSession> Connect(std::string_view mx_host, std::string_view address,
+                                             std::string& detail) = 0;
 };
 
 enum class Verdict : std::uint8_t { kDelivered, kDeferred, kBounced };
@@ -180,18 +183,27 @@ class Sender {
   PolicyState Discover(std::string_view domain, DeliveryReport& report);
   FetchResponse FetchPolicy(const std::string& host, DeliveryReport& report);
   DeliveryReport DeliverOnce(std::string_view recipient);
-  // kCleartextFallback: a new session with `host`, the message sent without
-  // STARTTLS. True when it was accepted.
-  bool SendInClear(const std::string& host, std::string_view recipient, DeliveryReport& report);
+  // kCleartextFallback: a new session with `host` at `address`, the
+  // message sent without STARTTLS. True when it was accepted.
+  bool SendInClear(const std::string& host, const std::string& address, std::string_view recipient,
+                   DeliveryReport& report);
+  // One delivery attempt to exchange `host` at one of its addresses
+  // (`name_address`: the steps name it, the host having several).
+  enum class Attempt : std::uint8_t { kDelivered, kNext, kBounce };
+  Attempt TryAddress(const Policy* policy, const std::string& host, const std::string& address,
+                     bool name_address, bool literal, std::string_view recipient,
+                     DeliveryReport& report);
   // RFC 5321 §5.1: the hosts to try, in order, for `domain` (an address
   // literal is its own host). False when there are none: the report then
   // holds the verdict (deferred on a DNS error; bounced on NXDOMAIN, a
   // null MX, or when no exchange is more preferred than this host).
   bool Destinations(const std::string& domain, bool literal, DeliveryReport& report,
                     std::vector<std::string>& hosts);
-  // Whether exchange `host` has A or AAAA records (asked in that order).
+  // The A and AAAA records of exchange `host` (asked in that order), as
+  // text into `addresses`, and whether it has any.
   enum class Reach : std::uint8_t { kAddressed, kNoAddress, kLookupFailed };
-  Reach Resolve(const std::string& host, DeliveryReport& report);
+  Reach Resolve(const std::string& host, DeliveryReport& report,
+                std::vector<std::string>& addresses);
   // True if `host` is one of SenderOptions::local_names.
   bool IsLocalName(std::string_view host) const;
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -65,16 +66,20 @@ class FakeSession final : public MxSession {
 
 class FakeConnector final : public MxConnector {
  public:
-  std::unique_ptr<MxSession> Connect(std::string_view host, std::string& detail) override {
+  std::unique_ptr<MxSession> Connect(std::string_view host, std::string_view address,
+                                     std::string& detail) override {
+    connects.push_back(std::string(host) + " " + std::string(address));
     auto it = mxs.find(std::string(host));
-    if (it == mxs.end() || !it->second.reachable) {
+    if (it == mxs.end() || !it->second.reachable || refused.count(std::string(address)) != 0) {
       detail = "refused";
       return nullptr;
     }
     return std::make_unique<FakeSession>(it->second, snis);
   }
   std::map<std::string, FakeMx> mxs{{"mx1.example.test", {}}, {"mx2.example.test", {}}};
-  std::vector<std::string> snis;  // the SNI of each StartTls, in order
+  std::set<std::string> refused;      // addresses that refuse connections
+  std::vector<std::string> connects;  // "HOST ADDRESS", in order
+  std::vector<std::string> snis;      // the SNI of each StartTls, in order
 };
 
 // The test zone, plus an A record (192.0.2.1) for every host the fake
@@ -390,6 +395,39 @@ TEST_F(SenderTest, GreylistingDefersAndTriesTheNextMxAPermanentFailureBounces) {
   EXPECT_EQ(Deliver().verdict, Verdict::kDeferred);
   connector.mxs["mx1.example.test"].send = SendStatus::kPermFail;
   EXPECT_EQ(Deliver().verdict, Verdict::kBounced);
+}
+
+TEST_F(SenderTest, EachAddressOfAMultihomedExchangeIsTriedInOrder) {
+  // RFC 5321 §5.1 (MX-5.1-11): the addresses in the resolver's order,
+  // until one takes the message; then the next exchange.
+  zone.AddA("mx1.example.test", spf::IpAddress::V4(192, 0, 2, 10));
+  zone.AddA("mx1.example.test", spf::IpAddress::V4(192, 0, 2, 11));
+  connector.refused = {"192.0.2.10"};
+  auto r = Deliver();
+  EXPECT_EQ(r.verdict, Verdict::kDelivered);
+  EXPECT_EQ(r.mx, "mx1.example.test");
+  EXPECT_EQ(connector.connects, (std::vector<std::string>{"mx1.example.test 192.0.2.10",
+                                                          "mx1.example.test 192.0.2.11"}));
+  EXPECT_EQ(r.contacted, (std::vector<std::string>{"mx1.example.test", "mx1.example.test"}));
+  EXPECT_NE(std::find(r.steps.begin(), r.steps.end(),
+                      "mx1.example.test [192.0.2.10]: no connection (refused)"),
+            r.steps.end());
+
+  // A temporary failure at one address is no reason to skip the others.
+  connector.connects.clear();
+  connector.refused.clear();
+  connector.mxs["mx1.example.test"].send = SendStatus::kTempFail;
+  r = Deliver();
+  EXPECT_EQ(r.mx, "mx2.example.test");
+  EXPECT_EQ(connector.connects,
+            (std::vector<std::string>{"mx1.example.test 192.0.2.10", "mx1.example.test 192.0.2.11",
+                                      "mx2.example.test 192.0.2.1"}));
+
+  // A permanent one ends the delivery: no other address, no other MX.
+  connector.connects.clear();
+  connector.mxs["mx1.example.test"].send = SendStatus::kPermFail;
+  EXPECT_EQ(Deliver().verdict, Verdict::kBounced);
+  EXPECT_EQ(connector.connects, std::vector<std::string>{"mx1.example.test 192.0.2.10"});
 }
 
 TEST_F(SenderTest, AFailedRefreshOfACachedPolicyRaisesAnAlert) {

@@ -831,33 +831,50 @@ SmtpConnector::SmtpConnector(SmtpConnectorOptions opts) : opts_(std::move(opts))
     normalized.emplace(NormalizeHost(host), address);
   }
   opts_.addresses = std::move(normalized);
+  std::map<std::string, std::string> by_address;
+  for (auto& [key, endpoint] : opts_.address_endpoints) {
+    const std::size_t space = key.find(' ');
+    by_address.emplace(space == std::string::npos
+                           ? NormalizeHost(key)
+                           : NormalizeHost(key.substr(0, space)) + key.substr(space),
+                       endpoint);
+  }
+  opts_.address_endpoints = std::move(by_address);
 }
 
 SmtpConnector::~SmtpConnector() = default;
 
 std::unique_ptr<mtasts::MxSession> SmtpConnector::Connect(std::string_view mx_host,
+                                                          std::string_view address,
                                                           std::string& detail) {
-  return ConnectSmtp(mx_host, detail);
+  return ConnectSmtp(mx_host, address, detail);
 }
 
 std::unique_ptr<SmtpSession> SmtpConnector::ConnectSmtp(std::string_view mx_host,
+                                                        std::string_view address,
                                                         std::string& detail) {
   try {
     const std::string key = NormalizeHost(mx_host);
-    const auto it = opts_.addresses.find(key);
-    if (it == opts_.addresses.end()) {
+    const std::string* endpoint = nullptr;
+    if (auto it = opts_.address_endpoints.find(key + " " + std::string(address));
+        it != opts_.address_endpoints.end()) {
+      endpoint = &it->second;
+    } else if (auto host = opts_.addresses.find(key); host != opts_.addresses.end()) {
+      endpoint = &host->second;
+    }
+    if (endpoint == nullptr) {
       detail = "no address for " + std::string(mx_host);
       return nullptr;
     }
-    const std::optional<tcp::endpoint> ep = ParseAddress(it->second);
+    const std::optional<tcp::endpoint> ep = ParseAddress(*endpoint);
     if (!ep) {
-      detail = "not an address: " + it->second;
+      detail = "not an address: " + *endpoint;
       return nullptr;
     }
     auto impl = std::make_unique<SmtpSession::Impl>(opts_, key);
     const std::string err = impl->Connect(*ep);
     if (!err.empty()) {
-      detail = "connect " + it->second + ": " + err;
+      detail = "connect " + *endpoint + ": " + err;
       return nullptr;
     }
     return std::unique_ptr<SmtpSession>(new SmtpSession(std::move(impl)));

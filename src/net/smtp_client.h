@@ -50,6 +50,10 @@ struct SmtpConnectorOptions {
   // MX host -> "127.0.0.1:PORT" or "[::1]:PORT". Host names are compared
   // ASCII case-insensitively, one trailing dot ignored.
   std::map<std::string, std::string> addresses;
+  // "HOST ADDRESS" (an exchange and one of its DNS addresses) -> where to
+  // connect instead of `addresses`' entry for HOST: one address of a
+  // multihomed exchange that behaves unlike the others (a closed port).
+  std::map<std::string, std::string> address_endpoints;
   // The sender's trusted roots; null: every chain is kCertUntrusted.
   std::shared_ptr<const tls::TrustStore> trust;
   // The verification time; must outlive the connector and its sessions.
@@ -127,13 +131,15 @@ class SmtpConnector final : public mtasts::MxConnector {
   explicit SmtpConnector(SmtpConnectorOptions opts);
   ~SmtpConnector() override;
 
-  // Connects to the address `mx_host` maps to. Null, with `detail`, when
-  // the host is not in the map ("no address for HOST"), the address does
-  // not parse, or the TCP connection fails or times out.
-  std::unique_ptr<mtasts::MxSession> Connect(std::string_view mx_host,
+  // Connects to where `mx_host` at `address` maps to (address_endpoints,
+  // else addresses). Null, with `detail`, when the host is not in the map
+  // ("no address for HOST"), the endpoint does not parse, or the TCP
+  // connection fails or times out.
+  std::unique_ptr<mtasts::MxSession> Connect(std::string_view mx_host, std::string_view address,
                                              std::string& detail) override;
   // The same, with the concrete type (transcript, TLS details).
-  std::unique_ptr<SmtpSession> ConnectSmtp(std::string_view mx_host, std::string& detail);
+  std::unique_ptr<SmtpSession> ConnectSmtp(std::string_view mx_host, std::string_view address,
+                                           std::string& detail);
 
   const SmtpConnectorOptions& options() const { return opts_; }
 

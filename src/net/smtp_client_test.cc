@@ -187,7 +187,7 @@ SmtpConnectorOptions Options(const std::string& address) {
 std::unique_ptr<SmtpSession> Open(const SmtpConnectorOptions& o) {
   SmtpConnector connector(o);
   std::string detail;
-  auto s = connector.ConnectSmtp(kMx, detail);
+  auto s = connector.ConnectSmtp(kMx, "192.0.2.1", detail);
   EXPECT_NE(s, nullptr) << detail;
   return s;
 }
@@ -214,28 +214,34 @@ bool Contains(const std::vector<std::string>& lines, std::string_view needle) {
 TEST(SmtpClient, HostNotInTheMapHasNoAddress) {
   SmtpConnector connector(Options("127.0.0.1:25"));
   std::string detail;
-  EXPECT_EQ(connector.Connect("other.example.test", detail), nullptr);
+  EXPECT_EQ(connector.Connect("other.example.test", "192.0.2.1", detail), nullptr);
   EXPECT_EQ(detail, "no address for other.example.test");
 }
 
-TEST(SmtpClient, BadAddressAndRefusedConnection) {
-  SmtpConnector bad(Options("not-an-address"));
-  std::string detail;
-  EXPECT_EQ(bad.Connect(kMx, detail), nullptr);
-  EXPECT_EQ(detail, "not an address: not-an-address");
-
-  // A port nothing listens on: bound, then closed.
+// A loopback port nothing listens on (bound, then closed), as
+// "127.0.0.1:PORT"; "" if the OS said no.
+std::string ClosedPort() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   ::inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
   socklen_t len = sizeof(a);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
-  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0 &&
+                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
   ::close(fd);
-  const std::string address = "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+  return ok ? "127.0.0.1:" + std::to_string(ntohs(a.sin_port)) : "";
+}
+
+TEST(SmtpClient, BadAddressAndRefusedConnection) {
+  SmtpConnector bad(Options("not-an-address"));
+  std::string detail;
+  EXPECT_EQ(bad.Connect(kMx, "192.0.2.1", detail), nullptr);
+  EXPECT_EQ(detail, "not an address: not-an-address");
+
+  const std::string address = ClosedPort();
+  ASSERT_FALSE(address.empty());
   SmtpConnector refused(Options(address));
-  EXPECT_EQ(refused.Connect(kMx, detail), nullptr);
+  EXPECT_EQ(refused.Connect(kMx, "192.0.2.1", detail), nullptr);
   EXPECT_EQ(detail.rfind("connect " + address + ": ", 0), 0u) << detail;
 }
 
@@ -249,7 +255,27 @@ TEST(SmtpClient, HostNamesAreMatchedCaseInsensitivelyWithoutTheRootDot) {
   o.addresses["MX.Example.Test."] = server.address();
   SmtpConnector connector(o);
   std::string detail;
-  auto s = connector.Connect("mx.example.test.", detail);
+  auto s = connector.Connect("mx.example.test.", "192.0.2.1", detail);
+  ASSERT_NE(s, nullptr) << detail;
+  EXPECT_TRUE(s->Greet(detail)) << detail;
+}
+
+TEST(SmtpClient, OneAddressOfAHostCanMapElsewhere) {
+  // A multihomed exchange whose address 192.0.2.9 refuses connections
+  // while the host's other addresses reach its server.
+  ScriptedServer server([](Peer& p) {
+    Hello(p);
+    p.AnswerRest();
+  });
+  const std::string closed = ClosedPort();
+  ASSERT_FALSE(closed.empty());
+  SmtpConnectorOptions o = Options(server.address());
+  o.address_endpoints["MX.Example.Test. 192.0.2.9"] = closed;
+  SmtpConnector connector(o);
+  std::string detail;
+  EXPECT_EQ(connector.Connect(kMx, "192.0.2.9", detail), nullptr);
+  EXPECT_EQ(detail.rfind("connect " + closed + ": ", 0), 0u) << detail;
+  auto s = connector.Connect(kMx, "192.0.2.10", detail);
   ASSERT_NE(s, nullptr) << detail;
   EXPECT_TRUE(s->Greet(detail)) << detail;
 }
