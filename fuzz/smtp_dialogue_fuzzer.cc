@@ -9,7 +9,8 @@
 // Input: byte 0 sets the knobs (bits 0-2 the starttls mode, bit 3
 // reject_rcpt, bits 4-5 greylist 0-3, bit 6 small limits: 2 recipients,
 // 64-octet messages, bit 7 starttls_under_tls); byte 1 seeds the chunk
-// sizes (1-64 octets); the rest is what the client sends.
+// sizes (1-64 octets) and its bit 7 sets require_tls; the rest is what
+// the client sends.
 //
 // Asserts, for any input:
 //  - the buffer never holds a line's cap or more after asking for more
@@ -24,7 +25,9 @@
 //    max_recipients); at most `greylist` transactions greylisted;
 //  - the kept message body is at most 64 KiB and no more than its size;
 //  - an EHLO reply under TLS lists STARTTLS only with starttls_under_tls,
-//    and STARTTLS under TLS is never accepted.
+//    and STARTTLS under TLS is never accepted;
+//  - with require_tls, no mail transaction starts before TLS (MAIL never
+//    gets a 250 there).
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -98,6 +101,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     o.max_message_bytes = 64;
   }
   o.starttls_under_tls = (data[0] & 128) != 0;
+  o.require_tls = (data[1] & 128) != 0;
   std::uint32_t seed = data[1];
   const std::string_view in(reinterpret_cast<const char*>(data) + 2, size - 2);
 
@@ -158,6 +162,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     CheckReply(a);
     CheckState(d.state(), o);
     FUZZ_CHECK(greylisted <= o.greylist);
+    if (o.require_tls && !tls) {
+      FUZZ_CHECK(!d.state().mail);
+    }
     if (tls && a.reply.rfind("250-", 0) == 0) {  // a multi-line reply: EHLO's
       // RFC 3207 §4.2: no STARTTLS after the handshake unless the knob.
       FUZZ_CHECK((a.reply.find("\r\n250 STARTTLS") != std::string::npos) ==

@@ -259,6 +259,9 @@ class FakeSession final : public mtasts::MxSession {
   }
   mtasts::SendResult Send(std::string_view, std::string_view) override {
     log_.push_back("smtp " + host_ + ": MAIL/RCPT/DATA over " + (tls_ ? "TLS" : "plaintext"));
+    if (spec_.require_tls && !tls_) {
+      return {mtasts::SendStatus::kPermFail, "530 5.7.0 Must issue a STARTTLS command first"};
+    }
     if (spec_.reject) {
       return {mtasts::SendStatus::kPermFail, "550 rejected"};
     }
@@ -934,6 +937,7 @@ Result<std::unique_ptr<mocks::smtp::Server>> ScenarioWorld::StartMx(const std::s
   mo.greylist = m.greylist;
   mo.reject_rcpt = m.reject;
   mo.starttls_under_tls = m.starttls_under_tls;
+  mo.require_tls = m.require_tls;
   mo.read_timeout_ms = mo.handshake_timeout_ms = mo.write_timeout_ms = 2 * kWireTimeoutMs;
   auto server = mocks::smtp::Server::Start(mo);
   if (!server) {

@@ -299,12 +299,12 @@ SmtpHostSpec ReadSmtpHost(Reader& r, const YAML::Node& v, SmtpHostSpec base, boo
   if (top) {
     r.Keys(v,
            {"cert", "default_cert", "intermediates", "starttls", "tls_max", "inject", "greylist",
-            "reject", "down", "starttls_under_tls", "down_addresses", "later"},
+            "reject", "down", "starttls_under_tls", "require_tls", "down_addresses", "later"},
            "an smtp host");
   } else {
     r.Keys(v,
            {"at", "cert", "default_cert", "intermediates", "starttls", "tls_max", "inject",
-            "greylist", "reject", "down", "starttls_under_tls"},
+            "greylist", "reject", "down", "starttls_under_tls", "require_tls"},
            "a later phase of an smtp host");
   }
   if (v["cert"]) {
@@ -345,6 +345,9 @@ SmtpHostSpec ReadSmtpHost(Reader& r, const YAML::Node& v, SmtpHostSpec base, boo
   }
   if (v["starttls_under_tls"]) {
     spec.starttls_under_tls = r.Bool(v["starttls_under_tls"], "starttls_under_tls");
+  }
+  if (v["require_tls"]) {
+    spec.require_tls = r.Bool(v["require_tls"], "require_tls");
   }
   if (top && v["down_addresses"]) {
     spec.down_addresses.clear();

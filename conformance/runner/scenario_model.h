@@ -92,6 +92,9 @@ struct SmtpHostSpec {
   // starttls_under_tls, if set, makes the MX list STARTTLS in its EHLO reply
   // after the handshake too (RFC 3207 §4.2 forbids it; TLS-4.2-03).
   bool starttls_under_tls = false;
+  // require_tls, if set, makes the MX answer 530 5.7.0 to MAIL and the rest
+  // until TLS is active (RFC 3207 §4; not for a public MX, TLS-4-05).
+  bool require_tls = false;
   // later: how the MX behaves from a clock time on (an attacker on the
   // path after the policy was cached strips STARTTLS, a certificate
   // expires), as for an https host.

@@ -237,6 +237,33 @@ requirements: [{id: TLS-4-06, level: MUST}]
       << bad.message;
 }
 
+TEST_F(ScenarioWireTest, RequireTlsRefusesPlaintextMailInBothModes) {
+  // A sender that does not look for MTA-STS meets an MX whose STARTTLS an
+  // attacker stripped and that requires TLS: the 530 to MAIL is permanent
+  // in-process and on the wire alike.
+  std::ofstream(root_ / "t/require-tls.yaml") << R"(id: t/require-tls
+title: "t"
+requirements: [{id: STS-5-01, level: MUST}]
+)" << kTestWorld.substr(0, kTestWorld.find("smtp:"))
+                                              << R"(smtp:
+  mx1.example.test: {cert: mx1, starttls: strip-from-ehlo, require_tls: true}
+steps:
+  - deliver: {to: a@example.test}
+  - expect: {verdict: bounced, contacted: [mx1.example.test]}
+)";
+  auto s = LoadScenario(root_ / "t/require-tls.yaml");
+  ASSERT_TRUE(s.ok()) << s.error().Text();
+  EXPECT_TRUE(s->smtp.at("mx1.example.test").require_tls);
+  ScenarioRunOptions o;
+  o.profile = mtasts::SenderProfile::kOpportunistic;
+  const CaseResult in_process = RunScenarioInProcess(*s, o);
+  EXPECT_EQ(in_process.outcome, Outcome::kPass) << in_process.message;
+  const CaseResult wire = RunScenarioWire(*s, o);
+  EXPECT_EQ(wire.outcome, Outcome::kPass) << wire.message;
+  EXPECT_NE(wire.actual.dump().find("530 5.7.0 Must issue a STARTTLS command first"),
+            std::string::npos);
+}
+
 TEST_F(ScenarioWireTest, GarbageAndAClientVanishingMidTlsDoNotHangTheRun) {
   ScenarioRunOptions o;
   o.step_budget = std::chrono::milliseconds(10000);

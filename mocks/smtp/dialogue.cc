@@ -156,6 +156,13 @@ Action Dialogue::Command(std::string_view line, bool tls) {
   const std::string_view arg =
       space == std::string_view::npos ? std::string_view() : line.substr(space + 1);
 
+  // RFC 3207 §4 (TLS-4-07): a server that requires TLS answers 530 to
+  // every command other than NOOP, EHLO, STARTTLS and QUIT until TLS is
+  // active (5.7.0 with ENHANCEDSTATUSCODES, which this server lists).
+  if (opts_.require_tls && !tls && verb != "NOOP" && verb != "EHLO" && verb != "STARTTLS" &&
+      verb != "QUIT") {
+    return Reply("530 5.7.0 Must issue a STARTTLS command first");
+  }
   if (verb == "EHLO" || verb == "HELO") {
     if (arg.empty()) {
       return Error("501 5.5.4 Syntax: " + verb + " hostname");

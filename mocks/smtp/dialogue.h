@@ -117,6 +117,7 @@ struct DialogueOptions {
   std::uint32_t greylist = 0;       // transactions answered 451 at RCPT, over all sessions
   bool reject_rcpt = false;         // 550 to every RCPT
   bool starttls_under_tls = false;  // STARTTLS listed after the handshake too
+  bool require_tls = false;         // 530 to all but NOOP, EHLO, STARTTLS, QUIT before TLS
   std::size_t max_message_bytes = 1 << 20;
   std::size_t max_recipients = 100;
 };

@@ -145,6 +145,30 @@ TEST_F(DialogueTest, StarttlsUnderTlsListsItAfterTheHandshakeButStillRefusesIt) 
   EXPECT_EQ(Say(stripped, "EHLO x", true).reply.find("STARTTLS"), std::string::npos);
 }
 
+TEST_F(DialogueTest, RequireTlsAnswers530UntilTlsIsActive) {
+  // TLS-4-05: by default mail is taken without TLS (a public MX).
+  Dialogue open(opts_, greylisted_);
+  Say(open, "EHLO x");
+  EXPECT_EQ(Say(open, "MAIL FROM:<a@b.example>").reply.substr(0, 4), "250 ");
+
+  // TLS-4-07: with require_tls, 530 5.7.0 to all but NOOP, EHLO, STARTTLS
+  // and QUIT until TLS is active.
+  opts_.require_tls = true;
+  Dialogue d(opts_, greylisted_);
+  const std::string must = "530 5.7.0 Must issue a STARTTLS command first";
+  for (const char* line : {"HELO x", "MAIL FROM:<a@b.example>", "RCPT TO:<c@d.example>", "DATA",
+                           "RSET", "VRFY x", "XYZZY"}) {
+    EXPECT_EQ(Say(d, line).reply, must) << line;
+  }
+  EXPECT_EQ(Say(d, "NOOP").reply.substr(0, 4), "250 ");
+  EXPECT_NE(Say(d, "EHLO x").reply.find("250 STARTTLS"), std::string::npos);
+  EXPECT_EQ(Say(d, "STARTTLS").next, Next::kStartTls);
+  d.ForgetBeforeTls();
+  Say(d, "EHLO x", true);
+  EXPECT_EQ(Say(d, "MAIL FROM:<a@b.example>", true).reply.substr(0, 4), "250 ");
+  EXPECT_EQ(Say(d, "QUIT").next, Next::kQuit);
+}
+
 TEST_F(DialogueTest, StartTlsNeedsEhloAndNoArgumentAndHonoursTheKnobs) {
   Dialogue d(opts_, greylisted_);
   EXPECT_EQ(Say(d, "STARTTLS").reply, "503 5.5.1 Error: send EHLO first");

@@ -84,6 +84,11 @@ struct ServerOptions {
   // client that trusts the list tries STARTTLS inside TLS (TLS-4.2-03).
   // The command itself still gets 503.
   bool starttls_under_tls = false;
+  // Require_tls, if set, makes the server answer 530 5.7.0 to every command
+  // but NOOP, EHLO, STARTTLS and QUIT until TLS is active, as a server that
+  // is not publicly referenced may (RFC 3207 §4, TLS-4-07). Off, the server
+  // takes mail without TLS, as a publicly referenced MX must (TLS-4-05).
+  bool require_tls = false;
 
   // ---- limits and deadlines ----
   std::size_t max_message_bytes = 1 << 20;  // above: 552 5.3.4 (also SIZE= in MAIL)

@@ -659,6 +659,26 @@ TEST(SmtpMock, StarttlsUnderTlsIsListedAfterTheHandshakeAndTheClientIgnoresIt) {
   }
 }
 
+TEST(SmtpMock, RequireTlsRefusesMailInPlaintextAndTakesItOverTls) {
+  ServerOptions o = Options();
+  o.require_tls = true;
+  auto server = StartServer(o);
+  ASSERT_NE(server, nullptr);
+  {
+    Raw c(server->port());
+    ASSERT_TRUE(c.ok());
+    EXPECT_EQ(c.Reply().substr(0, 4), "220 ");
+    ASSERT_TRUE(c.Send("EHLO plain.example\r\n"));
+    c.Reply();
+    ASSERT_TRUE(c.Send("MAIL FROM:<a@plain.example>\r\n"));
+    EXPECT_EQ(c.Reply(), "530 5.7.0 Must issue a STARTTLS command first\r\n");
+    c.Close();
+  }
+  Attempt a = Deliver(*server);
+  EXPECT_EQ(a.tls.outcome, TlsOutcome::kOk) << a.tls.detail;
+  EXPECT_EQ(a.sent.status, SendStatus::kAccepted) << a.sent.detail;
+}
+
 // ---- knobs: greylist, reject_rcpt, banner delay ---------------------------
 
 TEST(SmtpMock, GreylistDefersTheFirstDeliveries) {
