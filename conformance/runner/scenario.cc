@@ -381,12 +381,9 @@ std::string CheckTlsRpt(const ScenarioExpect& e, const mtasts::DeliveryReport& r
          DumpJson(want) + ", got " + DumpJson(json(got));
 }
 
-// The command's verb, upper-case ("MAIL" for "mail FROM:<a@b>").
+// The command's verb, lower-case ("mail" for "MAIL FROM:<a@b>").
 std::string Verb(std::string_view line) {
-  std::string v(line.substr(0, line.find(' ')));
-  std::transform(v.begin(), v.end(), v.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return v;
+  return text::ToLowerCopy(line.substr(0, line.find(' ')));
 }
 
 // The first unmet key of an expect step, tls_rpt aside (CheckTlsRpt()), or
@@ -606,6 +603,10 @@ std::pair<Outcome, std::string> RunSteps(const Scenario& s, spf::Resolver& dns,
   std::string last_domain;
   std::uint64_t dns_mark = 0;
   std::vector<std::uint64_t> smtp_mark;
+  // The MX mocks' logs are read only for a scenario that judges them.
+  const bool judges_smtp = std::any_of(s.steps.begin(), s.steps.end(), [](const ScenarioStep& st) {
+    return st.kind == ScenarioStep::Kind::kExpect && st.expect.smtp_client;
+  });
   bool delivered_once = false;
   std::string soft_miss;  // the first SHOULD or MAY step that failed
   for (const auto& step : s.steps) {
@@ -619,7 +620,7 @@ std::pair<Outcome, std::string> RunSteps(const Scenario& s, spf::Resolver& dns,
         so.local_names = s.sender_names;
         mtasts::Sender sender(dns, fetcher, connector, *cache, so);
         dns_mark = obs.dns_mark();
-        if (obs.smtp_mark) {
+        if (judges_smtp && obs.smtp_mark) {
           smtp_mark = obs.smtp_mark();
         }
         std::optional<mtasts::DeliveryReport> done =
@@ -726,8 +727,7 @@ json DnsLog(const mocks::dns::Responder& responder, Unscripted& unscripted) {
 }  // namespace
 
 std::string CheckSmtpClient(const SmtpClientExpect& e, const SmtpSessions& sessions) {
-  for (std::size_t k = 0; k < sessions.size(); ++k) {
-    const auto& [host, log] = sessions[k];
+  for (const auto& [host, log] : sessions) {
     const std::string where = host + " (session " + std::to_string(log.id) + ")";
     if (e.no_pipelining_into_tls && log.discarded_after_starttls != 0) {
       return where + ": " + std::to_string(log.discarded_after_starttls) +
@@ -738,10 +738,10 @@ std::string CheckSmtpClient(const SmtpClientExpect& e, const SmtpSessions& sessi
     bool first_under_tls = true;
     for (const auto& c : log.commands) {
       const std::string verb = Verb(c.line);
-      if (e.starttls_bare && verb == "STARTTLS" && c.line.size() != 8) {
+      if (e.starttls_bare && verb == "starttls" && verb.size() != c.line.size()) {
         return where + ": sent \"" + c.line + "\": STARTTLS takes no parameters (RFC 3207 §4)";
       }
-      if (e.no_mail_in_clear && !c.tls && (verb == "MAIL" || verb == "RCPT" || verb == "DATA")) {
+      if (e.no_mail_in_clear && !c.tls && (verb == "mail" || verb == "rcpt" || verb == "data")) {
         return where + ": sent \"" + c.line +
                "\" without TLS: under the policy nothing of the envelope goes in clear (RFC 8461 "
                "§5; RFC 3207 §4, §6)";
@@ -749,10 +749,10 @@ std::string CheckSmtpClient(const SmtpClientExpect& e, const SmtpSessions& sessi
       if (!c.tls) {
         continue;
       }
-      if (e.no_starttls_under_tls && verb == "STARTTLS") {
+      if (e.no_starttls_under_tls && verb == "starttls") {
         return where + ": sent STARTTLS with TLS already active (RFC 3207 §4.2)";
       }
-      if (e.ehlo_first_under_tls && first_under_tls && verb != "EHLO" && verb != "QUIT") {
+      if (e.ehlo_first_under_tls && first_under_tls && verb != "ehlo" && verb != "quit") {
         return where + ": the first command after the handshake was \"" + c.line +
                "\", not EHLO: what the server said before TLS no longer counts (RFC 3207 §4.2)";
       }
@@ -760,7 +760,7 @@ std::string CheckSmtpClient(const SmtpClientExpect& e, const SmtpSessions& sessi
       const bool quit_only =
           std::any_of(e.quit_after_tls.begin(), e.quit_after_tls.end(),
                       [&](const std::string& h) { return text::EqualsIgnoreCase(h, host); });
-      if (quit_only && verb != "QUIT") {
+      if (quit_only && verb != "quit") {
         return where + ": sent \"" + c.line +
                "\" over a TLS session it could not use: a client that finds the session not "
                "good enough sends QUIT right after the handshake (RFC 3207 §4.1)";
@@ -993,11 +993,11 @@ Result<std::unique_ptr<ScenarioWorld>> ScenarioWorld::Start(const Scenario& s, c
   // One closed port per down address of a multihomed MX.
   for (const auto& [host, m] : s.smtp) {
     for (const auto& address : m.down_addresses) {
-      auto closed = HoldClosedPort(w->closed_ports, host + " " + address, 0);
+      auto closed = HoldClosedPort(w->closed_ports, host + " at " + address, 0);
       if (!closed) {
         return closed.error();
       }
-      w->smtp_address_endpoints[host + " " + address] = *closed;
+      w->smtp_address_endpoints[{host, address}] = *closed;
     }
   }
   return w;

@@ -98,9 +98,9 @@ class ScenarioWorld {
   };
   std::vector<LaterPhase<mocks::https::Server>> https_later;
   std::map<std::string, std::string> smtp_addresses;  // host -> address (closed if `down`)
-  // "HOST ADDRESS" -> a closed port, for each of a host's down_addresses
+  // (host, address) -> a closed port, for each of a host's down_addresses
   // (net::SmtpConnectorOptions::address_endpoints).
-  std::map<std::string, std::string> smtp_address_endpoints;
+  std::map<std::pair<std::string, std::string>, std::string> smtp_address_endpoints;
   // The same for the MX servers.
   std::map<std::string, std::vector<std::pair<UnixSeconds, std::string>>> smtp_phases;
   std::vector<LaterPhase<mocks::smtp::Server>> smtp_later;

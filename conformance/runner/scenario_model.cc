@@ -292,6 +292,16 @@ HttpsHostSpec ReadHttpsHost(Reader& r, const YAML::Node& v, HttpsHostSpec base, 
   return spec;
 }
 
+// An IPv4 or IPv6 address as the sender writes one it resolved
+// (spf::ReadableIpForm); "" if `text` is neither.
+std::string CanonicalIp(std::string_view text) {
+  std::optional<spf::IpAddress> ip = spf::ParseIp4(text);
+  if (!ip) {
+    ip = spf::ParseIp6(text);
+  }
+  return ip ? spf::ReadableIpForm(*ip) : std::string();
+}
+
 // One smtp host, or one of its `later` phases (see ReadHttpsHost).
 SmtpHostSpec ReadSmtpHost(Reader& r, const YAML::Node& v, SmtpHostSpec base, bool top) {
   SmtpHostSpec spec = std::move(base);
@@ -352,16 +362,12 @@ SmtpHostSpec ReadSmtpHost(Reader& r, const YAML::Node& v, SmtpHostSpec base, boo
   if (top && v["down_addresses"]) {
     spec.down_addresses.clear();
     for (const auto& a : r.List(v["down_addresses"], "down_addresses")) {
-      std::optional<spf::IpAddress> ip = spf::ParseIp4(a);
-      if (!ip) {
-        ip = spf::ParseIp6(a);
-      }
-      if (!ip) {
+      std::string address = CanonicalIp(a);
+      if (address.empty()) {
         r.Fail(v["down_addresses"], "down_addresses: '" + a + "' is not an IPv4 or IPv6 address");
         continue;
       }
-      // As the sender writes an address it resolved.
-      spec.down_addresses.push_back(spf::ReadableIpForm(*ip));
+      spec.down_addresses.push_back(std::move(address));
     }
   }
   if (const YAML::Node later = v["later"]; top && later) {
@@ -803,19 +809,11 @@ std::vector<std::string> LintScenario(const Scenario& s, const std::filesystem::
     if (!h.down_addresses.empty()) {
       std::set<std::string> zone_addresses;
       for (const dns::ZoneRecord* z : s.dns.zone.Records()) {
-        if (!text::EqualsIgnoreCase(z->rr.name.ToString(), host)) {
-          continue;
+        if ((std::holds_alternative<dns::RdataA>(z->rr.rdata) ||
+             std::holds_alternative<dns::RdataAaaa>(z->rr.rdata)) &&
+            text::EqualsIgnoreCase(z->rr.name.ToString(), host)) {
+          zone_addresses.insert(CanonicalIp(dns::RdataToString(z->rr)));
         }
-        spf::IpAddress ip;
-        if (const auto* a = std::get_if<dns::RdataA>(&z->rr.rdata)) {
-          std::copy(a->address.begin(), a->address.end(), ip.bytes.begin());
-        } else if (const auto* aaaa = std::get_if<dns::RdataAaaa>(&z->rr.rdata)) {
-          ip.v6 = true;
-          ip.bytes = aaaa->address;
-        } else {
-          continue;
-        }
-        zone_addresses.insert(spf::ReadableIpForm(ip));
       }
       for (const auto& a : h.down_addresses) {
         if (zone_addresses.count(a) == 0) {

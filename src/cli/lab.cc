@@ -271,13 +271,18 @@ void AddLabScenario(CLI::App& lab, int& rc) {
     // also listens on a port of its own from the start.
     const nlohmann::json later = LaterPhases(s->https, w.https_phases);
     const nlohmann::json smtp_later = LaterPhases(s->smtp, w.smtp_phases);
+    nlohmann::json down_addresses = nlohmann::json::array();
+    for (const auto& [pair, endpoint] : w.smtp_address_endpoints) {
+      down_addresses.push_back(
+          {{"host", pair.first}, {"address", pair.second}, {"route_to", endpoint}});
+    }
     nlohmann::json j = {{"scenario", s->id},
                         {"dns", dns},
                         {"https", w.https_addresses},
                         {"https_later", later},
                         {"smtp", w.smtp_addresses},
                         {"smtp_later", smtp_later},
-                        {"smtp_down_addresses", w.smtp_address_endpoints},
+                        {"smtp_down_addresses", down_addresses},
                         {"ca_bundle", bundle},
                         {"pid", static_cast<long>(getpid())}};
     if (!s->sender_names.empty()) {
@@ -309,7 +314,7 @@ void AddLabScenario(CLI::App& lab, int& rc) {
         for (const auto& address : s->smtp.at(host).down_addresses) {
           std::cout << "  smtp  " << host << " at its address " << address
                     << " refuses connections: route that address to "
-                    << w.smtp_address_endpoints.at(host + " " + address) << "\n";
+                    << w.smtp_address_endpoints.at({host, address}) << "\n";
         }
       }
       std::cout << "  CA bundle (trusted roots): " << bundle << "\n";

@@ -277,10 +277,9 @@ Sender::Reach Sender::Resolve(const std::string& host, DeliveryReport& report,
   // RFC 5321 §5.1 (MX-5.1-12): an exchange is a name that must resolve to
   // address records; one without any is not usable (an address written as
   // a name, M10, is such a name). Asked when the exchange's turn comes, so
-  // that an exchange the policy rules out costs no lookup.
-  // The addresses in the order the resolver gave them (RFC 5321 §5.1);
-  // AAAA only when there is no A (the mocks listen on IPv4 loopback; the
-  // order between families is local policy).
+  // that an exchange the policy rules out costs no lookup. The addresses
+  // keep the resolver's order (MX-5.1-11); AAAA is asked only when there
+  // is no A (the order between families is local policy).
   spf::DnsStatus worst = spf::DnsStatus::kOk;
   addresses.clear();
   for (const spf::QueryType type : {spf::QueryType::kA, spf::QueryType::kAaaa}) {

@@ -831,13 +831,9 @@ SmtpConnector::SmtpConnector(SmtpConnectorOptions opts) : opts_(std::move(opts))
     normalized.emplace(NormalizeHost(host), address);
   }
   opts_.addresses = std::move(normalized);
-  std::map<std::string, std::string> by_address;
+  std::map<std::pair<std::string, std::string>, std::string> by_address;
   for (auto& [key, endpoint] : opts_.address_endpoints) {
-    const std::size_t space = key.find(' ');
-    by_address.emplace(space == std::string::npos
-                           ? NormalizeHost(key)
-                           : NormalizeHost(key.substr(0, space)) + key.substr(space),
-                       endpoint);
+    by_address.emplace(std::pair(NormalizeHost(key.first), key.second), endpoint);
   }
   opts_.address_endpoints = std::move(by_address);
 }
@@ -856,7 +852,7 @@ std::unique_ptr<SmtpSession> SmtpConnector::ConnectSmtp(std::string_view mx_host
   try {
     const std::string key = NormalizeHost(mx_host);
     const std::string* endpoint = nullptr;
-    if (auto it = opts_.address_endpoints.find(key + " " + std::string(address));
+    if (auto it = opts_.address_endpoints.find({key, std::string(address)});
         it != opts_.address_endpoints.end()) {
       endpoint = &it->second;
     } else if (auto host = opts_.addresses.find(key); host != opts_.addresses.end()) {

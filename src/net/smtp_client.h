@@ -33,6 +33,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/clock.h"
@@ -50,10 +51,11 @@ struct SmtpConnectorOptions {
   // MX host -> "127.0.0.1:PORT" or "[::1]:PORT". Host names are compared
   // ASCII case-insensitively, one trailing dot ignored.
   std::map<std::string, std::string> addresses;
-  // "HOST ADDRESS" (an exchange and one of its DNS addresses) -> where to
+  // (HOST, ADDRESS) (an exchange and one of its DNS addresses) -> where to
   // connect instead of `addresses`' entry for HOST: one address of a
   // multihomed exchange that behaves unlike the others (a closed port).
-  std::map<std::string, std::string> address_endpoints;
+  // Host names compare as in `addresses`.
+  std::map<std::pair<std::string, std::string>, std::string> address_endpoints;
   // The sender's trusted roots; null: every chain is kCertUntrusted.
   std::shared_ptr<const tls::TrustStore> trust;
   // The verification time; must outlive the connector and its sessions.

@@ -270,7 +270,7 @@ TEST(SmtpClient, OneAddressOfAHostCanMapElsewhere) {
   const std::string closed = ClosedPort();
   ASSERT_FALSE(closed.empty());
   SmtpConnectorOptions o = Options(server.address());
-  o.address_endpoints["MX.Example.Test. 192.0.2.9"] = closed;
+  o.address_endpoints[{"MX.Example.Test.", "192.0.2.9"}] = closed;
   SmtpConnector connector(o);
   std::string detail;
   EXPECT_EQ(connector.Connect(kMx, "192.0.2.9", detail), nullptr);
