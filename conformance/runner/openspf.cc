@@ -36,10 +36,10 @@ const std::set<std::string> kQueryTypes = {"TXT", "A", "AAAA", "MX", "PTR"};
 // Keys of a test: the openspf ones (spec .. strict), then our extensions
 // (requirements .. void_lookups).
 const std::set<std::string> kTestKeys = {
-    "spec",        "helo",        "host",     "mailfrom",        "result",
-    "explanation", "description", "comment",  "strict",          "requirements",
-    "receiver",    "now",         "identity", "queries_include", "queries_exclude",
-    "dns_terms",   "void_lookups"};
+    "spec",        "helo",         "host",     "mailfrom",        "result",
+    "explanation", "description",  "comment",  "strict",          "requirements",
+    "receiver",    "now",          "identity", "queries_include", "queries_exclude",
+    "dns_terms",   "void_lookups", "smtp"};
 const std::set<std::string> kDocumentKeys = {"description", "comment", "tests", "zonedata"};
 
 std::string Printable(std::string_view s) { return JsonText(s); }
@@ -200,10 +200,64 @@ class Loader {
         } else {
           t.void_lookups = *n;
         }
+      } else if (k == "smtp") {
+        Smtp(v, t, bad);
       }
       // Other keys (`strict`, unknown ones) stay in `fields`; the lint
       // reports unknown keys in our files.
     }
+  }
+
+  // smtp: {reply: NNN, enhanced: "C.S.D", status_codes: rfc7208|rfc7372}
+  template <typename Bad>
+  void Smtp(const YAML::Node& v, OpenspfTest& t, const Bad& bad) {
+    if (!v.IsMap()) {
+      bad("must be a map {reply, enhanced, status_codes}");
+      return;
+    }
+    OpenspfTest::Smtp smtp;
+    for (const auto& kv : v) {
+      const std::string key = kv.first.Scalar();
+      const YAML::Node& x = kv.second;
+      if (!x.IsScalar()) {
+        bad(("smtp." + key + " must be a scalar").c_str());
+        return;
+      }
+      const std::string& s = x.Scalar();
+      if (key == "reply") {
+        const auto n = ParseInt(s);
+        if (!n || *n < 200 || *n > 599) {
+          bad("smtp.reply must be a reply code from 200 to 599");
+          return;
+        }
+        smtp.reply = static_cast<int>(*n);
+      } else if (key == "enhanced") {
+        static const std::regex kEnhanced("[245]\\.[0-9]{1,3}\\.[0-9]{1,3}");
+        if (!std::regex_match(s, kEnhanced)) {
+          bad("smtp.enhanced must be an RFC 3463 status code such as 5.7.1");
+          return;
+        }
+        smtp.enhanced = s;
+      } else if (key == "status_codes") {
+        if (s != "rfc7208" && s != "rfc7372") {
+          bad("smtp.status_codes must be rfc7208 or rfc7372");
+          return;
+        }
+        smtp.codes = s == "rfc7372" ? spf::StatusCodes::kRfc7372 : spf::StatusCodes::kRfc7208;
+      } else {
+        bad(("unknown smtp key '" + key + "' (reply, enhanced, status_codes)").c_str());
+        return;
+      }
+    }
+    if (smtp.reply == 0) {
+      bad("smtp.reply is required");
+      return;
+    }
+    if (smtp.enhanced && (*smtp.enhanced)[0] != static_cast<char>('0' + smtp.reply / 100)) {
+      bad("smtp.enhanced must be of the reply code's class");
+      return;
+    }
+    t.smtp = smtp;
   }
 
   void Record(const YAML::Node& e, OpenspfRecord& r) {
@@ -451,6 +505,14 @@ CaseResult RunTest(const OpenspfFile& f, const OpenspfDocument& d, const Openspf
   if (t.void_lookups) {
     expected["void_lookups"] = *t.void_lookups;
   }
+  if (t.smtp) {
+    expected["smtp"] = {
+        {"reply", t.smtp->reply},
+        {"status_codes", t.smtp->codes == spf::StatusCodes::kRfc7372 ? "rfc7372" : "rfc7208"}};
+    if (t.smtp->enhanced) {
+      expected["smtp"]["enhanced"] = *t.smtp->enhanced;
+    }
+  }
   expected["input"] = {{"identity", helo_identity ? "helo" : "mailfrom"},
                        {"host", Printable(t.host)},
                        {"helo", Printable(t.helo)},
@@ -551,6 +613,29 @@ CaseResult RunTest(const OpenspfFile& f, const OpenspfDocument& d, const Openspf
     std::string got = e.explanation.empty() ? "DEFAULT" : e.explanation;
     if (!ExplanationMatches(*t.explanation, got)) {
       why = "explanation: expected \"" + *t.explanation + "\", got \"" + got + "\"";
+    }
+  }
+  if (t.smtp) {
+    // RFC 7208 §8: the receiver's reply to MAIL FROM for this result.
+    spf::ReceiverPolicy policy;
+    policy.codes = t.smtp->codes;
+    const std::string_view identity = helo_identity ? "helo" : "mailfrom";
+    const spf::MailReply reply = opts.receive ? opts.receive(e, identity, *ip, policy)
+                                              : spf::ReplyToMail(e, identity, *ip, policy);
+    json lines = json::array();
+    for (const auto& l : reply.lines) {
+      lines.push_back(Printable(l));
+    }
+    actual["smtp"] = {{"disposition", std::string(spf::DispositionName(reply.disposition))},
+                      {"reply", reply.code},
+                      {"enhanced", Printable(reply.enhanced)},
+                      {"lines", lines}};
+    if (why.empty() && (reply.code != t.smtp->reply ||
+                        (t.smtp->enhanced && reply.enhanced != *t.smtp->enhanced))) {
+      why = "smtp: expected " + std::to_string(t.smtp->reply) +
+            (t.smtp->enhanced ? " " + *t.smtp->enhanced : "") + " to MAIL FROM, got " +
+            std::to_string(reply.code) + " " + reply.enhanced +
+            (reply.lines.empty() ? "" : " \"" + reply.lines.front() + "\"");
     }
   }
   for (const auto& q : t.queries_include) {

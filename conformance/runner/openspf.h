@@ -21,6 +21,7 @@
 #include "common/result.h"
 #include "conformance/runner/vectors.h"
 #include "spf/eval.h"
+#include "spf/receiver.h"
 #include "spf/resolver.h"
 #include "spf/zone.h"
 
@@ -62,6 +63,14 @@ struct OpenspfTest {
   std::optional<std::string> identity;  // "mailfrom" or "helo": overrides the rule
   std::vector<std::string> queries_include, queries_exclude;  // "<TYPE> <name>"
   std::optional<std::int64_t> dns_terms, void_lookups;
+  // `smtp`: the reply the receiver gives to MAIL FROM for this result
+  // (RFC 7208 §8), with the status codes it uses as input.
+  struct Smtp {
+    int reply = 0;                        // 250, 550, 451, ...
+    std::optional<std::string> enhanced;  // "5.7.1"; absent: not checked
+    spf::StatusCodes codes = spf::StatusCodes::kRfc7208;
+  };
+  std::optional<Smtp> smtp;
   // The whole test as JSON (every key, for the lint and the report).
   nlohmann::json fields;
 };
@@ -163,6 +172,13 @@ class OpenspfZone final : public spf::Resolver {
 using OpenspfEvaluator = std::function<spf::EvalResult(
     const spf::EvalInput& in, bool helo, spf::Resolver& dns, const spf::EvalLimits& limits)>;
 
+// What RunOpenspfFile() calls for a test's `smtp` expectation: the
+// receiver's reply to MAIL FROM given the evaluation. Unit tests put a
+// faulty receiver here.
+using OpenspfReceiver =
+    std::function<spf::MailReply(const spf::EvalResult& r, std::string_view identity,
+                                 const spf::IpAddress& ip, const spf::ReceiverPolicy& policy)>;
+
 struct MockZone;  // mock_zone.h
 
 // A second DNS path that RunOpenspfFile() compares the reference against:
@@ -183,6 +199,8 @@ struct OpenspfRunOptions {
   const std::map<std::string, std::vector<std::string>>* refs = nullptr;
   // Empty: the reference (spf::CheckHelo / spf::CheckMailFrom).
   OpenspfEvaluator evaluate;
+  // Empty: the reference receiver (spf::ReplyToMail).
+  OpenspfReceiver receive;
   // Set: each test is evaluated a second time over the wire (the mock DNS
   // server serving the document's zone, asked through the stub resolver)
   // and fails unless both evaluations give the same result, reason,

@@ -384,6 +384,78 @@ TEST(OpenspfRun, MismatchesFail) {
       << rs[0].message;
 }
 
+constexpr const char* kSmtpDoc =
+    "description: Receiver\n"
+    "tests:\n"
+    "  softfail:\n"
+    "    description: d\n"
+    "    helo: mail.example.org\n"
+    "    host: 192.0.2.1\n"
+    "    mailfrom: a@soft.example.com\n"
+    "    result: softfail\n"
+    "    requirements: [SPF-8-02]\n"
+    "    smtp: {reply: 250}\n"
+    "  fail-7372:\n"
+    "    description: d\n"
+    "    helo: mail.example.org\n"
+    "    host: 192.0.2.1\n"
+    "    mailfrom: a@example.com\n"
+    "    result: fail\n"
+    "    requirements: [SPF-8-01]\n"
+    "    smtp: {reply: 550, enhanced: 5.7.23, status_codes: rfc7372}\n"
+    "zonedata:\n"
+    "  soft.example.com:\n"
+    "    - TXT: v=spf1 ~all\n"
+    "  example.com:\n"
+    "    - TXT: v=spf1 -all\n";
+
+TEST(OpenspfRun, SmtpReplyOfTheReceiver) {  // SPF-8-01, SPF-8-02
+  auto f = Parse(kSmtpDoc);
+  ASSERT_EQ(f.documents.size(), 1u);
+  ASSERT_TRUE(f.documents[0].tests[1].smtp);
+  EXPECT_EQ(f.documents[0].tests[1].smtp->codes, spf::StatusCodes::kRfc7372);
+  OpenspfRunOptions opts;
+  auto rs = RunOpenspfFile(f, opts);
+  ASSERT_EQ(rs.size(), 2u);
+  EXPECT_EQ(rs[0].outcome, Outcome::kPass) << rs[0].message;
+  EXPECT_EQ(rs[0].actual["reference"]["smtp"]["disposition"], "accept");
+  EXPECT_EQ(rs[1].outcome, Outcome::kPass) << rs[1].message;
+  EXPECT_EQ(rs[1].actual["reference"]["smtp"]["enhanced"], "5.7.23");
+  EXPECT_EQ(rs[1].expected["reference"]["smtp"]["status_codes"], "rfc7372");
+
+  // A receiver that rejects softfail, and one that ignores RFC 7372: both
+  // fail their case, saying what they answered.
+  opts.receive = [](const spf::EvalResult& r, std::string_view identity, const spf::IpAddress& ip,
+                    const spf::ReceiverPolicy& policy) {
+    spf::ReceiverPolicy old = policy;
+    old.codes = spf::StatusCodes::kRfc7208;
+    spf::MailReply reply = spf::ReplyToMail(r, identity, ip, old);
+    if (r.result == spf::SpfResult::kSoftFail) {
+      reply = {spf::Disposition::kReject, 550, "5.7.1", {"softfail"}};
+    }
+    return reply;
+  };
+  rs = RunOpenspfFile(f, opts);
+  EXPECT_EQ(rs[0].outcome, Outcome::kFail);
+  EXPECT_EQ(rs[0].message, "smtp: expected 250 to MAIL FROM, got 550 5.7.1 \"softfail\"");
+  EXPECT_EQ(rs[1].outcome, Outcome::kFail);
+  EXPECT_EQ(rs[1].message.rfind("smtp: expected 550 5.7.23 to MAIL FROM, got 550 5.7.1 ", 0), 0u)
+      << rs[1].message;
+}
+
+TEST(OpenspfLoad, SmtpShapeErrors) {
+  for (const char* bad :
+       {"550", "{reply: 650}", "{enhanced: 5.7.1}", "{reply: 550, enhanced: 4.4.3}",
+        "{reply: 550, enhanced: 5.7}", "{reply: 451, status_codes: rfc9999}",
+        "{reply: 250, code: 1}", "{reply: [250]}"}) {
+    auto r = ParseOpenspf(std::string("description: d\ntests:\n  t:\n    smtp: ") + bad + "\n",
+                          "x.yml", OpenspfOrigin::kOurs);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.diagnostics()[0].id, "vectors.openspf.field") << bad;
+    EXPECT_EQ(r.diagnostics()[0].line, 4u) << bad;
+  }
+}
+
 TEST(OpenspfRun, QueryExpectationsAndTruthfulEvidence) {
   auto f = Parse(kRunDoc);
   OpenspfFile one = f;

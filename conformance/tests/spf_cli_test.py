@@ -5,6 +5,7 @@ diagnostic for every malformed record, zone file and command line.
 
 usage: spf_cli_test.py MXCONFORM
 """
+import json
 import os
 import re
 import sys
@@ -118,6 +119,18 @@ with tempfile.TemporaryDirectory() as d:
     expect(rc == 0 and out.startswith(b"fail (")
            and b"explanation: 203.0.113.5 is not allowed to send for example.com" in out,
            "eval: fail with the exp= explanation (%r)" % out)
+    # RFC 7208 §8.4 (SPF-8-01): the receiver's 550 5.7.1, the explanation
+    # after a line naming the domain; 5.7.23 with the RFC 7372 codes.
+    expect(b"reply to MAIL FROM (reject):\n  550-5.7.1 SPF MAIL FROM check failed:\n"
+           b"  550-5.7.1 The domain example.com explains:\n"
+           b"  550 5.7.1 203.0.113.5 is not allowed to send for example.com\n" in out,
+           "eval: the reply to MAIL FROM for fail (%r)" % out)
+    rc, out, _ = run(base + ["--ip", "203.0.113.5", "--status-codes", "rfc7372", "--json"])
+    reply = json.loads(out)["smtp_reply"] if rc == 0 else {}
+    expect(reply.get("reply") == 550 and reply.get("enhanced") == "5.7.23"
+           and reply.get("disposition") == "reject", "eval --json: RFC 7372 reply (%r)" % reply)
+    rc, _, err = run(base + ["--ip", "203.0.113.5", "--status-codes", "rfc3463"])
+    expect(rc == 2 and b"--status-codes" in err, "eval: bad --status-codes is a usage error")
     rc, out, _ = run(base + ["--ip", "2001:db8::1", "--json"])
     expect(rc == 0 and b'"result": "fail"' in out and b'"type": "AAAA"' in out
            and b'"type": "A"' not in out and b'"received_spf"' in out,

@@ -15,6 +15,7 @@
 #include "conformance/runner/openspf.h"
 #include "dmarc/eval.h"
 #include "spf/ip.h"
+#include "spf/receiver.h"
 
 namespace mxconform::cli {
 namespace {
@@ -268,7 +269,9 @@ void AddEval(CLI::App& app, int& rc) {
   auto* eval = app.add_subcommand("eval", "Evaluate a policy against an in-memory world");
   eval->require_subcommand(1);
   auto* cmd = eval->add_subcommand(
-      "spf", "RFC 7208 check_host() against a zone file: result, Received-SPF header, lookups");
+      "spf",
+      "RFC 7208 check_host() against a zone file: result, Received-SPF header, the reply to "
+      "MAIL FROM, lookups");
   struct Opts {
     std::string ip;
     std::string sender;
@@ -279,6 +282,7 @@ void AddEval(CLI::App& app, int& rc) {
     std::int64_t now = 0;
     unsigned lookups = 10;
     unsigned voids = 2;
+    std::string status_codes = "rfc7208";
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
@@ -301,7 +305,13 @@ void AddEval(CLI::App& app, int& rc) {
   cmd->add_option("--max-void", o->voids, "Void lookup limit (RFC 7208 §4.6.4)")
       ->check(CLI::Range(0u, 1000u))
       ->capture_default_str();
-  cmd->add_flag("--json", o->json, "Print the result, counters, queries and trace as JSON");
+  cmd->add_option("--status-codes", o->status_codes,
+                  "Enhanced status codes of the reply to MAIL FROM: rfc7208 (5.7.1, 4.4.3, "
+                  "5.5.2) or rfc7372 (5.7.23, 4.7.24, 5.7.24)")
+      ->check(CLI::IsMember({"rfc7208", "rfc7372"}))
+      ->capture_default_str();
+  cmd->add_flag("--json", o->json,
+                "Print the result, counters, queries, trace and SMTP reply as JSON");
   cmd->callback([o, &rc] {
     auto ip = spf::ParseIp(o->ip);
     if (!ip) {
@@ -331,10 +341,20 @@ void AddEval(CLI::App& app, int& rc) {
     limits.clock = &clock;
     spf::EvalResult r = o->identity == "helo" ? spf::CheckHelo(in, zone, limits)
                                               : spf::CheckMailFrom(in, zone, limits);
+    // What a receiver that rejects on fail and permerror and defers on
+    // temperror answers to MAIL FROM (RFC 7208 §8).
+    spf::ReceiverPolicy policy;
+    policy.codes =
+        o->status_codes == "rfc7372" ? spf::StatusCodes::kRfc7372 : spf::StatusCodes::kRfc7208;
+    const spf::MailReply reply = spf::ReplyToMail(r, o->identity, *ip, policy);
     if (o->json) {
       nlohmann::json j = conformance::ToJson(r);
       j["identity"] = o->identity;
       j["received_spf"] = spf::ReceivedSpfHeader(r, in, o->identity);
+      j["smtp_reply"] = {{"disposition", std::string(spf::DispositionName(reply.disposition))},
+                         {"reply", reply.code},
+                         {"enhanced", reply.enhanced},
+                         {"lines", reply.lines}};
       std::cout << j.dump(2) << "\n";
     } else {
       std::cout << spf::SpfResultName(r.result) << " (" << r.reason;
@@ -346,6 +366,13 @@ void AddEval(CLI::App& app, int& rc) {
         std::cout << "explanation: " << r.explanation << "\n";
       }
       std::cout << spf::ReceivedSpfHeader(r, in, o->identity) << "\n";
+      std::string wire = spf::FormatReply(reply);
+      std::cout << "reply to MAIL FROM (" << spf::DispositionName(reply.disposition) << "):\n";
+      for (std::size_t b = 0; b < wire.size();) {
+        const std::size_t e = wire.find("\r\n", b);
+        std::cout << "  " << wire.substr(b, e - b) << "\n";
+        b = e + 2;
+      }
       PrintTree(r);
     }
     // The evaluation ran: its verdict is in the output, not the exit code.
