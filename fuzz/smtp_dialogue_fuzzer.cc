@@ -9,8 +9,10 @@
 // Input: byte 0 sets the knobs (bits 0-2 the starttls mode, bit 3
 // reject_rcpt, bits 4-5 greylist 0-3, bit 6 small limits: 2 recipients,
 // 64-octet messages, bit 7 starttls_under_tls); byte 1 seeds the chunk
-// sizes (1-64 octets) and its bit 7 sets require_tls; the rest is what
-// the client sends.
+// sizes (1-64 octets), its bit 7 sets require_tls and its bit 6 a MAIL
+// FROM hook that answers as the reference receiver does (src/spf/
+// receiver.h) for a result chosen by the path's length, with the path as
+// the domain's explanation; the rest is what the client sends.
 //
 // Asserts, for any input:
 //  - the buffer never holds a line's cap or more after asking for more
@@ -27,7 +29,9 @@
 //  - an EHLO reply under TLS lists STARTTLS only with starttls_under_tls,
 //    and STARTTLS under TLS is never accepted;
 //  - with require_tls, no mail transaction starts before TLS (MAIL never
-//    gets a 250 there).
+//    gets a 250 there);
+//  - a MAIL the hook refuses starts no transaction, and its replies, made
+//    from the client's bytes, keep the reply format above.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -37,6 +41,7 @@
 
 #include "fuzz_check.h"
 #include "mocks/smtp/dialogue.h"
+#include "spf/receiver.h"
 
 namespace {
 
@@ -102,6 +107,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   o.starttls_under_tls = (data[0] & 128) != 0;
   o.require_tls = (data[1] & 128) != 0;
+  if ((data[1] & 64) != 0) {
+    o.on_mail = [](const smtp::MailContext& m) {
+      mxconform::spf::EvalResult r;
+      r.result = static_cast<mxconform::spf::SpfResult>(m.reverse_path.size() % 7);
+      r.domain = std::string(m.helo);
+      r.explanation = std::string(m.reverse_path);
+      const auto ip = mxconform::spf::IpAddress::V4(192, 0, 2, 1);
+      std::string reply =
+          mxconform::spf::FormatReply(mxconform::spf::ReplyToMail(r, "mailfrom", ip));
+      reply.resize(reply.size() - 2);
+      return reply;
+    };
+  }
   std::uint32_t seed = data[1];
   const std::string_view in(reinterpret_cast<const char*>(data) + 2, size - 2);
 
@@ -153,6 +171,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       ended = errors >= kMaxErrors;
       continue;
     }
+    const bool was_mail = d.state().mail;
     smtp::Action a;
     if (got == smtp::LineBuffer::Status::kTooLong) {
       a = smtp::Action{"500 5.5.2 Line too long", true, smtp::Next::kContinue, {}};
@@ -161,6 +180,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     CheckReply(a);
     CheckState(d.state(), o);
+    if (!was_mail && line.size() >= 5 && (line[0] | 0x20) == 'm' && (line[1] | 0x20) == 'a' &&
+        (line[2] | 0x20) == 'i' && (line[3] | 0x20) == 'l' && line[4] == ' ') {
+      // A transaction starts exactly when MAIL gets a 2xx.
+      FUZZ_CHECK(d.state().mail == (!a.reply.empty() && a.reply[0] == '2'));
+    }
     FUZZ_CHECK(greylisted <= o.greylist);
     if (o.require_tls && !tls) {
       FUZZ_CHECK(!d.state().mail);

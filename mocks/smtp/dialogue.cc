@@ -171,6 +171,7 @@ Action Dialogue::Command(std::string_view line, bool tls) {
     st_.ResetTransaction();
     st_.greeted = true;
     st_.ehlo = verb == "EHLO";
+    st_.helo = std::string(arg);
     if (verb == "HELO") {
       return Reply("250 " + opts_.hostname);
     }
@@ -233,9 +234,21 @@ Action Dialogue::Command(std::string_view line, bool tls) {
     if (static_cast<unsigned long long>(size) > opts_.max_message_bytes) {
       return Reply("552 5.3.4 Message size exceeds fixed limit");
     }
+    std::string reply = "250 2.1.0 Ok";
+    if (opts_.on_mail) {
+      std::string decided = opts_.on_mail(MailContext{client_, st_.helo, from->path, tls});
+      if (!decided.empty()) {
+        reply = std::move(decided);
+      }
+      if (reply[0] != '2') {
+        Action a = Reply(std::move(reply));
+        a.note = "MAIL FROM refused by the receiver's check; no transaction";
+        return a;
+      }
+    }
     st_.mail = true;
     st_.from = from->path;
-    return Reply("250 2.1.0 Ok");
+    return Reply(std::move(reply));
   }
   if (verb == "RCPT") {
     if (!st_.mail) {

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -110,6 +111,19 @@ class MessageReader {
   std::string body_;
 };
 
+// What a MAIL FROM hook is told (DialogueOptions::on_mail).
+struct MailContext {
+  std::string_view client;        // the connecting address, "127.0.0.2" or "::1"
+  std::string_view helo;          // the last HELO / EHLO argument of the session
+  std::string_view reverse_path;  // MAIL FROM's path without <>; "" for the null path
+  bool tls = false;               // TLS is active
+};
+
+// A MAIL FROM hook: the reply to send instead of 250 (lines joined by CR
+// LF, no final CR LF), or "" to accept as usual. A reply that is not 2xx
+// starts no mail transaction.
+using MailHook = std::function<std::string(const MailContext&)>;
+
 // The dialogue knobs and limits (a subset of ServerOptions).
 struct DialogueOptions {
   std::string hostname = "mx.mxconform.test";
@@ -120,6 +134,7 @@ struct DialogueOptions {
   bool require_tls = false;         // 530 to all but NOOP, EHLO, STARTTLS, QUIT before TLS
   std::size_t max_message_bytes = 1 << 20;
   std::size_t max_recipients = 100;
+  MailHook on_mail;  // asked at MAIL FROM once its syntax and SIZE are good
 };
 
 // What comes after a reply.
@@ -143,6 +158,7 @@ struct SessionState {
   bool mail = false;
   bool greylisted = false;  // this transaction
   bool grey_decided = false;
+  std::string helo;  // the last HELO / EHLO argument (kept across transactions)
   std::string from;
   std::vector<std::string> rcpts;
   // A new mail transaction: RSET, EHLO, HELO, the end of DATA.
@@ -167,12 +183,16 @@ class Dialogue {
   // client said before it (the greeting too).
   void ForgetBeforeTls() { st_ = SessionState{}; }
 
+  // The connecting client's address, for the MAIL FROM hook.
+  void SetClient(std::string address) { client_ = std::move(address); }
+
   const SessionState& state() const { return st_; }
 
  private:
   const DialogueOptions& opts_;
   std::uint64_t& greylisted_;
   SessionState st_;
+  std::string client_;
 };
 
 }  // namespace mxconform::mocks::smtp

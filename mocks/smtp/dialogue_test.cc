@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace mxconform::mocks::smtp {
 namespace {
@@ -191,6 +192,41 @@ TEST_F(DialogueTest, StartTlsNeedsEhloAndNoArgumentAndHonoursTheKnobs) {
   Dialogue absent(opts_, greylisted_);
   Say(absent, "EHLO x");
   EXPECT_EQ(Say(absent, "STARTTLS").reply.substr(0, 4), "502 ");
+}
+
+TEST_F(DialogueTest, MailHookDecidesWithClientHeloAndPath) {
+  std::vector<std::string> asked;
+  opts_.on_mail = [&asked](const MailContext& m) {
+    asked.push_back(std::string(m.client) + " " + std::string(m.helo) + " <" +
+                    std::string(m.reverse_path) + ">" + (m.tls ? " tls" : ""));
+    if (m.reverse_path == "ok@x") {
+      return std::string();  // the usual 250
+    }
+    if (m.reverse_path == "kept@x") {
+      return std::string("250 2.1.0 Sender OK (checked)");
+    }
+    return std::string("550-5.7.1 first\r\n550 5.7.1 no");
+  };
+  Dialogue d(opts_, greylisted_);
+  d.SetClient("192.0.2.7");
+  Say(d, "EHLO one.example");
+  Say(d, "HELO two.example");  // the last greeting counts
+  Action refused = Say(d, "MAIL FROM:<bad@x>");
+  EXPECT_EQ(refused.reply, "550-5.7.1 first\r\n550 5.7.1 no");
+  EXPECT_FALSE(refused.note.empty());
+  // A refused MAIL starts no transaction.
+  EXPECT_EQ(Say(d, "RCPT TO:<b@x>").reply, "503 5.5.1 Error: need MAIL command");
+  EXPECT_EQ(Say(d, "MAIL FROM:<ok@x>").reply, "250 2.1.0 Ok");
+  EXPECT_EQ(Say(d, "RCPT TO:<b@x>").reply, "250 2.1.5 Ok");
+  Say(d, "RSET");
+  EXPECT_EQ(Say(d, "MAIL FROM:<kept@x>", true).reply, "250 2.1.0 Sender OK (checked)");
+  EXPECT_EQ(d.state().from, "kept@x");
+  // Not asked for a MAIL that fails its own checks first.
+  Say(d, "RSET");
+  EXPECT_EQ(Say(d, "MAIL FROM:<> SIZE=99999999").reply.substr(0, 4), "552 ");
+  EXPECT_EQ(asked, (std::vector<std::string>{"192.0.2.7 two.example <bad@x>",
+                                             "192.0.2.7 two.example <ok@x>",
+                                             "192.0.2.7 two.example <kept@x> tls"}));
 }
 
 TEST_F(DialogueTest, ATransactionInOrderAndOutOfIt) {

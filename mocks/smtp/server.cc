@@ -106,6 +106,7 @@ class Server::Impl {
     dialogue_opts_.require_tls = opts_.require_tls;
     dialogue_opts_.max_message_bytes = opts_.max_message_bytes;
     dialogue_opts_.max_recipients = opts_.max_recipients;
+    dialogue_opts_.on_mail = opts_.on_mail;
   }
   ~Impl() { Stop(); }
 
@@ -179,6 +180,7 @@ class Server::Impl {
     std::optional<beast::tcp_stream> plain;
     std::unique_ptr<TlsStream> tls;
     asio::steady_timer timer;  // the banner delay
+    std::string client;        // the peer's address, without the port
     LineBuffer in;             // received, not yet consumed
     std::array<char, 4096> chunk{};
     TlsSeen seen;
@@ -453,15 +455,18 @@ asio::awaitable<void> Server::Impl::Session(tcp::socket socket, OpenSlot slot) {
     co_return;
   }
   std::string peer = "?";
+  std::string client;
   {
     error_code ec;
     const tcp::endpoint remote = socket.remote_endpoint(ec);
     if (!ec) {
       peer = PeerText(remote);
+      client = remote.address().to_string();
     }
   }
   const std::shared_ptr<SessionLog> log = NewLog(std::move(peer));
   Conn conn(std::move(socket));
+  conn.client = std::move(client);
   conn.deadline = Steady::now() + milliseconds(opts_.session_timeout_ms);
   std::string end;
   {
@@ -647,6 +652,7 @@ asio::awaitable<std::string> Server::Impl::Converse(Conn& c,
     co_return "write failed";
   }
   Dialogue d(dialogue_opts_, greylisted_);
+  d.SetClient(c.client);
   std::uint32_t errors = 0;
   for (;;) {
     std::string line;

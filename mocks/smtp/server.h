@@ -90,6 +90,14 @@ struct ServerOptions {
   // takes mail without TLS, as a publicly referenced MX must (TLS-4-05).
   bool require_tls = false;
 
+  // ---- extension ----
+  // On_mail, if set, is asked at each MAIL FROM whose syntax and SIZE are
+  // good, with the client's address and HELO name, and answers instead of
+  // 250 (see MailHook). It runs on the server's thread and must not block
+  // beyond its own deadlines: the reference receiver's SPF check at MAIL
+  // (src/spf/receiver.h) plugs in here.
+  MailHook on_mail;
+
   // ---- limits and deadlines ----
   std::size_t max_message_bytes = 1 << 20;  // above: 552 5.3.4 (also SIZE= in MAIL)
   std::size_t max_recipients = 100;         // above: 452 4.5.3 (RFC 5321 §4.5.3.1.8)

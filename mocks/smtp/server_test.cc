@@ -26,10 +26,13 @@
 #include <thread>
 #include <vector>
 
+#include "mocks/smtp/raw_client_test_util.h"
 #include "net/smtp_client.h"
 
 namespace mxconform::mocks::smtp {
 namespace {
+
+using smtp::testing::Raw;
 
 using mtasts::SendStatus;
 using mtasts::TlsOutcome;
@@ -208,96 +211,6 @@ SessionLog OnlySession(const Server& s, std::size_t count = 1) {
   EXPECT_EQ(all.size(), count);
   return all.empty() ? SessionLog{} : all.back();
 }
-
-// ---- a raw POSIX-socket client -----------------------------------------
-
-class Raw {
- public:
-  explicit Raw(std::uint16_t port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    ::inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-    ok_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
-  }
-  ~Raw() { Close(); }
-  Raw(const Raw&) = delete;
-  Raw& operator=(const Raw&) = delete;
-  bool ok() const { return ok_; }
-  void Close() {
-    if (fd_ >= 0) {
-      ::close(fd_);
-      fd_ = -1;
-    }
-  }
-  bool Send(std::string_view bytes) {
-    while (!bytes.empty()) {
-      const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-      if (n <= 0) {
-        return false;
-      }
-      bytes.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return true;
-  }
-  // One whole reply (up to its "NNN " line); "" on timeout or close.
-  std::string Reply(int ms = 5000) {
-    const auto end = steady_clock::now() + milliseconds(ms);
-    for (;;) {
-      // A complete reply: its last line has a space after the code.
-      std::size_t start = 0;
-      while (start < buf_.size()) {
-        const std::size_t lf = buf_.find('\n', start);
-        if (lf == std::string::npos) {
-          break;
-        }
-        if (lf - start >= 4 && buf_[start + 3] == ' ') {
-          std::string out = buf_.substr(0, lf + 1);
-          buf_.erase(0, lf + 1);
-          return out;
-        }
-        start = lf + 1;
-      }
-      if (!Fill(end)) {
-        return "";
-      }
-    }
-  }
-  // True if the server closes the connection before `ms`.
-  bool ClosedWithin(int ms) {
-    const auto end = steady_clock::now() + milliseconds(ms);
-    while (Fill(end)) {
-    }
-    return closed_;
-  }
-  const std::string& pending() const { return buf_; }
-
- private:
-  bool Fill(steady_clock::time_point end) {
-    const auto left = std::chrono::duration_cast<milliseconds>(end - steady_clock::now()).count();
-    if (left <= 0) {
-      return false;
-    }
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(left)) != 1) {
-      return false;
-    }
-    char chunk[4096];
-    const ssize_t n = ::recv(fd_, chunk, sizeof(chunk), 0);
-    if (n <= 0) {
-      closed_ = true;
-      return false;
-    }
-    buf_.append(chunk, static_cast<std::size_t>(n));
-    return true;
-  }
-
-  int fd_ = -1;
-  bool ok_ = false;
-  bool closed_ = false;
-  std::string buf_;
-};
 
 // ---- the well-behaved server -------------------------------------------
 

@@ -59,7 +59,9 @@ MailReply ReplyToMail(const EvalResult& r, std::string_view identity, const IpAd
                       const ReceiverPolicy& policy) {
   const bool rfc7372 = policy.codes == StatusCodes::kRfc7372;
   const std::string check = "SPF " + std::string(IdentityLabel(identity)) + " check";
-  const std::string domain = Printable(r.domain);
+  // Every line goes through AppendWrapped(): printable, and wrapped to fit
+  // a reply line whatever the domain or the explanation hold.
+  const std::string& domain = r.domain;
   const std::string client = ReadableIpForm(ip);
   MailReply reply;
   switch (r.result) {
@@ -72,11 +74,12 @@ MailReply ReplyToMail(const EvalResult& r, std::string_view identity, const IpAd
         reply.code = 550;
         reply.enhanced = rfc7372 ? "5.7.23" : "5.7.1";
         if (r.explanation.empty()) {
-          reply.lines.push_back(check + " failed: " + domain + " does not designate " + client +
-                                " as a permitted sender");
+          AppendWrapped(check + " failed: " + domain + " does not designate " + client +
+                            " as a permitted sender",
+                        reply.lines);
         } else {
           reply.lines.push_back(check + " failed:");
-          reply.lines.push_back("The domain " + domain + " explains:");
+          AppendWrapped("The domain " + domain + " explains:", reply.lines);
           AppendWrapped(r.explanation, reply.lines);
         }
         return reply;
@@ -88,9 +91,10 @@ MailReply ReplyToMail(const EvalResult& r, std::string_view identity, const IpAd
         reply.disposition = Disposition::kDefer;
         reply.code = 451;
         reply.enhanced = rfc7372 ? "4.7.24" : "4.4.3";
-        reply.lines.push_back(check + ": temporary error checking " +
-                              (domain.empty() ? std::string("the sender") : domain) +
-                              ", try again later");
+        AppendWrapped(check + ": temporary error checking " +
+                          (domain.empty() ? std::string("the sender") : domain) +
+                          ", try again later",
+                      reply.lines);
         return reply;
       }
       break;
@@ -100,9 +104,10 @@ MailReply ReplyToMail(const EvalResult& r, std::string_view identity, const IpAd
         reply.disposition = Disposition::kReject;
         reply.code = 550;
         reply.enhanced = rfc7372 ? "5.7.24" : "5.5.2";
-        reply.lines.push_back(check + ": the SPF record of " +
-                              (domain.empty() ? std::string("the sender") : domain) +
-                              " cannot be used (permerror)");
+        AppendWrapped(check + ": the SPF record of " +
+                          (domain.empty() ? std::string("the sender") : domain) +
+                          " cannot be used (permerror)",
+                      reply.lines);
         return reply;
       }
       break;
@@ -119,6 +124,33 @@ MailReply ReplyToMail(const EvalResult& r, std::string_view identity, const IpAd
   reply.enhanced = "2.1.0";
   reply.lines.push_back("Sender OK (" + check + ": " + std::string(SpfResultName(r.result)) + ")");
   return reply;
+}
+
+MailReply CheckAtMail(const IpAddress& client, std::string_view helo, std::string_view reverse_path,
+                      Resolver& dns, const ReceiverPolicy& policy, const EvalLimits& limits) {
+  const std::size_t at = reverse_path.rfind('@');
+  if (policy.reject_null_mx_sender && at != std::string_view::npos) {
+    // RFC 7505 §3: a null MX is the only MX of its domain, with the root as
+    // its exchange.
+    const std::string domain(reverse_path.substr(at + 1));
+    const DnsAnswer mx = dns.Query(domain, QueryType::kMx);
+    if (mx.status == DnsStatus::kOk && mx.names.size() == 1 &&
+        (mx.names[0].empty() || mx.names[0] == ".")) {
+      MailReply reply;
+      reply.disposition = Disposition::kReject;
+      reply.code = 550;
+      reply.enhanced = "5.7.27";
+      AppendWrapped("Sender address rejected: " + domain +
+                        " publishes a null MX and accepts no mail (RFC 7505)",
+                    reply.lines);
+      return reply;
+    }
+  }
+  EvalInput in;
+  in.ip = client;
+  in.sender = std::string(reverse_path);
+  in.helo = std::string(helo);
+  return ReplyToMail(CheckMailFrom(in, dns, limits), "mailfrom", client, policy);
 }
 
 std::string FormatReply(const MailReply& reply) {

@@ -26,6 +26,10 @@ struct ReceiverPolicy {
   bool defer_temperror = true;   // §8.6: 451
   bool reject_permerror = true;  // §8.7: 550
   StatusCodes codes = StatusCodes::kRfc7208;
+  // CheckAtMail() only: a reverse-path whose domain publishes a null MX
+  // (RFC 7505: one MX, exchange ".") cannot receive bounces; refused with
+  // 550 5.7.27 (RFC 7505 §4.1, MX-7505-03) before SPF is checked.
+  bool reject_null_mx_sender = true;
   // There is no knob to reject softfail: §8.5 (SPF-8-02) says not to reject
   // on softfail alone, and none / neutral must be treated alike (§8.1,
   // §8.2, SPF-8-05), so a receiver without other evidence accepts all three.
@@ -49,6 +53,16 @@ struct MailReply {
 // explanation when it has one (§8.4), made printable and wrapped.
 MailReply ReplyToMail(const EvalResult& r, std::string_view identity, const IpAddress& ip,
                       const ReceiverPolicy& policy = {});
+
+// The reference receiver's check at MAIL FROM (RFC 7208 §2.5, SPF-2.5-01):
+// the null MX check of ReceiverPolicy::reject_null_mx_sender, then
+// check_host() for the MAIL FROM identity of the client that connected from
+// `client`, with `helo` the session's HELO / EHLO argument (the identity
+// of a null reverse-path, §2.4, and %{h}), then ReplyToMail(). The mock MX
+// calls it through ServerOptions::on_mail.
+MailReply CheckAtMail(const IpAddress& client, std::string_view helo, std::string_view reverse_path,
+                      Resolver& dns, const ReceiverPolicy& policy = {},
+                      const EvalLimits& limits = {});
 
 // The reply as sent on the wire: "550-5.7.1 line\r\n...550 5.7.1 last\r\n".
 std::string FormatReply(const MailReply& reply);

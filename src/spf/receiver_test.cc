@@ -7,6 +7,8 @@
 
 #include <string>
 
+#include "spf/zone.h"
+
 namespace mxconform::spf {
 namespace {
 
@@ -60,6 +62,41 @@ TEST(SpfReceiver, FailCarriesTheDomainsExplanation) {  // SPF-8-01, §6.2
             "550 5.7.1 Please see http://www.example.com/mailpolicy.html\r\n");
 }
 
+// Every line of `wire` is "CCC-" / "CCC " (the last) with printable text
+// and fits RFC 5321's 512 octets; returns the number of lines.
+std::size_t CheckWire(const std::string& wire, int code) {
+  std::size_t lines = 0;
+  const std::string c = std::to_string(code);
+  for (std::size_t b = 0; b < wire.size();) {
+    const std::size_t e = wire.find("\r\n", b);
+    EXPECT_NE(e, std::string::npos);
+    if (e == std::string::npos) {
+      break;
+    }
+    const std::string line = wire.substr(b, e - b);
+    EXPECT_LE(line.size() + 2, 512u) << line;
+    EXPECT_EQ(line.substr(0, 4), c + (e + 2 < wire.size() ? "-" : " "));
+    for (char ch : line) {
+      EXPECT_TRUE(ch >= 0x20 && ch <= 0x7e) << static_cast<int>(ch);
+    }
+    ++lines;
+    b = e + 2;
+  }
+  return lines;
+}
+
+TEST(SpfReceiver, ALongDomainCannotBreakTheReply) {
+  // Found by smtp_dialogue_fuzzer: a 500-octet name made a 550 line longer
+  // than a reply line may be. Every reply now wraps.
+  const std::string domain = std::string(300, 'a') + "\x01." + std::string(300, 'b') + ".example";
+  for (SpfResult result : {SpfResult::kFail, SpfResult::kTempError, SpfResult::kPermError}) {
+    const MailReply r = ReplyToMail(Result(result, domain), "mailfrom", kClient);
+    EXPECT_GE(CheckWire(FormatReply(r), r.code), 2u) << SpfResultName(result);
+  }
+  const MailReply r = ReplyToMail(Result(SpfResult::kFail, domain, "x"), "mailfrom", kClient);
+  EXPECT_GE(CheckWire(FormatReply(r), 550), 4u);
+}
+
 TEST(SpfReceiver, AnExplanationCannotBreakTheReply) {
   // The explanation is the domain owner's text: no CR / LF or other control
   // byte reaches the wire, and a long one is wrapped into lines that fit.
@@ -71,19 +108,7 @@ TEST(SpfReceiver, AnExplanationCannotBreakTheReply) {
   const MailReply r =
       ReplyToMail(Result(SpfResult::kFail, "example.com", text), "mailfrom", kClient);
   const std::string wire = FormatReply(r);
-  std::size_t lines = 0;
-  for (std::size_t b = 0; b < wire.size();) {
-    const std::size_t e = wire.find("\r\n", b);
-    ASSERT_NE(e, std::string::npos);
-    const std::string line = wire.substr(b, e - b);
-    EXPECT_LE(line.size() + 2, 512u) << line;
-    EXPECT_EQ(line.substr(0, 4), lines + 1 < r.lines.size() ? "550-" : "550 ");
-    for (char c : line) {
-      EXPECT_TRUE(c >= 0x20 && c <= 0x7e) << static_cast<int>(c);
-    }
-    ++lines;
-    b = e + 2;
-  }
+  const std::size_t lines = CheckWire(wire, 550);
   EXPECT_EQ(lines, r.lines.size());
   EXPECT_GE(lines, 6u);  // two fixed lines, the text wrapped into at least four
   EXPECT_NE(wire.find("line one??250 2.0.0 forged? word0"), std::string::npos);
@@ -138,6 +163,40 @@ TEST(SpfReceiver, AFailThePolicyDoesNotRejectIsAccepted) {
   const MailReply r = ReplyToMail(Result(SpfResult::kFail), "mailfrom", kClient, p);
   EXPECT_EQ(r.disposition, Disposition::kAccept);
   EXPECT_EQ(FormatReply(r), "250 2.1.0 Sender OK (SPF MAIL FROM check: fail)\r\n");
+}
+
+TEST(SpfReceiver, CheckAtMailUsesTheClientAndTheHeloForANullPath) {  // SPF-2.5-01, SPF-2.4-02
+  ZoneResolver zone;
+  zone.AddTxt("example.com", "v=spf1 ip4:192.0.2.10 -all");
+  zone.AddTxt("mta.example.net", "v=spf1 ip4:198.51.100.7 -all");
+  EXPECT_EQ(CheckAtMail(kClient, "mta.example.net", "a@example.com", zone).code, 250);
+  const IpAddress other = IpAddress::V4(198, 51, 100, 7);
+  const MailReply refused = CheckAtMail(other, "mta.example.net", "a@example.com", zone);
+  EXPECT_EQ(refused.code, 550);
+  EXPECT_EQ(refused.lines.front(),
+            "SPF MAIL FROM check failed: example.com does not designate 198.51.100.7 as a "
+            "permitted sender");
+  // MAIL FROM:<> checks postmaster@<HELO name>.
+  EXPECT_EQ(CheckAtMail(other, "mta.example.net", "", zone).code, 250);
+  EXPECT_EQ(CheckAtMail(kClient, "mta.example.net", "", zone).code, 550);
+}
+
+TEST(SpfReceiver, ANullMxSenderDomainIsRefusedWith5727) {  // MX-7505-03
+  ZoneResolver zone;
+  zone.AddTxt("nullmx.example", "v=spf1 +all");
+  zone.AddMx("nullmx.example", 0, ".");
+  zone.AddTxt("two.example", "v=spf1 +all");
+  zone.AddMx("two.example", 0, ".");
+  zone.AddMx("two.example", 10, "mx.two.example");
+  const MailReply r = CheckAtMail(kClient, "mta.example.net", "a@nullmx.example", zone);
+  EXPECT_EQ(FormatReply(r),
+            "550 5.7.27 Sender address rejected: nullmx.example publishes a null MX and accepts "
+            "no mail (RFC 7505)\r\n");
+  // "." beside another exchange is not a null MX; SPF decides.
+  EXPECT_EQ(CheckAtMail(kClient, "mta.example.net", "a@two.example", zone).code, 250);
+  ReceiverPolicy off;
+  off.reject_null_mx_sender = false;
+  EXPECT_EQ(CheckAtMail(kClient, "mta.example.net", "a@nullmx.example", zone, off).code, 250);
 }
 
 TEST(SpfReceiver, DispositionNames) {
