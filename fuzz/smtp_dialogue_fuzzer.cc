@@ -9,7 +9,9 @@
 // Input: byte 0 sets the knobs (bits 0-2 the starttls mode, bit 3
 // reject_rcpt, bits 4-5 greylist 0-3, bit 6 small limits: 2 recipients,
 // 64-octet messages, bit 7 starttls_under_tls); byte 1 seeds the chunk
-// sizes (1-64 octets), its bit 7 sets require_tls and its bit 6 a MAIL
+// sizes (1-64 octets), its bit 7 sets require_tls, its bit 5 makes the
+// server refuse everything but QUIT after STARTTLS (no client certificate
+// under require_client_certificate), and its bit 6 a MAIL
 // FROM hook that answers as the reference receiver does (src/spf/
 // receiver.h) for a result chosen by the path's length, with the path as
 // the domain's explanation; the rest is what the client sends.
@@ -31,7 +33,9 @@
 //  - with require_tls, no mail transaction starts before TLS (MAIL never
 //    gets a 250 there);
 //  - a MAIL the hook refuses starts no transaction, and its replies, made
-//    from the client's bytes, keep the reply format above.
+//    from the client's bytes, keep the reply format above;
+//  - once the server refuses for lack of security, every command but QUIT
+//    gets 554 and no session state changes.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -107,6 +111,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   o.starttls_under_tls = (data[0] & 128) != 0;
   o.require_tls = (data[1] & 128) != 0;
+  const bool refuse_after_tls = (data[1] & 32) != 0;
   if ((data[1] & 64) != 0) {
     o.on_mail = [](const smtp::MailContext& m) {
       mxconform::spf::EvalResult r;
@@ -180,6 +185,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     CheckReply(a);
     CheckState(d.state(), o);
+    if (d.refusing() && got != smtp::LineBuffer::Status::kTooLong) {
+      // RFC 3207 §4.1: 554 to all but QUIT, and nothing starts.
+      FUZZ_CHECK(a.reply.rfind("554 5.7.0 ", 0) == 0 || a.reply.rfind("221 ", 0) == 0);
+      FUZZ_CHECK(!d.state().greeted && !d.state().mail);
+    }
     if (!was_mail && line.size() >= 5 && (line[0] | 0x20) == 'm' && (line[1] | 0x20) == 'a' &&
         (line[2] | 0x20) == 'i' && (line[3] | 0x20) == 'l' && line[4] == ' ') {
       // A transaction starts exactly when MAIL gets a 2xx.
@@ -223,6 +233,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         tls = true;
         d.ForgetBeforeTls();
         FUZZ_CHECK(!d.state().greeted && !d.state().mail);
+        if (refuse_after_tls) {
+          d.RefuseForLackOfSecurity();  // require_client_certificate, none sent
+        }
         break;
       case smtp::Next::kQuit:
         FUZZ_CHECK(a.reply.rfind("221 ", 0) == 0);

@@ -156,6 +156,11 @@ Action Dialogue::Command(std::string_view line, bool tls) {
   const std::string_view arg =
       space == std::string_view::npos ? std::string_view() : line.substr(space + 1);
 
+  // RFC 3207 §4.1 (TLS-4.1-02): security found insufficient after the
+  // handshake; only QUIT is still served.
+  if (refuse_ && verb != "QUIT") {
+    return Reply("554 5.7.0 Command refused due to lack of security");
+  }
   // RFC 3207 §4 (TLS-4-07): a server that requires TLS answers 530 to
   // every command other than NOOP, EHLO, STARTTLS and QUIT until TLS is
   // active (5.7.0 with ENHANCEDSTATUSCODES, which this server lists).

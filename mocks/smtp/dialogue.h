@@ -183,6 +183,12 @@ class Dialogue {
   // client said before it (the greeting too).
   void ForgetBeforeTls() { st_ = SessionState{}; }
 
+  // RFC 3207 §4.1 (TLS-4.1-02): the server found the security achieved by
+  // the handshake insufficient (require_client_certificate and no client
+  // certificate); from now on every command but QUIT gets 554.
+  void RefuseForLackOfSecurity() { refuse_ = true; }
+  bool refusing() const { return refuse_; }
+
   // The connecting client's address, for the MAIL FROM hook.
   void SetClient(std::string address) { client_ = std::move(address); }
 
@@ -193,6 +199,7 @@ class Dialogue {
   std::uint64_t& greylisted_;
   SessionState st_;
   std::string client_;
+  bool refuse_ = false;
 };
 
 }  // namespace mxconform::mocks::smtp

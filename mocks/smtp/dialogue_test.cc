@@ -229,6 +229,21 @@ TEST_F(DialogueTest, MailHookDecidesWithClientHeloAndPath) {
                                              "192.0.2.7 two.example <kept@x> tls"}));
 }
 
+TEST_F(DialogueTest, InsufficientSecurityRefusesAllButQuit) {  // TLS-4.1-02
+  Dialogue d(opts_, greylisted_);
+  Say(d, "EHLO x");
+  EXPECT_EQ(Say(d, "STARTTLS").next, Next::kStartTls);
+  d.ForgetBeforeTls();
+  d.RefuseForLackOfSecurity();
+  for (const char* line : {"EHLO x", "HELO x", "MAIL FROM:<a@x>", "NOOP", "RSET", "STARTTLS"}) {
+    EXPECT_EQ(Say(d, line, true).reply, "554 5.7.0 Command refused due to lack of security")
+        << line;
+  }
+  const Action quit = Say(d, "QUIT", true);
+  EXPECT_EQ(quit.reply, "221 2.0.0 Bye");
+  EXPECT_EQ(quit.next, Next::kQuit);
+}
+
 TEST_F(DialogueTest, ATransactionInOrderAndOutOfIt) {
   Dialogue d(opts_, greylisted_);
   EXPECT_EQ(Say(d, "MAIL FROM:<a@x>").reply, "503 5.5.1 Error: send HELO/EHLO first");

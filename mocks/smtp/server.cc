@@ -333,6 +333,10 @@ std::optional<Diagnostic> Server::Impl::SetUpTls() {
       // OpenSSL 3 negotiates TLS 1.0 and 1.1 only at security level 0.
       SSL_CTX_set_security_level(n, 0);
     }
+    if (opts_.require_client_certificate) {
+      // Ask for one; whatever comes is accepted (the check is whether one came).
+      SSL_CTX_set_verify(n, SSL_VERIFY_PEER, [](int, X509_STORE_CTX*) { return 1; });
+    }
     SSL_CTX_set_tlsext_servername_callback(n, &Impl::OnServerName);
     SSL_CTX_set_tlsext_servername_arg(n, this);
     out = std::move(ctx);
@@ -801,6 +805,12 @@ asio::awaitable<std::optional<std::string>> Server::Impl::StartTlsAccepted(
   stats_.handshakes.fetch_add(1, std::memory_order_relaxed);
   // RFC 3207 §4.2: the server forgets what the client said before TLS.
   d.ForgetBeforeTls();
+  const bool client_certificate = SSL_get0_peer_certificate(ssl) != nullptr;
+  Update(log, [&](SessionLog& l) { l.client_certificate = client_certificate; });
+  if (opts_.require_client_certificate && !client_certificate) {
+    Line(log, "*: no client certificate: 554 to every command but QUIT (RFC 3207 §4.1)");
+    d.RefuseForLackOfSecurity();
+  }
   co_return std::nullopt;
 }
 

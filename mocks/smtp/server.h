@@ -89,6 +89,12 @@ struct ServerOptions {
   // is not publicly referenced may (RFC 3207 §4, TLS-4-07). Off, the server
   // takes mail without TLS, as a publicly referenced MX must (TLS-4-05).
   bool require_tls = false;
+  // Require_client_certificate, if set, makes the server ask for a client
+  // certificate in the TLS handshake (any certificate is accepted) and,
+  // when the client sends none, answer 554 5.7.0 to every command but QUIT
+  // after the handshake, as RFC 3207 §4.1 says a server that finds the
+  // security achieved insufficient should (TLS-4.1-02).
+  bool require_client_certificate = false;
 
   // ---- extension ----
   // On_mail, if set, is asked at each MAIL FROM whose syntax and SIZE are
@@ -140,7 +146,8 @@ struct SessionLog {
   bool starttls_accepted = false;     // a 220 to STARTTLS was sent
   std::string tls_version;            // "TLSv1.3"; "" without TLS
   std::string tls_cipher;
-  std::string sni;  // as the ClientHello had it; "" when none
+  bool client_certificate = false;  // the client sent a certificate in the handshake
+  std::string sni;                  // as the ClientHello had it; "" when none
   // The leaf name of the chain presented ("" when the handshake did not
   // get that far), and whether its intermediates went with it. The mock
   // cannot know whether the client verified it; the runner judges.

@@ -592,6 +592,32 @@ TEST(SmtpMock, RequireTlsRefusesMailInPlaintextAndTakesItOverTls) {
   EXPECT_EQ(a.sent.status, SendStatus::kAccepted) << a.sent.detail;
 }
 
+TEST(SmtpMock, RequireClientCertificateRefusesAClientWithoutOne) {  // TLS-4.1-02
+  ServerOptions o = Options();
+  o.require_client_certificate = true;
+  auto server = StartServer(o);
+  ASSERT_NE(server, nullptr);
+  Attempt a = Deliver(*server);
+  EXPECT_EQ(a.tls.outcome, TlsOutcome::kOk) << a.tls.detail;  // the handshake itself works
+  EXPECT_NE(a.sent.status, SendStatus::kAccepted) << a.sent.detail;
+  SessionLog log = OnlySession(*server);
+  EXPECT_EQ(log.channel, "tls");
+  EXPECT_FALSE(log.client_certificate);
+  EXPECT_FALSE(log.data_completed);
+  // Every command after the handshake but QUIT got 554; QUIT got 221.
+  bool after_tls = false;
+  int refused = 0;
+  for (const auto& line : log.transcript) {
+    after_tls = after_tls || line.rfind("*: TLS ", 0) == 0;
+    if (after_tls && line.rfind("S: 554 5.7.0 Command refused due to lack of security", 0) == 0) {
+      ++refused;
+    }
+  }
+  EXPECT_GE(refused, 1) << Joined(log.transcript);
+  EXPECT_TRUE(Contains(log.transcript, "S: 221 ")) << Joined(log.transcript);
+  EXPECT_TRUE(Contains(log.transcript, "*: no client certificate")) << Joined(log.transcript);
+}
+
 // ---- knobs: greylist, reject_rcpt, banner delay ---------------------------
 
 TEST(SmtpMock, GreylistDefersTheFirstDeliveries) {
@@ -995,6 +1021,39 @@ TEST(SmtpMockRealClient, OpensslSClientStarttls) {
   EXPECT_EQ(log.certificate, "mx1");
   EXPECT_TRUE(Contains(log.transcript, "C: EHLO"));
   EXPECT_TRUE(Contains(log.transcript, "C: STARTTLS"));
+}
+
+TEST(SmtpMockRealClient, OpensslSClientWithAClientCertificateIsServed) {  // TLS-4.1-02
+  const std::string openssl = FindInPath("openssl");
+  if (openssl.empty()) {
+    GTEST_SKIP() << "openssl not found in PATH: the s_client test needs the openssl binary";
+  }
+  ServerOptions o = Options();
+  o.require_client_certificate = true;
+  auto server = StartServer(o);
+  ASSERT_NE(server, nullptr);
+  TempFile bundle("mxconform-smtp-cc-ca", TestPki()->BundlePem({"root"}));
+  TempFile cert("mxconform-smtp-cc-cert", TestPki()->CertPem("mx2"));
+  TempFile key("mxconform-smtp-cc-key", TestPki()->KeyPem("mx2"));
+  auto run = [&](bool with_cert) {
+    return Shell("printf 'EHLO client.example\\r\\nQUIT\\r\\n' | timeout 30 " + openssl +
+                 " s_client -quiet -starttls smtp -connect " + server->endpoint() +
+                 " -servername " + std::string(kMx1) + " -CAfile " + bundle.path() +
+                 (with_cert ? " -cert " + cert.path() + " -key " + key.path() : std::string()));
+  };
+  auto [with, status] = run(true);
+  EXPECT_NE(with.find("250-"), std::string::npos) << with;
+  EXPECT_EQ(with.find("554 "), std::string::npos) << with;
+  auto [without, status2] = run(false);
+  EXPECT_NE(without.find("554 5.7.0"), std::string::npos) << without;
+  EXPECT_NE(without.find("221 "), std::string::npos) << without;
+  ASSERT_TRUE(server->WaitForSessions(2, milliseconds(5000)));
+  const std::vector<SessionLog> all = server->Sessions();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_TRUE(all[0].client_certificate);
+  EXPECT_FALSE(all[1].client_certificate);
+  (void)status;
+  (void)status2;
 }
 
 TEST(SmtpMockRealClient, OpensslSClientRefusesAnUntrustedChain) {
