@@ -35,11 +35,10 @@ const std::set<std::string> kTestKeys = {"name",
                                          "multi_from",
                                          "max_from_domains"};
 const std::set<std::string> kExpectKeys = {
-    "result",         "policy_domain",     "org_domain",  "policy",
-    "policy_source",  "disposition",       "spf_aligned", "dkim_aligned",
-    "queries",        "existence_queries", "rua",         "rua_destinations",
-    "report_queries", "authors",           "decided_by",  "skipped",
-    "exempt"};
+    "result",      "policy_domain",    "org_domain",     "policy",  "policy_source",
+    "disposition", "spf_aligned",      "dkim_aligned",   "queries", "existence_queries",
+    "rua",         "rua_destinations", "report_queries", "authors", "decided_by",
+    "skipped",     "exempt",           "identifiers"};
 const std::set<std::string> kResults = {"none", "pass", "fail", "temperror", "permerror"};
 const std::set<std::string> kDispositions = {"none", "quarantine", "reject"};
 const std::set<std::string> kSources = {"p", "sp", "np"};
@@ -85,6 +84,7 @@ std::optional<dmarc::AuthIdentifier> Identifier(const json& j) {
   dmarc::AuthIdentifier id;
   id.result = *r;
   id.domain = TextField(j, "domain");
+  id.selector = TextField(j, "selector");
   return id;
 }
 
@@ -283,6 +283,10 @@ std::vector<std::string> LintDmarcCaseFile(const DmarcCaseFile& f,
         } else if (k == "policy_source" &&
                    (!v.is_string() || !kSources.count(v.get<std::string>()))) {
           problem(name, ek + ": unknown policy_source " + Text(v));
+        } else if (k == "identifiers" &&
+                   (!v.is_array() || std::any_of(v.begin(), v.end(),
+                                                 [](const json& x) { return !x.is_string(); }))) {
+          problem(name, ek + ": identifiers must be a list of strings");
         } else if ((k == "rua_destinations" || k == "report_queries") &&
                    !BoolField(t, "check_reports", false)) {
           problem(name, ek + ": `" + k + "` needs check_reports: true");
@@ -393,6 +397,11 @@ std::vector<CaseResult> RunDmarcCaseFile(const DmarcCaseFile& f, ZoneWire* wire)
         a["disposition"] = std::string(dmarc::DispositionName(e.disposition));
         a["spf_aligned"] = e.spf_aligned;
         a["dkim_aligned"] = e.dkim_aligned;
+        json ids = json::array();
+        for (const auto& o : e.identifiers) {
+          ids.push_back(JsonText(o.Text()));
+        }
+        a["identifiers"] = ids;
         a["queries"] = Keys(e.queries);
         a["existence_queries"] = Keys(e.existence_queries);
         a["authentication_results"] = e.AuthenticationResults();

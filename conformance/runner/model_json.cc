@@ -264,6 +264,16 @@ json ToJson(const dmarc::EvalResult& r) {
                            ? json(std::string(dmarc::PolicySourceName(*r.policy_source)))
                            : json(nullptr);
   j["record"] = r.record ? ToJson(*r.record) : json(nullptr);
+  json ids = json::array();
+  for (const auto& o : r.identifiers) {
+    ids.push_back({{"method", o.method == dmarc::IdentifierOutcome::Method::kSpf ? "spf" : "dkim"},
+                   {"result", std::string(dmarc::AuthResultName(o.result))},
+                   {"domain", JsonText(o.domain)},
+                   {"selector", JsonText(o.selector)},
+                   {"aligned", o.aligned},
+                   {"checked", o.checked}});
+  }
+  j["identifiers"] = ids;
   if (r.mode == dmarc::Mode::k7489 && r.record) {
     j["sampled"] = r.sampled;
   }

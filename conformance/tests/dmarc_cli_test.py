@@ -5,6 +5,7 @@ located diagnostic for every malformed record, zone file and command line.
 
 usage: dmarc_cli_test.py MXCONFORM
 """
+import json
 import os
 import re
 import sys
@@ -98,6 +99,22 @@ with tempfile.TemporaryDirectory() as d:
     rc, out, _ = run(base + ["--from", "a.example.com", "--dkim", "fail:example.com"])
     expect(rc == 0 and out.startswith(b"fail (") and b"policy: quarantine (tag sp" in out
            and b"disposition: quarantine" in out, "eval: fail under sp (%r)" % out)
+    # DM7-6.6.2-01, DMB-5.3.3-01: each identifier kept, with the DKIM selector.
+    rc, out, _ = run(base + ["--from", "example.com", "--spf", "pass:bounce.example.com",
+                             "--dkim", "pass:mail.example.com:s2026", "--dkim", "fail:example.com"])
+    expect(rc == 0 and b"\n  spf pass bounce.example.com aligned\n" in out
+           and b"\n  dkim pass mail.example.com s=s2026 aligned\n" in out
+           and b"\n  dkim fail example.com unchecked\n" in out,
+           "eval: the identifiers with their selectors (%r)" % out)
+    rc, out, _ = run(base + ["--from", "example.com", "--dkim", "pass:other.example:esp",
+                             "--json"])
+    ids = json.loads(out)["identifiers"] if rc == 0 else []
+    expect(ids == [{"method": "dkim", "result": "pass", "domain": "other.example",
+                    "selector": "esp", "aligned": False, "checked": True}],
+           "eval --json: identifiers (%r)" % ids)
+    for bad_id in (["--dkim", "pass:example.com:"], ["--spf", "pass:example.com:sel"]):
+        rc, _, err = run(base + ["--from", "example.com"] + bad_id)
+        expect(rc == 2 and bad_id[1].encode() in err, "bad %s: exit 2 (%r)" % (bad_id, err))
     rc, out, _ = run(base + ["--from", "nx.example.com", "--json", "--check-reports"])
     expect(rc == 0 and b'"policy_source": "np"' in out and b'"A nx.example.com"' in out
            and b'"TXT example.com._report._dmarc.reports.example"' in out

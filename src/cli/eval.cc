@@ -78,8 +78,9 @@ int LoadZoneFile(const std::string& path, conformance::OpenspfZone& zone) {
   return kExitOk;
 }
 
-// "RESULT:DOMAIN" (pass:example.com) into an identifier.
-std::optional<dmarc::AuthIdentifier> ParseIdentifier(const std::string& s) {
+// "RESULT:DOMAIN" (pass:example.com) into an identifier; with `selector`,
+// "RESULT:DOMAIN:SELECTOR" too (a DKIM s=; a domain has no ':').
+std::optional<dmarc::AuthIdentifier> ParseIdentifier(const std::string& s, bool selector) {
   const std::size_t colon = s.find(':');
   if (colon == std::string::npos) {
     return std::nullopt;
@@ -88,7 +89,14 @@ std::optional<dmarc::AuthIdentifier> ParseIdentifier(const std::string& s) {
   if (!r) {
     return std::nullopt;
   }
-  return dmarc::AuthIdentifier{*r, s.substr(colon + 1)};
+  const std::size_t second = s.find(':', colon + 1);
+  if (second != std::string::npos && (!selector || second + 1 == s.size())) {
+    return std::nullopt;
+  }
+  if (second == std::string::npos) {
+    return dmarc::AuthIdentifier{*r, s.substr(colon + 1)};
+  }
+  return dmarc::AuthIdentifier{*r, s.substr(colon + 1, second - colon - 1), s.substr(second + 1)};
 }
 
 // One DMARC query per line: "  TXT _dmarc.x -> NOERROR (1 answers)".
@@ -163,7 +171,9 @@ void AddEvalDmarc(CLI::App& eval, int& rc) {
       ->check(CLI::Range(std::size_t{1}, dmarc::MultiAuthorOptions::kMostDomains))
       ->capture_default_str();
   cmd->add_option("--spf", o->spf, "The MAIL FROM SPF result and domain, RESULT:DOMAIN");
-  cmd->add_option("--dkim", o->dkim, "A DKIM result and d= domain, RESULT:DOMAIN (repeatable)");
+  cmd->add_option("--dkim", o->dkim,
+                  "A DKIM result, d= domain and optionally s= selector, "
+                  "RESULT:DOMAIN[:SELECTOR] (repeatable)");
   cmd->add_option("--zone", o->zone,
                   "Zone file: YAML map of name to records in the openspf `zonedata` format; "
                   "names not listed are NXDOMAIN, their ancestors exist")
@@ -189,7 +199,7 @@ void AddEvalDmarc(CLI::App& eval, int& rc) {
     const double draw = o->random;
     in.random = [draw] { return draw; };
     if (!o->spf.empty()) {
-      in.spf = ParseIdentifier(o->spf);
+      in.spf = ParseIdentifier(o->spf, false);
       if (!in.spf) {
         std::cerr << "mxconform: --spf " << o->spf << ": not RESULT:DOMAIN\n";
         rc = kExitUsage;
@@ -197,9 +207,9 @@ void AddEvalDmarc(CLI::App& eval, int& rc) {
       }
     }
     for (const auto& d : o->dkim) {
-      auto id = ParseIdentifier(d);
+      auto id = ParseIdentifier(d, true);
       if (!id) {
-        std::cerr << "mxconform: --dkim " << d << ": not RESULT:DOMAIN\n";
+        std::cerr << "mxconform: --dkim " << d << ": not RESULT:DOMAIN[:SELECTOR]\n";
         rc = kExitUsage;
         return;
       }
@@ -249,6 +259,9 @@ void AddEvalDmarc(CLI::App& eval, int& rc) {
       }
       std::cout << "alignment: spf " << (r.spf_aligned ? "aligned" : "not aligned") << ", dkim "
                 << (r.dkim_aligned ? "aligned" : "not aligned") << "\n";
+      for (const auto& id : r.identifiers) {
+        std::cout << "  " << text::Printable(id.Text(), 200) << "\n";
+      }
       std::cout << "Authentication-Results: " << r.AuthenticationResults() << "\n";
       std::cout << "queries:\n";
       PrintQueries(r.queries);

@@ -214,15 +214,29 @@ class Evaluator {
 
   void Align(const Record& rec) {
     bool temp = false;
-    if (in_.spf && Matters(in_.spf->result)) {
-      bool error = false;
-      const bool aligns = Aligns(spf_domain_, rec.aspf, r_.spf_org_domain, error);
-      r_.spf_aligned = aligns && in_.spf->result == AuthResult::kPass;
-      temp |= error || (aligns && in_.spf->result == AuthResult::kTempError);
+    using Method = IdentifierOutcome::Method;
+    if (in_.spf) {
+      IdentifierOutcome& o = r_.identifiers.emplace_back();
+      o.method = Method::kSpf;
+      o.result = in_.spf->result;
+      o.domain = spf_domain_;
+      if (Matters(in_.spf->result)) {
+        bool error = false;
+        const bool aligns = Aligns(spf_domain_, rec.aspf, r_.spf_org_domain, error);
+        r_.spf_aligned = aligns && in_.spf->result == AuthResult::kPass;
+        temp |= error || (aligns && in_.spf->result == AuthResult::kTempError);
+        o.aligned = aligns;
+        o.checked = !error;
+      }
     }
     r_.dkim_org_domains.assign(in_.dkim.size(), std::string());
     for (std::size_t k = 0; k < in_.dkim.size(); ++k) {
       const AuthIdentifier& d = in_.dkim[k];
+      IdentifierOutcome& o = r_.identifiers.emplace_back();
+      o.method = Method::kDkim;
+      o.result = d.result;
+      o.domain = dkim_domains_[k];
+      o.selector = d.selector;
       if (!Matters(d.result)) {
         continue;
       }
@@ -231,6 +245,8 @@ class Evaluator {
       // DMB-4.4.1-01: any one aligned pass is enough.
       r_.dkim_aligned |= aligns && d.result == AuthResult::kPass;
       temp |= error || (aligns && d.result == AuthResult::kTempError);
+      o.aligned = aligns;
+      o.checked = !error;
     }
     if (r_.spf_aligned || r_.dkim_aligned) {
       r_.result = DmarcResult::kPass;
@@ -384,6 +400,18 @@ std::string_view PolicySourceName(PolicySource s) {
       return "np";
   }
   return "p";
+}
+
+std::string IdentifierOutcome::Text() const {
+  std::string s = method == Method::kSpf ? "spf " : "dkim ";
+  s += AuthResultName(result);
+  s += ' ';
+  s += domain;
+  if (!selector.empty()) {
+    s += " s=" + selector;
+  }
+  s += !checked ? " unchecked" : aligned ? " aligned" : " unaligned";
+  return s;
 }
 
 std::string EvalResult::AuthenticationResults() const {

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "dmarc/discovery.h"
@@ -35,8 +36,33 @@ std::string_view AuthResultName(AuthResult r);
 std::optional<AuthResult> ParseAuthResult(std::string_view s);
 
 struct AuthIdentifier {
+  AuthIdentifier() = default;
+  AuthIdentifier(AuthResult r, std::string d, std::string s = {})
+      : result(r), domain(std::move(d)), selector(std::move(s)) {}
+
   AuthResult result = AuthResult::kNone;
-  std::string domain;  // SPF: the MAIL FROM domain (postmaster@HELO for <>); DKIM: d=
+  std::string domain;    // SPF: the MAIL FROM domain (postmaster@HELO for <>); DKIM: d=
+  std::string selector;  // DKIM: s= (kept for reports, DMB-5.3.3-01); SPF: empty
+};
+
+// One authenticated identifier as the evaluation kept it (RFC 9989 §5.3.3,
+// RFC 7489 §6.6.2: what a report needs): the method, its result, the
+// domain (and the DKIM selector) and whether that domain aligns with the
+// Author Domain under the record's aspf / adkim.
+struct IdentifierOutcome {
+  enum class Method : std::uint8_t { kSpf, kDkim };
+  Method method = Method::kSpf;
+  AuthResult result = AuthResult::kNone;
+  std::string domain;  // A-labels, lower case, as compared
+  std::string selector;
+  bool aligned = false;  // the domain aligns; false when not checked
+  // Alignment was evaluated: for pass and temperror only (another result
+  // cannot lead to a pass, and its Org Domain is not looked up), and when
+  // the Org Domain lookups it needed did not fail.
+  bool checked = false;
+  // "spf pass example.com aligned", "dkim fail mail.example.com s=sel unaligned",
+  // "dkim none x.example unchecked".
+  std::string Text() const;
 };
 
 struct EvalInput {
@@ -79,6 +105,9 @@ struct EvalResult {
   bool dkim_aligned = false;                  // some DKIM identifier passed and aligns
   std::string spf_org_domain;                 // relaxed alignment only
   std::vector<std::string> dkim_org_domains;  // per signature; "" when not needed
+  // SPF (when given) then each DKIM signature in input order, once a record
+  // applied and alignment was evaluated (DM7-6.6.2-01, DMB-5.3.3-01).
+  std::vector<IdentifierOutcome> identifiers;
 
   std::vector<DnsQuery> queries;            // _dmarc TXT queries, in order
   std::vector<DnsQuery> existence_queries;  // the np check (A; 7489: A AAAA MX)

@@ -230,6 +230,34 @@ TEST(DmarcEval, OwnRecordSurvivesAFailedOrgWalk) {
   EXPECT_EQ(w.Eval("mail.example.com").result, DmarcResult::kTempError);
 }
 
+// DM7-6.6.2-01, DMB-5.3.3-01: the result keeps each identifier with its
+// result, domain (and DKIM selector) and whether it aligns, for reports.
+TEST(DmarcEval, TheResultKeepsEveryIdentifier) {
+  World w;
+  w.Txt("_dmarc.example.com", "v=DMARC1; p=reject; adkim=s");
+  w.spf = AuthIdentifier{AuthResult::kPass, "Bounce.Example.com"};
+  w.dkim = {AuthIdentifier{AuthResult::kPass, "mail.example.com", "s2026"},
+            AuthIdentifier{AuthResult::kFail, "example.com", "old"},
+            AuthIdentifier{AuthResult::kPass, "example.com", "new"},
+            AuthIdentifier{AuthResult::kNone, "example.com"}};
+  EvalResult r = w.Eval("example.com");
+  EXPECT_EQ(r.result, DmarcResult::kPass);
+  std::vector<std::string> texts;
+  for (const auto& o : r.identifiers) {
+    texts.push_back(o.Text());
+  }
+  // Relaxed SPF, strict DKIM; a failing signature is not aligned at all.
+  EXPECT_EQ(texts, (std::vector<std::string>{"spf pass bounce.example.com aligned",
+                                             "dkim pass mail.example.com s=s2026 unaligned",
+                                             "dkim fail example.com s=old unchecked",
+                                             "dkim pass example.com s=new aligned",
+                                             "dkim none example.com unchecked"}));
+  // No record applies: nothing was aligned, nothing is kept.
+  World none;
+  none.dkim = {AuthIdentifier{AuthResult::kPass, "example.com", "s"}};
+  EXPECT_TRUE(none.Eval("example.com").identifiers.empty());
+}
+
 // Found by dmarc_discovery_fuzzer: a d= with a NUL must not align through
 // the PSL's C-string view of it.
 TEST(DmarcEval, IdentifierWithNulNeverAligns) {
