@@ -23,7 +23,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from cli_harness import Harness  # noqa: E402
+from cli_harness import Harness, start_until_json  # noqa: E402
 
 BIN = sys.argv[1]
 H = Harness(BIN)
@@ -49,21 +49,7 @@ def curl_policy(info, addr, *extra):
 def start_lab(scenario):
     """Starts `lab scenario`; returns the process, what it printed up to its
     JSON line, and that line read (None if none came within 20 s)."""
-    proc = subprocess.Popen([BIN, "lab", "scenario", scenario],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    out, info = b"", None
-    deadline = time.time() + 20
-    while time.time() < deadline and info is None:
-        r, _, _ = select.select([proc.stdout], [], [], 0.2)
-        if r:
-            chunk = os.read(proc.stdout.fileno(), 65536)
-            if not chunk:
-                break
-            out += chunk
-            for line in out.decode("utf-8", "replace").split("\n"):
-                if line.startswith("{"):
-                    info = json.loads(line)
-    return proc, out, info
+    return start_until_json([BIN, "lab", "scenario", scenario])
 
 
 def stop_lab(proc, what):

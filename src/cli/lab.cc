@@ -1,23 +1,33 @@
 // `mxconform lab dns`: the mock DNS server in the foreground, for pointing
-// software (dig, an MTA, a resolver) at a zone by hand.
+// software (dig, an MTA, a resolver) at a zone by hand. `mxconform lab
+// receiver`: the reference receiver (SPF at MAIL FROM) over such a zone.
+// `mxconform lab scenario`: a scenario's mocks.
 #include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <initializer_list>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "cli/cli.h"
+#include "common/text.h"
 #include "conformance/runner/mock_zone.h"
 #include "conformance/runner/scenario.h"
 #include "mocks/dns/responder.h"
 #include "mocks/dns/server.h"
+#include "mocks/smtp/server.h"
+#include "net/stub_resolver.h"
+#include "spf/ip.h"
+#include "spf/receiver.h"
 
 namespace mxconform::cli {
 namespace {
@@ -63,6 +73,79 @@ bool SplitListen(const std::string& s, std::string& address, std::uint16_t& port
   return true;
 }
 
+// "127.0.0.1:53", "[::1]:53".
+std::string HostPort(const std::string& address, std::uint16_t port) {
+  const bool v6 = address.find(':') != std::string::npos;
+  return (v6 ? "[" + address + "]" : address) + ":" + std::to_string(port);
+}
+
+// A zone file served by the mock DNS server, for `lab dns` and `lab
+// receiver`; the clock of its time-ranged faults starts with it.
+struct LabDns {
+  ElapsedClock clock;
+  std::size_t names = 0;
+  std::size_t rules = 0;
+  std::unique_ptr<mocks::dns::Responder> responder;
+  std::unique_ptr<mocks::dns::Server> server;
+};
+
+// The zone at `path` served on `listen`; nullptr, with the reason printed
+// and rc set (1: the zone does not load, 2: the address is bad or taken),
+// otherwise. `observer` sees every query.
+std::unique_ptr<LabDns> StartLabDns(const std::string& path, const std::string& listen,
+                                    std::function<void(const mocks::dns::LogEntry&)> observer,
+                                    int& rc) {
+  std::string address;
+  std::uint16_t port = 0;
+  if (!SplitListen(listen, address, port)) {
+    std::cerr << "mxconform: expected ADDRESS:PORT to listen on, got '" << listen << "'\n";
+    rc = kExitUsage;
+    return nullptr;
+  }
+  auto zone = conformance::LoadMockZoneFile(path);
+  if (!zone) {
+    std::cerr << "mxconform: " << path << ": " << zone.error().Text() << " [" << zone.error().id
+              << "]\n";
+    rc = kExitInvalid;
+    return nullptr;
+  }
+  auto lab = std::make_unique<LabDns>();
+  lab->names = zone->zone.NameCount();
+  lab->rules = zone->rules.size();
+  lab->responder =
+      std::make_unique<mocks::dns::Responder>(std::move(zone->zone), std::move(zone->rules),
+                                              mocks::dns::ResponderOptions{.clock = &lab->clock});
+  if (observer) {
+    lab->responder->SetObserver(std::move(observer));
+  }
+  mocks::dns::ServerOptions so;
+  so.address = address;
+  so.port = port;
+  auto server = mocks::dns::Server::Start(*lab->responder, so);
+  if (!server) {
+    std::cerr << "mxconform: cannot serve DNS on " << listen << ": " << server.error().Text()
+              << "\n";
+    rc = kExitUsage;
+    return nullptr;
+  }
+  lab->server = std::move(*server);
+  return lab;
+}
+
+// Ctrl-C, SIGTERM and `more`, blocked here so that the servers' threads,
+// started after, inherit the mask; the caller sigwait()s on the set.
+sigset_t BlockStopSignals(std::initializer_list<int> more = {}) {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  for (int sig : more) {
+    sigaddset(&stop_signals, sig);
+  }
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  return stop_signals;
+}
+
 void AddLabDns(CLI::App& lab, int& rc) {
   auto* cmd = lab.add_subcommand(
       "dns",
@@ -77,6 +160,59 @@ void AddLabDns(CLI::App& lab, int& rc) {
   cmd->add_option("--listen", o->listen, "ADDRESS:PORT ([v6]:PORT; port 0 picks a free one)")
       ->capture_default_str();
   cmd->callback([o, &rc] {
+    const sigset_t stop_signals = BlockStopSignals();
+    std::mutex out_mu;
+    auto dns = StartLabDns(
+        o->zone, o->listen,
+        [&out_mu](const mocks::dns::LogEntry& e) {
+          std::lock_guard lock(out_mu);
+          std::cout << e.Text() << std::endl;  // flushed: the lab is read live
+        },
+        rc);
+    if (!dns) {
+      return;
+    }
+    {
+      std::lock_guard lock(out_mu);
+      std::cout << "mxconform lab dns: " << dns->names << " names, " << dns->rules
+                << " fault rule(s), listening on udp+tcp "
+                << HostPort(dns->server->address(), dns->server->port()) << " (Ctrl-C stops)"
+                << std::endl;
+    }
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    dns->server->Stop();
+    std::lock_guard lock(out_mu);
+    std::cout << "mxconform lab dns: stopped after " << dns->responder->logged() << " queries"
+              << std::endl;
+    rc = kExitOk;
+  });
+}
+
+void AddLabReceiver(CLI::App& lab, int& rc) {
+  auto* cmd = lab.add_subcommand(
+      "receiver",
+      "The reference receiver until Ctrl-C: an SMTP server that checks SPF at MAIL FROM with the "
+      "client's address (RFC 7208 §2.5, §8) and refuses null-MX senders (RFC 7505), against a "
+      "zone served by the mock DNS server; prints each decision");
+  struct Opts {
+    std::string zone;
+    std::string listen = "127.0.0.1:2525";
+    std::string dns_listen = "127.0.0.1:0";
+    std::string status_codes = "rfc7208";
+  };
+  auto o = std::make_shared<Opts>();
+  cmd->add_option("--zone", o->zone, "Zone file (YAML, as for lab dns)")->required();
+  cmd->add_option("--listen", o->listen, "SMTP ADDRESS:PORT ([v6]:PORT; port 0 picks one)")
+      ->capture_default_str();
+  cmd->add_option("--dns-listen", o->dns_listen, "The mock DNS server's ADDRESS:PORT")
+      ->capture_default_str();
+  cmd->add_option("--status-codes", o->status_codes,
+                  "Enhanced status codes: rfc7208 (5.7.1, 4.4.3, 5.5.2) or rfc7372 (5.7.23, "
+                  "4.7.24, 5.7.24)")
+      ->check(CLI::IsMember({"rfc7208", "rfc7372"}))
+      ->capture_default_str();
+  cmd->callback([o, &rc] {
     std::string address;
     std::uint16_t port = 0;
     if (!SplitListen(o->listen, address, port)) {
@@ -84,54 +220,66 @@ void AddLabDns(CLI::App& lab, int& rc) {
       rc = kExitUsage;
       return;
     }
-    auto zone = conformance::LoadMockZoneFile(o->zone);
-    if (!zone) {
-      std::cerr << "mxconform: " << o->zone << ": " << zone.error().Text() << " ["
-                << zone.error().id << "]\n";
-      rc = kExitInvalid;
+    const sigset_t stop_signals = BlockStopSignals();
+    auto dns = StartLabDns(o->zone, o->dns_listen, {}, rc);
+    if (!dns) {
       return;
     }
-    // Ctrl-C and SIGTERM are taken by sigwait below; block them before the
-    // server's thread starts so that it inherits the mask.
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-
-    ElapsedClock clock;
-    const std::size_t names = zone->zone.NameCount();
-    const std::size_t rules = zone->rules.size();
-    mocks::dns::Responder responder(std::move(zone->zone), std::move(zone->rules),
-                                    mocks::dns::ResponderOptions{.clock = &clock});
+    net::StubOptions stub_opts;
+    stub_opts.address = dns->server->address();
+    stub_opts.port = dns->server->port();
+    stub_opts.attempt_timeout = std::chrono::milliseconds(1000);
+    stub_opts.deadline = std::chrono::milliseconds(3000);
+    auto stub = net::StubResolver::Create(stub_opts);
+    if (!stub) {
+      std::cerr << "mxconform: " << stub.error().Text() << "\n";
+      rc = kExitUsage;
+      return;
+    }
+    spf::ReceiverPolicy policy;
+    policy.codes =
+        o->status_codes == "rfc7372" ? spf::StatusCodes::kRfc7372 : spf::StatusCodes::kRfc7208;
     std::mutex out_mu;
-    responder.SetObserver([&out_mu](const mocks::dns::LogEntry& e) {
-      std::lock_guard lock(out_mu);
-      std::cout << e.Text() << std::endl;  // flushed: the lab is read live
-    });
-    mocks::dns::ServerOptions so;
+    mocks::smtp::ServerOptions so;
     so.address = address;
     so.port = port;
-    auto server = mocks::dns::Server::Start(responder, so);
-    if (!server) {
-      std::cerr << "mxconform: cannot serve on " << o->listen << ": " << server.error().Text()
+    so.starttls = mocks::smtp::StartTls::kAbsent;  // SPF is the point here, not TLS
+    // Runs on the SMTP server's thread, the only user of the stub resolver.
+    so.on_mail = [&](const mocks::smtp::MailContext& m) {
+      const auto ip = spf::ParseIp(m.client);
+      std::string reply =
+          ip ? spf::FormatReply(spf::CheckAtMail(*ip, m.helo, m.reverse_path, *stub, policy))
+             : std::string("451 4.3.0 client address unknown\r\n");
+      reply.resize(reply.size() - 2);
+      std::lock_guard lock(out_mu);
+      std::cout << "MAIL FROM:<" << text::Printable(m.reverse_path, 256) << "> from " << m.client
+                << " (HELO " << text::Printable(m.helo, 256)
+                << "): " << reply.substr(0, reply.find("\r\n")) << std::endl;
+      return reply;
+    };
+    auto smtp = mocks::smtp::Server::Start(so);
+    if (!smtp) {
+      std::cerr << "mxconform: cannot serve SMTP on " << o->listen << ": " << smtp.error().Text()
                 << "\n";
+      dns->server->Stop();
       rc = kExitUsage;
       return;
     }
     {
       std::lock_guard lock(out_mu);
-      const bool v6 = address.find(':') != std::string::npos;
-      std::cout << "mxconform lab dns: " << names << " names, " << rules
-                << " fault rule(s), listening on udp+tcp " << (v6 ? "[" : "") << address
-                << (v6 ? "]" : "") << ":" << (*server)->port() << " (Ctrl-C stops)" << std::endl;
+      std::cout << "mxconform lab receiver: SMTP on " << (*smtp)->endpoint() << ", DNS on "
+                << HostPort(dns->server->address(), dns->server->port()) << " (Ctrl-C stops)"
+                << std::endl;
+      nlohmann::json info = {{"smtp", (*smtp)->endpoint()},
+                             {"dns", HostPort(dns->server->address(), dns->server->port())}};
+      std::cout << info.dump() << std::endl;
     }
     int sig = 0;
     sigwait(&stop_signals, &sig);
-    (*server)->Stop();
+    (*smtp)->Stop();
+    dns->server->Stop();
     std::lock_guard lock(out_mu);
-    std::cout << "mxconform lab dns: stopped after " << responder.logged() << " queries"
-              << std::endl;
+    std::cout << "mxconform lab receiver: stopped" << std::endl;
     rc = kExitOk;
   });
 }
@@ -225,12 +373,7 @@ void AddLabScenario(CLI::App& lab, int& rc) {
       return;
     }
     // SIGINT and SIGTERM stop the lab; SIGUSR1 moves the scenario clock.
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    sigaddset(&stop_signals, SIGUSR1);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    sigset_t stop_signals = BlockStopSignals({SIGUSR1});
 
     ScenarioClock clock(s->clock);
     const UnixSeconds now = SystemClock().Now();
@@ -449,6 +592,7 @@ void AddLab(CLI::App& app, int& rc) {
   auto* lab = app.add_subcommand("lab", "Run mock servers in the foreground for manual testing");
   lab->require_subcommand(1);
   AddLabDns(*lab, rc);
+  AddLabReceiver(*lab, rc);
   AddLabScenario(*lab, rc);
 }
 
