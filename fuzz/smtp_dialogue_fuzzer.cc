@@ -119,10 +119,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       r.domain = std::string(m.helo);
       r.explanation = std::string(m.reverse_path);
       const auto ip = mxconform::spf::IpAddress::V4(192, 0, 2, 1);
-      std::string reply =
-          mxconform::spf::FormatReply(mxconform::spf::ReplyToMail(r, "mailfrom", ip));
-      reply.resize(reply.size() - 2);
-      return reply;
+      return mxconform::spf::FormatReply(mxconform::spf::ReplyToMail(r, "mailfrom", ip),
+                                         /*final_crlf=*/false);
     };
   }
   std::uint32_t seed = data[1];

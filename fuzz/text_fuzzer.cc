@@ -3,7 +3,8 @@
 // scenario and zone files read (mtasts::ParseProfile, the sender profiles of
 // `--target reference:PROFILE`; the mock MX's starttls and tls_max knobs,
 // mocks::smtp::ParseStartTls and ParseTlsVersion; the mock DNS fault knobs,
-// mocks::dns::ParseFault), each against a plain reference written here.
+// mocks::dns::ParseFault; the receiver's spf::ParseStatusCodes), each
+// against a plain reference written here.
 //
 // Asserts, for any input:
 //  - FindNonPrintable (eight bytes at a time) = the first byte < 0x20,
@@ -16,7 +17,8 @@
 //  - AddressLiteralOctets = inet_pton (IPv4, else IPv6) on input without a
 //    NUL byte, and nothing with one;
 //  - ParseProfileName accepts exactly "strict" and "interop";
-//  - mtasts::ParseProfile, ParseStartTls, ParseTlsVersion and ParseFault
+//  - mtasts::ParseProfile, ParseStartTls, ParseTlsVersion, ParseFault and
+//    ParseStatusCodes
 //    each accept exactly the names their *Name function gives for the
 //    enum's values, and give back the value of that name.
 #include <arpa/inet.h>
@@ -33,6 +35,7 @@
 #include "mocks/dns/responder.h"
 #include "mocks/smtp/dialogue.h"
 #include "mtasts/sender.h"
+#include "spf/receiver.h"
 
 namespace {
 
@@ -150,5 +153,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check_names([](std::string_view s) { return dns::ParseFault(s); },
               [](dns::Fault v) { return dns::FaultName(v); },
               static_cast<int>(dns::Fault::kDropAfter) + 1);
+  check_names([](std::string_view s) { return mxconform::spf::ParseStatusCodes(s); },
+              [](mxconform::spf::StatusCodes v) { return mxconform::spf::StatusCodesName(v); },
+              static_cast<int>(mxconform::spf::StatusCodes::kRfc7372) + 1);
   return 0;
 }

@@ -186,6 +186,17 @@ nlohmann::json ToJson(const spf::EvalResult& r) {
 
 using json = nlohmann::json;
 
+json ToJson(const spf::MailReply& r) {
+  json lines = json::array();
+  for (const auto& l : r.lines) {
+    lines.push_back(JsonText(l));
+  }
+  return {{"disposition", std::string(spf::DispositionName(r.disposition))},
+          {"reply", r.code},
+          {"enhanced", JsonText(r.enhanced)},
+          {"lines", lines}};
+}
+
 json ToJson(const dmarc::Record& r) {
   auto disp = [](const std::optional<dmarc::Disposition>& d) {
     return d ? json(std::string(dmarc::DispositionName(*d))) : json(nullptr);

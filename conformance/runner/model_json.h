@@ -13,6 +13,7 @@
 #include "mtasts/policy.h"
 #include "mtasts/txt_record.h"
 #include "spf/eval.h"
+#include "spf/receiver.h"
 #include "spf/record.h"
 #include "tlsrpt/report.h"
 #include "tlsrpt/txt_record.h"
@@ -50,6 +51,9 @@ nlohmann::json ToJson(const tlsrpt::Report& r);
 nlohmann::json ToJson(const spf::Record& r);
 // A check_host() result with its counters, queries and trace.
 nlohmann::json ToJson(const spf::EvalResult& r);
+// A receiver's reply to MAIL FROM: disposition, reply code, enhanced code
+// and the text lines.
+nlohmann::json ToJson(const spf::MailReply& r);
 // A DMARC record: the tags as understood (defaults filled in) and whether it
 // can be used.
 nlohmann::json ToJson(const dmarc::Record& r);

@@ -58,8 +58,8 @@ class ReferenceReceiver : public ::testing::Test {
       std::string reply;
       if (ip) {
         const std::unique_ptr<spf::Resolver> dns = wire_->NewResolver(nullptr);
-        reply = spf::FormatReply(spf::CheckAtMail(*ip, m.helo, m.reverse_path, *dns));
-        reply.resize(reply.size() - 2);  // the server adds the final CR LF
+        reply = spf::FormatReply(spf::CheckAtMail(*ip, m.helo, m.reverse_path, *dns),
+                                 /*final_crlf=*/false);  // the server adds it
       } else {
         reply = "451 4.3.0 client address unknown";
       }

@@ -357,17 +357,13 @@ void AddEval(CLI::App& app, int& rc) {
     // What a receiver that rejects on fail and permerror and defers on
     // temperror answers to MAIL FROM (RFC 7208 §8).
     spf::ReceiverPolicy policy;
-    policy.codes =
-        o->status_codes == "rfc7372" ? spf::StatusCodes::kRfc7372 : spf::StatusCodes::kRfc7208;
+    policy.codes = *spf::ParseStatusCodes(o->status_codes);  // checked by CLI11
     const spf::MailReply reply = spf::ReplyToMail(r, o->identity, *ip, policy);
     if (o->json) {
       nlohmann::json j = conformance::ToJson(r);
       j["identity"] = o->identity;
       j["received_spf"] = spf::ReceivedSpfHeader(r, in, o->identity);
-      j["smtp_reply"] = {{"disposition", std::string(spf::DispositionName(reply.disposition))},
-                         {"reply", reply.code},
-                         {"enhanced", reply.enhanced},
-                         {"lines", reply.lines}};
+      j["smtp_reply"] = conformance::ToJson(reply);
       std::cout << j.dump(2) << "\n";
     } else {
       std::cout << spf::SpfResultName(r.result) << " (" << r.reason;

@@ -237,8 +237,7 @@ void AddLabReceiver(CLI::App& lab, int& rc) {
       return;
     }
     spf::ReceiverPolicy policy;
-    policy.codes =
-        o->status_codes == "rfc7372" ? spf::StatusCodes::kRfc7372 : spf::StatusCodes::kRfc7208;
+    policy.codes = *spf::ParseStatusCodes(o->status_codes);  // checked by CLI11
     std::mutex out_mu;
     mocks::smtp::ServerOptions so;
     so.address = address;
@@ -247,10 +246,10 @@ void AddLabReceiver(CLI::App& lab, int& rc) {
     // Runs on the SMTP server's thread, the only user of the stub resolver.
     so.on_mail = [&](const mocks::smtp::MailContext& m) {
       const auto ip = spf::ParseIp(m.client);
-      std::string reply =
-          ip ? spf::FormatReply(spf::CheckAtMail(*ip, m.helo, m.reverse_path, *stub, policy))
-             : std::string("451 4.3.0 client address unknown\r\n");
-      reply.resize(reply.size() - 2);
+      const std::string reply =
+          ip ? spf::FormatReply(spf::CheckAtMail(*ip, m.helo, m.reverse_path, *stub, policy),
+                                /*final_crlf=*/false)
+             : std::string("451 4.3.0 client address unknown");
       std::lock_guard lock(out_mu);
       std::cout << "MAIL FROM:<" << text::Printable(m.reverse_path, 256) << "> from " << m.client
                 << " (HELO " << text::Printable(m.helo, 256)

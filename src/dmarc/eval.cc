@@ -215,38 +215,33 @@ class Evaluator {
   void Align(const Record& rec) {
     bool temp = false;
     using Method = IdentifierOutcome::Method;
-    if (in_.spf) {
+    // Keeps one identifier; for a result that matters, checks its alignment
+    // (looking up Org Domains as needed, into `org`). True for an aligned
+    // pass.
+    auto keep = [&](Method method, const AuthIdentifier& id, const std::string& domain,
+                    Alignment mode, std::string& org) {
       IdentifierOutcome& o = r_.identifiers.emplace_back();
-      o.method = Method::kSpf;
-      o.result = in_.spf->result;
-      o.domain = spf_domain_;
-      if (Matters(in_.spf->result)) {
-        bool error = false;
-        const bool aligns = Aligns(spf_domain_, rec.aspf, r_.spf_org_domain, error);
-        r_.spf_aligned = aligns && in_.spf->result == AuthResult::kPass;
-        temp |= error || (aligns && in_.spf->result == AuthResult::kTempError);
-        o.aligned = aligns;
-        o.checked = !error;
+      o.method = method;
+      o.result = id.result;
+      o.domain = domain;
+      o.selector = id.selector;
+      if (!Matters(id.result)) {
+        return false;
       }
+      bool error = false;
+      o.aligned = Aligns(domain, mode, org, error);
+      o.checked = !error;
+      temp |= error || (o.aligned && id.result == AuthResult::kTempError);
+      return o.aligned && id.result == AuthResult::kPass;
+    };
+    if (in_.spf) {
+      r_.spf_aligned = keep(Method::kSpf, *in_.spf, spf_domain_, rec.aspf, r_.spf_org_domain);
     }
     r_.dkim_org_domains.assign(in_.dkim.size(), std::string());
     for (std::size_t k = 0; k < in_.dkim.size(); ++k) {
-      const AuthIdentifier& d = in_.dkim[k];
-      IdentifierOutcome& o = r_.identifiers.emplace_back();
-      o.method = Method::kDkim;
-      o.result = d.result;
-      o.domain = dkim_domains_[k];
-      o.selector = d.selector;
-      if (!Matters(d.result)) {
-        continue;
-      }
-      bool error = false;
-      const bool aligns = Aligns(dkim_domains_[k], rec.adkim, r_.dkim_org_domains[k], error);
       // DMB-4.4.1-01: any one aligned pass is enough.
-      r_.dkim_aligned |= aligns && d.result == AuthResult::kPass;
-      temp |= error || (aligns && d.result == AuthResult::kTempError);
-      o.aligned = aligns;
-      o.checked = !error;
+      r_.dkim_aligned |=
+          keep(Method::kDkim, in_.dkim[k], dkim_domains_[k], rec.adkim, r_.dkim_org_domains[k]);
     }
     if (r_.spf_aligned || r_.dkim_aligned) {
       r_.result = DmarcResult::kPass;

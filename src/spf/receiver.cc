@@ -1,5 +1,7 @@
 #include "spf/receiver.h"
 
+#include <utility>
+
 namespace mxconform::spf {
 namespace {
 
@@ -41,7 +43,31 @@ std::string_view IdentityLabel(std::string_view identity) {
   return identity == "helo" ? "HELO" : "MAIL FROM";
 }
 
+// A refusal: `text` made printable and wrapped into its lines.
+MailReply Refusal(Disposition d, int code, std::string enhanced, std::string_view text) {
+  MailReply reply;
+  reply.disposition = d;
+  reply.code = code;
+  reply.enhanced = std::move(enhanced);
+  AppendWrapped(text, reply.lines);
+  return reply;
+}
+
 }  // namespace
+
+std::string_view StatusCodesName(StatusCodes c) {
+  return c == StatusCodes::kRfc7372 ? "rfc7372" : "rfc7208";
+}
+
+std::optional<StatusCodes> ParseStatusCodes(std::string_view name) {
+  if (name == "rfc7208") {
+    return StatusCodes::kRfc7208;
+  }
+  if (name == "rfc7372") {
+    return StatusCodes::kRfc7372;
+  }
+  return std::nullopt;
+}
 
 std::string_view DispositionName(Disposition d) {
   switch (d) {
@@ -61,54 +87,37 @@ MailReply ReplyToMail(const EvalResult& r, std::string_view identity, const IpAd
   const std::string check = "SPF " + std::string(IdentityLabel(identity)) + " check";
   // Every line goes through AppendWrapped(): printable, and wrapped to fit
   // a reply line whatever the domain or the explanation hold.
-  const std::string& domain = r.domain;
-  const std::string client = ReadableIpForm(ip);
-  MailReply reply;
+  const std::string who = r.domain.empty() ? std::string("the sender") : r.domain;
   switch (r.result) {
     case SpfResult::kFail:
       if (policy.reject_fail) {
         // §8.4 (SPF-8-01): 550 and 5.7.1, or 5.7.23 (RFC 7372 §3.2). The
         // domain's explanation may be given; the RFC's own example puts it
         // after a line naming the domain.
-        reply.disposition = Disposition::kReject;
-        reply.code = 550;
-        reply.enhanced = rfc7372 ? "5.7.23" : "5.7.1";
+        const std::string enhanced = rfc7372 ? "5.7.23" : "5.7.1";
         if (r.explanation.empty()) {
-          AppendWrapped(check + " failed: " + domain + " does not designate " + client +
-                            " as a permitted sender",
-                        reply.lines);
-        } else {
-          reply.lines.push_back(check + " failed:");
-          AppendWrapped("The domain " + domain + " explains:", reply.lines);
-          AppendWrapped(r.explanation, reply.lines);
+          return Refusal(Disposition::kReject, 550, enhanced,
+                         check + " failed: " + r.domain + " does not designate " +
+                             ReadableIpForm(ip) + " as a permitted sender");
         }
+        MailReply reply = Refusal(Disposition::kReject, 550, enhanced, check + " failed:");
+        AppendWrapped("The domain " + r.domain + " explains:", reply.lines);
+        AppendWrapped(r.explanation, reply.lines);
         return reply;
       }
       break;
     case SpfResult::kTempError:
       if (policy.defer_temperror) {
         // §8.6 (SPF-8-03): 451 and 4.4.3, or 4.7.24 (RFC 7372 §3.2).
-        reply.disposition = Disposition::kDefer;
-        reply.code = 451;
-        reply.enhanced = rfc7372 ? "4.7.24" : "4.4.3";
-        AppendWrapped(check + ": temporary error checking " +
-                          (domain.empty() ? std::string("the sender") : domain) +
-                          ", try again later",
-                      reply.lines);
-        return reply;
+        return Refusal(Disposition::kDefer, 451, rfc7372 ? "4.7.24" : "4.4.3",
+                       check + ": temporary error checking " + who + ", try again later");
       }
       break;
     case SpfResult::kPermError:
       if (policy.reject_permerror) {
         // §8.7 (SPF-8-04): 550 and 5.5.2, or 5.7.24 (RFC 7372 §3.2).
-        reply.disposition = Disposition::kReject;
-        reply.code = 550;
-        reply.enhanced = rfc7372 ? "5.7.24" : "5.5.2";
-        AppendWrapped(check + ": the SPF record of " +
-                          (domain.empty() ? std::string("the sender") : domain) +
-                          " cannot be used (permerror)",
-                      reply.lines);
-        return reply;
+        return Refusal(Disposition::kReject, 550, rfc7372 ? "5.7.24" : "5.5.2",
+                       check + ": the SPF record of " + who + " cannot be used (permerror)");
       }
       break;
     case SpfResult::kSoftFail:  // §8.5, SPF-8-02: not rejected on its own
@@ -119,11 +128,8 @@ MailReply ReplyToMail(const EvalResult& r, std::string_view identity, const IpAd
   }
   // Accepted (RFC 3463 X.1.0: other address status); the result goes into
   // the Received-SPF header (§9.1), not into the reply code.
-  reply.disposition = Disposition::kAccept;
-  reply.code = 250;
-  reply.enhanced = "2.1.0";
-  reply.lines.push_back("Sender OK (" + check + ": " + std::string(SpfResultName(r.result)) + ")");
-  return reply;
+  return Refusal(Disposition::kAccept, 250, "2.1.0",
+                 "Sender OK (" + check + ": " + std::string(SpfResultName(r.result)) + ")");
 }
 
 MailReply CheckAtMail(const IpAddress& client, std::string_view helo, std::string_view reverse_path,
@@ -136,14 +142,9 @@ MailReply CheckAtMail(const IpAddress& client, std::string_view helo, std::strin
     const DnsAnswer mx = dns.Query(domain, QueryType::kMx);
     if (mx.status == DnsStatus::kOk && mx.names.size() == 1 &&
         (mx.names[0].empty() || mx.names[0] == ".")) {
-      MailReply reply;
-      reply.disposition = Disposition::kReject;
-      reply.code = 550;
-      reply.enhanced = "5.7.27";
-      AppendWrapped("Sender address rejected: " + domain +
-                        " publishes a null MX and accepts no mail (RFC 7505)",
-                    reply.lines);
-      return reply;
+      return Refusal(Disposition::kReject, 550, "5.7.27",
+                     "Sender address rejected: " + domain +
+                         " publishes a null MX and accepts no mail (RFC 7505)");
     }
   }
   EvalInput in;
@@ -153,22 +154,17 @@ MailReply CheckAtMail(const IpAddress& client, std::string_view helo, std::strin
   return ReplyToMail(CheckMailFrom(in, dns, limits), "mailfrom", client, policy);
 }
 
-std::string FormatReply(const MailReply& reply) {
+std::string FormatReply(const MailReply& reply, bool final_crlf) {
   std::string out;
   const std::string code = std::to_string(reply.code);
-  const std::vector<std::string> empty = {""};
-  const auto& lines = reply.lines.empty() ? empty : reply.lines;
-  for (std::size_t k = 0; k < lines.size(); ++k) {
-    out += code;
-    out += k + 1 < lines.size() ? '-' : ' ';
-    if (!reply.enhanced.empty()) {
-      out += reply.enhanced;
-      out += ' ';
-    }
-    out += lines[k];
-    out += "\r\n";
+  const std::string enhanced = reply.enhanced.empty() ? "" : reply.enhanced + " ";
+  const std::size_t n = reply.lines.empty() ? 1 : reply.lines.size();
+  for (std::size_t k = 0; k < n; ++k) {
+    out += k == 0 ? "" : "\r\n";
+    out += code + (k + 1 < n ? "-" : " ") + enhanced;
+    out += reply.lines.empty() ? "" : reply.lines[k];
   }
-  return out;
+  return final_crlf ? out + "\r\n" : out;
 }
 
 }  // namespace mxconform::spf

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +21,10 @@ enum class StatusCodes : std::uint8_t {
   kRfc7208,  // 5.7.1 (fail), 4.4.3 (temperror), 5.5.2 (permerror)
   kRfc7372,  // 5.7.23 (fail), 4.7.24 (temperror), 5.7.24 (permerror)
 };
+
+// "rfc7208", "rfc7372" (the `status_codes` of the vectors and the CLI).
+std::string_view StatusCodesName(StatusCodes c);
+std::optional<StatusCodes> ParseStatusCodes(std::string_view name);
 
 struct ReceiverPolicy {
   bool reject_fail = true;       // §8.4: 550
@@ -64,7 +69,9 @@ MailReply CheckAtMail(const IpAddress& client, std::string_view helo, std::strin
                       Resolver& dns, const ReceiverPolicy& policy = {},
                       const EvalLimits& limits = {});
 
-// The reply as sent on the wire: "550-5.7.1 line\r\n...550 5.7.1 last\r\n".
-std::string FormatReply(const MailReply& reply);
+// The reply as sent on the wire: "550-5.7.1 line\r\n...550 5.7.1 last\r\n";
+// without the last CR LF when `final_crlf` is false (what a mock MX hook
+// returns, mocks/smtp/dialogue.h).
+std::string FormatReply(const MailReply& reply, bool final_crlf = true);
 
 }  // namespace mxconform::spf
