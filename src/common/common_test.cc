@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
 
 #include "common/clock.h"
+#include "common/compress.h"
 #include "common/domain.h"
+#include "common/gzip_test_util.h"
 #include "common/result.h"
 #include "common/text.h"
 #include "common/txt.h"
@@ -266,6 +268,49 @@ TEST(Clock, FixedClockSteps) {
   EXPECT_EQ(c.Now(), 105);
   SystemClock s;
   EXPECT_GT(s.Now(), 1700000000);
+}
+
+// RFC 4648 §10's test vectors.
+TEST(Base64, Rfc4648Vectors) {
+  EXPECT_EQ(text::Base64(""), "");
+  EXPECT_EQ(text::Base64("f"), "Zg==");
+  EXPECT_EQ(text::Base64("fo"), "Zm8=");
+  EXPECT_EQ(text::Base64("foo"), "Zm9v");
+  EXPECT_EQ(text::Base64("foob"), "Zm9vYg==");
+  EXPECT_EQ(text::Base64("fooba"), "Zm9vYmE=");
+  EXPECT_EQ(text::Base64("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(text::Base64(std::string("\xff\x00\xfe", 3)), "/wD+");
+}
+
+TEST(Base64, WrapsLinesWithCrLf) {
+  EXPECT_EQ(text::Base64("foobar", 4), "Zm9v\r\nYmFy\r\n");
+  EXPECT_EQ(text::Base64("fooba", 4), "Zm9v\r\nYmE=\r\n");
+  EXPECT_EQ(text::Base64("", 4), "");
+  const std::string wrapped = text::Base64(std::string(300, 'x'), 76);
+  std::size_t start = 0;
+  while (start < wrapped.size()) {
+    const std::size_t end = wrapped.find("\r\n", start);
+    ASSERT_NE(end, std::string::npos);
+    EXPECT_LE(end - start, 76u);
+    start = end + 2;
+  }
+}
+
+TEST(Gzip, RoundTripsAndIsDeterministic) {
+  std::string big;
+  for (int i = 0; i < 100000; ++i) {
+    big += std::to_string(i * 7919 % 1000003);
+  }
+  for (const std::string& s : {std::string(), std::string("{}"), big}) {
+    const std::string gz = Gzip(s);
+    ASSERT_GE(gz.size(), 18u);  // header, trailer
+    EXPECT_EQ(static_cast<unsigned char>(gz[0]), 0x1f);
+    EXPECT_EQ(static_cast<unsigned char>(gz[1]), 0x8b);
+    EXPECT_EQ(gz.substr(4, 4), std::string(4, '\0'));  // MTIME 0
+    EXPECT_EQ(testing::Gunzip(gz), s);
+    EXPECT_EQ(Gzip(s), gz);
+  }
+  EXPECT_LT(Gzip(big).size(), big.size() / 2);
 }
 
 }  // namespace

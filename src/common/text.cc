@@ -142,4 +142,43 @@ bool ParseDecimal(std::string_view s, std::size_t max_digits, std::uint64_t& out
   return true;
 }
 
+std::string Base64(std::string_view data, std::size_t line) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((data.size() + 2) / 3 * 4 * (line == 0 ? 1 : 2));
+  std::size_t column = 0;
+  auto put = [&](char c) {
+    out.push_back(c);
+    if (line != 0 && ++column == line) {
+      out += "\r\n";
+      column = 0;
+    }
+  };
+  std::size_t i = 0;
+  for (; i + 3 <= data.size(); i += 3) {
+    const auto v = static_cast<std::uint32_t>(static_cast<unsigned char>(data[i])) << 16 |
+                   static_cast<std::uint32_t>(static_cast<unsigned char>(data[i + 1])) << 8 |
+                   static_cast<unsigned char>(data[i + 2]);
+    put(kAlphabet[v >> 18]);
+    put(kAlphabet[(v >> 12) & 63]);
+    put(kAlphabet[(v >> 6) & 63]);
+    put(kAlphabet[v & 63]);
+  }
+  if (const std::size_t rest = data.size() - i; rest != 0) {
+    auto v = static_cast<std::uint32_t>(static_cast<unsigned char>(data[i])) << 16;
+    if (rest == 2) {
+      v |= static_cast<std::uint32_t>(static_cast<unsigned char>(data[i + 1])) << 8;
+    }
+    put(kAlphabet[v >> 18]);
+    put(kAlphabet[(v >> 12) & 63]);
+    put(rest == 2 ? kAlphabet[(v >> 6) & 63] : '=');
+    put('=');
+  }
+  if (line != 0 && column != 0) {
+    out += "\r\n";
+  }
+  return out;
+}
+
 }  // namespace mxconform::text

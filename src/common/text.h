@@ -178,4 +178,9 @@ std::string Printable(std::string_view s, std::size_t max = 64);
 // string, a non-digit, more than max_digits digits or overflow of uint64.
 bool ParseDecimal(std::string_view s, std::size_t max_digits, std::uint64_t& out);
 
+// RFC 4648 §4 base64 of `data`, with CR LF after every `line` output
+// characters (and after the last line) when `line` is not 0: RFC 2045 §6.8
+// asks for lines of at most 76.
+std::string Base64(std::string_view data, std::size_t line = 0);
+
 }  // namespace mxconform::text
