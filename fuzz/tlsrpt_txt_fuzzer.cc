@@ -12,7 +12,11 @@
 //  - parsing into a reused TxtRecord gives what a fresh one gives;
 //  - SelectTxtRecord over the input split on '\n' (one RR per line) agrees
 //    with ParseTxtRecord on the record it chose and with the "v=TLSRPTv1;"
-//    prefix rule.
+//    prefix rule;
+//  - the reporter's reading of a mailto: URI (MailtoAddress) is empty or
+//    one mailbox of visible characters with one '@';
+//  - the input as a Policy Domain or submitter cannot break out of the
+//    report's filename, Subject or header fields (reporter.h).
 
 #include <algorithm>
 #include <cstddef>
@@ -25,6 +29,7 @@
 #include "common/result.h"
 #include "common/text.h"
 #include "fuzz_check.h"
+#include "tlsrpt/reporter.h"
 #include "tlsrpt/txt_record.h"
 
 namespace {
@@ -46,6 +51,34 @@ bool SameRecord(const tlsrpt::TxtRecord& a, const tlsrpt::TxtRecord& b) {
   return a.rua == b.rua && a.extensions == b.extensions;
 }
 
+// Empty, or one addr-spec of visible characters with a single '@'.
+void CheckMailbox(const std::string& a) {
+  if (a.empty()) {
+    return;
+  }
+  FUZZ_CHECK_MSG(std::count(a.begin(), a.end(), '@') == 1, a);
+  FUZZ_CHECK_MSG(a.front() != '@' && a.back() != '@', a);
+  for (char c : a) {
+    FUZZ_CHECK_MSG(mxconform::text::IsVchar(c) && c != ',' && c != '<' && c != '>', a);
+  }
+}
+
+// Whatever the names hold, the filename is of the §5.1 alphabet and the
+// Subject one line of visible text.
+void CheckReportNames(std::string_view in) {
+  const std::string file =
+      tlsrpt::ReportFilename(in, tlsrpt::ReportKey{0, std::string(in)}, in, true);
+  for (char c : file) {
+    FUZZ_CHECK_MSG(mxconform::text::IsAlnum(c) || c == '.' || c == '-' || c == '_' || c == '!',
+                   file);
+  }
+  const std::string subject = tlsrpt::ReportSubject(in, in, "1.x@y.example");
+  for (char c : subject) {
+    FUZZ_CHECK_MSG(mxconform::text::IsVchar(c) || c == ' ', subject);
+  }
+  CheckMailbox(tlsrpt::MailtoAddress(in));
+}
+
 void CheckValidRecord(const tlsrpt::TxtRecord& r) {
   FUZZ_CHECK(!r.rua.empty());
   for (const auto& u : r.rua) {
@@ -58,6 +91,9 @@ void CheckValidRecord(const tlsrpt::TxtRecord& r) {
     FUZZ_CHECK_MSG(mailto == (u.scheme == tlsrpt::UriScheme::kMailto), u.uri);
     // A URI token never holds the record's own delimiters.
     FUZZ_CHECK_MSG(u.uri.find_first_of(",; \t") == std::string::npos, u.uri);
+    if (mailto) {
+      CheckMailbox(tlsrpt::MailtoAddress(u.uri));
+    }
   }
 }
 
@@ -130,6 +166,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                    Describe(slow.diagnostics) + " vs " + Describe(fast.diagnostics));
     FUZZ_CHECK(!slow_ok || SameRecord(slow, fast));
   }
+
+  CheckReportNames(in);
 
   if (strict_ok) {
     FUZZ_CHECK_MSG(interop_ok, Describe(interop.diagnostics));
