@@ -270,7 +270,7 @@ void Reporter::Schedule(const ReportKey& key) {
   PendingReport p;
   p.key = key;
   p.report = Compose(key);
-  // RFC 8460 §4.3 (RPT-4-12): a random delay after the period ends, so that
+  // RFC 8460 §4.1 (RPT-4-12): a random delay after the period ends, so that
   // reporters do not all submit at midnight.
   std::int64_t delay = 0;
   if (opts_.max_initial_delay_s > 0) {

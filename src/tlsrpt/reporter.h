@@ -17,7 +17,7 @@
 // - A failed round is retried after 5 minutes, then 10, 20, ... (doubling),
 //   and not after 24 hours from the first attempt (§5.5, RPT-5.5-01).
 // - The first attempt waits a random delay of up to 4 hours after the day
-//   ends (§4.3 RPT-4-12), drawn from a seeded generator so that runs can be
+//   ends (§4.1, RPT-4-12), drawn from a seeded generator so that runs can be
 //   replayed.
 // - Sessions that delivered a report are not counted (§3, RPT-3-12).
 #pragma once
