@@ -313,5 +313,56 @@ TEST(Gzip, RoundTripsAndIsDeterministic) {
   EXPECT_LT(Gzip(big).size(), big.size() / 2);
 }
 
+TEST(Base64, DecodeUndoesEncodeAndSkipsLineBreaks) {
+  const std::string bytes("\x00\x01\xfe\xffhello, world\x80", 17);
+  for (std::size_t len = 0; len <= bytes.size(); ++len) {
+    const std::string part = bytes.substr(0, len);
+    EXPECT_EQ(text::Base64Decode(text::Base64(part)), part) << len;
+    EXPECT_EQ(text::Base64Decode(text::Base64(part, 4)), part) << len;
+  }
+  EXPECT_EQ(text::Base64Decode(" Zm9v\tYmE=\r\n"), "fooba");
+  for (const char* bad : {"Zm9", "Zm9vY", "Z===", "Zm=v", "Zm9v=", "Zm9*", "Zg==Zg==", "=Zg="}) {
+    EXPECT_EQ(text::Base64Decode(bad), std::nullopt) << bad;
+  }
+}
+
+TEST(QuotedPrintable, DecodesEscapesAndSoftBreaks) {
+  EXPECT_EQ(text::QuotedPrintableDecode("a=3Db=\r\nc=0A"), "a=bc\n");
+  EXPECT_EQ(text::QuotedPrintableDecode("x=\ny"), "xy");
+  EXPECT_EQ(text::QuotedPrintableDecode("=3d"), "=");
+  for (const char* bad : {"=", "=4", "=G1", "a=\rb"}) {
+    EXPECT_EQ(text::QuotedPrintableDecode(bad), std::nullopt) << bad;
+  }
+}
+
+TEST(Gunzip, ReadsMembersAndRefusesWhatIsNotGzip) {
+  const std::string one = Gzip("hello ");
+  auto a = Gunzip(one + Gzip("world"), 100);
+  ASSERT_TRUE(a) << a.error().Text();
+  EXPECT_EQ(*a, "hello world");  // RFC 1952 §2.2: members concatenate
+
+  for (const std::string& bad :
+       {std::string(), std::string("plain text"), one.substr(0, one.size() - 3), one + "garbage"}) {
+    auto r = Gunzip(bad, 100);
+    ASSERT_FALSE(r) << bad.size();
+    EXPECT_EQ(r.error().id, "gzip.invalid");
+  }
+  std::string corrupt = one;
+  corrupt[corrupt.size() - 6] ^= 0x55;  // the CRC-32
+  EXPECT_FALSE(Gunzip(corrupt, 100));
+}
+
+TEST(Gunzip, StopsABombAtTheLimit) {
+  const std::string bomb = Gzip(std::string(50 * 1000 * 1000, 'a'));
+  EXPECT_LT(bomb.size(), 100000u);
+  auto r = Gunzip(bomb, 1000000);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().id, "gzip.too_large");
+  auto exact = Gunzip(Gzip(std::string(1000, 'a')), 1000);
+  ASSERT_TRUE(exact);
+  EXPECT_EQ(exact->size(), 1000u);
+  EXPECT_FALSE(Gunzip(Gzip(std::string(1001, 'a')), 1000));
+}
+
 }  // namespace
 }  // namespace mxconform

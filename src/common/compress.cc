@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <limits>
 
 namespace mxconform {
 
@@ -44,6 +45,55 @@ std::string Gzip(std::string_view data) {
     }
   }
   deflateEnd(&z);
+  return out;
+}
+
+Result<std::string> Gunzip(std::string_view gz, std::size_t max_out) {
+  if (gz.size() > std::numeric_limits<uInt>::max()) {
+    return MakeDiag("gzip.too_large", Severity::kError, 0, "compressed input above 4 GiB");
+  }
+  z_stream z{};
+  if (inflateInit2(&z, 15 + 16) != Z_OK) {
+    return MakeDiag("gzip.invalid", Severity::kError, 0, "cannot start the gzip reader");
+  }
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
+  z.avail_in = static_cast<uInt>(gz.size());
+  std::string out;
+  int rc = Z_OK;
+  while (true) {
+    const std::size_t have = out.size();
+    // One byte past the limit tells "exactly max_out" from "more".
+    const std::size_t room = std::min<std::size_t>(kStep, max_out + 1 - have);
+    out.resize(have + room);
+    z.next_out = reinterpret_cast<Bytef*>(out.data() + have);
+    z.avail_out = static_cast<uInt>(room);
+    rc = inflate(&z, Z_NO_FLUSH);
+    out.resize(have + room - z.avail_out);
+    if (out.size() > max_out) {
+      inflateEnd(&z);
+      return MakeDiag("gzip.too_large", Severity::kError, 0, "inflates to more than the limit",
+                      std::to_string(max_out) + " bytes");
+    }
+    if (rc == Z_STREAM_END && z.avail_in != 0) {
+      // RFC 1952 §2.2: a file is a series of members; read the next.
+      if (inflateReset(&z) != Z_OK) {
+        break;
+      }
+      rc = Z_OK;
+      continue;
+    }
+    if (rc != Z_OK || (z.avail_in == 0 && z.avail_out != 0)) {
+      break;
+    }
+  }
+  const std::size_t consumed = gz.size() - z.avail_in;
+  inflateEnd(&z);
+  if (rc != Z_STREAM_END) {
+    return MakeDiag("gzip.invalid", Severity::kError, consumed,
+                    rc == Z_OK || rc == Z_BUF_ERROR
+                        ? std::string_view("gzip data ends inside a member")
+                        : std::string_view("not gzip data, or corrupt"));
+  }
   return out;
 }
 

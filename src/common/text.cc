@@ -181,4 +181,93 @@ std::string Base64(std::string_view data, std::size_t line) {
   return out;
 }
 
+namespace {
+
+int Base64Value(char c) {
+  if (c >= 'A' && c <= 'Z') {
+    return c - 'A';
+  }
+  if (c >= 'a' && c <= 'z') {
+    return c - 'a' + 26;
+  }
+  if (c >= '0' && c <= '9') {
+    return c - '0' + 52;
+  }
+  return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+}  // namespace
+
+std::optional<std::string> Base64Decode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() / 4 * 3);
+  std::uint32_t acc = 0;
+  int n = 0;    // sextets in acc
+  int pad = 0;  // '=' seen
+  for (char c : text) {
+    if (c == '\r' || c == '\n' || c == ' ' || c == '\t') {
+      continue;
+    }
+    if (c == '=') {
+      ++pad;
+      if (n < 2 || n + pad > 4) {
+        return std::nullopt;
+      }
+      continue;
+    }
+    const int v = Base64Value(c);
+    if (v < 0 || pad != 0) {
+      return std::nullopt;
+    }
+    acc = acc << 6 | static_cast<std::uint32_t>(v);
+    if (++n == 4) {
+      out.push_back(static_cast<char>(acc >> 16));
+      out.push_back(static_cast<char>(acc >> 8));
+      out.push_back(static_cast<char>(acc));
+      acc = 0;
+      n = 0;
+    }
+  }
+  if (n == 0 && pad == 0) {
+    return out;
+  }
+  if (n + pad != 4) {
+    return std::nullopt;
+  }
+  if (n == 2) {
+    out.push_back(static_cast<char>(acc >> 4));
+  } else {  // n == 3
+    out.push_back(static_cast<char>(acc >> 10));
+    out.push_back(static_cast<char>(acc >> 2));
+  }
+  return out;
+}
+
+std::optional<std::string> QuotedPrintableDecode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '=') {
+      out.push_back(text[i]);
+      continue;
+    }
+    if (text.substr(i + 1, 2) == "\r\n") {
+      i += 2;  // soft line break
+      continue;
+    }
+    if (i + 1 < text.size() && text[i + 1] == '\n') {
+      i += 1;
+      continue;
+    }
+    const int hi = i + 2 < text.size() ? HexDigitValue(text[i + 1]) : -1;
+    const int lo = hi >= 0 ? HexDigitValue(text[i + 2]) : -1;
+    if (lo < 0) {
+      return std::nullopt;
+    }
+    out.push_back(static_cast<char>(hi * 16 + lo));
+    i += 2;
+  }
+  return out;
+}
+
 }  // namespace mxconform::text

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,6 +53,13 @@ constexpr bool IsAlnum(char c) { return internal::kAlnum.v[static_cast<unsigned 
 constexpr bool IsWsp(char c) { return c == ' ' || c == '\t'; }
 // RFC 5234 VCHAR: %x21-7E.
 constexpr bool IsVchar(char c) { return c >= 0x21 && c <= 0x7e; }
+// 0-15 for a hexadecimal digit (either case), else -1.
+constexpr int HexDigitValue(char c) {
+  return IsDigit(c)               ? c - '0'
+         : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+         : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+                                  : -1;
+}
 constexpr char ToLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
 // ASCII case-insensitive equality.
@@ -182,5 +190,16 @@ bool ParseDecimal(std::string_view s, std::size_t max_digits, std::uint64_t& out
 // characters (and after the last line) when `line` is not 0: RFC 2045 §6.8
 // asks for lines of at most 76.
 std::string Base64(std::string_view data, std::size_t line = 0);
+
+// The bytes of base64 text (RFC 4648 §4) as MIME carries it: CR, LF, SP
+// and TAB anywhere are skipped (RFC 2045 §6.8); anything else outside the
+// alphabet, a '=' anywhere but in the final padding, a wrong padding or a
+// length that is not a whole number of quanta gives nullopt.
+std::optional<std::string> Base64Decode(std::string_view text);
+
+// The bytes of quoted-printable text (RFC 2045 §6.7): "=XX" is a byte, "="
+// at the end of a line a soft line break. A '=' followed by anything else
+// gives nullopt.
+std::optional<std::string> QuotedPrintableDecode(std::string_view text);
 
 }  // namespace mxconform::text

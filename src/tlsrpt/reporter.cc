@@ -86,14 +86,6 @@ bool SameFailure(const FailureDetail& a, const FailureDetail& b) {
          a.failure_reason_code == b.failure_reason_code;
 }
 
-int PercentValue(char c) {
-  if (text::IsDigit(c)) {
-    return c - '0';
-  }
-  const char l = text::ToLower(c);
-  return l >= 'a' && l <= 'f' ? l - 'a' + 10 : -1;
-}
-
 }  // namespace
 
 std::string_view ReportStateName(ReportState s) {
@@ -192,8 +184,8 @@ std::string MailtoAddress(std::string_view uri) {
   for (std::size_t i = 0; i < to.size(); ++i) {
     char c = to[i];
     if (c == '%') {
-      const int hi = i + 2 < to.size() ? PercentValue(to[i + 1]) : -1;
-      const int lo = hi >= 0 ? PercentValue(to[i + 2]) : -1;
+      const int hi = i + 2 < to.size() ? text::HexDigitValue(to[i + 1]) : -1;
+      const int lo = hi >= 0 ? text::HexDigitValue(to[i + 2]) : -1;
       if (lo < 0) {
         return {};
       }
