@@ -14,7 +14,7 @@
 # layer (src/net/smtp_text.cc) and the conformance model
 # (conformance/runner: scenarios, mock zones, the catalog, the case files
 # and DMARC suites; the mx_conformance_model sources), none of which needs Boost; libidn2, libpsl,
-# yaml-cpp and the header-only nlohmann/json (>= 3.10).
+# yaml-cpp, zlib and the header-only nlohmann/json (>= 3.10).
 #
 # Locally, without a builder image:
 #   CXX=clang++ CXXFLAGS='-O1 -g -fsanitize=address,undefined -fsanitize=fuzzer-no-link' \
@@ -87,6 +87,13 @@ else
   PSL_LIBS=(-lpsl)
 fi
 
+# zlib (src/common/compress.cc) statically when its archive exists.
+if [ "$($CXX -print-file-name=libz.a)" != "libz.a" ]; then
+  Z_LIBS=("-Wl,-Bstatic" -lz "-Wl,-Bdynamic")
+else
+  Z_LIBS=(-lz)
+fi
+
 zip_corpus() {  # zip_corpus DIR ZIP: the files of DIR, without folders
   local dir="$1" zip="$2"
   rm -f "$zip"
@@ -103,7 +110,7 @@ for target_src in "$ROOT"/fuzz/*_fuzzer.cc; do
   echo "fuzz target $name"
   $CXX $CXXFLAGS -std=c++20 -I"$ROOT/src" -I"$ROOT" -c "$target_src" -o "$OBJ/$name.o"
   $CXX $CXXFLAGS "$OBJ/$name.o" -o "$OUT/$name" $LIB_FUZZING_ENGINE "$LIB" "${PSL_LIBS[@]}" "${IDN_LIBS[@]}" \
-    -lyaml-cpp
+    "${Z_LIBS[@]}" -lyaml-cpp
   for extra in dict options; do
     if [ -f "$ROOT/fuzz/$name.$extra" ]; then
       cp "$ROOT/fuzz/$name.$extra" "$OUT/"

@@ -5,6 +5,9 @@ for every malformed vector of the kinds `check` reads.
 
 usage: check_cli_test.py MXCONFORM VECTORS_DIR
 """
+import base64
+import gzip
+import json
 import os
 import re
 import sys
@@ -131,5 +134,51 @@ for name in sorted(os.listdir(VECTORS)):
         ok = any(m[3] == b"error" and (want is None or m[2].decode() == want) for m in located)
         expect(ok, "%s: no located error%s in output:\n%s" % (
             case["id"], "" if want is None else " " + want, out.decode(errors="replace")))
+
+
+# tlsrpt-mail: a report mail as a Policy Domain receives it (RFC 8460 §5.3).
+REPORT = {
+    "organization-name": "Company-X",
+    "date-range": {"start-datetime": "2026-11-28T00:00:00Z",
+                   "end-datetime": "2026-11-28T23:59:59Z"},
+    "contact-info": "tlsrpt@mail.sndr.example.com",
+    "report-id": "2026-11-28.company-y.example@mail.sndr.example.com",
+    "policies": [{
+        "policy": {"policy-type": "sts", "policy-string": ["version: STSv1", "mode: enforce"],
+                   "policy-domain": "company-y.example"},
+        "summary": {"total-successful-session-count": 3, "total-failure-session-count": 0}}]}
+
+
+def report_mail(domain_header=True):
+    att = base64.encodebytes(gzip.compress(json.dumps(REPORT).encode(), mtime=0)).decode()
+    lines = [
+        "From: <tlsrpt@mail.sndr.example.com>",
+        "Subject: Report Domain: company-y.example Submitter: mail.sndr.example.com "
+        "Report-ID: <2026-11-28.company-y.example@mail.sndr.example.com>",
+        "TLS-Report-Domain: company-y.example" if domain_header else "X-Other: 1",
+        "TLS-Report-Submitter: mail.sndr.example.com",
+        "MIME-Version: 1.0",
+        'Content-Type: multipart/report; report-type="tlsrpt"; boundary="b"',
+        "", "--b", "Content-Type: application/tlsrpt+gzip",
+        "Content-Transfer-Encoding: base64",
+        'Content-Disposition: attachment; filename="mail.sndr.example.com!company-y.example!'
+        '1795824000!1795910399.json.gz"', "", att.rstrip("\n"), "--b--", ""]
+    return "\r\n".join(lines).encode()
+
+
+rc, out, _ = run(["check", "tlsrpt-mail", "-"], report_mail())
+expect(rc == 0 and out.startswith(b"valid (tlsrpt-mail"), "report mail: exit 0, valid")
+rc, out, _ = run(["check", "tlsrpt-mail", "--json", "-"], report_mail())
+j = json.loads(out)
+expect(rc == 0 and j["valid"] and j["value"]["tls_report_domain"] == "company-y.example"
+       and j["value"]["gzip"] is True
+       and j["value"]["report"]["policies"][0]["summary"]["total-successful-session-count"] == 3,
+       "report mail --json: the report and the envelope")
+rc, out, _ = run(["check", "tlsrpt-mail", "-"], report_mail(domain_header=False))
+m = LOCATED.search(out)
+expect(rc == 1 and m and m.group(3) == b"tlsrpt.submission.missing_header",
+       "report mail without TLS-Report-Domain: exit 1, located missing_header")
+rc, out, _ = run(["check", "tlsrpt-mail", "-"], b"just text, no header\r\n")
+expect(rc == 1 and LOCATED.search(out), "not a mail: exit 1 with a located diagnostic")
 
 H.finish()

@@ -14,6 +14,7 @@
 #include "mtasts/txt_record.h"
 #include "spf/record.h"
 #include "tlsrpt/report.h"
+#include "tlsrpt/submission.h"
 #include "tlsrpt/txt_record.h"
 
 namespace mxconform::cli {
@@ -181,8 +182,8 @@ void AddCheck(CLI::App& app, int& rc) {
   auto opts = std::make_shared<Opts>();
   cmd->add_option("kind", opts->kind, "What the input is")
       ->required()
-      ->check(
-          CLI::IsMember({"sts-txt", "sts-policy", "tlsrpt-txt", "tlsrpt-report", "spf", "dmarc"}));
+      ->check(CLI::IsMember(
+          {"sts-txt", "sts-policy", "tlsrpt-txt", "tlsrpt-report", "tlsrpt-mail", "spf", "dmarc"}));
   cmd->add_option("file", opts->file,
                   "Input file, or - for standard input. TXT kinds: one record per line, raw or in "
                   "DNS presentation form (\"v=STSv1;\" \" id=1\"); several lines are several RRs. "
@@ -230,6 +231,22 @@ void AddCheck(CLI::App& app, int& rc) {
       CheckDmarc(*input, opts->mode == "7489" ? dmarc::Mode::k7489 : dmarc::Mode::kBis, o);
     } else if (kind == "sts-policy") {
       Take(o, mtasts::ParsePolicy(*input, mtasts::ParseOptions{profile}));
+      LocateDiagnostics(*input, o.diagnostics);
+    } else if (kind == "tlsrpt-mail") {
+      // A report mail as a Policy Domain receives it (RFC 8460 §5.3).
+      auto s = tlsrpt::ReadReportMail(*input);
+      o.valid = s.ok();
+      if (s) {
+        o.value = {{"report", conformance::ToJson(s->report)},
+                   {"gzip", s->gzip},
+                   {"filename", conformance::JsonText(s->filename)},
+                   {"tls_report_domain", conformance::JsonText(s->report_domain)},
+                   {"tls_report_submitter", conformance::JsonText(s->submitter)},
+                   {"subject", conformance::JsonText(s->subject)}};
+        o.diagnostics = s->diagnostics;
+      } else {
+        o.diagnostics = s.diagnostics();
+      }
       LocateDiagnostics(*input, o.diagnostics);
     } else {
       Take(o, tlsrpt::ReadReport(*input));

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "common/diagnostics_test_util.h"
 #include "common/fast_path_test_util.h"
 
 namespace mxconform::tlsrpt {
@@ -26,13 +27,7 @@ std::vector<std::string> Uris(const TxtRecord& r) {
   return out;
 }
 
-std::vector<std::string_view> Ids(const Diagnostics& d) {
-  std::vector<std::string_view> out;
-  for (const auto& x : d) {
-    out.push_back(x.id);
-  }
-  return out;
-}
+using testing::DiagnosticIds;
 
 TEST(TlsrptTxt, ValidForms) {
   auto r = ParseTxtRecord("v=TLSRPTv1;rua=mailto:reports@example.com");  // R1
@@ -202,12 +197,13 @@ TEST(TlsrptTxt, Delimiters) {
 
   r = ParseTxtRecord("v=TLSRPTv1;; rua=mailto:a@b.example;;\t", kInterop);
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(Ids(r->diagnostics),
+  EXPECT_EQ(DiagnosticIds(r->diagnostics),
             (std::vector<std::string_view>{"tlsrpt.txt.empty_field", "tlsrpt.txt.empty_field"}));
   EXPECT_EQ(r->diagnostics[0].severity, Severity::kWarning);
   r = ParseTxtRecord("v=TLSRPTv1; rua=mailto:a@b.example\t", kInterop);
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(Ids(r->diagnostics), (std::vector<std::string_view>{"tlsrpt.txt.trailing_whitespace"}));
+  EXPECT_EQ(DiagnosticIds(r->diagnostics),
+            (std::vector<std::string_view>{"tlsrpt.txt.trailing_whitespace"}));
 }
 
 TEST(TlsrptTxt, ExtensionsStrictVersusInterop) {
@@ -252,7 +248,7 @@ TEST(TlsrptTxt, InteropAcceptsWhatStrictAcceptsWithTheSameResult) {
     ASSERT_TRUE(i.ok()) << rec;
     EXPECT_EQ(s->rua, i->rua);
     EXPECT_EQ(s->extensions, i->extensions);
-    EXPECT_EQ(Ids(s->diagnostics), Ids(i->diagnostics));
+    EXPECT_EQ(DiagnosticIds(s->diagnostics), DiagnosticIds(i->diagnostics));
   }
 }
 
