@@ -19,6 +19,7 @@
 #include "mtasts/txt_record.h"
 #include "tlsrpt/report.h"
 #include "tlsrpt/result_type.h"
+#include "tlsrpt/submission.h"
 #include "tlsrpt/txt_record.h"
 
 namespace mxconform::conformance {
@@ -26,8 +27,8 @@ namespace {
 
 using nlohmann::json;
 
-const std::set<std::string> kKinds = {"sts-txt",    "sts-policy",    "sts-mx-match",
-                                      "tlsrpt-txt", "tlsrpt-report", "cert-match"};
+const std::set<std::string> kKinds = {"sts-txt",       "sts-policy",  "sts-mx-match", "tlsrpt-txt",
+                                      "tlsrpt-report", "tlsrpt-mail", "cert-match"};
 const std::set<std::string> kInputKeys = {"input", "input_escaped", "input_rrs",
                                           "input_presentation", "input_file"};
 
@@ -49,6 +50,8 @@ std::set<std::string> ExpectKeys(const std::string& kind) {
     common.insert({"rua", "extensions"});
   } else if (kind == "tlsrpt-report") {
     common.insert({"policies", "result_types", "mx_host", "policy_string_present"});
+  } else if (kind == "tlsrpt-mail") {
+    common.insert({"policies", "gzip", "filename", "tls_report_domain", "tls_report_submitter"});
   }
   return common;
 }
@@ -381,6 +384,18 @@ json Actual(const std::string& kind, const Input& in, Profile profile) {
     tlsrpt::ParseOptions o{profile};
     auto r = in.has_rrs ? tlsrpt::SelectTxtRecord(in.rrs, o) : tlsrpt::ParseTxtRecord(in.text, o);
     return ParseOutcome(r, r.ok() ? ToJson(*r) : json::object());
+  }
+  if (kind == "tlsrpt-mail") {
+    auto r = tlsrpt::ReadReportMail(in.text);
+    json v = json::object();
+    if (r.ok()) {
+      v["policies"] = r->report.policies.size();
+      v["gzip"] = r->gzip;
+      v["filename"] = JsonText(r->filename);
+      v["tls_report_domain"] = JsonText(r->report_domain);
+      v["tls_report_submitter"] = JsonText(r->submitter);
+    }
+    return ParseOutcome(r, v);
   }
   // tlsrpt-report
   auto r = tlsrpt::ReadReport(in.text);

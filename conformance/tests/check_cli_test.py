@@ -18,7 +18,7 @@ import yaml
 from cli_harness import Harness
 
 BIN, VECTORS = sys.argv[1], sys.argv[2]
-KINDS = {"sts-txt", "sts-policy", "tlsrpt-txt", "tlsrpt-report"}
+KINDS = {"sts-txt", "sts-policy", "tlsrpt-txt", "tlsrpt-report", "tlsrpt-mail"}
 LOCATED = re.compile(rb"^(\d+):(\d+) ([a-z0-9_.]+) (error|warning|info): .+$", re.M)
 H = Harness(BIN)
 run, expect = H.run, H.expect
@@ -120,6 +120,9 @@ for name in sorted(os.listdir(VECTORS)):
             data = b"\n".join(unescape(r) for r in case["input_rrs"]) + b"\n"
         elif "input_presentation" in case:
             data = case["input_presentation"].encode() + b"\n"
+        elif "input_file" in case:
+            with open(os.path.join(VECTORS, case["input_file"]), "rb") as g:
+                data = g.read()
         else:
             continue
         if kind.endswith("-txt") and "input" in case and re.search(rb"[\r\n]", data):
