@@ -20,7 +20,9 @@
 //  - mtasts::ParseProfile, ParseStartTls, ParseTlsVersion, ParseFault and
 //    ParseStatusCodes
 //    each accept exactly the names their *Name function gives for the
-//    enum's values, and give back the value of that name.
+//    enum's values, and give back the value of that name;
+//  - Base64Decode(Base64(x)) == x, wrapped or not; Base64Decode and
+//    QuotedPrintableDecode return on any input and never grow it.
 #include <arpa/inet.h>
 
 #include <cstddef>
@@ -156,5 +158,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check_names([](std::string_view s) { return mxconform::spf::ParseStatusCodes(s); },
               [](mxconform::spf::StatusCodes v) { return mxconform::spf::StatusCodesName(v); },
               static_cast<int>(mxconform::spf::StatusCodes::kRfc7372) + 1);
+  // Base64 (report attachments): encoding then decoding gives the input
+  // back, wrapped or not; decoding anything returns, and what it accepts
+  // is at most 3 bytes per 4 characters. Quoted-printable decoding never
+  // makes the text longer.
+  FUZZ_CHECK(text::Base64Decode(text::Base64(in)) == std::string(in));
+  FUZZ_CHECK(text::Base64Decode(text::Base64(in, 76)) == std::string(in));
+  if (const auto b = text::Base64Decode(in)) {
+    FUZZ_CHECK(b->size() <= in.size() / 4 * 3 + 3);
+  }
+  if (const auto q = text::QuotedPrintableDecode(in)) {
+    FUZZ_CHECK(q->size() <= in.size());
+  }
   return 0;
 }

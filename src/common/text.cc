@@ -146,7 +146,8 @@ std::string Base64(std::string_view data, std::size_t line) {
   static constexpr char kAlphabet[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
-  out.reserve((data.size() + 2) / 3 * 4 * (line == 0 ? 1 : 2));
+  const std::size_t chars = (data.size() + 2) / 3 * 4;
+  out.reserve(chars + (line == 0 ? 0 : (chars / line + 1) * 2));
   std::size_t column = 0;
   auto put = [&](char c) {
     out.push_back(c);

@@ -78,29 +78,13 @@ std::string ReportId(const ReportKey& key, std::string_view submitter) {
   return Rfc3339(key.day).substr(0, 10) + "." + Safe(key.policy_domain) + "@" + Safe(submitter);
 }
 
-bool SameFailure(const FailureDetail& a, const FailureDetail& b) {
-  return a.result_type == b.result_type && a.sending_mta_ip == b.sending_mta_ip &&
-         a.receiving_mx_hostname == b.receiving_mx_hostname &&
-         a.receiving_mx_helo == b.receiving_mx_helo && a.receiving_ip == b.receiving_ip &&
-         a.additional_information == b.additional_information &&
-         a.failure_reason_code == b.failure_reason_code;
+// The same failure, whatever the counts (FailureDetail's == compares them).
+bool SameFailure(const FailureDetail& a, FailureDetail b) {
+  b.failed_session_count = a.failed_session_count;
+  return a == b;
 }
 
 }  // namespace
-
-std::string_view ReportStateName(ReportState s) {
-  switch (s) {
-    case ReportState::kWaiting:
-      return "waiting";
-    case ReportState::kDelivered:
-      return "delivered";
-    case ReportState::kGaveUp:
-      return "gave-up";
-    case ReportState::kNoPolicy:
-      return "no-policy";
-  }
-  return "?";
-}
 
 std::string ReportBody(const Report& report, bool gzip) {
   std::string json = WriteReport(report);
@@ -131,11 +115,14 @@ std::string ReportSubject(std::string_view policy_domain, std::string_view submi
          " Report-ID: <" + std::string(report_id) + ">";
 }
 
-std::string ReportEmail(const Report& report, const ReportKey& key, std::string_view to,
-                        const ReporterOptions& opts, UnixSeconds date, std::string_view boundary) {
+namespace {
+
+// ReportEmail() with the attachment's bytes (ReportBody()) already made.
+std::string EmailWithBody(const Report& report, const ReportKey& key, std::string_view to,
+                          const ReporterOptions& opts, UnixSeconds date, std::string_view boundary,
+                          std::string_view body) {
   const std::string domain = Safe(key.policy_domain);
   const std::string submitter = Safe(opts.submitter);
-  const std::string body = ReportBody(report, opts.gzip);
   std::string m;
   m += "From: <" + text::Printable(opts.contact_info, 254) + ">\r\n";
   m += "To: <" + text::Printable(to, 254) + ">\r\n";
@@ -170,6 +157,13 @@ std::string ReportEmail(const Report& report, const ReportKey& key, std::string_
   m += text::Base64(body, 76);
   m += "\r\n--" + std::string(boundary) + "--\r\n";
   return m;
+}
+
+}  // namespace
+
+std::string ReportEmail(const Report& report, const ReportKey& key, std::string_view to,
+                        const ReporterOptions& opts, UnixSeconds date, std::string_view boundary) {
+  return EmailWithBody(report, key, to, opts, date, boundary, ReportBody(report, opts.gzip));
 }
 
 std::string MailtoAddress(std::string_view uri) {
@@ -315,8 +309,8 @@ bool Reporter::TryRound(PendingReport& p, ReportTransport& transport) {
           char boundary[40];
           std::snprintf(boundary, sizeof boundary, "tlsrpt-%016llx",
                         static_cast<unsigned long long>(rng_()));
-          at.accepted =
-              transport.Mail(to, ReportEmail(p.report, p.key, to, opts_, now, boundary), at.detail);
+          at.accepted = transport.Mail(
+              to, EmailWithBody(p.report, p.key, to, opts_, now, boundary, body), at.detail);
         }
       }
       attempts_.push_back(at);

@@ -105,7 +105,6 @@ enum class ReportState : std::uint8_t {
   kGaveUp,     // 24 hours of retries passed without an acceptance
   kNoPolicy,   // the domain publishes no usable TLS-RPT record (§3)
 };
-std::string_view ReportStateName(ReportState s);  // "waiting", "delivered", ...
 
 struct PendingReport {
   ReportKey key;

@@ -208,35 +208,45 @@ TEST(Reporter, PostsTheGzippedReportAfterTheDayEnds) {
   EXPECT_EQ(t.posts.size(), 1u) << "a delivered report is not sent again";
 }
 
-TEST(Reporter, PlainJsonWhenGzipIsOff) {
+// A reporter the day after one successful session on kDay0: the domain's
+// _smtp._tls record is `txt` (none when empty) and POSTs are answered
+// `statuses` (the last one repeated; none: no answer).
+struct DayAfter {
+  explicit DayAfter(std::vector<std::string> txt, std::vector<int> statuses = {},
+                    ReporterOptions o = NoDelay())
+      : clock(kDay0 + kDay), reporter(dns, clock, std::move(o)) {
+    if (!txt.empty()) {
+      dns.Txt(kRptName, std::move(txt));
+    }
+    transport.statuses = std::move(statuses);
+    reporter.Record(Success(kDay0));
+  }
+  void Run() { reporter.Run(transport); }
+
+  static constexpr const char* kRptName = "_smtp._tls.company-y.example";
   FakeDns dns;
-  dns.Txt("_smtp._tls.company-y.example", {"v=TLSRPTv1; rua=https://r.example/"});
-  FixedClock clock(kDay0 + kDay);
+  FixedClock clock;
+  Reporter reporter;
+  FakeTransport transport;
+};
+
+TEST(Reporter, PlainJsonWhenGzipIsOff) {
   ReporterOptions o = NoDelay();
   o.gzip = false;
-  Reporter r(dns, clock, o);
-  r.Record(Success(kDay0));
-  FakeTransport t;
-  t.statuses = {201};
-  r.Run(t);
-  ASSERT_EQ(t.posts.size(), 1u);
-  EXPECT_EQ(t.posts[0].content_type, "application/tlsrpt+json");
-  EXPECT_TRUE(ReadReport(t.posts[0].body));
-  EXPECT_EQ(r.reports()[0].state, ReportState::kDelivered);
+  DayAfter w({"v=TLSRPTv1; rua=https://r.example/"}, {201}, o);
+  w.Run();
+  ASSERT_EQ(w.transport.posts.size(), 1u);
+  EXPECT_EQ(w.transport.posts[0].content_type, "application/tlsrpt+json");
+  EXPECT_TRUE(ReadReport(w.transport.posts[0].body));
+  EXPECT_EQ(w.reporter.reports()[0].state, ReportState::kDelivered);
 }
 
 // One day's report, submitted once to one https rua that answers `status`:
 // the report's state and the attempt's detail.
 std::pair<ReportState, std::string> SubmitOnce(int status) {
-  FakeDns dns;
-  dns.Txt("_smtp._tls.company-y.example", {"v=TLSRPTv1; rua=https://r.example/"});
-  FixedClock clock(kDay0 + kDay);
-  Reporter r(dns, clock, NoDelay());
-  r.Record(Success(kDay0));
-  FakeTransport t;
-  t.statuses = {status};
-  r.Run(t);
-  return {r.reports().at(0).state, r.attempts().at(0).detail};
+  DayAfter w({"v=TLSRPTv1; rua=https://r.example/"}, {status});
+  w.Run();
+  return {w.reporter.reports().at(0).state, w.reporter.attempts().at(0).detail};
 }
 
 // RPT-5.4-01: any 2xx is an acceptance; other statuses are retried.
@@ -254,28 +264,22 @@ TEST(Reporter, AnyTwoHundredIsAcceptedOthersAreRetried) {
 // RPT-5.5-01: retries back off exponentially and end 24 hours after the
 // first attempt.
 TEST(Reporter, RetriesBackOffAndStopAfterADay) {
-  FakeDns dns;
-  dns.Txt("_smtp._tls.company-y.example", {"v=TLSRPTv1; rua=https://r.example/"});
+  DayAfter w({"v=TLSRPTv1; rua=https://r.example/"}, {500});
   const UnixSeconds first = kDay0 + kDay;
-  FixedClock clock(first);
-  Reporter r(dns, clock, NoDelay());
-  r.Record(Success(kDay0));
-  FakeTransport t;
-  t.statuses = {500};
   // Run every minute for two days; record when a POST happens.
   std::vector<std::int64_t> at;
   for (std::int64_t s = 0; s <= 2 * kDay; s += 60) {
-    clock.Set(first + s);
-    const std::size_t before = t.posts.size();
-    r.Run(t);
-    if (t.posts.size() != before) {
+    w.clock.Set(first + s);
+    const std::size_t before = w.transport.posts.size();
+    w.Run();
+    if (w.transport.posts.size() != before) {
       at.push_back(s);
     }
   }
   // 0, then +5 min, +10, +20, ... while within 24 hours.
   const std::vector<std::int64_t> expected = {0, 300, 900, 2100, 4500, 9300, 18900, 38100, 76500};
   EXPECT_EQ(at, expected);
-  EXPECT_EQ(r.reports()[0].state, ReportState::kGaveUp);
+  EXPECT_EQ(w.reporter.reports()[0].state, ReportState::kGaveUp);
   for (std::size_t k = 2; k < at.size(); ++k) {
     EXPECT_EQ(at[k] - at[k - 1], 2 * (at[k - 1] - at[k - 2])) << "backoff doubles";
   }
@@ -284,23 +288,18 @@ TEST(Reporter, RetriesBackOffAndStopAfterADay) {
 // RPT-3-08: with several rua URIs, the next is tried when one fails, and
 // one acceptance ends the round.
 TEST(Reporter, TriesTheNextUriAndStopsAtTheFirstAcceptance) {
-  FakeDns dns;
-  dns.Txt(
-      "_smtp._tls.company-y.example",
-      {"v=TLSRPTv1; rua=https://a.example/r,mailto:tlsrpt@company-y.example,https://c.example/r"});
-  FixedClock clock(kDay0 + kDay);
-  Reporter r(dns, clock, NoDelay());
-  r.Record(Success(kDay0));
-  FakeTransport t;
-  t.statuses = {500};
-  r.Run(t);
-  ASSERT_EQ(r.attempts().size(), 2u);
-  EXPECT_EQ(r.attempts()[0].uri, "https://a.example/r");
-  EXPECT_FALSE(r.attempts()[0].accepted);
-  EXPECT_EQ(r.attempts()[1].uri, "mailto:tlsrpt@company-y.example");
-  EXPECT_TRUE(r.attempts()[1].accepted);
-  EXPECT_EQ(t.posts.size(), 1u) << "c.example is not tried after an acceptance";
-  EXPECT_EQ(r.reports()[0].state, ReportState::kDelivered);
+  DayAfter w(
+      {"v=TLSRPTv1; rua=https://a.example/r,mailto:tlsrpt@company-y.example,https://c.example/r"},
+      {500});
+  w.Run();
+  const auto& attempts = w.reporter.attempts();
+  ASSERT_EQ(attempts.size(), 2u);
+  EXPECT_EQ(attempts[0].uri, "https://a.example/r");
+  EXPECT_FALSE(attempts[0].accepted);
+  EXPECT_EQ(attempts[1].uri, "mailto:tlsrpt@company-y.example");
+  EXPECT_TRUE(attempts[1].accepted);
+  EXPECT_EQ(w.transport.posts.size(), 1u) << "c.example is not tried after an acceptance";
+  EXPECT_EQ(w.reporter.reports()[0].state, ReportState::kDelivered);
 }
 
 // RPT-3-05 via SelectTxtRecord: no record, or two, means no reports.
@@ -309,40 +308,28 @@ TEST(Reporter, NoUsableRecordMeansNoReport) {
            {},
            {"v=TLSRPTv1; rua=https://a.example/", "v=TLSRPTv1; rua=https://b.example/"},
            {"v=TLSRPTv1; rua=ftp://a.example/"}}) {
-    FakeDns dns;
-    if (!txt.empty()) {
-      dns.Txt("_smtp._tls.company-y.example", txt);
-    }
-    FixedClock clock(kDay0 + kDay);
-    Reporter r(dns, clock, NoDelay());
-    r.Record(Success(kDay0));
-    FakeTransport t;
-    r.Run(t);
-    ASSERT_EQ(r.reports().size(), 1u);
-    EXPECT_EQ(r.reports()[0].state, ReportState::kNoPolicy);
-    EXPECT_FALSE(r.reports()[0].why.empty());
-    EXPECT_TRUE(t.posts.empty());
-    EXPECT_TRUE(t.mails.empty());
+    DayAfter w(txt);
+    w.Run();
+    ASSERT_EQ(w.reporter.reports().size(), 1u);
+    EXPECT_EQ(w.reporter.reports()[0].state, ReportState::kNoPolicy);
+    EXPECT_FALSE(w.reporter.reports()[0].why.empty());
+    EXPECT_TRUE(w.transport.posts.empty());
+    EXPECT_TRUE(w.transport.mails.empty());
   }
 }
 
 // A SERVFAIL on the lookup is retried like a failed submission.
 TEST(Reporter, ATemporaryLookupFailureIsRetried) {
-  FakeDns dns;
-  dns.answers["_smtp._tls.company-y.example"].status = spf::DnsStatus::kError;
-  FixedClock clock(kDay0 + kDay);
-  Reporter r(dns, clock, NoDelay());
-  r.Record(Success(kDay0));
-  FakeTransport t;
-  t.statuses = {200};
-  r.Run(t);
-  EXPECT_EQ(r.reports()[0].state, ReportState::kWaiting);
-  dns.answers["_smtp._tls.company-y.example"].status = spf::DnsStatus::kOk;
-  dns.Txt("_smtp._tls.company-y.example", {"v=TLSRPTv1; rua=https://r.example/"});
-  clock.Advance(300);
-  r.Run(t);
-  EXPECT_EQ(r.reports()[0].state, ReportState::kDelivered);
-  EXPECT_EQ(dns.queries.size(), 2u);
+  DayAfter w({}, {200});
+  w.dns.answers[DayAfter::kRptName].status = spf::DnsStatus::kError;
+  w.Run();
+  EXPECT_EQ(w.reporter.reports()[0].state, ReportState::kWaiting);
+  w.dns.answers[DayAfter::kRptName].status = spf::DnsStatus::kOk;
+  w.dns.Txt(DayAfter::kRptName, {"v=TLSRPTv1; rua=https://r.example/"});
+  w.clock.Advance(300);
+  w.Run();
+  EXPECT_EQ(w.reporter.reports()[0].state, ReportState::kDelivered);
+  EXPECT_EQ(w.dns.queries.size(), 2u);
 }
 
 // RPT-4-12: the first attempt waits a random delay of at most 4 hours,

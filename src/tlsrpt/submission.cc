@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/compress.h"
+#include "common/domain.h"
 #include "common/text.h"
 
 namespace mxconform::tlsrpt {
@@ -157,17 +158,11 @@ MimeValue ParseMimeValue(std::string_view v) {
   return m;
 }
 
+// RFC 5321 Domain, as the filename and Subject ABNF ask (common/domain.h).
 bool IsLdhDomain(std::string_view s) {
-  if (s.empty() || s.front() == '.' || s.back() == '.') {
-    return false;
-  }
-  for (std::size_t k = 0; k < s.size(); ++k) {
-    const char c = s[k];
-    if (!(text::IsAlnum(c) || c == '-' || c == '.') || (c == '.' && s[k - 1] == '.')) {
-      return false;
-    }
-  }
-  return true;
+  domain::NameRules rules;
+  rules.check_a_labels = false;
+  return domain::CheckName(s, rules).ok();
 }
 
 bool AllDigits(std::string_view s) {
