@@ -9,6 +9,7 @@
 #include "conformance/runner/mock_zone.h"
 #include "conformance/runner/model_json.h"
 #include "conformance/runner/openspf.h"
+#include "dmarc/advice.h"
 #include "dmarc/eval.h"
 
 namespace mxconform::conformance {
@@ -38,7 +39,7 @@ const std::set<std::string> kExpectKeys = {
     "result",      "policy_domain",    "org_domain",     "policy",  "policy_source",
     "disposition", "spf_aligned",      "dkim_aligned",   "queries", "existence_queries",
     "rua",         "rua_destinations", "report_queries", "authors", "decided_by",
-    "skipped",     "exempt",           "identifiers"};
+    "skipped",     "exempt",           "identifiers",    "advice"};
 const std::set<std::string> kResults = {"none", "pass", "fail", "temperror", "permerror"};
 const std::set<std::string> kDispositions = {"none", "quarantine", "reject"};
 const std::set<std::string> kSources = {"p", "sp", "np"};
@@ -283,10 +284,10 @@ std::vector<std::string> LintDmarcCaseFile(const DmarcCaseFile& f,
         } else if (k == "policy_source" &&
                    (!v.is_string() || !kSources.count(v.get<std::string>()))) {
           problem(name, ek + ": unknown policy_source " + Text(v));
-        } else if (k == "identifiers" &&
+        } else if ((k == "identifiers" || k == "advice") &&
                    (!v.is_array() || std::any_of(v.begin(), v.end(),
                                                  [](const json& x) { return !x.is_string(); }))) {
-          problem(name, ek + ": identifiers must be a list of strings");
+          problem(name, ek + ": " + k + " must be a list of strings");
         } else if ((k == "rua_destinations" || k == "report_queries") &&
                    !BoolField(t, "check_reports", false)) {
           problem(name, ek + ": `" + k + "` needs check_reports: true");
@@ -416,6 +417,14 @@ std::vector<CaseResult> RunDmarcCaseFile(const DmarcCaseFile& f, ZoneWire* wire)
           }
         }
         a["rua"] = rua;
+        // What RFC 9989 asks of the publisher of the record that applies.
+        json advice = json::array();
+        if (e.record) {
+          for (const auto& dg : dmarc::PublisherAdvice(*e.record)) {
+            advice.push_back(std::string(dg.id));
+          }
+        }
+        a["advice"] = advice;
         if (BoolField(t, "check_reports", false)) {
           json dest = json::array();
           json rq = json::array();

@@ -67,6 +67,16 @@ rc, out, _ = run(["check", "dmarc", "--json", "--mode", "7489", "v=DMARC1; p=rej
 expect(rc == 0 and b'"pct": 50' in out and b'"max_size": 10485760' in out
        and b'"t": true' not in out and b'"name": "t"' in out,
        "7489: pct and the size known, t unknown (%r)" % out)
+# Publisher advice (RFC 9989 §7.4, DMB-5.1-01): p=reject stays valid and
+# draws a located info note, in bis mode only.
+ADVICE = re.compile(rb"^1:13 dmarc\.advice\.reject_indirect_flows info: .*7\.4", re.M)
+rc, out, _ = run(["check", "dmarc", "v=DMARC1; p=reject"])
+expect(rc == 0 and ADVICE.search(out) is not None and b"valid (dmarc, bis)" in out,
+       "p=reject: valid, with the advice at 1:13 (rc=%d, out=%r)" % (rc, out))
+rc, out, _ = run(["check", "dmarc", "--mode", "7489", "v=DMARC1; p=reject"])
+expect(rc == 0 and b"dmarc.advice" not in out, "7489: no advice (%r)" % out)
+rc, out, _ = run(["check", "dmarc", "v=DMARC1; p=quarantine"])
+expect(rc == 0 and b"dmarc.advice" not in out, "p=quarantine: no advice (%r)" % out)
 # D23 among the RRs of one name; D24 presentation form.
 rc, out, _ = run(["check", "dmarc", "-"], b"v=DMARC1; p=none\nv=DMARC1; p=reject\n")
 expect(rc == 1 and b"dmarc.record.multiple" in out, "two DMARC RRs: dmarc.record.multiple")

@@ -9,6 +9,7 @@
 #include "common/text.h"
 #include "common/txt.h"
 #include "conformance/runner/model_json.h"
+#include "dmarc/advice.h"
 #include "dmarc/record.h"
 #include "mtasts/policy.h"
 #include "mtasts/txt_record.h"
@@ -142,6 +143,12 @@ void CheckDmarc(std::string_view input, dmarc::Mode mode, Outcome& o) {
     auto rec = dmarc::ParseRecord(r, po);
     if (rec.ok() && !rec->usable) {
       return Result<dmarc::Record>::Failure(rec->diagnostics);
+    }
+    if (rec.ok()) {
+      // What RFC 9989 asks of publishers, after what the parser found.
+      for (auto& d : dmarc::PublisherAdvice(*rec)) {
+        rec->diagnostics.push_back(std::move(d));
+      }
     }
     return rec;
   };
