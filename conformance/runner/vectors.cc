@@ -14,6 +14,7 @@
 #include "common/text.h"
 #include "common/txt.h"
 #include "conformance/runner/model_json.h"
+#include "conformance/runner/reporter_case.h"
 #include "conformance/runner/yaml_budget.h"
 #include "mtasts/policy.h"
 #include "mtasts/txt_record.h"
@@ -27,10 +28,16 @@ namespace {
 
 using nlohmann::json;
 
-const std::set<std::string> kKinds = {"sts-txt",       "sts-policy",  "sts-mx-match", "tlsrpt-txt",
-                                      "tlsrpt-report", "tlsrpt-mail", "cert-match"};
+const std::set<std::string> kKinds = {"sts-txt",    "sts-policy",     "sts-mx-match",
+                                      "tlsrpt-txt", "tlsrpt-report",  "tlsrpt-mail",
+                                      "cert-match", "tlsrpt-reporter"};
 const std::set<std::string> kInputKeys = {"input", "input_escaped", "input_rrs",
                                           "input_presentation", "input_file"};
+
+// Kinds whose input is a map (`input: {...}`), not text.
+bool IsMapKind(const std::string& kind) {
+  return kind == "sts-mx-match" || kind == "cert-match" || kind == "tlsrpt-reporter";
+}
 
 bool HasProfiles(const std::string& kind) {
   return kind == "sts-txt" || kind == "sts-policy" || kind == "tlsrpt-txt";
@@ -46,6 +53,10 @@ std::set<std::string> ExpectKeys(const std::string& kind) {
     return {"match"};
   } else if (kind == "cert-match") {
     return {"match", "result_type"};
+  } else if (kind == "tlsrpt-reporter") {
+    return {"state",        "queries",          "counts",
+            "result_types", "report_sessions",  "attempts",
+            "media_types",  "submissions_read", "first_attempt_at_most"};
   } else if (kind == "tlsrpt-txt") {
     common.insert({"rua", "extensions"});
   } else if (kind == "tlsrpt-report") {
@@ -188,7 +199,7 @@ struct Input {
   std::vector<std::string> rrs;
   bool has_rrs = false;
   std::string pattern, host;  // sts-mx-match
-  json raw;                   // cert-match: the input map, for its evaluator
+  json raw;                   // cert-match, tlsrpt-reporter: the input map, for its evaluator
 };
 
 bool IsStringList(const json& v) {
@@ -196,10 +207,13 @@ bool IsStringList(const json& v) {
          std::all_of(v.begin(), v.end(), [](const json& x) { return x.is_string(); });
 }
 
-// What is wrong with the `input` map of an sts-mx-match or cert-match case,
-// or "".
+// What is wrong with the `input` map of an sts-mx-match, cert-match or
+// tlsrpt-reporter case, or "".
 std::string MapInputProblem(const json& c, const std::string& kind) {
   const json i = c.is_object() && c.contains("input") ? c["input"] : json();
+  if (kind == "tlsrpt-reporter") {
+    return ReporterInputProblem(i);
+  }
   if (kind == "sts-mx-match") {
     if (!i.is_object() || !i.contains("pattern") || !i.contains("host") ||
         !i["pattern"].is_string() || !i["host"].is_string()) {
@@ -286,13 +300,13 @@ Result<std::string> ReadInputFile(const std::filesystem::path& dir, const std::s
 
 Result<Input> BuildInput(const json& c, const std::string& kind, const std::filesystem::path& dir) {
   Input in;
-  if (kind == "sts-mx-match" || kind == "cert-match") {
+  if (IsMapKind(kind)) {
     if (const std::string bad = MapInputProblem(c, kind); !bad.empty()) {
       return MakeDiag("vectors.case.bad_input", Severity::kError, 0,
                       "case input of the wrong shape", bad);
     }
     const json& i = c["input"];
-    if (kind == "cert-match") {
+    if (kind != "sts-mx-match") {
       in.raw = i;
     } else {
       in.pattern = i["pattern"].get<std::string>();
@@ -426,6 +440,18 @@ std::string Compare(const json& expected, const json& actual) {
         if (std::find(got.begin(), got.end(), id) == got.end()) {
           return "missing diagnostic " + DumpJson(id) + " (got " + DumpJson(got) + ")";
         }
+      }
+      continue;
+    }
+    if (key == "first_attempt_at_most") {
+      // tlsrpt-reporter: the first submission no later than this many
+      // seconds after the day ended (RFC 8460 §4.1's random delay).
+      const json got =
+          actual.contains("first_attempt_delay") ? actual["first_attempt_delay"] : json();
+      if (!got.is_number_integer() || !want.is_number_integer() ||
+          got.get<std::int64_t>() > want.get<std::int64_t>()) {
+        return key + ": expected a first attempt within " + DumpJson(want) +
+               " s of the day's end, got " + (got.is_null() ? "none" : DumpJson(got));
       }
       continue;
     }
@@ -601,7 +627,7 @@ std::vector<std::string> LintCaseFile(const CaseFile& f, const std::set<std::str
     }
     if (inputs != 1) {
       problem(id, "exactly one of input, input_escaped, input_rrs, input_presentation, input_file");
-    } else if (kind == "sts-mx-match" || kind == "cert-match") {
+    } else if (IsMapKind(kind)) {
       if (const std::string bad = MapInputProblem(c, kind); !bad.empty()) {
         problem(id, bad);
       }
@@ -638,8 +664,10 @@ std::vector<std::string> LintCaseFile(const CaseFile& f, const std::set<std::str
     };
     const json& e = c["expect"];
     const bool matcher = kind == "sts-mx-match" || kind == "cert-match";
-    if (matcher ? !e.contains("match") : !e.contains("valid")) {
-      problem(id, matcher ? "expect.match missing" : "expect.valid missing");
+    const std::string required =
+        matcher ? "match" : (kind == "tlsrpt-reporter" ? "state" : "valid");
+    if (!e.contains(required)) {
+      problem(id, "expect." + required + " missing");
     }
     check_expect(e, "expect");
     if (c.contains("interop")) {
@@ -705,6 +733,8 @@ std::vector<CaseResult> RunCaseFile(const CaseFile& f, const CaseEvaluators& ext
             break;
           }
           got = std::move(*e);
+        } else if (kind == "tlsrpt-reporter") {
+          got = RunReporterCase(in->raw);
         } else {
           got = Actual(kind, *in, p);
         }

@@ -15,6 +15,20 @@ CaseFile Doc(const char* json_text) {
   return CaseFile{"inline.yaml", nlohmann::json::parse(json_text)};
 }
 
+// Every lint problem of `f`, one per line.
+std::string LintText(const CaseFile& f) {
+  std::set<std::string> seen;
+  std::string all;
+  for (const auto& p : LintCaseFile(f, {}, seen)) {
+    all += p + "\n";
+  }
+  return all;
+}
+
+bool Has(const std::string& all, const char* problem) {
+  return all.find(problem) != std::string::npos;
+}
+
 TEST(Requirements, ExtractsIdsAndEdgeRows) {
   auto ids = ExtractRequirementIds(
       "| STS-3.1-04 | 3.1 | M | ... |\n| P13 | Two TXT RRs | x |\n| R7 | y |\n"
@@ -217,22 +231,13 @@ TEST(CertMatchKind, LintChecksTheInputShape) {
     {"id": "cert/x/unknown-key", "requirements": ["C1"], "summary": "s",
      "input": {"host": "mx.example", "uri_ids": []}, "expect": {"valid": true}}
   ]})");
-  std::set<std::string> seen;
-  std::string all;
-  for (const auto& p : LintCaseFile(f, {}, seen)) {
-    all += p + "\n";
-  }
+  const std::string all = LintText(f);
   EXPECT_EQ(all.find("[cert/x/ok]"), std::string::npos) << all;
-  EXPECT_NE(all.find("[cert/x/no-host]: cert-match input needs a string host"), std::string::npos)
+  EXPECT_TRUE(Has(all, "[cert/x/no-host]: cert-match input needs a string host")) << all;
+  EXPECT_TRUE(Has(all, "[cert/x/names-not-list]: cert-match input: dns_names must be a list"))
       << all;
-  EXPECT_NE(all.find("[cert/x/names-not-list]: cert-match input: dns_names must be a list"),
-            std::string::npos)
-      << all;
-  EXPECT_NE(all.find("[cert/x/unknown-key]: cert-match input: unknown key 'uri_ids'"),
-            std::string::npos)
-      << all;
-  EXPECT_NE(all.find("[cert/x/unknown-key]: expect: key 'valid' not valid for kind cert-match"),
-            std::string::npos)
+  EXPECT_TRUE(Has(all, "[cert/x/unknown-key]: cert-match input: unknown key 'uri_ids'")) << all;
+  EXPECT_TRUE(Has(all, "[cert/x/unknown-key]: expect: key 'valid' not valid for kind cert-match"))
       << all;
 }
 
@@ -260,6 +265,64 @@ TEST(CertMatchKind, RunsThroughTheEvaluatorItIsGiven) {
   EXPECT_EQ(rs[0].actual["reference"]["match"], true);
   EXPECT_EQ(rs[1].outcome, Outcome::kError);
   EXPECT_NE(rs[1].message.find("broken"), std::string::npos) << rs[1].message;
+}
+
+TEST(ReporterKind, LintChecksTheInputShape) {
+  auto f = Doc(R"({"suite": "rpt/x", "kind": "tlsrpt-reporter", "description": "d", "cases": [
+    {"id": "rpt/x/ok", "requirements": ["RPT-3-01"], "summary": "s",
+     "input": {"record": "v=TLSRPTv1; rua=https://r.example/x", "sessions": [{"at": 1}],
+               "endpoints": {"https://r.example/x": [200]}}, "expect": {"state": "delivered"}},
+    {"id": "rpt/x/late", "requirements": ["RPT-3-01"], "summary": "s",
+     "input": {"sessions": [{"at": 86400}]}, "expect": {"state": "none"}},
+    {"id": "rpt/x/result", "requirements": ["RPT-3-01"], "summary": "s",
+     "input": {"sessions": [{"at": 1, "result": "dane-broken"}]}, "expect": {"state": "none"}},
+    {"id": "rpt/x/answers", "requirements": ["RPT-3-01"], "summary": "s",
+     "input": {"endpoints": {"mailto:a@r.example": [200]}}, "expect": {"state": "none"}},
+    {"id": "rpt/x/key", "requirements": ["RPT-3-01"], "summary": "s",
+     "input": {"clock": 5}, "expect": {"valid": true}}
+  ]})");
+  const std::string all = LintText(f);
+  EXPECT_EQ(all.find("[rpt/x/ok]"), std::string::npos) << all;
+  EXPECT_TRUE(Has(all, "[rpt/x/late]: tlsrpt-reporter input: each session needs `at`")) << all;
+  EXPECT_TRUE(Has(all, "[rpt/x/result]: tlsrpt-reporter input: a session result is")) << all;
+  EXPECT_TRUE(Has(all, "[rpt/x/answers]: tlsrpt-reporter input: endpoint mailto:a@r.example"))
+      << all;
+  EXPECT_TRUE(Has(all, "[rpt/x/key]: tlsrpt-reporter input: unknown key 'clock'")) << all;
+  EXPECT_TRUE(Has(all, "[rpt/x/key]: expect.state missing")) << all;
+  // A malformed input is an error when run, not a crash or a pass.
+  const auto rs = RunCaseFile(f);
+  ASSERT_EQ(rs.size(), 5u);
+  EXPECT_EQ(rs[0].outcome, Outcome::kPass) << rs[0].message;
+  EXPECT_EQ(rs[1].outcome, Outcome::kError);
+}
+
+// The reporter's story as the cases see it: attempts relative to the
+// first, the day's counts, what was posted and that it reads back.
+TEST(ReporterKind, RetriesUntilAcceptedAndReportsWhatItSent) {
+  auto f = Doc(R"({"suite": "rpt/x", "kind": "tlsrpt-reporter", "description": "d", "cases": [
+    {"id": "rpt/x/a", "requirements": ["RPT-5.5-01"], "summary": "s",
+     "input": {"record": "v=TLSRPTv1; rua=https://r.example/x",
+               "sessions": [{"at": 1}, {"at": 2, "result": "certificate-expired"}],
+               "endpoints": {"https://r.example/x": [500, 200]}},
+     "expect": {"state": "delivered", "first_attempt_at_most": 14400}},
+    {"id": "rpt/x/b", "requirements": ["RPT-4-12"], "summary": "s",
+     "input": {"record": "v=TLSRPTv1; rua=https://r.example/x", "sessions": [{"at": 1}],
+               "endpoints": {"https://r.example/x": [200]}},
+     "expect": {"state": "delivered", "first_attempt_at_most": 1}}]})");
+  const auto rs = RunCaseFile(f);
+  ASSERT_EQ(rs.size(), 2u);
+  EXPECT_EQ(rs[0].outcome, Outcome::kPass) << rs[0].message;
+  const auto& a = rs[0].actual["reference"];
+  EXPECT_EQ(a["attempts"],
+            nlohmann::json({"+0 https://r.example/x 500", "+300 https://r.example/x 200"}));
+  EXPECT_EQ(a["counts"], nlohmann::json({{"successful", 1}, {"failed", 1}}));
+  EXPECT_EQ(a["result_types"], nlohmann::json({"certificate-expired"}));
+  EXPECT_EQ(a["media_types"], nlohmann::json({"application/tlsrpt+gzip"}));
+  EXPECT_EQ(a["submissions_read"], true);
+  EXPECT_EQ(a["queries"], nlohmann::json({"TXT _smtp._tls.example.com"}));
+  // The seeded delay is well over a second: the bound is enforced.
+  EXPECT_EQ(rs[1].outcome, Outcome::kFail);
+  EXPECT_NE(rs[1].message.find("first_attempt_at_most"), std::string::npos) << rs[1].message;
 }
 
 TEST(Expectations, XfailAndXpass) {
