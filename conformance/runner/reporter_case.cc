@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/domain.h"
 #include "spf/zone.h"
 #include "tlsrpt/reporter.h"
 #include "tlsrpt/result_type.h"
@@ -133,8 +134,14 @@ std::string ReporterInputProblem(const json& i) {
   }
   for (const auto& [k, v] : i.items()) {
     if (k == "domain") {
-      if (!v.is_string() || v.get<std::string>().empty()) {
-        return "tlsrpt-reporter input: domain must be a non-empty string";
+      if (!v.is_string()) {
+        return "tlsrpt-reporter input: domain must be a string";
+      }
+      // The Policy Domain, in A-label form as the reporter keeps it.
+      if (const auto c = domain::CheckName(v.get<std::string>()); !c.ok()) {
+        return "tlsrpt-reporter input: domain is not a domain name: " +
+               std::string(domain::NameErrorMessage(c.error)) + " at byte " +
+               std::to_string(c.offset);
       }
     } else if (k == "record") {
       const bool list =

@@ -279,7 +279,9 @@ TEST(ReporterKind, LintChecksTheInputShape) {
     {"id": "rpt/x/answers", "requirements": ["RPT-3-01"], "summary": "s",
      "input": {"endpoints": {"mailto:a@r.example": [200]}}, "expect": {"state": "none"}},
     {"id": "rpt/x/key", "requirements": ["RPT-3-01"], "summary": "s",
-     "input": {"clock": 5}, "expect": {"valid": true}}
+     "input": {"clock": 5}, "expect": {"valid": true}},
+    {"id": "rpt/x/domain", "requirements": ["RPT-3-01"], "summary": "s",
+     "input": {"domain": "exa mple.com"}, "expect": {"state": "none"}}
   ]})");
   const std::string all = LintText(f);
   EXPECT_EQ(all.find("[rpt/x/ok]"), std::string::npos) << all;
@@ -289,9 +291,11 @@ TEST(ReporterKind, LintChecksTheInputShape) {
       << all;
   EXPECT_TRUE(Has(all, "[rpt/x/key]: tlsrpt-reporter input: unknown key 'clock'")) << all;
   EXPECT_TRUE(Has(all, "[rpt/x/key]: expect.state missing")) << all;
+  EXPECT_TRUE(Has(all, "[rpt/x/domain]: tlsrpt-reporter input: domain is not a domain name"))
+      << all;
   // A malformed input is an error when run, not a crash or a pass.
   const auto rs = RunCaseFile(f);
-  ASSERT_EQ(rs.size(), 5u);
+  ASSERT_EQ(rs.size(), 6u);
   EXPECT_EQ(rs[0].outcome, Outcome::kPass) << rs[0].message;
   EXPECT_EQ(rs[1].outcome, Outcome::kError);
 }
