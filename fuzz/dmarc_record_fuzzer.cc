@@ -21,7 +21,10 @@
 //  - parsing into a reused Record gives what a fresh one gives, and
 //    ParseRecord agrees with ParseRecordInto;
 //  - the same text read as an authentication result (ParseAuthResult,
-//    dmarc/eval.h) prints back as itself in lower case.
+//    dmarc/eval.h) prints back as itself in lower case;
+//  - PublisherAdvice (dmarc/advice.h): none for an unusable record or in
+//    7489 mode; otherwise the one §7.4 info note exactly when p=reject,
+//    at an offset where the p value "reject" starts.
 
 #include <cstddef>
 #include <cstdint>
@@ -31,6 +34,7 @@
 
 #include "common/result.h"
 #include "common/text.h"
+#include "dmarc/advice.h"
 #include "dmarc/eval.h"
 #include "dmarc/record.h"
 #include "fuzz_check.h"
@@ -164,6 +168,22 @@ void CheckAuthResult(std::string_view in) {
   }
 }
 
+// PublisherAdvice (dmarc/advice.h) on whatever the parse gave.
+void CheckAdvice(const dmarc::Record& r) {
+  const mxconform::Diagnostics advice = dmarc::PublisherAdvice(r);
+  const bool reject = r.usable && r.mode == dmarc::Mode::kBis && r.p == dmarc::Disposition::kReject;
+  FUZZ_CHECK_MSG(advice.size() == (reject ? 1u : 0u), Describe(advice));
+  for (const auto& d : advice) {
+    FUZZ_CHECK(d.id == "dmarc.advice.reject_indirect_flows");
+    FUZZ_CHECK(d.severity == mxconform::Severity::kInfo);
+    FUZZ_CHECK(d.offset <= r.text.size());
+    // The p value ("reject" in any case, D22) starts at the offset.
+    FUZZ_CHECK_MSG(
+        mxconform::text::EqualsIgnoreCase(std::string_view(r.text).substr(d.offset, 6), "reject"),
+        std::to_string(d.offset));
+  }
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) {
     return 0;
@@ -200,6 +220,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     CheckFields(r);
     CheckRoundTrip(r, opts);
   }
+  CheckAdvice(r);
 
   // Reusing a Record that holds another parse's state changes nothing.
   dmarc::Record reused;
