@@ -26,27 +26,12 @@ constexpr std::int64_t kDefaultUntil = 2 * 86400;
 // (deliver, give up) long before, whatever the endpoints answer.
 constexpr int kMaxRounds = 1000;
 
-std::string_view StateName(tlsrpt::ReportState s) {
-  switch (s) {
-    case tlsrpt::ReportState::kWaiting:
-      return "waiting";
-    case tlsrpt::ReportState::kDelivered:
-      return "delivered";
-    case tlsrpt::ReportState::kGaveUp:
-      return "gave-up";
-    case tlsrpt::ReportState::kNoPolicy:
-      return "no-policy";
-  }
-  return "waiting";
-}
-
 // The DNS the reporter sees: the zone, with every query written down.
 class LoggingResolver final : public spf::Resolver {
  public:
   explicit LoggingResolver(spf::Resolver& inner) : inner_(inner) {}
   spf::DnsAnswer Query(std::string_view name, spf::QueryType type) override {
-    static constexpr std::string_view kTypes[] = {"TXT", "A", "AAAA", "MX", "PTR"};
-    log.push_back(std::string(kTypes[static_cast<int>(type)]) + " " + std::string(name));
+    log.push_back(std::string(spf::QueryTypeName(type)) + " " + std::string(name));
     return inner_.Query(name, type);
   }
   std::vector<std::string> log;
@@ -253,7 +238,7 @@ json RunReporterCase(const json& i) {
 
   json a;
   const auto& reports = reporter.reports();
-  a["state"] = reports.empty() ? "none" : std::string(StateName(reports[0].state));
+  a["state"] = reports.empty() ? "none" : std::string(tlsrpt::ReportStateName(reports[0].state));
   a["queries"] = dns.log;
   std::uint64_t ok = 0;
   std::uint64_t failed = 0;
@@ -273,8 +258,8 @@ json RunReporterCase(const json& i) {
   json attempts = json::array();
   json media = json::array();
   json unreadable = json::array();
+  const UnixSeconds first = transport.sent.empty() ? 0 : transport.sent.front().time;
   for (const auto& s : transport.sent) {
-    const UnixSeconds first = transport.sent.front().time;
     attempts.push_back("+" + std::to_string(s.time - first) + " " + s.uri + " " + s.answer);
     if (std::find(media.begin(), media.end(), s.media_type) == media.end()) {
       media.push_back(s.media_type);

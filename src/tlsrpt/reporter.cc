@@ -86,6 +86,20 @@ bool SameFailure(const FailureDetail& a, FailureDetail b) {
 
 }  // namespace
 
+std::string_view ReportStateName(ReportState s) {
+  switch (s) {
+    case ReportState::kWaiting:
+      return "waiting";
+    case ReportState::kDelivered:
+      return "delivered";
+    case ReportState::kGaveUp:
+      return "gave-up";
+    case ReportState::kNoPolicy:
+      return "no-policy";
+  }
+  return "waiting";
+}
+
 std::string ReportBody(const Report& report, bool gzip) {
   std::string json = WriteReport(report);
   return gzip ? Gzip(json) : json;

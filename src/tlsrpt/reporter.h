@@ -105,6 +105,7 @@ enum class ReportState : std::uint8_t {
   kGaveUp,     // 24 hours of retries passed without an acceptance
   kNoPolicy,   // the domain publishes no usable TLS-RPT record (§3)
 };
+std::string_view ReportStateName(ReportState s);  // "waiting", "delivered", "gave-up", "no-policy"
 
 struct PendingReport {
   ReportKey key;
