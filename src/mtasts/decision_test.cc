@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "mtasts/policy.h"
+#include "mtasts/policy_test_util.h"
 #include "tlsrpt/result_type.h"
 
 namespace mxconform::mtasts {
@@ -17,16 +18,7 @@ using tlsrpt::ResultType;
 
 constexpr std::array<Mode, 3> kAllModes = {Mode::kEnforce, Mode::kTesting, Mode::kNone};
 
-Policy MakePolicy(Mode mode,
-                  std::vector<std::string> mx = {"mx1.example.com", "*.mx.example.com"}) {
-  Policy p;
-  p.mode = mode;
-  p.max_age = 86400;
-  for (const auto& m : mx) {
-    p.AddMx(m);
-  }
-  return p;
-}
+using fixtures::MakePolicy;
 
 constexpr std::string_view kMatched = "mx1.example.com";
 constexpr std::string_view kUnmatched = "mx.attacker.example";
