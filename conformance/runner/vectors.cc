@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <optional>
 #include <regex>
 #include <sstream>
 
@@ -16,6 +17,7 @@
 #include "conformance/runner/model_json.h"
 #include "conformance/runner/reporter_case.h"
 #include "conformance/runner/yaml_budget.h"
+#include "mtasts/mx_rrset.h"
 #include "mtasts/policy.h"
 #include "mtasts/txt_record.h"
 #include "tlsrpt/report.h"
@@ -28,15 +30,16 @@ namespace {
 
 using nlohmann::json;
 
-const std::set<std::string> kKinds = {"sts-txt",    "sts-policy",     "sts-mx-match",
-                                      "tlsrpt-txt", "tlsrpt-report",  "tlsrpt-mail",
-                                      "cert-match", "tlsrpt-reporter"};
+const std::set<std::string> kKinds = {"sts-txt",    "sts-policy",      "sts-mx-match",
+                                      "tlsrpt-txt", "tlsrpt-report",   "tlsrpt-mail",
+                                      "cert-match", "tlsrpt-reporter", "mx-rrset"};
 const std::set<std::string> kInputKeys = {"input", "input_escaped", "input_rrs",
                                           "input_presentation", "input_file"};
 
 // Kinds whose input is a map (`input: {...}`), not text.
 bool IsMapKind(const std::string& kind) {
-  return kind == "sts-mx-match" || kind == "cert-match" || kind == "tlsrpt-reporter";
+  return kind == "sts-mx-match" || kind == "cert-match" || kind == "tlsrpt-reporter" ||
+         kind == "mx-rrset";
 }
 
 bool HasProfiles(const std::string& kind) {
@@ -57,6 +60,8 @@ std::set<std::string> ExpectKeys(const std::string& kind) {
     return {"state",        "queries",          "counts",
             "result_types", "report_sessions",  "attempts",
             "media_types",  "submissions_read", "first_attempt_at_most"};
+  } else if (kind == "mx-rrset") {
+    common.insert({"errors", "warnings", "info", "rrs"});
   } else if (kind == "tlsrpt-txt") {
     common.insert({"rua", "extensions"});
   } else if (kind == "tlsrpt-report") {
@@ -207,12 +212,41 @@ bool IsStringList(const json& v) {
          std::all_of(v.begin(), v.end(), [](const json& x) { return x.is_string(); });
 }
 
-// What is wrong with the `input` map of an sts-mx-match, cert-match or
-// tlsrpt-reporter case, or "".
+// mx-rrset: {rrset, policy, sends_mail}, rrset required; a policy must parse
+// (strict), so that the case tests the lint and not the policy parser.
+std::string MxInputProblem(const json& i) {
+  if (!i.is_object() || !i.contains("rrset") || !i["rrset"].is_string()) {
+    return "mx-rrset input needs a string rrset";
+  }
+  for (const auto& [k, v] : i.items()) {
+    if (k == "policy") {
+      if (!v.is_string()) {
+        return "mx-rrset input: policy must be a string";
+      }
+      auto p = mtasts::ParsePolicy(v.get<std::string>());
+      if (!p) {
+        return "mx-rrset input: the policy does not parse (" + std::string(p.error().id) + ")";
+      }
+    } else if (k == "sends_mail") {
+      if (!v.is_boolean()) {
+        return "mx-rrset input: sends_mail must be a boolean";
+      }
+    } else if (k != "rrset") {
+      return "mx-rrset input: unknown key '" + k + "'";
+    }
+  }
+  return "";
+}
+
+// What is wrong with the `input` map of an sts-mx-match, cert-match,
+// tlsrpt-reporter or mx-rrset case, or "".
 std::string MapInputProblem(const json& c, const std::string& kind) {
   const json i = c.is_object() && c.contains("input") ? c["input"] : json();
   if (kind == "tlsrpt-reporter") {
     return ReporterInputProblem(i);
+  }
+  if (kind == "mx-rrset") {
+    return MxInputProblem(i);
   }
   if (kind == "sts-mx-match") {
     if (!i.is_object() || !i.contains("pattern") || !i.contains("host") ||
@@ -360,6 +394,53 @@ json DiagIds(const Diagnostics& d) {
     a.push_back(std::string(x.id));
   }
   return a;
+}
+
+// An mx-rrset case: the RRset read, then linted as `check mx` does. Valid
+// when it reads and the lint finds no error; the ids by severity, in order.
+json RunMxCase(const json& i) {
+  std::optional<mtasts::Policy> policy;
+  if (i.contains("policy")) {
+    auto p = mtasts::ParsePolicy(i["policy"].get<std::string>());
+    if (!p) {  // MxInputProblem refused it already
+      return {{"valid", false}, {"error", std::string(p.error().id)}};
+    }
+    policy = std::move(*p);
+  }
+  auto set = mtasts::ParseMxRrset(i["rrset"].get<std::string>());
+  Diagnostics all;
+  json rrs = json::array();
+  if (set) {
+    all = set->diagnostics;
+    mtasts::MxLintOptions o;
+    o.policy = policy ? &*policy : nullptr;
+    o.sends_mail = i.contains("sends_mail") && i["sends_mail"].get<bool>();
+    for (auto& d : mtasts::LintMxRrset(*set, o)) {
+      all.push_back(std::move(d));
+    }
+    for (const auto& r : set->rrs) {
+      rrs.push_back(std::to_string(r.preference) + " " + r.exchange);
+    }
+  } else {
+    all = set.diagnostics();
+  }
+  json by[3] = {json::array(), json::array(), json::array()};
+  for (const auto& d : all) {
+    by[d.severity == Severity::kError     ? 0
+       : d.severity == Severity::kWarning ? 1
+                                          : 2]
+        .push_back(std::string(d.id));
+  }
+  json out = {{"valid", set.ok() && by[0].empty()},
+              {"diagnostics", DiagIds(all)},
+              {"errors", by[0]},
+              {"warnings", by[1]},
+              {"info", by[2]},
+              {"rrs", rrs}};
+  if (!set.ok()) {
+    out["error"] = std::string(set.error().id);
+  }
+  return out;
 }
 
 template <typename R>
@@ -735,6 +816,8 @@ std::vector<CaseResult> RunCaseFile(const CaseFile& f, const CaseEvaluators& ext
           got = std::move(*e);
         } else if (kind == "tlsrpt-reporter") {
           got = RunReporterCase(in->raw);
+        } else if (kind == "mx-rrset") {
+          got = RunMxCase(in->raw);
         } else {
           got = Actual(kind, *in, p);
         }

@@ -329,6 +329,38 @@ TEST(ReporterKind, RetriesUntilAcceptedAndReportsWhatItSent) {
   EXPECT_NE(rs[1].message.find("first_attempt_at_most"), std::string::npos) << rs[1].message;
 }
 
+TEST(MxRrsetKind, LintChecksTheInputShape) {
+  auto f = Doc(R"({"suite": "mx/x", "kind": "mx-rrset", "description": "d", "cases": [
+    {"id": "mx/x/ok", "requirements": ["MX-7505-02"], "summary": "s",
+     "input": {"rrset": "0 .\n10 a.example.\n", "sends_mail": false,
+               "policy": "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 60\n"},
+     "expect": {"valid": false, "errors": ["mx.null.mixed"]}},
+    {"id": "mx/x/no-rrset", "requirements": ["MX-7505-02"], "summary": "s",
+     "input": {"policy": "x"}, "expect": {"valid": true}},
+    {"id": "mx/x/bad-policy", "requirements": ["MX-7505-02"], "summary": "s",
+     "input": {"rrset": "0 .", "policy": "mode: enforce\n"}, "expect": {"valid": true}},
+    {"id": "mx/x/key", "requirements": ["MX-7505-02"], "summary": "s",
+     "input": {"rrset": "0 .", "owner": "example.com"}, "expect": {"match": true}},
+    {"id": "mx/x/flag", "requirements": ["MX-7505-02"], "summary": "s",
+     "input": {"rrset": "0 .", "sends_mail": "yes"}, "expect": {"valid": true}}
+  ]})");
+  const std::string all = LintText(f);
+  EXPECT_EQ(all.find("[mx/x/ok]"), std::string::npos) << all;
+  EXPECT_TRUE(Has(all, "[mx/x/no-rrset]: mx-rrset input needs a string rrset")) << all;
+  EXPECT_TRUE(
+      Has(all, "[mx/x/bad-policy]: mx-rrset input: the policy does not parse (mtasts.policy."))
+      << all;
+  EXPECT_TRUE(Has(all, "[mx/x/key]: mx-rrset input: unknown key 'owner'")) << all;
+  EXPECT_TRUE(Has(all, "[mx/x/key]: expect: key 'match' not valid for kind mx-rrset")) << all;
+  EXPECT_TRUE(Has(all, "[mx/x/flag]: mx-rrset input: sends_mail must be a boolean")) << all;
+  const auto rs = RunCaseFile(f);
+  ASSERT_EQ(rs.size(), 5u);
+  EXPECT_EQ(rs[0].outcome, Outcome::kPass) << rs[0].message;
+  EXPECT_EQ(rs[0].actual["reference"]["info"], nlohmann::json({"mx.null.sender"}));
+  EXPECT_EQ(rs[0].actual["reference"]["rrs"], nlohmann::json({"0 .", "10 a.example"}));
+  EXPECT_EQ(rs[1].outcome, Outcome::kError);
+}
+
 TEST(Expectations, XfailAndXpass) {
   auto path = std::filesystem::temp_directory_path() / "mxconform_expectations_test.yaml";
   {
