@@ -139,6 +139,57 @@ for name in sorted(os.listdir(VECTORS)):
             case["id"], "" if want is None else " " + want, out.decode(errors="replace")))
 
 
+# check mx: every mx-rrset case through the command line, with its policy
+# and --sends-mail: exit 0 when the case is valid, else 1 with the error
+# located; findings of every severity are printed located.
+with tempfile.TemporaryDirectory() as tmp:
+    doc = yaml.safe_load(open(os.path.join(VECTORS, "mx-rrset.yaml"), encoding="utf-8"))
+    for case in doc["cases"]:
+        inp, exp = case["input"], case["expect"]
+        rrset = os.path.join(tmp, "rrset.txt")
+        with open(rrset, "wb") as f:
+            f.write(inp["rrset"].encode())
+        args = ["check", "mx", rrset]
+        if "policy" in inp:
+            pol = os.path.join(tmp, "policy.txt")
+            with open(pol, "wb") as f:
+                f.write(inp["policy"].encode())
+            args += ["--policy", pol]
+        if inp.get("sends_mail"):
+            args.append("--sends-mail")
+        rc, out, _ = run(args)
+        valid = exp["valid"]
+        expect(rc == (0 if valid else 1), "%s: exit %d" % (case["id"], rc))
+        located = LOCATED.findall(out)
+        for sev, key in (("error", "errors"), ("warning", "warnings"), ("info", "info")):
+            if key in exp:
+                got = sorted(m[2].decode() for m in located if m[3].decode() == sev)
+                expect(got == sorted(exp[key]), "%s: %s %r, want %r" % (case["id"], key, got, exp[key]))
+        if "error" in exp:
+            expect(any(m[2].decode() == exp["error"] for m in located),
+                   "%s: %s not located in %r" % (case["id"], exp["error"], out))
+    with open(os.path.join(tmp, "bad-policy.txt"), "wb") as f:
+        f.write(b"version: STSv1\nmode: sometimes\nmax_age: 60\n")
+    rc, out, err = run(["check", "mx", "-", "--policy", os.path.join(tmp, "bad-policy.txt")],
+                       b"10 mx.example.com.\n")
+    expect(rc == 2 and b"bad-policy.txt:2:7 mtasts.policy.bad_mode error" in err,
+           "check mx with an invalid --policy: exit 2, the policy's error located in it: %r" % err)
+    rc, _, err = run(["check", "mx", "-", "--policy", "/nonexistent/p.txt"], b"10 a.example.\n")
+    expect(rc == 2 and b"/nonexistent/p.txt" in err, "check mx, missing --policy file: exit 2")
+    with open(os.path.join(tmp, "policy.txt"), "wb") as f:
+        f.write(b"version: STSv1\nmode: enforce\nmx: *.example.com\nmax_age: 60\n")
+    rc, out, _ = run(["check", "mx", "--json", "-", "--policy", os.path.join(tmp, "policy.txt")],
+                     b"example.com. MX 10 a.example.com.\nexample.com. MX 20 b.example.net.\n")
+    j = json.loads(out)
+    expect(rc == 1 and j["valid"] is False and j["value"]["owner"] == "example.com"
+           and j["value"]["policy_mode"] == "enforce"
+           and [r["policy_match"] for r in j["value"]["rrs"]] == [True, False]
+           and [d["id"] for d in j["diagnostics"]] == ["mx.policy.unmatched"]
+           and j["diagnostics"][0]["line"] == 2 and j["diagnostics"][0]["column"] == 20,
+           "check mx --json: the RRset, which exchange the policy matches, located findings")
+    rc, out, _ = run(["check", "mx", "-"], b"")
+    expect(rc == 1 and b"1:1 mx.rrset.empty error" in out, "check mx on nothing: exit 1, located")
+
 # tlsrpt-mail: a report mail as a Policy Domain receives it (RFC 8460 §5.3).
 REPORT = {
     "organization-name": "Company-X",

@@ -11,6 +11,7 @@
 #include "conformance/runner/model_json.h"
 #include "dmarc/advice.h"
 #include "dmarc/record.h"
+#include "mtasts/mx_rrset.h"
 #include "mtasts/policy.h"
 #include "mtasts/txt_record.h"
 #include "spf/record.h"
@@ -174,6 +175,40 @@ void CheckDmarc(std::string_view input, dmarc::Mode mode, Outcome& o) {
       o);
 }
 
+// MX: the RRset as dig prints it, then what RFC 7505 and RFC 5321 ask of a
+// publisher and, with --policy, which exchanges the MTA-STS policy leaves
+// out. Lint errors make the input invalid: they are what the publisher has
+// to fix.
+void CheckMx(std::string_view input, const mtasts::Policy* policy, bool sends_mail, Outcome& o) {
+  auto set = mtasts::ParseMxRrset(input);
+  if (!set) {
+    o.diagnostics = set.diagnostics();
+  } else {
+    mtasts::MxLintOptions lo;
+    lo.policy = policy;
+    lo.sends_mail = sends_mail;
+    o.diagnostics = set->diagnostics;
+    for (auto& d : mtasts::LintMxRrset(*set, lo)) {
+      o.diagnostics.push_back(std::move(d));
+    }
+    o.valid = !HasError(o.diagnostics);
+    nlohmann::json rrs = nlohmann::json::array();
+    for (const auto& r : set->rrs) {
+      nlohmann::json x = {{"preference", r.preference},
+                          {"exchange", conformance::JsonText(r.exchange)}};
+      if (policy != nullptr && !r.IsNull()) {
+        x["policy_match"] = mtasts::PolicyMatchesMx(*policy, r.exchange);
+      }
+      rrs.push_back(std::move(x));
+    }
+    o.value = {{"owner", conformance::JsonText(set->owner)}, {"rrs", std::move(rrs)}};
+    if (policy != nullptr) {
+      o.value["policy_mode"] = std::string(mtasts::ModeName(policy->mode));
+    }
+  }
+  LocateDiagnostics(input, o.diagnostics);
+}
+
 }  // namespace
 
 void AddCheck(CLI::App& app, int& rc) {
@@ -184,22 +219,32 @@ void AddCheck(CLI::App& app, int& rc) {
     std::string file = "-";
     std::string profile = "strict";
     std::string mode = "bis";
+    std::string policy;
+    bool sends_mail = false;
     bool json = false;
   };
   auto opts = std::make_shared<Opts>();
   cmd->add_option("kind", opts->kind, "What the input is")
       ->required()
-      ->check(CLI::IsMember(
-          {"sts-txt", "sts-policy", "tlsrpt-txt", "tlsrpt-report", "tlsrpt-mail", "spf", "dmarc"}));
-  cmd->add_option("file", opts->file,
-                  "Input file, or - for standard input. TXT kinds: one record per line, raw or in "
-                  "DNS presentation form (\"v=STSv1;\" \" id=1\"); several lines are several RRs. "
-                  "spf and dmarc also take the record itself (\"v=spf1 mx -all\")");
+      ->check(CLI::IsMember({"sts-txt", "sts-policy", "tlsrpt-txt", "tlsrpt-report", "tlsrpt-mail",
+                             "spf", "dmarc", "mx"}));
+  cmd->add_option(
+      "file", opts->file,
+      "Input file, or - for standard input. TXT kinds: one record per line, raw or in "
+      "DNS presentation form (\"v=STSv1;\" \" id=1\"); several lines are several RRs. "
+      "spf and dmarc also take the record itself (\"v=spf1 mx -all\"). mx: the MX RRset as "
+      "dig prints it, one RR per line (\"10 mx1.example.com.\" or a master-file "
+      "line)");
   cmd->add_option("--mode", opts->mode, "dmarc: RFC 9989 (bis) or RFC 7489 rules")
       ->check(CLI::IsMember({"bis", "7489"}))
       ->capture_default_str();
   cmd->add_option("--profile", opts->profile, "Grammar reading: strict (the RFC ABNF) or interop")
       ->check(CLI::IsMember({"strict", "interop"}));
+  cmd->add_option("--policy", opts->policy,
+                  "mx: the domain's MTA-STS policy file; each exchange is matched against its "
+                  "mx patterns");
+  cmd->add_flag("--sends-mail", opts->sends_mail,
+                "mx: the domain is used in MAIL FROM or From (RFC 7505 §4.2)");
   cmd->add_flag("--json", opts->json, "Print the parse result and diagnostics as JSON");
   cmd->callback([opts, &rc] {
     std::optional<std::string> input;
@@ -236,6 +281,29 @@ void AddCheck(CLI::App& app, int& rc) {
       CheckSpf(*input, o);
     } else if (kind == "dmarc") {
       CheckDmarc(*input, opts->mode == "7489" ? dmarc::Mode::k7489 : dmarc::Mode::kBis, o);
+    } else if (kind == "mx") {
+      std::optional<mtasts::Policy> policy;
+      if (!opts->policy.empty()) {
+        auto body = ReadInput(opts->policy, mtasts::kMaxPolicyBytes + 1);
+        if (!body) {
+          rc = kExitUsage;
+          return;
+        }
+        auto p = mtasts::ParsePolicy(*body, mtasts::ParseOptions{profile});
+        if (!p) {
+          Diagnostics d = p.diagnostics();
+          LocateDiagnostics(*body, d);
+          for (const auto& x : d) {
+            std::cerr << opts->policy << ":" << x.line << ":" << x.column << " " << x.id << " "
+                      << SeverityName(x.severity) << ": " << x.Text() << "\n";
+          }
+          std::cerr << "mxconform: --policy " << opts->policy << " is not a valid policy\n";
+          rc = kExitUsage;
+          return;
+        }
+        policy = std::move(*p);
+      }
+      CheckMx(*input, policy ? &*policy : nullptr, opts->sends_mail, o);
     } else if (kind == "sts-policy") {
       Take(o, mtasts::ParsePolicy(*input, mtasts::ParseOptions{profile}));
       LocateDiagnostics(*input, o.diagnostics);
@@ -264,7 +332,7 @@ void AddCheck(CLI::App& app, int& rc) {
                           {"file", conformance::JsonText(opts->file)},
                           {"profile", opts->profile},
                           {"valid", o.valid},
-                          {"value", o.valid ? o.value : nlohmann::json(nullptr)},
+                          {"value", o.value},  // null unless the input was read
                           {"diagnostics", conformance::DiagnosticsJson(o.diagnostics)}};
       if (kind == "dmarc") {
         j["mode"] = opts->mode;
@@ -281,11 +349,11 @@ void AddCheck(CLI::App& app, int& rc) {
       std::cout << (o.valid ? "valid" : "invalid") << " (" << kind;
       if (kind == "dmarc") {
         std::cout << ", " << opts->mode;
-      } else if (kind != "spf") {  // SPF has one grammar
+      } else if (kind != "spf" && kind != "mx") {  // one grammar
         std::cout << ", " << opts->profile;
       }
       std::cout << ")";
-      if (o.valid) {
+      if (!o.value.is_null()) {
         std::cout << ": " << o.value.dump();
       }
       std::cout << "\n";
