@@ -259,8 +259,8 @@ bool Sender::SendInClear(const std::string& host, const std::string& address,
   return true;
 }
 
-DeliveryReport Sender::Deliver(std::string_view recipient) {
-  DeliveryReport report = DeliverOnce(recipient);
+DeliveryReport Sender::Deliver(std::string_view recipient, Purpose purpose) {
+  DeliveryReport report = DeliverOnce(recipient, purpose);
   if (opts_.profile == SenderProfile::kNoCache) {
     cache_.Clear();
   }
@@ -404,7 +404,8 @@ bool Sender::Destinations(const std::string& domain, bool literal, DeliveryRepor
 
 Sender::Attempt Sender::TryAddress(const Policy* policy, const std::string& host,
                                    const std::string& address, bool name_address, bool literal,
-                                   std::string_view recipient, DeliveryReport& report) {
+                                   std::string_view recipient, Purpose purpose,
+                                   DeliveryReport& report) {
   // Steps name the address only where the host has several.
   const std::string at = name_address ? host + " [" + address + "]" : host;
   std::string detail;
@@ -439,7 +440,7 @@ Sender::Attempt Sender::TryAddress(const Policy* policy, const std::string& host
       if (d.report) {
         report.failures.push_back(RptFailure{*d.report, host, tls_detail});
       }
-      if (opts_.profile == SenderProfile::kCleartextFallback) {
+      if (opts_.profile == SenderProfile::kCleartextFallback || purpose == Purpose::kReport) {
         report.steps.push_back(at + ": TLS failed (" + tls_detail + "), retrying in plaintext");
         return SendInClear(host, address, recipient, report) ? Attempt::kDelivered : Attempt::kNext;
       }
@@ -473,12 +474,19 @@ Sender::Attempt Sender::TryAddress(const Policy* policy, const std::string& host
   return sent.status == SendStatus::kPermFail ? Attempt::kBounce : Attempt::kNext;
 }
 
-DeliveryReport Sender::DeliverOnce(std::string_view recipient) {
+DeliveryReport Sender::DeliverOnce(std::string_view recipient, Purpose purpose) {
   DeliveryReport report;
   const std::string domain = DomainOf(recipient);
   const bool literal = IsAddressLiteral(domain);
   PolicyState st;
-  if (opts_.profile == SenderProfile::kOpportunistic) {
+  if (purpose == Purpose::kReport) {
+    // RFC 8460 §3 (RPT-3-11, RPT-3-12): no policy, so nothing is enforced
+    // and nothing is reported.
+    report.report_delivery = true;
+    report.steps.push_back(
+        "a TLS-RPT report: MTA-STS not enforced, a failed handshake retried in plaintext, "
+        "not counted in reports (RFC 8460 §3)");
+  } else if (opts_.profile == SenderProfile::kOpportunistic) {
     report.steps.push_back("MTA-STS not consulted (profile opportunistic)");
   } else if (literal) {
     // STS-3.4-03: there is no Policy Domain to look up, so no MTA-STS.
@@ -520,7 +528,8 @@ DeliveryReport Sender::DeliverOnce(std::string_view recipient) {
     // the order the resolver gave them, until one takes the message.
     Attempt outcome = Attempt::kNext;
     for (const std::string& address : addresses) {
-      outcome = TryAddress(policy, host, address, addresses.size() > 1, literal, recipient, report);
+      outcome = TryAddress(policy, host, address, addresses.size() > 1, literal, recipient, purpose,
+                           report);
       if (outcome != Attempt::kNext) {
         break;
       }

@@ -134,7 +134,17 @@ struct DeliveryReport {
   // What the sender would tell its administrator: a cached enforce or
   // testing policy failed to refresh (STS-3.3-13).
   std::vector<std::string> alerts;
+  // The delivery carried a TLS-RPT report (Purpose::kReport): its sessions
+  // are not to be counted in a report (RFC 8460 §3, RPT-3-12).
+  bool report_delivery = false;
 };
+
+// What a delivery carries. A TLS-RPT report mailed to a `rua=mailto:`
+// address must get through whatever happens to TLS (RFC 8460 §3,
+// RPT-3-11): MTA-STS is not enforced for it (no policy is consulted, any
+// certificate is taken), and a failed TLS handshake is retried in
+// plaintext on the same host.
+enum class Purpose : std::uint8_t { kMessage, kReport };
 
 // The reference sender, or one of the corner cuts real senders make
 // (issue 7's negative controls: the conformance catalog must catch each).
@@ -176,13 +186,13 @@ class Sender {
          SenderOptions opts = {});
 
   // One delivery attempt of a message to `recipient` (local@domain).
-  DeliveryReport Deliver(std::string_view recipient);
+  DeliveryReport Deliver(std::string_view recipient, Purpose purpose = Purpose::kMessage);
 
  private:
   struct PolicyState;
   PolicyState Discover(std::string_view domain, DeliveryReport& report);
   FetchResponse FetchPolicy(const std::string& host, DeliveryReport& report);
-  DeliveryReport DeliverOnce(std::string_view recipient);
+  DeliveryReport DeliverOnce(std::string_view recipient, Purpose purpose);
   // kCleartextFallback: a new session with `host` at `address`, the
   // message sent without STARTTLS. True when it was accepted.
   bool SendInClear(const std::string& host, const std::string& address, std::string_view recipient,
@@ -191,7 +201,7 @@ class Sender {
   // (`name_address`: the steps name it, the host having several).
   enum class Attempt : std::uint8_t { kDelivered, kNext, kBounce };
   Attempt TryAddress(const Policy* policy, const std::string& host, const std::string& address,
-                     bool name_address, bool literal, std::string_view recipient,
+                     bool name_address, bool literal, std::string_view recipient, Purpose purpose,
                      DeliveryReport& report);
   // RFC 5321 §5.1: the hosts to try, in order, for `domain` (an address
   // literal is its own host). False when there are none: the report then

@@ -445,6 +445,43 @@ TEST_F(SenderTest, AFailedRefreshOfACachedPolicyRaisesAnAlert) {
   EXPECT_TRUE(Deliver().alerts.empty());
 }
 
+// RPT-3-11: a TLS-RPT report to a mailto: rua goes through under the
+// recipient domain's enforce policy even to an MX whose certificate fails
+// (ATK-49), and RPT-3-12: nothing of that delivery is reported.
+TEST_F(SenderTest, Rpt311AReportIsDeliveredWithoutEnforcingMtaSts) {
+  connector.mxs["mx1.example.test"].tls = TlsOutcome::kCertUntrusted;
+  connector.mxs["mx2.example.test"].tls = TlsOutcome::kCertUntrusted;
+  const DeliveryReport message = Deliver();
+  EXPECT_EQ(message.verdict, Verdict::kDeferred);
+  EXPECT_FALSE(message.report_delivery);
+  EXPECT_EQ(Types(message), (std::vector<ResultType>{ResultType::kCertificateNotTrusted,
+                                                     ResultType::kCertificateNotTrusted}));
+  Sender s(dns, fetcher, connector, cache);
+  const DeliveryReport report = s.Deliver("tlsrpt@example.test", Purpose::kReport);
+  EXPECT_EQ(report.verdict, Verdict::kDelivered);
+  EXPECT_EQ(report.mx, "mx1.example.test");
+  EXPECT_EQ(report.channel, Channel::kUnverifiedTls);
+  EXPECT_TRUE(report.report_delivery);
+  EXPECT_TRUE(report.failures.empty());
+  EXPECT_FALSE(report.policy_mode.has_value());
+  EXPECT_EQ(fetcher.calls, 1);  // the message's fetch only
+}
+
+// RPT-3-11: "even if the TLS fails": a handshake that fails is retried in
+// plaintext on the same host, which a message never is.
+TEST_F(SenderTest, Rpt311AReportSurvivesAFailedHandshakeInPlaintext) {
+  connector.mxs["mx1.example.test"].tls = TlsOutcome::kHandshakeFailed;
+  connector.mxs["mx2.example.test"].tls = TlsOutcome::kHandshakeFailed;
+  EXPECT_EQ(Deliver().verdict, Verdict::kDeferred);
+  Sender s(dns, fetcher, connector, cache);
+  const DeliveryReport report = s.Deliver("tlsrpt@example.test", Purpose::kReport);
+  EXPECT_EQ(report.verdict, Verdict::kDelivered);
+  EXPECT_EQ(report.mx, "mx1.example.test");
+  EXPECT_EQ(report.channel, Channel::kPlaintext);
+  EXPECT_EQ(report.contacted, (std::vector<std::string>{"mx1.example.test", "mx1.example.test"}));
+  EXPECT_TRUE(report.failures.empty());
+}
+
 TEST(SenderProfile, NamesRoundTrip) {
   for (SenderProfile p : AllProfiles()) {
     EXPECT_EQ(ParseProfile(ProfileName(p)), p);
