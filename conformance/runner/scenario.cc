@@ -623,8 +623,15 @@ std::pair<Outcome, std::string> RunSteps(const Scenario& s, spf::Resolver& dns,
         if (judges_smtp && obs.smtp_mark) {
           smtp_mark = obs.smtp_mark();
         }
-        std::optional<mtasts::DeliveryReport> done =
-            guard([&] { return replacement ? replacement(step.to) : sender.Deliver(step.to); });
+        if (step.report && replacement) {
+          return {Outcome::kError, "line " + std::to_string(step.line) +
+                                       ": this sender cannot be asked to deliver a TLS-RPT report"};
+        }
+        std::optional<mtasts::DeliveryReport> done = guard([&] {
+          return replacement ? replacement(step.to)
+                             : sender.Deliver(step.to, step.report ? mtasts::Purpose::kReport
+                                                                   : mtasts::Purpose::kMessage);
+        });
         if (!done) {
           transcript.push_back({{"step", "deliver " + step.to},
                                 {"at", clock.Now()},

@@ -696,8 +696,15 @@ Result<Scenario> ParseScenarioUnguarded(std::string_view text, const std::filesy
       const std::string k = kv.first.Scalar();
       if (k == "deliver") {
         step.kind = ScenarioStep::Kind::kDeliver;
-        r.Keys(kv.second, {"to"}, "deliver");
+        r.Keys(kv.second, {"to", "as"}, "deliver");
         step.to = r.Str(kv.second["to"], "deliver.to");
+        if (kv.second.IsMap() && kv.second["as"]) {
+          const std::string as = r.Str(kv.second["as"], "deliver.as");
+          if (as != "message" && as != "report") {
+            r.Fail(kv.second["as"], "deliver.as must be message or report");
+          }
+          step.report = as == "report";
+        }
       } else if (k == "advance_clock") {
         step.kind = ScenarioStep::Kind::kAdvanceClock;
         step.seconds = r.Int(kv.second, "advance_clock", 0, 10LL * 366 * 86400);

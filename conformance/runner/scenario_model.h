@@ -164,7 +164,10 @@ struct ScenarioExpect {
 struct ScenarioStep {
   enum class Kind : std::uint8_t { kDeliver, kAdvanceClock, kRestartSender, kExpect };
   Kind kind = Kind::kDeliver;
-  std::string to;            // kDeliver: the recipient
+  std::string to;  // kDeliver: the recipient
+  // kDeliver: the message is a TLS-RPT report for a mailto: rua (`as:
+  // report`): the sender must not enforce MTA-STS for it (RFC 8460 §3).
+  bool report = false;
   std::int64_t seconds = 0;  // kAdvanceClock
   bool keep_cache = false;   // kRestartSender
   ScenarioExpect expect;     // kExpect

@@ -129,6 +129,32 @@ steps:
   }
 }
 
+// RPT-3-11: `deliver: {as: report}` hands the sender a TLS-RPT report,
+// which goes out where a message may not; `as` takes message or report.
+TEST_F(ScenarioTest, AReportDeliveryIsNotHeldToThePolicy) {
+  auto s = LoadScenario(Scenario("report", R"(smtp:
+  mx1.example.test: {cert: mx1-expired}
+steps:
+  - deliver: {to: a@example.test, as: message}
+  - expect: {verdict: deferred, tls_rpt: [certificate-expired]}
+  - deliver: {to: a@example.test, as: report}
+  - expect: {verdict: delivered, channel: unverified-tls, mx: mx1.example.test, tls_rpt: []}
+)"));
+  ASSERT_TRUE(s.ok()) << s.error().Text();
+  EXPECT_FALSE(s->steps[0].report);
+  EXPECT_TRUE(s->steps[2].report);
+  auto r = RunScenarioInProcess(*s);
+  EXPECT_EQ(r.outcome, Outcome::kPass) << r.message;
+  auto bad = LoadScenario(Scenario("report-bad", R"(steps:
+  - deliver: {to: a@example.test, as: bounce}
+  - expect: {verdict: delivered}
+)"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().id, "scenario.field");
+  EXPECT_NE(bad.error().detail.find("deliver.as must be message or report"), std::string::npos)
+      << bad.error().detail;
+}
+
 TEST_F(ScenarioTest, SharedFoldersAreNotScenarios) {
   Scenario("one", "steps: []\n");
   auto files = FindScenarioFiles(root_);
