@@ -53,6 +53,10 @@ constexpr bool IsAlnum(char c) { return internal::kAlnum.v[static_cast<unsigned 
 constexpr bool IsWsp(char c) { return c == ' ' || c == '\t'; }
 // RFC 5234 VCHAR: %x21-7E.
 constexpr bool IsVchar(char c) { return c >= 0x21 && c <= 0x7e; }
+// RFC 5322 §3.2.3 atext: the bytes of an atom.
+constexpr bool IsAtext(char c) {
+  return IsAlnum(c) || std::string_view("!#$%&'*+-/=?^_`{|}~").find(c) != std::string_view::npos;
+}
 // 0-15 for a hexadecimal digit (either case), else -1.
 constexpr int HexDigitValue(char c) {
   return IsDigit(c)               ? c - '0'

@@ -1013,12 +1013,6 @@ EvalResult CheckHelo(const EvalInput& in, Resolver& dns, const EvalLimits& limit
 
 namespace {
 
-// RFC 5322 atext.
-bool IsAtext(char c) {
-  return text::IsAlnum(c) ||
-         std::string_view("!#$%&'*+-/=?^_`{|}~").find(c) != std::string_view::npos;
-}
-
 // Sender-provided text reduced to printable ASCII and a bounded length
 // (§9.1: no invalid characters, not excessively long).
 std::string Sanitize(std::string_view s, std::size_t max = 256) {
@@ -1038,7 +1032,7 @@ std::string Value(std::string_view raw) {
   bool dot_atom =
       !s.empty() && s.front() != '.' && s.back() != '.' && s.find("..") == std::string::npos;
   for (char c : s) {
-    dot_atom = dot_atom && (IsAtext(c) || c == '.');
+    dot_atom = dot_atom && (text::IsAtext(c) || c == '.');
   }
   if (dot_atom) {
     return s;

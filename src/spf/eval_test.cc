@@ -14,6 +14,7 @@
 
 #include "common/clock.h"
 #include "spf/ip_test_util.h"
+#include "spf/received.h"
 #include "spf/zone.h"
 
 namespace mxconform::spf {
@@ -997,6 +998,16 @@ TEST_F(EvalTest, Header_ReceivedSpf) {  // SPF-9-01
   EXPECT_TRUE(h.starts_with("Received-SPF: fail (")) << h;
   EXPECT_NE(h.find("client-ip=\"2001:db8::1\";"), std::string::npos) << h;
   EXPECT_NE(h.find("mechanism=-all"), std::string::npos) << h;
+  // The header reads back under the §9.1 grammar (erratum 5436) with
+  // nothing to warn about, and says what was evaluated.
+  auto back = ReadReceivedSpf(h);
+  ASSERT_TRUE(back.ok()) << back.error().Text();
+  EXPECT_TRUE(back->diagnostics.empty());
+  EXPECT_EQ(back->result, SpfResult::kFail);
+  EXPECT_EQ(back->Find("client-ip")->value, "2001:db8::1");
+  EXPECT_EQ(back->Find("envelope-from")->value, "myname@example.com");
+  EXPECT_EQ(back->Find("helo")->value, "foo.example.com");
+  EXPECT_EQ(back->Find("identity")->value, "mailfrom");
 }
 
 TEST_F(EvalTest, Header_SenderDataIsSanitized) {  // SPF-9-01
@@ -1015,6 +1026,15 @@ TEST_F(EvalTest, Header_SenderDataIsSanitized) {  // SPF-9-01
   r = MailFrom("192.0.2.1", "x@sf.example.com");
   h = ReceivedSpfHeader(r, in_, "mailfrom");
   EXPECT_NE(h.find("; problem=\""), std::string::npos) << h;
+  // Hostile sender data still gives a header that reads back, the
+  // sanitised sender as its envelope-from.
+  r = MailFrom("192.0.2.1", "a\"b\\c)(\r\n@example.com", "evil\r\nX-Injected: 1");
+  for (std::string_view identity : {"mailfrom", "helo"}) {
+    auto back = ReadReceivedSpf(ReceivedSpfHeader(r, in_, identity));
+    ASSERT_TRUE(back.ok()) << back.error().Text();
+    EXPECT_EQ(back->Find("envelope-from")->value, "a\"b\\c)(??@example.com");
+    EXPECT_EQ(back->Find("helo")->value, "evil??X-Injected: 1");
+  }
 }
 
 // --- the result record ------------------------------------------------------
