@@ -112,6 +112,22 @@ with tempfile.TemporaryDirectory() as d:
     expect(rc == 0 and out.startswith(b"pass (") and b"Received-SPF: pass" in out
            and b"mechanism=mx" in out and b"A mx.example.com" in out,
            "eval: pass through mx, header and lookup tree (%r)" % out)
+    # SPF-9-01: the header eval prints reads back with check received-spf,
+    # with nothing to warn about; a receiver's header in the wrong shape
+    # gets a located error.
+    header = [l for l in out.split(b"\n") if l.startswith(b"Received-SPF:")]
+    rc2, back, _ = run(["check", "received-spf", "-"], header[0] + b"\r\n" if header else b"")
+    expect(rc2 == 0 and back.startswith(b"valid (received-spf)") and b" warning: " not in back,
+           "eval's Received-SPF reads back with check received-spf (%r)" % back)
+    rc2, back, _ = run(["check", "received-spf", "-"],
+                       b"Received-SPF: pass client-ip=2001:db8::1; helo=a.example\r\n")
+    expect(rc2 == 1 and b"1:34 spf.received.value error" in back,
+           "check received-spf: an unquoted IPv6 client-ip is located (%r)" % back)
+    rc2, back, _ = run(["check", "received-spf", "--json", "-"], b"Received-SPF: neutral")
+    j = json.loads(back) if rc2 == 0 else {}
+    expect(j.get("valid") is True and j["value"]["result"] == "neutral"
+           and [d["id"] for d in j["diagnostics"]] == ["spf.received.missing_key"] * 3,
+           "check received-spf --json: erratum 5436 allows the result alone; §9.1 warnings")
     rc, out, _ = run(base + ["--ip", "198.51.100.7"])
     expect(rc == 0 and out.startswith(b"pass (") and b"include:_spf.example.net" in out,
            "eval: pass through the include (%r)" % out)

@@ -14,6 +14,7 @@
 #include "mtasts/mx_rrset.h"
 #include "mtasts/policy.h"
 #include "mtasts/txt_record.h"
+#include "spf/received.h"
 #include "spf/record.h"
 #include "tlsrpt/report.h"
 #include "tlsrpt/submission.h"
@@ -227,7 +228,7 @@ void AddCheck(CLI::App& app, int& rc) {
   cmd->add_option("kind", opts->kind, "What the input is")
       ->required()
       ->check(CLI::IsMember({"sts-txt", "sts-policy", "tlsrpt-txt", "tlsrpt-report", "tlsrpt-mail",
-                             "spf", "dmarc", "mx"}));
+                             "spf", "dmarc", "mx", "received-spf"}));
   cmd->add_option(
       "file", opts->file,
       "Input file, or - for standard input. TXT kinds: one record per line, raw or in "
@@ -304,6 +305,25 @@ void AddCheck(CLI::App& app, int& rc) {
         policy = std::move(*p);
       }
       CheckMx(*input, policy ? &*policy : nullptr, opts->sends_mail, o);
+    } else if (kind == "received-spf") {
+      // A receiver's Received-SPF header field (RFC 7208 §9.1, erratum 5436).
+      auto h = spf::ReadReceivedSpf(*input);
+      o.valid = h.ok();
+      if (h) {
+        nlohmann::json pairs = nlohmann::json::array();
+        for (const auto& p : h->pairs) {
+          pairs.push_back({{"key", conformance::JsonText(p.key)},
+                           {"value", conformance::JsonText(p.value)},
+                           {"quoted", p.quoted}});
+        }
+        o.value = {{"result", std::string(spf::SpfResultName(h->result))},
+                   {"comment", conformance::JsonText(h->comment)},
+                   {"pairs", std::move(pairs)}};
+        o.diagnostics = h->diagnostics;
+      } else {
+        o.diagnostics = h.diagnostics();
+      }
+      LocateDiagnostics(*input, o.diagnostics);
     } else if (kind == "sts-policy") {
       Take(o, mtasts::ParsePolicy(*input, mtasts::ParseOptions{profile}));
       LocateDiagnostics(*input, o.diagnostics);
@@ -349,7 +369,7 @@ void AddCheck(CLI::App& app, int& rc) {
       std::cout << (o.valid ? "valid" : "invalid") << " (" << kind;
       if (kind == "dmarc") {
         std::cout << ", " << opts->mode;
-      } else if (kind != "spf" && kind != "mx") {  // one grammar
+      } else if (kind != "spf" && kind != "mx" && kind != "received-spf") {  // one grammar
         std::cout << ", " << opts->profile;
       }
       std::cout << ")";
