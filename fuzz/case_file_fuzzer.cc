@@ -1,7 +1,7 @@
 // Fuzz target: the case files `mxconform run --suite` reads, which vendors
 // write by hand: the parser case files (conformance/vectors/*.yaml: STS and
 // TLS-RPT records, policies, MX patterns, reports, report mails, the TLS-RPT
-// reporter, MX RRsets) and the DMARC case files
+// reporter, MX RRsets, Received-SPF fields) and the DMARC case files
 // (conformance/vectors/dmarc/*.yaml). Each is loaded, linted, and run when
 // it lints clean, as `run` does; DMARC cases in-process only (no wire).
 //

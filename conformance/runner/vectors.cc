@@ -20,6 +20,7 @@
 #include "mtasts/mx_rrset.h"
 #include "mtasts/policy.h"
 #include "mtasts/txt_record.h"
+#include "spf/received.h"
 #include "tlsrpt/report.h"
 #include "tlsrpt/result_type.h"
 #include "tlsrpt/submission.h"
@@ -30,9 +31,9 @@ namespace {
 
 using nlohmann::json;
 
-const std::set<std::string> kKinds = {"sts-txt",    "sts-policy",      "sts-mx-match",
-                                      "tlsrpt-txt", "tlsrpt-report",   "tlsrpt-mail",
-                                      "cert-match", "tlsrpt-reporter", "mx-rrset"};
+const std::set<std::string> kKinds = {
+    "sts-txt",     "sts-policy", "sts-mx-match",    "tlsrpt-txt", "tlsrpt-report",
+    "tlsrpt-mail", "cert-match", "tlsrpt-reporter", "mx-rrset",   "received-spf"};
 const std::set<std::string> kInputKeys = {"input", "input_escaped", "input_rrs",
                                           "input_presentation", "input_file"};
 
@@ -62,6 +63,8 @@ std::set<std::string> ExpectKeys(const std::string& kind) {
             "media_types",  "submissions_read", "first_attempt_at_most"};
   } else if (kind == "mx-rrset") {
     common.insert({"errors", "warnings", "info", "rrs"});
+  } else if (kind == "received-spf") {
+    common.insert({"result", "pairs", "comment"});
   } else if (kind == "tlsrpt-txt") {
     common.insert({"rua", "extensions"});
   } else if (kind == "tlsrpt-report") {
@@ -479,6 +482,20 @@ json Actual(const std::string& kind, const Input& in, Profile profile) {
     tlsrpt::ParseOptions o{profile};
     auto r = in.has_rrs ? tlsrpt::SelectTxtRecord(in.rrs, o) : tlsrpt::ParseTxtRecord(in.text, o);
     return ParseOutcome(r, r.ok() ? ToJson(*r) : json::object());
+  }
+  if (kind == "received-spf") {
+    auto r = spf::ReadReceivedSpf(in.text);
+    json v = json::object();
+    if (r.ok()) {
+      v["result"] = std::string(spf::SpfResultName(r->result));
+      v["comment"] = JsonText(r->comment);
+      json pairs = json::array();
+      for (const auto& p : r->pairs) {
+        pairs.push_back(JsonText(p.key + "=" + p.value));
+      }
+      v["pairs"] = pairs;
+    }
+    return ParseOutcome(r, v);
   }
   if (kind == "tlsrpt-mail") {
     auto r = tlsrpt::ReadReportMail(in.text);

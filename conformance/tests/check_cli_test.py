@@ -18,7 +18,7 @@ import yaml
 from cli_harness import Harness
 
 BIN, VECTORS = sys.argv[1], sys.argv[2]
-KINDS = {"sts-txt", "sts-policy", "tlsrpt-txt", "tlsrpt-report", "tlsrpt-mail"}
+KINDS = {"sts-txt", "sts-policy", "tlsrpt-txt", "tlsrpt-report", "tlsrpt-mail", "received-spf"}
 LOCATED = re.compile(rb"^(\d+):(\d+) ([a-z0-9_.]+) (error|warning|info): .+$", re.M)
 H = Harness(BIN)
 run, expect = H.run, H.expect
