@@ -187,6 +187,11 @@ with tempfile.TemporaryDirectory() as tmp:
            and [d["id"] for d in j["diagnostics"]] == ["mx.policy.unmatched"]
            and j["diagnostics"][0]["line"] == 2 and j["diagnostics"][0]["column"] == 20,
            "check mx --json: the RRset, which exchange the policy matches, located findings")
+    rc, _, err = run(["check", "spf", "-", "--policy", os.path.join(tmp, "policy.txt")],
+                     b"v=spf1 -all")
+    expect(rc == 2 and b"--policy" in err, "--policy with another kind: a usage error")
+    rc, _, err = run(["check", "dmarc", "-", "--sends-mail"], b"v=DMARC1; p=none")
+    expect(rc == 2 and b"--sends-mail" in err, "--sends-mail with another kind: a usage error")
     rc, out, _ = run(["check", "mx", "-"], b"")
     expect(rc == 1 and b"1:1 mx.rrset.empty error" in out, "check mx on nothing: exit 1, located")
 

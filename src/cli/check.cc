@@ -235,7 +235,7 @@ void AddCheck(CLI::App& app, int& rc) {
       "DNS presentation form (\"v=STSv1;\" \" id=1\"); several lines are several RRs. "
       "spf and dmarc also take the record itself (\"v=spf1 mx -all\"). mx: the MX RRset as "
       "dig prints it, one RR per line (\"10 mx1.example.com.\" or a master-file "
-      "line)");
+      "line). received-spf: one header field, folded or not");
   cmd->add_option("--mode", opts->mode, "dmarc: RFC 9989 (bis) or RFC 7489 rules")
       ->check(CLI::IsMember({"bis", "7489"}))
       ->capture_default_str();
@@ -248,6 +248,11 @@ void AddCheck(CLI::App& app, int& rc) {
                 "mx: the domain is used in MAIL FROM or From (RFC 7505 §4.2)");
   cmd->add_flag("--json", opts->json, "Print the parse result and diagnostics as JSON");
   cmd->callback([opts, &rc] {
+    if ((!opts->policy.empty() || opts->sends_mail) && opts->kind != "mx") {
+      std::cerr << "mxconform: --policy and --sends-mail are for check mx\n";
+      rc = kExitUsage;
+      return;
+    }
     std::optional<std::string> input;
     if ((opts->kind == "spf" || opts->kind == "dmarc") && LooksLikeRecord(opts->file)) {
       input = opts->file;
