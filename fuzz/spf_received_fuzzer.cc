@@ -24,22 +24,11 @@
 #include "spf/eval.h"
 #include "spf/ip.h"
 #include "spf/received.h"
+#include "spf/record.h"
 
 namespace {
 
 using namespace mxconform;  // NOLINT(google-build-using-namespace)
-
-bool IsName(std::string_view s) {
-  if (s.empty() || !text::IsAlpha(s[0])) {
-    return false;
-  }
-  for (char c : s) {
-    if (!text::IsAlnum(c) && c != '-' && c != '_' && c != '.') {
-      return false;
-    }
-  }
-  return true;
-}
 
 void CheckReader(std::string_view in) {
   auto r = spf::ReadReceivedSpf(in);
@@ -53,7 +42,7 @@ void CheckReader(std::string_view in) {
     FUZZ_CHECK_MSG(x.severity == Severity::kWarning, fuzz::Describe(d));
   }
   for (const auto& p : r->pairs) {
-    FUZZ_CHECK_MSG(IsName(p.key), p.key);
+    FUZZ_CHECK_MSG(spf::IsModifierName(p.key), p.key);
     FUZZ_CHECK(p.offset + p.key.size() <= in.size());
     FUZZ_CHECK(in.substr(p.offset, p.key.size()) == p.key);
     const spf::ReceivedSpfPair* first = r->Find(p.key);

@@ -193,7 +193,7 @@ class Reader {
 
   void Rr(const Token& pref, const Token& exch, std::size_t at) {
     std::uint64_t v = 0;
-    if (!AllDigits(pref.text) || !text::ParseDecimal(pref.text, 5, v) || v > 0xffff) {
+    if (!text::ParseDecimal(pref.text, 5, v) || v > 0xffff) {
       Error("mx.rrset.preference", pref.offset,
             "the preference is a 16-bit unsigned number, 0 to 65535 (RFC 1035 §3.3.9)",
             text::Printable(pref.text, 12));

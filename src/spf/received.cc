@@ -10,6 +10,7 @@
 
 #include "common/text.h"
 #include "spf/ip.h"
+#include "spf/record.h"
 
 namespace mxconform::spf {
 namespace {
@@ -26,21 +27,13 @@ constexpr std::array<std::pair<std::string_view, SpfResult>, 7> kResults = {{
     {"permerror", SpfResult::kPermError},
 }};
 
-bool IsWsp(char c) { return c == ' ' || c == '\t'; }
-
 // Folding white space once the line breaks are known to be folds (see
 // CheckBytes): SP, HTAB, CR, LF.
-bool IsFwsByte(char c) { return IsWsp(c) || c == '\r' || c == '\n'; }
+bool IsFwsByte(char c) { return text::IsWsp(c) || c == '\r' || c == '\n'; }
 
 // RFC 5322 §3.2.2 ctext and §3.2.4 qtext (no obsolete forms).
 bool IsCtext(char c) { return text::IsVchar(c) && c != '(' && c != ')' && c != '\\'; }
 bool IsQtext(char c) { return text::IsVchar(c) && c != '"' && c != '\\'; }
-
-// RFC 7208 §4.6.1 name = ALPHA *( ALPHA / DIGIT / "-" / "_" / "." ).
-bool IsNameChar(char c) { return text::IsAlnum(c) || c == '-' || c == '_' || c == '.'; }
-bool IsName(std::string_view s) {
-  return !s.empty() && text::IsAlpha(s[0]) && std::all_of(s.begin(), s.end(), IsNameChar);
-}
 
 class Reader {
  public:
@@ -86,14 +79,14 @@ class Reader {
           end_ = brk;  // the field's own CRLF
           return true;
         }
-        if (!IsWsp(in_[i + 1])) {
+        if (!text::IsWsp(in_[i + 1])) {
           return Fail("spf.received.fold", brk,
                       "a line break inside the field must be followed by white space (RFC 5322 "
                       "§3.2.2 folding)");
         }
         continue;
       }
-      if (!text::IsVchar(c) && !IsWsp(c)) {
+      if (!text::IsVchar(c) && !text::IsWsp(c)) {
         return Fail("spf.received.byte", i,
                     "a byte outside printable US-ASCII, SP and HTAB (RFC 5322 §3.2)",
                     text::Printable(in_.substr(i, 1)));
@@ -152,7 +145,7 @@ class Reader {
           return true;
         }
       } else if (c == '\\') {
-        if (p_ + 1 >= end_ || !(text::IsVchar(in_[p_ + 1]) || IsWsp(in_[p_ + 1]))) {
+        if (p_ + 1 >= end_ || !(text::IsVchar(in_[p_ + 1]) || text::IsWsp(in_[p_ + 1]))) {
           return Fail("spf.received.comment", p_, "a backslash must quote a printable byte");
         }
         p_ += 2;
@@ -217,11 +210,13 @@ class Reader {
   bool Pairs() {
     while (true) {
       const std::size_t k = p_;
-      while (!AtEnd() && IsNameChar(in_[p_])) {
+      // The key runs to the first byte that can follow it: CFWS or '='.
+      while (!AtEnd() && !IsFwsByte(in_[p_]) && in_[p_] != '=' && in_[p_] != '(' &&
+             in_[p_] != ';') {
         ++p_;
       }
       const std::string_view key = in_.substr(k, p_ - k);
-      if (!IsName(key)) {
+      if (!IsModifierName(key)) {
         return Fail("spf.received.key", k,
                     "a key is a name: a letter, then letters, digits, '-', '_' or '.' (RFC 7208 "
                     "§9.1)",
@@ -279,12 +274,12 @@ class Reader {
           break;
         }
         if (c == '\\') {
-          if (p_ + 1 >= end_ || !(text::IsVchar(in_[p_ + 1]) || IsWsp(in_[p_ + 1]))) {
+          if (p_ + 1 >= end_ || !(text::IsVchar(in_[p_ + 1]) || text::IsWsp(in_[p_ + 1]))) {
             return Fail("spf.received.value", p_, "a backslash must quote a printable byte");
           }
           pair.value.push_back(in_[p_ + 1]);
           p_ += 2;
-        } else if (IsQtext(c) || IsWsp(c)) {
+        } else if (IsQtext(c) || text::IsWsp(c)) {
           pair.value.push_back(c);
           ++p_;
         } else if (c == '\r' || c == '\n') {
@@ -358,7 +353,7 @@ class Reader {
       Warn("spf.received.client_ip", ip->offset, "client-ip is not an IP address",
            text::Printable(ip->value, 40));
     }
-    if (identity != nullptr && !IsName(identity->value)) {
+    if (identity != nullptr && !IsModifierName(identity->value)) {
       Warn("spf.received.identity", identity->offset,
            "identity is mailfrom, helo or a name (RFC 7208 §9.1)",
            text::Printable(identity->value, 40));

@@ -238,7 +238,8 @@ class ByteMasks {
   bool any_bad_ = false;
 };
 
-// name = ALPHA *( ALPHA / DIGIT / "-" / "_" / "." ) (RFC 7208 §4.6.1).
+}  // namespace
+
 bool IsModifierName(std::string_view s) {
   if (s.empty() || !text::IsAlpha(s[0])) {
     return false;
@@ -250,6 +251,8 @@ bool IsModifierName(std::string_view s) {
   }
   return true;
 }
+
+namespace {
 
 bool IsBadByte(char c) {
   const auto u = static_cast<unsigned char>(c);

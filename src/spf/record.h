@@ -73,6 +73,10 @@ struct Record {
   std::string_view View(TextSpan s) const { return std::string_view(text).substr(s.pos, s.len); }
 };
 
+// True if `s` is an RFC 7208 `name` (§4.6.1): ALPHA *( ALPHA / DIGIT / "-" /
+// "_" / "." ). Modifier names; §9.1 uses it for Received-SPF keys too.
+bool IsModifierName(std::string_view s);
+
 // True if `txt` is an SPF record per §4.5 (SPF-4.5-01): it starts with
 // "v=spf1" (case-insensitive) followed by a space or the end of the text.
 bool IsSpfRecord(std::string_view txt);
