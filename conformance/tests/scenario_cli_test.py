@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """`mxconform run --scenarios` options end to end: --strict turns a miss of
 SHOULD-only requirements from non-strict (the run passes) into a failure,
---filter takes a glob, --report names the report folder, --jobs runs
+--filter takes a glob and selects before anything runs, --report names
+the report folder, --jobs runs
 scenarios at once with the same results, --target refuses what it does
 not know, a scenario error exits non-zero, and `lint FILE` lints a
 scenario file as a scenario.
@@ -89,16 +90,38 @@ with open(os.path.join(root, "t", "unscripted.yaml"), "w") as f:
 rc, _, _ = H.run(base + ["--report", rep])
 expect(rc == 1 and outcomes(rep) == ["error"], "an unscripted request: error (rc=%d)" % rc)
 
+# --filter selects before anything runs: a run whose filter leaves no wire
+# case does not start the wire sanity check (here a sanity scenario that
+# fails on the wire), and one that leaves a wire case still does. Before,
+# every scenario ran and the filter only trimmed the report.
+os.remove(os.path.join(root, "t", "unscripted.yaml"))
+scenario("good", "MUST", "{verdict: delivered}")
+sanity_dir = os.path.join(root, "mta-sts", "rfc8461-5")
+os.makedirs(sanity_dir)
+with open(os.path.join(sanity_dir, "enforce-good-path.yaml"), "w") as f:
+    f.write("base: ../../_base/world.yaml\nid: mta-sts/rfc8461-5/enforce-good-path\n"
+            "title: \"t\"\nrequirements: [{id: STS-5-01, level: MUST}]\ntags: [control]\n"
+            "steps:\n  - deliver: {to: user@example.test}\n  - expect: {verdict: bounced}\n")
+both = ["run", "--quiet", "--scenarios", "t", "--scenarios", "mta-sts", "--scenarios-root", root,
+        "--mode", "both", "--report", rep]
+rc, _, err = H.run(both + ["--filter", "t/good/in-process"])
+expect(rc == 0 and outcomes(rep) == ["pass"],
+       "--filter of one in-process case runs nothing on the wire (rc=%d): %r" % (rc, err))
+rc, _, err = H.run(both + ["--filter", "t/good/wire"])
+expect(rc == 2 and b"setup error: the sanity scenario" in err,
+       "--filter of a wire case still runs the sanity check first (rc=%d): %r" % (rc, err))
+shutil.rmtree(os.path.join(root, "mta-sts"))
+
 # `lint FILE` takes a file under --scenarios-root as a scenario (it used to
 # read it as a case file: "unknown kind ''").
-path = os.path.join(root, "t", "unscripted.yaml")
+path = os.path.join(root, "t", "good.yaml")
 rc, out, _ = H.run(["lint", "--scenarios-root", root, path])
 expect(rc == 0 and b"0 files, 0 cases, 1 scenarios, 0 problems" in out,
        "lint of a scenario file (rc=%d): %r" % (rc, out))
 with open(path) as f:
     text = f.read()
 with open(path, "w") as f:
-    f.write(text.replace("id: t/unscripted", "id: t/elsewhere"))
+    f.write(text.replace("id: t/good", "id: t/elsewhere"))
 rc, out, _ = H.run(["lint", "--scenarios-root", root, path])
 expect(rc == 1 and b"1 scenarios, 1 problems" in out,
        "lint of a scenario file with a wrong id (rc=%d): %r" % (rc, out))

@@ -266,11 +266,12 @@ void AddRun(CLI::App& app, int& rc) {
   cmd->add_option("--filter", o->filter,
                   "Only cases whose id starts with this prefix, or matches it as a glob when "
                   "it has * ? or [");
-  cmd->add_option("--target", o->target,
-                  "The sender the scenarios judge: reference, or reference:PROFILE, a negative "
-                  "control that cuts one corner (opportunistic, no-cache, follow-redirects, "
-                  "cleartext-fallback, no-name-check; conformance/README.md lists what each "
-                  "must fail)")
+  cmd->add_option(
+         "--target", o->target,
+         "The sender the scenarios judge: reference, or reference:PROFILE, a negative "
+         "control that cuts one corner (opportunistic, no-cache, follow-redirects, "
+         "cleartext-fallback, no-name-check; conformance/README.md lists what each "
+         "must fail)")
       ->check([](const std::string& t) -> std::string {
         if (t == "reference") {
           return "";
@@ -412,7 +413,20 @@ void AddRun(CLI::App& app, int& rc) {
     }
     const bool in_process = o->mode != "wire";
     const bool on_wire = o->mode != "in-process";
-    if (on_wire && !l.scenarios.empty()) {
+    // (scenario, wire?) jobs, run by --jobs threads; results keep the
+    // order of the list. --filter selects before anything runs.
+    std::vector<std::pair<const conformance::Scenario*, bool>> todo;
+    bool any_wire = false;
+    for (const auto& sc : l.scenarios) {
+      if (in_process && Selected(sc.id + "/in-process", o->filter)) {
+        todo.emplace_back(&sc, false);
+      }
+      if (on_wire && Selected(sc.id + "/wire", o->filter)) {
+        todo.emplace_back(&sc, true);
+        any_wire = true;
+      }
+    }
+    if (any_wire) {
       // The sanity case first (tlsfuzzer): if the happy path fails on the
       // wire, the setup is broken and 200 failures would say nothing.
       const auto sanity = std::find_if(l.scenarios.begin(), l.scenarios.end(), [](const auto& sc) {
@@ -426,17 +440,6 @@ void AddRun(CLI::App& app, int& rc) {
           rc = kExitUsage;
           return;
         }
-      }
-    }
-    // (scenario, wire?) jobs, run by --jobs threads; results keep the
-    // order of the list.
-    std::vector<std::pair<const conformance::Scenario*, bool>> todo;
-    for (const auto& sc : l.scenarios) {
-      if (in_process) {
-        todo.emplace_back(&sc, false);
-      }
-      if (on_wire) {
-        todo.emplace_back(&sc, true);
       }
     }
     std::vector<conformance::CaseResult> done(todo.size());
@@ -487,9 +490,7 @@ void AddRun(CLI::App& app, int& rc) {
       if (r.outcome == conformance::Outcome::kNonStrict && o->strict) {
         r.outcome = conformance::Outcome::kFail;
       }
-      if (Selected(r.id, o->filter)) {
-        results.push_back(std::move(r));
-      }
+      results.push_back(std::move(r));
     }
     // A whole-catalog run shows, beside the scenarios, what no scenario can
     // observe and why (scenarios/_catalog/*.yaml): informational outcomes.
