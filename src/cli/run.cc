@@ -270,7 +270,7 @@ void AddRun(CLI::App& app, int& rc) {
          "--target", o->target,
          "The sender the scenarios judge: reference, or reference:PROFILE, a negative "
          "control that cuts one corner (opportunistic, no-cache, follow-redirects, "
-         "cleartext-fallback, no-name-check; conformance/README.md lists what each "
+         "cleartext-fallback, no-name-check, no-shuffle; conformance/README.md lists what each "
          "must fail)")
       ->check([](const std::string& t) -> std::string {
         if (t == "reference") {

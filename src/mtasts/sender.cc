@@ -98,6 +98,8 @@ std::string_view ProfileName(SenderProfile p) {
       return "cleartext-fallback";
     case SenderProfile::kNoNameCheck:
       return "no-name-check";
+    case SenderProfile::kNoShuffle:
+      return "no-shuffle";
   }
   return "reference";
 }
@@ -106,7 +108,8 @@ const std::vector<SenderProfile>& AllProfiles() {
   static const std::vector<SenderProfile> all = {
       SenderProfile::kReference,         SenderProfile::kOpportunistic,
       SenderProfile::kNoCache,           SenderProfile::kFollowRedirects,
-      SenderProfile::kCleartextFallback, SenderProfile::kNoNameCheck};
+      SenderProfile::kCleartextFallback, SenderProfile::kNoNameCheck,
+      SenderProfile::kNoShuffle};
   return all;
 }
 
@@ -387,8 +390,8 @@ bool Sender::Destinations(const std::string& domain, bool literal, DeliveryRepor
     break;
   }
   // MX-5.1-09: the answer comes in preference order; each run of equal
-  // preferences is shuffled.
-  if (mx.preferences.size() == hosts.size()) {
+  // preferences is shuffled (the no-shuffle control keeps the DNS order).
+  if (mx.preferences.size() == hosts.size() && opts_.profile != SenderProfile::kNoShuffle) {
     for (std::size_t b = 0; b < hosts.size();) {
       std::size_t e = b + 1;
       while (e < hosts.size() && mx.preferences[e] == mx.preferences[b]) {

@@ -156,6 +156,7 @@ enum class SenderProfile : std::uint8_t {
   kFollowRedirects,    // follows 3xx answers to the policy fetch
   kCleartextFallback,  // after a failed TLS handshake, retries that MX in plaintext
   kNoNameCheck,        // checks the MX chain but not the MX name
+  kNoShuffle,          // tries equal-preference MX hosts in the DNS answer's order
 };
 std::string_view ProfileName(SenderProfile p);  // "reference", "opportunistic", "no-cache", ...
 std::optional<SenderProfile> ParseProfile(std::string_view name);

@@ -386,6 +386,27 @@ TEST_F(SenderTest, EqualPreferenceMxHostsAreTriedInRandomOrder) {
   }
 }
 
+// The no-shuffle control (issue 7's negative controls): equal
+// preferences in the order the DNS answer lists them, every time.
+TEST_F(SenderTest, NoShuffleProfileKeepsTheAnswersOrder) {
+  zone = spf::ZoneResolver();
+  zone.AddMx("example.test", 10, "b.example.test");
+  zone.AddMx("example.test", 10, "a.example.test");
+  zone.AddMx("example.test", 20, "c.example.test");
+  connector.mxs = {{"a.example.test", {.reachable = false}},
+                   {"b.example.test", {.reachable = false}},
+                   {"c.example.test", {.starttls = false}}};
+  SenderOptions o;
+  o.profile = SenderProfile::kNoShuffle;
+  Sender s(dns, fetcher, connector, cache, o);
+  for (int k = 0; k < 20; ++k) {
+    EXPECT_EQ(s.Deliver("user@example.test").contacted,
+              (std::vector<std::string>{"b.example.test", "a.example.test", "c.example.test"}));
+  }
+  EXPECT_EQ(ParseProfile("no-shuffle"), SenderProfile::kNoShuffle);
+  EXPECT_EQ(ProfileName(SenderProfile::kNoShuffle), "no-shuffle");
+}
+
 TEST_F(SenderTest, GreylistingDefersAndTriesTheNextMxAPermanentFailureBounces) {
   connector.mxs["mx1.example.test"].send = SendStatus::kTempFail;
   auto r = Deliver();
