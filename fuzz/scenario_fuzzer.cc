@@ -15,7 +15,8 @@
 //  - a scenario that loads: lints without crashing; each https host's
 //    `later` phases are in strictly increasing time order and At() picks
 //    the last phase started (the host itself before the first); an expect
-//    step's level is "", SHOULD or MAY; a fetches count matches exactly
+//    step's level is "", SHOULD or MAY; a deliver step's times is 1-100;
+//    first_contacted names distinct hosts; a fetches count matches exactly
 //    [at_least, at_most] and its text names those bounds; a tls_rpt
 //    expectation has at least one list, and more than one only as one_of;
 //    reading the same text twice gives the same scenario (id, title, steps,
@@ -27,6 +28,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -86,10 +88,16 @@ void CheckScenario(const conf::Scenario& s, std::string_view text) {
     CheckPhases(h);
   }
   for (const auto& st : s.steps) {
+    if (st.kind == conf::ScenarioStep::Kind::kDeliver) {
+      FUZZ_CHECK(st.times >= 1 && st.times <= 100);
+    }
     if (st.kind != conf::ScenarioStep::Kind::kExpect) {
       continue;
     }
     const auto& e = st.expect;
+    // first_contacted: absent, or distinct hosts.
+    FUZZ_CHECK(std::set<std::string>(e.first_contacted.begin(), e.first_contacted.end()).size() ==
+               e.first_contacted.size());
     FUZZ_CHECK(e.level.empty() || e.level == "SHOULD" || e.level == "MAY");
     if (e.fetches) {
       // The range is exactly [at_least, at_most], and its text names the

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <functional>
 #include <future>
+#include <map>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -388,6 +389,51 @@ std::string Verb(std::string_view line) {
 
 // The first unmet key of an expect step, tls_rpt aside (CheckTlsRpt()), or
 // "" if all match.
+// How many deliveries tried each host first; "(none)" counts those that
+// tried none.
+std::map<std::string, std::uint32_t> FirstCounts(const std::vector<std::string>& firsts) {
+  std::map<std::string, std::uint32_t> seen;
+  for (const auto& h : firsts) {
+    ++seen[h.empty() ? "(none)" : h];
+  }
+  return seen;
+}
+
+// first_contacted: the host each delivery of the last deliver step tried
+// first ("" when it tried none), judged as a set.
+std::string CheckFirstContacted(const ScenarioExpect& e, const std::vector<std::string>& firsts) {
+  if (e.first_contacted.empty()) {
+    return "";
+  }
+  const std::map<std::string, std::uint32_t> seen = FirstCounts(firsts);
+  const std::set<std::string> want(e.first_contacted.begin(), e.first_contacted.end());
+  std::string missing;
+  for (const auto& h : want) {
+    if (seen.count(h) == 0) {
+      missing += (missing.empty() ? "" : ", ") + h;
+    }
+  }
+  std::string extra;
+  for (const auto& [h, n] : seen) {
+    if (want.count(h) == 0) {
+      extra += (extra.empty() ? "" : ", ") + h;
+    }
+  }
+  if (missing.empty() && extra.empty()) {
+    return "";
+  }
+  std::string why = "first_contacted over " + std::to_string(firsts.size()) + " deliveries: ";
+  if (!missing.empty()) {
+    why += "never first: " + missing +
+           " (equal preferences must be tried in a random order, RFC "
+           "5321 §5.1)";
+  }
+  if (!extra.empty()) {
+    why += std::string(missing.empty() ? "" : "; ") + "first, which it must not be: " + extra;
+  }
+  return why + "; first by host: " + DumpJson(json(seen));
+}
+
 std::string Check(const ScenarioExpect& e, const mtasts::DeliveryReport& r,
                   const mtasts::PolicyCache& cache, const std::string& domain, const Observer& obs,
                   std::uint64_t dns_mark, const std::vector<std::uint64_t>& smtp_mark) {
@@ -535,6 +581,9 @@ CaseResult NewCase(const Scenario& s, std::string_view mode) {
     if (!e.not_contacted.empty()) {
       x["not_contacted"] = e.not_contacted;
     }
+    if (!e.first_contacted.empty()) {
+      x["first_contacted"] = e.first_contacted;
+    }
     if (!e.queried.empty()) {
       x["queried"] = e.queried;
     }
@@ -608,7 +657,8 @@ std::pair<Outcome, std::string> RunSteps(const Scenario& s, spf::Resolver& dns,
     return st.kind == ScenarioStep::Kind::kExpect && st.expect.smtp_client;
   });
   bool delivered_once = false;
-  std::string soft_miss;  // the first SHOULD or MAY step that failed
+  std::vector<std::string> firsts;  // the host each delivery of the last deliver step tried first
+  std::string soft_miss;            // the first SHOULD or MAY step that failed
   for (const auto& step : s.steps) {
     switch (step.kind) {
       case ScenarioStep::Kind::kDeliver: {
@@ -627,11 +677,23 @@ std::pair<Outcome, std::string> RunSteps(const Scenario& s, spf::Resolver& dns,
           return {Outcome::kError, "line " + std::to_string(step.line) +
                                        ": this sender cannot be asked to deliver a TLS-RPT report"};
         }
-        std::optional<mtasts::DeliveryReport> done = guard([&] {
-          return replacement ? replacement(step.to)
-                             : sender.Deliver(step.to, step.report ? mtasts::Purpose::kReport
-                                                                   : mtasts::Purpose::kMessage);
-        });
+        // times: N sends N messages with the one sender, so that its
+        // choices (the order of equal-preference MX hosts) can vary; the
+        // transcript keeps the last in full and how often each host came
+        // first.
+        firsts.clear();
+        std::optional<mtasts::DeliveryReport> done;
+        for (std::uint32_t k = 0; k < step.times; ++k) {
+          done = guard([&] {
+            return replacement ? replacement(step.to)
+                               : sender.Deliver(step.to, step.report ? mtasts::Purpose::kReport
+                                                                     : mtasts::Purpose::kMessage);
+          });
+          if (!done) {
+            break;
+          }
+          firsts.push_back(done->contacted.empty() ? "" : done->contacted.front());
+        }
         if (!done) {
           transcript.push_back({{"step", "deliver " + step.to},
                                 {"at", clock.Now()},
@@ -658,13 +720,19 @@ std::pair<Outcome, std::string> RunSteps(const Scenario& s, spf::Resolver& dns,
         for (const auto& f : last.failures) {
           types.push_back(std::string(tlsrpt::ResultTypeName(f.type)));
         }
-        transcript.push_back({{"step", "deliver " + step.to},
-                              {"at", clock.Now()},
-                              {"sender", steps},
-                              {"verdict", std::string(mtasts::VerdictName(last.verdict))},
-                              {"channel", std::string(mtasts::ChannelName(last.channel))},
-                              {"mx", last.mx},
-                              {"tls_rpt", types}});
+        json entry = {{"step", "deliver " + step.to},
+                      {"at", clock.Now()},
+                      {"sender", steps},
+                      {"verdict", std::string(mtasts::VerdictName(last.verdict))},
+                      {"channel", std::string(mtasts::ChannelName(last.channel))},
+                      {"mx", last.mx},
+                      {"tls_rpt", types}};
+        if (step.times > 1) {
+          entry["step"] =
+              "deliver " + step.to + " (" + std::to_string(step.times) + " times; the last shown)";
+          entry["first_contacted"] = FirstCounts(firsts);
+        }
+        transcript.push_back(std::move(entry));
         break;
       }
       case ScenarioStep::Kind::kAdvanceClock:
@@ -691,6 +759,9 @@ std::pair<Outcome, std::string> RunSteps(const Scenario& s, spf::Resolver& dns,
                                  "checked in wire mode"}});
         }
         std::string why = Check(step.expect, last, *cache, last_domain, obs, dns_mark, smtp_mark);
+        if (why.empty()) {
+          why = CheckFirstContacted(step.expect, firsts);
+        }
         if (!why.empty() && step.expect.level.empty()) {
           return {Outcome::kFail, "line " + std::to_string(step.line) + ": " + why};
         }

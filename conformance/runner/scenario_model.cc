@@ -380,10 +380,11 @@ SmtpHostSpec ReadSmtpHost(Reader& r, const YAML::Node& v, SmtpHostSpec base, boo
 
 ScenarioExpect ReadExpect(Reader& r, const YAML::Node& n) {
   ScenarioExpect e;
-  r.Keys(n,
-         {"verdict", "channel", "mx", "tls_rpt", "policy", "contacted", "not_contacted", "queried",
-          "not_queried", "fetches", "alerted", "smtp_client", "level"},
-         "expect");
+  r.Keys(
+      n,
+      {"verdict", "channel", "mx", "tls_rpt", "policy", "contacted", "not_contacted",
+       "first_contacted", "queried", "not_queried", "fetches", "alerted", "smtp_client", "level"},
+      "expect");
   if (n["verdict"]) {
     e.verdict = r.Str(n["verdict"], "verdict");
     if (*e.verdict != "delivered" && *e.verdict != "deferred" && *e.verdict != "bounced") {
@@ -434,6 +435,13 @@ ScenarioExpect ReadExpect(Reader& r, const YAML::Node& n) {
   }
   if (n["not_contacted"]) {
     e.not_contacted = r.List(n["not_contacted"], "not_contacted");
+  }
+  if (n["first_contacted"]) {
+    e.first_contacted = r.List(n["first_contacted"], "first_contacted");
+    std::set<std::string> distinct(e.first_contacted.begin(), e.first_contacted.end());
+    if (e.first_contacted.empty() || distinct.size() != e.first_contacted.size()) {
+      r.Fail(n["first_contacted"], "first_contacted: one host or more, each once");
+    }
   }
   if (n["queried"]) {
     e.queried = r.List(n["queried"], "queried");
@@ -696,8 +704,12 @@ Result<Scenario> ParseScenarioUnguarded(std::string_view text, const std::filesy
       const std::string k = kv.first.Scalar();
       if (k == "deliver") {
         step.kind = ScenarioStep::Kind::kDeliver;
-        r.Keys(kv.second, {"to", "as"}, "deliver");
+        r.Keys(kv.second, {"to", "as", "times"}, "deliver");
         step.to = r.Str(kv.second["to"], "deliver.to");
+        if (kv.second.IsMap() && kv.second["times"]) {
+          step.times =
+              static_cast<std::uint32_t>(r.Int(kv.second["times"], "deliver.times", 1, 100));
+        }
         if (kv.second.IsMap() && kv.second["as"]) {
           const std::string as = r.Str(kv.second["as"], "deliver.as");
           if (as != "message" && as != "report") {
@@ -832,9 +844,19 @@ std::vector<std::string> LintScenario(const Scenario& s, const std::filesystem::
   }
   bool deliver = false;
   bool expect = false;
+  std::uint32_t last_times = 0;
   for (const auto& st : s.steps) {
     deliver |= st.kind == ScenarioStep::Kind::kDeliver;
     expect |= st.kind == ScenarioStep::Kind::kExpect;
+    if (st.kind == ScenarioStep::Kind::kDeliver) {
+      last_times = st.times;
+    }
+    if (st.kind == ScenarioStep::Kind::kExpect && !st.expect.first_contacted.empty() &&
+        last_times < 2) {
+      out.push_back(where + "line " + std::to_string(st.line) +
+                    ": first_contacted judges several deliveries: the deliver step before it "
+                    "needs times: 2 or more");
+    }
     if (st.kind == ScenarioStep::Kind::kExpect && st.expect.smtp_client) {
       for (const auto& h : st.expect.smtp_client->quit_after_tls) {
         if (s.smtp.count(h) == 0) {

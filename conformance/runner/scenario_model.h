@@ -137,6 +137,10 @@ struct ScenarioExpect {
   std::optional<std::string> policy_id;
   std::optional<std::vector<std::string>> contacted;  // MX hosts, in order
   std::vector<std::string> not_contacted;
+  // The MX hosts tried first, over the deliveries of the last deliver
+  // step (`times: N`): each of these at least once and no other (RFC 5321
+  // §5.1, MX-5.1-09: equal preferences in a random order).
+  std::vector<std::string> first_contacted;
   // DNS queries ("NAME TYPE") the last delivery made, or must not have made.
   std::vector<std::string> queried;
   std::vector<std::string> not_queried;
@@ -168,6 +172,10 @@ struct ScenarioStep {
   // kDeliver: the message is a TLS-RPT report for a mailto: rua (`as:
   // report`): the sender must not enforce MTA-STS for it (RFC 8460 §3).
   bool report = false;
+  // kDeliver: how many messages to that recipient, one after another by
+  // one sender (`times: N`); the expectations that follow judge the last,
+  // and first_contacted all of them.
+  std::uint32_t times = 1;
   std::int64_t seconds = 0;  // kAdvanceClock
   bool keep_cache = false;   // kRestartSender
   ScenarioExpect expect;     // kExpect

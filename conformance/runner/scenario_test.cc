@@ -369,6 +369,85 @@ steps:
       << r.message;
 }
 
+// MX-5.1-09: `deliver: {times: N}` sends N messages with one sender, and
+// `first_contacted` judges which hosts came first over them, as a set.
+TEST_F(ScenarioTest, RepeatedDeliveriesJudgeWhichHostCameFirst) {
+  const std::string world = R"(pki:
+  - {name: mx2, issuer: root, dns_names: [mx2.example.test]}
+dns:
+  origins: [example.test]
+  zonedata:
+    example.test: [{MX: [10, mx1.example.test]}, {MX: [10, mx2.example.test]}]
+    mx1.example.test: [{A: 127.0.0.1}]
+    mx2.example.test: [{A: 127.0.0.1}]
+    _mta-sts.example.test: [{TXT: "v=STSv1; id=1"}]
+https:
+  mta-sts.example.test:
+    cert: policy
+    paths:
+      /.well-known/mta-sts.txt:
+        body: "version: STSv1\nmode: enforce\nmx: mx1.example.test\nmx: mx2.example.test\nmax_age: 600\n"
+smtp:
+  mx1.example.test: {cert: mx1}
+  mx2.example.test: {cert: mx2}
+)";
+  auto s = LoadScenario(Scenario("random", world + R"(steps:
+  - deliver: {to: a@example.test, times: 20}
+  - expect: {verdict: delivered, first_contacted: [mx1.example.test, mx2.example.test]}
+)"));
+  ASSERT_TRUE(s.ok()) << s.error().Text();
+  EXPECT_EQ(s->steps[0].times, 20u);
+  EXPECT_TRUE(LintScenario(*s, root_, {"STS-5-01"}).empty());
+  auto r = RunScenarioInProcess(*s);
+  ASSERT_EQ(r.outcome, Outcome::kPass) << r.message;
+  // The transcript counts the first host of each delivery.
+  const auto& firsts = r.actual["transcript"][0]["first_contacted"];
+  ASSERT_TRUE(firsts.is_object()) << r.actual.dump();
+  EXPECT_EQ(firsts.size(), 2u);
+  EXPECT_EQ(firsts.value("mx1.example.test", 0) + firsts.value("mx2.example.test", 0), 20);
+
+  // A sender that keeps the DNS order is caught, and told which host
+  // never came first.
+  ScenarioRunOptions o;
+  o.profile = mtasts::SenderProfile::kNoShuffle;
+  r = RunScenarioInProcess(*s, o);
+  EXPECT_EQ(r.outcome, Outcome::kFail);
+  EXPECT_NE(r.message.find("never first: mx2.example.test"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find(R"({"mx1.example.test":20})"), std::string::npos) << r.message;
+
+  // A host first that the list leaves out fails too.
+  auto one = LoadScenario(Scenario("one-first", world + R"(steps:
+  - deliver: {to: a@example.test, times: 20}
+  - expect: {first_contacted: [mx1.example.test]}
+)"));
+  ASSERT_TRUE(one.ok()) << one.error().Text();
+  r = RunScenarioInProcess(*one);
+  EXPECT_EQ(r.outcome, Outcome::kFail);
+  EXPECT_NE(r.message.find("first, which it must not be: mx2.example.test"), std::string::npos)
+      << r.message;
+
+  // One delivery cannot show an order: lint says so.
+  auto once = LoadScenario(Scenario("once", world + R"(steps:
+  - deliver: {to: a@example.test}
+  - expect: {first_contacted: [mx1.example.test, mx2.example.test]}
+)"));
+  ASSERT_TRUE(once.ok()) << once.error().Text();
+  auto problems = LintScenario(*once, root_, {"STS-5-01"});
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("needs times: 2 or more"), std::string::npos) << problems[0];
+
+  for (const char* bad :
+       {"  - deliver: {to: a@example.test, times: 0}\n",
+        "  - deliver: {to: a@example.test, times: 101}\n",
+        "  - deliver: {to: a@example.test, times: many}\n", "  - expect: {first_contacted: []}\n",
+        "  - expect: {first_contacted: [mx1.example.test, mx1.example.test]}\n"}) {
+    auto b = LoadScenario(Scenario("bad-times", std::string("steps:\n") + bad));
+    ASSERT_FALSE(b.ok()) << bad;
+    EXPECT_EQ(b.error().id, "scenario.field") << bad;
+    EXPECT_EQ(b.error().detail.rfind("7:", 0), 0u) << b.error().detail;  // located
+  }
+}
+
 TEST_F(ScenarioTest, NewKnobsLoadAndLint) {
   auto s = LoadScenario(Scenario("knobs", R"(attacks: [ATK-18, ATK-22]
 https:

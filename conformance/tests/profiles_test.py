@@ -16,7 +16,8 @@ import sys
 import tempfile
 
 BIN, ROOT, README = sys.argv[1], sys.argv[2], sys.argv[3]
-PROFILES = ["opportunistic", "no-cache", "follow-redirects", "cleartext-fallback", "no-name-check"]
+PROFILES = ["opportunistic", "no-cache", "follow-redirects", "cleartext-fallback", "no-name-check",
+            "no-shuffle"]
 BEGIN, END = "<!-- profiles:begin -->", "<!-- profiles:end -->"
 
 
