@@ -620,8 +620,20 @@ CaseResult RunTest(const OpenspfFile& f, const OpenspfDocument& d, const Openspf
     spf::ReceiverPolicy policy;
     policy.codes = t.smtp->codes;
     const std::string_view identity = helo_identity ? "helo" : "mailfrom";
-    const spf::MailReply reply = opts.receive ? opts.receive(e, identity, *ip, policy)
-                                              : spf::ReplyToMail(e, identity, *ip, policy);
+    // The reference receiver refuses a reverse-path whose domain publishes
+    // a null MX before it looks at SPF (RFC 7505 §4.1, MX-7505-03).
+    std::optional<spf::MailReply> null_mx;
+    if (!opts.receive && !helo_identity) {
+      // Its own lookup, over its own copy of the zone: the evaluation's
+      // query log stays the evaluation's.
+      OpenspfZone receiver_dns(clock);
+      if (!receiver_dns.Load(d)) {
+        null_mx = spf::NullMxRefusal(t.mailfrom, receiver_dns, policy);
+      }
+    }
+    const spf::MailReply reply = null_mx        ? *null_mx
+                                 : opts.receive ? opts.receive(e, identity, *ip, policy)
+                                                : spf::ReplyToMail(e, identity, *ip, policy);
     actual["smtp"] = ToJson(reply);
     if (why.empty() && (reply.code != t.smtp->reply ||
                         (t.smtp->enhanced && reply.enhanced != *t.smtp->enhanced))) {

@@ -199,7 +199,8 @@ struct OpenspfRunOptions {
   const std::map<std::string, std::vector<std::string>>* refs = nullptr;
   // Empty: the reference (spf::CheckHelo / spf::CheckMailFrom).
   OpenspfEvaluator evaluate;
-  // Empty: the reference receiver (spf::ReplyToMail).
+  // Empty: the reference receiver (spf::NullMxRefusal for the MAIL FROM
+  // identity, then spf::ReplyToMail).
   OpenspfReceiver receive;
   // Set: each test is evaluated a second time over the wire (the mock DNS
   // server serving the document's zone, asked through the stub resolver)

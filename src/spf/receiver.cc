@@ -132,20 +132,29 @@ MailReply ReplyToMail(const EvalResult& r, std::string_view identity, const IpAd
                  "Sender OK (" + check + ": " + std::string(SpfResultName(r.result)) + ")");
 }
 
+std::optional<MailReply> NullMxRefusal(std::string_view reverse_path, Resolver& dns,
+                                       const ReceiverPolicy& policy) {
+  const std::size_t at = reverse_path.rfind('@');
+  if (!policy.reject_null_mx_sender || at == std::string_view::npos) {
+    return std::nullopt;
+  }
+  // RFC 7505 §3: a null MX is the only MX of its domain, with the root as
+  // its exchange.
+  const std::string domain(reverse_path.substr(at + 1));
+  const DnsAnswer mx = dns.Query(domain, QueryType::kMx);
+  if (mx.status == DnsStatus::kOk && mx.names.size() == 1 &&
+      (mx.names[0].empty() || mx.names[0] == ".")) {
+    return Refusal(Disposition::kReject, 550, "5.7.27",
+                   "Sender address rejected: " + domain +
+                       " publishes a null MX and accepts no mail (RFC 7505)");
+  }
+  return std::nullopt;
+}
+
 MailReply CheckAtMail(const IpAddress& client, std::string_view helo, std::string_view reverse_path,
                       Resolver& dns, const ReceiverPolicy& policy, const EvalLimits& limits) {
-  const std::size_t at = reverse_path.rfind('@');
-  if (policy.reject_null_mx_sender && at != std::string_view::npos) {
-    // RFC 7505 §3: a null MX is the only MX of its domain, with the root as
-    // its exchange.
-    const std::string domain(reverse_path.substr(at + 1));
-    const DnsAnswer mx = dns.Query(domain, QueryType::kMx);
-    if (mx.status == DnsStatus::kOk && mx.names.size() == 1 &&
-        (mx.names[0].empty() || mx.names[0] == ".")) {
-      return Refusal(Disposition::kReject, 550, "5.7.27",
-                     "Sender address rejected: " + domain +
-                         " publishes a null MX and accepts no mail (RFC 7505)");
-    }
+  if (auto refused = NullMxRefusal(reverse_path, dns, policy)) {
+    return std::move(*refused);
   }
   EvalInput in;
   in.ip = client;

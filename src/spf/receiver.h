@@ -59,6 +59,13 @@ struct MailReply {
 MailReply ReplyToMail(const EvalResult& r, std::string_view identity, const IpAddress& ip,
                       const ReceiverPolicy& policy = {});
 
+// The null MX check of ReceiverPolicy::reject_null_mx_sender on its own:
+// 550 5.7.27 when the reverse-path's domain publishes a null MX (RFC 7505
+// §4.1, MX-7505-03), nullopt otherwise (no domain, the check off, or any
+// other MX answer).
+std::optional<MailReply> NullMxRefusal(std::string_view reverse_path, Resolver& dns,
+                                       const ReceiverPolicy& policy = {});
+
 // The reference receiver's check at MAIL FROM (RFC 7208 §2.5, SPF-2.5-01):
 // the null MX check of ReceiverPolicy::reject_null_mx_sender, then
 // check_host() for the MAIL FROM identity of the client that connected from

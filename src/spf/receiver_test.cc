@@ -197,6 +197,12 @@ TEST(SpfReceiver, ANullMxSenderDomainIsRefusedWith5727) {  // MX-7505-03
   ReceiverPolicy off;
   off.reject_null_mx_sender = false;
   EXPECT_EQ(CheckAtMail(kClient, "mta.example.net", "a@nullmx.example", zone, off).code, 250);
+  // The check on its own, as the spf-receiver vectors call it.
+  ASSERT_TRUE(NullMxRefusal("a@nullmx.example", zone).has_value());
+  EXPECT_EQ(NullMxRefusal("a@nullmx.example", zone)->enhanced, "5.7.27");
+  EXPECT_FALSE(NullMxRefusal("a@two.example", zone).has_value());
+  EXPECT_FALSE(NullMxRefusal("", zone).has_value());  // the null reverse-path
+  EXPECT_FALSE(NullMxRefusal("a@nullmx.example", zone, off).has_value());
 }
 
 TEST(SpfReceiver, DispositionNames) {
