@@ -36,10 +36,10 @@ const std::set<std::string> kTestKeys = {"name",
                                          "multi_from",
                                          "max_from_domains"};
 const std::set<std::string> kExpectKeys = {
-    "result",      "policy_domain",    "org_domain",     "policy",  "policy_source",
-    "disposition", "spf_aligned",      "dkim_aligned",   "queries", "existence_queries",
-    "rua",         "rua_destinations", "report_queries", "authors", "decided_by",
-    "skipped",     "exempt",           "identifiers",    "advice"};
+    "result",      "policy_domain",    "org_domain",     "policy",      "policy_source",
+    "disposition", "spf_aligned",      "dkim_aligned",   "queries",     "existence_queries",
+    "rua",         "rua_destinations", "report_queries", "rua_retry",   "authors",
+    "decided_by",  "skipped",          "exempt",         "identifiers", "advice"};
 const std::set<std::string> kResults = {"none", "pass", "fail", "temperror", "permerror"};
 const std::set<std::string> kDispositions = {"none", "quarantine", "reject"};
 const std::set<std::string> kSources = {"p", "sp", "np"};
@@ -288,7 +288,7 @@ std::vector<std::string> LintDmarcCaseFile(const DmarcCaseFile& f,
                    (!v.is_array() || std::any_of(v.begin(), v.end(),
                                                  [](const json& x) { return !x.is_string(); }))) {
           problem(name, ek + ": " + k + " must be a list of strings");
-        } else if ((k == "rua_destinations" || k == "report_queries") &&
+        } else if ((k == "rua_destinations" || k == "report_queries" || k == "rua_retry") &&
                    !BoolField(t, "check_reports", false)) {
           problem(name, ek + ": `" + k + "` needs check_reports: true");
         }
@@ -428,17 +428,18 @@ std::vector<CaseResult> RunDmarcCaseFile(const DmarcCaseFile& f, ZoneWire* wire)
         if (BoolField(t, "check_reports", false)) {
           json dest = json::array();
           json rq = json::array();
+          json retry = json::array();
           if (e.record) {
             dmarc::DmarcLookups lookups(resolver, in.discovery);
             dmarc::ReportCheck rc =
                 dmarc::CheckReportDestinations(*e.record, e.policy_domain, lookups);
-            for (const auto& x : rc.destinations) {
-              dest.push_back(x);
-            }
+            dest = rc.destinations;
+            retry = rc.retry;
             rq = Keys(rc.queries);
           }
           a["rua_destinations"] = dest;
           a["report_queries"] = rq;
+          a["rua_retry"] = retry;
         }
         for (const auto& dg : e.diagnostics) {
           a["diagnostics"].push_back(std::string(dg.id));

@@ -239,6 +239,7 @@ void AddEvalDmarc(CLI::App& eval, int& rc) {
       nlohmann::json j = conformance::ToJson(r);
       if (reports) {
         j["rua_destinations"] = reports->destinations;
+        j["rua_retry"] = reports->retry;
         nlohmann::json q = nlohmann::json::array();
         for (const auto& x : reports->queries) {
           q.push_back(x.Key());

@@ -577,6 +577,10 @@ ReportCheck CheckReportDestinations(const Record& record, const std::string& pol
     spf::DnsAnswer a = lookups.dns().Query(name, QueryType::kTxt);
     out.queries.push_back(
         DnsQuery{QueryType::kTxt, name, a.status, static_cast<std::uint32_t>(a.txt.size())});
+    if (a.status == spf::DnsStatus::kError || a.status == spf::DnsStatus::kTimeout) {
+      out.retry.push_back(uri);  // DMB-R4-03: undecided, not refused
+      continue;
+    }
     bool authorized = false;
     std::vector<std::string> overrides;
     bool has_override = false;

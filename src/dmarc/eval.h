@@ -176,6 +176,11 @@ MultiEvalResult EvaluateAuthors(const std::vector<std::string>& from_domains, co
 struct ReportCheck {
   std::vector<std::string> destinations;  // URIs, without size suffixes
   std::vector<DnsQuery> queries;          // the _report._dmarc queries
+  // URIs whose authorization query met a temporary DNS error (SERVFAIL,
+  // timeout): not destinations now, but not refused either. A receiver MAY
+  // temp-fail the delivery so that the check is made again later (RFC 9990
+  // §4, RFC 7489 §7.1 step 4; DMB-R4-03).
+  std::vector<std::string> retry;
 };
 ReportCheck CheckReportDestinations(const Record& record, const std::string& policy_domain,
                                     DmarcLookups& lookups);

@@ -327,6 +327,23 @@ TEST(DmarcReports, ExternalDestinationsNeedAuthorization) {
   const std::string longdom(240, 'a');
   ReportCheck none = CheckReportDestinations(rec, longdom + ".example", l);
   EXPECT_TRUE(none.queries.empty());
+  EXPECT_TRUE(c.retry.empty());
+}
+
+// DMB-R4-03: a temporary error on the authorization query decides nothing:
+// the URI is no destination now and is listed for a retry; a definite
+// absence (NXDOMAIN) is not.
+TEST(DmarcReports, TemporaryErrorsAreRetriedNotRefused) {
+  spf::ZoneResolver z;
+  z.SetServfail("example.com._report._dmarc.fail.example");
+  z.SetTimeout("example.com._report._dmarc.slow.example");
+  Record rec = *ParseRecord(
+      "v=DMARC1; p=none; rua=mailto:a@fail.example,mailto:b@slow.example,mailto:c@gone.example");
+  DmarcLookups l(z, DiscoveryOptions{Mode::k7489, 8});
+  ReportCheck c = CheckReportDestinations(rec, "example.com", l);
+  EXPECT_TRUE(c.destinations.empty());
+  EXPECT_EQ(c.retry, (std::vector<std::string>{"mailto:a@fail.example", "mailto:b@slow.example"}));
+  EXPECT_EQ(c.queries.size(), 3u);
 }
 
 // Several From domains (DM7-6.6.1-02, DMB-5.3.1-02).
