@@ -16,6 +16,7 @@
 #include "common/txt.h"
 #include "conformance/runner/model_json.h"
 #include "conformance/runner/reporter_case.h"
+#include "conformance/runner/smtp_server_case.h"
 #include "conformance/runner/yaml_budget.h"
 #include "mtasts/mx_rrset.h"
 #include "mtasts/policy.h"
@@ -32,15 +33,15 @@ namespace {
 using nlohmann::json;
 
 const std::set<std::string> kKinds = {
-    "sts-txt",     "sts-policy", "sts-mx-match",    "tlsrpt-txt", "tlsrpt-report",
-    "tlsrpt-mail", "cert-match", "tlsrpt-reporter", "mx-rrset",   "received-spf"};
+    "sts-txt",    "sts-policy",      "sts-mx-match", "tlsrpt-txt",   "tlsrpt-report", "tlsrpt-mail",
+    "cert-match", "tlsrpt-reporter", "mx-rrset",     "received-spf", "smtp-server"};
 const std::set<std::string> kInputKeys = {"input", "input_escaped", "input_rrs",
                                           "input_presentation", "input_file"};
 
 // Kinds whose input is a map (`input: {...}`), not text.
 bool IsMapKind(const std::string& kind) {
   return kind == "sts-mx-match" || kind == "cert-match" || kind == "tlsrpt-reporter" ||
-         kind == "mx-rrset";
+         kind == "mx-rrset" || kind == "smtp-server";
 }
 
 bool HasProfiles(const std::string& kind) {
@@ -61,6 +62,8 @@ std::set<std::string> ExpectKeys(const std::string& kind) {
     return {"state",        "queries",          "counts",
             "result_types", "report_sessions",  "attempts",
             "media_types",  "submissions_read", "first_attempt_at_most"};
+  } else if (kind == "smtp-server") {
+    return {"replies"};
   } else if (kind == "mx-rrset") {
     common.insert({"errors", "warnings", "info", "rrs"});
   } else if (kind == "received-spf") {
@@ -250,6 +253,9 @@ std::string MapInputProblem(const json& c, const std::string& kind) {
   }
   if (kind == "mx-rrset") {
     return MxInputProblem(i);
+  }
+  if (kind == "smtp-server") {
+    return SmtpServerInputProblem(i);
   }
   if (kind == "sts-mx-match") {
     if (!i.is_object() || !i.contains("pattern") || !i.contains("host") ||
@@ -762,8 +768,10 @@ std::vector<std::string> LintCaseFile(const CaseFile& f, const std::set<std::str
     };
     const json& e = c["expect"];
     const bool matcher = kind == "sts-mx-match" || kind == "cert-match";
-    const std::string required =
-        matcher ? "match" : (kind == "tlsrpt-reporter" ? "state" : "valid");
+    const std::string required = matcher                     ? "match"
+                                 : kind == "tlsrpt-reporter" ? "state"
+                                 : kind == "smtp-server"     ? "replies"
+                                                             : "valid";
     if (!e.contains(required)) {
       problem(id, "expect." + required + " missing");
     }
@@ -817,11 +825,12 @@ std::vector<CaseResult> RunCaseFile(const CaseFile& f, const CaseEvaluators& ext
           }
         }
         json got;
-        if (kind == "cert-match") {
+        if (kind == "cert-match" || kind == "smtp-server") {
+          // Evaluators that need OpenSSL or sockets come from the program.
           const auto it = extra.find(kind);
           if (it == extra.end()) {
             r.outcome = Outcome::kError;
-            r.message = "no evaluator for kind cert-match in this program";
+            r.message = "no evaluator for kind " + kind + " in this program";
             break;
           }
           auto e = it->second(in->raw);

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "conformance/runner/report_writer.h"
+#include "conformance/runner/smtp_server_case.h"
 
 namespace mxconform::conformance {
 namespace {
@@ -359,6 +360,67 @@ TEST(MxRrsetKind, LintChecksTheInputShape) {
   EXPECT_EQ(rs[0].actual["reference"]["info"], nlohmann::json({"mx.null.sender"}));
   EXPECT_EQ(rs[0].actual["reference"]["rrs"], nlohmann::json({"0 .", "10 a.example"}));
   EXPECT_EQ(rs[1].outcome, Outcome::kError);
+}
+
+TEST(SmtpServerKind, LintChecksTheInputShapeAndTheRunComparesReplies) {
+  auto f = Doc(R"J({"suite": "smtp/x", "kind": "smtp-server", "description": "d", "cases": [
+    {"id": "smtp/x/ok", "requirements": ["TLS-4-07"], "summary": "s",
+     "input": {"server": {"require_tls": true},
+               "script": ["banner", "EHLO p.example", "MAIL FROM:<a@b.example>", "QUIT"]},
+     "expect": {"replies": ["220", "250", "530 5.7.0", "221 2.0.0"]}},
+    {"id": "smtp/x/wrong", "requirements": ["TLS-4-07"], "summary": "s",
+     "input": {"script": ["banner", "EHLO p.example", "MAIL FROM:<a@b.example>"]},
+     "expect": {"replies": ["220", "250", "530 5.7.0"]}},
+    {"id": "smtp/x/after-quit", "requirements": ["TLS-4-07"], "summary": "s",
+     "input": {"script": ["banner", "QUIT", "NOOP", "NOOP"]},
+     "expect": {"replies": ["220", "221 2.0.0",
+                            "no reply: the session broke (see the transcript)"]}},
+    {"id": "smtp/x/no-script", "requirements": ["TLS-4-07"], "summary": "s",
+     "input": {"server": {}}, "expect": {"replies": []}},
+    {"id": "smtp/x/knob", "requirements": ["TLS-4-07"], "summary": "s",
+     "input": {"server": {"require_tls": "yes"}, "script": ["banner"]},
+     "expect": {"replies": ["220"]}},
+    {"id": "smtp/x/unknown-knob", "requirements": ["TLS-4-07"], "summary": "s",
+     "input": {"server": {"greylist": 1}, "script": ["banner"]},
+     "expect": {"replies": ["220"]}},
+    {"id": "smtp/x/step", "requirements": ["TLS-4-07"], "summary": "s",
+     "input": {"script": ["banner", {"read": 1}, "EHLO x\r\nMAIL"]},
+     "expect": {"replies": ["220"], "valid": true}},
+    {"id": "smtp/x/mode", "requirements": ["TLS-4-07"], "summary": "s",
+     "input": {"server": {"starttls": "sometimes"}, "script": ["banner"]},
+     "expect": {"replies": ["220"]}}
+  ]})J");
+  const std::string all = LintText(f);
+  EXPECT_EQ(all.find("[smtp/x/ok]"), std::string::npos) << all;
+  EXPECT_EQ(all.find("[smtp/x/wrong]"), std::string::npos) << all;
+  EXPECT_TRUE(Has(all, "[smtp/x/no-script]: smtp-server input needs a script")) << all;
+  EXPECT_TRUE(Has(all, "[smtp/x/knob]: smtp-server input: server.require_tls must be a boolean"))
+      << all;
+  EXPECT_TRUE(Has(all, "[smtp/x/unknown-knob]: smtp-server input: unknown server knob 'greylist'"))
+      << all;
+  EXPECT_TRUE(Has(all, "[smtp/x/step]: smtp-server input: a step is banner, tls, a command line"))
+      << all;
+  EXPECT_TRUE(Has(all, "[smtp/x/step]: expect: key 'valid' not valid for kind smtp-server")) << all;
+  EXPECT_TRUE(Has(all, "[smtp/x/mode]: smtp-server input: server.starttls must be offer")) << all;
+
+  // Without an evaluator (this program's RunCaseFile gets none) the case
+  // is an error, never a pass.
+  auto bare = RunCaseFile(f);
+  ASSERT_EQ(bare.size(), 8u);
+  EXPECT_EQ(bare[0].outcome, Outcome::kError);
+  EXPECT_EQ(bare[0].message, "no evaluator for kind smtp-server in this program");
+
+  const auto rs = RunCaseFile(f, {{"smtp-server", EvaluateSmtpServer}});
+  ASSERT_EQ(rs.size(), 8u);
+  EXPECT_EQ(rs[0].outcome, Outcome::kPass) << rs[0].message;
+  // A public MX (no require_tls) takes the MAIL: the case says 530, so it
+  // fails and says what came instead.
+  EXPECT_EQ(rs[1].outcome, Outcome::kFail);
+  EXPECT_NE(rs[1].message.find(R"(got ["220","250","250 2.1.0"])"), std::string::npos)
+      << rs[1].message;
+  // A server that closed ends the script at the step that got nothing.
+  EXPECT_EQ(rs[2].outcome, Outcome::kPass) << rs[2].message;
+  EXPECT_EQ(rs[3].outcome, Outcome::kError);
 }
 
 TEST(Expectations, XfailAndXpass) {

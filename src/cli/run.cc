@@ -23,6 +23,7 @@
 #include "conformance/runner/openspf.h"
 #include "conformance/runner/report_writer.h"
 #include "conformance/runner/scenario.h"
+#include "conformance/runner/smtp_server_case.h"
 #include "conformance/runner/vectors.h"
 #include "conformance/runner/wire_dns.h"
 
@@ -368,7 +369,8 @@ void AddRun(CLI::App& app, int& rc) {
     for (const auto& f : l.files) {
       info.suites.push_back(conformance::TextField(f.doc, "suite"));
       for (auto& r :
-           conformance::RunCaseFile(f, {{"cert-match", conformance::EvaluateCertMatch}})) {
+           conformance::RunCaseFile(f, {{"cert-match", conformance::EvaluateCertMatch},
+                                        {"smtp-server", conformance::EvaluateSmtpServer}})) {
         if (Selected(r.id, o->filter)) {
           results.push_back(std::move(r));
         }

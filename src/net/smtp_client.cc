@@ -186,6 +186,9 @@ class SmtpSession::Impl {
   mtasts::StartTlsResult StartTls(std::string_view sni);
   mtasts::SendResult Send(std::string_view from, std::string_view to);
   void Quit();
+  ProbeReply ProbeRead();
+  ProbeReply ProbeSend(std::string_view bytes);
+  std::string ProbeHandshake(std::string_view sni);
 
   const std::vector<std::string>& transcript() const { return transcript_; }
   const std::vector<std::string>& keywords() const { return keywords_; }
@@ -416,6 +419,12 @@ class SmtpSession::Impl {
     return true;
   }
 
+  // The plaintext dropped (RFC 3207 §5), then the TLS stream with SNI `sni_in`
+  // (one trailing dot dropped, into `sni`) and the handshake; "" when TLS is
+  // up, else why not (the session is then closed or broken). `injected`
+  // says what was dropped, if anything.
+  std::string Upgrade(std::string_view sni_in, std::string& sni, std::string& injected);
+
   // Drops plaintext that came with or after the 220 to STARTTLS: what is
   // buffered and what the socket already holds (RFC 3207 §5). Returns the
   // bytes dropped.
@@ -549,52 +558,12 @@ mtasts::StartTlsResult SmtpSession::Impl::StartTls(std::string_view sni_in) {
     r.detail = "STARTTLS refused: " + reply.Text();
     return r;
   }
-  // RFC 3207 §5: nothing received in plaintext after the 220 is read as
-  // SMTP (CVE-2011-0411, response injection).
   std::string injected;
-  const std::string dropped = DrainPlaintext();
-  if (!dropped.empty()) {
-    discarded_ = dropped.size();
-    injected = "discarded " + std::to_string(dropped.size()) +
-               " plaintext octets received after the 220 to STARTTLS (RFC 3207 §5): \"" +
-               TranscriptText(dropped) + "\"";
-    Add("*: " + injected);
+  std::string sni;
+  if (std::string why = Upgrade(sni_in, sni, injected); !why.empty()) {
+    return failed(std::move(why));
   }
-  std::string why;
-  ctx_ = MakeContext(why);
-  if (!ctx_) {
-    Close();
-    return failed("TLS context: " + why);
-  }
-  std::string sni(sni_in);
-  if (!sni.empty() && sni.back() == '.') {
-    sni.pop_back();
-  }
-  try {
-    tls_ = std::make_unique<TlsStream>(std::move(*plain_), *ctx_);
-  } catch (const std::exception& e) {
-    Close();
-    return failed(std::string("TLS stream: ") + e.what());
-  }
-  plain_.reset();
   SSL* s = tls_->native_handle();
-  if (!sni.empty() && SSL_set_tlsext_host_name(s, sni.c_str()) != 1) {
-    Close();
-    return failed("cannot set SNI " + sni);
-  }
-  Add("*: TLS handshake, SNI " + (sni.empty() ? std::string("none") : sni));
-  const error_code hs = Run(Handshake());
-  if (hs) {
-    Break("TLS handshake failed: " + ErrorText(hs));
-    std::string detail = "TLS handshake failed: " + ErrorText(hs);
-    if (!injected.empty()) {
-      detail += "; " + injected;
-    }
-    return failed(std::move(detail));
-  }
-  tls_version_ = SSL_get_version(s);
-  tls_cipher_ = SSL_get_cipher_name(s);
-  Add("*: TLS " + tls_version_ + " " + tls_cipher_);
 
   // The peer's chain, leaf first (a client's SSL_get_peer_cert_chain has
   // the leaf), verified for the MX name at the clock's time.
@@ -667,6 +636,87 @@ mtasts::StartTlsResult SmtpSession::Impl::StartTls(std::string_view sni_in) {
   }
   r.usable = true;
   return r;
+}
+
+std::string SmtpSession::Impl::Upgrade(std::string_view sni_in, std::string& sni,
+                                       std::string& injected) {
+  // RFC 3207 §5: nothing received in plaintext after the 220 is read as
+  // SMTP (CVE-2011-0411, response injection).
+  const std::string dropped = DrainPlaintext();
+  if (!dropped.empty()) {
+    discarded_ = dropped.size();
+    injected = "discarded " + std::to_string(dropped.size()) +
+               " plaintext octets received after the 220 to STARTTLS (RFC 3207 §5): \"" +
+               TranscriptText(dropped) + "\"";
+    Add("*: " + injected);
+  }
+  std::string why;
+  ctx_ = MakeContext(why);
+  if (!ctx_) {
+    Close();
+    return "TLS context: " + why;
+  }
+  sni = std::string(sni_in);
+  if (!sni.empty() && sni.back() == '.') {
+    sni.pop_back();
+  }
+  try {
+    tls_ = std::make_unique<TlsStream>(std::move(*plain_), *ctx_);
+  } catch (const std::exception& e) {
+    Close();
+    return std::string("TLS stream: ") + e.what();
+  }
+  plain_.reset();
+  SSL* s = tls_->native_handle();
+  if (!sni.empty() && SSL_set_tlsext_host_name(s, sni.c_str()) != 1) {
+    Close();
+    return "cannot set SNI " + sni;
+  }
+  Add("*: TLS handshake, SNI " + (sni.empty() ? std::string("none") : sni));
+  const error_code hs = Run(Handshake());
+  if (hs) {
+    Break("TLS handshake failed: " + ErrorText(hs));
+    std::string detail = "TLS handshake failed: " + ErrorText(hs);
+    if (!injected.empty()) {
+      detail += "; " + injected;
+    }
+    return detail;
+  }
+  tls_version_ = SSL_get_version(s);
+  tls_cipher_ = SSL_get_cipher_name(s);
+  Add("*: TLS " + tls_version_ + " " + tls_cipher_);
+  return "";
+}
+
+SmtpSession::ProbeReply SmtpSession::Impl::ProbeRead() {
+  if (broken_ || closed_) {
+    return {};
+  }
+  const Reply r = Run(ReadReply());
+  return {r.code, r.lines};
+}
+
+SmtpSession::ProbeReply SmtpSession::Impl::ProbeSend(std::string_view bytes) {
+  if (broken_ || closed_) {
+    return {};
+  }
+  Add("C: " + TranscriptText(bytes));
+  if (!Run(Write(std::string(bytes)))) {
+    return {};
+  }
+  return ProbeRead();
+}
+
+std::string SmtpSession::Impl::ProbeHandshake(std::string_view sni_in) {
+  if (broken_ || closed_) {
+    return broken_ ? BrokenDetail() : "session closed";
+  }
+  if (tls_) {
+    return "TLS is already active";
+  }
+  std::string sni;
+  std::string injected;
+  return Upgrade(sni_in, sni, injected);
 }
 
 mtasts::SendResult SmtpSession::Impl::Send(std::string_view from, std::string_view to) {
@@ -808,6 +858,14 @@ mtasts::SendResult SmtpSession::Send(std::string_view from, std::string_view to)
     return {mtasts::SendStatus::kBroken, "internal error"};
   }
 }
+
+SmtpSession::ProbeReply SmtpSession::ProbeRead() { return impl_->ProbeRead(); }
+
+SmtpSession::ProbeReply SmtpSession::ProbeSend(std::string_view bytes) {
+  return impl_->ProbeSend(bytes);
+}
+
+std::string SmtpSession::ProbeHandshake(std::string_view sni) { return impl_->ProbeHandshake(sni); }
 
 void SmtpSession::Quit() {
   try {

@@ -107,6 +107,24 @@ class SmtpSession final : public mtasts::MxSession {
   // QUIT, a TLS close_notify when over TLS, and the close; never fails.
   void Quit() override;
 
+  // ---- probing a server (the smtp-server cases; the sender never calls
+  // these). Each read, write and handshake keeps the deadlines above.
+  // One reply: its code, 0 when none came (the session broke: broken()
+  // and the transcript say why), and its text lines.
+  struct ProbeReply {
+    int code = 0;
+    std::vector<std::string> lines;
+  };
+  // Reads the next reply (after ConnectSmtp, the banner).
+  ProbeReply ProbeRead();
+  // Writes `bytes` as given, CR LF included (several commands in one write
+  // are pipelined), then reads one reply.
+  ProbeReply ProbeSend(std::string_view bytes);
+  // The TLS handshake now, after the server's 220 to STARTTLS, with SNI
+  // `sni`; no EHLO after it and no certificate check. Plaintext received
+  // before it is dropped (RFC 3207 §5). "" when TLS is up, else why not.
+  std::string ProbeHandshake(std::string_view sni);
+
   // Every line out ("C: "), in ("S: ") and what the client saw or did
   // ("*: "), before and after TLS.
   const std::vector<std::string>& transcript() const;
