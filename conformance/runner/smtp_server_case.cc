@@ -3,12 +3,14 @@
 #include <chrono>
 #include <ctime>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "mocks/pki/pki.h"
 #include "mocks/smtp/server.h"
 #include "net/smtp_client.h"
+#include "spf/receiver.h"
 
 namespace mxconform::conformance {
 namespace {
@@ -72,6 +74,30 @@ Result<json> EvaluateSmtpServer(const json& input) {
   }
   so.require_tls = server.value("require_tls", false);
   so.require_client_certificate = server.value("require_client_certificate", false);
+  // The reference receiver at MAIL FROM: the null MX check, then SPF for
+  // the connecting address, over the case's zone (a fresh copy per check:
+  // the hook runs on the server's thread).
+  std::optional<OpenspfDocument> zone;
+  if (server.value("spf", false)) {
+    auto z = SmtpServerZone(input);
+    if (!z) {
+      return z.error();
+    }
+    zone = std::move(*z);
+    so.on_mail = [&zone](const mocks::smtp::MailContext& m) {
+      const auto ip = spf::ParseIp(m.client);
+      if (!ip) {
+        return std::string("451 4.3.0 client address unknown");
+      }
+      FixedClock clock(0);
+      OpenspfZone dns(clock);
+      if (dns.Load(*zone)) {
+        return std::string("451 4.3.0 zone unreadable");
+      }
+      return spf::FormatReply(spf::CheckAtMail(*ip, m.helo, m.reverse_path, dns),
+                              /*final_crlf=*/false);
+    };
+  }
   so.read_timeout_ms = 5000;
   so.handshake_timeout_ms = 5000;
   so.session_timeout_ms = 20000;

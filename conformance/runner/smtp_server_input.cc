@@ -26,6 +26,23 @@ bool Printable(const std::string& s, bool crlf_allowed) {
 
 }  // namespace
 
+Result<OpenspfDocument> SmtpServerZone(const json& input) {
+  // JSON is YAML: the map goes to the openspf zone reader as it is; then
+  // it is loaded once, which checks what the reader leaves to the load
+  // (addresses, record data).
+  auto doc = ParseOpenspfZone(json{{"zonedata", input.value("zonedata", json::object())}}.dump());
+  if (!doc) {
+    return doc;
+  }
+  FixedClock clock(0);
+  OpenspfZone zone(clock);
+  if (auto bad = zone.Load(*doc)) {
+    return MakeDiag("vectors.openspf.zonedata", Severity::kError, 0, "a zonedata entry is bad",
+                    *bad);
+  }
+  return doc;
+}
+
 std::string SmtpServerInputProblem(const json& input) {
   if (!input.is_object()) {
     return "smtp-server input must be a map with a script";
@@ -41,13 +58,25 @@ std::string SmtpServerInputProblem(const json& input) {
             return "smtp-server input: server.starttls must be offer, absent, strip-from-ehlo, "
                    "reply-454, reply-502, abort-handshake or garbage-after-220";
           }
-        } else if (knob == "require_tls" || knob == "require_client_certificate") {
+        } else if (knob == "require_tls" || knob == "require_client_certificate" || knob == "spf") {
           if (!value.is_boolean()) {
             return "smtp-server input: server." + knob + " must be a boolean";
           }
         } else {
           return "smtp-server input: unknown server knob '" + knob + "'";
         }
+      }
+    } else if (k == "zonedata") {
+      if (!v.is_object()) {
+        return "smtp-server input: zonedata must be a map of name to records";
+      }
+      if (!input.contains("server") || !input["server"].is_object() ||
+          input["server"].value("spf", false) != true) {
+        return "smtp-server input: zonedata is read only with server.spf: true";
+      }
+      auto zone = SmtpServerZone(input);
+      if (!zone) {
+        return "smtp-server input: zonedata: " + zone.error().Text();
       }
     } else if (k != "script") {
       return "smtp-server input: unknown key '" + k + "'";

@@ -386,6 +386,13 @@ TEST(SmtpServerKind, LintChecksTheInputShapeAndTheRunComparesReplies) {
     {"id": "smtp/x/step", "requirements": ["TLS-4-07"], "summary": "s",
      "input": {"script": ["banner", {"read": 1}, "EHLO x\r\nMAIL"]},
      "expect": {"replies": ["220"], "valid": true}},
+    {"id": "smtp/x/zone-without-spf", "requirements": ["TLS-4-07"], "summary": "s",
+     "input": {"zonedata": {"a.example": [{"TXT": "v=spf1 -all"}]}, "script": ["banner"]},
+     "expect": {"replies": ["220"]}},
+    {"id": "smtp/x/bad-zone", "requirements": ["TLS-4-07"], "summary": "s",
+     "input": {"server": {"spf": true}, "zonedata": {"a.example": [{"A": "not an address"}]},
+               "script": ["banner"]},
+     "expect": {"replies": ["220"]}},
     {"id": "smtp/x/mode", "requirements": ["TLS-4-07"], "summary": "s",
      "input": {"server": {"starttls": "sometimes"}, "script": ["banner"]},
      "expect": {"replies": ["220"]}}
@@ -402,16 +409,21 @@ TEST(SmtpServerKind, LintChecksTheInputShapeAndTheRunComparesReplies) {
       << all;
   EXPECT_TRUE(Has(all, "[smtp/x/step]: expect: key 'valid' not valid for kind smtp-server")) << all;
   EXPECT_TRUE(Has(all, "[smtp/x/mode]: smtp-server input: server.starttls must be offer")) << all;
+  EXPECT_TRUE(Has(all,
+                  "[smtp/x/zone-without-spf]: smtp-server input: zonedata is read only with "
+                  "server.spf: true"))
+      << all;
+  EXPECT_TRUE(Has(all, "[smtp/x/bad-zone]: smtp-server input: zonedata: ")) << all;
 
   // Without an evaluator (this program's RunCaseFile gets none) the case
   // is an error, never a pass.
   auto bare = RunCaseFile(f);
-  ASSERT_EQ(bare.size(), 8u);
+  ASSERT_EQ(bare.size(), 10u);
   EXPECT_EQ(bare[0].outcome, Outcome::kError);
   EXPECT_EQ(bare[0].message, "no evaluator for kind smtp-server in this program");
 
   const auto rs = RunCaseFile(f, {{"smtp-server", EvaluateSmtpServer}});
-  ASSERT_EQ(rs.size(), 8u);
+  ASSERT_EQ(rs.size(), 10u);
   EXPECT_EQ(rs[0].outcome, Outcome::kPass) << rs[0].message;
   // A public MX (no require_tls) takes the MAIL: the case says 530, so it
   // fails and says what came instead.
