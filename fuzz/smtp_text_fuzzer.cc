@@ -12,7 +12,9 @@
 //    path's end, '>', then nothing or ' ...'; the path and parameters it
 //    gives put back together (with the spaces it skipped) are the input;
 //  - SizeParameter is -1, 0 or a number no larger than 2^50, 0 when " SIZE="
-//    (any case) does not occur, and equal to a reference reading.
+//    (any case) does not occur, and equal to a reference reading;
+//  - EnhancedStatusCode gives "" or the input's first word, and then a
+//    word that a straightforward reading of RFC 3463 §2 accepts.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -90,6 +92,27 @@ void CheckSize(std::string_view in) {
   FUZZ_CHECK(n == want);
 }
 
+// RFC 3463 §2 read plainly: [245] "." 1*3DIGIT "." 1*3DIGIT.
+bool ReferenceEnhanced(std::string_view w) {
+  const std::size_t a = w.find('.', 2);
+  if (w.size() < 5 || (w[0] != '2' && w[0] != '4' && w[0] != '5') || w[1] != '.' ||
+      a == std::string_view::npos) {
+    return false;
+  }
+  auto digits = [](std::string_view d) {
+    return !d.empty() && d.size() <= 3 &&
+           d.find_first_not_of("0123456789") == std::string_view::npos;
+  };
+  return digits(w.substr(2, a - 2)) && digits(w.substr(a + 1));
+}
+
+void CheckEnhanced(std::string_view in) {
+  const std::string_view code = mxconform::net::EnhancedStatusCode(in);
+  const std::string_view word = in.substr(0, in.find(' '));
+  FUZZ_CHECK(code.empty() || code == word);
+  FUZZ_CHECK(code.empty() == !ReferenceEnhanced(word));
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -98,5 +121,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   CheckReply(in);
   CheckPath(in);
   CheckSize(in);
+  CheckEnhanced(in);
   return 0;
 }

@@ -15,6 +15,7 @@
 #include "conformance/runner/mock_zone.h"
 #include "conformance/runner/model_json.h"
 #include "conformance/runner/yaml_budget.h"
+#include "net/smtp_text.h"
 #include "spf/eval.h"
 #include "spf/ip.h"
 #include "spf/resolver.h"
@@ -232,8 +233,7 @@ class Loader {
         }
         smtp.reply = static_cast<int>(*n);
       } else if (key == "enhanced") {
-        static const std::regex kEnhanced("[245]\\.[0-9]{1,3}\\.[0-9]{1,3}");
-        if (!std::regex_match(s, kEnhanced)) {
+        if (net::EnhancedStatusCode(s) != s) {
           bad("smtp.enhanced must be an RFC 3463 status code such as 5.7.1");
           return;
         }

@@ -7,6 +7,8 @@
 #include <map>
 #include <sstream>
 
+#include "common/text.h"
+
 namespace mxconform::conformance {
 namespace {
 
@@ -17,17 +19,6 @@ constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
 std::string XmlEscape(std::string_view s) {
   std::string out;
   MarkupEscapeTo(out, s);
-  return out;
-}
-
-std::string Join(const std::vector<std::string>& v, std::string_view sep) {
-  std::string out;
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (i != 0) {
-      out += sep;
-    }
-    out += v[i];
-  }
   return out;
 }
 
@@ -152,7 +143,7 @@ std::string JunitXml(const RunInfo& info, const std::vector<CaseResult>& results
       x << "    <testcase classname=\"" << XmlEscape(info.implementation + "." + r->suite)
         << "\" name=\"" << XmlEscape(r->id) << "\" time=\"" << r->duration_ms / 1000.0 << "\">\n";
       x << "      <properties><property name=\"requirements\" value=\""
-        << XmlEscape(Join(r->requirements, " ")) << "\"/></properties>\n";
+        << XmlEscape(text::Join(r->requirements, " ")) << "\"/></properties>\n";
       switch (r->outcome) {
         case Outcome::kPass:
           break;
@@ -211,8 +202,8 @@ std::string SummaryText(const RunInfo& info, const std::vector<CaseResult>& resu
     xfail += r.outcome == Outcome::kXfail ? 1 : 0;
     if (r.outcome == Outcome::kFail || r.outcome == Outcome::kError ||
         r.outcome == Outcome::kXpass || r.outcome == Outcome::kXfail) {
-      s << OutcomeName(r.outcome) << ": " << r.id << " [" << Join(r.requirements, ", ") << "] "
-        << r.message << "\n";
+      s << OutcomeName(r.outcome) << ": " << r.id << " [" << text::Join(r.requirements, ", ")
+        << "] " << r.message << "\n";
     }
   }
   s << t.pass << " passed, " << t.fail << " failed";

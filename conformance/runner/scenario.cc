@@ -387,8 +387,6 @@ std::string Verb(std::string_view line) {
   return text::ToLowerCopy(line.substr(0, line.find(' ')));
 }
 
-// The first unmet key of an expect step, tls_rpt aside (CheckTlsRpt()), or
-// "" if all match.
 // How many deliveries tried each host first; "(none)" counts those that
 // tried none.
 std::map<std::string, std::uint32_t> FirstCounts(const std::vector<std::string>& firsts) {
@@ -407,16 +405,16 @@ std::string CheckFirstContacted(const ScenarioExpect& e, const std::vector<std::
   }
   const std::map<std::string, std::uint32_t> seen = FirstCounts(firsts);
   const std::set<std::string> want(e.first_contacted.begin(), e.first_contacted.end());
-  std::string missing;
+  std::vector<std::string> missing;
   for (const auto& h : want) {
     if (seen.count(h) == 0) {
-      missing += (missing.empty() ? "" : ", ") + h;
+      missing.push_back(h);
     }
   }
-  std::string extra;
+  std::vector<std::string> extra;
   for (const auto& [h, n] : seen) {
     if (want.count(h) == 0) {
-      extra += (extra.empty() ? "" : ", ") + h;
+      extra.push_back(h);
     }
   }
   if (missing.empty() && extra.empty()) {
@@ -424,16 +422,19 @@ std::string CheckFirstContacted(const ScenarioExpect& e, const std::vector<std::
   }
   std::string why = "first_contacted over " + std::to_string(firsts.size()) + " deliveries: ";
   if (!missing.empty()) {
-    why += "never first: " + missing +
+    why += "never first: " + text::Join(missing, ", ") +
            " (equal preferences must be tried in a random order, RFC "
            "5321 §5.1)";
   }
   if (!extra.empty()) {
-    why += std::string(missing.empty() ? "" : "; ") + "first, which it must not be: " + extra;
+    why += std::string(missing.empty() ? "" : "; ") +
+           "first, which it must not be: " + text::Join(extra, ", ");
   }
   return why + "; first by host: " + DumpJson(json(seen));
 }
 
+// The first unmet key of an expect step, tls_rpt aside (CheckTlsRpt()), or
+// "" if all match.
 std::string Check(const ScenarioExpect& e, const mtasts::DeliveryReport& r,
                   const mtasts::PolicyCache& cache, const std::string& domain, const Observer& obs,
                   std::uint64_t dns_mark, const std::vector<std::uint64_t>& smtp_mark) {

@@ -10,6 +10,7 @@
 #include "mocks/pki/pki.h"
 #include "mocks/smtp/server.h"
 #include "net/smtp_client.h"
+#include "net/smtp_text.h"
 #include "spf/receiver.h"
 
 namespace mxconform::conformance {
@@ -20,26 +21,11 @@ using nlohmann::json;
 constexpr std::string_view kHost = "mx.probe.test";
 
 // "CODE", or "CODE X.Y.Z" when the first line starts with an enhanced
-// status code (RFC 2034: class.subject.detail, class 2, 4 or 5).
+// status code.
 std::string Summary(const net::SmtpSession::ProbeReply& r) {
-  std::string out = std::to_string(r.code);
-  if (r.lines.empty()) {
-    return out;
-  }
-  const std::string& first = r.lines.front();
-  const std::size_t end = first.find(' ');
-  const std::string word = first.substr(0, end);
-  int dots = 0;
-  bool ok =
-      word.size() >= 5 && (word[0] == '2' || word[0] == '4' || word[0] == '5') && word[1] == '.';
-  for (const char c : word) {
-    if (c == '.') {
-      ++dots;
-    } else if (c < '0' || c > '9') {
-      ok = false;
-    }
-  }
-  return ok && dots == 2 && word.back() != '.' ? out + " " + word : out;
+  const std::string_view enhanced =
+      r.lines.empty() ? std::string_view() : net::EnhancedStatusCode(r.lines.front());
+  return std::to_string(r.code) + (enhanced.empty() ? "" : " " + std::string(enhanced));
 }
 
 }  // namespace

@@ -101,6 +101,17 @@ std::size_t ValidUtf8Prefix(std::string_view s) {
   return n;
 }
 
+std::string Join(const std::vector<std::string>& v, std::string_view sep) {
+  std::string out;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (i != 0) {
+      out += sep;
+    }
+    out += v[i];
+  }
+  return out;
+}
+
 std::string Printable(std::string_view s, std::size_t max) {
   std::string out;
   std::size_t n = s.size() < max ? s.size() : max;

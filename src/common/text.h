@@ -186,6 +186,9 @@ inline void AssignInPlace(std::string& s, std::string_view value) {
 // cut at `max` input bytes with "...".
 std::string Printable(std::string_view s, std::size_t max = 64);
 
+// The strings of `v` with `sep` between them.
+std::string Join(const std::vector<std::string>& v, std::string_view sep);
+
 // Parses 1..max_digits decimal digits into `out`. Returns false on an empty
 // string, a non-digit, more than max_digits digits or overflow of uint64.
 bool ParseDecimal(std::string_view s, std::size_t max_digits, std::uint64_t& out);

@@ -23,6 +23,7 @@
 
 #include "mocks/pki/pki.h"
 #include "mocks/smtp/server.h"
+#include "net/smtp_text.h"
 
 namespace mxconform::net {
 namespace {
@@ -742,6 +743,18 @@ TEST(SmtpClient, VersionNamesAreOpenSslNames) {
   EXPECT_EQ(TlsVersionName(TlsVersion::kAny), "any");
   EXPECT_EQ(TlsVersionName(TlsVersion::kTls1_2), "TLSv1.2");
   EXPECT_EQ(TlsVersionName(TlsVersion::kTls1_3), "TLSv1.3");
+}
+
+// RFC 3463 §2 as the smtp-server cases and the openspf lint read it.
+TEST(SmtpText, EnhancedStatusCodeStartsTheText) {
+  EXPECT_EQ(EnhancedStatusCode("5.7.1 Sender rejected"), "5.7.1");
+  EXPECT_EQ(EnhancedStatusCode("2.0.0"), "2.0.0");
+  EXPECT_EQ(EnhancedStatusCode("5.7.27 null MX"), "5.7.27");
+  EXPECT_EQ(EnhancedStatusCode("4.123.456 x"), "4.123.456");
+  for (const char* bad : {"", "mx.probe.test greets x", "3.0.0 x", "5.7 x", "5.7.1234", "5..1",
+                          "5.7.1.2", "5.7.1x", "5.7.", "Ready 2.0.0"}) {
+    EXPECT_EQ(EnhancedStatusCode(bad), "") << bad;
+  }
 }
 
 }  // namespace

@@ -27,6 +27,26 @@ std::optional<ReplyLine> ParseReplyLine(std::string_view line) {
   return r;
 }
 
+std::string_view EnhancedStatusCode(std::string_view text) {
+  const std::string_view word = text.substr(0, text.find(' '));
+  if (word.size() < 5 || (word[0] != '2' && word[0] != '4' && word[0] != '5') || word[1] != '.') {
+    return {};
+  }
+  // Subject and detail: 1 to 3 digits each, one '.' between them.
+  std::size_t k = 2;
+  for (int part = 0; part < 2; ++part) {
+    const std::size_t start = k;
+    while (k < word.size() && word[k] >= '0' && word[k] <= '9' && k - start < 3) {
+      ++k;
+    }
+    if (k == start || (part == 0 && (k == word.size() || word[k] != '.'))) {
+      return {};
+    }
+    k += part == 0 ? 1 : 0;
+  }
+  return k == word.size() ? word : std::string_view();
+}
+
 std::optional<PathArgument> ParsePathArgument(std::string_view rest) {
   while (!rest.empty() && rest.front() == ' ') {
     rest.remove_prefix(1);

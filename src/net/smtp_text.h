@@ -22,6 +22,12 @@ struct ReplyLine {
 // alone or followed by ' ' or '-' (RFC 5321 §4.2).
 std::optional<ReplyLine> ParseReplyLine(std::string_view line);
 
+// The enhanced status code (RFC 3463 §2, RFC 2034: class "." subject "."
+// detail, class 2, 4 or 5, subject and detail 1 to 3 digits) that starts
+// a reply line's text, as in "5.7.1 Sender rejected"; "" when the text
+// does not start with one followed by a space or its end.
+std::string_view EnhancedStatusCode(std::string_view text);
+
 // The argument after "MAIL FROM:" or "RCPT TO:": optional spaces, then
 // "<path>", then nothing or " " and parameters. Lenient about the space
 // after the colon, as servers are. nullopt when there is no "<...>" or
