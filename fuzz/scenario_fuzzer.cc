@@ -16,7 +16,8 @@
 //    `later` phases are in strictly increasing time order and At() picks
 //    the last phase started (the host itself before the first); an expect
 //    step's level is "", SHOULD or MAY; a deliver step's times is 1-100;
-//    first_contacted names distinct hosts; a fetches count matches exactly
+//    first_contacted names distinct hosts; each `reports` entry ends in
+//    " accepted" or " refused" after a non-empty URI; a fetches count matches exactly
 //    [at_least, at_most] and its text names those bounds; a tls_rpt
 //    expectation has at least one list, and more than one only as one_of;
 //    reading the same text twice gives the same scenario (id, title, steps,
@@ -116,6 +117,14 @@ void CheckScenario(const conf::Scenario& s, std::string_view text) {
     }
     if (e.tls_rpt) {
       FUZZ_CHECK(!e.tls_rpt->empty());
+    }
+    if (e.reports) {
+      for (const auto& a : *e.reports) {
+        const auto sp = a.rfind(' ');
+        FUZZ_CHECK(sp != std::string::npos && sp > 0);
+        const std::string word = a.substr(sp + 1);
+        FUZZ_CHECK(word == "accepted" || word == "refused");
+      }
     }
   }
   // The same text reads the same way.

@@ -31,6 +31,7 @@
 #include "net/smtp_client.h"
 #include "net/stub_resolver.h"
 #include "tls/verify.h"
+#include "tlsrpt/reporter.h"
 #include "tlsrpt/result_type.h"
 
 namespace mxconform::conformance {
@@ -433,6 +434,67 @@ std::string CheckFirstContacted(const ScenarioExpect& e, const std::vector<std::
   return why + "; first by host: " + DumpJson(json(seen));
 }
 
+// What the last report step did: one "URI accepted" / "URI refused" per
+// submission attempt, and the session counts of the reports it tried.
+struct ReportStepResult {
+  std::vector<std::string> attempts;
+  std::uint64_t successful = 0;
+  std::uint64_t failed = 0;
+};
+
+// reports and report_counts against the last report step; "" if they hold.
+std::string CheckReports(const ScenarioExpect& e, const ReportStepResult& got) {
+  if (e.reports && *e.reports != got.attempts) {
+    return "reports: expected " + DumpJson(json(*e.reports)) + ", got " +
+           DumpJson(json(got.attempts));
+  }
+  if (e.report_counts &&
+      (e.report_counts->successful != got.successful || e.report_counts->failed != got.failed)) {
+    return "report_counts: expected " + std::to_string(e.report_counts->successful) +
+           " successful and " + std::to_string(e.report_counts->failed) + " failed, got " +
+           std::to_string(got.successful) + " and " + std::to_string(got.failed);
+  }
+  return "";
+}
+
+// The domain of a recipient address (the scenarios' are ASCII).
+std::string RecipientDomain(const std::string& address) {
+  return address.substr(address.rfind('@') + 1);
+}
+
+// The sessions of one delivery as TLS-RPT counts them (RFC 8460 §4.3):
+// each failure the sender would report is a failed session, and a
+// delivery over TLS a successful one. The policy is the STS policy the
+// sender holds for the domain when it is enforce or testing; otherwise
+// none was found.
+std::vector<tlsrpt::SessionOutcome> SessionsOf(const mtasts::DeliveryReport& r,
+                                               const std::string& domain,
+                                               const mtasts::PolicyCache& cache, UnixSeconds now) {
+  tlsrpt::SessionOutcome base;
+  base.time = now;
+  base.policy_domain = domain;
+  base.report_delivery = r.report_delivery;
+  const mtasts::CachedPolicy* held = cache.Effective(domain);
+  if (r.policy_mode && *r.policy_mode != mtasts::Mode::kNone && held != nullptr) {
+    base.policy_type = tlsrpt::PolicyType::kSts;
+    base.policy_string = mtasts::PolicyStrings(held->policy);
+  }
+  std::vector<tlsrpt::SessionOutcome> out;
+  for (const auto& f : r.failures) {
+    tlsrpt::SessionOutcome s = base;
+    s.success = false;
+    s.failure.result_type = f.type;
+    s.failure.receiving_mx_hostname = f.receiving_mx;
+    s.failure.failure_reason_code = f.detail;
+    out.push_back(std::move(s));
+  }
+  if (r.verdict == mtasts::Verdict::kDelivered && (r.channel == mtasts::Channel::kVerifiedTls ||
+                                                   r.channel == mtasts::Channel::kUnverifiedTls)) {
+    out.push_back(std::move(base));
+  }
+  return out;
+}
+
 // The first unmet key of an expect step, tls_rpt aside (CheckTlsRpt()), or
 // "" if all match.
 std::string Check(const ScenarioExpect& e, const mtasts::DeliveryReport& r,
@@ -599,6 +661,13 @@ CaseResult NewCase(const Scenario& s, std::string_view mode) {
     if (e.alerted) {
       x["alerted"] = *e.alerted;
     }
+    if (e.reports) {
+      x["reports"] = *e.reports;
+    }
+    if (e.report_counts) {
+      x["report_counts"] = {{"successful", e.report_counts->successful},
+                            {"failed", e.report_counts->failed}};
+    }
     if (e.smtp_client) {
       json c = json::object();
       for (const auto& [key, on] :
@@ -639,6 +708,51 @@ using StepGuard = std::function<std::optional<mtasts::DeliveryReport>(
 // Tests only: delivers instead of the sender (ScenarioRunOptions).
 using Replacement = std::function<mtasts::DeliveryReport(const std::string& to)>;
 
+// Where a report step's reports go: a mailto: rua is a report delivery by
+// the sender under test (RFC 8460 §3: MTA-STS not enforced for it), which
+// reaches the scenario's MX mocks like any delivery. https: rua endpoints
+// are not modelled in scenarios (the policy hosts answer GET only): such a
+// submission gets no answer, and the reporter moves on to the next URI.
+class ScenarioReportTransport final : public tlsrpt::ReportTransport {
+ public:
+  ScenarioReportTransport(mtasts::Sender& sender, const StepGuard& guard)
+      : sender_(sender), guard_(guard) {}
+
+  int Post(std::string_view, std::string_view, std::string_view, std::string& detail) override {
+    detail = "https rua endpoints are not modelled in scenarios";
+    return 0;
+  }
+
+  bool Mail(std::string_view address, std::string_view, std::string& detail) override {
+    if (timed_out) {
+      detail = "an earlier report delivery did not finish";
+      return false;
+    }
+    std::optional<mtasts::DeliveryReport> done =
+        guard_([&] { return sender_.Deliver(address, mtasts::Purpose::kReport); });
+    if (!done) {
+      timed_out = true;
+      detail = "the sender did not finish";
+      return false;
+    }
+    detail = std::string(mtasts::VerdictName(done->verdict));
+    const bool accepted = done->verdict == mtasts::Verdict::kDelivered;
+    sent.push_back({std::string(address), std::move(*done)});
+    return accepted;
+  }
+
+  struct Sent {
+    std::string to;
+    mtasts::DeliveryReport report;
+  };
+  std::vector<Sent> sent;  // the report deliveries, in order
+  bool timed_out = false;
+
+ private:
+  mtasts::Sender& sender_;
+  const StepGuard& guard_;
+};
+
 // Runs the steps against the given I/O; "" when every expectation held,
 // else the outcome and why (kFail: an expectation, kError: the scenario or
 // a step that did not finish).
@@ -658,18 +772,22 @@ std::pair<Outcome, std::string> RunSteps(const Scenario& s, spf::Resolver& dns,
     return st.kind == ScenarioStep::Kind::kExpect && st.expect.smtp_client;
   });
   bool delivered_once = false;
+  mtasts::SenderOptions sender_options;
+  sender_options.profile = opts.profile;
+  // Equal-preference MX hosts in one fixed order, so that a run can be
+  // repeated: the expectations name hosts in the order tried.
+  sender_options.mx_shuffle_seed = 1;
+  sender_options.local_names = s.sender_names;
+  // The sender's TLS-RPT reporter: every delivery's sessions are counted,
+  // and a report step runs it (RFC 8460).
+  tlsrpt::Reporter reporter(dns, clock);
+  std::optional<ReportStepResult> reported;
   std::vector<std::string> firsts;  // the host each delivery of the last deliver step tried first
   std::string soft_miss;            // the first SHOULD or MAY step that failed
   for (const auto& step : s.steps) {
     switch (step.kind) {
       case ScenarioStep::Kind::kDeliver: {
-        mtasts::SenderOptions so;
-        so.profile = opts.profile;
-        // Equal-preference MX hosts in one fixed order, so that a run can
-        // be repeated: the expectations name hosts in the order tried.
-        so.mx_shuffle_seed = 1;
-        so.local_names = s.sender_names;
-        mtasts::Sender sender(dns, fetcher, connector, *cache, so);
+        mtasts::Sender sender(dns, fetcher, connector, *cache, sender_options);
         dns_mark = obs.dns_mark();
         if (judges_smtp && obs.smtp_mark) {
           smtp_mark = obs.smtp_mark();
@@ -694,6 +812,12 @@ std::pair<Outcome, std::string> RunSteps(const Scenario& s, spf::Resolver& dns,
             break;
           }
           firsts.push_back(done->contacted.empty() ? "" : done->contacted.front());
+          if (!replacement) {
+            for (const auto& session :
+                 SessionsOf(*done, RecipientDomain(step.to), *cache, clock.Now())) {
+              reporter.Record(session);
+            }
+          }
         }
         if (!done) {
           transcript.push_back({{"step", "deliver " + step.to},
@@ -705,7 +829,7 @@ std::pair<Outcome, std::string> RunSteps(const Scenario& s, spf::Resolver& dns,
                                        " ms (the mocks were stopped)"};
         }
         last = std::move(*done);
-        last_domain = step.to.substr(step.to.rfind('@') + 1);
+        last_domain = RecipientDomain(step.to);
         delivered_once = true;
         json steps = json::array();
         for (const auto& line : last.steps) {
@@ -736,6 +860,73 @@ std::pair<Outcome, std::string> RunSteps(const Scenario& s, spf::Resolver& dns,
         transcript.push_back(std::move(entry));
         break;
       }
+      case ScenarioStep::Kind::kReport: {
+        if (replacement) {
+          return {Outcome::kError, "line " + std::to_string(step.line) +
+                                       ": this sender cannot be asked to send TLS-RPT reports"};
+        }
+        // The day ends and the longest initial wait passes (RFC 8460
+        // §4.1: up to 4 hours), so that every report of the day is due.
+        clock.Set((clock.Now() / 86400 + 1) * 86400 + 4 * 3600);
+        dns_mark = obs.dns_mark();
+        if (judges_smtp && obs.smtp_mark) {
+          smtp_mark = obs.smtp_mark();
+        }
+        mtasts::Sender sender(dns, fetcher, connector, *cache, sender_options);
+        ScenarioReportTransport transport(sender, guard);
+        const std::size_t mark = reporter.attempts().size();
+        reporter.Run(transport);
+        // Counted after the run: the sessions that delivered a report go
+        // in no report (RPT-3-12); the reporter notes them.
+        for (const auto& d : transport.sent) {
+          for (const auto& session :
+               SessionsOf(d.report, RecipientDomain(d.to), *cache, clock.Now())) {
+            reporter.Record(session);
+          }
+        }
+        ReportStepResult result;
+        std::set<tlsrpt::ReportKey> tried;
+        json attempts = json::array();
+        for (std::size_t i = mark; i < reporter.attempts().size(); ++i) {
+          const tlsrpt::SubmissionAttempt& a = reporter.attempts()[i];
+          result.attempts.push_back(a.uri + (a.accepted ? " accepted" : " refused"));
+          attempts.push_back(a.uri + " " + (a.accepted ? "accepted" : "refused") + " (" + a.detail +
+                             ")");
+          tried.insert(a.key);
+        }
+        json states = json::array();
+        for (const auto& p : reporter.reports()) {
+          states.push_back(p.key.policy_domain + " day " + std::to_string(p.key.day) + ": " +
+                           std::string(tlsrpt::ReportStateName(p.state)) +
+                           (p.why.empty() ? "" : " (" + p.why + ")"));
+          if (tried.count(p.key) != 0) {
+            for (const auto& pol : p.report.policies) {
+              result.successful += pol.total_successful_session_count;
+              result.failed += pol.total_failure_session_count;
+            }
+          }
+        }
+        reported = std::move(result);
+        transcript.push_back({{"step", "report"},
+                              {"at", clock.Now()},
+                              {"attempts", std::move(attempts)},
+                              {"reports", std::move(states)}});
+        if (transport.timed_out) {
+          return {Outcome::kError, "line " + std::to_string(step.line) +
+                                       ": report: a report delivery did not finish within " +
+                                       std::to_string(opts.step_budget.count()) +
+                                       " ms (the mocks were stopped)"};
+        }
+        // The expect keys about "the last delivery" judge the last report
+        // delivery, if there was one (where an attacker's rua took it).
+        if (!transport.sent.empty()) {
+          last = transport.sent.back().report;
+          last_domain = RecipientDomain(transport.sent.back().to);
+          delivered_once = true;
+          firsts.clear();
+        }
+        break;
+      }
       case ScenarioStep::Kind::kAdvanceClock:
         clock.Advance(step.seconds);
         transcript.push_back({{"step", "advance_clock " + std::to_string(step.seconds)}});
@@ -762,6 +953,10 @@ std::pair<Outcome, std::string> RunSteps(const Scenario& s, spf::Resolver& dns,
         std::string why = Check(step.expect, last, *cache, last_domain, obs, dns_mark, smtp_mark);
         if (why.empty()) {
           why = CheckFirstContacted(step.expect, firsts);
+        }
+        if (why.empty() && (step.expect.reports || step.expect.report_counts)) {
+          why = reported ? CheckReports(step.expect, *reported)
+                         : "reports: no report step ran before this one";
         }
         if (!why.empty() && step.expect.level.empty()) {
           return {Outcome::kFail, "line " + std::to_string(step.line) + ": " + why};

@@ -380,11 +380,11 @@ SmtpHostSpec ReadSmtpHost(Reader& r, const YAML::Node& v, SmtpHostSpec base, boo
 
 ScenarioExpect ReadExpect(Reader& r, const YAML::Node& n) {
   ScenarioExpect e;
-  r.Keys(
-      n,
-      {"verdict", "channel", "mx", "tls_rpt", "policy", "contacted", "not_contacted",
-       "first_contacted", "queried", "not_queried", "fetches", "alerted", "smtp_client", "level"},
-      "expect");
+  r.Keys(n,
+         {"verdict", "channel", "mx", "tls_rpt", "policy", "contacted", "not_contacted",
+          "first_contacted", "queried", "not_queried", "fetches", "alerted", "smtp_client",
+          "reports", "report_counts", "level"},
+         "expect");
   if (n["verdict"]) {
     e.verdict = r.Str(n["verdict"], "verdict");
     if (*e.verdict != "delivered" && *e.verdict != "deferred" && *e.verdict != "bounced") {
@@ -477,6 +477,32 @@ ScenarioExpect ReadExpect(Reader& r, const YAML::Node& n) {
   }
   if (n["alerted"]) {
     e.alerted = r.Bool(n["alerted"], "alerted");
+  }
+  if (n["reports"]) {
+    e.reports = r.List(n["reports"], "reports");
+    for (const auto& a : *e.reports) {
+      const auto sp = a.rfind(' ');
+      if (sp == std::string::npos || sp == 0 ||
+          (a.compare(sp + 1, std::string::npos, "accepted") != 0 &&
+           a.compare(sp + 1, std::string::npos, "refused") != 0)) {
+        r.Fail(n["reports"], "reports: each entry is \"URI accepted\" or \"URI refused\"");
+        break;
+      }
+    }
+  }
+  if (const YAML::Node c = n["report_counts"]; c && !c.IsMap()) {
+    r.Fail(c, "report_counts must be a map {successful: N, failed: N}");
+  } else if (c) {
+    r.Keys(c, {"successful", "failed"}, "report_counts");
+    if (!c["successful"] || !c["failed"]) {
+      r.Fail(c, "report_counts needs both successful and failed");
+    }
+    ScenarioExpect::ReportCounts rc;
+    rc.successful = static_cast<std::uint64_t>(
+        r.Int(c["successful"], "report_counts.successful", 0, 1'000'000));
+    rc.failed =
+        static_cast<std::uint64_t>(r.Int(c["failed"], "report_counts.failed", 0, 1'000'000));
+    e.report_counts = rc;
   }
   if (const YAML::Node c = n["smtp_client"]; c && !c.IsMap()) {
     r.Fail(c, "smtp_client must be a map of rules");
@@ -697,7 +723,7 @@ Result<Scenario> ParseScenarioUnguarded(std::string_view text, const std::filesy
       ScenarioStep step;
       step.line = static_cast<std::uint32_t>(st.Mark().line + 1);
       if (!st.IsMap() || st.size() != 1) {
-        r.Fail(st, "a step is one of deliver, advance_clock, restart_sender, expect");
+        r.Fail(st, "a step is one of deliver, advance_clock, restart_sender, report, expect");
         continue;
       }
       const auto kv = *st.begin();
@@ -724,6 +750,11 @@ Result<Scenario> ParseScenarioUnguarded(std::string_view text, const std::filesy
         step.kind = ScenarioStep::Kind::kRestartSender;
         r.Keys(kv.second, {"keep_cache"}, "restart_sender");
         step.keep_cache = r.Bool(kv.second["keep_cache"], "restart_sender.keep_cache");
+      } else if (k == "report") {
+        step.kind = ScenarioStep::Kind::kReport;
+        if (!kv.second.IsMap() || kv.second.size() != 0) {
+          r.Fail(kv.second, "report takes no settings: write report: {}");
+        }
       } else if (k == "expect") {
         step.kind = ScenarioStep::Kind::kExpect;
         step.expect = ReadExpect(r, kv.second);
@@ -845,9 +876,16 @@ std::vector<std::string> LintScenario(const Scenario& s, const std::filesystem::
   bool deliver = false;
   bool expect = false;
   std::uint32_t last_times = 0;
+  bool reported = false;
   for (const auto& st : s.steps) {
     deliver |= st.kind == ScenarioStep::Kind::kDeliver;
     expect |= st.kind == ScenarioStep::Kind::kExpect;
+    reported |= st.kind == ScenarioStep::Kind::kReport;
+    if (st.kind == ScenarioStep::Kind::kExpect && (st.expect.reports || st.expect.report_counts) &&
+        !reported) {
+      out.push_back(where + "line " + std::to_string(st.line) +
+                    ": reports and report_counts judge a report step: none comes before it");
+    }
     if (st.kind == ScenarioStep::Kind::kDeliver) {
       last_times = st.times;
     }

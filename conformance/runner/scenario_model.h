@@ -159,6 +159,16 @@ struct ScenarioExpect {
   // Whether the last delivery alerted the administrator (STS-3.3-13).
   std::optional<bool> alerted;
   std::optional<SmtpClientExpect> smtp_client;
+  // What the last `report` step submitted: one "URI accepted" or "URI
+  // refused" per attempt, in order (the attacker's rua of ATK-50 shows
+  // here), and the session counts of the reports it tried (RPT-3-12: the
+  // sessions that delivered a report are not among them).
+  std::optional<std::vector<std::string>> reports;
+  struct ReportCounts {
+    std::uint64_t successful = 0;
+    std::uint64_t failed = 0;
+  };
+  std::optional<ReportCounts> report_counts;
   // The level of this step's checks when it is below the scenario's: a
   // SHOULD or MAY step that fails makes the case non-strict (a failure
   // under --strict) and the later steps still run.
@@ -166,7 +176,11 @@ struct ScenarioExpect {
 };
 
 struct ScenarioStep {
-  enum class Kind : std::uint8_t { kDeliver, kAdvanceClock, kRestartSender, kExpect };
+  // kReport: the sender's TLS-RPT reporter (RFC 8460) closes the day: the
+  // clock moves to 04:00Z the next day, past the longest initial wait
+  // (§4.1), and the reporter runs once, mailing reports through the
+  // sender.
+  enum class Kind : std::uint8_t { kDeliver, kAdvanceClock, kRestartSender, kExpect, kReport };
   Kind kind = Kind::kDeliver;
   std::string to;  // kDeliver: the recipient
   // kDeliver: the message is a TLS-RPT report for a mailto: rua (`as:

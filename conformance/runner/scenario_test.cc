@@ -448,6 +448,97 @@ smtp:
   }
 }
 
+// RPT-3-12, ATK-50: `report: {}` closes the day and runs the sender's
+// TLS-RPT reporter, which mails the report through the sender; `reports`
+// and `report_counts` judge what it sent.
+TEST_F(ScenarioTest, AReportStepMailsTheDayAndLeavesReportSessionsOut) {
+  const auto world = [](const std::string& rua) {
+    return R"(dns:
+  origins: [example.test]
+  zonedata:
+    example.test: [{MX: [10, mx1.example.test]}]
+    mx1.example.test: [{A: 127.0.0.1}]
+    _mta-sts.example.test: [{TXT: "v=STSv1; id=1"}]
+    _smtp._tls.example.test: [{TXT: "v=TLSRPTv1; rua=)" +
+           rua + R"("}]
+)";
+  };
+  auto s = LoadScenario(Scenario("report", world("mailto:tlsrpt@example.test") + R"(steps:
+  - deliver: {to: a@example.test}
+  - report: {}
+  - expect:
+      reports: ["mailto:tlsrpt@example.test accepted"]
+      report_counts: {successful: 1, failed: 0}
+      queried: ["_smtp._tls.example.test TXT"]
+      contacted: [mx1.example.test]
+  - deliver: {to: a@example.test}
+  - report: {}
+  - expect: {report_counts: {successful: 1, failed: 0}}
+)"));
+  ASSERT_TRUE(s.ok()) << s.error().Text();
+  EXPECT_EQ(s->steps[1].kind, ScenarioStep::Kind::kReport);
+  EXPECT_TRUE(LintScenario(*s, root_, {"STS-5-01"}).empty());
+  auto r = RunScenarioInProcess(*s);
+  ASSERT_EQ(r.outcome, Outcome::kPass) << r.message << r.actual.dump();
+  EXPECT_EQ(r.expected["expect"][0]["report_counts"]["successful"], 1);
+  // The transcript shows the step: the clock at 04:00Z the next day
+  // (1800000000 is 08:00Z), the attempt and the report's state.
+  const auto& step = r.actual["transcript"][1];
+  EXPECT_EQ(step["step"], "report");
+  EXPECT_EQ(step["at"], 1800072000);
+  EXPECT_EQ(step["attempts"][0], "mailto:tlsrpt@example.test accepted (delivered)");
+  EXPECT_NE(step["reports"][0].get<std::string>().find(": delivered"), std::string::npos);
+
+  // A count that does not match fails, and says what was counted.
+  auto wrong = LoadScenario(Scenario("report-wrong", world("mailto:tlsrpt@example.test") + R"(steps:
+  - deliver: {to: a@example.test}
+  - report: {}
+  - expect: {report_counts: {successful: 2, failed: 0}}
+)"));
+  ASSERT_TRUE(wrong.ok()) << wrong.error().Text();
+  r = RunScenarioInProcess(*wrong);
+  EXPECT_EQ(r.outcome, Outcome::kFail);
+  EXPECT_NE(r.message.find("report_counts: expected 2 successful and 0 failed, got 1 and 0"),
+            std::string::npos)
+      << r.message;
+
+  // An https rua gets no answer in a scenario; the reporter goes on to the
+  // next URI.
+  auto https = LoadScenario(Scenario(
+      "report-https", world("https://r.example.test/tlsrpt,mailto:tlsrpt@example.test") + R"(steps:
+  - deliver: {to: a@example.test}
+  - report: {}
+  - expect:
+      reports: ["https://r.example.test/tlsrpt refused", "mailto:tlsrpt@example.test accepted"]
+)"));
+  ASSERT_TRUE(https.ok()) << https.error().Text();
+  r = RunScenarioInProcess(*https);
+  EXPECT_EQ(r.outcome, Outcome::kPass) << r.message;
+
+  // reports with no report step before them: lint says so.
+  auto early = LoadScenario(Scenario("report-early", world("mailto:tlsrpt@example.test") + R"(steps:
+  - deliver: {to: a@example.test}
+  - expect: {reports: []}
+  - report: {}
+)"));
+  ASSERT_TRUE(early.ok()) << early.error().Text();
+  auto problems = LintScenario(*early, root_, {"STS-5-01"});
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("none comes before it"), std::string::npos) << problems[0];
+
+  for (const char* bad : {"  - report: {at: 1}\n", "  - report: now\n",
+                          "  - expect: {reports: [mailto:a@example.test]}\n",
+                          "  - expect: {reports: [\"mailto:a@example.test delivered\"]}\n",
+                          "  - expect: {report_counts: {successful: 1}}\n",
+                          "  - expect: {report_counts: {successful: 1, failed: -1}}\n",
+                          "  - expect: {report_counts: 3}\n"}) {
+    auto b = LoadScenario(Scenario("bad-report", std::string("steps:\n") + bad));
+    ASSERT_FALSE(b.ok()) << bad;
+    EXPECT_EQ(b.error().id, "scenario.field") << bad;
+    EXPECT_EQ(b.error().detail.rfind("7:", 0), 0u) << b.error().detail;  // located
+  }
+}
+
 TEST_F(ScenarioTest, NewKnobsLoadAndLint) {
   auto s = LoadScenario(Scenario("knobs", R"(attacks: [ATK-18, ATK-22]
 https:
