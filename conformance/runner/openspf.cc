@@ -377,14 +377,6 @@ std::string StripDot(std::string_view name) {
   return std::string(name);
 }
 
-std::string Join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) {
-    out += s;
-  }
-  return out;
-}
-
 std::string QueryTypeText(spf::QueryType t) { return std::string(spf::QueryTypeName(t)); }
 
 // "<TYPE> <name>" with the name lower-cased and without a trailing dot, so
@@ -732,12 +724,12 @@ std::optional<std::string> OpenspfZone::Load(const OpenspfDocument& doc) {
       }
       if (t == "TXT") {
         if (r->is_list || v != "NONE") {
-          zone_.AddTxt(name, Join(r->values));
+          zone_.AddTxt(name, text::Join(r->values, ""));
           before_timeout.insert(spf::QueryType::kTxt);
         }
       } else if (t == "SPF") {
         if (!has_txt) {
-          zone_.AddTxt(name, Join(r->values));  // after TIMEOUT in pyspf: not spared
+          zone_.AddTxt(name, text::Join(r->values, ""));  // after TIMEOUT in pyspf: not spared
         }
       } else if (t == "A" || t == "AAAA") {
         auto ip = spf::ParseIp(v);

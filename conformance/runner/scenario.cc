@@ -778,9 +778,19 @@ std::pair<Outcome, std::string> RunSteps(const Scenario& s, spf::Resolver& dns,
   // repeated: the expectations name hosts in the order tried.
   sender_options.mx_shuffle_seed = 1;
   sender_options.local_names = s.sender_names;
-  // The sender's TLS-RPT reporter: every delivery's sessions are counted,
-  // and a report step runs it (RFC 8460).
+  // The sender's TLS-RPT reporter (RFC 8460), which a report step runs.
+  // It counts every delivery's sessions, in the scenarios that have one.
   tlsrpt::Reporter reporter(dns, clock);
+  const bool reports = std::any_of(s.steps.begin(), s.steps.end(), [](const ScenarioStep& st) {
+    return st.kind == ScenarioStep::Kind::kReport;
+  });
+  const auto count = [&](const mtasts::DeliveryReport& r, const std::string& to) {
+    if (reports) {
+      for (const auto& session : SessionsOf(r, RecipientDomain(to), *cache, clock.Now())) {
+        reporter.Record(session);
+      }
+    }
+  };
   std::optional<ReportStepResult> reported;
   std::vector<std::string> firsts;  // the host each delivery of the last deliver step tried first
   std::string soft_miss;            // the first SHOULD or MAY step that failed
@@ -812,12 +822,7 @@ std::pair<Outcome, std::string> RunSteps(const Scenario& s, spf::Resolver& dns,
             break;
           }
           firsts.push_back(done->contacted.empty() ? "" : done->contacted.front());
-          if (!replacement) {
-            for (const auto& session :
-                 SessionsOf(*done, RecipientDomain(step.to), *cache, clock.Now())) {
-              reporter.Record(session);
-            }
-          }
+          count(*done, step.to);
         }
         if (!done) {
           transcript.push_back({{"step", "deliver " + step.to},
@@ -879,10 +884,7 @@ std::pair<Outcome, std::string> RunSteps(const Scenario& s, spf::Resolver& dns,
         // Counted after the run: the sessions that delivered a report go
         // in no report (RPT-3-12); the reporter notes them.
         for (const auto& d : transport.sent) {
-          for (const auto& session :
-               SessionsOf(d.report, RecipientDomain(d.to), *cache, clock.Now())) {
-            reporter.Record(session);
-          }
+          count(d.report, d.to);
         }
         ReportStepResult result;
         std::set<tlsrpt::ReportKey> tried;
@@ -890,8 +892,7 @@ std::pair<Outcome, std::string> RunSteps(const Scenario& s, spf::Resolver& dns,
         for (std::size_t i = mark; i < reporter.attempts().size(); ++i) {
           const tlsrpt::SubmissionAttempt& a = reporter.attempts()[i];
           result.attempts.push_back(a.uri + (a.accepted ? " accepted" : " refused"));
-          attempts.push_back(a.uri + " " + (a.accepted ? "accepted" : "refused") + " (" + a.detail +
-                             ")");
+          attempts.push_back(result.attempts.back() + " (" + a.detail + ")");
           tried.insert(a.key);
         }
         json states = json::array();
