@@ -46,9 +46,8 @@ constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 // `reset`: how long the partial body gets to reach the client before the RST
 // (a RST discards what the kernel has not sent yet).
 constexpr auto kResetPause = std::chrono::milliseconds(50);
-// A request is a GET: its header and any body stay small.
+// A request's header stays small (its body is ServerOptions's).
 constexpr std::uint32_t kMaxRequestHeader = 16 * 1024;
-constexpr std::uint64_t kMaxRequestBody = 16 * 1024;
 
 std::string PeerText(const tcp::endpoint& ep) {
   const std::string a = ep.address().to_string();
@@ -175,6 +174,7 @@ class Server::Impl {
   Counters stats_;
   mutable std::mutex log_mu_;
   std::deque<LogEntry> log_;
+  std::size_t log_body_bytes_ = 0;  // the bodies log_ holds, together
   // The listener's context; OnServerName moves each connection to its
   // host's (one per host: its certificate and chain).
   std::optional<ssl::context> ssl_;
@@ -315,9 +315,20 @@ void Server::Impl::CloseAll() {
 
 void Server::Impl::AddLog(LogEntry e) {
   std::lock_guard lock(log_mu_);
+  log_body_bytes_ += e.body.size();
   log_.push_back(std::move(e));
   while (log_.size() > opts_.max_log) {
+    log_body_bytes_ -= log_.front().body.size();
     log_.pop_front();
+  }
+  // Oldest bodies go first (the newest too, if it alone is over budget).
+  for (auto it = log_.begin(); log_body_bytes_ > opts_.max_logged_body_bytes && it != log_.end();
+       ++it) {
+    if (!it->body.empty()) {
+      log_body_bytes_ -= it->body.size();
+      std::string().swap(it->body);
+      it->body_dropped = true;
+    }
   }
 }
 
@@ -376,7 +387,7 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Conn& conn, LogEntry e
   beast::flat_buffer buffer;
   http::request_parser<http::string_body> parser;
   parser.header_limit(kMaxRequestHeader);
-  parser.body_limit(kMaxRequestBody);
+  parser.body_limit(opts_.max_request_body);
   conn.Lowest().expires_after(std::chrono::milliseconds(opts_.request_timeout_ms));
   auto [read_ec, read_n] = co_await http::async_read(stream, buffer, parser, kUseTuple);
   if (stopping_) {
@@ -390,16 +401,22 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Conn& conn, LogEntry e
       entry.outcome = "no request";
     } else if (read_ec.category() == http::make_error_code(http::error::bad_method).category() &&
                read_ec != http::error::end_of_stream && read_ec != http::error::partial_message) {
-      // Not HTTP (a ClientHello sent to a plain_http listener, say): 400,
-      // as a web server answers garbage.
-      entry.rule = "bad-request";
-      entry.outcome = "400";
+      // A body over max_request_body: 413 (RFC 9110 §15.5.14). Not HTTP (a
+      // ClientHello sent to a plain_http listener, say): 400, as a web
+      // server answers garbage.
+      const bool too_large = read_ec == http::error::body_limit;
+      entry.rule = too_large ? "too-large" : "bad-request";
+      entry.outcome = too_large ? "413" : "400";
       AddLog(std::move(entry));
       static constexpr std::string_view kBadRequest =
           "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 12\r\n"
           "Connection: close\r\n\r\nbad request\n";
+      static constexpr std::string_view kTooLarge =
+          "HTTP/1.1 413 Payload Too Large\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n"
+          "Connection: close\r\n\r\ntoo large\n";
       conn.Lowest().expires_after(std::chrono::milliseconds(opts_.write_timeout_ms));
-      co_await asio::async_write(stream, asio::buffer(kBadRequest), kUseTuple);
+      co_await asio::async_write(stream, asio::buffer(too_large ? kTooLarge : kBadRequest),
+                                 kUseTuple);
       co_await Finish(stream, conn);
       co_return;
     } else {
@@ -417,6 +434,8 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Conn& conn, LogEntry e
   const auto& req = parser.get();
   entry.method = std::string(req.method_string());
   entry.target = std::string(req.target());
+  entry.content_type = std::string(req[http::field::content_type]);
+  entry.body = req.body();
   Routed routed = Route(config_, req[http::field::host], entry.sni, entry.target);
   entry.host = routed.host;
   if (!routed.scripted) {

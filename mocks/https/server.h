@@ -144,6 +144,14 @@ struct ServerOptions {
   std::uint32_t write_timeout_ms = 5000;    // per write (each trickled piece has its own)
   std::uint32_t stall_hold_ms = 60000;      // the longest a stalled connection is kept
   std::size_t max_log = 10000;              // the log keeps the last entries
+  // A request body above this (a TLS-RPT report POSTed to an https rua,
+  // RFC 8460 §3) is answered 413 and logged as "too-large" (detail:
+  // Beast's "body limit exceeded"). RFC 8460 sets no size; a day's gzip
+  // report is a few KiB.
+  std::size_t max_request_body = 1024 * 1024;
+  // The request bodies the log holds, together, stay under this: older
+  // entries lose theirs first (LogEntry::body_dropped).
+  std::size_t max_logged_body_bytes = 16 * 1024 * 1024;
 };
 
 // One request, or one connection that never got to a request.
@@ -154,11 +162,17 @@ struct LogEntry {
   std::string host;    // the Host header (without any port); empty: none
   std::string method;  // empty when no request was read
   std::string target;
+  // The request's Content-Type and body as received: what a TLS-RPT
+  // submitter POSTed (RFC 8460 §3, RPT-3-09), empty for a GET.
+  std::string content_type;
+  std::string body;
+  bool body_dropped = false;  // the body went to keep the log's body budget
   // Which rule answered: "<host> <path>", "unscripted" (404); or what
   // ended the connection first: "unknown-sni" (no host for the SNI, no
   // default), "handshake_failure" (the knob), "handshake" (the client's
   // handshake failed), "timeout" (a handshake or request deadline),
-  // "bad-request" (not HTTP: answered 400), "no-request" (closed before a
+  // "bad-request" (not HTTP: answered 400), "too-large" (a body over
+  // max_request_body: answered 413), "no-request" (closed before a
   // request).
   std::string rule;
   // The status sent ("200", "404"), or "stalled", "reset", "handshake

@@ -353,6 +353,54 @@ TEST_F(HttpsServerTest, ServesTheScriptedPolicyAndLogsIt) {
   EXPECT_EQ(server_->stats().unscripted, 0u);
 }
 
+std::string Post(std::string_view host, std::string_view body) {
+  return "POST " + std::string(kPath) + " HTTP/1.1\r\nHost: " + std::string(host) +
+         "\r\nContent-Type: application/tlsrpt+gzip\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + std::string(body);
+}
+
+// A TLS-RPT submitter's POST (RFC 8460 §3): answered by the path's rule,
+// its body and media type logged for the scenario to judge.
+TEST_F(HttpsServerTest, PostIsAnsweredAndItsBodyLogged) {
+  Start(Response::Text("ok"));
+  const Raw raw = RawTls(server_->port(), "mta-sts.example.test",
+                         Post("mta-sts.example.test", std::string("one\0two", 7)));
+  ASSERT_TRUE(raw.handshake_ok) << raw.tls_error;
+  EXPECT_EQ(raw.data.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << raw.data;
+  const LogEntry e = LastLog();
+  EXPECT_EQ(e.method, "POST");
+  EXPECT_EQ(e.content_type, "application/tlsrpt+gzip");
+  EXPECT_EQ(e.body, std::string("one\0two", 7));
+  EXPECT_FALSE(e.body_dropped);
+  EXPECT_EQ(e.outcome, "200");
+}
+
+TEST_F(HttpsServerTest, RequestBodyCapAndLogBudget) {
+  ServerOptions o;
+  o.max_request_body = 100;
+  o.max_logged_body_bytes = 150;
+  Start(Response::Text("ok"), o);
+  // Over the cap: read no further, 413.
+  const Raw big = RawTls(server_->port(), "mta-sts.example.test",
+                         Post("mta-sts.example.test", std::string(101, 'x')));
+  EXPECT_EQ(big.data.rfind("HTTP/1.1 413 Payload Too Large\r\n", 0), 0u) << big.data;
+  EXPECT_EQ(LastLog().rule, "too-large");
+  EXPECT_EQ(LastLog().outcome, "413");
+  EXPECT_EQ(LastLog().detail, "body limit exceeded");
+  // Two bodies of 80 do not fit the budget together: the older goes.
+  for (const char c : {'a', 'b'}) {
+    const Raw ok = RawTls(server_->port(), "mta-sts.example.test",
+                          Post("mta-sts.example.test", std::string(80, c)));
+    EXPECT_EQ(ok.data.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << ok.data;
+  }
+  const auto log = server_->Log();
+  ASSERT_EQ(log.size(), 3u);
+  EXPECT_TRUE(log[1].body.empty());
+  EXPECT_TRUE(log[1].body_dropped);
+  EXPECT_EQ(log[2].body, std::string(80, 'b'));
+  EXPECT_FALSE(log[2].body_dropped);
+}
+
 TEST_F(HttpsServerTest, UnscriptedPathAndHostAre404AndLogged) {
   Start(Response::Text(std::string(kPolicy)));
   const Raw path = Get("mta-sts.example.test", "/other");

@@ -92,16 +92,29 @@ FetchResponse Fail(FetchFailure f, std::string detail) {
   return r;
 }
 
-// One fetch, as a coroutine on the caller's private io_context.
+// What one exchange sends: a GET (the policy fetch) or a POST (a report).
+struct Outgoing {
+  http::verb method = http::verb::get;
+  std::string host;
+  std::string path;
+  std::string content_type;  // POST only
+  std::string body;          // POST only
+  bool verify_certificate = true;
+};
+
+// One exchange, as a coroutine on the caller's private io_context.
 class Exchange {
  public:
-  Exchange(const HttpsFetcherOptions& opts, std::string host, std::string path,
-           tcp::endpoint endpoint)
+  Exchange(const HttpsFetcherOptions& opts, Outgoing out, tcp::endpoint endpoint)
       : opts_(opts),
-        host_(std::move(host)),
-        path_(std::move(path)),
+        out_(std::move(out)),
+        host_(out_.host),
         endpoint_(endpoint),
         deadline_(Clock::now() + opts.total_timeout) {}
+
+  // Connects, checks the chain, sends `request` and reads the answer, in
+  // the calling thread. Never throws.
+  static FetchResponse Send(const HttpsFetcherOptions& opts, Outgoing request);
 
   asio::awaitable<FetchResponse> Run(ssl::context& ctx);
 
@@ -116,8 +129,8 @@ class Exchange {
   }
 
   const HttpsFetcherOptions& opts_;
-  const std::string host_;
-  const std::string path_;
+  const Outgoing out_;
+  const std::string& host_;
   const tcp::endpoint endpoint_;
   const Clock::time_point deadline_;
 };
@@ -150,6 +163,8 @@ asio::awaitable<FetchResponse> Exchange::Run(ssl::context& ctx) {
 
   // RFC 8461 §3.3 (STS-3.3-01, -02): PKIX to the trust store and the DNS-ID
   // mta-sts.<domain>, at the scenario's time; before any request is sent.
+  // A report POST may go on regardless (RFC 8460 §3, RPT-3-10).
+  std::string ignored_failure;
   {
     std::vector<X509*> chain;
     // On the client side OpenSSL's chain starts with the peer's own
@@ -159,24 +174,33 @@ asio::awaitable<FetchResponse> Exchange::Run(ssl::context& ctx) {
         chain.push_back(sk_X509_value(sk, i));
       }
     }
+    std::string failure;
     if (opts_.trust == nullptr) {
-      co_return Fail(FetchFailure::kCertificateInvalid,
-                     "certificate-not-trusted: no trust store configured");
+      failure = "certificate-not-trusted: no trust store configured";
+    } else {
+      tls::VerifyOptions verify = opts_.verify;
+      verify.time = opts_.clock != nullptr ? opts_.clock->Now() : 0;
+      const tls::VerifyResult v = tls::Verify(chain, *opts_.trust, host_, verify);
+      if (!v.ok()) {
+        failure = std::string(tls::CertFailureResultType(v.failure)) + ": " + v.detail;
+      }
     }
-    tls::VerifyOptions verify = opts_.verify;
-    verify.time = opts_.clock != nullptr ? opts_.clock->Now() : 0;
-    const tls::VerifyResult v = tls::Verify(chain, *opts_.trust, host_, verify);
-    if (!v.ok()) {
-      co_return Fail(FetchFailure::kCertificateInvalid,
-                     std::string(tls::CertFailureResultType(v.failure)) + ": " + v.detail);
+    if (!failure.empty() && out_.verify_certificate) {
+      co_return Fail(FetchFailure::kCertificateInvalid, std::move(failure));
     }
+    ignored_failure = std::move(failure);
   }
 
   // The request and the response share what is left of the whole fetch.
-  http::request<http::empty_body> req{http::verb::get, path_, 11};
+  http::request<http::string_body> req{out_.method, out_.path, 11};
   req.set(http::field::host, host_);
   req.set(http::field::user_agent, "mxconform");
   req.set(http::field::connection, "close");
+  if (out_.method == http::verb::post) {
+    req.set(http::field::content_type, out_.content_type);
+    req.body() = out_.body;
+    req.prepare_payload();
+  }
   tcp.expires_at(deadline_);
   if (auto [ec, n] = co_await http::async_write(stream, req, kUseTuple); ec) {
     co_return TimedOut(ec, deadline_)
@@ -218,6 +242,9 @@ asio::awaitable<FetchResponse> Exchange::Run(ssl::context& ctx) {
   out.content_type = std::string(res[http::field::content_type]);
   out.location = std::string(res[http::field::location]);
   out.body = std::move(res.body());
+  if (!ignored_failure.empty()) {
+    out.detail = "certificate error ignored: " + ignored_failure;
+  }
   // Connection: close; no close_notify round trip is waited for.
   error_code ignored;
   tcp.socket().shutdown(tcp::socket::shutdown_both, ignored);
@@ -225,21 +252,12 @@ asio::awaitable<FetchResponse> Exchange::Run(ssl::context& ctx) {
   co_return out;
 }
 
-}  // namespace
-
-HttpsPolicyFetcher::HttpsPolicyFetcher(HttpsFetcherOptions opts) : opts_(std::move(opts)) {
-  std::map<std::string, std::string> addresses;
-  for (auto& [host, address] : opts_.addresses) {
-    addresses[NormalizeHost(host)] = std::move(address);
-  }
-  opts_.addresses = std::move(addresses);
-}
-
-FetchResponse HttpsPolicyFetcher::Fetch(std::string_view host_in, std::string_view path) {
+FetchResponse Exchange::Send(const HttpsFetcherOptions& opts, Outgoing request) {
   try {
-    const std::string host = NormalizeHost(host_in);
-    const auto it = opts_.addresses.find(host);
-    if (it == opts_.addresses.end()) {
+    const std::string host = NormalizeHost(request.host);
+    request.host = host;
+    const auto it = opts.addresses.find(host);
+    if (it == opts.addresses.end()) {
       return Fail(FetchFailure::kNetwork, "no address for " + host);
     }
     const std::optional<tcp::endpoint> endpoint = ParseAddress(it->second);
@@ -254,8 +272,8 @@ FetchResponse HttpsPolicyFetcher::Fetch(std::string_view host_in, std::string_vi
     SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
 
     asio::io_context io{1};
-    Exchange exchange(opts_, host, std::string(path), *endpoint);
-    FetchResponse out = Fail(FetchFailure::kNetwork, "the fetch did not finish");
+    Exchange exchange(opts, std::move(request), *endpoint);
+    FetchResponse out = Fail(FetchFailure::kNetwork, "the exchange did not finish");
     asio::co_spawn(io, exchange.Run(ctx), [&out](std::exception_ptr e, FetchResponse r) {
       if (e) {
         try {
@@ -277,6 +295,34 @@ FetchResponse HttpsPolicyFetcher::Fetch(std::string_view host_in, std::string_vi
   } catch (...) {
     return Fail(FetchFailure::kNetwork, "internal error");
   }
+}
+
+}  // namespace
+
+HttpsPolicyFetcher::HttpsPolicyFetcher(HttpsFetcherOptions opts) : opts_(std::move(opts)) {
+  std::map<std::string, std::string> addresses;
+  for (auto& [host, address] : opts_.addresses) {
+    addresses[NormalizeHost(host)] = std::move(address);
+  }
+  opts_.addresses = std::move(addresses);
+}
+
+FetchResponse HttpsPolicyFetcher::Fetch(std::string_view host, std::string_view path) {
+  Outgoing out;
+  out.host = std::string(host);
+  out.path = std::string(path);
+  return Exchange::Send(opts_, std::move(out));
+}
+
+FetchResponse HttpsPolicyFetcher::Post(const HttpsPostRequest& request) {
+  Outgoing out;
+  out.method = http::verb::post;
+  out.host = request.host;
+  out.path = request.path;
+  out.content_type = request.content_type;
+  out.body = request.body;
+  out.verify_certificate = request.verify_certificate;
+  return Exchange::Send(opts_, std::move(out));
 }
 
 }  // namespace mxconform::net

@@ -56,6 +56,18 @@ struct HttpsFetcherOptions {
   std::size_t max_body = kMaxPolicyBody;
 };
 
+// An HTTPS POST: a TLS-RPT report to an https rua (RFC 8460 §3, RPT-3-09).
+struct HttpsPostRequest {
+  std::string host;  // the SNI, the Host header and the certificate's name
+  std::string path;  // the request target
+  std::string content_type;
+  std::string body;
+  // RFC 8460 §3 (RPT-3-10): a report submitter MAY ignore certificate
+  // errors. false sends the report whatever tls::Verify says of the chain;
+  // the response's `detail` then names the error ignored.
+  bool verify_certificate = true;
+};
+
 class HttpsPolicyFetcher final : public mtasts::PolicyFetcher {
  public:
   explicit HttpsPolicyFetcher(HttpsFetcherOptions opts);
@@ -75,6 +87,13 @@ class HttpsPolicyFetcher final : public mtasts::PolicyFetcher {
   //   kTooLarge: the body exceeds max_body (reading stops there).
   // The request is sent only after the chain was verified.
   mtasts::FetchResponse Fetch(std::string_view host, std::string_view path) override;
+
+  // POST https://<host><path> with the body, its Content-Type and a
+  // Content-Length, through the same connection, deadlines and checks as
+  // Fetch (the chain is not checked with verify_certificate false). The
+  // status comes back with the response's headers and body; the failures
+  // are Fetch's.
+  mtasts::FetchResponse Post(const HttpsPostRequest& request);
 
   const HttpsFetcherOptions& options() const { return opts_; }
 

@@ -393,6 +393,63 @@ TEST_F(FetcherTest, PlainHttpIsAHandshakeFailure) {
 }
 
 // STS-3.3-01: each bad certificate, with the RFC 8460 result type.
+// ---- a TLS-RPT report POSTed to an https rua (RFC 8460 §3) ----
+
+HttpsPostRequest Report(std::string host) {
+  HttpsPostRequest p;
+  p.host = std::move(host);
+  p.path = mtasts::kPolicyPath;  // the only path the hosts script
+  p.content_type = "application/tlsrpt+gzip";
+  p.body = std::string("\x1f\x8b\x08\0report\r\n\0bytes", 19);  // any bytes, NULs too
+  return p;
+}
+
+TEST_F(FetcherTest, PostSendsTheBodyAndItsMediaType) {
+  HttpsPolicyFetcher fetcher(Options());
+  const FetchResponse r = fetcher.Post(Report("mta-sts.example.test"));
+  ASSERT_FALSE(r.failure) << r.detail;
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, kPolicy);  // the scripted answer comes back
+  EXPECT_TRUE(r.detail.empty()) << r.detail;
+  const auto log = server_->Log();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].method, "POST");  // RPT-3-09
+  EXPECT_EQ(log[0].sni, "mta-sts.example.test");
+  EXPECT_EQ(log[0].host, "mta-sts.example.test");
+  EXPECT_EQ(log[0].target, kPath);
+  EXPECT_EQ(log[0].content_type, "application/tlsrpt+gzip");
+  EXPECT_EQ(log[0].body, Report("").body);
+  EXPECT_FALSE(log[0].body_dropped);
+}
+
+TEST_F(FetcherTest, PostChecksTheCertificateUnlessToldNot) {
+  HttpsPolicyFetcher fetcher(Options());
+  const FetchResponse refused = fetcher.Post(Report("mta-sts.expired.test"));
+  ASSERT_TRUE(refused.failure);
+  EXPECT_EQ(*refused.failure, FetchFailure::kCertificateInvalid);
+  EXPECT_EQ(refused.detail, "certificate-expired: certificate has expired");
+  EXPECT_EQ(RequestsFor("mta-sts.expired.test"), 0u);  // nothing sent
+
+  // RFC 8460 §3 (RPT-3-10): a submitter may ignore certificate errors.
+  HttpsPostRequest anyway = Report("mta-sts.expired.test");
+  anyway.verify_certificate = false;
+  const FetchResponse sent = fetcher.Post(anyway);
+  ASSERT_FALSE(sent.failure) << sent.detail;
+  EXPECT_EQ(sent.status, 200);
+  EXPECT_EQ(sent.detail, "certificate error ignored: certificate-expired: certificate has expired");
+  EXPECT_EQ(RequestsFor("mta-sts.expired.test"), 1u);
+  EXPECT_EQ(server_->Log().back().body, anyway.body);
+}
+
+TEST_F(FetcherTest, PostToAStallingHostTimesOut) {
+  HttpsPolicyFetcher fetcher(Options(milliseconds(300)));
+  const auto t0 = std::chrono::steady_clock::now();
+  const FetchResponse r = fetcher.Post(Report("mta-sts.stall.test"));
+  ASSERT_TRUE(r.failure);
+  EXPECT_EQ(*r.failure, FetchFailure::kTimeout) << r.detail;
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, milliseconds(3000));
+}
+
 TEST_F(FetcherTest, ExpiredCertificate) {
   const FetchResponse r = Fetch("mta-sts.expired.test");
   ASSERT_TRUE(r.failure);
