@@ -17,7 +17,8 @@
 //    the last phase started (the host itself before the first); an expect
 //    step's level is "", SHOULD or MAY; a deliver step's times is 1-100;
 //    first_contacted names distinct hosts; each `reports` entry ends in
-//    " accepted" or " refused" after a non-empty URI; a fetches count matches exactly
+//    " accepted" or " refused" after a non-empty URI; report_posts read
+//    the same the second time; a fetches count matches exactly
 //    [at_least, at_most] and its text names those bounds; a tls_rpt
 //    expectation has at least one list, and more than one only as one_of;
 //    reading the same text twice gives the same scenario (id, title, steps,
@@ -134,6 +135,17 @@ void CheckScenario(const conf::Scenario& s, std::string_view text) {
   FUZZ_CHECK(again->steps.size() == s.steps.size());
   FUZZ_CHECK(again->https.size() == s.https.size() && again->smtp.size() == s.smtp.size());
   FUZZ_CHECK(again->certs.size() == s.certs.size());
+  for (std::size_t i = 0; i < s.steps.size() && i < again->steps.size(); ++i) {
+    const auto& a = s.steps[i].expect.report_posts;
+    const auto& b = again->steps[i].expect.report_posts;
+    FUZZ_CHECK(a.has_value() == b.has_value());
+    if (a && b) {
+      FUZZ_CHECK(a->size() == b->size());
+      for (std::size_t k = 0; k < a->size() && k < b->size(); ++k) {
+        FUZZ_CHECK((*a)[k].url == (*b)[k].url && (*a)[k].content_type == (*b)[k].content_type);
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -33,6 +33,7 @@
 #include "tls/verify.h"
 #include "tlsrpt/reporter.h"
 #include "tlsrpt/result_type.h"
+#include "tlsrpt/submission.h"
 
 namespace mxconform::conformance {
 
@@ -105,7 +106,23 @@ tls::VerifyResult VerifyFromPki(const pki::Pki& p, const std::string& leaf, bool
   return tls::Verify(p.Chain(leaf, intermediates), trust, host, o);
 }
 
-class FakeFetcher final : public mtasts::PolicyFetcher {
+// A POST an https rua endpoint received (RFC 8460 §3): where it went,
+// its Content-Type and body.
+struct ReceivedPost {
+  std::string url;  // https://<host><target>
+  std::string content_type;
+  std::string body;
+};
+
+// The scenario's https hosts as the sender meets them: its policy fetches
+// (GET) and, in a report step, its TLS-RPT reports to https rua
+// endpoints (POST).
+class ScenarioFetcher : public mtasts::PolicyFetcher {
+ public:
+  virtual mtasts::FetchResponse Post(const net::HttpsPostRequest& request) = 0;
+};
+
+class FakeFetcher final : public ScenarioFetcher {
  public:
   FakeFetcher(const Scenario& s, const pki::Pki& p, const tls::TrustStore& trust, const Clock& c,
               Unscripted& u, std::vector<std::string>& log)
@@ -177,10 +194,72 @@ class FakeFetcher final : public mtasts::PolicyFetcher {
     return r;
   }
 
+  // The host the way Fetch meets it, for a report: the same connection,
+  // handshake and chain (checked unless the submitter ignores it, RFC 8460
+  // §3), then the path's status. The body is recorded as received once the
+  // request would have been sent.
+  mtasts::FetchResponse Post(const net::HttpsPostRequest& q) override {
+    mtasts::FetchResponse r;
+    log_.push_back("https POST " + q.host + q.path);
+    auto it = s_.https.find(q.host);
+    if (it == s_.https.end()) {
+      unscripted_.what.push_back("HTTPS request to " + q.host);
+      r.failure = mtasts::FetchFailure::kNetwork;
+      r.detail = "unscripted host";
+      return r;
+    }
+    const HttpsHostSpec& h = it->second.At(clock_.Now());
+    if (h.down) {
+      r.failure = mtasts::FetchFailure::kNetwork;
+      r.detail = "connection refused";
+      return r;
+    }
+    ++fetches_;
+    if (h.plain_http || h.handshake_failure) {
+      r.failure = mtasts::FetchFailure::kTlsHandshake;
+      r.detail = h.plain_http ? "the host speaks plain HTTP" : "handshake aborted";
+      return r;
+    }
+    tls::VerifyResult v =
+        VerifyFromPki(pki_, h.cert, h.intermediates, trust_, q.host, clock_.Now());
+    if (!v.ok()) {
+      std::string why = std::string(tls::CertFailureResultType(v.failure)) + ": " + v.detail;
+      if (q.verify_certificate) {
+        r.failure = mtasts::FetchFailure::kCertificateInvalid;
+        r.detail = std::move(why);
+        return r;
+      }
+      r.detail = "certificate error ignored: " + why;
+    }
+    posts_.push_back({"https://" + q.host + q.path, q.content_type, q.body});
+    auto p = h.paths.find(q.path.substr(0, q.path.find('?')));
+    if (p == h.paths.end()) {
+      unscripted_.what.push_back("HTTPS POST " + q.host + q.path);
+      r.status = 404;
+      return r;
+    }
+    if (p->second.stall) {
+      r.failure = mtasts::FetchFailure::kTimeout;
+      r.detail = "no answer";
+      return r;
+    }
+    if (p->second.reset) {
+      r.failure = mtasts::FetchFailure::kNetwork;
+      r.detail = "connection reset mid-body";
+      return r;
+    }
+    r.status = p->second.status;
+    r.content_type = p->second.content_type;
+    r.body = p->second.body;
+    return r;
+  }
+
   std::uint32_t fetches() const { return fetches_; }
+  const std::vector<ReceivedPost>& posts() const { return posts_; }
 
  private:
   std::uint32_t fetches_ = 0;
+  std::vector<ReceivedPost> posts_;
   const Scenario& s_;
   const pki::Pki& pki_;
   const tls::TrustStore& trust_;
@@ -336,6 +415,8 @@ struct Observer {
   std::function<std::uint64_t()> dns_mark;  // Responder::logged() now
   std::function<std::vector<std::string>(std::uint64_t)> dns_since;
   std::function<std::uint32_t()> fetches;
+  // Every POST the https hosts received so far, in order.
+  std::function<std::vector<ReceivedPost>()> posts;
   // Wire mode only (empty in-process, where no SMTP commands exist): the
   // MX mocks' sessions so far, counted per mock, and those after a count.
   std::function<std::vector<std::uint64_t>()> smtp_mark;
@@ -440,6 +521,7 @@ struct ReportStepResult {
   std::vector<std::string> attempts;
   std::uint64_t successful = 0;
   std::uint64_t failed = 0;
+  std::vector<ReceivedPost> posts;  // what the https rua endpoints received
 };
 
 // reports and report_counts against the last report step; "" if they hold.
@@ -453,6 +535,28 @@ std::string CheckReports(const ScenarioExpect& e, const ReportStepResult& got) {
     return "report_counts: expected " + std::to_string(e.report_counts->successful) +
            " successful and " + std::to_string(e.report_counts->failed) + " failed, got " +
            std::to_string(got.successful) + " and " + std::to_string(got.failed);
+  }
+  if (e.report_posts) {
+    json want = json::array();
+    for (const auto& p : *e.report_posts) {
+      want.push_back(p.url + " " + p.content_type);
+    }
+    json seen = json::array();
+    for (const auto& p : got.posts) {
+      seen.push_back(p.url + " " + p.content_type);
+    }
+    if (want != seen) {
+      return "report_posts: expected " + DumpJson(want) + ", got " + DumpJson(seen);
+    }
+    for (std::size_t i = 0; i < got.posts.size(); ++i) {
+      // As the endpoint reads it (RFC 8460 §5.4): gunzipped for
+      // application/tlsrpt+gzip (RPT-5.2-01), then the report JSON.
+      const auto read = tlsrpt::ReadReportPost(got.posts[i].content_type, got.posts[i].body);
+      if (!read) {
+        return "report_posts: the body POSTed to " + got.posts[i].url +
+               " is not an RFC 8460 report: " + read.error().Text();
+      }
+    }
   }
   return "";
 }
@@ -668,6 +772,13 @@ CaseResult NewCase(const Scenario& s, std::string_view mode) {
       x["report_counts"] = {{"successful", e.report_counts->successful},
                             {"failed", e.report_counts->failed}};
     }
+    if (e.report_posts) {
+      json posts = json::array();
+      for (const auto& p : *e.report_posts) {
+        posts.push_back({{"url", p.url}, {"content_type", p.content_type}});
+      }
+      x["report_posts"] = std::move(posts);
+    }
     if (e.smtp_client) {
       json c = json::object();
       for (const auto& [key, on] :
@@ -708,19 +819,68 @@ using StepGuard = std::function<std::optional<mtasts::DeliveryReport>(
 // Tests only: delivers instead of the sender (ScenarioRunOptions).
 using Replacement = std::function<mtasts::DeliveryReport(const std::string& to)>;
 
+// "https://host[:port]/path?query" -> (host in lower case, "/path?query");
+// nullopt without a host. The port is not used: the scenario says where
+// each host listens.
+std::optional<std::pair<std::string, std::string>> SplitHttpsUri(std::string_view uri) {
+  constexpr std::string_view kScheme = "https://";
+  if (uri.size() < kScheme.size() || !text::EqualsIgnoreCase(uri.substr(0, 8), kScheme)) {
+    return std::nullopt;
+  }
+  uri.remove_prefix(kScheme.size());
+  const std::size_t slash = uri.find_first_of("/?#");
+  std::string_view authority = uri.substr(0, slash);
+  std::string path = slash == std::string_view::npos ? "/" : std::string(uri.substr(slash));
+  if (!path.empty() && path.front() != '/') {
+    path.insert(0, "/");
+  }
+  path = path.substr(0, path.find('#'));
+  if (const std::size_t at = authority.rfind('@'); at != std::string_view::npos) {
+    authority.remove_prefix(at + 1);
+  }
+  if (const std::size_t colon = authority.rfind(':');
+      colon != std::string_view::npos && authority.find(']', colon) == std::string_view::npos) {
+    authority = authority.substr(0, colon);
+  }
+  if (authority.empty()) {
+    return std::nullopt;
+  }
+  return std::make_pair(text::ToLowerCopy(authority), std::move(path));
+}
+
 // Where a report step's reports go: a mailto: rua is a report delivery by
 // the sender under test (RFC 8460 §3: MTA-STS not enforced for it), which
-// reaches the scenario's MX mocks like any delivery. https: rua endpoints
-// are not modelled in scenarios (the policy hosts answer GET only): such a
-// submission gets no answer, and the reporter moves on to the next URI.
+// reaches the scenario's MX mocks like any delivery; an https: rua is a
+// POST to the scenario's https host of that name (RPT-3-09).
 class ScenarioReportTransport final : public tlsrpt::ReportTransport {
  public:
-  ScenarioReportTransport(mtasts::Sender& sender, const StepGuard& guard)
-      : sender_(sender), guard_(guard) {}
+  ScenarioReportTransport(mtasts::Sender& sender, ScenarioFetcher& hosts, const StepGuard& guard)
+      : sender_(sender), hosts_(hosts), guard_(guard) {}
 
-  int Post(std::string_view, std::string_view, std::string_view, std::string& detail) override {
-    detail = "https rua endpoints are not modelled in scenarios";
-    return 0;
+  int Post(std::string_view url, std::string_view content_type, std::string_view body,
+           std::string& detail) override {
+    const auto where = SplitHttpsUri(url);
+    if (!where) {
+      detail = "not an https URI with a host";
+      return 0;
+    }
+    net::HttpsPostRequest q;
+    q.host = where->first;
+    q.path = where->second;
+    q.content_type = std::string(content_type);
+    q.body = std::string(body);
+    // RFC 8460 §3 (RPT-3-10) lets a submitter ignore certificate errors,
+    // and the reference does: a report of TLS failures is wanted most when
+    // the domain's TLS is broken, as a mailto: report is delivered over a
+    // failing TLS (RPT-3-11). What was ignored is in the detail.
+    q.verify_certificate = false;
+    const mtasts::FetchResponse r = hosts_.Post(q);
+    if (r.failure) {
+      detail = "no answer: " + r.detail;
+      return 0;
+    }
+    detail = r.detail;  // what was ignored, if anything; the reporter adds the status
+    return r.status;
   }
 
   bool Mail(std::string_view address, std::string_view, std::string& detail) override {
@@ -750,6 +910,7 @@ class ScenarioReportTransport final : public tlsrpt::ReportTransport {
 
  private:
   mtasts::Sender& sender_;
+  ScenarioFetcher& hosts_;
   const StepGuard& guard_;
 };
 
@@ -757,11 +918,10 @@ class ScenarioReportTransport final : public tlsrpt::ReportTransport {
 // else the outcome and why (kFail: an expectation, kError: the scenario or
 // a step that did not finish).
 std::pair<Outcome, std::string> RunSteps(const Scenario& s, spf::Resolver& dns,
-                                         mtasts::PolicyFetcher& fetcher,
-                                         mtasts::MxConnector& connector, FixedClock& clock,
-                                         const ScenarioRunOptions& opts, const Observer& obs,
-                                         const StepGuard& guard, const Replacement& replacement,
-                                         json& transcript) {
+                                         ScenarioFetcher& fetcher, mtasts::MxConnector& connector,
+                                         FixedClock& clock, const ScenarioRunOptions& opts,
+                                         const Observer& obs, const StepGuard& guard,
+                                         const Replacement& replacement, json& transcript) {
   auto cache = std::make_unique<mtasts::PolicyCache>(clock);
   mtasts::DeliveryReport last;
   std::string last_domain;
@@ -878,8 +1038,9 @@ std::pair<Outcome, std::string> RunSteps(const Scenario& s, spf::Resolver& dns,
           smtp_mark = obs.smtp_mark();
         }
         mtasts::Sender sender(dns, fetcher, connector, *cache, sender_options);
-        ScenarioReportTransport transport(sender, guard);
+        ScenarioReportTransport transport(sender, fetcher, guard);
         const std::size_t mark = reporter.attempts().size();
+        const std::size_t posts_mark = obs.posts().size();
         reporter.Run(transport);
         // Counted after the run: the sessions that delivered a report go
         // in no report (RPT-3-12); the reporter notes them.
@@ -887,6 +1048,10 @@ std::pair<Outcome, std::string> RunSteps(const Scenario& s, spf::Resolver& dns,
           count(d.report, d.to);
         }
         ReportStepResult result;
+        result.posts = obs.posts();
+        result.posts.erase(result.posts.begin(),
+                           result.posts.begin() + static_cast<std::ptrdiff_t>(
+                                                      std::min(posts_mark, result.posts.size())));
         std::set<tlsrpt::ReportKey> tried;
         json attempts = json::array();
         for (std::size_t i = mark; i < reporter.attempts().size(); ++i) {
@@ -955,7 +1120,8 @@ std::pair<Outcome, std::string> RunSteps(const Scenario& s, spf::Resolver& dns,
         if (why.empty()) {
           why = CheckFirstContacted(step.expect, firsts);
         }
-        if (why.empty() && (step.expect.reports || step.expect.report_counts)) {
+        if (why.empty() &&
+            (step.expect.reports || step.expect.report_counts || step.expect.report_posts)) {
           why = reported ? CheckReports(step.expect, *reported)
                          : "reports: no report step ran before this one";
         }
@@ -1081,6 +1247,7 @@ CaseResult RunScenarioInProcess(const Scenario& s, const ScenarioRunOptions& opt
       [&] { return responder.logged(); },
       [&](std::uint64_t mark) { return QueriesSince(responder, mark); },
       [&] { return fetcher.fetches(); },
+      [&] { return fetcher.posts(); },
       {},  // no SMTP commands in-process
       {},
   };
@@ -1398,7 +1565,7 @@ std::map<std::string, std::string> AddressesAt(
 
 // net::HttpsPolicyFetcher with the address of each policy host's phase in
 // force at the virtual clock's time.
-class PhasedFetcher final : public mtasts::PolicyFetcher {
+class PhasedFetcher final : public ScenarioFetcher {
  public:
   PhasedFetcher(
       net::HttpsFetcherOptions base,
@@ -1413,6 +1580,15 @@ class PhasedFetcher final : public mtasts::PolicyFetcher {
     net::HttpsFetcherOptions o = base_;
     o.addresses = AddressesAt(phases_, clock_.Now());
     return net::HttpsPolicyFetcher(std::move(o)).Fetch(host, path);
+  }
+
+  mtasts::FetchResponse Post(const net::HttpsPostRequest& request) override {
+    if (phases_.count(text::ToLowerCopy(request.host)) == 0) {
+      unknown.push_back(request.host);
+    }
+    net::HttpsFetcherOptions o = base_;
+    o.addresses = AddressesAt(phases_, clock_.Now());
+    return net::HttpsPolicyFetcher(std::move(o)).Post(request);
   }
 
   std::vector<std::string> unknown;  // hosts the scenario does not list
@@ -1528,6 +1704,32 @@ CaseResult RunScenarioWire(const Scenario& s, const ScenarioRunOptions& opts) {
         return static_cast<std::uint32_t>(n);
       },
       [&] {
+        // Every host's and phase's log, merged by time.
+        std::vector<std::pair<std::chrono::system_clock::time_point, ReceivedPost>> all;
+        auto add = [&](const mocks::https::Server& server) {
+          for (auto& e : server.Log()) {
+            if (e.method == "POST") {
+              all.push_back({e.time,
+                             {"https://" + (e.host.empty() ? e.sni : e.host) + e.target,
+                              std::move(e.content_type), std::move(e.body)}});
+            }
+          }
+        };
+        for (const auto& [host, server] : w.https) {
+          add(*server);
+        }
+        for (const auto& phase : w.https_later) {
+          add(*phase.server);
+        }
+        std::stable_sort(all.begin(), all.end(),
+                         [](const auto& a, const auto& b) { return a.first < b.first; });
+        std::vector<ReceivedPost> out;
+        for (auto& [time, post] : all) {
+          out.push_back(std::move(post));
+        }
+        return out;
+      },
+      [&] {
         std::vector<std::uint64_t> mark;
         ForEachMx(w, [&](const std::string&, const mocks::smtp::Server& server) {
           std::uint64_t last = 0;
@@ -1581,8 +1783,12 @@ CaseResult RunScenarioWire(const Scenario& s, const ScenarioRunOptions& opts) {
   json requests = json::array();
   auto log_https = [&](const std::string& host, const mocks::https::Server& server) {
     for (const auto& e : server.Log()) {
-      requests.push_back("https " + e.sni + " " + e.method + " " + e.target + " -> " + e.outcome +
-                         (e.detail.empty() ? "" : " (" + e.detail + ")"));
+      const std::string posted =
+          e.method == "POST" ? " [" + std::to_string(e.body.size()) + " bytes of " +
+                                   (e.content_type.empty() ? "no type" : e.content_type) + "]"
+                             : "";
+      requests.push_back("https " + e.sni + " " + e.method + " " + e.target + posted + " -> " +
+                         e.outcome + (e.detail.empty() ? "" : " (" + e.detail + ")"));
     }
     if (server.stats().unscripted != 0) {
       unscripted.what.push_back("HTTPS request to " + host + " (see the transcript)");

@@ -383,7 +383,7 @@ ScenarioExpect ReadExpect(Reader& r, const YAML::Node& n) {
   r.Keys(n,
          {"verdict", "channel", "mx", "tls_rpt", "policy", "contacted", "not_contacted",
           "first_contacted", "queried", "not_queried", "fetches", "alerted", "smtp_client",
-          "reports", "report_counts", "level"},
+          "reports", "report_counts", "report_posts", "level"},
          "expect");
   if (n["verdict"]) {
     e.verdict = r.Str(n["verdict"], "verdict");
@@ -503,6 +503,24 @@ ScenarioExpect ReadExpect(Reader& r, const YAML::Node& n) {
     rc.failed =
         static_cast<std::uint64_t>(r.Int(c["failed"], "report_counts.failed", 0, 1'000'000));
     e.report_counts = rc;
+  }
+  if (const YAML::Node c = n["report_posts"]; c && !c.IsSequence()) {
+    r.Fail(c, "report_posts must be a list of {url, content_type}");
+  } else if (c) {
+    e.report_posts.emplace();
+    for (const auto& post : c) {
+      if (!post.IsMap()) {
+        r.Fail(post, "report_posts: each entry is a map {url, content_type}");
+        break;
+      }
+      r.Keys(post, {"url", "content_type"}, "report_posts");
+      if (!post["url"] || !post["content_type"]) {
+        r.Fail(post, "report_posts: each entry needs url and content_type");
+        break;
+      }
+      e.report_posts->push_back({r.Str(post["url"], "report_posts.url"),
+                                 r.Str(post["content_type"], "report_posts.content_type")});
+    }
   }
   if (const YAML::Node c = n["smtp_client"]; c && !c.IsMap()) {
     r.Fail(c, "smtp_client must be a map of rules");
@@ -881,10 +899,11 @@ std::vector<std::string> LintScenario(const Scenario& s, const std::filesystem::
     deliver |= st.kind == ScenarioStep::Kind::kDeliver;
     expect |= st.kind == ScenarioStep::Kind::kExpect;
     reported |= st.kind == ScenarioStep::Kind::kReport;
-    if (st.kind == ScenarioStep::Kind::kExpect && (st.expect.reports || st.expect.report_counts) &&
-        !reported) {
+    if (st.kind == ScenarioStep::Kind::kExpect &&
+        (st.expect.reports || st.expect.report_counts || st.expect.report_posts) && !reported) {
       out.push_back(where + "line " + std::to_string(st.line) +
-                    ": reports and report_counts judge a report step: none comes before it");
+                    ": reports, report_counts and report_posts judge a report step: none comes "
+                    "before it");
     }
     if (st.kind == ScenarioStep::Kind::kDeliver) {
       last_times = st.times;

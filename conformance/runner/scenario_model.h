@@ -144,7 +144,8 @@ struct ScenarioExpect {
   // DNS queries ("NAME TYPE") the last delivery made, or must not have made.
   std::vector<std::string> queried;
   std::vector<std::string> not_queried;
-  // Policy fetches (connections to any policy host) since the start:
+  // Connections to any https host since the start (policy fetches, and
+  // the report POSTs of report steps):
   // exactly N (`fetches: N`) or within bounds (`fetches: {at_least: N,
   // at_most: M}`), for rules that set only a bound, such as a backoff of
   // "at least 5 minutes" (STS-3.3-08).
@@ -169,6 +170,15 @@ struct ScenarioExpect {
     std::uint64_t failed = 0;
   };
   std::optional<ReportCounts> report_counts;
+  // The POSTs the https rua endpoints received during the last report
+  // step (RFC 8460 §3, RPT-3-09), in order: the URI they were sent to and
+  // their Content-Type. Each body must also be an RFC 8460 report
+  // (gunzipped first when the type is application/tlsrpt+gzip).
+  struct ReportPost {
+    std::string url;
+    std::string content_type;
+  };
+  std::optional<std::vector<ReportPost>> report_posts;
   // The level of this step's checks when it is below the scenario's: a
   // SHOULD or MAY step that fails makes the case non-strict (a failure
   // under --strict) and the later steps still run.

@@ -448,6 +448,86 @@ smtp:
   }
 }
 
+// RPT-3-09, RPT-3-10: an https rua is a POST to the scenario's host of
+// that name; `report_posts` judges what the endpoint received, and each
+// body must read as an RFC 8460 report.
+TEST_F(ScenarioTest, AReportStepPostsToAnHttpsRua) {
+  const auto world = [](const std::string& cert, int status) {
+    return R"(pki:
+  - {name: rpt, issuer: root, dns_names: [r.example.test]}
+  - {name: rpt-expired, issuer: root, dns_names: [r.example.test], not_after: -1}
+dns:
+  origins: [example.test]
+  zonedata:
+    example.test: [{MX: [10, mx1.example.test]}]
+    mx1.example.test: [{A: 127.0.0.1}]
+    _mta-sts.example.test: [{TXT: "v=STSv1; id=1"}]
+    _smtp._tls.example.test: [{TXT: "v=TLSRPTv1; rua=https://r.example.test/in?k=1"}]
+https:
+  r.example.test:
+    cert: )" +
+           cert + R"(
+    paths:
+      /in: {status: )" +
+           std::to_string(status) + R"(}
+)";
+  };
+  const std::string steps = R"(steps:
+  - deliver: {to: a@example.test}
+  - report: {}
+  - expect:
+      reports: ["https://r.example.test/in?k=1 accepted"]
+      report_posts: [{url: "https://r.example.test/in?k=1", content_type: application/tlsrpt+gzip}]
+      report_counts: {successful: 1, failed: 0}
+)";
+  auto s = LoadScenario(Scenario("post", world("rpt", 201) + steps));
+  ASSERT_TRUE(s.ok()) << s.error().Text();
+  EXPECT_TRUE(LintScenario(*s, root_, {"STS-5-01"}).empty());
+  auto r = RunScenarioInProcess(*s);
+  ASSERT_EQ(r.outcome, Outcome::kPass) << r.message << r.actual.dump();
+  EXPECT_EQ(r.expected["expect"][0]["report_posts"][0]["content_type"], "application/tlsrpt+gzip");
+  EXPECT_EQ(r.actual["transcript"][1]["attempts"][0],
+            "https://r.example.test/in?k=1 accepted (HTTP 201)");
+
+  // An expired certificate: the reference POSTs anyway (RFC 8460 §3 lets
+  // it) and the attempt says what it ignored.
+  s = LoadScenario(Scenario("post-expired", world("rpt-expired", 200) + steps));
+  ASSERT_TRUE(s.ok()) << s.error().Text();
+  r = RunScenarioInProcess(*s);
+  ASSERT_EQ(r.outcome, Outcome::kPass) << r.message;
+  EXPECT_EQ(r.actual["transcript"][1]["attempts"][0],
+            "https://r.example.test/in?k=1 accepted (HTTP 200; certificate error ignored: "
+            "certificate-expired: certificate has expired)");
+
+  // A status that is not 2xx refuses the report; the POST was still made,
+  // and a wrong media type in the expectation fails, naming both.
+  s = LoadScenario(Scenario("post-500", world("rpt", 500) + R"(steps:
+  - deliver: {to: a@example.test}
+  - report: {}
+  - expect:
+      reports: ["https://r.example.test/in?k=1 refused"]
+      report_posts: [{url: "https://r.example.test/in?k=1", content_type: application/tlsrpt+json}]
+)"));
+  ASSERT_TRUE(s.ok()) << s.error().Text();
+  r = RunScenarioInProcess(*s);
+  EXPECT_EQ(r.outcome, Outcome::kFail);
+  EXPECT_NE(r.message.find("report_posts: expected [\"https://r.example.test/in?k=1 "
+                           "application/tlsrpt+json\"], got [\"https://r.example.test/in?k=1 "
+                           "application/tlsrpt+gzip\"]"),
+            std::string::npos)
+      << r.message;
+
+  // report_posts with no report step before it: lint says so.
+  s = LoadScenario(Scenario("post-early", world("rpt", 200) + R"(steps:
+  - deliver: {to: a@example.test}
+  - expect: {report_posts: []}
+)"));
+  ASSERT_TRUE(s.ok()) << s.error().Text();
+  const auto problems = LintScenario(*s, root_, {"STS-5-01"});
+  ASSERT_FALSE(problems.empty());
+  EXPECT_NE(problems[0].find("none comes before it"), std::string::npos) << problems[0];
+}
+
 // RPT-3-12, ATK-50: `report: {}` closes the day and runs the sender's
 // TLS-RPT reporter, which mails the report through the sender; `reports`
 // and `report_counts` judge what it sent.
@@ -502,8 +582,7 @@ TEST_F(ScenarioTest, AReportStepMailsTheDayAndLeavesReportSessionsOut) {
             std::string::npos)
       << r.message;
 
-  // An https rua gets no answer in a scenario; the reporter goes on to the
-  // next URI.
+  // An https rua whose host the scenario does not script is its error.
   auto https = LoadScenario(Scenario(
       "report-https", world("https://r.example.test/tlsrpt,mailto:tlsrpt@example.test") + R"(steps:
   - deliver: {to: a@example.test}
@@ -513,7 +592,9 @@ TEST_F(ScenarioTest, AReportStepMailsTheDayAndLeavesReportSessionsOut) {
 )"));
   ASSERT_TRUE(https.ok()) << https.error().Text();
   r = RunScenarioInProcess(*https);
-  EXPECT_EQ(r.outcome, Outcome::kPass) << r.message;
+  EXPECT_EQ(r.outcome, Outcome::kError) << r.message;
+  EXPECT_NE(r.message.find("unscripted HTTPS request to r.example.test"), std::string::npos)
+      << r.message;
 
   // reports with no report step before them: lint says so.
   auto early = LoadScenario(Scenario("report-early", world("mailto:tlsrpt@example.test") + R"(steps:
@@ -526,12 +607,16 @@ TEST_F(ScenarioTest, AReportStepMailsTheDayAndLeavesReportSessionsOut) {
   ASSERT_EQ(problems.size(), 1u);
   EXPECT_NE(problems[0].find("none comes before it"), std::string::npos) << problems[0];
 
-  for (const char* bad : {"  - report: {at: 1}\n", "  - report: now\n",
-                          "  - expect: {reports: [mailto:a@example.test]}\n",
-                          "  - expect: {reports: [\"mailto:a@example.test delivered\"]}\n",
-                          "  - expect: {report_counts: {successful: 1}}\n",
-                          "  - expect: {report_counts: {successful: 1, failed: -1}}\n",
-                          "  - expect: {report_counts: 3}\n"}) {
+  for (const char* bad :
+       {"  - report: {at: 1}\n", "  - report: now\n",
+        "  - expect: {reports: [mailto:a@example.test]}\n",
+        "  - expect: {reports: [\"mailto:a@example.test delivered\"]}\n",
+        "  - expect: {report_counts: {successful: 1}}\n",
+        "  - expect: {report_counts: {successful: 1, failed: -1}}\n",
+        "  - expect: {report_counts: 3}\n", "  - expect: {report_posts: {url: a}}\n",
+        "  - expect: {report_posts: [https://r.example.test/]}\n",
+        "  - expect: {report_posts: [{url: https://r.example.test/}]}\n",
+        "  - expect: {report_posts: [{url: a, content_type: b, body: c}]}\n"}) {
     auto b = LoadScenario(Scenario("bad-report", std::string("steps:\n") + bad));
     ASSERT_FALSE(b.ok()) << bad;
     EXPECT_EQ(b.error().id, "scenario.field") << bad;

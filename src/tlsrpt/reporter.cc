@@ -313,7 +313,10 @@ bool Reporter::TryRound(PendingReport& p, ReportTransport& transport) {
         const int status = transport.Post(u.uri, ReportMediaType(opts_.gzip), body, at.detail);
         at.accepted = status >= 200 && status <= 299;
         if (status != 0) {
-          at.detail = "HTTP " + std::to_string(status);
+          // The transport's own note, if any, stays (a certificate error
+          // it ignored, RPT-3-10).
+          at.detail =
+              "HTTP " + std::to_string(status) + (at.detail.empty() ? "" : "; " + at.detail);
         }
       } else {
         const std::string to = MailtoAddress(u.uri);

@@ -81,7 +81,9 @@ class ReportTransport {
  public:
   virtual ~ReportTransport() = default;
   // POSTs `body` to the https URI `url` with `content_type`; the HTTP
-  // status, or 0 when no answer came (`detail` says why).
+  // status, or 0 when no answer came (`detail` says why). With a status,
+  // `detail` may note something the attempt's record should keep (a
+  // certificate error ignored, RFC 8460 §3); the reporter adds the status.
   virtual int Post(std::string_view url, std::string_view content_type, std::string_view body,
                    std::string& detail) = 0;
   // Submits the RFC 5322 `message` for delivery to `address`; true when

@@ -44,6 +44,7 @@ class FakeTransport final : public ReportTransport {
   struct Mail {
     std::string address, message;
   };
+  std::string post_note;  // what Post says beside a status
   int Post(std::string_view url, std::string_view content_type, std::string_view body,
            std::string& detail) override {
     posts.push_back({std::string(url), std::string(content_type), std::string(body)});
@@ -55,6 +56,7 @@ class FakeTransport final : public ReportTransport {
     if (statuses.size() > 1) {
       statuses.erase(statuses.begin());
     }
+    detail = post_note;
     return s;
   }
   bool Mail(std::string_view address, std::string_view message, std::string& detail) override {
@@ -259,6 +261,18 @@ TEST(Reporter, AnyTwoHundredIsAcceptedOthersAreRetried) {
     EXPECT_EQ(state, ReportState::kWaiting) << status;
     EXPECT_EQ(detail, "HTTP " + std::to_string(status));
   }
+}
+
+// RPT-3-10: a transport that ignored a certificate error says so, and
+// the attempt's record keeps it beside the status.
+TEST(Reporter, TheTransportsNoteStaysBesideTheStatus) {
+  DayAfter w({"v=TLSRPTv1; rua=https://r.example/"}, {201});
+  w.transport.post_note = "certificate error ignored: certificate-expired: certificate has expired";
+  w.Run();
+  ASSERT_EQ(w.reporter.attempts().size(), 1u);
+  EXPECT_TRUE(w.reporter.attempts()[0].accepted);
+  EXPECT_EQ(w.reporter.attempts()[0].detail,
+            "HTTP 201; certificate error ignored: certificate-expired: certificate has expired");
 }
 
 // RPT-5.5-01: retries back off exponentially and end 24 hours after the
