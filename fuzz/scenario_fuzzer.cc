@@ -17,9 +17,9 @@
 //    the last phase started (the host itself before the first); an expect
 //    step's level is "", SHOULD or MAY; a deliver step's times is 1-100;
 //    first_contacted names distinct hosts; each `reports` entry ends in
-//    " accepted" or " refused" after a non-empty URI; report_posts read
-//    the same the second time; a fetches count matches exactly
-//    [at_least, at_most] and its text names those bounds; a tls_rpt
+//    " accepted" or " refused" after a non-empty URI; report_posts and
+//    report_mails read the same the second time; a fetches count matches
+//    exactly [at_least, at_most] and its text names those bounds; a tls_rpt
 //    expectation has at least one list, and more than one only as one_of;
 //    reading the same text twice gives the same scenario (id, title, steps,
 //    hosts);
@@ -143,6 +143,16 @@ void CheckScenario(const conf::Scenario& s, std::string_view text) {
       FUZZ_CHECK(a->size() == b->size());
       for (std::size_t k = 0; k < a->size() && k < b->size(); ++k) {
         FUZZ_CHECK((*a)[k].url == (*b)[k].url && (*a)[k].content_type == (*b)[k].content_type);
+      }
+    }
+    const auto& c = s.steps[i].expect.report_mails;
+    const auto& d = again->steps[i].expect.report_mails;
+    FUZZ_CHECK(c.has_value() == d.has_value());
+    if (c && d) {
+      FUZZ_CHECK(c->size() == d->size());
+      for (std::size_t k = 0; k < c->size() && k < d->size(); ++k) {
+        FUZZ_CHECK((*c)[k].to == (*d)[k].to && (*c)[k].mx == (*d)[k].mx &&
+                   (*c)[k].report_domain == (*d)[k].report_domain);
       }
     }
   }

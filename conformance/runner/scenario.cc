@@ -114,6 +114,14 @@ struct ReceivedPost {
   std::string body;
 };
 
+// A message an MX accepted: which host, for whom (the RCPT TO addresses,
+// joined with ","), and the message as sent.
+struct ReceivedMail {
+  std::string mx;
+  std::string to;
+  std::string message;
+};
+
 // The scenario's https hosts as the sender meets them: its policy fetches
 // (GET) and, in a report step, its TLS-RPT reports to https rua
 // endpoints (POST).
@@ -271,11 +279,12 @@ class FakeFetcher final : public ScenarioFetcher {
 class FakeSession final : public mtasts::MxSession {
  public:
   FakeSession(const std::string& host, const SmtpHostSpec& spec, std::uint32_t& messages,
-              const pki::Pki& p, const tls::TrustStore& trust, const Clock& c,
-              std::vector<std::string>& log)
+              std::vector<ReceivedMail>& mails, const pki::Pki& p, const tls::TrustStore& trust,
+              const Clock& c, std::vector<std::string>& log)
       : host_(host),
         spec_(spec),
         messages_(messages),
+        mails_(mails),
         pki_(p),
         trust_(trust),
         clock_(c),
@@ -338,7 +347,8 @@ class FakeSession final : public mtasts::MxSession {
     r.detail = v.ok() ? "verified" : std::string(tls::CertFailureResultType(v.failure));
     return r;
   }
-  mtasts::SendResult Send(std::string_view, std::string_view) override {
+  mtasts::SendResult Send(std::string_view, std::string_view to,
+                          std::string_view message) override {
     log_.push_back("smtp " + host_ + ": MAIL/RCPT/DATA over " + (tls_ ? "TLS" : "plaintext"));
     if (spec_.require_tls && !tls_) {
       return {mtasts::SendStatus::kPermFail, "530 5.7.0 Must issue a STARTTLS command first"};
@@ -351,6 +361,7 @@ class FakeSession final : public mtasts::MxSession {
       return {mtasts::SendStatus::kTempFail, "451 4.7.1 greylisted"};
     }
     ++messages_;
+    mails_.push_back({host_, std::string(to), std::string(message)});
     return {mtasts::SendStatus::kAccepted, "250 ok"};
   }
   void Quit() override {}
@@ -359,6 +370,7 @@ class FakeSession final : public mtasts::MxSession {
   std::string host_;
   const SmtpHostSpec& spec_;
   std::uint32_t& messages_;
+  std::vector<ReceivedMail>& mails_;
   const pki::Pki& pki_;
   const tls::TrustStore& trust_;
   const Clock& clock_;
@@ -396,8 +408,10 @@ class FakeConnector final : public mtasts::MxConnector {
     // A later phase is another mock on the wire, with a greylist count of
     // its own.
     std::uint32_t& messages = messages_[{key, &spec}];
-    return std::make_unique<FakeSession>(key, spec, messages, pki_, trust_, clock_, log_);
+    return std::make_unique<FakeSession>(key, spec, messages, mails, pki_, trust_, clock_, log_);
   }
+
+  std::vector<ReceivedMail> mails;  // every message accepted, in order
 
  private:
   const Scenario& s_;
@@ -417,6 +431,9 @@ struct Observer {
   std::function<std::uint32_t()> fetches;
   // Every POST the https hosts received so far, in order.
   std::function<std::vector<ReceivedPost>()> posts;
+  // The messages the MX hosts accepted after a mark (mail_mark() then).
+  std::function<std::vector<std::uint64_t>()> mail_mark;
+  std::function<std::vector<ReceivedMail>(const std::vector<std::uint64_t>&)> mails_since;
   // Wire mode only (empty in-process, where no SMTP commands exist): the
   // MX mocks' sessions so far, counted per mock, and those after a count.
   std::function<std::vector<std::uint64_t>()> smtp_mark;
@@ -522,6 +539,7 @@ struct ReportStepResult {
   std::uint64_t successful = 0;
   std::uint64_t failed = 0;
   std::vector<ReceivedPost> posts;  // what the https rua endpoints received
+  std::vector<ReceivedMail> mails;  // what the MX hosts accepted
 };
 
 // reports and report_counts against the last report step; "" if they hold.
@@ -555,6 +573,32 @@ std::string CheckReports(const ScenarioExpect& e, const ReportStepResult& got) {
       if (!read) {
         return "report_posts: the body POSTed to " + got.posts[i].url +
                " is not an RFC 8460 report: " + read.error().Text();
+      }
+    }
+  }
+  if (e.report_mails) {
+    json want = json::array();
+    for (const auto& m : *e.report_mails) {
+      want.push_back(m.to + " via " + m.mx);
+    }
+    json seen = json::array();
+    for (const auto& m : got.mails) {
+      seen.push_back(m.to + " via " + m.mx);
+    }
+    if (want != seen) {
+      return "report_mails: expected " + DumpJson(want) + ", got " + DumpJson(seen);
+    }
+    for (std::size_t i = 0; i < got.mails.size(); ++i) {
+      // As a Policy Domain's mailbox reads it (RFC 8460 §5.3).
+      const auto read = tlsrpt::ReadReportMail(got.mails[i].message);
+      if (!read) {
+        return "report_mails: the message to " + got.mails[i].to +
+               " is not an RFC 8460 report mail: " + read.error().Text();
+      }
+      const std::string& domain = (*e.report_mails)[i].report_domain;
+      if (!domain.empty() && !text::EqualsIgnoreCase(read->report_domain, domain)) {
+        return "report_mails: the message to " + got.mails[i].to + " reports on " +
+               read->report_domain + ", not " + domain;
       }
     }
   }
@@ -779,6 +823,17 @@ CaseResult NewCase(const Scenario& s, std::string_view mode) {
       }
       x["report_posts"] = std::move(posts);
     }
+    if (e.report_mails) {
+      json mails = json::array();
+      for (const auto& m : *e.report_mails) {
+        json one = {{"to", m.to}, {"mx", m.mx}};
+        if (!m.report_domain.empty()) {
+          one["report_domain"] = m.report_domain;
+        }
+        mails.push_back(std::move(one));
+      }
+      x["report_mails"] = std::move(mails);
+    }
     if (e.smtp_client) {
       json c = json::object();
       for (const auto& [key, on] :
@@ -883,13 +938,13 @@ class ScenarioReportTransport final : public tlsrpt::ReportTransport {
     return r.status;
   }
 
-  bool Mail(std::string_view address, std::string_view, std::string& detail) override {
+  bool Mail(std::string_view address, std::string_view message, std::string& detail) override {
     if (timed_out) {
       detail = "an earlier report delivery did not finish";
       return false;
     }
     std::optional<mtasts::DeliveryReport> done =
-        guard_([&] { return sender_.Deliver(address, mtasts::Purpose::kReport); });
+        guard_([&] { return sender_.Deliver(address, mtasts::Purpose::kReport, message); });
     if (!done) {
       timed_out = true;
       detail = "the sender did not finish";
@@ -1041,6 +1096,7 @@ std::pair<Outcome, std::string> RunSteps(const Scenario& s, spf::Resolver& dns,
         ScenarioReportTransport transport(sender, fetcher, guard);
         const std::size_t mark = reporter.attempts().size();
         const std::size_t posts_mark = obs.posts().size();
+        const std::vector<std::uint64_t> mail_mark = obs.mail_mark();
         reporter.Run(transport);
         // Counted after the run: the sessions that delivered a report go
         // in no report (RPT-3-12); the reporter notes them.
@@ -1052,6 +1108,7 @@ std::pair<Outcome, std::string> RunSteps(const Scenario& s, spf::Resolver& dns,
         result.posts.erase(result.posts.begin(),
                            result.posts.begin() + static_cast<std::ptrdiff_t>(
                                                       std::min(posts_mark, result.posts.size())));
+        result.mails = obs.mails_since(mail_mark);
         std::set<tlsrpt::ReportKey> tried;
         json attempts = json::array();
         for (std::size_t i = mark; i < reporter.attempts().size(); ++i) {
@@ -1120,8 +1177,8 @@ std::pair<Outcome, std::string> RunSteps(const Scenario& s, spf::Resolver& dns,
         if (why.empty()) {
           why = CheckFirstContacted(step.expect, firsts);
         }
-        if (why.empty() &&
-            (step.expect.reports || step.expect.report_counts || step.expect.report_posts)) {
+        if (why.empty() && (step.expect.reports || step.expect.report_counts ||
+                            step.expect.report_posts || step.expect.report_mails)) {
           why = reported ? CheckReports(step.expect, *reported)
                          : "reports: no report step ran before this one";
         }
@@ -1248,6 +1305,13 @@ CaseResult RunScenarioInProcess(const Scenario& s, const ScenarioRunOptions& opt
       [&](std::uint64_t mark) { return QueriesSince(responder, mark); },
       [&] { return fetcher.fetches(); },
       [&] { return fetcher.posts(); },
+      [&] { return std::vector<std::uint64_t>{connector.mails.size()}; },
+      [&](const std::vector<std::uint64_t>& mark) {
+        const std::size_t from =
+            mark.empty() ? 0 : std::min<std::size_t>(mark[0], connector.mails.size());
+        return std::vector<ReceivedMail>(
+            connector.mails.begin() + static_cast<std::ptrdiff_t>(from), connector.mails.end());
+      },
       {},  // no SMTP commands in-process
       {},
   };
@@ -1690,6 +1754,34 @@ CaseResult RunScenarioWire(const Scenario& s, const ScenarioRunOptions& opts) {
   co.address_endpoints = w.smtp_address_endpoints;
   PhasedConnector connector(co, w.smtp_phases, clock);
 
+  // The MX mocks' sessions: the last id of each (a mark), and those after
+  // a mark, with their hosts.
+  const std::function<std::vector<std::uint64_t>()> smtp_mark = [&] {
+    std::vector<std::uint64_t> mark;
+    ForEachMx(w, [&](const std::string&, const mocks::smtp::Server& server) {
+      std::uint64_t last = 0;
+      for (const auto& session : server.Sessions()) {
+        last = std::max(last, session.id);
+      }
+      mark.push_back(last);
+    });
+    return mark;
+  };
+  const std::function<SmtpSessions(const std::vector<std::uint64_t>&)> smtp_since =
+      [&](const std::vector<std::uint64_t>& mark) {
+        SmtpSessions out;
+        std::size_t k = 0;
+        ForEachMx(w, [&](const std::string& host, const mocks::smtp::Server& server) {
+          const std::uint64_t after = k < mark.size() ? mark[k] : 0;
+          ++k;
+          for (auto& session : server.Sessions()) {
+            if (session.id > after) {
+              out.emplace_back(host, std::move(session));
+            }
+          }
+        });
+        return out;
+      };
   const Observer obs{
       [&] { return w.responder->logged(); },
       [&](std::uint64_t mark) { return QueriesSince(*w.responder, mark); },
@@ -1729,31 +1821,19 @@ CaseResult RunScenarioWire(const Scenario& s, const ScenarioRunOptions& opts) {
         }
         return out;
       },
-      [&] {
-        std::vector<std::uint64_t> mark;
-        ForEachMx(w, [&](const std::string&, const mocks::smtp::Server& server) {
-          std::uint64_t last = 0;
-          for (const auto& session : server.Sessions()) {
-            last = std::max(last, session.id);
-          }
-          mark.push_back(last);
-        });
-        return mark;
-      },
+      smtp_mark,
       [&](const std::vector<std::uint64_t>& mark) {
-        SmtpSessions out;
-        std::size_t k = 0;
-        ForEachMx(w, [&](const std::string& host, const mocks::smtp::Server& server) {
-          const std::uint64_t after = k < mark.size() ? mark[k] : 0;
-          ++k;
-          for (auto& session : server.Sessions()) {
-            if (session.id > after) {
-              out.emplace_back(host, std::move(session));
-            }
+        // The deliveries of the sessions since the mark, MX host by host.
+        std::vector<ReceivedMail> out;
+        for (const auto& [host, session] : smtp_since(mark)) {
+          for (const auto& d : session.deliveries) {
+            out.push_back({host, text::Join(d.rcpt_to, ","), d.body});
           }
-        });
+        }
         return out;
       },
+      smtp_mark,
+      smtp_since,
   };
   // The watchdog: a step past its budget stops the mocks, which ends every
   // connection the sender holds, so that the step returns and the run ends

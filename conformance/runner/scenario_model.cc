@@ -383,7 +383,7 @@ ScenarioExpect ReadExpect(Reader& r, const YAML::Node& n) {
   r.Keys(n,
          {"verdict", "channel", "mx", "tls_rpt", "policy", "contacted", "not_contacted",
           "first_contacted", "queried", "not_queried", "fetches", "alerted", "smtp_client",
-          "reports", "report_counts", "report_posts", "level"},
+          "reports", "report_counts", "report_posts", "report_mails", "level"},
          "expect");
   if (n["verdict"]) {
     e.verdict = r.Str(n["verdict"], "verdict");
@@ -520,6 +520,29 @@ ScenarioExpect ReadExpect(Reader& r, const YAML::Node& n) {
       }
       e.report_posts->push_back({r.Str(post["url"], "report_posts.url"),
                                  r.Str(post["content_type"], "report_posts.content_type")});
+    }
+  }
+  if (const YAML::Node c = n["report_mails"]; c && !c.IsSequence()) {
+    r.Fail(c, "report_mails must be a list of {to, mx}");
+  } else if (c) {
+    e.report_mails.emplace();
+    for (const auto& mail : c) {
+      if (!mail.IsMap()) {
+        r.Fail(mail, "report_mails: each entry is a map {to, mx[, report_domain]}");
+        break;
+      }
+      r.Keys(mail, {"to", "mx", "report_domain"}, "report_mails");
+      if (!mail["to"] || !mail["mx"]) {
+        r.Fail(mail, "report_mails: each entry needs to and mx");
+        break;
+      }
+      ScenarioExpect::ReportMail m;
+      m.to = r.Str(mail["to"], "report_mails.to");
+      m.mx = r.Str(mail["mx"], "report_mails.mx");
+      if (mail["report_domain"]) {
+        m.report_domain = r.Str(mail["report_domain"], "report_mails.report_domain");
+      }
+      e.report_mails->push_back(std::move(m));
     }
   }
   if (const YAML::Node c = n["smtp_client"]; c && !c.IsMap()) {
@@ -900,10 +923,12 @@ std::vector<std::string> LintScenario(const Scenario& s, const std::filesystem::
     expect |= st.kind == ScenarioStep::Kind::kExpect;
     reported |= st.kind == ScenarioStep::Kind::kReport;
     if (st.kind == ScenarioStep::Kind::kExpect &&
-        (st.expect.reports || st.expect.report_counts || st.expect.report_posts) && !reported) {
+        (st.expect.reports || st.expect.report_counts || st.expect.report_posts ||
+         st.expect.report_mails) &&
+        !reported) {
       out.push_back(where + "line " + std::to_string(st.line) +
-                    ": reports, report_counts and report_posts judge a report step: none comes "
-                    "before it");
+                    ": reports, report_counts, report_posts and report_mails judge a report step: "
+                    "none comes before it");
     }
     if (st.kind == ScenarioStep::Kind::kDeliver) {
       last_times = st.times;

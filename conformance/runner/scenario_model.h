@@ -179,6 +179,16 @@ struct ScenarioExpect {
     std::string content_type;
   };
   std::optional<std::vector<ReportPost>> report_posts;
+  // The messages the MX hosts accepted during the last report step (the
+  // mailto: reports, RFC 8460 §5.3), in order: for whom and through which
+  // MX. Each must also read as an RFC 8460 report mail, and, where
+  // report_domain is given, report on that domain (TLS-Report-Domain).
+  struct ReportMail {
+    std::string to;
+    std::string mx;
+    std::string report_domain;
+  };
+  std::optional<std::vector<ReportMail>> report_mails;
   // The level of this step's checks when it is below the scenario's: a
   // SHOULD or MAY step that fails makes the case non-strict (a failure
   // under --strict) and the later steps still run.

@@ -569,6 +569,40 @@ TEST_F(ScenarioTest, AReportStepMailsTheDayAndLeavesReportSessionsOut) {
   EXPECT_EQ(step["attempts"][0], "mailto:tlsrpt@example.test accepted (delivered)");
   EXPECT_NE(step["reports"][0].get<std::string>().find(": delivered"), std::string::npos);
 
+  // The mailbox's MX received the report mail itself, and a wrong
+  // expectation of it fails, naming what came.
+  auto mails = LoadScenario(Scenario("report-mails", world("mailto:tlsrpt@example.test") + R"(steps:
+  - deliver: {to: a@example.test}
+  - report: {}
+  - expect:
+      report_mails: [{to: tlsrpt@example.test, mx: mx1.example.test, report_domain: example.test}]
+  - deliver: {to: a@example.test}
+  - report: {}
+  - expect:
+      report_mails: [{to: tlsrpt@example.test, mx: mx1.example.test, report_domain: example.net}]
+)"));
+  ASSERT_TRUE(mails.ok()) << mails.error().Text();
+  r = RunScenarioInProcess(*mails);
+  EXPECT_EQ(r.outcome, Outcome::kFail);
+  EXPECT_NE(r.message.find("report_mails: the message to tlsrpt@example.test reports on "
+                           "example.test, not example.net"),
+            std::string::npos)
+      << r.message;
+  EXPECT_EQ(r.actual["transcript"].size(), 5u) << r.actual.dump();  // the first expect held
+  auto elsewhere = LoadScenario(Scenario("report-mails-mx", world("mailto:tlsrpt@example.test") +
+                                                                R"(steps:
+  - deliver: {to: a@example.test}
+  - report: {}
+  - expect: {report_mails: [{to: tlsrpt@example.test, mx: mx2.example.test}]}
+)"));
+  ASSERT_TRUE(elsewhere.ok()) << elsewhere.error().Text();
+  r = RunScenarioInProcess(*elsewhere);
+  EXPECT_EQ(r.outcome, Outcome::kFail);
+  EXPECT_NE(r.message.find("report_mails: expected [\"tlsrpt@example.test via mx2.example.test\"], "
+                           "got [\"tlsrpt@example.test via mx1.example.test\"]"),
+            std::string::npos)
+      << r.message;
+
   // A count that does not match fails, and says what was counted.
   auto wrong = LoadScenario(Scenario("report-wrong", world("mailto:tlsrpt@example.test") + R"(steps:
   - deliver: {to: a@example.test}
@@ -616,7 +650,10 @@ TEST_F(ScenarioTest, AReportStepMailsTheDayAndLeavesReportSessionsOut) {
         "  - expect: {report_counts: 3}\n", "  - expect: {report_posts: {url: a}}\n",
         "  - expect: {report_posts: [https://r.example.test/]}\n",
         "  - expect: {report_posts: [{url: https://r.example.test/}]}\n",
-        "  - expect: {report_posts: [{url: a, content_type: b, body: c}]}\n"}) {
+        "  - expect: {report_posts: [{url: a, content_type: b, body: c}]}\n",
+        "  - expect: {report_mails: [{to: a@example.test}]}\n",
+        "  - expect: {report_mails: [{to: a, mx: b, size: 1}]}\n",
+        "  - expect: {report_mails: a@example.test}\n"}) {
     auto b = LoadScenario(Scenario("bad-report", std::string("steps:\n") + bad));
     ASSERT_FALSE(b.ok()) << bad;
     EXPECT_EQ(b.error().id, "scenario.field") << bad;

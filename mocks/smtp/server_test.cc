@@ -198,7 +198,7 @@ Attempt Deliver(const Server& s, std::string_view mx = kMx1, std::string_view sn
   }
   a.version = session->tls_version();
   a.discarded = session->discarded_after_starttls();
-  a.sent = session->Send("sender@example.org", "rcpt@example.test");
+  a.sent = session->Send("sender@example.org", "rcpt@example.test", {});
   session->Quit();
   a.transcript = session->transcript();
   return a;

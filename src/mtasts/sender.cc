@@ -241,7 +241,8 @@ FetchResponse Sender::FetchPolicy(const std::string& host, DeliveryReport& repor
 }
 
 bool Sender::SendInClear(const std::string& host, const std::string& address,
-                         std::string_view recipient, DeliveryReport& report) {
+                         std::string_view recipient, std::string_view message,
+                         DeliveryReport& report) {
   std::string detail;
   std::unique_ptr<MxSession> s = mx_.Connect(host, address, detail);
   report.contacted.push_back(host);
@@ -249,7 +250,7 @@ bool Sender::SendInClear(const std::string& host, const std::string& address,
     report.steps.push_back(host + ": plaintext retry failed (" + detail + ")");
     return false;
   }
-  SendResult sent = s->Send(opts_.from, recipient);
+  SendResult sent = s->Send(opts_.from, recipient, message);
   s->Quit();
   if (sent.status != SendStatus::kAccepted) {
     report.steps.push_back(host + ": plaintext retry not accepted (" + sent.detail + ")");
@@ -262,8 +263,9 @@ bool Sender::SendInClear(const std::string& host, const std::string& address,
   return true;
 }
 
-DeliveryReport Sender::Deliver(std::string_view recipient, Purpose purpose) {
-  DeliveryReport report = DeliverOnce(recipient, purpose);
+DeliveryReport Sender::Deliver(std::string_view recipient, Purpose purpose,
+                               std::string_view message) {
+  DeliveryReport report = DeliverOnce(recipient, message, purpose);
   if (opts_.profile == SenderProfile::kNoCache) {
     cache_.Clear();
   }
@@ -407,8 +409,8 @@ bool Sender::Destinations(const std::string& domain, bool literal, DeliveryRepor
 
 Sender::Attempt Sender::TryAddress(const Policy* policy, const std::string& host,
                                    const std::string& address, bool name_address, bool literal,
-                                   std::string_view recipient, Purpose purpose,
-                                   DeliveryReport& report) {
+                                   std::string_view recipient, std::string_view message,
+                                   Purpose purpose, DeliveryReport& report) {
   // Steps name the address only where the host has several.
   const std::string at = name_address ? host + " [" + address + "]" : host;
   std::string detail;
@@ -445,7 +447,8 @@ Sender::Attempt Sender::TryAddress(const Policy* policy, const std::string& host
       }
       if (opts_.profile == SenderProfile::kCleartextFallback || purpose == Purpose::kReport) {
         report.steps.push_back(at + ": TLS failed (" + tls_detail + "), retrying in plaintext");
-        return SendInClear(host, address, recipient, report) ? Attempt::kDelivered : Attempt::kNext;
+        return SendInClear(host, address, recipient, message, report) ? Attempt::kDelivered
+                                                                      : Attempt::kNext;
       }
       report.steps.push_back(at + ": TLS failed (" + tls_detail + "), next MX");
       return Attempt::kNext;
@@ -464,7 +467,7 @@ Sender::Attempt Sender::TryAddress(const Policy* policy, const std::string& host
   const Channel channel = !tls_up                  ? Channel::kPlaintext
                           : tls == TlsOutcome::kOk ? Channel::kVerifiedTls
                                                    : Channel::kUnverifiedTls;
-  SendResult sent = s->Send(opts_.from, recipient);
+  SendResult sent = s->Send(opts_.from, recipient, message);
   s->Quit();
   if (sent.status == SendStatus::kAccepted) {
     report.steps.push_back(at + ": delivered over " + std::string(ChannelName(channel)));
@@ -477,7 +480,8 @@ Sender::Attempt Sender::TryAddress(const Policy* policy, const std::string& host
   return sent.status == SendStatus::kPermFail ? Attempt::kBounce : Attempt::kNext;
 }
 
-DeliveryReport Sender::DeliverOnce(std::string_view recipient, Purpose purpose) {
+DeliveryReport Sender::DeliverOnce(std::string_view recipient, std::string_view message,
+                                   Purpose purpose) {
   DeliveryReport report;
   const std::string domain = DomainOf(recipient);
   const bool literal = IsAddressLiteral(domain);
@@ -531,8 +535,8 @@ DeliveryReport Sender::DeliverOnce(std::string_view recipient, Purpose purpose) 
     // the order the resolver gave them, until one takes the message.
     Attempt outcome = Attempt::kNext;
     for (const std::string& address : addresses) {
-      outcome = TryAddress(policy, host, address, addresses.size() > 1, literal, recipient, purpose,
-                           report);
+      outcome = TryAddress(policy, host, address, addresses.size() > 1, literal, recipient, message,
+                           purpose, report);
       if (outcome != Attempt::kNext) {
         break;
       }

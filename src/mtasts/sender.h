@@ -94,9 +94,11 @@ class MxSession {
   // that a caller who finds the session not good enough sends QUIT as the
   // first command under TLS (RFC 3207 §4.1).
   virtual StartTlsResult StartTls(std::string_view sni) = 0;
-  // MAIL FROM, RCPT TO, DATA; kAccepted only when the final reply to the
-  // data is 2xx.
-  virtual SendResult Send(std::string_view from, std::string_view to) = 0;
+  // MAIL FROM, RCPT TO, DATA with `message` (an RFC 5322 message, lines
+  // ending in CRLF or LF, sent dot-stuffed; empty: a short test message of
+  // the session's own); kAccepted only when the final reply to the data is
+  // 2xx.
+  virtual SendResult Send(std::string_view from, std::string_view to, std::string_view message) = 0;
   virtual void Quit() = 0;
 };
 
@@ -186,24 +188,26 @@ class Sender {
   Sender(spf::Resolver& dns, PolicyFetcher& fetcher, MxConnector& mx, PolicyCache& cache,
          SenderOptions opts = {});
 
-  // One delivery attempt of a message to `recipient` (local@domain).
-  DeliveryReport Deliver(std::string_view recipient, Purpose purpose = Purpose::kMessage);
+  // One delivery attempt of `message` (empty: a test message; see
+  // MxSession::Send) to `recipient` (local@domain).
+  DeliveryReport Deliver(std::string_view recipient, Purpose purpose = Purpose::kMessage,
+                         std::string_view message = {});
 
  private:
   struct PolicyState;
   PolicyState Discover(std::string_view domain, DeliveryReport& report);
   FetchResponse FetchPolicy(const std::string& host, DeliveryReport& report);
-  DeliveryReport DeliverOnce(std::string_view recipient, Purpose purpose);
+  DeliveryReport DeliverOnce(std::string_view recipient, std::string_view message, Purpose purpose);
   // kCleartextFallback: a new session with `host` at `address`, the
   // message sent without STARTTLS. True when it was accepted.
   bool SendInClear(const std::string& host, const std::string& address, std::string_view recipient,
-                   DeliveryReport& report);
+                   std::string_view message, DeliveryReport& report);
   // One delivery attempt to exchange `host` at one of its addresses
   // (`name_address`: the steps name it, the host having several).
   enum class Attempt : std::uint8_t { kDelivered, kNext, kBounce };
   Attempt TryAddress(const Policy* policy, const std::string& host, const std::string& address,
-                     bool name_address, bool literal, std::string_view recipient, Purpose purpose,
-                     DeliveryReport& report);
+                     bool name_address, bool literal, std::string_view recipient,
+                     std::string_view message, Purpose purpose, DeliveryReport& report);
   // RFC 5321 §5.1: the hosts to try, in order, for `domain` (an address
   // literal is its own host). False when there are none: the report then
   // holds the verdict (deferred on a DNS error; bounced on NXDOMAIN, a

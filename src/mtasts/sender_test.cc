@@ -56,7 +56,9 @@ class FakeSession final : public MxSession {
     r.detail = "fake";
     return r;
   }
-  SendResult Send(std::string_view, std::string_view) override { return {mx_.send, "fake"}; }
+  SendResult Send(std::string_view, std::string_view, std::string_view) override {
+    return {mx_.send, "fake"};
+  }
   void Quit() override {}
 
  private:

@@ -184,7 +184,7 @@ class SmtpSession::Impl {
   bool Greet(std::string& detail);
   bool StarttlsOffered() const;
   mtasts::StartTlsResult StartTls(std::string_view sni);
-  mtasts::SendResult Send(std::string_view from, std::string_view to);
+  mtasts::SendResult Send(std::string_view from, std::string_view to, std::string_view message);
   void Quit();
   ProbeReply ProbeRead();
   ProbeReply ProbeSend(std::string_view bytes);
@@ -719,7 +719,8 @@ std::string SmtpSession::Impl::ProbeHandshake(std::string_view sni_in) {
   return Upgrade(sni_in, sni, injected);
 }
 
-mtasts::SendResult SmtpSession::Impl::Send(std::string_view from, std::string_view to) {
+mtasts::SendResult SmtpSession::Impl::Send(std::string_view from, std::string_view to,
+                                           std::string_view message) {
   using mtasts::SendStatus;
   mtasts::SendResult out;
   if (broken_ || closed_) {
@@ -771,17 +772,31 @@ mtasts::SendResult SmtpSession::Impl::Send(std::string_view from, std::string_vi
   }
   const UnixSeconds now = opts_.clock != nullptr ? opts_.clock->Now() : std::time(nullptr);
   ++messages_;
-  const std::vector<std::string> lines = {
-      "From: <" + std::string(from) + ">",
-      "To: <" + std::string(to) + ">",
-      "Subject: mxconform test message",
-      "Date: " + MessageDate(now),
-      "Message-ID: <" + std::to_string(now) + "." + std::to_string(messages_) + "@" +
-          opts_.ehlo_name + ">",
-      "",
-      "A test message from mxconform.",
-      ".A line that starts with a dot (RFC 5321 §4.5.2).",
-  };
+  std::vector<std::string> lines;
+  if (message.empty()) {
+    lines = {
+        "From: <" + std::string(from) + ">",
+        "To: <" + std::string(to) + ">",
+        "Subject: mxconform test message",
+        "Date: " + MessageDate(now),
+        "Message-ID: <" + std::to_string(now) + "." + std::to_string(messages_) + "@" +
+            opts_.ehlo_name + ">",
+        "",
+        "A test message from mxconform.",
+        ".A line that starts with a dot (RFC 5321 §4.5.2).",
+    };
+  } else {
+    // The caller's lines, CRLF or LF; a last line without an end is one.
+    while (!message.empty()) {
+      const std::size_t nl = message.find('\n');
+      std::string_view line = message.substr(0, nl);
+      if (!line.empty() && line.back() == '\r') {
+        line.remove_suffix(1);
+      }
+      lines.emplace_back(line);
+      message.remove_prefix(nl == std::string_view::npos ? message.size() : nl + 1);
+    }
+  }
   std::string data;
   for (const std::string& line : lines) {
     // RFC 5321 §4.5.2: a line that starts with "." gets one more.
@@ -850,9 +865,10 @@ mtasts::StartTlsResult SmtpSession::StartTls(std::string_view sni) {
   }
 }
 
-mtasts::SendResult SmtpSession::Send(std::string_view from, std::string_view to) {
+mtasts::SendResult SmtpSession::Send(std::string_view from, std::string_view to,
+                                     std::string_view message) {
   try {
-    return impl_->Send(from, to);
+    return impl_->Send(from, to, message);
   } catch (...) {
     impl_->Break("internal error");
     return {mtasts::SendStatus::kBroken, "internal error"};

@@ -99,11 +99,13 @@ class SmtpSession final : public mtasts::MxSession {
   // who gives up on the MX sends QUIT first (RFC 3207 §4.1). Either way
   // what the EHLO before TLS listed is forgotten (RFC 3207 §4.2).
   mtasts::StartTlsResult StartTls(std::string_view sni) override;
-  // MAIL FROM, RCPT TO, DATA and a small generated message (RFC 5322,
-  // dot-stuffed). kAccepted only for a 2xx after the final dot; a 4xx at
-  // any step is kTempFail, a 5xx kPermFail, anything else kBroken. The
-  // detail names the step and quotes the reply.
-  mtasts::SendResult Send(std::string_view from, std::string_view to) override;
+  // MAIL FROM, RCPT TO, DATA and `message` (its lines end in CRLF or LF;
+  // each goes out with CRLF and dot-stuffed, RFC 5321 §4.5.2), or a small
+  // generated test message when it is empty. kAccepted only for a 2xx
+  // after the final dot; a 4xx at any step is kTempFail, a 5xx kPermFail,
+  // anything else kBroken. The detail names the step and quotes the reply.
+  mtasts::SendResult Send(std::string_view from, std::string_view to,
+                          std::string_view message) override;
   // QUIT, a TLS close_notify when over TLS, and the close; never fails.
   void Quit() override;
 

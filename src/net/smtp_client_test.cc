@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -346,7 +347,7 @@ TEST(SmtpClient, WhatIsNotAnSmtpReplyBreaksTheSession) {
     std::string detail;
     EXPECT_FALSE(s->Greet(detail));
     EXPECT_FALSE(detail.empty());
-    EXPECT_EQ(s->Send("a@example.org", "b@example.test").status, SendStatus::kBroken);
+    EXPECT_EQ(s->Send("a@example.org", "b@example.test", {}).status, SendStatus::kBroken);
     EXPECT_EQ(s->StartTls(kMx).outcome, TlsOutcome::kHandshakeFailed);
     s->Quit();
   }
@@ -433,8 +434,8 @@ void PlaySend(Peer& p, const SendScript& script) {
   p.AnswerRest();
 }
 
-mtasts::SendResult SendWith(const SendScript& script,
-                            std::vector<std::string>* received = nullptr) {
+mtasts::SendResult SendWith(const SendScript& script, std::vector<std::string>* received = nullptr,
+                            std::string_view message = {}) {
   ScriptedServer server([&](Peer& p) { PlaySend(p, script); });
   auto s = Open(Options(server.address()));
   if (!s) {
@@ -442,7 +443,7 @@ mtasts::SendResult SendWith(const SendScript& script,
   }
   std::string detail;
   EXPECT_TRUE(s->Greet(detail)) << detail;
-  mtasts::SendResult r = s->Send("from@example.org", "to@example.test");
+  mtasts::SendResult r = s->Send("from@example.org", "to@example.test", message);
   s->Quit();
   if (received != nullptr) {
     *received = server.Received();
@@ -463,6 +464,21 @@ TEST(SmtpClient, SendAcceptedOnlyAfterTheFinalDot) {
   // RFC 5321 §4.5.2: the line that starts with a dot went with two.
   EXPECT_TRUE(Contains(got, "..A line that starts with a dot"));
   EXPECT_EQ(got.back(), "QUIT");
+}
+
+// The caller's message (a TLS-RPT report mail, say) goes instead of the
+// test message: its lines as given, LF or CRLF, each dot-stuffed.
+TEST(SmtpClient, SendCarriesTheCallersMessage) {
+  std::vector<std::string> got;
+  const mtasts::SendResult r =
+      SendWith({}, &got, "Subject: a report\nX-A: 1\r\n\r\n.starts with a dot\r\nlast line");
+  EXPECT_EQ(r.status, SendStatus::kAccepted) << r.detail;
+  const auto data = std::find(got.begin(), got.end(), "DATA");
+  ASSERT_NE(data, got.end());
+  const std::vector<std::string> body(data + 1, got.end() - 1);  // up to QUIT
+  EXPECT_EQ(body, (std::vector<std::string>{"Subject: a report", "X-A: 1", "",
+                                            "..starts with a dot", "last line", "."}));
+  EXPECT_FALSE(Contains(got, "mxconform test message"));
 }
 
 TEST(SmtpClient, SendMapsRepliesToStatuses) {
@@ -520,7 +536,7 @@ TEST(SmtpClient, StarttlsRefusedThenPlaintextSend) {
   EXPECT_FALSE(t.usable);
   EXPECT_EQ(t.detail, "STARTTLS refused: 454 4.7.0 TLS not available");
   EXPECT_FALSE(s->tls_active());
-  EXPECT_EQ(s->Send("a@example.org", "b@example.test").status, SendStatus::kAccepted);
+  EXPECT_EQ(s->Send("a@example.org", "b@example.test", {}).status, SendStatus::kAccepted);
   s->Quit();
 }
 
@@ -536,7 +552,7 @@ TEST(SmtpClient, ConnectionLostAfterStarttlsIsAFailedHandshake) {
   mtasts::StartTlsResult t = s->StartTls(kMx);
   EXPECT_EQ(t.outcome, TlsOutcome::kHandshakeFailed);
   EXPECT_FALSE(t.usable);
-  EXPECT_EQ(s->Send("a@example.org", "b@example.test").status, SendStatus::kBroken);
+  EXPECT_EQ(s->Send("a@example.org", "b@example.test", {}).status, SendStatus::kBroken);
 }
 
 TEST(SmtpClient, PlaintextAfterThe220IsDiscardedNotRead) {
@@ -723,7 +739,8 @@ TEST(SmtpClient, AfterACertificateFailureQuitIsTheFirstCommandUnderTls) {
     ASSERT_NE(g.s, nullptr);
     clock.Set(kStart + 200 * kDay);  // expired
     EXPECT_EQ(g.s->StartTls(kMx).outcome, TlsOutcome::kCertExpired);
-    EXPECT_EQ(g.s->Send("a@example.org", "b@example.test").status, mtasts::SendStatus::kAccepted);
+    EXPECT_EQ(g.s->Send("a@example.org", "b@example.test", {}).status,
+              mtasts::SendStatus::kAccepted);
     g.s->Quit();
     EXPECT_EQ(VerbsUnderTls(*g.mx),
               (std::vector<std::string>{"EHLO", "MAIL", "RCPT", "DATA", "QUIT"}));
