@@ -136,129 +136,55 @@ class FakeFetcher final : public ScenarioFetcher {
               Unscripted& u, std::vector<std::string>& log)
       : s_(s), pki_(p), trust_(trust), clock_(c), unscripted_(u), log_(log) {}
 
-  mtasts::FetchResponse Fetch(std::string_view host, std::string_view path_in) override {
+  mtasts::FetchResponse Fetch(std::string_view host_in, std::string_view path_in) override {
     mtasts::FetchResponse r;
-    auto it = s_.https.find(std::string(host));
-    log_.push_back("https " + std::string(host) + std::string(path_in));
-    if (it == s_.https.end()) {
-      unscripted_.what.push_back("HTTPS request to " + std::string(host));
-      r.failure = mtasts::FetchFailure::kNetwork;
-      r.detail = "unscripted host";
+    const std::string host(host_in);
+    log_.push_back("https " + host + std::string(path_in));
+    const HttpsHostSpec* h = Reach(host, /*verify=*/true, r);
+    if (h == nullptr) {
       return r;
     }
-    const HttpsHostSpec& h = it->second.At(clock_.Now());
-    if (h.down) {
-      // Nothing listens: no connection, so no fetch reached the host (as
-      // the mocks count on the wire).
-      r.failure = mtasts::FetchFailure::kNetwork;
-      r.detail = "connection refused";
+    const HttpsPathSpec* path = Answer(*h, "GET", host, std::string(path_in), r);
+    if (path == nullptr) {
       return r;
     }
-    ++fetches_;
-    if (h.plain_http || h.handshake_failure) {
-      r.failure = mtasts::FetchFailure::kTlsHandshake;
-      r.detail = h.plain_http ? "the host speaks plain HTTP" : "handshake aborted";
-      return r;
-    }
-    tls::VerifyResult v = VerifyFromPki(pki_, h.cert, h.intermediates, trust_, host, clock_.Now());
-    if (!v.ok()) {
-      r.failure = mtasts::FetchFailure::kCertificateInvalid;
-      r.detail = std::string(tls::CertFailureResultType(v.failure)) + ": " + v.detail;
-      return r;
-    }
-    auto p = h.paths.find(std::string(path_in));
-    if (p == h.paths.end()) {
-      unscripted_.what.push_back("HTTPS GET " + std::string(host) + std::string(path_in));
-      r.status = 404;
-      return r;
-    }
-    const HttpsPathSpec& path = p->second;
-    if (path.stall) {
-      r.failure = mtasts::FetchFailure::kTimeout;
-      r.detail = "no answer";
-      return r;
-    }
-    if (path.reset) {
-      r.failure = mtasts::FetchFailure::kNetwork;
-      r.detail = "connection reset mid-body";
-      return r;
-    }
-    const std::size_t size = path.oversized ? kPolicyCap + 4096 : path.body.size();
+    const std::size_t size = path->oversized ? kPolicyCap + 4096 : path->body.size();
     if (size > kPolicyCap) {
       r.failure = mtasts::FetchFailure::kTooLarge;
       r.detail = std::to_string(size) + " octets";
       return r;
     }
-    if (path.trickle_ms != 0 &&
-        static_cast<std::uint64_t>(path.trickle_ms) * ((size + 63) / 64) >= kFetchTimeoutMs) {
+    if (path->trickle_ms != 0 &&
+        static_cast<std::uint64_t>(path->trickle_ms) * ((size + 63) / 64) >= kFetchTimeoutMs) {
       r.failure = mtasts::FetchFailure::kTimeout;
       r.detail = "body trickled past the deadline";
       return r;
     }
-    r.status = path.status;
-    r.content_type = path.content_type;
-    r.location = path.location;
-    r.body = path.body;
+    r.status = path->status;
+    r.content_type = path->content_type;
+    r.location = path->location;
+    r.body = path->body;
     return r;
   }
 
-  // The host the way Fetch meets it, for a report: the same connection,
-  // handshake and chain (checked unless the submitter ignores it, RFC 8460
-  // §3), then the path's status. The body is recorded as received once the
-  // request would have been sent.
+  // A report (RFC 8460 §3): the host as Fetch meets it, the chain checked
+  // unless the submitter ignores it, then the path's status. The body is
+  // recorded as received once the request would have been sent.
   mtasts::FetchResponse Post(const net::HttpsPostRequest& q) override {
     mtasts::FetchResponse r;
     log_.push_back("https POST " + q.host + q.path);
-    auto it = s_.https.find(q.host);
-    if (it == s_.https.end()) {
-      unscripted_.what.push_back("HTTPS request to " + q.host);
-      r.failure = mtasts::FetchFailure::kNetwork;
-      r.detail = "unscripted host";
+    const HttpsHostSpec* h = Reach(q.host, q.verify_certificate, r);
+    if (h == nullptr) {
       return r;
-    }
-    const HttpsHostSpec& h = it->second.At(clock_.Now());
-    if (h.down) {
-      r.failure = mtasts::FetchFailure::kNetwork;
-      r.detail = "connection refused";
-      return r;
-    }
-    ++fetches_;
-    if (h.plain_http || h.handshake_failure) {
-      r.failure = mtasts::FetchFailure::kTlsHandshake;
-      r.detail = h.plain_http ? "the host speaks plain HTTP" : "handshake aborted";
-      return r;
-    }
-    tls::VerifyResult v =
-        VerifyFromPki(pki_, h.cert, h.intermediates, trust_, q.host, clock_.Now());
-    if (!v.ok()) {
-      std::string why = std::string(tls::CertFailureResultType(v.failure)) + ": " + v.detail;
-      if (q.verify_certificate) {
-        r.failure = mtasts::FetchFailure::kCertificateInvalid;
-        r.detail = std::move(why);
-        return r;
-      }
-      r.detail = "certificate error ignored: " + why;
     }
     posts_.push_back({"https://" + q.host + q.path, q.content_type, q.body});
-    auto p = h.paths.find(q.path.substr(0, q.path.find('?')));
-    if (p == h.paths.end()) {
-      unscripted_.what.push_back("HTTPS POST " + q.host + q.path);
-      r.status = 404;
+    const HttpsPathSpec* path = Answer(*h, "POST", q.host, q.path.substr(0, q.path.find('?')), r);
+    if (path == nullptr) {
       return r;
     }
-    if (p->second.stall) {
-      r.failure = mtasts::FetchFailure::kTimeout;
-      r.detail = "no answer";
-      return r;
-    }
-    if (p->second.reset) {
-      r.failure = mtasts::FetchFailure::kNetwork;
-      r.detail = "connection reset mid-body";
-      return r;
-    }
-    r.status = p->second.status;
-    r.content_type = p->second.content_type;
-    r.body = p->second.body;
+    r.status = path->status;
+    r.content_type = path->content_type;
+    r.body = path->body;
     return r;
   }
 
@@ -266,6 +192,66 @@ class FakeFetcher final : public ScenarioFetcher {
   const std::vector<ReceivedPost>& posts() const { return posts_; }
 
  private:
+  // The host up to the request: scripted, listening (a connection then
+  // counts as a fetch, as the mocks count them on the wire), speaking
+  // TLS, its chain valid for `host` (or the failure ignored, noted in
+  // r.detail, unless `verify`). Null, with r failed, where it stops.
+  const HttpsHostSpec* Reach(const std::string& host, bool verify, mtasts::FetchResponse& r) {
+    auto it = s_.https.find(host);
+    if (it == s_.https.end()) {
+      unscripted_.what.push_back("HTTPS request to " + host);
+      r.failure = mtasts::FetchFailure::kNetwork;
+      r.detail = "unscripted host";
+      return nullptr;
+    }
+    const HttpsHostSpec& h = it->second.At(clock_.Now());
+    if (h.down) {
+      r.failure = mtasts::FetchFailure::kNetwork;
+      r.detail = "connection refused";
+      return nullptr;
+    }
+    ++fetches_;
+    if (h.plain_http || h.handshake_failure) {
+      r.failure = mtasts::FetchFailure::kTlsHandshake;
+      r.detail = h.plain_http ? "the host speaks plain HTTP" : "handshake aborted";
+      return nullptr;
+    }
+    tls::VerifyResult v = VerifyFromPki(pki_, h.cert, h.intermediates, trust_, host, clock_.Now());
+    if (!v.ok()) {
+      std::string why = std::string(tls::CertFailureResultType(v.failure)) + ": " + v.detail;
+      if (verify) {
+        r.failure = mtasts::FetchFailure::kCertificateInvalid;
+        r.detail = std::move(why);
+        return nullptr;
+      }
+      r.detail = "certificate error ignored: " + why;
+    }
+    return &h;
+  }
+
+  // The rule for `path` on the host, unless it stalls or resets (r failed)
+  // or is not scripted (a 404, and the scenario's error). Null then.
+  const HttpsPathSpec* Answer(const HttpsHostSpec& h, const char* method, const std::string& host,
+                              const std::string& path, mtasts::FetchResponse& r) {
+    auto p = h.paths.find(path);
+    if (p == h.paths.end()) {
+      unscripted_.what.push_back(std::string("HTTPS ") + method + " " + host + path);
+      r.status = 404;
+      return nullptr;
+    }
+    if (p->second.stall) {
+      r.failure = mtasts::FetchFailure::kTimeout;
+      r.detail = "no answer";
+      return nullptr;
+    }
+    if (p->second.reset) {
+      r.failure = mtasts::FetchFailure::kNetwork;
+      r.detail = "connection reset mid-body";
+      return nullptr;
+    }
+    return &p->second;
+  }
+
   std::uint32_t fetches_ = 0;
   std::vector<ReceivedPost> posts_;
   const Scenario& s_;
