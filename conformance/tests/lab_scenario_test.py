@@ -11,6 +11,7 @@ missing is a skip (exit 77).
 
 usage: lab_scenario_test.py MXCONFORM
 """
+import email
 import json
 import os
 import select
@@ -215,4 +216,48 @@ else:
            "both of mx1's sessions are logged, before and after the switch: %r" % log[-2000:])
     expect("smtp  mx1.example.test (phase from 1800001800) session" in log,
            "a later MX phase's own sessions are logged")
+# A TLS-RPT reporter under test (RFC 8460): what it POSTs to an https rua
+# and mails to a rua=mailto: address is read back as a Policy Domain reads
+# it, and the lab says whether it is a report.
+EML = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "vectors", "tlsrpt-mail",
+                   "gzip-base64.eml")
+with open(EML, "rb") as f:
+    report_mail = f.read()
+gz_part = email.message_from_bytes(report_mail).get_payload()[1].get_payload(decode=True)
+proc, out, info = start_lab("tls-rpt/rfc8460-3/https-rua-post")
+if info is None:
+    proc.kill()
+    expect(False, "no JSON line from the https rua scenario: %r" % out)
+else:
+    expect("tlsrpt.example.test" in info["https"], "the https rua host is listed: %r" % info)
+    if CURL:
+        host, port = info["https"]["tlsrpt.example.test"].split(":")
+        for body, ctype in ((gz_part, "application/tlsrpt+gzip"), (b"{}", "application/tlsrpt+json")):
+            p = subprocess.run([CURL, "-sS", "--max-time", "10", "--cacert", info["ca_bundle"],
+                                "--resolve", "tlsrpt.example.test:%s:%s" % (port, host),
+                                "-H", "Content-Type: " + ctype, "--data-binary", "@-",
+                                "-o", "/dev/null", "-w", "%{http_code}",
+                                "https://tlsrpt.example.test:%s/v1/report" % port],
+                               input=body, capture_output=True, timeout=20)
+            expect(p.returncode == 0 and p.stdout == b"201",
+                   "curl POSTs a report (rc=%d, %r %r)" % (p.returncode, p.stdout, p.stderr))
+    else:
+        print("SKIPPED part: curl not installed")
+    mx_host, mx_port = info["smtp"]["mx1.example.test"].rsplit(":", 1)
+    with smtplib.SMTP(mx_host, int(mx_port), timeout=10) as c:
+        c.ehlo("reporter.example")
+        c.sendmail("tlsrpt@mail.sndr.example.com", ["tlsrpt@company-y.example"], report_mail)
+        c.sendmail("a@mail.sndr.example.com", ["b@company-y.example"],
+                   b"Subject: not a report\r\n\r\nhello\r\n")
+    time.sleep(0.6)  # one poll of the live logs
+    rest, _ = stop_lab(proc, "the https rua lab scenario")
+    log = (out + rest).decode("utf-8", "replace")
+    if CURL:
+        expect('report: an RFC 8460 report from "Company-X" on company-y.example' in log,
+               "the POSTed gzip report is read back: %r" % log[-3000:])
+        expect("report: not an RFC 8460 report: " in log,
+               "a POSTed body that is no report is said to be none: %r" % log[-3000:])
+    expect('report mail to tlsrpt@company-y.example: an RFC 8460 report from "Company-X" on '
+           "company-y.example" in log, "the mailed report is read back: %r" % log[-3000:])
+    expect(log.count("report mail to") == 1, "a message that is no report mail is not read as one")
 H.finish()

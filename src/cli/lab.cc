@@ -16,6 +16,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "cli/cli.h"
@@ -28,6 +29,7 @@
 #include "net/stub_resolver.h"
 #include "spf/ip.h"
 #include "spf/receiver.h"
+#include "tlsrpt/submission.h"
 
 namespace mxconform::cli {
 namespace {
@@ -300,6 +302,43 @@ class ScenarioClock final : public Clock {
 
 // The first scenario time after `now` at which something changes: a
 // host's later phase begins, or a DNS fault's time range starts or ends.
+// A TLS-RPT report that software under test sent to the lab (POSTed to
+// an https host or mailed to an MX), read as a Policy Domain reads it
+// (tlsrpt/submission.h): whose report, on which domains, the session
+// counts and the warnings; or why it is not an RFC 8460 report.
+std::string DescribeReport(const Result<tlsrpt::Submission>& read) {
+  if (!read) {
+    return "not an RFC 8460 report: " + read.error().Text();
+  }
+  const tlsrpt::Report& r = read->report;
+  std::set<std::string> domains;
+  std::uint64_t successful = 0;
+  std::uint64_t failed = 0;
+  for (const auto& p : r.policies) {
+    domains.insert(p.policy_domain);
+    successful += p.total_successful_session_count;
+    failed += p.total_failure_session_count;
+  }
+  std::string out = "an RFC 8460 report from \"" + r.organization_name + "\" on " +
+                    text::Join(std::vector<std::string>(domains.begin(), domains.end()), ", ") +
+                    ": " + std::to_string(successful) + " successful and " +
+                    std::to_string(failed) + " failed sessions" +
+                    (read->gzip ? ", gzip" : ", not gzip");
+  for (const auto& d : read->diagnostics) {
+    out += "\n        warning: " + d.Text();
+  }
+  return out;
+}
+
+// True if a message's header section announces a TLS-RPT report (RFC
+// 8460 §5.3): a TLS-Report-Domain field or report-type="tlsrpt".
+bool LooksLikeReportMail(std::string_view message) {
+  const std::string head = "\n" + text::ToLowerCopy(message.substr(0, message.find("\r\n\r\n")));
+  return head.find("\ntls-report-domain:") != std::string::npos ||
+         head.find("report-type=\"tlsrpt\"") != std::string::npos ||
+         head.find("report-type=tlsrpt") != std::string::npos;
+}
+
 std::optional<UnixSeconds> NextChange(const conformance::Scenario& s, UnixSeconds now) {
   std::optional<UnixSeconds> next;
   auto consider = [&](std::optional<UnixSeconds> t) {
@@ -493,6 +532,14 @@ void AddLabScenario(CLI::App& lab, int& rc) {
         std::cout << "https " << label << " sni=" << log[i].sni << " " << log[i].method << " "
                   << log[i].target << " -> " << log[i].outcome << " (" << log[i].rule << ")"
                   << std::endl;
+        if (log[i].method == "POST") {
+          // A TLS-RPT reporter under test POSTing to an https rua.
+          std::cout << "      report: "
+                    << (log[i].body_dropped ? std::string("the body was dropped from the log")
+                                            : DescribeReport(tlsrpt::ReadReportPost(
+                                                  log[i].content_type, log[i].body)))
+                    << std::endl;
+        }
       }
       seen = log.size();
     };
@@ -512,6 +559,17 @@ void AddLabScenario(CLI::App& lab, int& rc) {
                   << (sessions[i].end.empty() ? "" : " (" + sessions[i].end + ")") << "\n";
         for (const auto& line : sessions[i].transcript) {
           std::cout << "      " << line << "\n";
+        }
+        // A TLS-RPT reporter under test mailing to a rua=mailto: address.
+        for (const auto& d : sessions[i].deliveries) {
+          if (LooksLikeReportMail(d.body)) {
+            std::cout << "      report mail to " << text::Join(d.rcpt_to, ",") << ": "
+                      << (d.size > d.body.size()
+                              ? "larger than the " + std::to_string(d.body.size()) +
+                                    " octets the log keeps: not read"
+                              : DescribeReport(tlsrpt::ReadReportMail(d.body)))
+                      << "\n";
+          }
         }
         std::cout << std::flush;
         seen = i + 1;
