@@ -24,6 +24,7 @@
 #include "conformance/runner/model_json.h"
 #include "mocks/dns/responder.h"
 #include "mocks/dns/server.h"
+#include "mocks/https/routing.h"
 #include "mocks/https/server.h"
 #include "mocks/smtp/server.h"
 #include "mtasts/sender.h"
@@ -860,33 +861,29 @@ using StepGuard = std::function<std::optional<mtasts::DeliveryReport>(
 // Tests only: delivers instead of the sender (ScenarioRunOptions).
 using Replacement = std::function<mtasts::DeliveryReport(const std::string& to)>;
 
-// "https://host[:port]/path?query" -> (host in lower case, "/path?query");
-// nullopt without a host. The port is not used: the scenario says where
-// each host listens.
+// "https://host[:port]/path?query" -> (the host as the mock policy hosts
+// route it, mocks::https::HostWithoutPort; "/path?query"); nullopt without
+// a host. The port is not used: the scenario says where each host listens.
 std::optional<std::pair<std::string, std::string>> SplitHttpsUri(std::string_view uri) {
   constexpr std::string_view kScheme = "https://";
-  if (uri.size() < kScheme.size() || !text::EqualsIgnoreCase(uri.substr(0, 8), kScheme)) {
+  if (uri.size() < kScheme.size() ||
+      !text::EqualsIgnoreCase(uri.substr(0, kScheme.size()), kScheme)) {
     return std::nullopt;
   }
   uri.remove_prefix(kScheme.size());
-  const std::size_t slash = uri.find_first_of("/?#");
-  std::string_view authority = uri.substr(0, slash);
-  std::string path = slash == std::string_view::npos ? "/" : std::string(uri.substr(slash));
-  if (!path.empty() && path.front() != '/') {
-    path.insert(0, "/");
-  }
-  path = path.substr(0, path.find('#'));
-  if (const std::size_t at = authority.rfind('@'); at != std::string_view::npos) {
-    authority.remove_prefix(at + 1);
-  }
-  if (const std::size_t colon = authority.rfind(':');
-      colon != std::string_view::npos && authority.find(']', colon) == std::string_view::npos) {
-    authority = authority.substr(0, colon);
-  }
-  if (authority.empty()) {
+  const std::size_t end = uri.find_first_of("/?#");
+  std::string_view authority = uri.substr(0, end);
+  authority.remove_prefix(authority.rfind('@') + 1);  // userinfo (npos + 1 = 0)
+  std::string host = mocks::https::HostWithoutPort(authority);
+  if (host.empty()) {
     return std::nullopt;
   }
-  return std::make_pair(text::ToLowerCopy(authority), std::move(path));
+  std::string path = end == std::string_view::npos ? "" : std::string(uri.substr(end));
+  path = path.substr(0, path.find('#'));
+  if (path.empty() || path.front() != '/') {
+    path.insert(0, "/");
+  }
+  return std::make_pair(std::move(host), std::move(path));
 }
 
 // Where a report step's reports go: a mailto: rua is a report delivery by
