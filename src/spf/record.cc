@@ -1,12 +1,15 @@
 // The SPF record parser (RFC 7208 §4.5, §4.6, §5, §6, §7.1). The record is
-// copied into a padded buffer and one pass of SSE2 compares turns it into
-// bit masks (spaces; the delimiters ':' '=' '/' and '%'), so that term ends
-// and delimiters are found with a shift and a count of trailing zeros. The
-// commonest term shapes then take a short path with few branches
-// (FastTerm); everything else, and anything that fails those checks, goes
-// through the general path (Term), which reports every error with its
-// offset. RecordParseOptions::fast_paths = false sends every term through
-// the general path (tests and the record fuzzer compare the two).
+// copied into a padded buffer and one pass of SIMD compares (AVX2 where the
+// build targets it, SSE2 otherwise) turns it into bit masks (spaces; the
+// delimiters ':' '=' '/' and '%'), so that term ends and delimiters are
+// found with a shift and a count of trailing zeros. The commonest term
+// shapes then take a short path with few branches (FastTerm, FastModifier):
+// bare mechanisms, domain-specs with the usual macros or a CIDR length,
+// ip4 and ip6 networks, redirect and exp. Everything else, and anything
+// that fails those checks, goes through the general path (Term), which
+// reports every error with its offset. RecordParseOptions::fast_paths =
+// false sends every term through the general path (tests and the record
+// fuzzer compare the two).
 // Hand-written: no library parses RFC 7208 records into spans.
 #include "spf/record.h"
 
@@ -22,6 +25,8 @@
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
+#include <immintrin.h>
+#include <tmmintrin.h>
 #endif
 
 namespace mxconform::spf {
@@ -130,6 +135,69 @@ static_assert(kNames.Find(Word("all")) == static_cast<int>(MechanismKind::kAll) 
               kNames.Find(Word("ip6")) == static_cast<int>(MechanismKind::kIp6) &&
               kNames.Find(Word("exists")) == static_cast<int>(MechanismKind::kExists));
 
+#if defined(__SSSE3__)
+// For an ip4-network whose parts have 1-3 digits each, indexed by
+// (len0 - 1) + 3 (len1 - 1) + 9 (len2 - 1) + 27 (len3 - 1): the byte
+// shuffle that right-aligns part k's digits in bytes 4k..4k+2 and zeroes
+// the rest (-128 selects zero), so that one multiply-add by 100, 10, 1
+// gives each part's value.
+struct Ip4ShuffleTable {
+  alignas(16) std::int8_t m[81][16] = {};
+  constexpr Ip4ShuffleTable() {
+    for (int idx = 0; idx < 81; ++idx) {
+      const int lens[4] = {idx % 3 + 1, idx / 3 % 3 + 1, idx / 9 % 3 + 1, idx / 27 + 1};
+      int at = 0;  // where part p starts in the address
+      for (int p = 0; p < 4; ++p) {
+        for (int k = 0; k < 4; ++k) {
+          m[idx][4 * p + k] = -128;
+        }
+        for (int k = 0; k < lens[p]; ++k) {
+          m[idx][4 * p + 3 - lens[p] + k] = static_cast<std::int8_t>(at + k);
+        }
+        at += lens[p] + 1;
+      }
+    }
+  }
+};
+constexpr Ip4ShuffleTable kIp4Shuffle{};
+#endif
+
+// Macro grammar bytes for FastMacro (RFC 7208 §7.1): the letters allowed in
+// a domain-spec (not the explanation-only c, r, t), and the delimiters.
+enum : std::uint8_t { kMacroLetter = 1, kMacroDelimiter = 2 };
+struct MacroByteTable {
+  std::uint8_t v[256] = {};
+  constexpr MacroByteTable() {
+    for (char c : std::string_view("slodiphvSLODIPHV")) {
+      v[static_cast<unsigned char>(c)] |= kMacroLetter;
+    }
+    for (char c : std::string_view(".-+,/_=")) {
+      v[static_cast<unsigned char>(c)] |= kMacroDelimiter;
+    }
+  }
+};
+constexpr MacroByteTable kMacro{};
+
+#if defined(__SSE2__)
+// Byte vectors the SIMD checks use, built once at start-up. Read from
+// memory they fold into the instructions that use them; a _mm_set1_epi8()
+// constant is rebuilt in each call of a function that is not inlined
+// (three instructions with AVX2: the compiler prefers a broadcast).
+struct VectorConstants {
+  __m128i x20, before_a, after_z, after_f, before_0, after_9, hyphen, colon, dot, zero_char;
+  __m128i ip4_weights;  // bytes 100, 10, 1, 0 in each 4-byte lane
+  __m128i ones16;       // 16-bit lanes of 1
+  __m128i x255;         // 32-bit lanes of 255
+};
+[[gnu::noinline]] VectorConstants MakeVectorConstants() {
+  return {_mm_set1_epi8(0x20),    _mm_set1_epi8('a' - 1),     _mm_set1_epi8('z' + 1),
+          _mm_set1_epi8('f' + 1), _mm_set1_epi8('0' - 1),     _mm_set1_epi8('9' + 1),
+          _mm_set1_epi8('-'),     _mm_set1_epi8(':'),         _mm_set1_epi8('.'),
+          _mm_set1_epi8('0'),     _mm_set1_epi32(0x00010a64), _mm_set1_epi16(1),
+          _mm_set1_epi32(255)};
+}
+const VectorConstants kVec = MakeVectorConstants();
+#endif
 // The low `k` bits (k may be 64 or more: all of them).
 inline std::uint64_t Low(std::size_t k) {
   // Branch-free: for k >= 64 the second term is all ones.
@@ -155,7 +223,33 @@ class ByteMasks {
     for (int c = 0; c < kMaskCount; ++c) {
       m_[c] = storage + static_cast<std::size_t>(c) * (words_ + 1);
     }
-#if defined(__SSE2__)
+#if defined(__AVX2__)
+    // As below, 32 bytes at a time.
+    const __m256i kSeparators =
+        _mm256_setr_epi8(' ', 0, 0, 0, 0, '%', 0, 0, 0, 0, ':', 0, 0, '=', 0, '/', ' ', 0, 0, 0, 0,
+                         '%', 0, 0, 0, 0, ':', 0, 0, '=', 0, '/');
+    __m256i bad = _mm256_setzero_si256();
+    for (std::size_t w = 0; w < words_; ++w) {
+      std::uint64_t space = 0;
+      std::uint64_t special = 0;
+      for (int k = 0; k < 2; ++k) {
+        const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 64 * w + 32 * k));
+        const __m256i sep = _mm256_cmpeq_epi8(_mm256_shuffle_epi8(kSeparators, v), v);
+        const __m256i sp = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(' '));
+        bad = _mm256_or_si256(bad, _mm256_cmpgt_epi8(_mm256_set1_epi8(0x21),
+                                                     _mm256_add_epi8(v, _mm256_set1_epi8(1))));
+        const auto sep_bits =
+            static_cast<std::uint64_t>(static_cast<std::uint32_t>(_mm256_movemask_epi8(sep)));
+        const auto sp_bits =
+            static_cast<std::uint64_t>(static_cast<std::uint32_t>(_mm256_movemask_epi8(sp)));
+        space |= sp_bits << (32 * k);
+        special |= (sep_bits ^ sp_bits) << (32 * k);
+      }
+      m_[kSpaceMask][w] = space;
+      m_[kSpecialMask][w] = special;
+    }
+    any_bad_ = !_mm256_testz_si256(bad, bad);
+#elif defined(__SSE2__)
     __m128i bad = _mm_setzero_si128();
     for (std::size_t w = 0; w < words_; ++w) {
       std::uint64_t space = 0;
@@ -280,12 +374,23 @@ class Parser {
       : out_(out), t_(copy), n_(out.text.size()), m_(masks), fast_paths_(fast_paths) {}
 
   bool Run() {
+    if (fast_paths_ && !m_.any_bad()) {
+      Loop<true, false>();
+    } else {
+      Loop<false, true>();
+    }
+    Finish();
+    return !failed_;
+  }
+
+  template <bool kFast, bool kCheckBad>
+  void Loop() {
     // Locals, not members, in the loop: stores into a Mechanism (uint8_t
     // fields) may alias anything, and would make the compiler reload them.
     const char* const t = t_;
     const std::size_t n = n_;
-    const bool any_bad = m_.any_bad();
-    const bool fast = fast_paths_;
+    const bool any_bad = kCheckBad && m_.any_bad();
+    const bool fast = kFast && fast_paths_;
     const std::uint64_t* const space_mask = m_.Mask(kSpaceMask);
     const std::uint64_t* const special_mask = m_.Mask(kSpecialMask);
     std::vector<Mechanism>& mechanisms = out_.mechanisms;
@@ -321,6 +426,10 @@ class Parser {
       }
       Mechanism& m = mechanisms.emplace_back();
       if (!(fast && ts.local && FastTerm(t, ts, m))) {
+        if (fast && ts.local && FastModifier(t, ts, m)) {
+          mechanisms.pop_back();
+          continue;
+        }
         term_ = ts;
         if (!Term(ts.s, ts.e, m)) {
           mechanisms.pop_back();
@@ -335,8 +444,6 @@ class Parser {
     }
     dns_ = dns;
     out_.first_all = first_all;
-    Finish();
-    return !failed_;
   }
 
  private:
@@ -469,7 +576,7 @@ class Parser {
         return d == ' ';
       case static_cast<int>(MechanismKind::kInclude):
       case static_cast<int>(MechanismKind::kExists):
-        return d == ':' && FastDomain(t, ts, delim + 1, m);
+        return d == ':' && FastDomain(t, ts, delim + 1, m, false);
       case static_cast<int>(MechanismKind::kA):
       case static_cast<int>(MechanismKind::kMx):
       case static_cast<int>(MechanismKind::kPtr):
@@ -479,7 +586,7 @@ class Parser {
           return true;
         }
         if (d == ':') {
-          return FastDomain(t, ts, delim + 1, m);
+          return FastDomain(t, ts, delim + 1, m, kind != static_cast<int>(MechanismKind::kPtr));
         }
         return kind != static_cast<int>(MechanismKind::kPtr) && FastDualCidr(t, delim, e, m);
       case static_cast<int>(MechanismKind::kIp4):
@@ -489,6 +596,34 @@ class Parser {
       default:
         return false;
     }
+  }
+
+  // "redirect=" or "exp=" and a domain-spec of the shapes FastDomain()
+  // takes, the first of its kind in the record (§6.1, §6.2). True if the
+  // term was one and valid, recorded in out_; false leaves the term to
+  // Term(). `scratch` is a Mechanism FastDomain() may write into.
+  [[gnu::noinline]] bool FastModifier(const char* t, const TermSlot& ts, Mechanism& scratch) {
+    const std::size_t s = ts.s;
+    const std::size_t e = ts.e;
+    const std::size_t eq =
+        s + static_cast<std::size_t>(std::countr_zero(ts.special | std::uint64_t{1} << (e - s)));
+    const std::size_t len = eq - s;
+    if (eq == e || t[eq] != '=' || len - 1 >= 8) {
+      return false;
+    }
+    const std::uint64_t w = LowerWord(t, s) & kNameMask[len];
+    const bool redirect = w == kRedirectWord;
+    if (!(redirect || w == kExpWord)) {
+      return false;
+    }
+    bool& seen = redirect ? seen_redirect_ : seen_exp_;
+    if (seen || !FastDomain(t, ts, eq + 1, scratch, false)) {
+      return false;
+    }
+    seen = true;
+    (redirect ? out_.redirect : out_.explanation) =
+        spf::Modifier{Span(s, e), Span(s, eq), Span(eq + 1, e)};
+    return true;
   }
 
   // Masks for the first 0-8 bytes of a word.
@@ -549,12 +684,93 @@ class Parser {
       }
     }
     // t[end] is the '/' or the space after the address.
+    if (Ip6(t, b, end, m.network)) {
+      return true;
+    }
     std::optional<IpAddress> a = ParseIp6Delimited(std::string_view(t + b, end - b));
     if (!a) {
       return false;
     }
     m.network = *a;
     return true;
+  }
+
+  // An IPv6 address at [b, e) in its usual forms: hex groups and at most
+  // one "::", 32 bytes at most, no embedded IPv4 (RFC 4291 §2.2 forms 1 and
+  // 2). True if it is one, with `out` set; false if not, or if it is
+  // another form (ParseIp6Delimited() decides). Both 16-byte halves are
+  // classified at once; each group is read from one 4-byte load.
+  static bool Ip6(const char* t, std::size_t b, std::size_t e, IpAddress& out) {
+    const std::size_t len = e - b;
+    if (len < 2 || len > 32) {
+      return false;
+    }
+#if defined(__SSE2__)
+    std::uint32_t hex = 0;
+    std::uint32_t colon = 0;
+    for (int k = 0; k < 2; ++k) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(t + b + 16 * k));
+      const __m128i lower = _mm_or_si128(v, kVec.x20);
+      const __m128i digit =
+          _mm_and_si128(_mm_cmpgt_epi8(v, kVec.before_0), _mm_cmplt_epi8(v, kVec.after_9));
+      const __m128i letter =
+          _mm_and_si128(_mm_cmpgt_epi8(lower, kVec.before_a), _mm_cmplt_epi8(lower, kVec.after_f));
+      hex |= static_cast<std::uint32_t>(
+                 static_cast<std::uint16_t>(_mm_movemask_epi8(_mm_or_si128(digit, letter))))
+             << (16 * k);
+      colon |= static_cast<std::uint32_t>(
+                   static_cast<std::uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, kVec.colon))))
+               << (16 * k);
+    }
+    const auto all = static_cast<std::uint32_t>(Low(len));
+    hex &= all;
+    colon &= all;
+    // Only hex digits and colons; no group of five digits or more; "::"
+    // once at most (":::" counts twice).
+    const std::uint32_t gap = colon & (colon >> 1);
+    if ((hex | colon) != all || (hex & (hex >> 1) & (hex >> 2) & (hex >> 3) & (hex >> 4)) != 0 ||
+        (gap & (gap - 1)) != 0) {
+      return false;
+    }
+    // A single ':' at either end.
+    const std::uint32_t last = std::uint32_t{1} << (len - 1);
+    if (((colon & 1) != 0 && (gap & 1) == 0) || ((colon & last) != 0 && (gap & (last >> 1)) == 0)) {
+      return false;
+    }
+    std::uint32_t starts = hex & ~(hex << 1);
+    std::uint32_t ends = hex & ~(hex >> 1);
+    const auto groups = static_cast<unsigned>(std::popcount(starts));
+    if (gap == 0 ? groups != 8 : groups > 7) {
+      return false;
+    }
+    // Groups after the "::" go to the end.
+    const unsigned before = gap == 0 ? 8 : static_cast<unsigned>(std::popcount(starts & (gap - 1)));
+    out.bytes = {};
+    out.v6 = true;
+    for (unsigned k = 0; ends != 0; ++k) {
+      const auto s = static_cast<unsigned>(std::countr_zero(starts));
+      const auto p = static_cast<unsigned>(std::countr_zero(ends));
+      starts &= starts - 1;
+      ends &= ends - 1;
+      // The four bytes that end with the group's last digit; those before
+      // its first are cleared. Each byte becomes its value: '0'-'9' have
+      // bit 6 clear, letters have it set and need 9 more.
+      std::uint32_t w;
+      std::memcpy(&w, t + b + p - 3, 4);  // the copy has padding in front
+      w &= ~std::uint32_t{0} << (8 * (3 - (p - s)));
+      w = (w & 0x0f0f0f0fu) + 9 * ((w >> 6) & 0x01010101u);
+      // First digit in the low byte: swap, then pack the nibbles.
+      w = __builtin_bswap32(w);
+      w = (w | (w >> 4)) & 0x00ff00ffu;
+      w = (w | (w >> 8)) & 0xffffu;
+      const unsigned slot = k < before ? k : k + 8 - groups;
+      out.bytes[2 * slot] = static_cast<std::uint8_t>(w >> 8);
+      out.bytes[2 * slot + 1] = static_cast<std::uint8_t>(w);
+    }
+    return true;
+#else
+    return false;  // ParseIp6Delimited() decides
+#endif
   }
 
   // The 8 bytes at p, letters lower-cased. OR 0x20 maps no other printable
@@ -567,17 +783,72 @@ class Parser {
 
   // A domain-spec at [b, e) without special bytes (hence no macro and no
   // CIDR, §5): valid if it ends in "." toplabel [ "." ] (§7.1).
-  static bool FastDomain(const char* t, const TermSlot& ts, std::size_t b, Mechanism& m) {
+  static bool FastDomain(const char* t, const TermSlot& ts, std::size_t b, Mechanism& m,
+                         bool cidr) {
     const std::size_t e = ts.e;
-    if (b >= e || (ts.special >> (b - ts.s)) != 0) {
+    if (b >= e) {
       return false;
     }
-    const std::size_t end = e - (t[e - 1] == '.' && e - 1 > b ? 1 : 0);
-    if (!TopLabel(t, b, end)) {
+    std::uint64_t rest = ts.special >> (b - ts.s);
+    std::size_t lo = b;   // where the literal tail begins
+    std::size_t end = e;  // where the domain-spec ends
+    if (rest != 0) {
+      const std::size_t k = b + static_cast<std::size_t>(std::countr_zero(rest));
+      if (t[k] == '/') {
+        if (!cidr || k == b || !FastDualCidr(t, k, e, m)) {
+          return false;
+        }
+        end = k;
+      } else {
+        // Macro-expands, and nothing else special, up to the end.
+        while (rest != 0) {
+          const std::size_t at = b + static_cast<std::size_t>(std::countr_zero(rest));
+          const std::size_t after = FastMacro(t, at);
+          if (after == 0) {
+            return false;
+          }
+          lo = after;
+          rest &= ~Low(after - b);
+        }
+        if (lo == e) {
+          m.domain_spec = Span(b, e);
+          return true;
+        }
+      }
+    }
+    const std::size_t top_end = end - (t[end - 1] == '.' && end - 1 > lo ? 1 : 0);
+    if (!TopLabel(t, lo, top_end)) {
       return false;
     }
-    m.domain_spec = Span(b, e);
+    m.domain_spec = Span(b, end);
     return true;
+  }
+
+  // The end of the macro-expand at `at` (§7.1) in a domain-spec, in its
+  // usual forms: "%{" letter [ nonzero digits ] [ "r" ] *delimiter "}", or
+  // "%%" "%_" "%-". 0 for anything else (Term() says what is wrong).
+  static std::size_t FastMacro(const char* t, std::size_t at) {
+    if (t[at] != '%') {
+      return 0;
+    }
+    const char c = t[at + 1];
+    if (c != '{') {
+      return c == '%' || c == '_' || c == '-' ? at + 2 : 0;
+    }
+    if ((kMacro.v[static_cast<unsigned char>(t[at + 2])] & kMacroLetter) == 0) {
+      return 0;
+    }
+    std::size_t j = at + 3;
+    if (t[j] >= '1' && t[j] <= '9') {
+      do {
+        ++j;
+      } while (t[j] >= '0' && t[j] <= '9');
+    }
+    j += (t[j] | 0x20) == 'r' ? 1 : 0;
+    while ((kMacro.v[static_cast<unsigned char>(t[j])] & kMacroDelimiter) != 0) {
+      ++j;
+    }
+    return t[j] == '}' ? j + 1 : 0;
   }
 
   // ip4 ":" ip4-network [ ip4-cidr-length ] with the network at b (§5.6).
@@ -964,10 +1235,59 @@ class Parser {
     return bad ? -1 : static_cast<int>(v);
   }
 
-  // ip4-network at [b, e) without a branch per byte or per part: one SSE2
-  // pass classifies the (at most 15) bytes into digits and dots, and the
-  // four parts are computed from the dot positions. Same answer as
+  // ip4-network at [b, e) without a branch per byte or per part: one
+  // 16-byte load classifies the (at most 15) bytes into digits and dots.
+  // With SSSE3 the part lengths pick a shuffle that puts each part's digits
+  // in a 4-byte lane, and two multiply-adds give the four values; without
+  // it, the parts are computed from the dot positions. Same answer as
   // ParseIp4() (the unit tests and the record fuzzer compare them).
+#if defined(__SSSE3__)
+  static bool Ip4(const char* t, std::size_t b, std::size_t e, IpAddress& out) {
+    const std::size_t len = e - b;
+    if (len < 7 || len > 15) {
+      return false;
+    }
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(t + b));
+    const auto all = static_cast<std::uint32_t>((1u << len) - 1);
+    std::uint32_t dots =
+        static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, kVec.dot))) & all;
+    const auto digits = static_cast<std::uint32_t>(_mm_movemask_epi8(
+        _mm_and_si128(_mm_cmpgt_epi8(v, kVec.before_0), _mm_cmplt_epi8(v, kVec.after_9))));
+    const auto zeros =
+        static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, kVec.zero_char)));
+    // A part that starts with '0' and goes on with a digit.
+    const std::uint32_t starts = (dots << 1) | 1u;
+    if (((dots | digits) & all) != all || (zeros & starts & (digits >> 1) & all) != 0) {
+      return false;
+    }
+    const auto d1 = static_cast<unsigned>(std::countr_zero(dots | 0x10000u));
+    dots &= dots - 1;
+    const auto d2 = static_cast<unsigned>(std::countr_zero(dots | 0x10000u));
+    dots &= dots - 1;
+    const auto d3 = static_cast<unsigned>(std::countr_zero(dots | 0x10000u));
+    dots &= dots - 1;
+    const unsigned l0 = d1 - 1, l1 = d2 - d1 - 2, l2 = d3 - d2 - 2,
+                   l3 = static_cast<unsigned>(len) - d3 - 2;
+    if (dots != 0 || (l0 > 2) | (l1 > 2) | (l2 > 2) | (l3 > 2)) {
+      return false;
+    }
+    const __m128i shuffle = _mm_load_si128(
+        reinterpret_cast<const __m128i*>(kIp4Shuffle.m[l0 + 3 * l1 + 9 * l2 + 27 * l3]));
+    const __m128i spread = _mm_shuffle_epi8(_mm_sub_epi8(v, kVec.zero_char), shuffle);
+    const __m128i pairs = _mm_maddubs_epi16(spread, kVec.ip4_weights);
+    const __m128i parts = _mm_madd_epi16(pairs, kVec.ones16);
+    if (_mm_movemask_epi8(_mm_cmpgt_epi32(parts, kVec.x255)) != 0) {
+      return false;
+    }
+    const __m128i bytes = _mm_packus_epi16(_mm_packs_epi32(parts, parts), parts);
+    const auto word = static_cast<std::uint32_t>(_mm_cvtsi128_si32(bytes));
+    out.bytes = {};
+    std::memcpy(out.bytes.data(), &word, 4);
+    out.v6 = false;
+    return true;
+  }
+
+#else
   static bool Ip4(const char* t, std::size_t b, std::size_t e, IpAddress& out) {
     const std::size_t len = e - b;
     if (len < 7 || len > 15) {
@@ -1015,6 +1335,8 @@ class Parser {
     out.v6 = false;
     return true;
   }
+
+#endif
 
   // The value of the n digits at b (known to be digits) if they form a qnum
   // (1-3 digits, no leading zero, §5.6); otherwise a value above 255.
@@ -1106,12 +1428,12 @@ class Parser {
 #if defined(__SSE2__)
     // The 16 bytes before `end` at once (the copy has padding in front).
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(t + end - 16));
-    const __m128i lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
-    const __m128i alpha = _mm_and_si128(_mm_cmpgt_epi8(lower, _mm_set1_epi8('a' - 1)),
-                                        _mm_cmplt_epi8(lower, _mm_set1_epi8('z' + 1)));
-    const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
-                                        _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
-    const __m128i hyphen = _mm_cmpeq_epi8(v, _mm_set1_epi8('-'));
+    const __m128i lower = _mm_or_si128(v, kVec.x20);
+    const __m128i alpha =
+        _mm_and_si128(_mm_cmpgt_epi8(lower, kVec.before_a), _mm_cmplt_epi8(lower, kVec.after_z));
+    const __m128i digit =
+        _mm_and_si128(_mm_cmpgt_epi8(v, kVec.before_0), _mm_cmplt_epi8(v, kVec.after_9));
+    const __m128i hyphen = _mm_cmpeq_epi8(v, kVec.hyphen);
     const auto alpha_or_hy = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(alpha, hyphen)));
     const auto ldh = static_cast<std::uint16_t>(
         _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(alpha, digit), hyphen)));

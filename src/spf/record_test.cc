@@ -19,6 +19,11 @@ std::string Summary(std::string_view rec) {
   const bool ok = ParseRecordInto(rec, fast);
   EXPECT_EQ(ParseRecordInto(rec, general, kGeneral), ok) << rec;
   EXPECT_EQ(fast.mechanisms, general.mechanisms) << rec;
+  EXPECT_EQ(fast.redirect, general.redirect) << rec;
+  EXPECT_EQ(fast.explanation, general.explanation) << rec;
+  EXPECT_EQ(fast.unknown, general.unknown) << rec;
+  EXPECT_EQ(fast.first_all, general.first_all) << rec;
+  EXPECT_EQ(fast.dns_terms, general.dns_terms) << rec;
   EXPECT_EQ(fast.diagnostics.size(), general.diagnostics.size()) << rec;
   EXPECT_EQ(ParseRecord(rec).ok(), ok);
   std::string out;
@@ -655,10 +660,99 @@ TEST(RecordTest, FastAndGeneralPathsAgree) {
       "v=spf1 ip4:1.2.3.4:5 ip4:1.2.3.4%5 ip4:1.2.3.4=5 ip4:1.2.3.4//5 ip4:123.123.123.1234",
       "v=spf1 a mx ptr all A MX PTR ALL +a -mx ~ptr ?all",
       "v=spf1 a: mx: ptr: alL. a.b include exists ip4 ip6",
+      // Domain-specs with macros (§7.1), the usual and the odd.
+      "v=spf1 exists:%{d2}.%{i}.sbl.example.net include:%{ir}.%{v}._spf.%{d} ptr:%{d}",
+      "v=spf1 exists:%{L}.x.com exists:%{d10r.-+,/_=}.x.com exists:%%.%_.%-.x.com",
+      "v=spf1 exists:%{d0}.x.com exists:%{d01}.x.com exists:%{c}.x.com exists:%{R}.x.com",
+      "v=spf1 exists:%{d} exists:%{d}. exists:%{d}.1 exists:%{d}.-a exists:x.%{d}",
+      "v=spf1 exists:%{d exists:%{}.x.com exists:%x.com exists:% exists:%{d}/24",
+      "v=spf1 a:%{d}.x.com mx:%{d} a:%{d}/24 include:%{d}/24 include:%{d}//64",
+      // a / mx with a domain and a CIDR length.
+      "v=spf1 a:x.com/24 mx:x.com//64 a:x.com/24//64 mx:x.com/33 a:x.com/24/ a:x.com/",
+      "v=spf1 a:x.com/024 mx:x.com///64 a:/24 mx:x.1/24 a:x/y.com/24 ptr:x.com/24",
+      // redirect and exp: the first of each, a second, bad values.
+      "v=spf1 redirect=_spf.example.com exp=explain.%{d}",
+      "v=spf1 REDIRECT=x.com Exp=y.com redirect=z.com exp=w.com",
+      "v=spf1 redirect= exp=x.1 redirect=%{c}.x.com +redirect=x.com redirect=x.com/24",
+      // ip6 in the forms the fast reader takes and those it leaves.
+      "v=spf1 ip6:2001:db8::/32 ip6:::1 ip6::: ip6:1:: ip6:1:2:3:4:5:6:7:8 ip6:1::2:3",
+      "v=spf1 ip6:2001:DB8:0:0:0:0:0:1 ip6:1:2:3:4:5:6:7:8:9 ip6:1:2:3:4:5:6:7 ip6:1:::2",
+      "v=spf1 ip6:1::2::3 ip6::1 ip6:1: ip6:12345::1 ip6:g::1 ip6:::ffff:192.0.2.1",
+      "v=spf1 ip6:1111:2222:3333:4444:5555:6666:7777:8888/128 ip6:fe80::1/129 ip6:1::/0",
   };
   for (const char* rec : kRecords) {
     Summary(rec);
   }
+}
+
+TEST(RecordTest, FastAndGeneralPathsAgreeOnRandomTerms) {
+  // Terms pieced together from fragments of every shape FastTerm() and
+  // FastModifier() look at, so that near misses of each check come up.
+  const char* const kFragments[] = {
+      "%{d}",     "%{d2}",   "%{ir}", "%{L}", "%{c}", "%{d0}", "%{d01}",    "%{d10r.-}", "%%",
+      "%_",       "%-",      "%",     "%{",   "}",    "/",     "//",        "/24",       "//64",
+      "/33",      "//129",   "/0",    "/01",  ".",    "..",    ".com",      ".123",      "-",
+      ".a-",      ".-a",     "x",     ":",    "=",    "a",     "mx",        "ptr",       "all",
+      "include:", "exists:", "a:",    "mx:",  "ip4:", "ip6:",  "redirect=", "exp=",      "1",
+      "9",        "::",      "db8",   "255.", "r",    ",",     "+",         "~"};
+  std::mt19937 rng(7);
+  int valid = 0;
+  for (int k = 0; k < 30000; ++k) {
+    std::string rec = "v=spf1";
+    const int terms = 1 + static_cast<int>(rng() % 4);
+    for (int j = 0; j < terms; ++j) {
+      rec += ' ';
+      const int pieces = 1 + static_cast<int>(rng() % 5);
+      for (int q = 0; q < pieces; ++q) {
+        rec += kFragments[rng() % std::size(kFragments)];
+      }
+    }
+    valid += Summary(rec) == "ok" ? 1 : 0;
+  }
+  EXPECT_GT(valid, 200);  // about 1%: the point is the near misses
+}
+
+TEST(RecordTest, Ip6NetworksAgreeWithParseIp6) {
+  // The parser's own ip6-network reading (hex and colon masks, one load a
+  // group) against ParseIp6(), on strings made of hex digits and colons.
+  std::mt19937 rng(3);
+  const std::string alphabet = "0123456789abcdefABCDEF:::::::.g";
+  int valid = 0;
+  for (int k = 0; k < 40000; ++k) {
+    std::string addr;
+    if (k % 2 == 0) {
+      const std::size_t len = 1 + rng() % 36;
+      for (std::size_t j = 0; j < len; ++j) {
+        addr += alphabet[rng() % alphabet.size()];
+      }
+    } else {
+      // Up to nine groups of 0-5 digits, now and then a "::".
+      const int groups = 1 + static_cast<int>(rng() % 9);
+      for (int g = 0; g < groups; ++g) {
+        if (g != 0) {
+          addr += rng() % 10 == 0 ? "::" : ":";
+        }
+        const int digits = static_cast<int>(rng() % 6);
+        for (int d = 0; d < digits; ++d) {
+          addr += "0123456789abcdefABCDEF"[rng() % 22];
+        }
+      }
+      addr = (rng() % 6 == 0 ? "::" : "") + addr + (rng() % 6 == 0 ? "::" : "");
+    }
+    const std::string rec = "v=spf1 ip6:" + addr + (k % 3 == 0 ? "/64" : "");
+    Record fast;
+    Record general;
+    const bool ok = ParseRecordInto(rec, fast);
+    EXPECT_EQ(ParseRecordInto(rec, general, kGeneral), ok) << addr;
+    const auto want = ParseIp6(addr);
+    ASSERT_EQ(ok, want.has_value()) << addr;
+    valid += ok ? 1 : 0;
+    if (ok) {
+      EXPECT_EQ(fast.mechanisms.at(0).network, *want) << addr;
+      EXPECT_EQ(general.mechanisms.at(0).network, *want) << addr;
+    }
+  }
+  EXPECT_GT(valid, 2000);
 }
 
 TEST(RecordTest, Ip4NetworksAgreeWithParseIp4) {
