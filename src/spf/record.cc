@@ -867,15 +867,22 @@ class Parser {
     if (!Ip4(t, b, slash, m.network)) {
       return false;
     }
-    if (slash == e) {
-      return true;
-    }
-    const int length = SmallNumber(t, slash + 1, e, 32);
-    if (t[slash] != '/' || length < 0) {
+    // The length, if any, without a branch on whether there is one: the
+    // digits after the '/' (or, without one, the three spaces after e,
+    // which read as "no length").
+    const bool has = slash != e;
+    const std::size_t digits = e - slash - has;  // 0 without a '/'
+    const char* d = t + slash + 1;
+    const auto c0 = static_cast<unsigned>(static_cast<unsigned char>(d[0])) - '0';
+    const auto c1 = static_cast<unsigned>(static_cast<unsigned char>(d[1])) - '0';
+    const unsigned two = digits == 2 ? 1u : 0u;
+    const unsigned v = c0 + two * (c0 * 9 + c1);
+    const bool bad = (digits - 1 > 1) | (c0 > 9) | (two & ((c1 > 9) | (c0 == 0))) | (v > 32);
+    if (has & (bad | (t[slash] != '/'))) {
       return false;
     }
-    m.cidr4 = static_cast<std::uint8_t>(length);
-    m.has_cidr4 = true;
+    m.cidr4 = static_cast<std::uint8_t>(has ? v : 32);
+    m.has_cidr4 = has;
     return true;
   }
 
