@@ -1242,6 +1242,18 @@ class Parser {
     return bad ? -1 : static_cast<int>(v);
   }
 
+  // The positions of the first three bits of `dots` (a 16-bit mask), 16
+  // for each that is missing; false if it has more than three.
+  static bool FirstThreeDots(std::uint32_t dots, unsigned& d1, unsigned& d2, unsigned& d3) {
+    d1 = static_cast<unsigned>(std::countr_zero(dots | 0x10000u));
+    dots &= dots - 1;
+    d2 = static_cast<unsigned>(std::countr_zero(dots | 0x10000u));
+    dots &= dots - 1;
+    d3 = static_cast<unsigned>(std::countr_zero(dots | 0x10000u));
+    dots &= dots - 1;
+    return dots == 0;
+  }
+
   // ip4-network at [b, e) without a branch per byte or per part: one
   // 16-byte load classifies the (at most 15) bytes into digits and dots.
   // With SSSE3 the part lengths pick a shuffle that puts each part's digits
@@ -1267,15 +1279,16 @@ class Parser {
     if (((dots | digits) & all) != all || (zeros & starts & (digits >> 1) & all) != 0) {
       return false;
     }
-    const auto d1 = static_cast<unsigned>(std::countr_zero(dots | 0x10000u));
-    dots &= dots - 1;
-    const auto d2 = static_cast<unsigned>(std::countr_zero(dots | 0x10000u));
-    dots &= dots - 1;
-    const auto d3 = static_cast<unsigned>(std::countr_zero(dots | 0x10000u));
-    dots &= dots - 1;
+    unsigned d1 = 0;
+    unsigned d2 = 0;
+    unsigned d3 = 0;
+    if (!FirstThreeDots(dots, d1, d2, d3)) {
+      return false;
+    }
+    // Each part's length less one, 0..2 (a missing dot leaves d3 at 16).
     const unsigned l0 = d1 - 1, l1 = d2 - d1 - 2, l2 = d3 - d2 - 2,
                    l3 = static_cast<unsigned>(len) - d3 - 2;
-    if (dots != 0 || (l0 > 2) | (l1 > 2) | (l2 > 2) | (l3 > 2)) {
+    if ((l0 > 2) | (l1 > 2) | (l2 > 2) | (l3 > 2)) {
       return false;
     }
     const __m128i shuffle = _mm_load_si128(
@@ -1319,13 +1332,10 @@ class Parser {
     if (((dots | digits) & all) != all) {
       return false;
     }
-    const auto d1 = static_cast<unsigned>(std::countr_zero(dots | 0x10000u));
-    dots &= dots - 1;
-    const auto d2 = static_cast<unsigned>(std::countr_zero(dots | 0x10000u));
-    dots &= dots - 1;
-    const auto d3 = static_cast<unsigned>(std::countr_zero(dots | 0x10000u));
-    dots &= dots - 1;
-    if (dots != 0 || d3 >= len) {
+    unsigned d1 = 0;
+    unsigned d2 = 0;
+    unsigned d3 = 0;
+    if (!FirstThreeDots(dots, d1, d2, d3) || d3 >= len) {
       return false;
     }
     const unsigned q0 = Qnum(t, b, d1);
