@@ -374,23 +374,24 @@ class Parser {
       : out_(out), t_(copy), n_(out.text.size()), m_(masks), fast_paths_(fast_paths) {}
 
   bool Run() {
+    // The fast paths take clean records only; the other loop checks each
+    // term for bad bytes.
     if (fast_paths_ && !m_.any_bad()) {
-      Loop<true, false>();
+      Loop<true>();
     } else {
-      Loop<false, true>();
+      Loop<false>();
     }
     Finish();
     return !failed_;
   }
 
-  template <bool kFast, bool kCheckBad>
+  template <bool kFast>
   void Loop() {
     // Locals, not members, in the loop: stores into a Mechanism (uint8_t
     // fields) may alias anything, and would make the compiler reload them.
     const char* const t = t_;
     const std::size_t n = n_;
-    const bool any_bad = kCheckBad && m_.any_bad();
-    const bool fast = kFast && fast_paths_;
+    const bool any_bad = !kFast && m_.any_bad();
     const std::uint64_t* const space_mask = m_.Mask(kSpaceMask);
     const std::uint64_t* const special_mask = m_.Mask(kSpecialMask);
     std::vector<Mechanism>& mechanisms = out_.mechanisms;
@@ -425,8 +426,9 @@ class Parser {
         continue;
       }
       Mechanism& m = mechanisms.emplace_back();
-      if (!(fast && ts.local && FastTerm(t, ts, m))) {
-        if (fast && ts.local && FastModifier(t, ts, m)) {
+      const bool try_fast = kFast && ts.local;
+      if (!(try_fast && FastTerm(t, ts, m))) {
+        if (try_fast && FastModifier(t, ts, m)) {
           mechanisms.pop_back();
           continue;
         }
