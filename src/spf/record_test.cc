@@ -685,6 +685,41 @@ TEST(RecordTest, FastAndGeneralPathsAgree) {
   }
 }
 
+// The parser reads a term's mask bits from one 8-byte load at its start
+// byte, which holds 57 to 64 of them depending on the start's alignment:
+// terms and runs of spaces of every length around that, at every start.
+TEST(RecordTest, TermsAroundTheMaskWindow) {
+  for (std::size_t shift = 0; shift < 16; ++shift) {
+    for (std::size_t len = 50; len <= 72; ++len) {
+      // include: + a domain of `len` bytes in all, after `shift` spaces.
+      const std::string domain = std::string(len - 8 - 4, 'a') + ".com";
+      const std::string term = "include:" + domain;
+      ASSERT_EQ(term.size(), len);
+      std::string rec = "v=spf1" + std::string(1 + shift, ' ') + term + " ~all";
+      EXPECT_EQ(Summary(rec), "ok") << rec;
+      Record r = Parse(rec);
+      ASSERT_EQ(r.mechanisms.size(), 2u) << rec;
+      EXPECT_EQ(r.View(r.mechanisms[0].domain_spec), domain) << rec;
+      EXPECT_EQ(r.View(r.mechanisms[0].term), term) << rec;
+      EXPECT_EQ(r.mechanisms[1].qualifier, Qualifier::kSoftFail) << rec;
+      // The same with a CIDR length on a, and a bad last byte.
+      rec = "v=spf1" + std::string(1 + shift, ' ') + "a:" + domain + "/24 ip4:192.0.2.1";
+      EXPECT_EQ(Summary(rec), "ok") << rec;
+      EXPECT_EQ(Parse(rec).mechanisms[0].cidr4, 24) << rec;
+      rec =
+          "v=spf1" + std::string(1 + shift, ' ') + "a:" + domain.substr(0, domain.size() - 1) + "-";
+      EXPECT_EQ(Summary(rec), "spf.record.domain_end@" + std::to_string(rec.size() - 1)) << rec;
+      // A run of `len` spaces between two terms, and at the end.
+      rec = "v=spf1" + std::string(1 + shift, ' ') + "mx" + std::string(len, ' ') + "-all" +
+            std::string(len, ' ');
+      EXPECT_EQ(Summary(rec), "ok") << rec;
+      r = Parse(rec);
+      ASSERT_EQ(r.mechanisms.size(), 2u) << rec;
+      EXPECT_EQ(r.mechanisms[1].term.pos, 6 + 1 + shift + 2 + len) << rec;
+    }
+  }
+}
+
 TEST(RecordTest, FastAndGeneralPathsAgreeOnRandomTerms) {
   // Terms pieced together from fragments of every shape FastTerm() and
   // FastModifier() look at, so that near misses of each check come up.
