@@ -609,6 +609,73 @@ TEST(DmarcRecord, D22PolicyValuesAnyCase) {
   }
 }
 
+// Policy words take a fast path that picks the word by its first letter and
+// compares its bytes in 4-byte loads: every case, every terminator, near
+// misses and words running into the end of the record.
+TEST(DmarcRecord, PolicyWordsFastPath) {
+  const std::pair<const char*, Disposition> kGood[] = {{"none", Disposition::kNone},
+                                                       {"NONE", Disposition::kNone},
+                                                       {"nOnE", Disposition::kNone},
+                                                       {"reject", Disposition::kReject},
+                                                       {"REJECT", Disposition::kReject},
+                                                       {"rEjEcT", Disposition::kReject},
+                                                       {"quarantine", Disposition::kQuarantine},
+                                                       {"QUARANTINE", Disposition::kQuarantine},
+                                                       {"quaRANTine", Disposition::kQuarantine}};
+  const char* const kAfter[] = {"", ";", " ;", "\t; ", "; sp=none", " ; rua=mailto:a@b.example"};
+  for (Mode m : kModes) {
+    for (const auto& [word, d] : kGood) {
+      for (const char* after : kAfter) {
+        const std::string rec = std::string("v=DMARC1; p=") + word + after;
+        Record r = Parse(rec, m);
+        EXPECT_EQ(r.p, d) << rec;
+        EXPECT_FALSE(r.p_invalid) << rec;
+        if (std::string_view(after).find("sp=") == std::string_view::npos) {
+          Record sp = Parse(std::string("v=DMARC1; p=none; sp=") + word + after, m);
+          EXPECT_EQ(sp.sp, d) << rec;
+        }
+      }
+    }
+    // Near misses: each is an invalid policy, with the same diagnostics on
+    // both paths (Parse() compares them).
+    const char* const kBad[] = {"non",
+                                "nonee",
+                                "none2",
+                                "none_",
+                                "none x",
+                                "nome",
+                                "rejec",
+                                "rejects",
+                                "reject-",
+                                "rej ect",
+                                "quarant",
+                                "quarantin",
+                                "quarantinE1",
+                                "quarantinf",
+                                "qu",
+                                ".one",
+                                "Nne",
+                                "n",
+                                "",
+                                "\xee"
+                                "one",
+                                "\xf2"
+                                "eject",
+                                "quarantine!",
+                                "none=",
+                                "re\x01"
+                                "ect"};
+    for (const char* word : kBad) {
+      for (const char* after : kAfter) {
+        const std::string rec = std::string("v=DMARC1; p=") + word + after;
+        Record r = Parse(rec, m);
+        EXPECT_FALSE(r.p.has_value()) << rec;
+        EXPECT_TRUE(r.p_invalid) << rec;
+      }
+    }
+  }
+}
+
 TEST(DmarcRecord, SubdomainAndNonExistentFallbacks) {
   for (Mode m : kModes) {
     Record r = Parse("v=DMARC1; p=reject", m);
