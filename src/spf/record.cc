@@ -598,7 +598,9 @@ class Parser {
     m.explicit_qualifier = qual != 0;
     m.kind = static_cast<MechanismKind>(kind & 7);
     m.term = Span(s, e);
-    // Tests in the order of how common the kinds are, not a jump table.
+    // Tests in the order of how common the kinds are. GCC turns all but the
+    // first (ip4, a quarter of the terms) back into a jump table; the test in
+    // front of it is what measured faster than one jump for every kind.
     if (kind == static_cast<int>(MechanismKind::kIp4)) {
       return d == ':' && FastIp4(t, ts, delim + 1, m);
     }
