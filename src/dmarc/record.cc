@@ -57,6 +57,7 @@
 
 #include "common/domain.h"
 #include "common/host_simd.h"
+#include "common/opaque.h"
 #include "common/text.h"
 
 #if defined(__SSE2__)
@@ -327,14 +328,6 @@ std::string_view InvalidMessage(Tag tag, bool bis) {
     default:
       return "invalid value";
   }
-}
-
-// `v`, computed in full: the compiler cannot split the test of a value it
-// does not know back into branches on its parts.
-template <class T>
-[[gnu::always_inline]] inline T Opaque(T v) {
-  asm("" : "+r"(v));
-  return v;
 }
 
 class Parser {

@@ -13,6 +13,7 @@
 // Hand-written: no library parses RFC 7208 records into spans.
 #include "spf/record.h"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <iterator>
@@ -20,6 +21,7 @@
 #include <memory>
 #include <utility>
 
+#include "common/opaque.h"
 #include "common/text.h"
 #include "spf/macro.h"
 
@@ -198,17 +200,6 @@ struct VectorConstants {
 }
 const VectorConstants kVec = MakeVectorConstants();
 #endif
-// `v`, computed in full: the compiler cannot split the test of a value it
-// does not know back into branches on its parts. For tests whose parts vary
-// at random between terms while their combination hardly ever holds (ip4
-// with or without a CIDR length): a branch on a part mispredicts often, the
-// branch on the whole seldom.
-template <class T>
-[[gnu::always_inline]] inline T Opaque(T v) {
-  asm("" : "+r"(v));
-  return v;
-}
-
 // The low `k` bits (k may be 64 or more: all of them).
 inline std::uint64_t Low(std::size_t k) {
   // Branch-free: for k >= 64 the second term is all ones.
