@@ -484,9 +484,10 @@ class Parser {
       }
       seen_ |= bit;
     }
-    // Tests in the order of how common the tags are, not a jump table:
-    // the tags come in random order, and the conditional branches are
-    // predicted better than one indirect jump.
+    // Tests in the order of how common the tags are. GCC keeps the first two
+    // (p, rua) as tests and turns the rest back into a jump table; those
+    // tests in front of the jump are what measured faster (1%) than one
+    // jump for every tag, which come in random order.
     if (tag == Tag::kP) {
       return Policy(tag, start, v, out_.p, out_.p_invalid);
     }
