@@ -18,7 +18,8 @@
 //    tags of the other mode at their defaults);
 //  - parse(serialise(r)) in the same mode equals r up to spans and
 //    diagnostics, and serialising that again gives the same text;
-//  - parsing into a reused Record gives what a fresh one gives, and
+//  - parsing into a reused Record gives what a fresh one gives (also when
+//    a longer text left bytes past the end of this one), and
 //    ParseRecord agrees with ParseRecordInto;
 //  - the same text read as an authentication result (ParseAuthResult,
 //    dmarc/eval.h) prints back as itself in lower case;
@@ -230,6 +231,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       reused, opts);
   const bool reused_ok = dmarc::ParseRecordInto(in, reused, opts);
   FUZZ_CHECK(SameParse(ok, r, reused_ok, reused));
+  // And one whose longer text left URI bytes in the buffer past the end of
+  // this one, where FastMailto's loads reach.
+  dmarc::Record longer;
+  dmarc::ParseRecordInto(std::string(in) + std::string(64, 'a'), longer, opts);
+  const bool longer_ok = dmarc::ParseRecordInto(in, longer, opts);
+  FUZZ_CHECK(SameParse(ok, r, longer_ok, longer));
 
   // The Result wrapper agrees.
   auto wrapped = dmarc::ParseRecord(in, opts);

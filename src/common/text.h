@@ -182,6 +182,22 @@ inline void AssignInPlace(std::string& s, std::string_view value) {
   s.append(value.data(), value.size());
 }
 
+// AssignInPlace(), and at least `slack` bytes of the buffer past the
+// terminating NUL, so that a vector load that starts inside the text may run
+// past its end. Those bytes are readable but unspecified (left from earlier
+// contents, or never written): a reader must not let them decide anything.
+// The NUL at s[size()] is what stops a scan.
+inline void AssignWithSlack(std::string& s, std::string_view value, std::size_t slack) {
+  if (s.capacity() < value.size() + slack) {
+    std::string fresh;
+    fresh.reserve(value.size() + slack);
+    fresh.assign(value.data(), value.size());
+    s.swap(fresh);  // `value` may point into the old buffer, which lives until here
+    return;
+  }
+  AssignInPlace(s, value);
+}
+
 // Renders bytes for a message: printable ASCII as is, anything else as \xNN;
 // cut at `max` input bytes with "...".
 std::string Printable(std::string_view s, std::size_t max = 64);

@@ -4,8 +4,8 @@
 // (no string compares per tag), and each value is checked by the rule of its
 // tag as it is read, so a valid record is read once. Anything that fails a
 // rule is rescanned up to its ';' to report it (a bad byte first). Two fast
-// paths: the usual "mailto:local@plain.domain" report URI is checked 16
-// bytes at a time (FastMailto), and none / quarantine / reject are compared
+// paths: the usual "mailto:local@plain.domain" report URI is checked 32
+// bytes at a time with AVX2, 16 with SSE2 (FastMailto), and none / quarantine / reject are compared
 // in 4-byte words (Policy); ParseOptions::fast_paths = false sends every
 // value through the byte loops, and the tests and the fuzzer compare the
 // two. A third of the time goes to mispredicted branches on data (the
@@ -63,12 +63,18 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
 
 namespace mxconform::dmarc {
 namespace {
 
 constexpr std::size_t kNpos = std::string_view::npos;
 constexpr std::uint32_t kDefaultRi = 86400;
+// Readable bytes past the text's NUL (ParseRecordInto): FastMailto loads 64
+// bytes from any position inside the text.
+constexpr std::size_t kReadSlack = 64;
 
 // Byte classes, one table lookup per byte.
 enum : std::uint8_t {
@@ -868,10 +874,56 @@ class Parser {
 #if defined(__SSE2__)
   // The usual element, "mailto:" + local part + "@" + a plain LDH domain,
   // all of LDH, '.', '_', '+' and '@', ending at ',' ';' WSP or the end
-  // within 64 bytes. The bytes are classified 16 at a time and the domain's
-  // label rules checked on the masks (common/host_simd.h). Returns the end
-  // of the URI, or 0 for anything else (then the general path decides, with
-  // the same result: the unit tests and the fuzzer compare the two).
+  // within 64 bytes. The bytes are classified 32 at a time (AVX2) or 16 at
+  // a time and the domain's label rules checked on the masks
+  // (common/host_simd.h). Returns the end of the URI, or 0 for anything
+  // else (then the general path decides, with the same result: the unit
+  // tests and the fuzzer compare the two).
+#if defined(__AVX2__)
+  // Both 32-byte blocks are classified without a test between them: where a
+  // URI ends varies from record to record, and a branch on it after the
+  // first block cost more than the second block (3%, 2026-12-03). The text
+  // has kReadSlack readable bytes past its NUL, and the NUL is not plain, so
+  // the URI ends by n_ and the bytes read past it decide nothing.
+  std::size_t FastMailto(std::size_t i) const {
+    const std::size_t rest = n_ - i;
+    const char* p = s_ + i;
+    if (rest < 10 || std::memcmp(p, "mailto:", 7) != 0) {
+      return 0;
+    }
+    domain::HostBytes m;
+    std::uint64_t plain = 0;
+    std::uint64_t at = 0;
+    auto eq = [](__m256i x, char c) { return _mm256_cmpeq_epi8(x, _mm256_set1_epi8(c)); };
+    // x in [lo, lo + span], unsigned: max(x - lo, span) == span.
+    auto in = [](__m256i x, char lo, char span) {
+      const __m256i s = _mm256_set1_epi8(span);
+      return _mm256_cmpeq_epi8(_mm256_max_epu8(_mm256_sub_epi8(x, _mm256_set1_epi8(lo)), s), s);
+    };
+    for (int sh = 0; sh < 64; sh += 32) {
+      const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + sh));
+      const __m256i lower = _mm256_or_si256(x, _mm256_set1_epi8(0x20));
+      const __m256i hy = eq(x, '-');
+      const __m256i dot = eq(x, '.');
+      const __m256i a = eq(x, '@');
+      const __m256i ldh = _mm256_or_si256(_mm256_or_si256(in(x, '0', 9), in(lower, 'a', 25)), hy);
+      const __m256i pl = _mm256_or_si256(
+          _mm256_or_si256(ldh, dot),
+          _mm256_or_si256(_mm256_or_si256(a, eq(x, ':')), _mm256_or_si256(eq(x, '_'), eq(x, '+'))));
+      auto bits = [sh](__m256i mask) {
+        return static_cast<std::uint64_t>(static_cast<std::uint32_t>(_mm256_movemask_epi8(mask)))
+               << sh;
+      };
+      plain |= bits(pl);
+      m.ldh |= bits(ldh);
+      m.dot |= bits(dot);
+      m.hyphen |= bits(hy);
+      m.x |= bits(eq(lower, 'x'));
+      at |= bits(a);
+    }
+    return MailtoEnd(i, plain, at, m);
+  }
+#else
   std::size_t FastMailto(std::size_t i) const {
     const std::size_t rest = n_ - i;
     const char* p = s_ + i;
@@ -928,6 +980,15 @@ class Parser {
         break;  // the URI ends in this block
       }
     }
+    return MailtoEnd(i, plain, at, m);
+  }
+#endif
+
+  // The end of the URI at `i` from its masks (bit k for byte i + k): the
+  // plain bytes run to a ',' ';' WSP or the end, hold exactly one '@' with
+  // something on each side, and the domain after it is plain LDH; else 0.
+  std::size_t MailtoEnd(std::size_t i, std::uint64_t plain, std::uint64_t at,
+                        const domain::HostBytes& m) const {
     if (plain == ~std::uint64_t{0}) {
       return 0;  // 64 bytes or more
     }
@@ -1321,7 +1382,7 @@ bool IsDmarcRecord(std::string_view txt) { return MatchVersion(txt).ok; }
 
 bool ParseRecordInto(std::string_view text, Record& out, const ParseOptions& opts) {
   Reset(out, opts.mode);
-  text::AssignInPlace(out.text, text);  // `text` may point into out.text
+  text::AssignWithSlack(out.text, text, kReadSlack);  // `text` may point into out.text
   if (out.text.size() > std::numeric_limits<std::uint32_t>::max()) {
     out.diagnostics.push_back(
         MakeDiag("dmarc.record.too_long", Severity::kError, 0, "record longer than 4 GiB"));

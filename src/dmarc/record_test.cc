@@ -960,6 +960,37 @@ TEST(DmarcRecord, ReuseKeepsCapacity) {
   }
 }
 
+// FastMailto loads 64 bytes from where a URI starts, so near the end of the
+// text it reads into the buffer's slack, which holds what a longer record
+// parsed into the same Record left there (plain URI bytes here). The URI
+// must still end at the end of the text, at every distance from it.
+TEST(DmarcRecord, MailtoNearTheEndOfAReusedBuffer) {
+  const std::string head = "v=DMARC1; p=none; rua=mailto:a@e.";
+  for (Mode m : kModes) {
+    Record r;
+    for (std::size_t len = 1; len <= 62; ++len) {
+      const std::string domain = "e." + std::string(len, 'b');
+      const std::string rec = head.substr(0, head.size() - 2) + domain;
+      ASSERT_TRUE(ParseRecordInto(rec + std::string(80, 'c'), r, Opts(m)));
+      ASSERT_TRUE(ParseRecordInto(rec, r, Opts(m))) << rec;
+      EXPECT_TRUE(r.usable) << rec;
+      ASSERT_EQ(r.rua.size(), 1u) << rec;
+      EXPECT_EQ(r.View(r.rua[0].uri), "mailto:a@" + domain) << rec;
+      EXPECT_TRUE(r.rua[0].mailto) << rec;
+      EXPECT_EQ(Ids(r.diagnostics), "") << rec;
+      ExpectSameRecord(r, Parse(rec, m), rec);
+    }
+    // The text handed in may be the Record's own, in a buffer with no slack.
+    Record own;
+    own.text = head + "example";
+    own.text.shrink_to_fit();
+    ASSERT_TRUE(ParseRecordInto(own.text, own, Opts(m)));
+    EXPECT_EQ(own.text, head + "example");
+    ASSERT_EQ(own.rua.size(), 1u);
+    EXPECT_EQ(own.View(own.rua[0].uri), "mailto:a@e.example");
+  }
+}
+
 TEST(DmarcRecord, FastAndGeneralPathsAgree) {
   // Parse() compares the two on every record of every test; these are the
   // shapes the fast path takes and those that send it back.
