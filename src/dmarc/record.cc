@@ -882,7 +882,7 @@ class Parser {
 #if defined(__AVX2__)
   // Both 32-byte blocks are classified without a test between them: where a
   // URI ends varies from record to record, and a branch on it after the
-  // first block cost more than the second block (3%, 2026-12-03). The text
+  // first block cost more than the second block (3%, 2026-12-02). The text
   // has kReadSlack readable bytes past its NUL, and the NUL is not plain, so
   // the URI ends by n_ and the bytes read past it decide nothing.
   std::size_t FastMailto(std::size_t i) const {
