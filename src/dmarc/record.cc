@@ -930,28 +930,14 @@ class Parser {
     if (rest < 10 || std::memcmp(p, "mailto:", 7) != 0) {
       return 0;
     }
-    const std::size_t avail = rest < 64 ? rest : 64;
     domain::HostBytes m;
     std::uint64_t plain = 0;
     std::uint64_t at = 0;
     auto eq = [](__m128i x, char c) { return _mm_cmpeq_epi8(x, _mm_set1_epi8(c)); };
-    for (std::size_t shift = 0; shift < avail; shift += 16) {
-      // Past the end of the record: its last 16 bytes instead (classifying
-      // a byte twice is harmless), or a NUL-padded copy of a short record.
-      std::size_t from = shift;
-      const void* src = p + shift;
-      alignas(16) unsigned char tail[16];
-      if (shift + 16 > rest) {
-        if (rest >= 16) {
-          from = rest - 16;
-          src = p + from;
-        } else {
-          std::memset(tail, 0, sizeof tail);
-          std::memcpy(tail, p, rest);
-          src = tail;
-        }
-      }
-      const __m128i x = _mm_loadu_si128(static_cast<const __m128i*>(src));
+    // As above, the NUL at n_ ends the URI, so the loop stops in the block
+    // that holds it, inside the text's slack.
+    for (int sh = 0; sh < 64; sh += 16) {
+      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + sh));
       const __m128i lower = _mm_or_si128(x, _mm_set1_epi8(0x20));
       const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)),
                                           _mm_cmplt_epi8(x, _mm_set1_epi8('9' + 1)));
@@ -964,7 +950,6 @@ class Parser {
       const __m128i pl = _mm_or_si128(
           _mm_or_si128(ldh, dot),
           _mm_or_si128(_mm_or_si128(a, eq(x, ':')), _mm_or_si128(eq(x, '_'), eq(x, '+'))));
-      const int sh = static_cast<int>(from);
       auto bits = [sh](__m128i mask) {
         return static_cast<std::uint64_t>(static_cast<std::uint32_t>(_mm_movemask_epi8(mask)))
                << sh;
