@@ -872,28 +872,17 @@ class Parser {
   }
 
 #if defined(__SSE2__)
-  // The usual element, "mailto:" + local part + "@" + a plain LDH domain,
-  // all of LDH, '.', '_', '+' and '@', ending at ',' ';' WSP or the end
-  // within 64 bytes. The bytes are classified 32 at a time (AVX2) or 16 at
-  // a time and the domain's label rules checked on the masks
-  // (common/host_simd.h). Returns the end of the URI, or 0 for anything
-  // else (then the general path decides, with the same result: the unit
-  // tests and the fuzzer compare the two).
+  // FastMailto's classes of the 64 bytes from p, bit k for p[k]: the bytes
+  // a plain mailto: URI may hold, '@', and the host classes (the SSE2 loop
+  // stops after the block with the first byte that is not plain).
 #if defined(__AVX2__)
   // Both 32-byte blocks are classified without a test between them: where a
   // URI ends varies from record to record, and a branch on it after the
   // first block cost more than the second block (3%, 2026-12-02). The text
   // has kReadSlack readable bytes past its NUL, and the NUL is not plain, so
   // the URI ends by n_ and the bytes read past it decide nothing.
-  std::size_t FastMailto(std::size_t i) const {
-    const std::size_t rest = n_ - i;
-    const char* p = s_ + i;
-    if (rest < 10 || std::memcmp(p, "mailto:", 7) != 0) {
-      return 0;
-    }
-    domain::HostBytes m;
-    std::uint64_t plain = 0;
-    std::uint64_t at = 0;
+  static void ClassifyMailto(const char* p, std::uint64_t& plain, std::uint64_t& at,
+                             domain::HostBytes& m) {
     auto eq = [](__m256i x, char c) { return _mm256_cmpeq_epi8(x, _mm256_set1_epi8(c)); };
     // x in [lo, lo + span], unsigned: max(x - lo, span) == span.
     auto in = [](__m256i x, char lo, char span) {
@@ -921,18 +910,10 @@ class Parser {
       m.x |= bits(eq(lower, 'x'));
       at |= bits(a);
     }
-    return MailtoEnd(i, plain, at, m);
   }
 #else
-  std::size_t FastMailto(std::size_t i) const {
-    const std::size_t rest = n_ - i;
-    const char* p = s_ + i;
-    if (rest < 10 || std::memcmp(p, "mailto:", 7) != 0) {
-      return 0;
-    }
-    domain::HostBytes m;
-    std::uint64_t plain = 0;
-    std::uint64_t at = 0;
+  static void ClassifyMailto(const char* p, std::uint64_t& plain, std::uint64_t& at,
+                             domain::HostBytes& m) {
     auto eq = [](__m128i x, char c) { return _mm_cmpeq_epi8(x, _mm_set1_epi8(c)); };
     // As above, the NUL at n_ ends the URI, so the loop stops in the block
     // that holds it, inside the text's slack.
@@ -965,9 +946,27 @@ class Parser {
         break;  // the URI ends in this block
       }
     }
-    return MailtoEnd(i, plain, at, m);
   }
 #endif
+
+  // The usual element, "mailto:" + local part + "@" + a plain LDH domain,
+  // all of LDH, '.', '_', '+' and '@', ending at ',' ';' WSP or the end
+  // within 64 bytes. The bytes are classified 32 at a time (AVX2) or 16 at
+  // a time and the domain's label rules checked on the masks
+  // (common/host_simd.h). Returns the end of the URI, or 0 for anything
+  // else (then the general path decides, with the same result: the unit
+  // tests and the fuzzer compare the two).
+  std::size_t FastMailto(std::size_t i) const {
+    const char* p = s_ + i;
+    if (n_ - i < 10 || std::memcmp(p, "mailto:", 7) != 0) {
+      return 0;
+    }
+    domain::HostBytes m;
+    std::uint64_t plain = 0;
+    std::uint64_t at = 0;
+    ClassifyMailto(p, plain, at, m);
+    return MailtoEnd(i, plain, at, m);
+  }
 
   // The end of the URI at `i` from its masks (bit k for byte i + k): the
   // plain bytes run to a ',' ';' WSP or the end, hold exactly one '@' with
