@@ -5,11 +5,11 @@
 // tag as it is read, so a valid record is read once. Anything that fails a
 // rule is rescanned up to its ';' to report it (a bad byte first). Two fast
 // paths: the usual "mailto:local@plain.domain" report URI is checked 32
-// bytes at a time with AVX2, 16 with SSE2 (FastMailto), and none / quarantine / reject are compared
-// in 4-byte words (Policy); ParseOptions::fast_paths = false sends every
-// value through the byte loops, and the tests and the fuzzer compare the
-// two. A third of the time goes to mispredicted branches on data (the
-// corpus with 8 records repeated runs 35% faster at the same instruction
+// bytes at a time with AVX2, 16 with SSE2 (FastMailto), and none /
+// quarantine / reject are compared in 4-byte words (Policy);
+// ParseOptions::fast_paths = false sends every value through the byte
+// loops, and the tests and the fuzzer compare the two. A third of the time goes to mispredicted
+// branches on data (the corpus with 8 records repeated runs 35% faster at the same instruction
 // count); what helps is taking those branches away where the data varies
 // at random (the policy word, r or s), not where it follows a pattern the
 // predictor learns. Tried and not kept, timed interleaved with the kept
@@ -872,77 +872,50 @@ class Parser {
   }
 
 #if defined(__SSE2__)
-  // FastMailto's classes of the 64 bytes from p, bit k for p[k]: the bytes
-  // a plain mailto: URI may hold, '@', and the host classes (the SSE2 loop
-  // stops after the block with the first byte that is not plain).
+  // FastMailto's classes of the 64 bytes from p, bit k for p[k]: the host
+  // classes (common/host_simd.h) and `extra`, the other bytes a plain
+  // mailto: URI may hold ('@', ':', '_', '+'). The SSE2 loop stops after the
+  // block with the first byte that is in neither.
 #if defined(__AVX2__)
   // Both 32-byte blocks are classified without a test between them: where a
   // URI ends varies from record to record, and a branch on it after the
   // first block cost more than the second block (3%, 2026-12-02). The text
   // has kReadSlack readable bytes past its NUL, and the NUL is not plain, so
   // the URI ends by n_ and the bytes read past it decide nothing.
-  static void ClassifyMailto(const char* p, std::uint64_t& plain, std::uint64_t& at,
-                             domain::HostBytes& m) {
+  static void ClassifyMailto(const char* p, domain::HostBytes& m, std::uint64_t& extra,
+                             std::uint64_t& at) {
     auto eq = [](__m256i x, char c) { return _mm256_cmpeq_epi8(x, _mm256_set1_epi8(c)); };
-    // x in [lo, lo + span], unsigned: max(x - lo, span) == span.
-    auto in = [](__m256i x, char lo, char span) {
-      const __m256i s = _mm256_set1_epi8(span);
-      return _mm256_cmpeq_epi8(_mm256_max_epu8(_mm256_sub_epi8(x, _mm256_set1_epi8(lo)), s), s);
-    };
     for (int sh = 0; sh < 64; sh += 32) {
+      domain::ClassifyHost32(p + sh, sh, m);
       const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + sh));
-      const __m256i lower = _mm256_or_si256(x, _mm256_set1_epi8(0x20));
-      const __m256i hy = eq(x, '-');
-      const __m256i dot = eq(x, '.');
       const __m256i a = eq(x, '@');
-      const __m256i ldh = _mm256_or_si256(_mm256_or_si256(in(x, '0', 9), in(lower, 'a', 25)), hy);
-      const __m256i pl = _mm256_or_si256(
-          _mm256_or_si256(ldh, dot),
-          _mm256_or_si256(_mm256_or_si256(a, eq(x, ':')), _mm256_or_si256(eq(x, '_'), eq(x, '+'))));
       auto bits = [sh](__m256i mask) {
         return static_cast<std::uint64_t>(static_cast<std::uint32_t>(_mm256_movemask_epi8(mask)))
                << sh;
       };
-      plain |= bits(pl);
-      m.ldh |= bits(ldh);
-      m.dot |= bits(dot);
-      m.hyphen |= bits(hy);
-      m.x |= bits(eq(lower, 'x'));
+      extra |= bits(
+          _mm256_or_si256(_mm256_or_si256(a, eq(x, ':')), _mm256_or_si256(eq(x, '_'), eq(x, '+'))));
       at |= bits(a);
     }
   }
 #else
-  static void ClassifyMailto(const char* p, std::uint64_t& plain, std::uint64_t& at,
-                             domain::HostBytes& m) {
+  static void ClassifyMailto(const char* p, domain::HostBytes& m, std::uint64_t& extra,
+                             std::uint64_t& at) {
     auto eq = [](__m128i x, char c) { return _mm_cmpeq_epi8(x, _mm_set1_epi8(c)); };
     // As above, the NUL at n_ ends the URI, so the loop stops in the block
     // that holds it, inside the text's slack.
     for (int sh = 0; sh < 64; sh += 16) {
+      domain::ClassifyHost16(p + sh, sh, m);
       const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + sh));
-      const __m128i lower = _mm_or_si128(x, _mm_set1_epi8(0x20));
-      const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)),
-                                          _mm_cmplt_epi8(x, _mm_set1_epi8('9' + 1)));
-      const __m128i alpha = _mm_and_si128(_mm_cmpgt_epi8(lower, _mm_set1_epi8('a' - 1)),
-                                          _mm_cmplt_epi8(lower, _mm_set1_epi8('z' + 1)));
-      const __m128i hy = eq(x, '-');
-      const __m128i dot = eq(x, '.');
       const __m128i a = eq(x, '@');
-      const __m128i ldh = _mm_or_si128(_mm_or_si128(digit, alpha), hy);
-      const __m128i pl = _mm_or_si128(
-          _mm_or_si128(ldh, dot),
-          _mm_or_si128(_mm_or_si128(a, eq(x, ':')), _mm_or_si128(eq(x, '_'), eq(x, '+'))));
       auto bits = [sh](__m128i mask) {
         return static_cast<std::uint64_t>(static_cast<std::uint32_t>(_mm_movemask_epi8(mask)))
                << sh;
       };
-      const auto pm = static_cast<std::uint32_t>(_mm_movemask_epi8(pl));
-      plain |= static_cast<std::uint64_t>(pm) << sh;
-      m.ldh |= bits(ldh);
-      m.dot |= bits(dot);
-      m.hyphen |= bits(hy);
-      m.x |= bits(eq(lower, 'x'));
+      extra |=
+          bits(_mm_or_si128(_mm_or_si128(a, eq(x, ':')), _mm_or_si128(eq(x, '_'), eq(x, '+'))));
       at |= bits(a);
-      if (pm != 0xffff) {
+      if ((((m.ldh | m.dot | extra) >> sh) & 0xffff) != 0xffff) {
         break;  // the URI ends in this block
       }
     }
@@ -962,10 +935,10 @@ class Parser {
       return 0;
     }
     domain::HostBytes m;
-    std::uint64_t plain = 0;
+    std::uint64_t extra = 0;
     std::uint64_t at = 0;
-    ClassifyMailto(p, plain, at, m);
-    return MailtoEnd(i, plain, at, m);
+    ClassifyMailto(p, m, extra, at);
+    return MailtoEnd(i, m.ldh | m.dot | extra, at, m);
   }
 
   // The end of the URI at `i` from its masks (bit k for byte i + k): the
