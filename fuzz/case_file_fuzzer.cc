@@ -4,8 +4,9 @@
 // reporter, MX RRsets, Received-SPF fields) and the DMARC case files
 // (conformance/vectors/dmarc/*.yaml). Each is loaded, linted, and run when
 // it lints clean, as `run` does; DMARC cases in-process only (no wire).
+// Also the expectations file of `run --expect` (known failures).
 //
-// Input: the text of one file, given to both readers. A file that names an
+// Input: the text of one file, given to all three readers. A file that names an
 // `input_file` reads it from beside a path that does not exist (fuzz/in/),
 // so the case fails to build its input instead of reading this machine's
 // files.
@@ -14,6 +15,10 @@
 //  - loading returns (no exception escapes, no crash); a failure is one
 //    `vectors.file.yaml` error, located (line and column from 1); both
 //    readers agree on whether the text loads;
+//  - the expectations reader fails exactly when that fails (then with
+//    `vectors.expectations.yaml`, located) or the xfail list is malformed
+//    (`vectors.expectations.shape`, naming the file); what it accepts has
+//    a non-empty reason for each id;
 //  - the lints return; each problem names the file;
 //  - a file that lints clean runs: one result per case (parser files) or
 //    per test and mode (DMARC), with the id the file gives, in file order;
@@ -44,6 +49,24 @@ bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.s
 void CheckLoadFailure(const mxconform::Diagnostic& d) {
   FUZZ_CHECK_MSG(d.id == "vectors.file.yaml", std::string(d.id));
   FUZZ_CHECK(d.line >= 1 && d.column >= 1);
+}
+
+void CheckExpectations(const mxconform::Result<conf::Expectations>& e, bool loads) {
+  if (e.ok()) {
+    FUZZ_CHECK(loads);
+    for (const auto& [id, reason] : e->xfail) {
+      FUZZ_CHECK_MSG(!reason.empty(), id);
+    }
+    return;
+  }
+  const mxconform::Diagnostic& d = e.error();
+  if (!loads) {
+    FUZZ_CHECK_MSG(d.id == "vectors.expectations.yaml", std::string(d.id));
+    FUZZ_CHECK(d.line >= 1 && d.column >= 1);
+  } else {
+    FUZZ_CHECK_MSG(d.id == "vectors.expectations.shape", std::string(d.id));
+    FUZZ_CHECK_MSG(StartsWith(d.detail, kPath), d.detail);
+  }
 }
 
 void CheckProblems(const std::vector<std::string>& problems, std::string_view file) {
@@ -117,6 +140,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto f = conf::ParseCaseFile(text, kPath);
   auto d = conf::ParseDmarcCaseFile(text, kPath);
   FUZZ_CHECK(f.ok() == d.ok());
+  CheckExpectations(conf::ParseExpectations(text, kPath), f.ok());
   if (!f.ok()) {
     CheckLoadFailure(f.error());
     CheckLoadFailure(d.error());

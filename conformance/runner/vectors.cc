@@ -864,8 +864,10 @@ std::vector<CaseResult> RunCaseFile(const CaseFile& f, const CaseEvaluators& ext
   return out;
 }
 
-Result<Expectations> LoadExpectations(const std::filesystem::path& path) {
-  auto f = LoadCaseFile(path);
+namespace {
+
+// The xfail list of an expectations file that loaded as YAML.
+Result<Expectations> ExpectationsFrom(Result<CaseFile> f) {
   if (!f) {
     Diagnostic d = f.error();
     d.id = d.id == "vectors.file.yaml" ? "vectors.expectations.yaml"
@@ -875,7 +877,7 @@ Result<Expectations> LoadExpectations(const std::filesystem::path& path) {
   auto bad = [&](std::string detail) {
     return MakeDiag("vectors.expectations.shape", Severity::kError, 0,
                     "expectations: xfail must be a list of {id, reason}",
-                    path.string() + ": " + std::move(detail));
+                    f->path.string() + ": " + std::move(detail));
   };
   Expectations e;
   const json& d = f->doc;
@@ -895,6 +897,16 @@ Result<Expectations> LoadExpectations(const std::filesystem::path& path) {
     }
   }
   return e;
+}
+
+}  // namespace
+
+Result<Expectations> LoadExpectations(const std::filesystem::path& path) {
+  return ExpectationsFrom(LoadCaseFile(path));
+}
+
+Result<Expectations> ParseExpectations(std::string_view text, const std::filesystem::path& path) {
+  return ExpectationsFrom(ParseCaseFile(text, path));
 }
 
 void ApplyExpectations(const Expectations& e, std::vector<CaseResult>& results) {

@@ -94,6 +94,9 @@ struct Expectations {
 // string id and a non-empty reason, or an id listed twice).
 Result<Expectations> LoadExpectations(const std::filesystem::path& path);
 
+// LoadExpectations on text already read; `path` names it in diagnostics.
+Result<Expectations> ParseExpectations(std::string_view text, const std::filesystem::path& path);
+
 // Turns the listed failures into xfail (the reason first in the message)
 // and the listed passes into xpass.
 void ApplyExpectations(const Expectations& e, std::vector<CaseResult>& results);

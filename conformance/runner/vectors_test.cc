@@ -468,6 +468,43 @@ TEST(Expectations, XfailAndXpass) {
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().id, "vectors.expectations.shape");
   std::filesystem::remove(path);
+  auto gone = LoadExpectations(path);
+  ASSERT_FALSE(gone.ok());
+  EXPECT_EQ(gone.error().id, "vectors.expectations.unreadable");
+}
+
+TEST(Expectations, ShapesItRefuses) {
+  const std::filesystem::path path = "vendor/expect.yaml";
+  // An empty file lists nothing; so does a map without xfail.
+  for (const char* text : {"", "# nothing yet\n", "other: 1\n", "xfail: []\n"}) {
+    auto e = ParseExpectations(text, path);
+    ASSERT_TRUE(e.ok()) << text << ": " << e.error().Text();
+    EXPECT_TRUE(e->xfail.empty()) << text;
+  }
+  struct Bad {
+    const char* text;
+    const char* detail;  // the end of the diagnostic's detail
+  };
+  const Bad bads[] = {
+      {"xfail: a/b/c\n", "top level"},
+      {"- id: a/b/c\n  reason: r\n", "top level"},
+      {"xfail:\n  - a/b/c\n", R"("a/b/c")"},
+      {"xfail:\n  - {id: a/b/c, reason: ''}\n", R"({"id":"a/b/c","reason":""})"},
+      {"xfail:\n  - {id: 7, reason: r}\n", R"({"id":7,"reason":"r"})"},
+      {"xfail:\n  - {id: a/b/c, reason: r}\n  - {id: a/b/c, reason: s}\n",
+       "listed twice: a/b/c"},
+  };
+  for (const auto& b : bads) {
+    auto e = ParseExpectations(b.text, path);
+    ASSERT_FALSE(e.ok()) << b.text;
+    EXPECT_EQ(e.error().id, "vectors.expectations.shape") << b.text;
+    EXPECT_EQ(e.error().detail, std::string("vendor/expect.yaml: ") + b.detail) << b.text;
+  }
+  auto yaml = ParseExpectations("xfail:\n  - {id: a\n", path);
+  ASSERT_FALSE(yaml.ok());
+  EXPECT_EQ(yaml.error().id, "vectors.expectations.yaml");
+  EXPECT_GE(yaml.error().line, 2u);
+  EXPECT_GE(yaml.error().column, 1u);
 }
 
 }  // namespace

@@ -7,19 +7,19 @@
 // paths: the usual "mailto:local@plain.domain" report URI is checked 32
 // bytes at a time with AVX2, 16 with SSE2 (FastMailto), and none /
 // quarantine / reject are compared in 4-byte words (Policy);
-// ParseOptions::fast_paths = false sends every value through the byte
-// loops, and the tests and the fuzzer compare the two. A third of the time goes to mispredicted
-// branches on data (the corpus with 8 records repeated runs 35% faster at the same instruction
-// count); what helps is taking those branches away where the data varies
-// at random (the policy word, r or s), not where it follows a pattern the
-// predictor learns. Tried and not kept, timed interleaved with the kept
-// version (2026-12-02): a perfect hash for tag names (5% slower: the
-// jump on the name's length is predicted well, and the hash's multiply
-// delays the jump on the tag), a branch-free step over the first WSP
-// (3% slower), the tag name's length without a branch (1.5% slower),
-// 16-byte scans for WSP, names and ';' (30% slower), three mailto blocks
-// without a test between them (1-2% slower). Earlier: classifying the
-// whole record into bit masks up front.
+// ParseOptions::fast_paths = false sends every value through the byte loops,
+// and the tests and the fuzzer compare the two. A third of the time goes to
+// mispredicted branches on data (the corpus with 8 records repeated runs 35%
+// faster at the same instruction count); what helps is taking those branches
+// away where the data varies at random (the policy word, r or s), not where
+// it follows a pattern the predictor learns. Tried and not kept, timed
+// interleaved with the kept version (2026-12-02): a perfect hash for tag
+// names (5% slower: the jump on the name's length is predicted well, and the
+// hash's multiply delays the jump on the tag), a branch-free step over the
+// first WSP (3% slower), the tag name's length without a branch (1.5%
+// slower), 16-byte scans for WSP, names and ';' (30% slower), three 16-byte
+// mailto: blocks without a test between them (1-2% slower). Earlier:
+// classifying the whole record into bit masks up front.
 // Hand-written: no library parses DMARC records into spans.
 //
 // Decisions (../../shared/spec/requirements.md §4.2, §4.5), cited where made:
