@@ -491,8 +491,7 @@ TEST(Expectations, ShapesItRefuses) {
       {"xfail:\n  - a/b/c\n", R"("a/b/c")"},
       {"xfail:\n  - {id: a/b/c, reason: ''}\n", R"({"id":"a/b/c","reason":""})"},
       {"xfail:\n  - {id: 7, reason: r}\n", R"({"id":7,"reason":"r"})"},
-      {"xfail:\n  - {id: a/b/c, reason: r}\n  - {id: a/b/c, reason: s}\n",
-       "listed twice: a/b/c"},
+      {"xfail:\n  - {id: a/b/c, reason: r}\n  - {id: a/b/c, reason: s}\n", "listed twice: a/b/c"},
   };
   for (const auto& b : bads) {
     auto e = ParseExpectations(b.text, path);
