@@ -6,7 +6,7 @@ set -euo pipefail
 # libnet-ssleay-perl gives swaks its TLS (only a Recommends of swaks, which
 # --no-install-recommends leaves out; without it the swaks test skips).
 PKGS=(
-  cmake ninja-build g++ clang libclang-rt-14-dev pkg-config
+  cmake ninja-build g++ clang clang-format libclang-rt-14-dev pkg-config
   libboost1.81-dev libssl-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev libpsl-dev publicsuffix libidn2-dev zlib1g-dev
   python3 python3-yaml bind9-dnsutils curl openssl swaks libnet-ssleay-perl chromium
