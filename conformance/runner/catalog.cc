@@ -3,11 +3,11 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <fstream>
 #include <regex>
 #include <set>
 #include <sstream>
 
+#include "common/file.h"
 #include "conformance/runner/yaml_budget.h"
 
 namespace mxconform::conformance {
@@ -30,14 +30,11 @@ std::vector<std::string> CatalogIds(std::string_view requirements_md) {
 }
 
 Result<std::map<std::string, std::string>> LoadInformational(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    return MakeDiag("catalog.unreadable", Severity::kError, 0, "cannot read the catalog file",
-                    file.string());
+  auto text = ReadFileAtMost(file, kMaxInputFileBytes, {"catalog.unreadable", "catalog.too_large"});
+  if (!text) {
+    return text.error();
   }
-  std::stringstream text;
-  text << in.rdbuf();
-  return ParseInformational(text.str());
+  return ParseInformational(*text);
 }
 
 namespace {
@@ -110,7 +107,9 @@ Result<std::map<std::string, std::string>> LoadCatalogFolder(const std::filesyst
     auto one = LoadInformational(f);
     if (!one) {
       Diagnostic d = one.error();
-      d.detail = f.string() + ": " + d.detail;
+      if (d.detail.rfind(f.string(), 0) != 0) {  // read errors name the file already
+        d.detail = f.string() + ": " + d.detail;
+      }
       return d;
     }
     for (auto& [id, why] : *one) {

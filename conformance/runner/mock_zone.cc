@@ -4,11 +4,10 @@
 
 #include <algorithm>
 #include <charconv>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <utility>
 
+#include "common/file.h"
 #include "common/text.h"
 #include "conformance/runner/yaml_budget.h"
 #include "spf/ip.h"
@@ -518,13 +517,11 @@ Result<MockZone> ParseMockZone(std::string_view text) {
 }
 
 Result<MockZone> LoadMockZoneFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return Error("zone.unreadable", "cannot read the zone file", path);
+  auto text = ReadFileAtMost(path, kMaxInputFileBytes, {"zone.unreadable", "zone.too_large"});
+  if (!text) {
+    return text.error();
   }
-  std::ostringstream s;
-  s << in.rdbuf();
-  return ParseMockZone(s.str());
+  return ParseMockZone(*text);
 }
 
 }  // namespace mxconform::conformance

@@ -6,11 +6,11 @@
 #include <charconv>
 #include <chrono>
 #include <exception>
-#include <fstream>
 #include <regex>
 #include <sstream>
 
 #include "common/clock.h"
+#include "common/file.h"
 #include "common/text.h"
 #include "conformance/runner/mock_zone.h"
 #include "conformance/runner/model_json.h"
@@ -923,29 +923,26 @@ Result<OpenspfDocument> ParseOpenspfZone(std::string_view text) {
 }
 
 Result<OpenspfFile> LoadOpenspfFile(const std::filesystem::path& path, OpenspfOrigin origin) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return MakeDiag("vectors.openspf.unreadable", Severity::kError, 0, "cannot read suite file",
-                    path.string());
+  auto text = ReadFileAtMost(path, kMaxInputFileBytes,
+                             {"vectors.openspf.unreadable", "vectors.openspf.too_large"});
+  if (!text) {
+    return text.error();
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ParseOpenspf(ss.str(), path, origin);
+  return ParseOpenspf(*text, path, origin);
 }
 
 bool IsOpenspfFile(const std::filesystem::path& path) {
   if (path.extension() == ".yml") {
     return true;
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  auto text = ReadFileAtMost(path, kMaxInputFileBytes,
+                             {"vectors.openspf.unreadable", "vectors.openspf.too_large"});
+  if (!text) {
     return false;
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
   try {
     std::vector<YAML::Node> docs;
-    if (!LoadAllDocuments(ss.str(), docs)) {
+    if (!LoadAllDocuments(*text, docs)) {
       return false;
     }
     for (const auto& d : docs) {

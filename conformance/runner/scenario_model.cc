@@ -5,10 +5,9 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
-#include <fstream>
-#include <sstream>
 #include <utility>
 
+#include "common/file.h"
 #include "common/text.h"
 #include "conformance/runner/yaml_budget.h"
 #include "mocks/dns/responder.h"
@@ -587,25 +586,25 @@ const SmtpHostSpec& SmtpHostSpec::At(UnixSeconds now) const { return InForce(*th
 
 namespace {
 
-std::optional<std::string> ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+constexpr FileReadIds kScenarioFile{"scenario.unreadable", "scenario.too_large"};
+
+// The reader of bases (nullopt: unreadable or too large).
+std::optional<std::string> ReadBase(const std::filesystem::path& path) {
+  auto text = ReadFileAtMost(path, kMaxInputFileBytes, kScenarioFile);
+  if (!text) {
     return std::nullopt;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return std::move(*text);
 }
 
 }  // namespace
 
 Result<Scenario> LoadScenario(const std::filesystem::path& file) {
-  auto text = ReadFile(file);
+  auto text = ReadFileAtMost(file, kMaxInputFileBytes, kScenarioFile);
   if (!text) {
-    return MakeDiag("scenario.unreadable", Severity::kError, 0, "cannot read the scenario",
-                    file.string());
+    return text.error();
   }
-  return ParseScenario(*text, file, ReadFile);
+  return ParseScenario(*text, file, ReadBase);
 }
 
 namespace {

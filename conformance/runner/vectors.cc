@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "common/domain.h"
+#include "common/file.h"
 #include "common/text.h"
 #include "common/txt.h"
 #include "conformance/runner/model_json.h"
@@ -601,14 +602,12 @@ std::string_view OutcomeName(Outcome o) {
 }
 
 Result<CaseFile> LoadCaseFile(const std::filesystem::path& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) {
-    return MakeDiag("vectors.file.unreadable", Severity::kError, 0, "cannot read case file",
-                    path.string());
+  auto text = ReadFileAtMost(path, kMaxInputFileBytes,
+                             {"vectors.file.unreadable", "vectors.file.too_large"});
+  if (!text) {
+    return text.error();
   }
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ParseCaseFile(ss.str(), path);
+  return ParseCaseFile(*text, path);
 }
 
 Result<CaseFile> ParseCaseFile(std::string_view text, const std::filesystem::path& path) {
@@ -870,8 +869,9 @@ namespace {
 Result<Expectations> ExpectationsFrom(Result<CaseFile> f) {
   if (!f) {
     Diagnostic d = f.error();
-    d.id = d.id == "vectors.file.yaml" ? "vectors.expectations.yaml"
-                                       : "vectors.expectations.unreadable";
+    d.id = d.id == "vectors.file.yaml"        ? "vectors.expectations.yaml"
+           : d.id == "vectors.file.too_large" ? "vectors.expectations.too_large"
+                                              : "vectors.expectations.unreadable";
     return d;
   }
   auto bad = [&](std::string detail) {

@@ -100,6 +100,24 @@ with tempfile.TemporaryDirectory() as tmp:
             expect(rc == code and why in out + err,
                    "%s %s: exit %d (want %d), output %r" % (cmd[0], name, rc, code, (out + err)[-300:]))
 
+# A file that never ends, given where a case file, suite or zone goes: the
+# read stops at the size limit with exit 2 (I/O) or, for a lab zone, 1 (the
+# zone does not load). Each of these once read /dev/zero until memory ran
+# out and aborted on std::bad_alloc.
+with tempfile.TemporaryDirectory() as tmp:
+    for cmd, code, why in (
+            (["lint", "/dev/zero"], 2, b"/dev/zero: more than 16777216 bytes"),
+            (["run", "--quiet", "--suite", "/dev/zero", "--out", os.path.join(tmp, "o")], 2,
+             b"/dev/zero: more than 16777216 bytes"),
+            (["lab", "dns", "--zone", "/dev/zero", "--listen", "127.0.0.1:0"], 1,
+             b"[zone.too_large]"),
+            (["eval", "spf", "--zone", "/dev/zero", "--ip", "192.0.2.1", "--sender", "a@b.example"],
+             2, b"/dev/zero: larger than")):
+        rc, out, err = run(cmd)
+        expect(rc == code and why in out + err,
+               "%s /dev/zero: exit %d (want %d), output %r" % (" ".join(cmd[:2]), rc, code,
+                                                             (out + err)[-300:]))
+
 # Every malformed vector: exit 1 and its first error located.
 for name in sorted(os.listdir(VECTORS)):
     if not name.endswith(".yaml"):

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/cli.h"
+#include "common/file.h"
 
 #ifndef MXCONFORM_SOURCE_DIR
 #define MXCONFORM_SOURCE_DIR "."
@@ -19,30 +20,16 @@ std::optional<std::string> ReadInput(const std::string& path, std::size_t max) {
     return std::nullopt;
   }
   std::string out;
-  char buf[65536];
-  bool too_big = false;
-  bool failed = false;
-  while (true) {
-    std::size_t n = std::fread(buf, 1, sizeof buf, f);
-    if (n == 0) {
-      failed = std::ferror(f) != 0;
-      break;
-    }
-    if (out.size() + n > max) {
-      too_big = true;
-      break;
-    }
-    out.append(buf, n);
-  }
-  int saved = errno;
+  int saved = 0;
+  const ReadStatus status = ReadStreamAtMost(f, max, out, saved);
   if (f != stdin) {
     std::fclose(f);
   }
-  if (failed) {
+  if (status == ReadStatus::kError) {
     std::cerr << "mxconform: " << name << ": " << std::strerror(saved) << "\n";
     return std::nullopt;
   }
-  if (too_big) {
+  if (status == ReadStatus::kTooLarge) {
     std::cerr << "mxconform: " << name << ": larger than " << max << " bytes\n";
     return std::nullopt;
   }

@@ -1,8 +1,15 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
 
 #include "common/clock.h"
 #include "common/compress.h"
 #include "common/domain.h"
+#include "common/file.h"
 #include "common/gzip_test_util.h"
 #include "common/result.h"
 #include "common/text.h"
@@ -260,6 +267,73 @@ TEST(Txt, SelectRecordRule) {
   EXPECT_EQ(txt::SelectRecord(many, rule).error().id, "x.many");
   std::vector<std::string> none;
   EXPECT_EQ(txt::SelectRecord(none, rule).error().id, "x.none");
+}
+
+// A scratch directory of this test process, removed at the end.
+class FileRead : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ =
+        std::filesystem::temp_directory_path() / ("mxconform-file-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  std::filesystem::path Write(const std::string& name, const std::string& bytes) {
+    std::ofstream(dir_ / name, std::ios::binary) << bytes;
+    return dir_ / name;
+  }
+  static constexpr FileReadIds kIds{"test.unreadable", "test.too_large"};
+  std::filesystem::path dir_;
+};
+
+TEST_F(FileRead, WholeFileUpToTheLimit) {
+  EXPECT_EQ(*ReadFileAtMost(Write("empty", ""), 10, kIds), "");
+  const std::string bytes("a\0b\r\n\xff", 6);
+  EXPECT_EQ(*ReadFileAtMost(Write("six", bytes), 6, kIds), bytes);
+  // Past one 64 KiB block, exactly at the limit.
+  const std::string big(200000, 'x');
+  auto r = ReadFileAtMost(Write("big", big), big.size(), kIds);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->size(), big.size());
+}
+
+TEST_F(FileRead, OneByteOverTheLimitIsTooLarge) {
+  const auto path = Write("seven", "1234567");
+  auto r = ReadFileAtMost(path, 6, kIds);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().id, "test.too_large");
+  EXPECT_EQ(r.error().detail, path.string() + ": more than 6 bytes");
+  // The limit 0 takes only the empty file.
+  EXPECT_EQ(ReadFileAtMost(path, 0, kIds).error().id, "test.too_large");
+}
+
+TEST_F(FileRead, MissingFileAndDirectoryAreUnreadable) {
+  auto missing = ReadFileAtMost(dir_ / "nope", 10, kIds);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().id, "test.unreadable");
+  EXPECT_EQ(missing.error().detail, (dir_ / "nope").string() + ": No such file or directory");
+  auto dir = ReadFileAtMost(dir_, 10, kIds);
+  ASSERT_FALSE(dir.ok());
+  EXPECT_EQ(dir.error().id, "test.unreadable");
+  EXPECT_EQ(dir.error().detail, dir_.string() + ": Is a directory");
+}
+
+// A device that never ends stops at the limit (the bug: the runner's
+// loaders read /dev/zero until memory ran out).
+TEST_F(FileRead, EndlessDeviceStopsAtTheLimit) {
+  auto r = ReadFileAtMost("/dev/zero", std::size_t{1} << 20, kIds);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().id, "test.too_large");
+  std::FILE* f = std::fopen("/dev/zero", "rb");
+  ASSERT_NE(f, nullptr);
+  std::string out;
+  int error = 0;
+  EXPECT_EQ(ReadStreamAtMost(f, 100, out, error), ReadStatus::kTooLarge);
+  EXPECT_LE(out.size(), 100u);
+  std::fclose(f);
 }
 
 TEST(Clock, FixedClockSteps) {
