@@ -45,9 +45,8 @@ Result<std::map<std::string, std::string>> ParseInformationalUnguarded(std::stri
   try {
     root = YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
-    return MakeDiag(
-        "catalog.yaml", Severity::kError, 0, "YAML syntax error",
-        std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) + ": " + e.msg);
+    return MakeDiag("catalog.yaml", Severity::kError, 0, "YAML syntax error",
+                    LineColumn(e.mark) + ": " + e.msg);
   }
   if (!WithinYamlBudget(root)) {
     return MakeDiag("catalog.yaml", Severity::kError, 0, kYamlTooLarge, "1:1: the whole file");
@@ -56,9 +55,7 @@ Result<std::map<std::string, std::string>> ParseInformationalUnguarded(std::stri
   if (!root || root.IsNull()) {
     return out;
   }
-  auto at = [](const YAML::Node& n) {
-    return std::to_string(n.Mark().line + 1) + ":" + std::to_string(n.Mark().column + 1) + ": ";
-  };
+  auto at = [](const YAML::Node& n) { return LineColumn(n.Mark()) + ": "; };
   if (!root.IsMap()) {
     return MakeDiag("catalog.field", Severity::kError, 0, "bad catalog file",
                     at(root) + "want a map of id to the reason it has no scenario");
@@ -84,9 +81,8 @@ Result<std::map<std::string, std::string>> ParseInformational(std::string_view t
   try {
     return ParseInformationalUnguarded(text);
   } catch (const YAML::Exception& e) {
-    return MakeDiag(
-        "catalog.yaml", Severity::kError, 0, "bad catalog file",
-        std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) + ": " + e.msg);
+    return MakeDiag("catalog.yaml", Severity::kError, 0, "bad catalog file",
+                    LineColumn(e.mark) + ": " + e.msg);
   }
 }
 

@@ -23,7 +23,7 @@ constexpr std::uint16_t Type(wire::RrType t) { return static_cast<std::uint16_t>
 std::string At(std::uint32_t line, std::uint32_t column) {
   return std::to_string(line) + ":" + std::to_string(column);
 }
-std::string At(const YAML::Mark& m) { return At(m.line + 1, m.column + 1); }
+std::string At(const YAML::Mark& m) { return LineColumn(m); }
 
 Diagnostic Error(std::string_view id, std::string_view message, std::string detail) {
   return MakeDiag(id, Severity::kError, 0, message, std::move(detail));
@@ -510,9 +510,8 @@ Result<MockZone> ParseMockZone(std::string_view text) {
   try {
     return ParseMockZoneUnguarded(text);
   } catch (const YAML::Exception& e) {
-    return MakeDiag(
-        "zone.yaml", Severity::kError, 0, "bad zone",
-        std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) + ": " + e.msg);
+    return MakeDiag("zone.yaml", Severity::kError, 0, "bad zone",
+                    LineColumn(e.mark) + ": " + e.msg);
   }
 }
 

@@ -98,6 +98,10 @@ TEST(MockZoneTest, ErrorsAreLocated) {
       {"origins: [example.com]\n", "zone.yaml", "1:"},
       {"zonedata: {}\nextra: 1\n", "zone.yaml", "2:"},
       {"zonedata: [\n", "zone.yaml", ""},
+      // An empty file or a comment alone: no node to point at, so the start
+      // of the file (this was "0:0", no location at all).
+      {"", "zone.yaml", "1:1"},
+      {"# nothing\n", "zone.yaml", "1:1"},
       {"zonedata:\n  a.example:\n    - DELAY: 3\n", "zone.type", "3:"},
       {"zonedata:\n  a.example:\n    - HINFO: x\n", "zone.type", "3:"},
   };
@@ -106,6 +110,18 @@ TEST(MockZoneTest, ErrorsAreLocated) {
     ASSERT_FALSE(z.ok()) << c.text;
     EXPECT_EQ(z.error().id, c.id) << c.text << " -> " << z.error().Text();
     EXPECT_EQ(z.error().detail.rfind(c.where, 0), 0u) << c.text << " -> " << z.error().Text();
+  }
+}
+
+// The openspf-format zone of `eval spf` / `eval dmarc`: an empty file is
+// located at 1:1, like any other file that is not a map.
+TEST(MockZoneTest, EmptyOpenspfZoneIsLocatedAtTheStart) {
+  for (const char* text : {"", "# nothing\n", "[]\n"}) {
+    auto z = ParseOpenspfZone(text);
+    ASSERT_FALSE(z.ok()) << text;
+    EXPECT_EQ(z.error().id, "vectors.openspf.zonedata") << text;
+    EXPECT_EQ(z.error().line, 1u) << text;
+    EXPECT_EQ(z.error().column, 1u) << text;
   }
 }
 

@@ -80,8 +80,9 @@ Diagnostic Located(std::string_view id, std::string_view message, const YAML::Ma
                    std::string detail) {
   Diagnostic d = MakeDiag(id, Severity::kError, m.pos < 0 ? 0 : static_cast<std::size_t>(m.pos),
                           message, std::move(detail));
-  d.line = static_cast<std::uint32_t>(m.line + 1);
-  d.column = static_cast<std::uint32_t>(m.column + 1);
+  const YamlPosition p = PositionOf(m);
+  d.line = p.line;
+  d.column = p.column;
   return d;
 }
 
@@ -135,7 +136,7 @@ class Loader {
 
   void Test(const YAML::Node& key, const YAML::Node& body, OpenspfTest& t) {
     t.name = key.Scalar();
-    t.line = static_cast<std::uint32_t>(key.Mark().line + 1);
+    t.line = PositionOf(key.Mark()).line;
     t.column = static_cast<std::uint32_t>(key.Mark().column + 1);
     if (!body.IsMap()) {
       Error("vectors.openspf.tests", "a test must be a map", body.Mark(), t.name);
@@ -262,7 +263,7 @@ class Loader {
   }
 
   void Record(const YAML::Node& e, OpenspfRecord& r) {
-    r.line = static_cast<std::uint32_t>(e.Mark().line + 1);
+    r.line = PositionOf(e.Mark()).line;
     r.column = static_cast<std::uint32_t>(e.Mark().column + 1);
     if (e.IsScalar()) {  // TIMEOUT, SERVFAIL
       r.type = e.Scalar();
@@ -303,7 +304,7 @@ class Loader {
   }
 
   void Document(const YAML::Node& d, OpenspfDocument& doc) {
-    doc.line = static_cast<std::uint32_t>(d.Mark().line + 1);
+    doc.line = PositionOf(d.Mark()).line;
     doc.column = static_cast<std::uint32_t>(d.Mark().column + 1);
     for (const auto& kv : d) {
       doc.keys.push_back(kv.first.Scalar());
@@ -340,7 +341,7 @@ class Loader {
     for (const auto& kv : zone) {
       OpenspfName n;
       n.name = kv.first.Scalar();
-      n.line = static_cast<std::uint32_t>(kv.first.Mark().line + 1);
+      n.line = PositionOf(kv.first.Mark()).line;
       n.column = static_cast<std::uint32_t>(kv.first.Mark().column + 1);
       if (kv.second.IsSequence()) {
         for (const auto& e : kv.second) {

@@ -21,9 +21,7 @@ namespace {
 using json = nlohmann::json;
 namespace pki = mxconform::mocks::pki;
 
-std::string At(const YAML::Mark& m) {
-  return std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
-}
+std::string At(const YAML::Mark& m) { return LineColumn(m); }
 
 Diagnostic FieldError(const YAML::Node& at, const std::string& what) {
   return MakeDiag("scenario.field", Severity::kError, 0, "bad scenario field",
@@ -731,7 +729,7 @@ Result<Scenario> ParseScenarioUnguarded(std::string_view text, const std::filesy
     auto zone = ParseMockZone(YAML::Dump(d));
     if (!zone) {
       Diagnostic e = zone.error();
-      e.detail = "in dns (line " + std::to_string(d.Mark().line + 1) + "): " + e.detail;
+      e.detail = "in dns (line " + std::to_string(PositionOf(d.Mark()).line) + "): " + e.detail;
       return e;
     }
     s.dns = std::move(*zone);
@@ -761,7 +759,7 @@ Result<Scenario> ParseScenarioUnguarded(std::string_view text, const std::filesy
   if (const YAML::Node steps = root["steps"]; steps && steps.IsSequence()) {
     for (const auto& st : steps) {
       ScenarioStep step;
-      step.line = static_cast<std::uint32_t>(st.Mark().line + 1);
+      step.line = PositionOf(st.Mark()).line;
       if (!st.IsMap() || st.size() != 1) {
         r.Fail(st, "a step is one of deliver, advance_clock, restart_sender, report, expect");
         continue;

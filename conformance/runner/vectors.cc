@@ -625,8 +625,9 @@ Result<CaseFile> ParseCaseFile(std::string_view text, const std::filesystem::pat
     // yaml-cpp reports errors by exception; they stop here.
     Diagnostic d = MakeDiag("vectors.file.yaml", Severity::kError, 0, "YAML error",
                             path.string() + ": " + e.msg);
-    d.line = static_cast<std::uint32_t>(e.mark.line + 1);
-    d.column = static_cast<std::uint32_t>(e.mark.column + 1);
+    const YamlPosition p = PositionOf(e.mark);
+    d.line = p.line;
+    d.column = p.column;
     return d;
   }
 }

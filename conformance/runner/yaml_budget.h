@@ -11,6 +11,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -87,6 +88,26 @@ inline bool LoadAllDocuments(const std::string& text, std::vector<YAML::Node>& o
   }
   out = YAML::LoadAll(text);
   return true;
+}
+
+// The 1-based line and column of a yaml-cpp mark. The node of an empty
+// document has no position (yaml-cpp's null mark, -1:-1); it is reported at
+// 1:1, the start of the file, rather than as 0:0, which reads as "no
+// location".
+struct YamlPosition {
+  std::uint32_t line = 1;
+  std::uint32_t column = 1;
+};
+inline YamlPosition PositionOf(const YAML::Mark& m) {
+  if (m.line < 0 || m.column < 0) {
+    return {};
+  }
+  return {static_cast<std::uint32_t>(m.line) + 1, static_cast<std::uint32_t>(m.column) + 1};
+}
+// "LINE:COLUMN" of PositionOf.
+inline std::string LineColumn(const YAML::Mark& m) {
+  const YamlPosition p = PositionOf(m);
+  return std::to_string(p.line) + ":" + std::to_string(p.column);
 }
 
 }  // namespace mxconform::conformance

@@ -166,6 +166,11 @@ with tempfile.TemporaryDirectory() as d:
     rc, _, err = run(base[:3] + [bad, "--ip", "192.0.2.1"])
     expect(rc == 1 and re.search(rb"bad\.yaml:\d+:\d+: vectors\.openspf\.yaml", err),
            "YAML syntax error in the zone: located, exit 1")
+    with open(bad, "w") as f:
+        f.write("")
+    rc, _, err = run(base[:3] + [bad, "--ip", "192.0.2.1"])
+    expect(rc == 1 and b"bad.yaml:1:1: vectors.openspf.zonedata" in err,
+           "empty zone file: located at 1:1 (was 0:0), exit 1 (%r)" % err)
     rc, _, err = run(base + ["--ip", "192.0.2"])
     expect(rc == 2 and b"--ip 192.0.2" in err, "bad --ip: exit 2")
     rc, _, err = run(["eval", "spf", "--zone", os.path.join(d, "missing.yaml"), "--ip", "1.2.3.4"])
