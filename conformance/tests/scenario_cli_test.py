@@ -62,6 +62,10 @@ with open(os.path.join(rep2, "index.json")) as f:
 expect(rc == 0 and wildcard >= 3 and len(ids) == wildcard
        and all("wildcard" in i for i in ids),
        "--filter glob selects the %d wildcard scenarios: %s" % (wildcard, ids))
+rc, _, err = H.run(["run", "--quiet", "--scenarios", "mta-sts", "--mode", "in-process",
+                    "--filter", "*no-such-scenario*", "--report", os.path.join(tmp, "r4")])
+expect(rc == 1 and b"nothing ran: no case or scenario matches --filter '*no-such-scenario*'" in err,
+       "--filter matching nothing: exit 1 and says so (rc=%d, %r)" % (rc, err))
 rep3 = os.path.join(tmp, "r3")
 rc, _, _ = H.run(["run", "--quiet", "--scenarios", "mta-sts/rfc8461-4.2", "--mode", "wire",
                   "--jobs", "4", "--report", rep3])

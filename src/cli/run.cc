@@ -527,6 +527,14 @@ void AddRun(CLI::App& app, int& rc) {
     std::cout << summary << "reports: " << o->out << "/{index.json,junit.xml,summary.txt,"
               << "report.html}\n";
     conformance::Totals t = conformance::Count(results);
+    if (t.total == 0) {
+      // Nothing ran is not a pass (exit 1); say why, as a typo in --filter
+      // is the usual cause.
+      std::cerr << "mxconform: nothing ran: "
+                << (o->filter.empty() ? std::string("the selection holds no case or scenario")
+                                      : "no case or scenario matches --filter '" + o->filter + "'")
+                << "\n";
+    }
     rc = (t.fail == 0 && t.error == 0 && t.total > 0) ? kExitOk : kExitInvalid;
   });
 }
