@@ -136,8 +136,9 @@ class Loader {
 
   void Test(const YAML::Node& key, const YAML::Node& body, OpenspfTest& t) {
     t.name = key.Scalar();
-    t.line = PositionOf(key.Mark()).line;
-    t.column = static_cast<std::uint32_t>(key.Mark().column + 1);
+    const YamlPosition mark = PositionOf(key.Mark());
+    t.line = mark.line;
+    t.column = mark.column;
     if (!body.IsMap()) {
       Error("vectors.openspf.tests", "a test must be a map", body.Mark(), t.name);
       return;
@@ -263,8 +264,9 @@ class Loader {
   }
 
   void Record(const YAML::Node& e, OpenspfRecord& r) {
-    r.line = PositionOf(e.Mark()).line;
-    r.column = static_cast<std::uint32_t>(e.Mark().column + 1);
+    const YamlPosition mark = PositionOf(e.Mark());
+    r.line = mark.line;
+    r.column = mark.column;
     if (e.IsScalar()) {  // TIMEOUT, SERVFAIL
       r.type = e.Scalar();
       return;
@@ -304,8 +306,9 @@ class Loader {
   }
 
   void Document(const YAML::Node& d, OpenspfDocument& doc) {
-    doc.line = PositionOf(d.Mark()).line;
-    doc.column = static_cast<std::uint32_t>(d.Mark().column + 1);
+    const YamlPosition mark = PositionOf(d.Mark());
+    doc.line = mark.line;
+    doc.column = mark.column;
     for (const auto& kv : d) {
       doc.keys.push_back(kv.first.Scalar());
     }
@@ -341,8 +344,9 @@ class Loader {
     for (const auto& kv : zone) {
       OpenspfName n;
       n.name = kv.first.Scalar();
-      n.line = PositionOf(kv.first.Mark()).line;
-      n.column = static_cast<std::uint32_t>(kv.first.Mark().column + 1);
+      const YamlPosition mark = PositionOf(kv.first.Mark());
+      n.line = mark.line;
+      n.column = mark.column;
       if (kv.second.IsSequence()) {
         for (const auto& e : kv.second) {
           OpenspfRecord r;
