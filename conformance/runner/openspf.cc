@@ -936,18 +936,10 @@ Result<OpenspfFile> LoadOpenspfFile(const std::filesystem::path& path, OpenspfOr
   return ParseOpenspf(*text, path, origin);
 }
 
-bool IsOpenspfFile(const std::filesystem::path& path) {
-  if (path.extension() == ".yml") {
-    return true;
-  }
-  auto text = ReadFileAtMost(path, kMaxInputFileBytes,
-                             {"vectors.openspf.unreadable", "vectors.openspf.too_large"});
-  if (!text) {
-    return false;
-  }
+bool IsOpenspfText(std::string_view text) {
   try {
     std::vector<YAML::Node> docs;
-    if (!LoadAllDocuments(*text, docs)) {
+    if (!LoadAllDocuments(std::string(text), docs)) {
       return false;
     }
     for (const auto& d : docs) {

@@ -111,9 +111,10 @@ Result<OpenspfFile> ParseOpenspf(std::string_view text, const std::filesystem::p
 // document has no tests. Errors as for ParseOpenspf.
 Result<OpenspfDocument> ParseOpenspfZone(std::string_view text);
 
-// True if `path` holds an openspf-format suite: a `.yml` name, or a first
-// YAML document that is a map with `tests` and without `cases`.
-bool IsOpenspfFile(const std::filesystem::path& path);
+// True if `text` is an openspf-format suite: its first YAML document is a
+// map with `tests` and without `cases`. (`run --suite` also takes any
+// `.yml` file as one, by its name.)
+bool IsOpenspfText(std::string_view text);
 
 // Checks a loaded file: test names unique in the file, results known
 // (pass fail softfail neutral none permerror temperror), record types

@@ -519,7 +519,19 @@ TEST(OpenspfRun, ThirdPartyIdsAndCatalogueRefs) {
 TEST(OpenspfFiles, SlugAndDetection) {
   EXPECT_EQ(Slug("Semantics of exp and other modifiers"), "semantics-of-exp-and-other-modifiers");
   EXPECT_EQ(Slug("  MX mechanism syntax "), "mx-mechanism-syntax");
-  EXPECT_TRUE(IsOpenspfFile("whatever.yml"));
+}
+
+// What `run --suite` takes for an openspf suite when the name does not end
+// in .yml: the first document that is not empty is a map with `tests` and
+// no `cases`.
+TEST(OpenspfFiles, DetectionByContents) {
+  EXPECT_TRUE(IsOpenspfText("description: x\ntests:\n  t1: {result: pass}\n"));
+  EXPECT_TRUE(IsOpenspfText("---\n---\ntests: {}\n"));  // empty documents first
+  EXPECT_FALSE(IsOpenspfText("cases: []\n"));           // a case file
+  EXPECT_FALSE(IsOpenspfText("tests: {}\ncases: []\n"));
+  EXPECT_FALSE(IsOpenspfText("- tests\n"));  // not a map
+  EXPECT_FALSE(IsOpenspfText(""));
+  EXPECT_FALSE(IsOpenspfText("tests: [\n"));  // not YAML: the case-file loader reports it
 }
 
 }  // namespace

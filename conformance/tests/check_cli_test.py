@@ -100,6 +100,25 @@ with tempfile.TemporaryDirectory() as tmp:
             expect(rc == code and why in out + err,
                    "%s %s: exit %d (want %d), output %r" % (cmd[0], name, rc, code, (out + err)[-300:]))
 
+# `run --suite` tells an openspf suite by its contents when the name does
+# not end in .yml (the file is read once for both): here one test passes and
+# one expects the wrong result, so both ran as SPF tests.
+SUITE = b"""description: named without .yml
+tests:
+  right: {helo: mx.x.example, host: 192.0.2.1, mailfrom: a@x.example, result: fail}
+  wrong: {helo: mx.x.example, host: 192.0.2.1, mailfrom: a@x.example, result: pass}
+zonedata:
+  x.example:
+    - SPF: v=spf1 -all
+"""
+with tempfile.TemporaryDirectory() as tmp:
+    path = os.path.join(tmp, "suite.txt")
+    with open(path, "wb") as f:
+        f.write(SUITE)
+    rc, out, err = run(["run", "--quiet", "--suite", path, "--out", os.path.join(tmp, "o")])
+    expect(rc == 1 and b"1 passed, 1 failed" in out,
+           "openspf suite named .txt: exit %d, output %r" % (rc, (out + err)[-300:]))
+
 # A file that never ends, given where a case file, suite or zone goes: the
 # read stops at the size limit with exit 2 (I/O) or, for a lab zone, 1 (the
 # zone does not load). Each of these once read /dev/zero until memory ran

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "cli/cli.h"
+#include "common/file.h"
 #include "conformance/runner/catalog.h"
 #include "conformance/runner/cert_match.h"
 #include "conformance/runner/dmarc_cases.h"
@@ -83,20 +84,38 @@ void PrintLoadErrors(const fs::path& file, const Diagnostics& d) {
   }
 }
 
+// "mxconform: message: detail (line L, column C)" for a case file.
+void PrintCaseFileError(const Diagnostic& e) {
+  std::cerr << "mxconform: " << e.Text();
+  if (e.line != 0) {
+    std::cerr << " (line " << e.line << ", column " << e.column << ")";
+  }
+  std::cerr << "\n";
+}
+
 Loaded LoadAndLint(const Sources& s) {
   Loaded l;
-  std::vector<fs::path> case_paths;
-  std::vector<std::pair<fs::path, OpenspfOrigin>> spf_paths;
+  // A file to load; `text` holds its contents when they were already read
+  // (a suite named without .yml, read once to tell its format).
+  struct Pending {
+    fs::path path;
+    OpenspfOrigin origin = OpenspfOrigin::kOurs;
+    std::optional<std::string> text = std::nullopt;
+  };
+  std::vector<Pending> case_paths;
+  std::vector<Pending> spf_paths;
   std::vector<fs::path> dmarc_paths;
   std::vector<fs::path> named_scenarios;  // scenario files given as suites
   const auto all_scenarios = conformance::FindScenarioFiles(s.scenarios_root);
   if (s.suites.empty() && !s.scenarios.empty()) {
     // Scenarios only.
   } else if (s.suites.empty()) {
-    case_paths = conformance::FindCaseFiles(s.vectors);
+    for (auto& p : conformance::FindCaseFiles(s.vectors)) {
+      case_paths.push_back({std::move(p)});
+    }
     dmarc_paths = conformance::FindDmarcCaseFiles(s.vectors);
-    for (const auto& p : conformance::FindOpenspfFiles(s.vectors)) {
-      spf_paths.emplace_back(p, OpenspfOrigin::kOurs);
+    for (auto& p : conformance::FindOpenspfFiles(s.vectors)) {
+      spf_paths.push_back({std::move(p), OpenspfOrigin::kOurs});
     }
     if (case_paths.empty() && spf_paths.empty()) {
       std::cerr << "mxconform: " << s.vectors << ": no *.yaml case files or *.yml SPF suites\n";
@@ -106,7 +125,7 @@ Loaded LoadAndLint(const Sources& s) {
     if (!s.openspf.empty()) {
       std::error_code ec;
       if (fs::is_regular_file(s.openspf, ec)) {
-        spf_paths.emplace_back(s.openspf, OpenspfOrigin::kThirdParty);
+        spf_paths.push_back({s.openspf, OpenspfOrigin::kThirdParty});
       } else {
         std::cerr << "mxconform: skipped the openspf RFC 7208 suite: " << s.openspf << " not found"
                   << (SamePath(s.openspf, DefaultOpenspfSuite())
@@ -122,11 +141,24 @@ Loaded LoadAndLint(const Sources& s) {
         named_scenarios.emplace_back(p);  // a scenario, not a case file
       } else if (fs::path(p).parent_path().filename() == "dmarc") {
         dmarc_paths.emplace_back(p);
-      } else if (conformance::IsOpenspfFile(p)) {
-        spf_paths.emplace_back(
-            p, IsUnder(p, s.vectors) ? OpenspfOrigin::kOurs : OpenspfOrigin::kThirdParty);
       } else {
-        case_paths.emplace_back(p);
+        const OpenspfOrigin origin =
+            IsUnder(p, s.vectors) ? OpenspfOrigin::kOurs : OpenspfOrigin::kThirdParty;
+        if (fs::path(p).extension() == ".yml") {
+          spf_paths.push_back({p, origin});
+          continue;
+        }
+        // Any other name: read once, and the contents tell the format.
+        auto text = ReadFileAtMost(p, kMaxInputFileBytes,
+                                   {"vectors.file.unreadable", "vectors.file.too_large"});
+        if (!text) {
+          PrintCaseFileError(text.error());
+          l.io_error = true;
+        } else if (conformance::IsOpenspfText(*text)) {
+          spf_paths.push_back({p, origin, std::move(*text)});
+        } else {
+          case_paths.push_back({p, origin, std::move(*text)});
+        }
       }
     }
   }
@@ -141,15 +173,10 @@ Loaded LoadAndLint(const Sources& s) {
               << " unreadable; pass --requirements)\n";
   }
   std::set<std::string> seen;
-  for (const auto& p : case_paths) {
-    auto f = conformance::LoadCaseFile(p);
+  for (const auto& [p, origin, text] : case_paths) {
+    auto f = text ? conformance::ParseCaseFile(*text, p) : conformance::LoadCaseFile(p);
     if (!f) {
-      const auto& e = f.error();
-      std::cerr << "mxconform: " << e.Text();
-      if (e.line != 0) {
-        std::cerr << " (line " << e.line << ", column " << e.column << ")";
-      }
-      std::cerr << "\n";
+      PrintCaseFileError(f.error());
       l.io_error = true;
       continue;
     }
@@ -157,8 +184,9 @@ Loaded LoadAndLint(const Sources& s) {
     l.problems.insert(l.problems.end(), problems.begin(), problems.end());
     l.files.push_back(std::move(*f));
   }
-  for (const auto& [p, origin] : spf_paths) {
-    auto f = conformance::LoadOpenspfFile(p, origin);
+  for (const auto& [p, origin, text] : spf_paths) {
+    auto f = text ? conformance::ParseOpenspf(*text, p, origin)
+                  : conformance::LoadOpenspfFile(p, origin);
     if (!f) {
       PrintLoadErrors(p, f.diagnostics());
       l.io_error = true;
