@@ -6,7 +6,6 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
-#include <fstream>
 #include <optional>
 #include <regex>
 #include <sstream>
@@ -333,13 +332,8 @@ Result<std::string> ReadInputFile(const std::filesystem::path& dir, const std::s
     return MakeDiag("vectors.case.bad_input", Severity::kError, 0,
                     "input_file is larger than 1 MiB", path.string());
   }
-  std::ifstream f(path, std::ios::binary);
-  std::string text(static_cast<std::size_t>(size), '\0');
-  if (!f || !f.read(text.data(), static_cast<std::streamsize>(text.size()))) {
-    return MakeDiag("vectors.case.bad_input", Severity::kError, 0, "input_file unreadable",
-                    path.string());
-  }
-  return text;
+  // Bounded again by the read itself, should the file grow after the check.
+  return ReadFileAtMost(path, kMaxInputFile, {"vectors.case.bad_input", "vectors.case.bad_input"});
 }
 
 Result<Input> BuildInput(const json& c, const std::string& kind, const std::filesystem::path& dir) {
