@@ -34,7 +34,13 @@ Result<std::map<std::string, std::string>> LoadInformational(const std::filesyst
   if (!text) {
     return text.error();
   }
-  return ParseInformational(*text);
+  auto parsed = ParseInformational(*text);
+  if (!parsed) {
+    Diagnostic d = parsed.error();
+    d.detail = file.string() + ":" + d.detail;  // "FILE:LINE:COL: what", as read errors name it
+    return d;
+  }
+  return parsed;
 }
 
 namespace {
@@ -102,11 +108,7 @@ Result<std::map<std::string, std::string>> LoadCatalogFolder(const std::filesyst
   for (const auto& f : files) {
     auto one = LoadInformational(f);
     if (!one) {
-      Diagnostic d = one.error();
-      if (d.detail.rfind(f.string(), 0) != 0) {  // read errors name the file already
-        d.detail = f.string() + ": " + d.detail;
-      }
-      return d;
+      return one.error();  // it names the file
     }
     for (auto& [id, why] : *one) {
       if (!out.emplace(id, why).second) {

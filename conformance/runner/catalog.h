@@ -23,8 +23,9 @@ namespace mxconform::conformance {
 std::vector<std::string> CatalogIds(std::string_view requirements_md);
 
 // Reads informational.yaml: a map of id to its reason (a non-empty
-// string). Errors: `catalog.unreadable`, `catalog.yaml`, `catalog.field`
-// (located "line:column: ").
+// string). Errors: `catalog.unreadable`, `catalog.too_large`,
+// `catalog.yaml`, `catalog.field`; each detail starts with the file's path,
+// then, for the last two, "line:column: ".
 Result<std::map<std::string, std::string>> LoadInformational(const std::filesystem::path& file);
 // The same from text (what LoadInformational reads).
 Result<std::map<std::string, std::string>> ParseInformational(std::string_view text);

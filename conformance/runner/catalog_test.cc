@@ -52,13 +52,16 @@ TEST_F(CatalogFiles, ReasonsLoadAndErrorsAreLocated) {
   auto empty = LoadInformational(Write("b.yaml", "ATK-18: \"\"\n"));
   ASSERT_FALSE(empty.ok());
   EXPECT_EQ(empty.error().id, "catalog.field");
-  EXPECT_EQ(empty.error().detail.rfind("1:9: ATK-18", 0), 0u) << empty.error().detail;
+  EXPECT_EQ(empty.error().detail.rfind((dir_ / "b.yaml").string() + ":1:9: ATK-18", 0), 0u)
+      << empty.error().detail;
   auto list = LoadInformational(Write("c.yaml", "- ATK-18\n"));
   ASSERT_FALSE(list.ok());
   EXPECT_EQ(list.error().id, "catalog.field");
   auto yaml = LoadInformational(Write("d.yaml", "ATK-18: [unclosed\n"));
   ASSERT_FALSE(yaml.ok());
   EXPECT_EQ(yaml.error().id, "catalog.yaml");
+  EXPECT_EQ(yaml.error().detail.rfind((dir_ / "d.yaml").string() + ":2:1: ", 0), 0u)
+      << yaml.error().detail;
   EXPECT_EQ(LoadInformational(dir_ / "missing.yaml").error().id, "catalog.unreadable");
 }
 
@@ -74,6 +77,12 @@ TEST_F(CatalogFiles, AFolderMergesAndRefusesAnIdTwice) {
   auto twice = LoadCatalogFolder(dir_ / "cat");
   ASSERT_FALSE(twice.ok());
   EXPECT_NE(twice.error().detail.find("ATK-17 is already explained"), std::string::npos);
+  // A file of the folder that does not parse is named once, then located.
+  std::ofstream(dir_ / "cat/three.yaml") << "- ATK-17\n";
+  auto broken = LoadCatalogFolder(dir_ / "cat");
+  ASSERT_FALSE(broken.ok());
+  EXPECT_EQ(broken.error().detail.rfind((dir_ / "cat/three.yaml").string() + ":1:1: ", 0), 0u)
+      << broken.error().detail;
   auto none = LoadCatalogFolder(dir_ / "absent");
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none->empty());
