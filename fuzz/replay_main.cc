@@ -7,7 +7,8 @@
 // immediate subdirectories) are replayed in name order. Each input is copied
 // into a heap buffer of exactly its size, so AddressSanitizer reports any
 // read past the end. Exits non-zero if a path cannot be read or no input was
-// replayed at all (an empty or missing corpus is a mistake, not a pass).
+// replayed at all (an empty or missing corpus is a mistake, not a pass), or
+// if an input is not a regular file of at most 64 MiB.
 
 #include <unistd.h>
 
@@ -20,7 +21,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <memory>
 #include <string>
 #include <system_error>
@@ -52,19 +52,41 @@ void SetCurrent(const std::string& path) {
   g_current[n] = '\0';
 }
 
-bool ReadFile(const fs::path& path, std::vector<char>& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+// Far above any fuzz input (libFuzzer's -max_len defaults to 4 KiB); an
+// input over it is refused, not read.
+constexpr std::uintmax_t kMaxInputBytes = std::uintmax_t{64} << 20;
+
+// Reads the regular file `path` whole into `out`; on failure says why in
+// `why`. A FIFO or device is refused: it could block or never end.
+bool ReadFile(const fs::path& path, std::vector<char>& out, std::string& why) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) {
+    why = "not a regular file";
     return false;
   }
-  out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  return !in.bad();
+  const std::uintmax_t size = fs::file_size(path, ec);
+  if (ec) {
+    why = ec.message();
+    return false;
+  }
+  if (size > kMaxInputBytes) {
+    why = "larger than 64 MiB";
+    return false;
+  }
+  std::ifstream in(path, std::ios::binary);
+  out.resize(static_cast<std::size_t>(size));
+  if (!in || !in.read(out.data(), static_cast<std::streamsize>(out.size()))) {
+    why = "read failed";
+    return false;
+  }
+  return true;
 }
 
 bool Replay(const fs::path& path) {
   std::vector<char> bytes;
-  if (!ReadFile(path, bytes)) {
-    std::fprintf(stderr, "replay: cannot read %s\n", path.c_str());
+  std::string why;
+  if (!ReadFile(path, bytes, why)) {
+    std::fprintf(stderr, "replay: cannot read %s: %s\n", path.c_str(), why.c_str());
     return false;
   }
   SetCurrent(path.string());
