@@ -90,5 +90,10 @@ with tempfile.TemporaryDirectory() as tmp:
     expect(rc == 2, "unknown kind: exit 2")
     rc, _, _ = run(["bench", "--kind", "dmarc", "--input", dmarc, "--min-of", "-1"] + FAST)
     expect(rc == 2, "--min-of -1: exit 2")
+    for t in ("nan", "inf", "-1", "601"):  # nan once passed as a zero-length run
+        rc, _, err = run(["bench", "--kind", "dmarc", "--input", dmarc, "--runs", "1",
+                          "--min-time", t])
+        expect(rc == 2 and b"--min-time: Value " + t.encode() in err,
+               "--min-time %s: exit 2 (%r)" % (t, err))
 
 H.finish()

@@ -151,6 +151,12 @@ with tempfile.TemporaryDirectory() as d:
     expect(rc == 2 and b"--dkim pass" in err, "bad --dkim: exit 2")
     rc, _, _ = run(base + ["--from", "example.com", "--tree-walk-labels", "6"])
     expect(rc == 2, "--tree-walk-labels other than 5 or 8: usage error")
+    # The pct draw must be a number in [0, 1): nan passed CLI::Range (every
+    # comparison with nan is false) and was taken as "not sampled".
+    for draw in ("nan", "1", "-0.1", "x"):
+        rc, _, err = run(base + ["--from", "example.com", "--mode", "7489", "--random", draw])
+        expect(rc == 2 and b"--random: Value " + draw.encode() in err,
+               "--random %s: usage error (%r)" % (draw, err))
     rc, _, err = run(["eval", "dmarc", "--zone", os.path.join(d, "missing.yaml"),
                       "--from", "example.com"])
     expect(rc == 2 and b"missing.yaml" in err, "missing zone file: exit 2 naming it")

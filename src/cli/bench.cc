@@ -244,7 +244,7 @@ void AddBench(CLI::App& app, int& rc) {
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
   cmd->add_option("--min-time", o->min_time, "Seconds per run (whole passes over the corpus)")
-      ->check(CLI::Range(0.0, 600.0))
+      ->check(FiniteRange(0.0, 600.0))
       ->capture_default_str();
   cmd->add_option("--min-of", o->min_of,
                   "Also time each block of 5,000 records N times and print the sum of the "

@@ -19,6 +19,10 @@ constexpr int kExitSkip = 77;
 // On failure prints "mxconform: FILE: reason" to stderr and returns nullopt.
 std::optional<std::string> ReadInput(const std::string& path, std::size_t max);
 
+// CLI::Range for a floating-point option that also refuses nan, which
+// CLI::Range lets through (every comparison with nan is false).
+CLI::Validator FiniteRange(double lo, double hi);
+
 // Each Add* registers a subcommand; `rc` receives the exit code when it runs.
 void AddCheck(CLI::App& app, int& rc);
 void AddRun(CLI::App& app, int& rc);

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <sstream>
 
 #include "cli/cli.h"
 #include "common/file.h"
@@ -11,6 +12,24 @@
 #endif
 
 namespace mxconform::cli {
+
+CLI::Validator FiniteRange(double lo, double hi) {
+  std::ostringstream bounds;
+  bounds << lo << " - " << hi;
+  const std::string range = bounds.str();
+  return CLI::Validator(
+      [lo, hi, range](std::string& in) -> std::string {
+        double v = 0;
+        if (!CLI::detail::lexical_cast(in, v)) {
+          return "Value " + in + " is not a number";
+        }
+        if (!(v >= lo && v <= hi)) {  // false for nan
+          return "Value " + in + " not in range " + range;
+        }
+        return {};
+      },
+      "in [" + range + "]");
+}
 
 std::optional<std::string> ReadInput(const std::string& path, std::size_t max) {
   FILE* f = path == "-" ? stdin : std::fopen(path.c_str(), "rb");

@@ -186,7 +186,7 @@ void AddEvalDmarc(CLI::App& eval, int& rc) {
       ->check(CLI::IsMember({5, 8}))
       ->capture_default_str();
   cmd->add_option("--random", o->random, "7489 pct sampling draw in [0,1)")
-      ->check(CLI::Range(0.0, 0.999999))
+      ->check(FiniteRange(0.0, 0.999999))
       ->capture_default_str();
   cmd->add_flag("--check-reports", o->reports,
                 "Also run the RFC 9990 §4 external report destination check on rua");
