@@ -119,6 +119,18 @@ with tempfile.TemporaryDirectory() as tmp:
     expect(rc == 1 and b"1 passed, 1 failed" in out,
            "openspf suite named .txt: exit %d, output %r" % (rc, (out + err)[-300:]))
 
+# A requirements catalogue named on the command line that cannot be read is
+# an I/O error, not a lint that passes without checking ids (exit 0 once).
+with tempfile.TemporaryDirectory() as tmp:
+    missing = os.path.join(tmp, "requirements.md")
+    suite = os.path.join(VECTORS, "spf-macro.yml")
+    for cmd in (["lint", "--requirements", missing, suite],
+                ["run", "--quiet", "--requirements", missing, "--suite", suite,
+                 "--out", os.path.join(tmp, "o")]):
+        rc, out, err = run(cmd)
+        expect(rc == 2 and b"--requirements " + missing.encode() + b": unreadable" in err,
+               "%s --requirements MISSING: exit %d (want 2), %r" % (cmd[0], rc, err[-300:]))
+
 # A file that never ends, given where a case file, suite or zone goes: the
 # read stops at the size limit with exit 2 (I/O) or, for a lab zone, 1 (the
 # zone does not load). Each of these once read /dev/zero until memory ran

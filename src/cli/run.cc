@@ -168,9 +168,14 @@ Loaded LoadAndLint(const Sources& s) {
   if (cat) {
     known = conformance::ExtractRequirementIds(*cat);
     l.refs = conformance::OpenspfCatalogueRefs(*cat);
+  } else if (!SamePath(s.requirements, DefaultRequirementsFile())) {
+    // Named on the command line: a lint that cannot check ids is no pass.
+    std::cerr << "mxconform: --requirements " << s.requirements
+              << ": unreadable, so requirement ids cannot be checked\n";
+    l.io_error = true;
   } else if (s.verbose) {
     std::cerr << "mxconform: requirement ids not checked (" << s.requirements
-              << " unreadable; pass --requirements)\n";
+              << " unreadable: ../shared is not beside the checkout; pass --requirements FILE)\n";
   }
   std::set<std::string> seen;
   for (const auto& [p, origin, text] : case_paths) {
