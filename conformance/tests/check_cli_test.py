@@ -130,6 +130,15 @@ with tempfile.TemporaryDirectory() as tmp:
         rc, out, err = run(cmd)
         expect(rc == 2 and b"--requirements " + missing.encode() + b": unreadable" in err,
                "%s --requirements MISSING: exit %d (want 2), %r" % (cmd[0], rc, err[-300:]))
+    # The same for the third-party SPF suite, read when no --suite is given.
+    vectors = os.path.join(tmp, "vectors")
+    os.mkdir(vectors)
+    with open(os.path.join(vectors, "one.yml"), "wb") as f:
+        f.write(SUITE.replace(b"result: pass}", b"result: fail}"))
+    rc, out, err = run(["run", "--quiet", "--vectors", vectors, "--openspf", missing + ".yml",
+                        "--scenarios-root", vectors, "--out", os.path.join(tmp, "o")])
+    expect(rc == 2 and b"--openspf " + missing.encode() + b".yml: not a readable file" in err,
+           "run --openspf MISSING: exit %d (want 2), %r" % (rc, err[-300:]))
 
 # A file that never ends, given where a case file, suite or zone goes: the
 # read stops at the size limit with exit 2 (I/O) or, for a lab zone, 1 (the

@@ -126,12 +126,13 @@ Loaded LoadAndLint(const Sources& s) {
       std::error_code ec;
       if (fs::is_regular_file(s.openspf, ec)) {
         spf_paths.push_back({s.openspf, OpenspfOrigin::kThirdParty});
+      } else if (SamePath(s.openspf, DefaultOpenspfSuite())) {
+        std::cerr << "mxconform: skipped the openspf RFC 7208 suite: " << s.openspf
+                  << " not found (../shared is not beside the checkout; pass --openspf FILE)\n";
       } else {
-        std::cerr << "mxconform: skipped the openspf RFC 7208 suite: " << s.openspf << " not found"
-                  << (SamePath(s.openspf, DefaultOpenspfSuite())
-                          ? " (../shared is not beside the checkout; pass --openspf FILE)"
-                          : "")
-                  << "\n";
+        // Named on the command line: not running it is no pass.
+        std::cerr << "mxconform: --openspf " << s.openspf << ": not a readable file\n";
+        l.io_error = true;
       }
     }
   } else {
