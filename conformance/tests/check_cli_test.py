@@ -10,6 +10,7 @@ import gzip
 import json
 import os
 import re
+import shutil
 import sys
 import tempfile
 
@@ -133,12 +134,16 @@ with tempfile.TemporaryDirectory() as tmp:
     # The same for the third-party SPF suite, read when no --suite is given.
     vectors = os.path.join(tmp, "vectors")
     os.mkdir(vectors)
-    with open(os.path.join(vectors, "one.yml"), "wb") as f:
-        f.write(SUITE.replace(b"result: pass}", b"result: fail}"))
+    shutil.copy(suite, vectors)  # lint-clean: only the named file is wrong
     rc, out, err = run(["run", "--quiet", "--vectors", vectors, "--openspf", missing + ".yml",
                         "--scenarios-root", vectors, "--out", os.path.join(tmp, "o")])
     expect(rc == 2 and b"--openspf " + missing.encode() + b".yml: not a readable file" in err,
            "run --openspf MISSING: exit %d (want 2), %r" % (rc, err[-300:]))
+    # And a --scenarios-root that is not a folder: no scenario would run.
+    for cmd in (["run", "--quiet", "--out", os.path.join(tmp, "o")], ["lint"]):
+        rc, out, err = run(cmd + ["--vectors", vectors, "--openspf", "", "--scenarios-root", missing])
+        expect(rc == 2 and missing.encode() + b": not a folder of scenarios" in err,
+               "%s --scenarios-root MISSING: exit %d (want 2), %r" % (cmd[0], rc, err[-300:]))
 
 # A file that never ends, given where a case file, suite or zone goes: the
 # read stops at the size limit with exit 2 (I/O) or, for a lab zone, 1 (the

@@ -215,6 +215,11 @@ Loaded LoadAndLint(const Sources& s) {
   }
   std::vector<fs::path> scenario_paths = named_scenarios;
   if (s.suites.empty() || !s.scenarios.empty()) {
+    if (std::error_code ec; !fs::is_directory(s.scenarios_root, ec)) {
+      // A typo in --scenarios-root would otherwise run no scenario at all.
+      std::cerr << "mxconform: " << s.scenarios_root << ": not a folder of scenarios\n";
+      l.io_error = true;
+    }
     if (s.scenarios.empty()) {
       scenario_paths = all_scenarios;
     }
