@@ -2,8 +2,9 @@
 // vendors and researchers write by hand: scenarios (ParseScenario, with a
 // `base:` merge), the mock DNS zones inside them (ParseMockZone), the
 // catalog's reasons (ParseInformational), SPF suites in the openspf format
-// (ParseOpenspf, `run --suite FILE.yml`) and zones on their own
-// (ParseOpenspfZone, `eval spf --zone`).
+// (ParseOpenspf, `run --suite FILE.yml`; IsOpenspfText, how `run` tells
+// one by its contents) and zones on their own (ParseOpenspfZone, `eval spf
+// --zone`).
 //
 // Input: the text of one file, given to all five readers.
 //
@@ -26,7 +27,9 @@
 //  - the reasons that load are non-empty, under non-empty ids;
 //  - the openspf readers fail with a `vectors.openspf.` error, the suite
 //    reader's with its line set; a suite's documents are numbered in file
-//    order; a zone read on its own has no tests.
+//    order; text taken for a suite by its contents is YAML the suite reader
+//    reads (only its size or shape may be refused); a zone read on its own
+//    has no tests.
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -39,6 +42,7 @@
 #include "conformance/runner/openspf.h"
 #include "conformance/runner/scenario_model.h"
 #include "conformance/runner/test_world.h"
+#include "conformance/runner/yaml_budget.h"
 #include "fuzz_check.h"
 
 namespace {
@@ -192,6 +196,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } else {
     FUZZ_CHECK_MSG(StartsWith(suite.error().id, "vectors.openspf."), std::string(suite.error().id));
     FUZZ_CHECK_MSG(suite.error().line > 0, suite.error().Text());
+  }
+  // The format sniff of `run --suite` for a name without .yml: what it
+  // takes for a suite is YAML that the suite reader reads (which may still
+  // refuse its size or shape).
+  if (conf::IsOpenspfText(text) && !suite.ok()) {
+    FUZZ_CHECK_MSG(suite.error().id != "vectors.openspf.yaml" ||
+                       suite.error().message == std::string_view(conf::kYamlTooLarge),
+                   suite.error().Text());
   }
   auto alone = conf::ParseOpenspfZone(text);
   if (alone.ok()) {
