@@ -144,6 +144,18 @@ with tempfile.TemporaryDirectory() as tmp:
         rc, out, err = run(cmd + ["--vectors", vectors, "--openspf", "", "--scenarios-root", missing])
         expect(rc == 2 and missing.encode() + b": not a folder of scenarios" in err,
                "%s --scenarios-root MISSING: exit %d (want 2), %r" % (cmd[0], rc, err[-300:]))
+    # An expectation no case answers to is stale: a warning when everything
+    # ran (with --suite or --filter, other cases simply did not run).
+    stale = os.path.join(tmp, "expect.yaml")
+    with open(stale, "w") as f:
+        f.write("xfail:\n  - id: no/such/case\n    reason: renamed long ago\n")
+    warning = b"lists no/such/case, but no case of that id ran"
+    for extra, want in (([], True), (["--suite", suite], False)):
+        rc, out, err = run(["run", "--quiet", "--vectors", vectors, "--openspf", "",
+                            "--scenarios-root", vectors, "--expectations", stale,
+                            "--out", os.path.join(tmp, "o")] + extra)
+        expect(rc == 0 and (warning in err) == want,
+               "stale expectation %s: exit %d, %r" % (extra, rc, err[-300:]))
 
 # A file that never ends, given where a case file, suite or zone goes: the
 # read stops at the size limit with exit 2 (I/O) or, for a lab zone, 1 (the

@@ -553,6 +553,20 @@ void AddRun(CLI::App& app, int& rc) {
       }
     }
     conformance::ApplyExpectations(expectations, results);
+    if (o->suites.empty() && o->scenarios.empty() && o->filter.empty()) {
+      // Everything ran: an entry no case answered to is stale (a renamed
+      // case, or one fixed and removed), or its suite was skipped.
+      std::set<std::string_view> ran;
+      for (const auto& r : results) {
+        ran.insert(r.id);
+      }
+      for (const auto& [id, reason] : expectations.xfail) {
+        if (ran.count(id) == 0) {
+          std::cerr << "mxconform: warning: " << o->expectations << " lists " << id
+                    << ", but no case of that id ran\n";
+        }
+      }
+    }
     auto w = conformance::WriteReports(o->out, info, results);
     if (!w) {
       std::cerr << "mxconform: " << w.error().Text() << "\n";
