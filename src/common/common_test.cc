@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -81,6 +82,37 @@ TEST(Text, AddressLiteralOctets) {
   EXPECT_TRUE(text::AddressLiteralOctets("").empty());
   // inet_pton would read "192.0.2.25" and stop at the NUL.
   EXPECT_TRUE(text::AddressLiteralOctets(std::string_view("192.0.2.25\0x", 12)).empty());
+}
+
+// Printable, the renderer of every diagnostic's detail: each byte value
+// alone and between plain text, against a byte-at-a-time reference.
+TEST(Text, PrintableEscapesEveryByteThatIsNotPlain) {
+  auto reference = [](std::string_view s, std::size_t max) {
+    std::string out;
+    const std::size_t n = std::min(s.size(), max);
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      if (c >= 0x20 && c < 0x7f && c != '\\') {
+        out.push_back(static_cast<char>(c));
+      } else {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\x%02x", c);
+        out += buf;
+      }
+    }
+    return n < s.size() ? out + "..." : out;
+  };
+  for (int b = 0; b < 256; ++b) {
+    const std::string one(1, static_cast<char>(b));
+    EXPECT_EQ(text::Printable(one), reference(one, 64)) << b;
+    const std::string mid = "v=spf1 a:" + one + "x.example" + one + one + " -all";
+    EXPECT_EQ(text::Printable(mid), reference(mid, 64)) << b;
+    EXPECT_EQ(text::Printable(mid, 10), reference(mid, 10)) << b;  // cut just after the byte
+  }
+  EXPECT_EQ(text::Printable("a\\b\x7f\xff\t"), "a\\x5cb\\x7f\\xff\\x09");
+  EXPECT_EQ(text::Printable(std::string(70, 'a')), std::string(64, 'a') + "...");
+  EXPECT_EQ(text::Printable("abc", 3), "abc");
+  EXPECT_EQ(text::Printable("", 0), "");
 }
 
 TEST(Text, FindNonPrintableEveryPosition) {

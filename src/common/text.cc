@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 
@@ -113,17 +114,24 @@ std::string Join(const std::vector<std::string>& v, std::string_view sep) {
 }
 
 std::string Printable(std::string_view s, std::size_t max) {
+  constexpr char kHex[] = "0123456789abcdef";
+  const std::size_t n = s.size() < max ? s.size() : max;
   std::string out;
-  std::size_t n = s.size() < max ? s.size() : max;
-  for (std::size_t i = 0; i < n; ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c < 0x7f && c != '\\') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
+  std::size_t i = 0;
+  while (i < n) {
+    // The run of bytes that stand for themselves, in one append: a
+    // diagnostic's detail is usually all of it.
+    const std::string_view rest = s.substr(i, n - i);
+    const std::size_t run = std::min(FindNonPrintable(rest), rest.find('\\'));  // <= size
+    out.append(rest.data(), run);
+    i += run;
+    if (i == n) {
+      break;
     }
+    const auto c = static_cast<unsigned char>(s[i]);
+    const char escaped[4] = {'\\', 'x', kHex[c >> 4], kHex[c & 15]};
+    out.append(escaped, sizeof escaped);
+    ++i;
   }
   if (n < s.size()) {
     out += "...";
