@@ -9,6 +9,8 @@
 // Asserts, for any input:
 //  - FindNonPrintable (eight bytes at a time) = the first byte < 0x20,
 //    = 0x7f or >= 0x80;
+//  - Printable (runs of plain bytes in one append) = the byte loop, at
+//    several cuts;
 //  - AlnumRunEnd (SSE2, from every start) = the byte loop over IsAlnum;
 //  - ParseDecimal, for every digit limit 1..25, = a reference that rejects
 //    empty, over-long, non-digit and above-UINT64_MAX input;
@@ -61,6 +63,22 @@ bool RefDecimal(std::string_view s, std::size_t max_digits, std::uint64_t& out) 
   return true;
 }
 
+// Printable one byte at a time: plain ASCII but '\\' as is, anything else
+// as \xNN, cut at `max` bytes with "...".
+std::string RefPrintable(std::string_view s, std::size_t max) {
+  constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < s.size() && i < max; ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      out += static_cast<char>(c);
+    } else {
+      out += std::string("\\x") + kHex[c >> 4] + kHex[c & 15];
+    }
+  }
+  return s.size() > max ? out + "..." : out;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -76,6 +94,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     ++bad;
   }
   FUZZ_CHECK(text::FindNonPrintable(in) == bad);
+
+  // Printable, every diagnostic's detail, for a few cuts: the byte loop.
+  for (std::size_t max :
+       {std::size_t{0}, std::size_t{1}, std::size_t{16}, std::size_t{64}, in.size()}) {
+    FUZZ_CHECK_MSG(text::Printable(in, max) == RefPrintable(in, max), std::to_string(max));
+  }
 
   for (std::size_t from = 0; from <= in.size(); ++from) {
     std::size_t want = from;
