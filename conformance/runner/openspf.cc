@@ -80,9 +80,7 @@ Diagnostic Located(std::string_view id, std::string_view message, const YAML::Ma
                    std::string detail) {
   Diagnostic d = MakeDiag(id, Severity::kError, m.pos < 0 ? 0 : static_cast<std::size_t>(m.pos),
                           message, std::move(detail));
-  const YamlPosition p = PositionOf(m);
-  d.line = p.line;
-  d.column = p.column;
+  SetPosition(d, m);
   return d;
 }
 
@@ -136,9 +134,7 @@ class Loader {
 
   void Test(const YAML::Node& key, const YAML::Node& body, OpenspfTest& t) {
     t.name = key.Scalar();
-    const YamlPosition mark = PositionOf(key.Mark());
-    t.line = mark.line;
-    t.column = mark.column;
+    SetPosition(t, key.Mark());
     if (!body.IsMap()) {
       Error("vectors.openspf.tests", "a test must be a map", body.Mark(), t.name);
       return;
@@ -264,9 +260,7 @@ class Loader {
   }
 
   void Record(const YAML::Node& e, OpenspfRecord& r) {
-    const YamlPosition mark = PositionOf(e.Mark());
-    r.line = mark.line;
-    r.column = mark.column;
+    SetPosition(r, e.Mark());
     if (e.IsScalar()) {  // TIMEOUT, SERVFAIL
       r.type = e.Scalar();
       return;
@@ -306,9 +300,7 @@ class Loader {
   }
 
   void Document(const YAML::Node& d, OpenspfDocument& doc) {
-    const YamlPosition mark = PositionOf(d.Mark());
-    doc.line = mark.line;
-    doc.column = mark.column;
+    SetPosition(doc, d.Mark());
     for (const auto& kv : d) {
       doc.keys.push_back(kv.first.Scalar());
     }
@@ -344,9 +336,7 @@ class Loader {
     for (const auto& kv : zone) {
       OpenspfName n;
       n.name = kv.first.Scalar();
-      const YamlPosition mark = PositionOf(kv.first.Mark());
-      n.line = mark.line;
-      n.column = mark.column;
+      SetPosition(n, kv.first.Mark());
       if (kv.second.IsSequence()) {
         for (const auto& e : kv.second) {
           OpenspfRecord r;

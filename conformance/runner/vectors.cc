@@ -619,9 +619,7 @@ Result<CaseFile> ParseCaseFile(std::string_view text, const std::filesystem::pat
     // yaml-cpp reports errors by exception; they stop here.
     Diagnostic d = MakeDiag("vectors.file.yaml", Severity::kError, 0, "YAML error",
                             path.string() + ": " + e.msg);
-    const YamlPosition p = PositionOf(e.mark);
-    d.line = p.line;
-    d.column = p.column;
+    SetPosition(d, e.mark);
     return d;
   }
 }

@@ -104,6 +104,14 @@ inline YamlPosition PositionOf(const YAML::Mark& m) {
   }
   return {static_cast<std::uint32_t>(m.line) + 1, static_cast<std::uint32_t>(m.column) + 1};
 }
+// Sets `x.line` and `x.column` (a Diagnostic, a test, a record...) from
+// PositionOf(m).
+template <typename T>
+void SetPosition(T& x, const YAML::Mark& m) {
+  const YamlPosition p = PositionOf(m);
+  x.line = p.line;
+  x.column = p.column;
+}
 // "LINE:COLUMN" of PositionOf.
 inline std::string LineColumn(const YAML::Mark& m) {
   const YamlPosition p = PositionOf(m);
