@@ -49,7 +49,8 @@ void IoThread::Stop(const std::function<void()>& close_all) {
 }
 
 boost::system::error_code BindListener(boost::asio::ip::tcp::acceptor& acceptor,
-                                       const boost::asio::ip::tcp::endpoint& ep) {
+                                       const boost::asio::ip::tcp::endpoint& ep,
+                                       std::uint16_t& port) {
   boost::system::error_code ec;
   acceptor.open(ep.protocol(), ec);
   if (!ec) {
@@ -61,11 +62,52 @@ boost::system::error_code BindListener(boost::asio::ip::tcp::acceptor& acceptor,
   if (!ec) {
     acceptor.listen(boost::asio::socket_base::max_listen_connections, ec);
   }
+  std::uint16_t got = 0;
+  if (!ec) {
+    got = acceptor.local_endpoint(ec).port();
+  }
   if (ec) {
     boost::system::error_code ignored;
     acceptor.close(ignored);
+  } else {
+    port = got;
   }
   return ec;
+}
+
+namespace {
+
+void AppendDecimal(std::string& out, unsigned value) {
+  char digits[5];
+  int n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value != 0);
+  while (n > 0) {
+    out.push_back(digits[--n]);
+  }
+}
+
+}  // namespace
+
+std::string EndpointText(const boost::asio::ip::address& address, std::uint16_t port) {
+  std::string out;
+  if (address.is_v6()) {
+    out = "[" + address.to_string() + "]";
+  } else {
+    out.reserve(21);
+    const auto bytes = address.to_v4().to_bytes();
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+      if (i != 0) {
+        out.push_back('.');
+      }
+      AppendDecimal(out, bytes[i]);
+    }
+  }
+  out.push_back(':');
+  AppendDecimal(out, port);
+  return out;
 }
 
 }  // namespace mxconform::mocks

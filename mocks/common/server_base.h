@@ -22,6 +22,7 @@
 #include <functional>
 #include <future>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <utility>
 
@@ -64,10 +65,20 @@ class IoThread {
 };
 
 // open, SO_REUSEADDR (a restarted server takes its port back from
-// TIME_WAIT; on Linux two listeners never share a port), bind, listen.
-// On failure the acceptor is closed again.
+// TIME_WAIT; on Linux two listeners never share a port), bind, listen, and
+// `port` set to the port the listener got (the kernel's pick for port 0).
+// On failure the acceptor is closed again and `port` is left alone.
 boost::system::error_code BindListener(boost::asio::ip::tcp::acceptor& acceptor,
-                                       const boost::asio::ip::tcp::endpoint& ep);
+                                       const boost::asio::ip::tcp::endpoint& ep,
+                                       std::uint16_t& port);
+
+// "127.0.0.1:25", "[::1]:25": an endpoint as the mocks' logs and
+// diagnostics name it. IPv4 by hand: inet_ntop's sprintf was a tenth of the
+// DNS mock's time per UDP query (callgrind, dns_loadgen).
+std::string EndpointText(const boost::asio::ip::address& address, std::uint16_t port);
+inline std::string EndpointText(const boost::asio::ip::tcp::endpoint& ep) {
+  return EndpointText(ep.address(), ep.port());
+}
 
 // One slot of a server's count of open connections, taken when a
 // connection is accepted and given back when its session's coroutine frame

@@ -45,39 +45,6 @@ constexpr std::size_t kUdpBatch = 64;
 constexpr std::size_t kMaxPendingUdpReplies = 4096;
 constexpr std::size_t kMaxTcpMessage = 65535;  // RFC 1035 §4.2.2: a 2-octet length
 
-void AppendDecimal(std::string& out, unsigned value) {
-  char digits[5];
-  int n = 0;
-  do {
-    digits[n++] = static_cast<char>('0' + value % 10);
-    value /= 10;
-  } while (value != 0);
-  while (n > 0) {
-    out.push_back(digits[--n]);
-  }
-}
-
-// "127.0.0.1:5353", "[::1]:5353". IPv4 by hand: inet_ntop's sprintf was a
-// tenth of the server's time per UDP query (callgrind, dns_loadgen).
-std::string PeerText(const asio::ip::address& address, std::uint16_t port) {
-  std::string out;
-  if (address.is_v6()) {
-    out = "[" + address.to_string() + "]";
-  } else {
-    out.reserve(21);
-    const auto bytes = address.to_v4().to_bytes();
-    for (std::size_t i = 0; i < bytes.size(); ++i) {
-      if (i != 0) {
-        out.push_back('.');
-      }
-      AppendDecimal(out, bytes[i]);
-    }
-  }
-  out.push_back(':');
-  AppendDecimal(out, port);
-  return out;
-}
-
 bool WouldBlock(const error_code& ec) {
   return ec == asio::error::would_block || ec == asio::error::try_again;
 }
@@ -181,7 +148,7 @@ class Server::Impl {
 std::optional<Diagnostic> Server::Impl::Bind() {
   auto failure = [&](std::string_view what, std::uint16_t port, const error_code& ec) {
     return MakeDiag("mocks.dns.bind", Severity::kError, 0, "the mock DNS server cannot bind",
-                    std::string(what) + " " + PeerText(address_, port) + ": " + ec.message());
+                    std::string(what) + " " + EndpointText(address_, port) + ": " + ec.message());
   };
   // With port 0 UDP picks the port and TCP must get the same one; another
   // program may hold it for TCP, so a few UDP ports are tried.
@@ -211,10 +178,7 @@ std::optional<Diagnostic> Server::Impl::Bind() {
     }
     if (opts_.tcp) {
       const tcp::endpoint ep(address_, port);
-      ec = BindListener(acceptor_, ep);
-      if (!ec) {
-        port = acceptor_.local_endpoint(ec).port();
-      }
+      ec = BindListener(acceptor_, ep, port);
       if (ec) {
         last = failure("tcp", port, ec);
         if (retry && ec == asio::error::address_in_use) {
@@ -298,7 +262,7 @@ asio::awaitable<void> Server::Impl::UdpLoop() {
 void Server::Impl::OnDatagram(std::size_t size, const udp::endpoint& from) {
   stats_.udp_datagrams.fetch_add(1, std::memory_order_relaxed);
   Reply reply = responder_.Handle({udp_buffer_.data(), size}, Transport::kUdp,
-                                  PeerText(from.address(), from.port()));
+                                  EndpointText(from.address(), from.port()));
   if (!reply.bytes) {
     return;
   }
@@ -364,7 +328,7 @@ asio::awaitable<void> Server::Impl::Session(tcp::socket socket, OpenSlot slot) {
     error_code ec;
     const tcp::endpoint remote = socket.remote_endpoint(ec);
     if (!ec) {
-      peer = PeerText(remote.address(), remote.port());
+      peer = EndpointText(remote.address(), remote.port());
     }
   }
   Conn conn(std::move(socket));

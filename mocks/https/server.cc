@@ -49,11 +49,6 @@ constexpr auto kResetPause = std::chrono::milliseconds(50);
 // A request's header stays small (its body is ServerOptions's).
 constexpr std::uint32_t kMaxRequestHeader = 16 * 1024;
 
-std::string PeerText(const tcp::endpoint& ep) {
-  const std::string a = ep.address().to_string();
-  return (ep.address().is_v6() ? "[" + a + "]" : a) + ":" + std::to_string(ep.port());
-}
-
 std::string OpenSslErrors() {
   std::string out;
   while (unsigned long e = ERR_get_error()) {
@@ -280,15 +275,9 @@ int Server::Impl::OnServerName(SSL* ssl, int* alert, void* arg) {
 
 std::optional<Diagnostic> Server::Impl::Bind() {
   const tcp::endpoint ep(address_, opts_.port);
-  error_code ec = BindListener(acceptor_, ep);
-  if (!ec) {
-    port_ = acceptor_.local_endpoint(ec).port();
-  }
-  if (ec) {
-    error_code ignored;
-    acceptor_.close(ignored);
+  if (const error_code ec = BindListener(acceptor_, ep, port_)) {
     return MakeDiag("mocks.https.bind", Severity::kError, 0, "the mock HTTPS server cannot bind",
-                    PeerText(ep) + ": " + ec.message());
+                    EndpointText(ep) + ": " + ec.message());
   }
   return std::nullopt;
 }
@@ -351,7 +340,7 @@ asio::awaitable<void> Server::Impl::Session(tcp::socket socket, OpenSlot slot) {
   {
     error_code ec;
     const tcp::endpoint remote = socket.remote_endpoint(ec);
-    entry.peer = ec ? "?" : PeerText(remote);
+    entry.peer = ec ? "?" : EndpointText(remote);
   }
   Conn conn(std::move(socket), opts_.plain_http ? nullptr : &*ssl_);
   Registration registered(conns_, &conn);

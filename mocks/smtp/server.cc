@@ -64,11 +64,6 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-std::string PeerText(const tcp::endpoint& ep) {
-  const std::string a = ep.address().to_string();
-  return (ep.address().is_v6() ? "[" + a + "]" : a) + ":" + std::to_string(ep.port());
-}
-
 int VersionConstant(TlsVersion v) {
   switch (v) {
     case TlsVersion::kAny:
@@ -389,15 +384,9 @@ int Server::Impl::OnServerName(SSL* ssl, int* /*alert*/, void* arg) {
 
 std::optional<Diagnostic> Server::Impl::Bind() {
   const tcp::endpoint ep(address_, opts_.port);
-  error_code ec = BindListener(acceptor_, ep);
-  if (!ec) {
-    port_ = acceptor_.local_endpoint(ec).port();
-  }
-  if (ec) {
-    error_code ignored;
-    acceptor_.close(ignored);
+  if (const error_code ec = BindListener(acceptor_, ep, port_)) {
     return MakeDiag("mocks.smtp.bind", Severity::kError, 0, "the mock SMTP server cannot bind",
-                    PeerText(ep) + ": " + ec.message());
+                    EndpointText(ep) + ": " + ec.message());
   }
   return std::nullopt;
 }
@@ -464,7 +453,7 @@ asio::awaitable<void> Server::Impl::Session(tcp::socket socket, OpenSlot slot) {
     error_code ec;
     const tcp::endpoint remote = socket.remote_endpoint(ec);
     if (!ec) {
-      peer = PeerText(remote);
+      peer = EndpointText(remote);
       client = remote.address().to_string();
     }
   }
