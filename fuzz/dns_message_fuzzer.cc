@@ -19,8 +19,13 @@
 //    and a failure that is not a limit (`too_many_records`,
 //    `pointer_hops`) is the default decoder's failure (id and offset); a
 //    message the default limits refuse is refused too;
-//  - Opt(), ExtendedRcode() (<= 0xfff) and RdataToString() agree with the
-//    records; names in the message are valid (labels 1-63, <= 255 octets).
+//  - at most one OPT record, in the additional section, owned by the root
+//    (RFC 6891 §6.1.1, §6.1.2); Opt(), ExtendedRcode() (<= 0xfff) and
+//    RdataToString() agree with the records; names in the message are valid
+//    (labels 1-63, <= 255 octets);
+//  - DecodeLimits::question_only gives the same header and questions, and no
+//    records, whenever the whole message decodes; where it fails, the whole
+//    decode fails with the same id and offset.
 
 #include <cstddef>
 #include <cstdint>
@@ -119,6 +124,8 @@ void CheckMessage(const dns::Message& m, std::size_t size) {
   for (const auto* section : {&m.answers, &m.authority, &m.additional}) {
     for (const auto& r : *section) {
       CheckRecord(r);
+      FUZZ_CHECK(r.type != static_cast<std::uint16_t>(dns::RrType::kOpt) ||
+                 (section == &m.additional && r.name.IsRoot()));
     }
   }
   for (const auto& r : m.additional) {
@@ -127,7 +134,8 @@ void CheckMessage(const dns::Message& m, std::size_t size) {
       last_opt = &r;
     }
   }
-  FUZZ_CHECK(m.Opt() == (opts == 1 ? last_opt : nullptr));
+  FUZZ_CHECK(opts <= 1);
+  FUZZ_CHECK(m.Opt() == last_opt);
   FUZZ_CHECK(m.ExtendedRcode() <= 0xfff);
   FUZZ_CHECK((m.ExtendedRcode() & 0xf) == m.header.rcode);
   if (opts != 1) {
@@ -172,6 +180,25 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                        decoded.error().offset == limited.error().offset,
                    "limited: " + Describe(limited.diagnostics()) +
                        " default: " + Describe(decoded.diagnostics()));
+  }
+
+  // Header and question only: what a TC reply is read for.
+  dns::DecodeLimits head;
+  head.question_only = true;
+  auto question = dns::Decode(in, head);
+  CheckDiagnostics(question.ok(), question.diagnostics(), size, "dns.wire.");
+  if (!question.ok()) {
+    FUZZ_CHECK_MSG(!decoded.ok() && decoded.error().id == question.error().id &&
+                       decoded.error().offset == question.error().offset,
+                   "question only: " + Describe(question.diagnostics()) +
+                       " whole: " + Describe(decoded.diagnostics()));
+  } else {
+    FUZZ_CHECK(question->answers.empty() && question->authority.empty() &&
+               question->additional.empty());
+    if (decoded.ok()) {
+      FUZZ_CHECK(question->header == decoded->header);
+      FUZZ_CHECK(question->questions == decoded->questions);
+    }
   }
 
   if (!decoded.ok()) {

@@ -150,12 +150,21 @@ class Decoder {
       pos_ += 4;
       m.questions.push_back(std::move(q));
     }
+    if (limits_.question_only) {
+      return m;
+    }
     std::vector<Record>* sections[3] = {&m.answers, &m.authority, &m.additional};
+    bool seen_opt = false;
     for (std::size_t s = 0; s < 3; ++s) {
       sections[s]->reserve(std::min(counts[s + 1], (w_.size() - pos_) / kMinRecord));
       for (std::size_t i = 0; i < counts[s + 1]; ++i) {
+        const std::size_t at = pos_;
         Record r;
         if (!ReadRecord(r)) {
+          return Failure();
+        }
+        if (r.type == static_cast<std::uint16_t>(RrType::kOpt) &&
+            !CheckOpt(r, at, s == 2, seen_opt)) {
           return Failure();
         }
         sections[s]->push_back(std::move(r));
@@ -224,6 +233,11 @@ class Decoder {
           return SetError(overrun, p, "name runs past its end", "pointer cut in half");
         }
         const std::size_t target = (static_cast<std::size_t>(b & 0x3F) << 8) | w_[p + 1];
+        if (target < kHeaderSize) {
+          return SetError("dns.wire.pointer_header", p,
+                          "compression pointer into the 12-octet header",
+                          "pointer to " + std::to_string(target));
+        }
         if (target >= segment_start) {
           return SetError("dns.wire.pointer_forward", p,
                           "compression pointer does not point before the labels it continues",
@@ -295,6 +309,42 @@ class Decoder {
       return false;
     }
     pos_ = end;
+    return true;
+  }
+
+  // RFC 6891 §6.1.1, §6.1.2: one OPT at most, in the additional section,
+  // owned by the root, its RDATA a run of {code, length, data} options.
+  // `at` is where the record starts; pos_ is just past its RDATA.
+  bool CheckOpt(const Record& r, std::size_t at, bool additional, bool& seen) {
+    if (!additional) {
+      return SetError("dns.wire.opt_section", at,
+                      "OPT record outside the additional section (RFC 6891 §6.1.1)");
+    }
+    if (seen) {
+      return SetError("dns.wire.opt_duplicate", at, "more than one OPT record (RFC 6891 §6.1.1)");
+    }
+    seen = true;
+    if (!r.name.IsRoot()) {
+      return SetError("dns.wire.opt_owner", at, "OPT owner name is not the root (RFC 6891 §6.1.2)",
+                      r.name.ToString());
+    }
+    const auto* raw = std::get_if<RdataRaw>(&r.rdata);
+    const std::size_t len = raw == nullptr ? 0 : raw->bytes.size();
+    const std::size_t end = pos_;
+    std::size_t p = end - len;
+    while (p < end) {
+      if (end - p < 4) {
+        return SetError("dns.wire.opt_options", p, "OPT option cut short (RFC 6891 §6.1.2)",
+                        std::to_string(end - p) + " octets left, an option header is 4");
+      }
+      const std::size_t option_length = U16(p + 2);
+      if (end - p - 4 < option_length) {
+        return SetError("dns.wire.opt_options", p, "OPT option runs past RDATA (RFC 6891 §6.1.2)",
+                        "OPTION-LENGTH " + std::to_string(option_length) + ", " +
+                            std::to_string(end - p - 4) + " octets left");
+      }
+      p += 4 + option_length;
+    }
     return true;
   }
 

@@ -179,6 +179,10 @@ struct Message {
 struct DecodeLimits {
   std::size_t max_records = 4096;     // per section
   std::size_t max_pointer_hops = 64;  // compression pointers followed per name
+  // Read the header and the question section only; what follows is not
+  // looked at (the record sections come back empty). For a reply with TC
+  // set, which RFC 2181 §9 says to ignore but for its id and question.
+  bool question_only = false;
 };
 
 // Decodes one message. Errors (`dns.wire.*`, offset where it failed):
@@ -186,10 +190,16 @@ struct DecodeLimits {
 // (0x40 / 0x80 label types), `pointer_forward` (a compression pointer to
 // its own position or later, or not before the start of the name or of the
 // previous pointer's target: each target is below the last, so loops are
-// impossible), `pointer_hops`, `name_too_long`, `too_many_records`,
+// impossible), `pointer_header` (a compression pointer into the 12-octet
+// header, where no name can be), `pointer_hops`, `name_too_long`,
+// `too_many_records`,
 // `rdata_length` (RDATA shorter or longer than its type's fields),
 // `txt_string` (a character-string past RDATA's end), `bad_address_length`
-// (A not 4, AAAA not 16 octets; at the RDLENGTH field). Types are read by
+// (A not 4, AAAA not 16 octets; at the RDLENGTH field), and for OPT (RFC
+// 6891 §6.1.1, §6.1.2; at the record's owner name) `opt_section` (outside
+// the additional section), `opt_duplicate` (a second OPT), `opt_owner` (an
+// owner other than the root) and `opt_options` (an option that runs past
+// RDATA, at the option). Types are read by
 // TYPE alone, whatever the class; TXT with empty RDATA reads as no strings.
 Result<Message> Decode(std::span<const std::uint8_t> wire, const DecodeLimits& limits = {});
 Result<Message> Decode(std::string_view wire, const DecodeLimits& limits = {});

@@ -400,8 +400,24 @@ TEST(DnsDecodeErrorTest, PointerLoopAttempts) {
   // pointer to 12 (c0 0c); the question at 12 points to 0. 12 → 0 → 12
   // would loop; the second pointer (at 2) is not below 0, where its run of
   // labels began.
+  // The same through the header: the pointer to 0 is refused first, as no
+  // name can lie in the 12-octet header.
   EXPECT_EQ(Err(Decode(Hex("0141 c00c 0001 0000 0000 0000 c000 0001 0001"))),
-            "dns.wire.pointer_forward@2");
+            "dns.wire.pointer_header@12");
+}
+
+TEST(DnsDecodeErrorTest, PointerIntoTheHeader) {
+  // The question "a" then a pointer to 0, 4 and 11: each in the header.
+  for (const char* target : {"00", "04", "0b"}) {
+    EXPECT_EQ(Err(Decode(Hex(std::string("0161 0100 0001 0000 0000 0000 01 61 c0") + target +
+                             " 0001 0001"))),
+              "dns.wire.pointer_header@14")
+        << target;
+  }
+  // 12, where the question starts, is the first target allowed.
+  EXPECT_EQ(Err(Decode(Hex("0000 8000 0001 0001 0000 0000 01 61 00 0001 0001"
+                           "c00c 0001 0001 00000000 0004 c0000201"))),
+            "ok");
 }
 
 TEST(DnsDecodeErrorTest, PointerHops) {
@@ -542,6 +558,54 @@ TEST(DnsDecodeErrorTest, TooManyRecords) {
   DecodeLimits big;
   big.max_records = 65535;
   EXPECT_EQ(Err(Decode(Hex("0000 0000 0000 0000 0000 ffff"), big)), "dns.wire.truncated@12");
+}
+
+// RFC 6891 §6.1.1 and §6.1.2. The query "a." A IN (12..18), then records
+// at 19; "00 0029 04d0 00000000 LLLL ..." is an OPT owned by the root.
+TEST(DnsDecodeErrorTest, OptRecordRules) {
+  const std::string q = "0000 0000 0001 %s 01 61 00 0001 0001 ";
+  auto with = [&](const char* counts, const std::string& records) {
+    std::string h = q;
+    h.replace(h.find("%s"), 2, counts);
+    return Decode(Hex(h + records));
+  };
+  const std::string opt = "00 0029 04d0 00000000 0000";
+  EXPECT_EQ(Err(with("0000 0000 0001", opt)), "ok");
+  // In the answer or the authority section.
+  EXPECT_EQ(Err(with("0001 0000 0000", opt)), "dns.wire.opt_section@19");
+  EXPECT_EQ(Err(with("0000 0001 0000", opt)), "dns.wire.opt_section@19");
+  // Two, the second at 30.
+  EXPECT_EQ(Err(with("0000 0000 0002", opt + opt)), "dns.wire.opt_duplicate@30");
+  // Owned by "a." (a pointer to 12) rather than the root.
+  EXPECT_EQ(Err(with("0000 0000 0001", "c00c 0029 04d0 00000000 0000")), "dns.wire.opt_owner@19");
+  // Options: a whole one (code 10, length 2) is fine; a header cut short at
+  // 30 or a length past RDATA's end is not.
+  EXPECT_EQ(Err(with("0000 0000 0001", "00 0029 04d0 00000000 0006 000a 0002 abcd")), "ok");
+  EXPECT_EQ(Err(with("0000 0000 0001", "00 0029 04d0 00000000 0003 000a 00")),
+            "dns.wire.opt_options@30");
+  EXPECT_EQ(Err(with("0000 0000 0001", "00 0029 04d0 00000000 0006 000a 0003 abcd")),
+            "dns.wire.opt_options@30");
+  EXPECT_EQ(Err(with("0000 0000 0001", "00 0029 04d0 00000000 000a 000a 0002 abcd 000c 0001")),
+            "dns.wire.opt_options@36");
+  // Another record of the additional section beside the one OPT is fine.
+  EXPECT_EQ(Err(with("0000 0000 0002", "c00c 0001 0001 00000000 0004 c0000201 " + opt)), "ok");
+}
+
+TEST(DnsDecodeTest, QuestionOnlyReadsTheHeaderAndTheQuestion) {
+  // TC set, one answer announced, the answer cut after its owner name.
+  const std::string cut = Hex("1234 8380 0001 0001 0000 0000 01 61 00 0001 0001 c00c 0001");
+  EXPECT_EQ(Err(Decode(cut)), "dns.wire.truncated@21");
+  DecodeLimits head;
+  head.question_only = true;
+  Message m = MustDecode(cut, head);
+  EXPECT_EQ(m.header.id, 0x1234);
+  EXPECT_TRUE(m.header.tc);
+  ASSERT_EQ(m.questions.size(), 1u);
+  EXPECT_EQ(m.questions[0].name, N("a"));
+  EXPECT_TRUE(m.answers.empty() && m.authority.empty() && m.additional.empty());
+  // The question itself must still read.
+  EXPECT_EQ(Err(Decode(Hex("1234 8380 0001 0001 0000 0000 01 61 00 0001"), head)),
+            "dns.wire.truncated@15");
 }
 
 TEST(DnsDecodeErrorTest, DiagnosticsAreErrorsWithText) {
