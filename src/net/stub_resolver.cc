@@ -122,7 +122,17 @@ Result<std::optional<dns::Message>> CheckReply(std::string_view wire, const dns:
   }
   auto decoded = dns::Decode(wire);
   if (!decoded) {
-    return MalformedError(decoded.error());
+    // RFC 2181 §9: a reply with TC set is ignored and the question asked
+    // again over TCP, however much of it survived the cut; only its header
+    // and question have to read, to show it answers our query.
+    const bool tc = wire.size() > 2 && (static_cast<unsigned char>(wire[2]) & 0x02) != 0;
+    dns::DecodeLimits head;
+    head.question_only = true;
+    auto partial = tc ? dns::Decode(wire, head) : decoded;
+    if (!partial) {
+      return MalformedError(decoded.error());
+    }
+    decoded = std::move(partial);
   }
   dns::Message& m = *decoded;
   if (!m.header.qr || m.questions.size() != 1 || query.questions.size() != 1) {
@@ -573,6 +583,11 @@ spf::DnsAnswer StubResolver::Query(std::string_view name, spf::QueryType type) {
       return StatusOnly(spf::DnsStatus::kNxDomain);
     }
     if (rcode != static_cast<std::uint16_t>(dns::Rcode::kNoError)) {
+      return StatusOnly(spf::DnsStatus::kError);
+    }
+    if (m.header.tc) {
+      // Only with tcp_fallback off, or TC over TCP: RFC 2181 §9 says to
+      // ignore such a reply, as the records asked for may be the ones cut.
       return StatusOnly(spf::DnsStatus::kError);
     }
     // RFC 1034 §3.6.2, §4.3.2: follow the chain through the answer.

@@ -74,7 +74,10 @@ class StubResolver final : public spf::Resolver {
   static Result<StubResolver> CreateInMemory(const StubOptions& opts, MemoryExchange exchange);
 
   // Sends one query and returns the checked response, whatever its rcode.
-  // A truncated UDP answer (TC) is returned as is when tcp_fallback is off.
+  // A UDP reply with TC set goes to TCP even when it does not decode whole
+  // (its header and question must, and must match: RFC 2181 §9). With
+  // tcp_fallback off it is returned as is, or with its header and question
+  // alone when it was cut inside a record.
   // Errors: `net.dns.timeout` (no acceptable reply before the deadline),
   // `net.dns.malformed` (a reply with our id that does not decode; detail:
   // the codec's diagnostic id and offset, which is also the offset),
@@ -94,8 +97,8 @@ class StubResolver final : public spf::Resolver {
   // loop or a longer chain is kError). TXT records have their strings
   // joined (RFC 7208 §3.3); MX exchanges are sorted by preference (stable).
   // NXDOMAIN is kNxDomain, a timeout kTimeout, any other rcode or failure
-  // kError. `name` is taken as raw labels split at '.', not as
-  // presentation text; a name that cannot be sent (an empty label, a label
+  // kError, and so is a NOERROR reply with TC set (tcp_fallback off). `name` is taken as raw labels
+  // split at '.', not as presentation text; a name that cannot be sent (an empty label, a label
   // over 63 octets, over 255 octets) is kError without a query. One
   // trailing dot is ignored, so "" and "." (the root) are kError too.
   // Links are CNAME records followed (RFC 1034 §3.6.2), whether found in

@@ -751,11 +751,68 @@ TEST_F(StubResolverTest, TruncatedFallsBackToTcp) {
   EXPECT_EQ(seen[1].message.questions[0].name, N("big.example"));
 }
 
+// RFC 2181 §9: a reply with TC set is asked again over TCP even when it was
+// cut inside a record, so that it does not decode whole; only its header and
+// question must read and match.
+TEST_F(StubResolverTest, TruncatedReplyCutInsideARecordStillFallsBackToTcp) {
+  ASSERT_NO_FATAL_FAILURE(StartServer([](const dns::Message& q, bool tcp, std::size_t) {
+    if (tcp) {
+      return AnswerA(q, true, 0);
+    }
+    dns::Message m = Response(q, {A(QName(q), 10, 0, 0, 1), A(QName(q), 10, 0, 0, 2)});
+    m.header.tc = true;
+    Reply reply;
+    const std::string wire = Wire(m);
+    reply.messages.push_back(wire.substr(0, wire.size() - 7));  // inside the second A
+    return reply;
+  }));
+  StubResolver r = MakeResolver(Options());
+  auto ex = r.Ask(N("host.example"), 1);
+  ASSERT_TRUE(ex.ok()) << ex.error().Text();
+  EXPECT_TRUE(ex->over_tcp);
+  EXPECT_EQ(ex->udp_tries, 1);
+  const spf::DnsAnswer a = r.Query("host.example", spf::QueryType::kA);
+  EXPECT_EQ(a.status, spf::DnsStatus::kOk);
+  EXPECT_EQ(a.addresses, V4s({{192, 0, 2, 1}}));
+  const auto seen = server_->seen();
+  ASSERT_EQ(seen.size(), 4u);
+  EXPECT_FALSE(seen[0].tcp);
+  EXPECT_TRUE(seen[1].tcp);
+}
+
+// The same cut reply for another question is a spoof: ignored, and no TCP
+// query follows it.
+TEST_F(StubResolverTest, TruncatedCutReplyForAnotherQuestionIsIgnored) {
+  ASSERT_NO_FATAL_FAILURE(StartServer([](const dns::Message& q, bool, std::size_t) {
+    dns::Message other = q;
+    other.questions[0].name = N("other.example");
+    dns::Message m = Response(other, {A("other.example", 10, 0, 0, 1)});
+    m.header.tc = true;
+    Reply reply;
+    const std::string wire = Wire(m);
+    reply.messages.push_back(wire.substr(0, wire.size() - 3));
+    return reply;
+  }));
+  StubOptions o = Options();
+  o.attempts = 1;
+  o.attempt_timeout = 200ms;
+  StubResolver r = MakeResolver(o);
+  auto ex = r.Ask(N("host.example"), 1);
+  ASSERT_FALSE(ex.ok());
+  EXPECT_EQ(ex.error().id, "net.dns.timeout");
+  for (const SeenQuery& s : server_->seen()) {
+    EXPECT_FALSE(s.tcp);
+  }
+}
+
 TEST_F(StubResolverTest, TruncatedWithoutFallbackKeepsUdpAnswer) {
   ASSERT_NO_FATAL_FAILURE(StartServer([](const dns::Message& q, bool, std::size_t) {
-    dns::Message m = Response(q, {A("big.example", 10, 0, 0, 1)});
+    dns::Message m = Response(q, {A(QName(q), 10, 0, 0, 1)});
     m.header.tc = true;
-    return Send({m});
+    const std::string wire = Wire(m);
+    Reply reply;
+    reply.messages.push_back(QName(q) == "cut.example" ? wire.substr(0, wire.size() - 3) : wire);
+    return reply;
   }));
   StubOptions o = Options();
   o.tcp_fallback = false;
@@ -764,7 +821,17 @@ TEST_F(StubResolverTest, TruncatedWithoutFallbackKeepsUdpAnswer) {
   ASSERT_TRUE(ex.ok()) << ex.error().Text();
   EXPECT_TRUE(ex->response.header.tc);
   EXPECT_FALSE(ex->over_tcp);
+  EXPECT_EQ(ex->response.answers.size(), 1u);
   EXPECT_EQ(server_->count(), 1u);
+  // Cut inside its answer: the header and the question come back.
+  auto cut = r.Ask(N("cut.example"), 1);
+  ASSERT_TRUE(cut.ok()) << cut.error().Text();
+  EXPECT_TRUE(cut->response.header.tc);
+  EXPECT_TRUE(cut->response.answers.empty());
+  // Query() takes neither as an answer (RFC 2181 §9: the records asked for
+  // may be the ones cut off), so an SPF lookup is an error, not a void one.
+  EXPECT_EQ(r.Query("big.example", spf::QueryType::kA).status, spf::DnsStatus::kError);
+  EXPECT_EQ(r.Query("cut.example", spf::QueryType::kA).status, spf::DnsStatus::kError);
 }
 
 TEST_F(StubResolverTest, TcpOnly) {
