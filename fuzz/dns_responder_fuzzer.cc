@@ -14,6 +14,8 @@
 //    reply that is not a `malformed` knob's raw bytes decodes, has QR set,
 //    the query's id (or, under `wrong_id`, another one) and opcode, at most
 //    one question, equal to the query's when the query decoded;
+//  - a readable query with an EDNS version other than 0 gets BADVERS (16)
+//    with no records but an OPT of version 0, and only such a query does;
 //  - over UDP the reply fits 512 octets, or the client's EDNS size capped
 //    at 1232; a reply cut to fit has TC set and no records;
 //  - the log grows by exactly one entry per query, within its bound, and
@@ -150,6 +152,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (q.ok() && r->questions.size() == 1) {
     FUZZ_CHECK(q->questions.size() == 1);
     FUZZ_CHECK(r->questions[0] == q->questions[0]);
+  }
+  const bool other_version = q.ok() && q->Opt() != nullptr && ((q->Opt()->ttl >> 16) & 0xFF) != 0;
+  if (log[0].answered_by == "badvers") {
+    FUZZ_CHECK(other_version);
+    FUZZ_CHECK(r->ExtendedRcode() == 16);
+    FUZZ_CHECK(r->answers.empty() && r->authority.empty());
+    FUZZ_CHECK(r->Opt() != nullptr && ((r->Opt()->ttl >> 16) & 0xFF) == 0);
+  } else if (other_version) {
+    FUZZ_CHECK_MSG(log[0].answered_by == "formerr" || log[0].answered_by == "notimp",
+                   log[0].answered_by);
   }
   if (transport == mock::Transport::kUdp) {
     std::size_t limit = 512;

@@ -215,6 +215,20 @@ LogEntry Responder::Answer(std::span<const std::uint8_t> query, Transport transp
   entry.qtype = question.type;
 
   const wire::Record* opt = q.Opt();
+  if (opt != nullptr && ((opt->ttl >> 16) & 0xFF) != 0) {
+    // RFC 6891 §6.1.3: an EDNS version above 0 gets BADVERS (16: header
+    // rcode 0, extended rcode 1) and an OPT of the version spoken, 0.
+    entry.answered_by = "badvers";
+    wire::Message m = wire::MakeResponse(q, wire::Rcode::kNoError);
+    wire::Record reply_opt = ReplyOpt(opts_.max_udp_payload);
+    reply_opt.ttl = 0x01000000;
+    m.additional.push_back(std::move(reply_opt));
+    if (auto bytes = wire::Encode(m)) {
+      send(std::move(*bytes));
+      entry.rcode = static_cast<std::uint8_t>(m.ExtendedRcode());  // the log says BADVERS
+    }
+    return entry;
+  }
   std::size_t udp_limit = kPlainUdpPayload;
   if (opt != nullptr) {
     udp_limit = std::min<std::size_t>(std::max<std::size_t>(opt->klass, kPlainUdpPayload),

@@ -83,8 +83,9 @@ struct LogEntry {
   std::uint16_t qtype = 0;
   // What answered: "zone", "zone:wildcard", the rule id, "unscripted"
   // (outside the zone), "formerr" (unreadable or not a single-question
-  // query), "notimp" (opcode not QUERY), "ignored" (a response, or too
-  // short to answer).
+  // query; an OPT record out of place, RFC 6891 §6.1.1), "badvers" (an
+  // EDNS version other than 0, §6.1.3), "notimp" (opcode not QUERY),
+  // "ignored" (a response, or too short to answer).
   std::string answered_by;
   bool replied = false;               // a reply was sent (or is delayed)
   std::optional<std::uint8_t> rcode;  // of the reply, when it has a header

@@ -101,6 +101,45 @@ TEST(ResponderTest, BadQueriesGetFormerrOrNothing) {
   EXPECT_EQ(log[4].answered_by, "notimp");
 }
 
+// RFC 6891 §6.1.1: a query with two OPT records, or one outside the
+// additional section, is a FORMERR; §6.1.3: an EDNS version the server does
+// not speak gets BADVERS with an OPT of version 0.
+TEST(ResponderTest, EdnsRulesFormerrAndBadvers) {
+  Responder r(SmallZone());
+  wire::Message two = wire::MakeQuery(9, N("mail.example.com"), kA, 1232);
+  two.additional.push_back(two.additional[0]);
+  auto fe = Decoded(Ask(r, *wire::Encode(two)));
+  EXPECT_EQ(fe.header.rcode, 1);
+  EXPECT_TRUE(fe.answers.empty());
+  wire::Message misplaced = wire::MakeQuery(10, N("mail.example.com"), kA, 1232);
+  misplaced.answers.push_back(misplaced.additional[0]);
+  misplaced.additional.clear();
+  EXPECT_EQ(Decoded(Ask(r, *wire::Encode(misplaced))).header.rcode, 1);
+
+  wire::Message v1 = wire::MakeQuery(11, N("mail.example.com"), kA, 1232);
+  v1.additional[0].ttl = 0x00010000;  // VERSION 1
+  auto bv = Decoded(Ask(r, *wire::Encode(v1)));
+  EXPECT_EQ(bv.header.id, 11);
+  EXPECT_EQ(bv.header.rcode, 0);
+  EXPECT_EQ(bv.ExtendedRcode(), 16);
+  ASSERT_NE(bv.Opt(), nullptr);
+  EXPECT_EQ((bv.Opt()->ttl >> 16) & 0xFF, 0u);  // the version spoken
+  EXPECT_TRUE(bv.answers.empty());
+  ASSERT_EQ(bv.questions.size(), 1u);
+  EXPECT_EQ(bv.questions[0].name, N("mail.example.com"));
+  // Version 0 with the DO bit and other flags is answered as usual.
+  wire::Message v0 = wire::MakeQuery(12, N("mail.example.com"), kA, 1232);
+  v0.additional[0].ttl = 0x00008000;
+  EXPECT_EQ(Decoded(Ask(r, *wire::Encode(v0))).answers.size(), 1u);
+  auto log = r.Log();
+  ASSERT_EQ(log.size(), 4u);
+  EXPECT_EQ(log[0].answered_by, "formerr");
+  EXPECT_EQ(log[1].answered_by, "formerr");
+  EXPECT_EQ(log[2].answered_by, "badvers");
+  EXPECT_EQ(log[2].rcode, 16);
+  EXPECT_EQ(log[3].answered_by, "zone");
+}
+
 Rule Knob(Fault f, std::string_view name = "", std::optional<std::uint16_t> type = std::nullopt) {
   Rule r;
   r.fault = f;
