@@ -48,7 +48,8 @@
 //    disposition != none ⇒ fail; policy_source set ⇔ policy set ⇔ a usable
 //    record; the existence check is made exactly when the record is not the
 //    author's own; policy_source is p for the author's own record, else sp
-//    or np by the existence check, and the policy is that rule's value
+//    or np by the existence check (the milder of the two when the check
+//    ended in a DNS error, sp on a tie), and the policy is that rule's value
 //    (Record::SubdomainRequest / NonExistentRequest; t=y one level less).
 //  - a usable single DMARC record at `_dmarc.<author>` and an identifier
 //    that passed with exactly the author's domain ⇒ pass (eval.cc's rule:
@@ -550,13 +551,19 @@ void CheckResult(const EvalInput& input, const Run& run, FuzzResolver& dns) {
     FUZZ_CHECK_MSG(r.existence_queries.empty() == own, r.policy_domain);
     // The rule that applies (eval.h): p for the author's own record, sp for
     // an existing subdomain, np for a non-existent one; t=y one level less.
+    // A DNS error on the existence check: the milder of sp and np (sp on
+    // a tie).
+    const bool np_applies =
+        !r.author_exists ||
+        (r.existence_unknown && r.record->NonExistentRequest() < r.record->SubdomainRequest());
     const PolicySource want_source =
-        own ? PolicySource::kP : (r.author_exists ? PolicySource::kSp : PolicySource::kNp);
+        own ? PolicySource::kP : (np_applies ? PolicySource::kNp : PolicySource::kSp);
     FUZZ_CHECK_MSG(*r.policy_source == want_source,
                    std::string(PolicySourceName(*r.policy_source)));
+    FUZZ_CHECK(!r.existence_unknown || (r.author_exists && !own));
     Disposition want =
         own ? r.record->request
-            : (r.author_exists ? r.record->SubdomainRequest() : r.record->NonExistentRequest());
+            : (np_applies ? r.record->NonExistentRequest() : r.record->SubdomainRequest());
     if (r.record->mode == Mode::kBis && r.record->t) {
       want = want == Disposition::kReject ? Disposition::kQuarantine : Disposition::kNone;
     }

@@ -274,6 +274,11 @@ json ToJson(const dmarc::EvalResult& r) {
   j["policy_source"] = r.policy_source
                            ? json(std::string(dmarc::PolicySourceName(*r.policy_source)))
                            : json(nullptr);
+  if (!r.existence_queries.empty()) {
+    // true, false, or null where a DNS error left it open (the milder of
+    // sp and np then applies).
+    j["author_exists"] = r.existence_unknown ? json(nullptr) : json(r.author_exists);
+  }
   j["record"] = r.record ? ToJson(*r.record) : json(nullptr);
   json ids = json::array();
   for (const auto& o : r.identifiers) {

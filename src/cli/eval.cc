@@ -252,8 +252,11 @@ void AddEvalDmarc(CLI::App& eval, int& rc) {
       if (r.policy) {
         std::cout << "policy: " << dmarc::DispositionName(*r.policy) << " ("
                   << "tag " << dmarc::PolicySourceName(*r.policy_source) << " of _dmarc."
-                  << r.policy_domain << "), disposition: " << dmarc::DispositionName(r.disposition)
-                  << "\n";
+                  << r.policy_domain
+                  << (r.existence_unknown
+                          ? "; the existence check failed, so the milder of sp and np"
+                          : "")
+                  << "), disposition: " << dmarc::DispositionName(r.disposition) << "\n";
       }
       if (!r.org_domain.empty()) {
         std::cout << "organizational domain: " << r.org_domain << "\n";

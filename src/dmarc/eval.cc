@@ -8,9 +8,10 @@
 //  - Non-existence (np): bis asks `A <author>` and takes NXDOMAIN only
 //    (DMB-3.2.13-01, RFC 8020). 7489 follows RFC 9091 §2.1: NXDOMAIN, or no
 //    A, AAAA and MX records (asked in that order, stopping at the first
-//    answer that decides). A DNS error there counts as existing (sp), the
-//    milder reading. The check is made only when the record that applies is
-//    not the author's own.
+//    answer that decides). A DNS error there leaves it open, and the milder
+//    of sp and np applies (sp on a tie), so that a DNS error never makes
+//    the policy stricter than either reading (DMB-4.10.1-06). The check is
+//    made only when the record that applies is not the author's own.
 //  - bis Organizational Domains are only looked up when relaxed alignment
 //    needs them (DMB-4.10.2-02); `org_domain` stays empty otherwise.
 //  - An unusable record (D5, D8) gives permerror and no policy.
@@ -267,8 +268,10 @@ class Evaluator {
     return std::string(what) + " (" + std::string(r_.mode == Mode::kBis ? bis : rfc7489) + ")";
   }
 
+  enum class Existence { kExists, kNonExistent, kUnknown };
+
   // Whether the author exists, for np (see the top of this file).
-  bool AuthorExists() {
+  Existence AuthorExists() {
     Resolver& dns = lookups_.dns();
     auto ask = [&](QueryType t) {
       spf::DnsAnswer a = dns.Query(author_, t);
@@ -277,36 +280,48 @@ class Evaluator {
                    static_cast<std::uint32_t>(a.addresses.size() + a.names.size() + a.txt.size())});
       return a;
     };
+    auto failed = [](const spf::DnsAnswer& x) {
+      return x.status == DnsStatus::kError || x.status == DnsStatus::kTimeout;
+    };
     spf::DnsAnswer a = ask(QueryType::kA);
     if (a.status == DnsStatus::kNxDomain) {
-      return false;
+      return Existence::kNonExistent;
     }
-    if (r_.mode == Mode::kBis || a.status != DnsStatus::kOk || !a.empty()) {
-      return true;
+    if (failed(a)) {
+      return Existence::kUnknown;
+    }
+    if (r_.mode == Mode::kBis || !a.empty()) {
+      return Existence::kExists;
     }
     for (QueryType t : {QueryType::kAaaa, QueryType::kMx}) {
       spf::DnsAnswer b = ask(t);
+      if (failed(b)) {
+        return Existence::kUnknown;
+      }
       if (b.status != DnsStatus::kOk || !b.empty()) {
-        return true;
+        return Existence::kExists;
       }
     }
-    return false;  // RFC 9091 §2.1: no A, AAAA or MX
+    return Existence::kNonExistent;  // RFC 9091 §2.1: no A, AAAA or MX
   }
 
   void ChoosePolicy(const Record& rec) {
     Disposition policy = rec.request;
     PolicySource source = PolicySource::kP;
     if (!own_record_) {
-      r_.author_exists = AuthorExists();
+      const Existence exists = AuthorExists();
+      r_.author_exists = exists != Existence::kNonExistent;
+      r_.existence_unknown = exists == Existence::kUnknown;
       // `source` names the rule that applies; the value falls back when
-      // the tag is absent.
-      if (!r_.author_exists) {
-        // DMB-4.7-03: np, else sp, else p.
-        policy = rec.NonExistentRequest();
+      // the tag is absent. DMB-4.7-03: np, else sp, else p; DM7-6.3-07 /
+      // DMB-4.7-04: sp, else p.
+      const Disposition np = rec.NonExistentRequest();
+      const Disposition sp = rec.SubdomainRequest();
+      if (exists == Existence::kNonExistent || (r_.existence_unknown && np < sp)) {
+        policy = np;
         source = PolicySource::kNp;
       } else {
-        // DM7-6.3-07 / DMB-4.7-04: sp, else p.
-        policy = rec.SubdomainRequest();
+        policy = sp;
         source = PolicySource::kSp;
       }
     }

@@ -98,7 +98,11 @@ struct EvalResult {
   std::optional<PolicySource> policy_source;
   std::optional<Disposition> policy;  // after the D6-D8 rules and t=y
   bool author_exists = true;          // from the existence check, when made
-  bool sampled = true;                // 7489 pct
+  // The existence check ended in a DNS error: the milder of sp and np
+  // applies (`policy_source` says which; sp on a tie), and author_exists
+  // stays true.
+  bool existence_unknown = false;
+  bool sampled = true;  // 7489 pct
   Disposition disposition = Disposition::kNone;
 
   bool spf_aligned = false;                   // the SPF identifier passed and aligns

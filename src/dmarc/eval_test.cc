@@ -178,6 +178,53 @@ TEST(DmarcEval, NonExistentSubdomainUsesNp) {
   EXPECT_EQ(old.policy_source, PolicySource::kNp);
 }
 
+// A DNS error on the existence check leaves sp and np both possible: the
+// milder applies, so the error never makes the policy stricter than either
+// reading (DMB-4.10.1-06). sp on a tie.
+TEST(DmarcEval, ExistenceCheckFailingTakesTheMilderOfSpAndNp) {
+  for (const Mode mode : {Mode::kBis, Mode::k7489}) {
+    World w;
+    w.Txt("_dmarc.example.com", "v=DMARC1; p=none; sp=reject; np=quarantine");
+    w.zone.SetServfail("fail.example.com");
+    w.zone.SetTimeout("slow.example.com");
+    for (const char* from : {"fail.example.com", "slow.example.com"}) {
+      EvalResult r = w.Eval(from, mode);
+      EXPECT_TRUE(r.existence_unknown) << from;
+      EXPECT_TRUE(r.author_exists) << from;
+      EXPECT_EQ(r.policy, Disposition::kQuarantine) << from;
+      EXPECT_EQ(r.policy_source, PolicySource::kNp) << from;
+      EXPECT_EQ(r.disposition, Disposition::kQuarantine) << from;
+      EXPECT_EQ(Keys(r.existence_queries), std::vector<std::string>{std::string("A ") + from});
+    }
+    World milder_sp;
+    milder_sp.Txt("_dmarc.example.com", "v=DMARC1; p=reject; sp=none; np=reject");
+    milder_sp.zone.SetServfail("fail.example.com");
+    EvalResult r = milder_sp.Eval("fail.example.com", mode);
+    EXPECT_EQ(r.policy, Disposition::kNone);
+    EXPECT_EQ(r.policy_source, PolicySource::kSp);
+    World tie;
+    tie.Txt("_dmarc.example.com", "v=DMARC1; p=reject");
+    tie.zone.SetServfail("fail.example.com");
+    EXPECT_EQ(tie.Eval("fail.example.com", mode).policy_source, PolicySource::kSp);
+  }
+  // 7489: an error on AAAA or MX, after A said NODATA, leaves it open too.
+  World w;
+  w.Txt("_dmarc.example.com", "v=DMARC1; p=none; sp=reject; np=quarantine");
+  w.zone.AddTxt("nodata.example.com", "unrelated");
+  w.zone.SetTimeoutWhereEmpty("nodata.example.com");
+  EvalResult r = w.Eval("nodata.example.com", Mode::k7489);
+  EXPECT_TRUE(r.existence_unknown);
+  EXPECT_EQ(r.policy, Disposition::kQuarantine);
+  EXPECT_EQ(Keys(r.existence_queries), std::vector<std::string>{"A nodata.example.com"});
+  // A plain answer is no error: sp, as before.
+  World ok;
+  ok.Txt("_dmarc.example.com", "v=DMARC1; p=none; sp=reject; np=quarantine");
+  ok.zone.AddA("host.example.com", spf::IpAddress::V4(192, 0, 2, 1));
+  EvalResult fine = ok.Eval("host.example.com");
+  EXPECT_FALSE(fine.existence_unknown);
+  EXPECT_EQ(fine.policy, Disposition::kReject);
+}
+
 TEST(DmarcEval, TestingModeLowersOneLevel) {
   World w;
   w.Txt("_dmarc.example.com", "v=DMARC1; p=reject; t=y");
