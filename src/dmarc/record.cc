@@ -1064,7 +1064,7 @@ class Parser {
   }
 
   // "!" 1*DIGIT [ "k" / "m" / "g" / "t" ] at `k` (the '!'), any case, in
-  // bytes with binary units; it must fit 64 bits. Returns the end.
+  // bytes with binary units, at most 2^64-1. Returns the end.
   std::size_t SizeSuffix(std::size_t k, std::uint64_t& size, std::size_t& bad,
                          std::string_view& why) const {
     const std::size_t d = k + 1;
@@ -1103,9 +1103,10 @@ class Parser {
         ++j;
       }
     }
+    // The grammar has no upper bound, so a size past 64 bits is still a
+    // size: the largest one, no limit in practice (7489); bis ignores it.
     if (overflow || value > (std::numeric_limits<std::uint64_t>::max() >> shift)) {
-      bad = d;
-      why = "report size does not fit 64 bits";
+      size = std::numeric_limits<std::uint64_t>::max();
       return j;
     }
     size = value << shift;
