@@ -121,6 +121,13 @@ std::string Fold(std::string_view name) {
   return text::ToLowerCopy(name);
 }
 
+// An identifier's domain as the evaluator compares it: in A-labels when it
+// converts, as given otherwise, folded.
+std::string Comparable(const std::string& name) {
+  auto a = mxconform::domain::ToALabels(name);
+  return Fold(a.ok() ? *a : name);
+}
+
 bool IsSuffixAtLabel(std::string_view s, std::string_view d) {
   if (s == d) {
     return true;
@@ -476,7 +483,7 @@ void CheckQueries(const EvalInput& input, const Run& run) {
   }
   std::set<std::string> extra_starts;  // identifiers that start a walk off the author's
   auto add_identifier = [&](const AuthIdentifier& id) {
-    const std::string d = Fold(id.domain);
+    const std::string d = Comparable(id.domain);
     for (const std::string& n : RefWalk(d, l)) {
       allowed.insert("_dmarc." + n);
     }
@@ -514,14 +521,14 @@ void CheckResult(const EvalInput& input, const Run& run, FuzzResolver& dns) {
   if (r.spf_aligned) {
     FUZZ_CHECK(input.spf && input.spf->result == AuthResult::kPass);
     if (r.record->aspf == Alignment::kStrict) {
-      FUZZ_CHECK_MSG(Fold(input.spf->domain) == author, input.spf->domain);
+      FUZZ_CHECK_MSG(Comparable(input.spf->domain) == author, input.spf->domain);
     }
   }
   if (r.dkim_aligned) {
     bool any = false;
     for (const AuthIdentifier& d : input.dkim) {
       any |= d.result == AuthResult::kPass &&
-             (r.record->adkim == Alignment::kRelaxed || Fold(d.domain) == author);
+             (r.record->adkim == Alignment::kRelaxed || Comparable(d.domain) == author);
     }
     FUZZ_CHECK(any);
   }
@@ -578,7 +585,7 @@ void CheckResult(const EvalInput& input, const Run& run, FuzzResolver& dns) {
     FUZZ_CHECK(r.existence_queries.empty());
   }
   auto check_org = [&](const std::string& org, const AuthIdentifier& id) {
-    const std::string d = Fold(id.domain);
+    const std::string d = Comparable(id.domain);
     FUZZ_CHECK_MSG(org.empty() || IsSuffixAtLabel(org, d),
                    text::Printable(org) + " of " + text::Printable(d));
   };
@@ -600,10 +607,10 @@ void CheckResult(const EvalInput& input, const Run& run, FuzzResolver& dns) {
   // eval.cc: a DNS error only matters when nothing passed aligned; an
   // identical domain aligns in either mode without any lookup.
   if (!author.empty() && OwnUsableRecord(dns, author, input.discovery.mode)) {
-    bool exact =
-        input.spf && input.spf->result == AuthResult::kPass && Fold(input.spf->domain) == author;
+    bool exact = input.spf && input.spf->result == AuthResult::kPass &&
+                 Comparable(input.spf->domain) == author;
     for (const AuthIdentifier& d : input.dkim) {
-      exact |= d.result == AuthResult::kPass && Fold(d.domain) == author;
+      exact |= d.result == AuthResult::kPass && Comparable(d.domain) == author;
     }
     if (exact) {
       FUZZ_CHECK_MSG(r.result == DmarcResult::kPass,
@@ -721,13 +728,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!first.r.author_domain.empty()) {
     CheckOrgDomains(input, first.r.author_domain, dns);
     if (input.spf) {
-      const std::string d = Fold(input.spf->domain);
+      const std::string d = Comparable(input.spf->domain);
       if (!d.empty()) {
         CheckOrgDomains(input, d, dns);
       }
     }
     for (const AuthIdentifier& id : input.dkim) {
-      const std::string d = Fold(id.domain);
+      const std::string d = Comparable(id.domain);
       if (!d.empty()) {
         CheckOrgDomains(input, d, dns);
       }

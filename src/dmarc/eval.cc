@@ -53,13 +53,19 @@ class Evaluator {
     }
     author_ = domain::Fold(*a);
     r_.author_domain = author_;
-    // The identifiers' domains, compared without case (DMB-4.4-01), folded
-    // once here for discovery and alignment.
+    // The identifiers' domains, compared without case (DMB-4.4-01) and in
+    // A-labels like the author's (an SMTPUTF8 sender's SPF domain may come
+    // as U-labels, RFC 8616), folded once here for discovery and alignment.
+    // One that does not convert is compared as given.
+    auto comparable = [](const std::string& d) {
+      Result<std::string> alabels = domain::ToALabels(d);
+      return domain::Fold(alabels.ok() ? *alabels : d);
+    };
     if (in_.spf) {
-      spf_domain_ = domain::Fold(in_.spf->domain);
+      spf_domain_ = comparable(in_.spf->domain);
     }
     for (const AuthIdentifier& d : in_.dkim) {
-      dkim_domains_.push_back(domain::Fold(d.domain));
+      dkim_domains_.push_back(comparable(d.domain));
     }
     if (!(r_.mode == Mode::kBis ? DiscoverBis() : Discover7489())) {
       return Finish();

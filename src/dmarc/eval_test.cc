@@ -141,6 +141,36 @@ TEST(DmarcEval, AuthorRecordAndNothingToAlignIsOneQuery) {
   EXPECT_EQ(r.policy_source, PolicySource::kP);
 }
 
+// The author is compared in A-labels; so are the identifiers, whichever
+// form they come in (an SMTPUTF8 sender's SPF domain may be U-labels).
+TEST(DmarcEval, IdentifiersInULabelsAlignWithTheAuthor) {
+  for (const Mode mode : {Mode::kBis, Mode::k7489}) {
+    World w;
+    w.Txt("_dmarc.xn--bcher-kva.example", "v=DMARC1; p=reject; aspf=s; adkim=s");
+    w.spf = AuthIdentifier{AuthResult::kPass,
+                           "b\xc3\xbc"
+                           "cher.example"};
+    EvalResult spf = w.Eval(
+        "b\xc3\xbc"
+        "cher.example",
+        mode);
+    EXPECT_EQ(spf.result, DmarcResult::kPass);
+    EXPECT_TRUE(spf.spf_aligned);
+    ASSERT_FALSE(spf.identifiers.empty());
+    EXPECT_EQ(spf.identifiers[0].domain, "xn--bcher-kva.example");
+    w.spf.reset();
+    w.dkim = {AuthIdentifier{AuthResult::kPass,
+                             "B\xc3\xbc"
+                             "cher.EXAMPLE"}};
+    EvalResult dkim = w.Eval("xn--bcher-kva.example", mode);
+    EXPECT_EQ(dkim.result, DmarcResult::kPass);
+    EXPECT_TRUE(dkim.dkim_aligned);
+    // A domain that is no name is compared as given, and aligns with nothing.
+    w.dkim = {AuthIdentifier{AuthResult::kPass, "x..example"}};
+    EXPECT_EQ(w.Eval("xn--bcher-kva.example", mode).result, DmarcResult::kFail);
+  }
+}
+
 TEST(DmarcEval, SeveralRecordsAtOneNameByMode) {
   World w;
   w.Txt("_dmarc.a.example.com", "v=DMARC1; p=none");
