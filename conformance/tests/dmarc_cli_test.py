@@ -168,7 +168,7 @@ with tempfile.TemporaryDirectory() as d:
     rc, out, _ = run(several + ["--mode", "7489"])
     expect(rc == 0 and out.startswith(b"fail (") and b"decided by: a.example.com" in out
            and b"disposition: quarantine" in out and b"author other.example: fail" in out
-           and b"header.from=other.example; dmarc=fail" in out,
+           and b"header.from=other.example policy.dmarc=none; dmarc=fail" in out,
            "eval 7489, two From domains: the strictest failing policy (%r)" % out)
     rc, out, _ = run(several)
     expect(rc == 0 and out.startswith(b"none (") and b"exempt" in out and b"TXT" not in out,

@@ -434,13 +434,21 @@ std::string EvalResult::AuthenticationResults() const {
   std::string s = "dmarc=" + std::string(DmarcResultName(result));
   if (policy) {
     s += " (p=" + std::string(DispositionName(*policy)) +
-         " dis=" + std::string(DispositionName(disposition)) + ")";
+         " dis=" + std::string(DispositionName(disposition));
+    // Where the record came from, when not the author: a comment, as no
+    // property is registered for it.
+    if (!policy_domain.empty() && policy_domain != author_domain) {
+      s += " from _dmarc." + policy_domain;
+    }
+    s += ")";
   }
   if (!author_domain.empty()) {
     s += " header.from=" + author_domain;
   }
-  if (policy && !policy_domain.empty() && policy_domain != author_domain) {
-    s += " policy.domain=" + policy_domain;
+  if (policy) {
+    // RFC 9989 §9.1 registers header.from and policy.dmarc: the policy
+    // evaluated, after the record's options (t=y).
+    s += " policy.dmarc=" + std::string(DispositionName(*policy));
   }
   return s;
 }

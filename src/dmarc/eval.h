@@ -117,8 +117,10 @@ struct EvalResult {
   std::vector<DnsQuery> existence_queries;  // the np check (A; 7489: A AAAA MX)
   Diagnostics diagnostics;                  // the applied record's, plus notes
 
-  // "dmarc=fail (p=reject dis=reject) header.from=example.com" (RFC 8601
-  // §2.7 method, RFC 9989 §5.3 properties).
+  // "dmarc=fail (p=reject dis=reject) header.from=example.com
+  // policy.dmarc=reject" (RFC 8601 §2.7 method, RFC 9989 §9.1 properties;
+  // the comment adds "from _dmarc.DOMAIN" when the record is not the
+  // author's).
   std::string AuthenticationResults() const;
 };
 

@@ -377,7 +377,17 @@ TEST(DmarcEval, AuthenticationResultsFragment) {
   World w;
   w.Txt("_dmarc.example.com", "v=DMARC1; p=reject");
   EXPECT_EQ(w.Eval("example.com").AuthenticationResults(),
-            "dmarc=fail (p=reject dis=reject) header.from=example.com");
+            "dmarc=fail (p=reject dis=reject) header.from=example.com policy.dmarc=reject");
+  // A subdomain under the parent's record: the registered properties only
+  // (RFC 9989 §9.1), the record's domain in the comment; t=y lowers the
+  // policy shown.
+  w.Txt("_dmarc.t.example", "v=DMARC1; p=reject; t=y");
+  w.zone.AddA("a.t.example", spf::IpAddress::V4(192, 0, 2, 1));
+  EXPECT_EQ(w.Eval("a.t.example").AuthenticationResults(),
+            "dmarc=fail (p=quarantine dis=quarantine from _dmarc.t.example) "
+            "header.from=a.t.example policy.dmarc=quarantine");
+  // No record: no policy.
+  EXPECT_EQ(w.Eval("none.example").AuthenticationResults(), "dmarc=none header.from=none.example");
 }
 
 TEST(DmarcReports, ExternalDestinationsNeedAuthorization) {
@@ -463,9 +473,9 @@ TEST(DmarcAuthors, In7489TheStrictestFailingPolicyApplies) {
   ASSERT_TRUE(r.decided_by);
   EXPECT_EQ(*r.decided_by, 1u);
   EXPECT_EQ(r.AuthenticationResults(),
-            "dmarc=fail (p=none dis=none) header.from=a.example; dmarc=fail (p=reject "
-            "dis=reject) header.from=b.example; dmarc=fail (p=quarantine dis=quarantine) "
-            "header.from=c.example");
+            "dmarc=fail (p=none dis=none) header.from=a.example policy.dmarc=none; dmarc=fail "
+            "(p=reject dis=reject) header.from=b.example policy.dmarc=reject; dmarc=fail "
+            "(p=quarantine dis=quarantine) header.from=c.example policy.dmarc=quarantine");
 }
 
 TEST(DmarcAuthors, APassingDomainDoesNotCoverAFailingOne) {
