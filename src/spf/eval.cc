@@ -15,15 +15,18 @@
 //    one DNS term, charged before its PTR query, on top of the term's own
 //    cost; the validated name is recomputed for each expansion (it depends
 //    on <domain>). %{p} inside exp= is looked up but not counted, like exp.
-//  - A target name that is not a valid domain after expansion (§4.8: an
-//    empty label, a label over 63 octets, a control or non-ASCII byte, or
-//    an expansion over macro.h's kMaxExpansion) makes a/mx/ptr/exists not
-//    match, with no query: the openspf `invalid-domain-*` cases accept fail
-//    or permerror; we read §4.3 and §5 (NXDOMAIN = no match) by analogy. An
+//  - A target name that is not a valid domain after expansion and §7.3
+//    truncation (§4.8: an empty label, a label over 63 octets, a control or
+//    non-ASCII byte) makes a/mx/ptr/exists not match, with no query: the
+//    openspf `invalid-domain-*` cases accept fail or permerror; we read
+//    §4.3 and §5 (NXDOMAIN = no match) by analogy. An
 //    include or redirect target goes through §4.3 like any <domain>: a
 //    malformed one gives none, mapped to permerror (§5.2, §6.1).
-//  - RFC 8616 §4: when the local-part is not ASCII, a domain-spec that uses
-//    %{s} or %{l} (either case) is treated as an invalid name (above).
+//  - RFC 8616 §4: when the local-part is not ASCII, a term whose domain-spec
+//    uses %{s} or %{l} (either case) matches nothing, with no query: an
+//    include of it does not match (rather than the permerror an invalid
+//    include target gives), and such a redirect= is not followed, so the
+//    record ends in neutral (§4.7). The term still counts (§4.6.4).
 //  - mx (§4.6.4, openspf `mx-limit`): more than EvalLimits::mx_names
 //    exchanges (null MX "." entries excluded) is a permerror before any
 //    address lookup.
@@ -274,7 +277,9 @@ QueryType AddressType(const IpAddress& ip) { return ip.v6 ? QueryType::kAaaa : Q
 enum class Match : std::uint8_t { kMatch, kNoMatch, kError };
 
 // What expanding a domain-spec gave.
-enum class Target : std::uint8_t { kOk, kInvalid, kError };
+// kSkip: RFC 8616 §4, a term whose domain-spec uses %{s} or %{l} while the
+// local part is not ASCII matches nothing.
+enum class Target : std::uint8_t { kOk, kInvalid, kSkip, kError };
 
 class Evaluator {
  public:
@@ -504,18 +509,16 @@ Target Evaluator::ExpandTarget(std::string_view spec, const std::string& domain,
   }
   if (local_non_ascii_ && (UsesMacroLetter(spec, 's') || UsesMacroLetter(spec, 'l'))) {
     target.clear();
-    return Target::kInvalid;  // RFC 8616 §4
+    return Target::kSkip;  // RFC 8616 §4
   }
   std::string ptr_name = "unknown";
   if (UsesMacroLetter(spec, 'p') && !ValidatedName(domain, depth, counted, ptr_name, err)) {
     return Target::kError;
   }
+  // A domain-spec's expansion never fails on length (macro.h): past the
+  // limit it keeps the labels §7.3 truncation keeps.
   Result<std::string> r = ExpandMacro(spec, MacroUse::kDomainSpec, Context(domain, ptr_name));
   if (!r.ok()) {
-    if (r.error().id == "spf.macro.too_long") {
-      target.clear();
-      return Target::kInvalid;
-    }
     err = MakeOutcome(
         SpfResult::kPermError, kReasonSyntax,
         "macro expansion failed: " + std::string(r.error().id) + " " + r.error().Text(), domain);
@@ -712,6 +715,10 @@ Match Evaluator::EvalMechanism(const Record& rec, const Mechanism& m, const std:
   if (t == Target::kError) {
     return Match::kError;
   }
+  if (t == Target::kSkip) {
+    Trace(depth, domain, term, "the local part is not ASCII (RFC 8616 §4): no match");
+    return Match::kNoMatch;
+  }
   if (m.kind == MechanismKind::kInclude) {
     if (t == Target::kInvalid || !IsWellFormedDomain(target)) {
       // §4.3 on the target gives none, which include maps to permerror.
@@ -880,26 +887,32 @@ Outcome Evaluator::Check(const std::string& domain, std::uint16_t depth, Origin 
       Trace(depth, domain, term, "permerror: " + std::string(err.reason));
       return err;
     }
-    if (t == Target::kInvalid || !IsWellFormedDomain(target)) {
-      // §6.1 (SPF-6.1-02): a malformed target is a permerror.
-      Trace(depth, domain, term, "permerror: bad redirect target");
-      return MakeOutcome(SpfResult::kPermError, kReasonBadDomain,
-                         "redirect target is not a valid domain: " + text::Printable(target, 80),
-                         domain);
+    if (t == Target::kSkip) {
+      // RFC 8616 §4: the term matches nothing, so there is nowhere to go;
+      // the record ends as one without redirect= (§4.7).
+      Trace(depth, domain, term, "the local part is not ASCII (RFC 8616 §4): not followed");
+    } else {
+      if (t == Target::kInvalid || !IsWellFormedDomain(target)) {
+        // §6.1 (SPF-6.1-02): a malformed target is a permerror.
+        Trace(depth, domain, term, "permerror: bad redirect target");
+        return MakeOutcome(SpfResult::kPermError, kReasonBadDomain,
+                           "redirect target is not a valid domain: " + text::Printable(target, 80),
+                           domain);
+      }
+      if (depth + 1 > kMaxIncludeDepth) {
+        Trace(depth, domain, term, "permerror: nesting too deep");
+        return MakeOutcome(
+            SpfResult::kPermError, kReasonDepthLimit,
+            "include/redirect nesting deeper than " + std::to_string(kMaxIncludeDepth), domain);
+      }
+      Trace(depth, domain, term, "redirect to " + target);
+      Outcome sub =
+          Check(target, static_cast<std::uint16_t>(depth + 1), Origin::kRedirect, in_include);
+      if (sub.result == SpfResult::kNone) {
+        sub.result = SpfResult::kPermError;  // §6.1: none becomes permerror
+      }
+      return sub;
     }
-    if (depth + 1 > kMaxIncludeDepth) {
-      Trace(depth, domain, term, "permerror: nesting too deep");
-      return MakeOutcome(SpfResult::kPermError, kReasonDepthLimit,
-                         "include/redirect nesting deeper than " + std::to_string(kMaxIncludeDepth),
-                         domain);
-    }
-    Trace(depth, domain, term, "redirect to " + target);
-    Outcome sub =
-        Check(target, static_cast<std::uint16_t>(depth + 1), Origin::kRedirect, in_include);
-    if (sub.result == SpfResult::kNone) {
-      sub.result = SpfResult::kPermError;  // §6.1: none becomes permerror
-    }
-    return sub;
   }
   // §4.7 (SPF-4.7-01).
   Trace(depth, domain, "", "no match: neutral");

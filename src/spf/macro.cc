@@ -171,18 +171,20 @@ bool Scan(std::string_view s, MacroUse use, std::size_t base, Diagnostics& diags
   return ok;
 }
 
-// Builds the expansion into `out`, failing past kMaxExpansion.
+// Builds the expansion into `out`. An explanation fails past kMaxExpansion;
+// a domain-spec keeps only what §7.3's truncation can keep (Compact).
 class Expander {
  public:
-  Expander(const MacroContext& ctx, std::string& out) : ctx_(ctx), out_(out) {}
+  Expander(const MacroContext& ctx, std::string& out, MacroUse use)
+      : ctx_(ctx), out_(out), rolling_(use == MacroUse::kDomainSpec) {}
 
-  // Appends `v`; false if the output would exceed kMaxExpansion.
+  // Appends `v`; false if an explanation would exceed kMaxExpansion.
   bool Append(std::string_view v) {
-    if (v.size() > kMaxExpansion - out_.size()) {
+    if (!rolling_ && v.size() > kMaxExpansion - out_.size()) {
       return false;
     }
     out_.append(v.data(), v.size());
-    return true;
+    return Fit();
   }
 
   bool Macro(std::string_view s, const Expand& x) {
@@ -219,8 +221,8 @@ class Expander {
         joined_.push_back('.');
       }
       joined_.append(parts_[k].data(), parts_[k].size());
-      if (joined_.size() > kMaxExpansion) {
-        return false;
+      if (!rolling_ && joined_.size() > kMaxExpansion) {
+        return false;  // (a domain-spec's part is no longer than the value)
       }
     }
     return escape ? AppendEscaped(joined_) : Append(joined_);
@@ -270,12 +272,12 @@ class Expander {
     constexpr char kHexUpper[] = "0123456789ABCDEF";
     for (char c : v) {
       if ((kClass[c] & kUnreserved) != 0) {
-        if (out_.size() >= kMaxExpansion) {
+        if (!rolling_ && out_.size() >= kMaxExpansion) {
           return false;
         }
         out_.push_back(c);
       } else {
-        if (out_.size() + 3 > kMaxExpansion) {
+        if (!rolling_ && out_.size() + 3 > kMaxExpansion) {
           return false;
         }
         const auto b = static_cast<unsigned char>(c);
@@ -284,11 +286,40 @@ class Expander {
         out_.push_back(kHexUpper[b & 0xf]);
       }
     }
+    return Fit();
+  }
+
+  // A domain-spec past kMaxExpansion: Compact. Always true for one (an
+  // explanation never gets here over the limit).
+  bool Fit() {
+    if (rolling_ && out_.size() > kMaxExpansion) {
+      Compact();
+    }
     return true;
+  }
+
+  // §7.3 truncation keeps at most 253 bytes (plus one trailing dot it drops
+  // first), starting just after a dot or at the start. So everything up to
+  // a dot that has at least 255 bytes after it goes whatever follows:
+  // dropping it here keeps the output small and the truncated name the
+  // same (S29 with thousands of macros). Without such a dot, out_ starts
+  // with one label of more than 253 bytes; 254 of them stay, still too long
+  // to survive truncation, as the whole label was.
+  void Compact() {
+    constexpr std::size_t kTail = 255;   // bytes after the last dot cut at
+    constexpr std::size_t kLabel = 254;  // a label too long for any name
+    const std::size_t size = out_.size();
+    const std::size_t dot = out_.rfind('.', size - kTail - 1);
+    if (dot != std::string::npos) {
+      out_.erase(0, dot + 1);
+    } else {
+      out_.erase(0, size - kTail - kLabel);
+    }
   }
 
   const MacroContext& ctx_;
   std::string& out_;
+  bool rolling_;
   std::string scratch_;
   std::string joined_;
   std::vector<std::string_view> parts_;
@@ -332,7 +363,7 @@ Result<std::string> ExpandMacro(std::string_view s, MacroUse use, const MacroCon
     return Result<std::string>::Failure(std::move(diags));
   }
   std::string out;
-  Expander expander(ctx, out);
+  Expander expander(ctx, out, use);
   auto too_long = [](std::size_t at) {
     return MakeDiag("spf.macro.too_long", Severity::kError, at,
                     "macro expansion longer than the limit",

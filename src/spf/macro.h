@@ -1,8 +1,9 @@
 // SPF macros (RFC 7208 §7): validation of a macro-string and its expansion.
 // Expansion is pure: everything it needs (including the validated PTR name
 // for %{p}, which costs DNS lookups) is in MacroContext, filled by the
-// evaluator before the call. Output is bounded: a domain-spec expands to at
-// most kMaxExpansion bytes before truncation, an explanation likewise.
+// evaluator before the call. Output is bounded: at most kMaxExpansion bytes
+// (a domain-spec keeps the part §7.3 truncation can keep; an explanation
+// fails past it).
 #pragma once
 
 #include <cstddef>
@@ -20,6 +21,8 @@ namespace mxconform::spf {
 enum class MacroUse : std::uint8_t { kDomainSpec, kExplain };
 
 // Upper bound on any expansion result (before §7.3 truncation to 253).
+// An explanation longer than this fails (§6.2: implementations MAY limit
+// it); a domain-spec is cut down to its last labels instead.
 inline constexpr std::size_t kMaxExpansion = 8192;
 
 // Checks `s` against the macro-string grammar (or explain-string for
@@ -57,8 +60,12 @@ struct MacroContext {
 // upper-case letters (RFC 3986 unreserved kept, §7.3); splits on the
 // delimiters, reverses, keeps the N rightmost parts (N up to at least 127;
 // larger N keep all parts), joins with '.'. Returns `spf.macro.*` on an
-// invalid string or `spf.macro.too_long` when the output would exceed
-// kMaxExpansion. No DNS-name truncation here: see TruncateDomain().
+// invalid string, or for an explanation `spf.macro.too_long` when the output
+// would exceed kMaxExpansion. A domain-spec never fails on length: past
+// kMaxExpansion whole labels are dropped from the left, which §7.3 would
+// drop anyway, so TruncateDomain() of the output is the §7.3 result of the
+// whole expansion (and the output stays under kMaxExpansion bytes). The
+// truncation itself is TruncateDomain()'s.
 Result<std::string> ExpandMacro(std::string_view s, MacroUse use, const MacroContext& ctx);
 
 // §7.3 (S29, SPF-7.3-07): when an expanded domain is longer than 253 bytes

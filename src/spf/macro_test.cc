@@ -226,7 +226,8 @@ TEST(MacroTest, ExpandRejectsInvalidStrings) {
   EXPECT_EQ(r.error().offset, 1u);
 }
 
-TEST(MacroTest, OutputIsBounded) {
+// An explanation longer than kMaxExpansion fails (§6.2 lets it be limited).
+TEST(MacroTest, ExplanationOutputIsBounded) {
   MacroContext c = Rfc74Context();
   const std::string local(1000, 'x');
   c.local_part = local;
@@ -234,24 +235,76 @@ TEST(MacroTest, OutputIsBounded) {
   for (int k = 0; k < 9; ++k) {
     s += "%{l}";
   }
-  auto r = ExpandMacro(s, MacroUse::kDomainSpec, c);
+  auto r = ExpandMacro(s, MacroUse::kExplain, c);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().id, "spf.macro.too_long");
   // Escaping triples the size: the limit holds there too.
   const std::string pluses(1500, '+');
   MacroContext e = c;
   e.local_part = pluses;
-  r = ExpandMacro("%{L}%{L}%{L}", MacroUse::kDomainSpec, e);
+  r = ExpandMacro("%{L}%{L}%{L}", MacroUse::kExplain, e);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().id, "spf.macro.too_long");
   // Exactly at the limit is fine.
   const std::string big(kMaxExpansion, 'a');
   c.local_part = big;
-  r = ExpandMacro("%{l}", MacroUse::kDomainSpec, c);
+  r = ExpandMacro("%{l}", MacroUse::kExplain, c);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->size(), kMaxExpansion);
-  r = ExpandMacro("%{l}x", MacroUse::kDomainSpec, c);
+  r = ExpandMacro("%{l}x", MacroUse::kExplain, c);
   EXPECT_FALSE(r.ok());
+}
+
+// §7.3 (S29): however long a domain-spec's expansion, its truncation to 253
+// bytes is what truncating the whole expansion gives; the output stays
+// within kMaxExpansion. The reference is the expansion written out whole.
+TEST(MacroTest, DomainSpecPastTheLimitTruncatesLikeTheWholeExpansion) {
+  MacroContext c = Rfc74Context();
+  const std::string label61(61, 'a');
+  const std::string d = label61 + "." + label61 + "." + label61 + "." + label61 + ".ex";
+  c.domain = d;
+  for (int copies : {1, 32, 33, 40, 200}) {
+    std::string spec;
+    std::string whole;
+    for (int k = 0; k < copies; ++k) {
+      spec += "%{d}.";
+      whole += d + ".";
+    }
+    spec += "t.example";
+    whole += "t.example";
+    auto r = ExpandMacro(spec, MacroUse::kDomainSpec, c);
+    ASSERT_TRUE(r.ok()) << copies << " " << r.error().Text();
+    EXPECT_LE(r->size(), kMaxExpansion) << copies;
+    EXPECT_EQ(TruncateDomain(*r), TruncateDomain(whole)) << copies;
+    EXPECT_LE(TruncateDomain(*r).size(), 253u);
+    // Upper-case (escaped) and transformed forms go the same way.
+    std::string upper_spec;
+    std::string upper_whole;
+    for (int k = 0; k < copies; ++k) {
+      upper_spec += "%{D2r}.";  // reversed, the two right-hand parts: a61.a61
+      upper_whole += label61 + "." + label61 + ".";
+    }
+    r = ExpandMacro(upper_spec + "t.example", MacroUse::kDomainSpec, c);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(TruncateDomain(*r), TruncateDomain(upper_whole + "t.example")) << copies;
+  }
+  // One huge label first: truncation drops it when a dot follows...
+  const std::string huge(20000, 'x');
+  c.local_part = huge;
+  auto r = ExpandMacro("%{l}.a.example", MacroUse::kDomainSpec, c);
+  ASSERT_TRUE(r.ok());
+  EXPECT_LE(r->size(), kMaxExpansion);
+  EXPECT_EQ(TruncateDomain(*r), "a.example");
+  // ...and without one the name stays one label too long to be a name.
+  r = ExpandMacro("%{l}", MacroUse::kDomainSpec, c);
+  ASSERT_TRUE(r.ok());
+  EXPECT_LE(r->size(), kMaxExpansion);
+  EXPECT_GT(TruncateDomain(*r).size(), 253u);
+  EXPECT_EQ(TruncateDomain(*r).find('.'), std::string_view::npos);
+  // A trailing dot, past the limit, is still dropped by the truncation.
+  r = ExpandMacro("%{l}.a.example.", MacroUse::kDomainSpec, c);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(TruncateDomain(*r), "a.example");
 }
 
 TEST(MacroTest, UsesMacroLetter) {
