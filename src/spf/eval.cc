@@ -1078,25 +1078,28 @@ std::string CommentText(std::string_view raw) {
 std::string ReceivedSpfHeader(const EvalResult& r, const EvalInput& in, std::string_view identity) {
   std::string ip = ReadableIpForm(Unmap(in.ip));
   std::string sender = in.sender.empty() ? "postmaster@" + in.helo : in.sender;
+  // The comment names the <sender> check_host() was given: for the HELO
+  // identity that is postmaster@<HELO domain> (§2.3), whatever MAIL FROM was.
+  const std::string checked = identity == "helo" ? "postmaster@" + in.helo : sender;
   std::string who = CommentText(in.receiver) + ": ";
   std::string what;
   switch (r.result) {
     case SpfResult::kPass:
-      what = "domain of " + CommentText(sender) + " designates " + ip + " as permitted sender";
+      what = "domain of " + CommentText(checked) + " designates " + ip + " as permitted sender";
       break;
     case SpfResult::kFail:
-      what =
-          "domain of " + CommentText(sender) + " does not designate " + ip + " as permitted sender";
+      what = "domain of " + CommentText(checked) + " does not designate " + ip +
+             " as permitted sender";
       break;
     case SpfResult::kSoftFail:
-      what = "domain of transitioning " + CommentText(sender) + " does not designate " + ip +
+      what = "domain of transitioning " + CommentText(checked) + " does not designate " + ip +
              " as permitted sender";
       break;
     case SpfResult::kNeutral:
-      what = ip + " is neither permitted nor denied by domain of " + CommentText(sender);
+      what = ip + " is neither permitted nor denied by domain of " + CommentText(checked);
       break;
     case SpfResult::kNone:
-      what = "domain of " + CommentText(sender) + " does not provide an SPF record";
+      what = "domain of " + CommentText(checked) + " does not provide an SPF record";
       break;
     case SpfResult::kTempError:
       what = "temporary error evaluating the SPF record of " + CommentText(r.domain);
@@ -1105,23 +1108,44 @@ std::string ReceivedSpfHeader(const EvalResult& r, const EvalInput& in, std::str
       what = "permanent error in the SPF record of " + CommentText(r.domain);
       break;
   }
-  // EID 5436: "Received-SPF:" [CFWS] result [FWS comment] [FWS key-value-list].
-  std::string h = "Received-SPF: ";
-  h += SpfResultName(r.result);
-  h += " (" + who + what + ")";
-  h += " client-ip=" + Value(ip);
-  h += "; envelope-from=" + Value(sender);
-  h += "; helo=" + Value(in.helo);
-  h += "; receiver=" + Value(in.receiver);
-  h += "; identity=" + Value(identity);
+  // EID 5436: "Received-SPF:" [CFWS] result [FWS comment] [FWS key-value-list],
+  // the pairs separated by ";" [CFWS]. Each piece below is preceded by FWS.
+  std::vector<std::string> pieces;
+  pieces.push_back("Received-SPF: " + std::string(SpfResultName(r.result)));
+  pieces.push_back("(" + who + what + ")");
+  pieces.push_back("client-ip=" + Value(ip) + ";");
+  pieces.push_back("envelope-from=" + Value(sender) + ";");
+  pieces.push_back("helo=" + Value(in.helo) + ";");
+  pieces.push_back("receiver=" + Value(in.receiver) + ";");
+  pieces.push_back("identity=" + Value(identity));
+  auto add = [&](std::string pair) {
+    pieces.back() += ';';
+    pieces.push_back(std::move(pair));
+  };
   if (!r.mechanism.empty()) {
-    h += "; mechanism=" + Value(r.mechanism);
+    add("mechanism=" + Value(r.mechanism));
   } else if (r.reason == kReasonDefault) {
-    h += "; mechanism=default";
+    add("mechanism=default");
   }
   if ((r.result == SpfResult::kTempError || r.result == SpfResult::kPermError) &&
       !r.detail.empty()) {
-    h += "; problem=" + Value(r.detail);
+    add("problem=" + Value(r.detail));
+  }
+  // RFC 5322 §2.1.1: a line MUST NOT pass 998 octets. Fold at the FWS
+  // before a piece where the line would; a header that fits stays one line.
+  constexpr std::size_t kMaxLine = 998;
+  std::string h = pieces.front();
+  std::size_t line = h.size();
+  for (std::size_t k = 1; k < pieces.size(); ++k) {
+    if (line + 1 + pieces[k].size() > kMaxLine) {
+      h += "\r\n ";
+      line = 1;
+    } else {
+      h += ' ';
+      ++line;
+    }
+    h += pieces[k];
+    line += pieces[k].size();
   }
   return h;
 }

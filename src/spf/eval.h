@@ -110,7 +110,10 @@ EvalResult CheckHelo(const EvalInput& in, Resolver& dns, const EvalLimits& limit
 
 // A Received-SPF header field (§9.1, with the EID 5436 grammar), without the
 // trailing CRLF: `Received-SPF: pass (comment) client-ip=...; envelope-from=
-// ...; helo=...; receiver=...; identity=mailfrom|helo; mechanism=...`.
+// ...; helo=...; receiver=...; identity=mailfrom|helo; mechanism=...`. The
+// comment names the <sender> checked (postmaster@HELO for identity helo).
+// One line when it fits 998 octets (RFC 5322 §2.1.1); otherwise folded
+// ("\r\n ") before the comment or a pair, where the line would pass that.
 std::string ReceivedSpfHeader(const EvalResult& r, const EvalInput& in, std::string_view identity);
 
 }  // namespace mxconform::spf

@@ -1010,6 +1010,77 @@ TEST_F(EvalTest, Header_ReceivedSpf) {  // SPF-9-01
   EXPECT_EQ(back->Find("identity")->value, "mailfrom");
 }
 
+// The comment names the <sender> checked: postmaster@HELO for the HELO
+// identity (§2.3), while envelope-from stays the MAIL FROM.
+TEST_F(EvalTest, Header_HeloIdentityCommentNamesPostmasterAtHelo) {  // SPF-9-01
+  zone_.AddTxt("mx.example.com", "v=spf1 -all");
+  in_.receiver = "mybox.example.org";
+  in_.ip = Ip("192.0.2.1");
+  in_.sender = "x@example.com";
+  in_.helo = "mx.example.com";
+  EvalResult r = CheckHelo(in_, zone_);
+  ASSERT_EQ(r.result, SpfResult::kFail) << Dump(r);
+  const std::string h = ReceivedSpfHeader(r, in_, "helo");
+  EXPECT_NE(h.find("(mybox.example.org: domain of postmaster@mx.example.com does not designate "
+                   "192.0.2.1 as permitted sender)"),
+            std::string::npos)
+      << h;
+  EXPECT_NE(h.find("envelope-from=\"x@example.com\";"), std::string::npos) << h;
+  EXPECT_NE(h.find("identity=helo"), std::string::npos) << h;
+}
+
+// RFC 5322 §2.1.1: no line over 998 octets. A header that long is folded at
+// the FWS before a piece, and reads back the same.
+TEST_F(EvalTest, Header_LongHeaderIsFoldedUnder998Octets) {  // SPF-9-01
+  const std::string label63(63, 'd');
+  const std::string domain = label63 + "." + label63 + "." + label63 + ".example";
+  zone_.AddTxt(domain, "v=spf1 include:%{d}.%{d}.x.example -all");
+  in_.receiver = std::string(200, 'r') + ".example";
+  const std::string local(64, 'l');
+  EvalResult r = MailFrom("192.0.2.1", local + "@" + domain, std::string(200, 'h') + ".example");
+  const std::string h = ReceivedSpfHeader(r, in_, "mailfrom");
+  ASSERT_GT(h.size(), 998u) << h;
+  std::size_t start = 0;
+  std::size_t lines = 0;
+  for (;;) {
+    const std::size_t end = h.find("\r\n", start);
+    const std::string_view line =
+        std::string_view(h).substr(start, end == std::string::npos ? end : end - start);
+    EXPECT_LE(line.size(), 998u) << line;
+    EXPECT_EQ(line.find('\r'), std::string_view::npos);
+    EXPECT_EQ(line.find('\n'), std::string_view::npos);
+    ++lines;
+    if (end == std::string::npos) {
+      break;
+    }
+    EXPECT_EQ(h[end + 2], ' ');  // a continuation line starts with WSP
+    start = end + 2;
+  }
+  EXPECT_GE(lines, 2u);
+  // Folded or not, it reads back the same.
+  std::string unfolded = h;
+  for (std::size_t at; (at = unfolded.find("\r\n ")) != std::string::npos;) {
+    unfolded.replace(at, 3, " ");
+  }
+  auto back = ReadReceivedSpf(h);
+  auto flat = ReadReceivedSpf(unfolded);
+  ASSERT_TRUE(back.ok()) << back.error().Text();
+  ASSERT_TRUE(flat.ok()) << flat.error().Text();
+  EXPECT_EQ(back->result, r.result);
+  EXPECT_TRUE(back->diagnostics.empty());
+  for (const char* key : {"client-ip", "envelope-from", "helo", "receiver", "identity"}) {
+    ASSERT_NE(back->Find(key), nullptr) << key;
+    EXPECT_EQ(back->Find(key)->value, flat->Find(key)->value) << key;
+  }
+  EXPECT_TRUE(back->Find("envelope-from")->value.starts_with(local + "@"));
+  // A header that fits stays on one line.
+  in_.receiver = "mybox.example.org";
+  r = MailFrom("192.0.2.1", "a@" + domain);
+  const std::string short_one = ReceivedSpfHeader(r, in_, "mailfrom");
+  EXPECT_LE(short_one.size(), 998u);
+  EXPECT_EQ(short_one.find('\n'), std::string::npos) << short_one;
+}
+
 TEST_F(EvalTest, Header_SenderDataIsSanitized) {  // SPF-9-01
   zone_.AddTxt("example.com", "v=spf1");
   EvalResult r = MailFrom("192.0.2.1", "a\"b\\c)(\r\n@example.com", "evil\r\nX-Injected: 1");
