@@ -348,6 +348,22 @@ class Decoder {
     return true;
   }
 
+  // MD (3), MF (4), MB (7), MG (8), MR (9): one name; MINFO (14): two.
+  static int ObsoleteTypeNames(std::uint16_t type) {
+    switch (type) {
+      case 3:
+      case 4:
+      case 7:
+      case 8:
+      case 9:
+        return 1;
+      case 14:
+        return 2;
+      default:
+        return 0;
+    }
+  }
+
   bool RdataShort(std::size_t at, std::size_t need, std::size_t end) {
     return SetError(
         "dns.wire.rdata_length", at, "RDATA shorter than its type's fields",
@@ -452,6 +468,25 @@ class Decoder {
         return true;
       }
       default: {
+        // RFC 3597 §4: the other RFC 1035 types with names in RDATA may be
+        // compressed too. Their names are read and the RDATA kept raw in
+        // uncompressed form, so that it means the same wherever it is
+        // written again.
+        if (const int names = ObsoleteTypeNames(r.type); names > 0) {
+          std::string bytes;
+          for (int k = 0; k < names; ++k) {
+            Name n;
+            if (!ReadName(p, end, "dns.wire.rdata_length", n)) {
+              return false;
+            }
+            EncodeName(n, bytes);
+          }
+          if (!RdataFull(p, end)) {
+            return false;
+          }
+          r.rdata = RdataRaw{std::move(bytes)};
+          return true;
+        }
         // OPT (its options), and every other type: kept as read (RFC 3597).
         r.rdata = RdataRaw{std::string(reinterpret_cast<const char*>(w_.data() + start), len)};
         return true;

@@ -201,6 +201,8 @@ struct DecodeLimits {
 // owner other than the root) and `opt_options` (an option that runs past
 // RDATA, at the option). Types are read by
 // TYPE alone, whatever the class; TXT with empty RDATA reads as no strings.
+// The names in MD, MF, MB, MG, MR and MINFO RDATA are decompressed (RFC 3597
+// §4) and the RDATA kept raw in uncompressed form.
 Result<Message> Decode(std::span<const std::uint8_t> wire, const DecodeLimits& limits = {});
 Result<Message> Decode(std::string_view wire, const DecodeLimits& limits = {});
 

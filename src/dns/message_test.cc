@@ -325,6 +325,33 @@ TEST(DnsDecodeTest, UnknownTypeKeptRaw) {
   EXPECT_EQ(RrTypeName(m.answers[0].type), "TYPE65280");
 }
 
+// RFC 3597 §4: names in the RDATA of MB, MG, MR, MD, MF (one) and MINFO
+// (two) may be compressed; they are decompressed and the RDATA kept raw in
+// uncompressed form, so it means the same once written elsewhere.
+TEST(DnsDecodeTest, ObsoleteNameTypesAreDecompressed) {
+  // Question "a." at 12; MB a. -> pointer to 12; MINFO a. -> "b" + pointer,
+  // pointer.
+  const std::string wire =
+      Hex("0000 8000 0001 0002 0000 0000 01 61 00 0001 0001"
+          "c00c 0007 0001 00000000 0002 c00c"
+          "c00c 000e 0001 00000000 0006 01 62 c00c c00c");
+  Message m = MustDecode(wire);
+  ASSERT_EQ(m.answers.size(), 2u);
+  EXPECT_EQ(std::get<RdataRaw>(m.answers[0].rdata).bytes, Hex("01 61 00"));
+  EXPECT_EQ(std::get<RdataRaw>(m.answers[1].rdata).bytes, Hex("01 62 01 61 00 01 61 00"));
+  // Written again (at other offsets) and read back: the same names.
+  auto again = Encode(m);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(MustDecode(*again), m);
+  // A name that runs past RDATA, or RDATA left over after the names.
+  EXPECT_EQ(Err(Decode(Hex("0000 8000 0001 0001 0000 0000 01 61 00 0001 0001"
+                           "c00c 0009 0001 00000000 0002 01 61"))),
+            "dns.wire.rdata_length@33");
+  EXPECT_EQ(Err(Decode(Hex("0000 8000 0001 0001 0000 0000 01 61 00 0001 0001"
+                           "c00c 0009 0001 00000000 0003 c00c ff"))),
+            "dns.wire.rdata_length@33");
+}
+
 TEST(DnsDecodeTest, HeaderBits) {
   // ID 0x0102; QR, opcode 2, AA, TC, RD; RA, Z, AD, CD, rcode 5.
   Message m = MustDecode(Hex("0102 97 f5 0000 0000 0000 0000"));
