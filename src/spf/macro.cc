@@ -302,18 +302,19 @@ class Expander {
   // first), starting just after a dot or at the start. So everything up to
   // a dot that has at least 255 bytes after it goes whatever follows:
   // dropping it here keeps the output small and the truncated name the
-  // same (S29 with thousands of macros). Without such a dot, out_ starts
-  // with one label of more than 253 bytes; 254 of them stay, still too long
+  // same (S29 with thousands of macros). What is left then has no dot
+  // before its last 255 bytes: when it is longer than that, it starts with
+  // one label of more than 253 bytes, and 254 of them stay, still too long
   // to survive truncation, as the whole label was.
   void Compact() {
     constexpr std::size_t kTail = 255;   // bytes after the last dot cut at
     constexpr std::size_t kLabel = 254;  // a label too long for any name
-    const std::size_t size = out_.size();
-    const std::size_t dot = out_.rfind('.', size - kTail - 1);
+    const std::size_t dot = out_.rfind('.', out_.size() - kTail - 1);
     if (dot != std::string::npos) {
       out_.erase(0, dot + 1);
-    } else {
-      out_.erase(0, size - kTail - kLabel);
+    }
+    if (out_.size() > kTail + kLabel) {
+      out_.erase(0, out_.size() - kTail - kLabel);
     }
   }
 

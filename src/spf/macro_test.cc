@@ -301,6 +301,19 @@ TEST(MacroTest, DomainSpecPastTheLimitTruncatesLikeTheWholeExpansion) {
   EXPECT_LE(r->size(), kMaxExpansion);
   EXPECT_GT(TruncateDomain(*r).size(), 253u);
   EXPECT_EQ(TruncateDomain(*r).find('.'), std::string_view::npos);
+  // A dot, then a label longer than the limit (spf_macro_fuzzer found this
+  // one): the label stays too long, and a later dot drops it.
+  for (const char* spec : {"a.%{l}", "a.b.%{l}%{l}", "%{d}.%{l}"}) {
+    r = ExpandMacro(spec, MacroUse::kDomainSpec, c);
+    ASSERT_TRUE(r.ok()) << spec;
+    EXPECT_LE(r->size(), kMaxExpansion) << spec;
+    EXPECT_GT(TruncateDomain(*r).size(), 253u) << spec;
+    EXPECT_EQ(TruncateDomain(*r).find('.'), std::string_view::npos) << spec;
+  }
+  r = ExpandMacro("a.%{l}.b.example", MacroUse::kDomainSpec, c);
+  ASSERT_TRUE(r.ok());
+  EXPECT_LE(r->size(), kMaxExpansion);
+  EXPECT_EQ(TruncateDomain(*r), "b.example");
   // A trailing dot, past the limit, is still dropped by the truncation.
   r = ExpandMacro("%{l}.a.example.", MacroUse::kDomainSpec, c);
   ASSERT_TRUE(r.ok());
