@@ -404,6 +404,14 @@ Result<std::unique_ptr<Server>> Server::Start(Responder& responder, const Server
       return MakeDiag("mocks.dns.address", Severity::kError, 0,
                       "the mock DNS server address is not an IP literal", opts.address);
     }
+    if (address.is_unspecified()) {
+      // A UDP reply leaves from the address the kernel picks for the route
+      // back, not the one asked, and a resolver drops it (RFC 5452 §9.1).
+      return MakeDiag("mocks.dns.address", Severity::kError, 0,
+                      "the mock DNS server needs one address of this host, not a wildcard",
+                      "UDP replies could leave by another address of the host, and "
+                      "resolvers drop those (RFC 5452 §9.1)");
+    }
     auto impl = std::make_unique<Impl>(responder, opts, std::move(address));
     if (auto failed = impl->Bind()) {
       return *std::move(failed);

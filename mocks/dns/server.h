@@ -45,8 +45,9 @@ class Server {
  public:
   // Binds and starts serving on a thread of its own. UDP and TCP share the
   // port (with port 0, TCP binds the port UDP got). Errors:
-  // `mocks.dns.address` (not an IP literal), `mocks.dns.bind` (the OS said
-  // no; detail says why).
+  // `mocks.dns.address` (not an IP literal, or the wildcard 0.0.0.0 or ::,
+  // from which UDP replies could leave by another address of the host),
+  // `mocks.dns.bind` (the OS said no; detail says why).
   static Result<std::unique_ptr<Server>> Start(Responder& responder, const ServerOptions& opts);
   ~Server();  // Stop()
   Server(const Server&) = delete;

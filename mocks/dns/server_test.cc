@@ -551,7 +551,7 @@ TEST(MockDnsServerTest, APortInUseIsABindError) {
 
 TEST(MockDnsServerTest, ABadAddressIsAnAddressError) {
   Responder r(TestZone());
-  for (std::string address : {"localhost", "256.1.1.1", "", "::g"}) {
+  for (std::string address : {"localhost", "256.1.1.1", "", "::g", "0.0.0.0", "::"}) {
     ServerOptions opts;
     opts.address = address;
     auto s = Server::Start(r, opts);

@@ -79,6 +79,11 @@ expect(rc == 1 and re.search(rb"3:\d+: A 192\.0\.2\.300", err) and b"zone.record
        "bad zone: exit 1 with a located zone.record error (rc=%d, err=%r)" % (rc, err))
 rc, out, err = H.run(["lab", "dns", "--zone", zone_path, "--listen", "nonsense"])
 expect(rc == 2, "bad --listen: exit 2 (rc=%d)" % rc)
+# A wildcard: UDP replies could leave by another address, so it is refused.
+for wildcard in ("0.0.0.0:0", "[::]:0"):
+    rc, out, err = H.run(["lab", "dns", "--zone", zone_path, "--listen", wildcard])
+    expect(rc == 2 and b"not a wildcard" in err,
+           "--listen %s: exit 2, refused as a wildcard (rc=%d, err=%r)" % (wildcard, rc, err))
 
 proc = subprocess.Popen([BIN, "lab", "dns", "--zone", zone_path, "--listen", "127.0.0.1:0"],
                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
