@@ -1,5 +1,6 @@
 #include "mtasts/cache.h"
 
+#include <algorithm>
 #include <limits>
 #include <utility>
 
@@ -143,8 +144,12 @@ bool PolicyCache::NeedsProactiveRefresh(std::string_view domain) const {
   }
   // RFC 8461 §3.3 / §10.2: refresh a cached policy periodically whatever the
   // TXT record says (STS-3.3-12, STS-10.2-01), but not while a failed refresh
-  // of the same id is in backoff (STS-3.3-08).
-  return now >= AddSeconds(c->fetched_at, opts_.proactive_refresh) && !InBackoff(*e, c->id, now);
+  // of the same id is in backoff (STS-3.3-08). "Before they expire": a
+  // policy of max_age one day or less is due at half its max_age, so that
+  // the refresh (and its retries) come while it still applies.
+  const std::int64_t due =
+      std::min(opts_.proactive_refresh, static_cast<std::int64_t>(c->policy.max_age / 2));
+  return now >= AddSeconds(c->fetched_at, due) && !InBackoff(*e, c->id, now);
 }
 
 void PolicyCache::Clear() { entries_.clear(); }

@@ -34,7 +34,8 @@ struct CacheOptions {
   std::int64_t fetch_backoff = 300;
   // Seconds after the last successful fetch at which a cached, unexpired
   // policy is refreshed whatever the TXT record says (RFC 8461 §3.3, §10.2
-  // suggest once a day; STS-3.3-12, STS-10.2-01).
+  // suggest once a day; STS-3.3-12, STS-10.2-01); half the policy's max_age
+  // when that is sooner, so that it is refreshed before it expires.
   std::int64_t proactive_refresh = 86400;
 };
 
@@ -132,10 +133,12 @@ class PolicyCache {
   const CachedPolicy* Effective(std::string_view domain) const;
 
   // Returns true if `domain` has a cached, unexpired policy whose last
-  // successful fetch is at least proactive_refresh seconds old, whatever the
-  // TXT record says (so that stripping the TXT record cannot keep an old
-  // policy alive until it expires; STS-3.3-12, STS-10.2-01). False while a
-  // fetch under the cached id is in backoff (STS-3.3-08).
+  // successful fetch is at least proactive_refresh seconds old, or half its
+  // max_age when that is sooner (RFC 8461 §3.3: refresh "before they
+  // expire", also for a policy of a day or less), whatever the TXT record
+  // says (so that stripping the TXT record cannot keep an old policy alive
+  // until it expires; STS-3.3-12, STS-10.2-01). False while a fetch under
+  // the cached id is in backoff (STS-3.3-08).
   bool NeedsProactiveRefresh(std::string_view domain) const;
 
   // Forgets every entry and every backoff.

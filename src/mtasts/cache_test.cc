@@ -342,6 +342,31 @@ TEST_F(PolicyCacheTest, Sts10201RefreshFailureAndExpiry) {
   EXPECT_FALSE(cache_.NeedsProactiveRefresh(kDomain));
 }
 
+// RFC 8461 §3.3: refresh "before they expire". A policy of max_age one day
+// or less is due at half its max_age, not after a day when it has expired.
+TEST_F(PolicyCacheTest, Sts3312ShortPoliciesAreRefreshedBeforeTheyExpire) {
+  for (const std::int64_t max_age :
+       {std::int64_t{600}, std::int64_t{3600}, std::int64_t{86400}, std::int64_t{172799}}) {
+    PolicyCache cache(clock_);
+    clock_.Set(kT0);
+    cache.OnFetchSuccess(kDomain, "1", MakePolicy(Mode::kEnforce, max_age));
+    const std::int64_t due = std::min<std::int64_t>(86400, max_age / 2);
+    clock_.Set(kT0 + due - 1);
+    EXPECT_FALSE(cache.NeedsProactiveRefresh(kDomain)) << max_age;
+    clock_.Set(kT0 + due);
+    EXPECT_TRUE(cache.NeedsProactiveRefresh(kDomain)) << max_age;
+    ASSERT_NE(cache.Effective(kDomain), nullptr) << max_age;  // still applies
+    // A failed refresh backs off five minutes; the retry, too, comes before
+    // expiry for any max_age over ten minutes.
+    cache.OnFetchFailure(kDomain, "1");
+    EXPECT_FALSE(cache.NeedsProactiveRefresh(kDomain)) << max_age;
+    clock_.Advance(300);
+    if (due + 300 < max_age) {
+      EXPECT_TRUE(cache.NeedsProactiveRefresh(kDomain)) << max_age;
+    }
+  }
+}
+
 // STS-3.3-12: the refresh interval is configurable.
 TEST(PolicyCacheOptionsTest, Sts3312ConfigurableRefresh) {
   FixedClock clock(kT0);
