@@ -167,7 +167,8 @@ class TxtParser {
       ++vend;
     }
     std::string_view value = in_.substr(vstart, vend - vstart);
-    if (name == "id") {
+    const bool duplicate_id = name == "id" && have_id;
+    if (name == "id" && !have_id) {
       // STS-3.1-03, P7/P8: 1*32(ALPHA / DIGIT).
       if (value.empty()) {
         return Fail("mtasts.txt.bad_id", vstart, "empty id");
@@ -181,17 +182,17 @@ class TxtParser {
                       text::Printable(value));
         }
       }
-      if (have_id) {
-        // P9, ambiguity A1: the first id wins (RFC 8461 §3.2 duplicate rule).
-        Warn("mtasts.txt.duplicate_id", start, "duplicate id: the first one is used");
-      } else {
-        text::AssignInPlace(out_.id, value);
-        have_id = true;
-      }
+      text::AssignInPlace(out_.id, value);
+      have_id = true;
       i = vend;
       return true;
     }
-    if (!text::IsFieldName(name)) {
+    if (duplicate_id) {
+      // P9, ambiguity A1: the first id wins (RFC 8461 §3.2 duplicate rule).
+      // A later one is ignored whatever its value, which need only be that
+      // of a well-formed field (as an sts-extension it is one; below).
+      Warn("mtasts.txt.duplicate_id", start, "duplicate id: the first one is used");
+    } else if (!text::IsFieldName(name)) {
       return BadExtension(i, start, "extension name outside the RFC 8461 grammar", name);
     }
     if (value.empty()) {
@@ -210,7 +211,9 @@ class TxtParser {
       return BadExtension(i, vend, "white space inside an extension value", name);
     }
     // P10, STS-3.1-07: unknown fields are ignored (kept for round trips).
-    out_.extensions.push_back(Extension{std::string(name), std::string(value)});
+    if (!duplicate_id) {
+      out_.extensions.push_back(Extension{std::string(name), std::string(value)});
+    }
     i = vend;
     return true;
   }

@@ -66,6 +66,20 @@ TEST(StsTxt, FirstIdWins) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->id, "1");
   EXPECT_EQ(r->diagnostics.at(0).id, "mtasts.txt.duplicate_id");
+  // A later id that is no valid id is still only a duplicate: the first
+  // wins, and the field is well-formed as an sts-extension (ABNF §3.1).
+  for (const auto profile : {kStrict, kInterop}) {
+    auto bad = ParseTxtRecord("v=STSv1; id=1; id=2016-08-31", profile);
+    ASSERT_TRUE(bad.ok()) << bad.error().Text();
+    EXPECT_EQ(bad->id, "1");
+    EXPECT_TRUE(bad->extensions.empty());
+    ASSERT_EQ(bad->diagnostics.size(), 1u);
+    EXPECT_EQ(bad->diagnostics[0].id, "mtasts.txt.duplicate_id");
+  }
+  // Not a well-formed field at all: refused as any extension would be.
+  EXPECT_EQ(ErrorId("v=STSv1; id=1; id=a=b"), "mtasts.txt.bad_extension");
+  // The first id is still checked in full.
+  EXPECT_EQ(ErrorId("v=STSv1; id=2016-08-31; id=1"), "mtasts.txt.bad_id");
 }
 
 TEST(StsTxt, ExtensionsStrictVersusInterop) {
