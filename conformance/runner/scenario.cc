@@ -620,6 +620,7 @@ std::vector<tlsrpt::SessionOutcome> SessionsOf(const mtasts::DeliveryReport& r,
     s.success = false;
     s.failure.result_type = f.type;
     s.failure.receiving_mx_hostname = f.receiving_mx;
+    s.failure.receiving_ip = f.receiving_ip;
     s.failure.failure_reason_code = f.detail;
     out.push_back(std::move(s));
   }

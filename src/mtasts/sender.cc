@@ -204,7 +204,7 @@ Sender::PolicyState Sender::Discover(std::string_view domain, DeliveryReport& re
     return st;
   }
   report.steps.push_back("fetch " + host + ": failed (" + why + ")");
-  report.failures.push_back(RptFailure{FetchFailureResultType(*failure), "", why});
+  report.failures.push_back(RptFailure{FetchFailureResultType(*failure), "", why, ""});
   PolicyCache::FailureResult failed = cache_.OnFetchFailure(domain, fetch_id);
   if (failed.alert) {
     report.alerts.push_back("the cached policy of " + std::string(domain) +
@@ -443,7 +443,7 @@ Sender::Attempt Sender::TryAddress(const Policy* policy, const std::string& host
       // plaintext on the same MX).
       Decision d = DecideMx(policy, host, tls);
       if (d.report) {
-        report.failures.push_back(RptFailure{*d.report, host, tls_detail});
+        report.failures.push_back(RptFailure{*d.report, host, tls_detail, address});
       }
       if (opts_.profile == SenderProfile::kCleartextFallback || purpose == Purpose::kReport) {
         report.steps.push_back(at + ": TLS failed (" + tls_detail + "), retrying in plaintext");
@@ -456,7 +456,7 @@ Sender::Attempt Sender::TryAddress(const Policy* policy, const std::string& host
   }
   Decision d = DecideMx(policy, host, tls);
   if (d.report) {
-    report.failures.push_back(RptFailure{*d.report, host, tls_detail});
+    report.failures.push_back(RptFailure{*d.report, host, tls_detail, address});
   }
   if (d.action == Action::kDefer) {
     report.steps.push_back(at + ": " + std::string(d.reason) + " (" + tls_detail +
@@ -518,7 +518,7 @@ DeliveryReport Sender::DeliverOnce(std::string_view recipient, std::string_view 
     Decision before = DecideMxBeforeConnect(policy, host);
     if (before.action == Action::kDefer) {
       report.steps.push_back(host + ": not in the policy's mx list, skipped");
-      report.failures.push_back(RptFailure{*before.report, host, "MX not in the policy"});
+      report.failures.push_back(RptFailure{*before.report, host, "MX not in the policy", ""});
       continue;
     }
     std::vector<std::string> addresses;

@@ -121,6 +121,7 @@ struct RptFailure {
   tlsrpt::ResultType type = tlsrpt::ResultType::kValidationFailure;
   std::string receiving_mx;  // empty for policy failures
   std::string detail;
+  std::string receiving_ip;  // the address connected to; empty when none was
 };
 
 // The story of one delivery.

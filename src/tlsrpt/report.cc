@@ -424,10 +424,18 @@ class ModelReader {
               ptr + "/result-type");
       }
     }
-    Ip(v, "sending-mta-ip", ptr, f.sending_mta_ip);
-    String(v, "receiving-mx-hostname", ptr, true, f.receiving_mx_hostname);
+    Ip(v, "sending-mta-ip", ptr, true, f.sending_mta_ip);
+    // A negotiation failure (§4.3.1) happened with an MX, which it names; a
+    // policy failure (§4.3.2: a fetch error, say) may have reached none.
+    // receiving-ip is left out by Appendix B's own report: a warning.
+    const bool with_mx = type_ok && IsNegotiationFailure(f.result_type);
+    String(v, "receiving-mx-hostname", ptr, with_mx, f.receiving_mx_hostname);
     String(v, "receiving-mx-helo", ptr, false, f.receiving_mx_helo);
-    Ip(v, "receiving-ip", ptr, f.receiving_ip);
+    Ip(v, "receiving-ip", ptr, false, f.receiving_ip);
+    if (with_mx && v.find("receiving-ip") == v.end()) {
+      Warning("tlsrpt.report.missing_receiving_ip",
+              "a negotiation failure without receiving-ip (as in RFC 8460 Appendix B)", ptr);
+    }
     Count(v, "failed-session-count", ptr, f.failed_session_count);
     String(v, "additional-information", ptr, false, f.additional_information);
     String(v, "failure-reason-code", ptr, false, f.failure_reason_code);
@@ -534,8 +542,9 @@ class ModelReader {
   }
 
   // RFC 8460 §4.4, RPT-4-13: dotted-quad or RFC 5952 IPv6 text.
-  void Ip(const Json& obj, const char* key, const std::string& ptr, std::string& out) {
-    if (!String(obj, key, ptr, true, out)) {
+  void Ip(const Json& obj, const char* key, const std::string& ptr, bool required,
+          std::string& out) {
+    if (!String(obj, key, ptr, required, out)) {
       return;
     }
     switch (CheckIp(out)) {
@@ -645,11 +654,17 @@ std::string WriteReport(const Report& r, bool pretty) {
         OJson d = OJson::object();
         d["result-type"] = std::string(ResultTypeName(f.result_type));
         d["sending-mta-ip"] = f.sending_mta_ip;
-        d["receiving-mx-hostname"] = f.receiving_mx_hostname;
+        // A policy failure (a fetch error, say) may have reached no MX: no
+        // MX fields then. A negotiation failure always names one (§4.3.1).
+        if (!f.receiving_mx_hostname.empty() || IsNegotiationFailure(f.result_type)) {
+          d["receiving-mx-hostname"] = f.receiving_mx_hostname;
+        }
         if (!f.receiving_mx_helo.empty()) {
           d["receiving-mx-helo"] = f.receiving_mx_helo;
         }
-        d["receiving-ip"] = f.receiving_ip;
+        if (!f.receiving_ip.empty()) {
+          d["receiving-ip"] = f.receiving_ip;
+        }
         d["failed-session-count"] = f.failed_session_count;
         if (!f.additional_information.empty()) {
           d["additional-information"] = f.additional_information;

@@ -247,13 +247,33 @@ TEST(TlsrptReport, RequiredMembers) {
            "/report-id", "/policies", kPolicy, kPolicy + "/policy-type", kPolicy + "/policy-domain",
            "/policies/0/summary", "/policies/0/summary/total-successful-session-count",
            "/policies/0/summary/total-failure-session-count", kFailure + "/result-type",
-           kFailure + "/sending-mta-ip", kFailure + "/receiving-mx-hostname",
-           kFailure + "/receiving-ip", kFailure + "/failed-session-count"}) {
+           kFailure + "/sending-mta-ip", kFailure + "/failed-session-count"}) {
     Json j = Minimal();
     Json::json_pointer p(ptr);
     j[p.parent_pointer()].erase(p.back());
     EXPECT_EQ(OutcomeOf(j), "tlsrpt.report.missing_field " + ptr);
   }
+  // A negotiation failure names its MX; receiving-ip may be left out, as
+  // RFC 8460 Appendix B's own report does (a warning).
+  Json no_mx = Minimal();
+  no_mx["policies"][0]["failure-details"][0].erase("receiving-mx-hostname");
+  EXPECT_EQ(OutcomeOf(no_mx), "tlsrpt.report.missing_field " + kFailure + "/receiving-mx-hostname");
+  Json no_ip = Minimal();
+  no_ip["policies"][0]["failure-details"][0].erase("receiving-ip");
+  auto r = ReadReport(no_ip.dump());
+  ASSERT_TRUE(r.ok()) << r.error().Text();
+  ASSERT_EQ(r->diagnostics.size(), 1u);
+  EXPECT_EQ(r->diagnostics[0].id, "tlsrpt.report.missing_receiving_ip");
+  // A policy failure (sts-policy-fetch-error) may have reached no MX at all.
+  Json fetch = Minimal();
+  fetch["policies"][0]["failure-details"][0]["result-type"] = "sts-policy-fetch-error";
+  fetch["policies"][0]["failure-details"][0].erase("receiving-mx-hostname");
+  fetch["policies"][0]["failure-details"][0].erase("receiving-ip");
+  EXPECT_EQ(OutcomeOf(fetch), "ok");
+  // Present, they must still be what they say.
+  Json empty_ip = Minimal();
+  empty_ip["policies"][0]["failure-details"][0]["receiving-ip"] = "";
+  EXPECT_EQ(OutcomeOf(empty_ip), "tlsrpt.report.bad_value " + kFailure + "/receiving-ip");
 }
 
 TEST(TlsrptReport, OptionalMembersAndUnknownMembers) {

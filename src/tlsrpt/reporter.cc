@@ -238,6 +238,9 @@ void Reporter::Record(const SessionOutcome& s) {
   }
   c.details.push_back(s.failure);
   c.details.back().failed_session_count = 1;
+  if (c.details.back().sending_mta_ip.empty()) {
+    c.details.back().sending_mta_ip = opts_.sending_mta_ip;  // §4.4: always there
+  }
 }
 
 Report Reporter::Compose(const ReportKey& key) const {

@@ -69,6 +69,9 @@ struct ReporterOptions {
   // TLS-Report-Submitter (§5.3) and the right side of report ids. RFC 8460
   // §5.3 asks that it be the domain of contact_info (RPT-5.3-02).
   std::string submitter = "sender.mxconform.invalid";
+  // §4.4 sending-mta-ip, for a session recorded without one: the address
+  // the Sending MTA sends from (the lab's reference sender: loopback).
+  std::string sending_mta_ip = "127.0.0.1";
   bool gzip = true;                             // RPT-5.2-01
   std::int64_t max_initial_delay_s = 4 * 3600;  // RPT-4-12
   std::int64_t first_retry_s = 300;             // RPT-5.5-01

@@ -138,6 +138,50 @@ TEST(Reporter, ComposesOneReportPerDomainAndDay) {
       1u);
 }
 
+// What the reporter writes, its own reader takes: a policy failure that
+// reached no MX gets the Sending MTA's address and no MX fields, not empty
+// strings (which are no IP addresses).
+TEST(Reporter, APolicyFailureReadsBackWithoutError) {
+  FakeDns dns;
+  FixedClock clock(kDay0);
+  ReporterOptions o = NoDelay();
+  o.sending_mta_ip = "192.0.2.25";
+  Reporter r(dns, clock, o);
+  SessionOutcome s;
+  s.time = kDay0 + 10;
+  s.policy_domain = "company-y.example";
+  s.policy_type = PolicyType::kNoPolicyFound;
+  s.success = false;
+  s.failure.result_type = ResultType::kStsPolicyFetchError;
+  s.failure.failure_reason_code = "HTTP 404";
+  r.Record(s);
+  r.Record(Failure(kDay0 + 20, ResultType::kCertificateExpired));
+  const std::string json = WriteReport(r.Compose({kDay0, "company-y.example"}));
+  auto back = ReadReport(json);
+  ASSERT_TRUE(back.ok()) << back.error().Text() << "\n" << json;
+  for (const auto& d : back->diagnostics) {
+    EXPECT_NE(d.severity, Severity::kError) << d.Text();
+  }
+  const auto& details = back->policies;
+  std::size_t fetch_errors = 0;
+  for (const auto& p : details) {
+    for (const auto& f : p.failure_details) {
+      if (f.result_type == ResultType::kStsPolicyFetchError) {
+        ++fetch_errors;
+        EXPECT_EQ(f.sending_mta_ip, "192.0.2.25");
+        EXPECT_TRUE(f.receiving_ip.empty());
+        EXPECT_TRUE(f.receiving_mx_hostname.empty());
+      } else {
+        EXPECT_EQ(f.sending_mta_ip, "198.51.100.62");  // the session's own
+        EXPECT_EQ(f.receiving_ip, "203.0.113.56");
+      }
+    }
+  }
+  EXPECT_EQ(fetch_errors, 1u);
+  EXPECT_EQ(json.find("\"receiving-ip\": \"\""), std::string::npos) << json;
+  EXPECT_EQ(json.find("\"receiving-ip\":\"\""), std::string::npos) << json;
+}
+
 TEST(Reporter, APolicyChangeMidDayGivesTwoPolicyEntries) {
   FakeDns dns;
   FixedClock clock(kDay0);

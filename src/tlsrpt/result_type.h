@@ -35,6 +35,14 @@ inline constexpr std::array<ResultType, 11> kAllResultTypes = {
     ResultType::kStsWebpkiInvalid,
 };
 
+// §4.3.1: a failure in the TLS negotiation with an MX (the other result
+// types are DANE and MTA-STS policy failures, §4.3.2).
+constexpr bool IsNegotiationFailure(ResultType t) {
+  return t == ResultType::kStarttlsNotSupported || t == ResultType::kCertificateHostMismatch ||
+         t == ResultType::kCertificateExpired || t == ResultType::kCertificateNotTrusted ||
+         t == ResultType::kValidationFailure;
+}
+
 // The registry name, e.g. "certificate-expired".
 constexpr std::string_view ResultTypeName(ResultType t) {
   switch (t) {
