@@ -112,7 +112,7 @@ Rendered Render(const Response& r, std::string_view reason, bool head_request) {
   if (!r.redirect.empty()) {
     head += "Location: " + r.redirect + "\r\n";
   }
-  if (!framed) {
+  if (!framed && !r.close_delimited) {
     head += r.chunked ? "Transfer-Encoding: chunked\r\n"
                       : "Content-Length: " + std::to_string(body.size()) + "\r\n";
   }
@@ -125,7 +125,12 @@ Rendered Render(const Response& r, std::string_view reason, bool head_request) {
                                              : std::max<std::size_t>(body.size(), 1);
   for (std::size_t off = 0; off < body.size(); off += piece) {
     std::string part = body.substr(off, piece);
-    out.pieces.push_back(r.chunked ? Hex(part.size()) + "\r\n" + part + "\r\n" : std::move(part));
+    std::string extension;
+    if (r.chunked && off == 0 && r.chunk_extension_bytes > 0) {
+      extension = ";x=" + std::string(r.chunk_extension_bytes, 'x');
+    }
+    out.pieces.push_back(r.chunked ? Hex(part.size()) + extension + "\r\n" + part + "\r\n"
+                                   : std::move(part));
   }
   if (r.chunked) {
     out.pieces.emplace_back("0\r\n\r\n");

@@ -68,6 +68,21 @@ TEST(Render, FramesWithContentLengthUnlessChunkedOrAlreadyFramed) {
   out = Render(framed, "OK", false);
   EXPECT_NE(out.head.find("content-length: 99\r\n"), std::string::npos);
   EXPECT_EQ(out.head.find("Content-Length"), std::string::npos);
+
+  // close_delimited: no framing at all, the body as is.
+  Response delimited = Response::Text("hello");
+  delimited.close_delimited = true;
+  out = Render(delimited, "OK", false);
+  EXPECT_EQ(out.head, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n");
+  ASSERT_EQ(out.pieces.size(), 1u);
+  EXPECT_EQ(out.pieces[0], "hello");
+
+  // chunk_extension_bytes: on the first chunk-size line only.
+  r.chunk_extension_bytes = 5;
+  out = Render(r, "OK", false);
+  ASSERT_EQ(out.pieces.size(), 3u);
+  EXPECT_EQ(out.pieces[0], "400;x=xxxxx\r\n" + std::string(1024, 'x') + "\r\n");
+  EXPECT_EQ(out.pieces[1], "1dc\r\n" + std::string(476, 'x') + "\r\n");
 }
 
 TEST(Render, KnobsReplaceHeadersTrickleAndPad) {

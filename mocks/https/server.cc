@@ -506,6 +506,22 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Conn& conn, LogEntry e
     conn.Lowest().close();
     co_return;
   }
+  if (r.no_close_notify) {
+    // A FIN under the TLS stream, no close_notify; then wait, within the
+    // write deadline, for the client to close (as Finish does for TCP).
+    conn.Lowest().expires_after(write_timeout);
+    error_code ec;
+    conn.Lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+    char sink[256];
+    for (;;) {
+      auto [fin_ec, fin_n] = co_await conn.Lowest().async_read_some(asio::buffer(sink), kUseTuple);
+      if (fin_ec || stopping_) {
+        break;
+      }
+    }
+    conn.Lowest().close();
+    co_return;
+  }
   co_await Finish(stream, conn);
 }
 

@@ -81,6 +81,18 @@ struct Response {
   // the (encoded) body, then close the TCP connection abruptly (SO_LINGER
   // 0: a RST, no TLS close_notify).
   bool reset = false;
+  // close_delimited, if set, makes the server send no Content-Length and no
+  // chunked framing: the body ends with the connection (RFC 9112 §6.3).
+  bool close_delimited = false;
+  // no_close_notify, if set, makes the server end the connection after the
+  // response with a TCP FIN and no TLS close_notify: what a forged FIN makes
+  // of it. A close-delimited body then cannot be told from a cut one (RFC
+  // 9112 §8).
+  bool no_close_notify = false;
+  // chunk_extension_bytes, if not 0, makes the first chunk-size line of a
+  // chunked body carry a chunk extension (";x=xxx…") of this many bytes:
+  // framing no body or header limit counts.
+  std::size_t chunk_extension_bytes = 0;
 
   // A 200 with Content-Type: text/plain and `body`.
   static Response Text(std::string body);

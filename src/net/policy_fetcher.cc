@@ -38,6 +38,8 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 // A policy host's response header is small; Beast's default is 8 KiB.
 constexpr std::uint32_t kMaxHeader = 16 * 1024;
+// Chunk-size lines (with their extensions) and other framing held at once.
+constexpr std::uint32_t kMaxFraming = 4096;
 
 // Lower case, one trailing dot dropped.
 std::string NormalizeHost(std::string_view host) {
@@ -208,20 +210,29 @@ asio::awaitable<FetchResponse> Exchange::Run(ssl::context& ctx) {
         : Fail(FetchFailure::kNetwork, "sending the request to " + where + ": " + ec.message());
   }
 
-  beast::flat_buffer buffer;
+  // The parser bounds the header and the body, not what lies between
+  // (a chunk-size line with an endless extension): the buffer's own limit.
+  beast::flat_buffer buffer(kMaxHeader + opts_.max_body + kMaxFraming);
   http::response_parser<http::string_body> parser;
   parser.header_limit(kMaxHeader);
   // RFC 8461 §3.3 (STS-3.3-09): a Content-Length above the cap fails at
   // the header, a chunked or close-delimited body as soon as it passes it.
   parser.body_limit(opts_.max_body);
   auto [ec, n] = co_await http::async_read(stream, buffer, parser, kUseTuple);
-  if (ec == ssl::error::stream_truncated && parser.is_header_done() && !parser.chunked() &&
-      !parser.content_length()) {
-    // A body delimited by the end of the connection (RFC 9112 §6.3), from a
-    // server that closed without close_notify, as many do.
-    error_code eof;
-    parser.put_eof(eof);
-    ec = eof;
+  // A body delimited by the end of the connection (RFC 9112 §6.3) that ends
+  // without TLS close_notify may have been cut by anyone on the path (a
+  // forged FIN): RFC 9112 §8 counts it incomplete, and a cut policy (a
+  // shorter max_age, fewer mx lines) is no policy. stream_truncated is
+  // therefore a network failure, never a short body.
+  if (ec == ssl::error::stream_truncated) {
+    co_return Fail(FetchFailure::kNetwork,
+                   "reading the response from " + where +
+                       ": the connection ended without TLS close_notify, so the response may "
+                       "be cut (RFC 9112 §8)");
+  }
+  if (ec == http::error::buffer_overflow) {
+    co_return Fail(FetchFailure::kTooLarge, "response framing (a chunk line) above " +
+                                                std::to_string(kMaxFraming) + " bytes");
   }
   if (ec == http::error::body_limit) {
     std::string detail = "body above " + std::to_string(opts_.max_body) + " bytes";

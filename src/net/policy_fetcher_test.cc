@@ -43,10 +43,12 @@ constexpr std::string_view kPolicy =
 // The hosts of the knob scenarios, each served with the "good" leaf.
 const std::vector<std::string>& KnobHosts() {
   static const std::vector<std::string> kHosts = {
-      "mta-sts.example.test",  "mta-sts.redirect.test", "mta-sts.ctype.test", "mta-sts.big.test",
-      "mta-sts.bigchunk.test", "mta-sts.slow.test",     "mta-sts.drip.test",  "mta-sts.stall.test",
-      "mta-sts.reset.test",    "mta-sts.chunked.test",  "mta-sts.alert.test", "mta-sts.close.test",
-      "mta-sts.empty.test",    "mta-sts.other.test"};
+      "mta-sts.example.test",  "mta-sts.redirect.test",    "mta-sts.ctype.test",
+      "mta-sts.big.test",      "mta-sts.bigchunk.test",    "mta-sts.slow.test",
+      "mta-sts.drip.test",     "mta-sts.stall.test",       "mta-sts.reset.test",
+      "mta-sts.chunked.test",  "mta-sts.alert.test",       "mta-sts.close.test",
+      "mta-sts.empty.test",    "mta-sts.other.test",       "mta-sts.closedelim.test",
+      "mta-sts.nonotify.test", "mta-sts.nonotifylen.test", "mta-sts.chunkext.test"};
   return kHosts;
 }
 
@@ -166,6 +168,17 @@ class FetcherTest : public ::testing::Test {
     chunked.chunked = true;
     chunked.body = std::string(kPolicy) + std::string(3000, '\n');  // several chunks
     c.hosts["mta-sts.chunked.test"] = Host("good", chunked);
+    Response delimited = ok;
+    delimited.close_delimited = true;
+    c.hosts["mta-sts.closedelim.test"] = Host("good", delimited);
+    delimited.no_close_notify = true;
+    c.hosts["mta-sts.nonotify.test"] = Host("good", delimited);
+    Response no_notify = ok;
+    no_notify.no_close_notify = true;
+    c.hosts["mta-sts.nonotifylen.test"] = Host("good", no_notify);
+    Response extension = chunked;
+    extension.chunk_extension_bytes = 1 << 20;
+    c.hosts["mta-sts.chunkext.test"] = Host("good", extension);
     HostConfig alert = Host("good", ok);
     alert.handshake_failure = HandshakeFailure::kAlert;
     c.hosts["mta-sts.alert.test"] = alert;
@@ -345,6 +358,33 @@ TEST_F(FetcherTest, ChunkedBodyIsReadWhole) {
   const FetchResponse r = Fetch("mta-sts.chunked.test");
   ASSERT_FALSE(r.failure) << r.detail;
   EXPECT_EQ(r.body, std::string(kPolicy) + std::string(3000, '\n'));
+}
+
+// RFC 9112 §6.3: a body may end with the connection. Ended by TLS
+// close_notify it is whole; ended by a bare TCP FIN it cannot be told from
+// one an attacker cut with a forged FIN (§8), and a cut policy (a shorter
+// max_age, fewer mx lines) must not be taken for the policy.
+TEST_F(FetcherTest, ACloseDelimitedBodyNeedsCloseNotify) {
+  FetchResponse r = Fetch("mta-sts.closedelim.test");
+  ASSERT_FALSE(r.failure) << r.detail;
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, kPolicy);
+  r = Fetch("mta-sts.nonotify.test");
+  ASSERT_TRUE(r.failure);
+  EXPECT_EQ(*r.failure, FetchFailure::kNetwork) << r.detail;
+  EXPECT_NE(r.detail.find("close_notify"), std::string::npos) << r.detail;
+  // With a Content-Length the body is whole before the close: no matter.
+  r = Fetch("mta-sts.nonotifylen.test");
+  ASSERT_FALSE(r.failure) << r.detail;
+  EXPECT_EQ(r.body, kPolicy);
+}
+
+// A chunk-size line with a 1 MiB extension: no header or body limit counts
+// it, so the read buffer's own limit must, before memory grows with it.
+TEST_F(FetcherTest, AnEndlessChunkExtensionIsTooLarge) {
+  const FetchResponse r = Fetch("mta-sts.chunkext.test");
+  ASSERT_TRUE(r.failure);
+  EXPECT_EQ(*r.failure, FetchFailure::kTooLarge) << r.detail;
 }
 
 TEST_F(FetcherTest, HandshakeAlertIsAHandshakeFailure) {
