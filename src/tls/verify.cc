@@ -202,6 +202,15 @@ VerifyResult Verify(const std::vector<X509*>& chain, const TrustStore& trust, st
   if (host.empty() || host.back() == '.') {
     return Failure(CertFailure::kHostMismatch, "empty or malformed host name");
   }
+  // A reference identifier is a domain name (RFC 9525 §6.1): no empty label
+  // and no wildcard. Past OpenSSL this matters: a leading '.' asks
+  // X509_check_host for "any subdomain at any depth", so ".example.com"
+  // would match evil.x.example.com.
+  if (host.front() == '.' || host.find("..") != std::string_view::npos ||
+      host.find('*') != std::string_view::npos) {
+    return Failure(CertFailure::kHostMismatch,
+                   "not a domain name (an empty label or a wildcard): " + text::Printable(host));
+  }
   // An address literal is no host name (RFC 1123 §2.1: a name's last label
   // is never numeric), so there is no DNS-ID to compare it with, and an IP
   // reference would need an iPAddress SAN (RFC 9525 §6.2), which MTA-STS

@@ -302,6 +302,20 @@ TEST_F(VerifyTest, AddressLiteralIsNeverAHostName) {
   EXPECT_TRUE(Check("mx", "mx.example.com").ok());
 }
 
+// A reference identifier is a domain name: OpenSSL reads a leading '.' as
+// "any subdomain at any depth", so ".example.com" matched mx.example.com's
+// certificate (and a wildcard SAN). None of these is a name to match.
+TEST_F(VerifyTest, ALeadingDotEmptyLabelOrWildcardHostMatchesNothing) {
+  for (const char* host : {".example.com", ".com", "..example.com", "mx..example.com",
+                           "*.example.com", "mx.*.com", ".mx.example.com"}) {
+    for (const char* cert : {"mx", "wild"}) {
+      const VerifyResult r = Check(cert, host);
+      EXPECT_EQ(r.failure, CertFailure::kHostMismatch) << cert << " " << host;
+    }
+  }
+  EXPECT_TRUE(Check("mx", "mx.example.com").ok());
+}
+
 TEST_F(VerifyTest, OneTrailingDotIsTheRootLabel) {
   EXPECT_TRUE(Check("mx", "mx.example.com.").ok());
   EXPECT_TRUE(Check("wild", "mx.example.com.").ok());
