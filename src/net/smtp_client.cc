@@ -739,6 +739,16 @@ mtasts::SendResult SmtpSession::Impl::Send(std::string_view from, std::string_vi
       return out;
     }
   }
+  // RFC 5321 §2.3.8: CR and LF only as CRLF. In an envelope address they
+  // would end the command and start another (command injection): refused,
+  // with nothing sent.
+  for (std::string_view address : {from, to}) {
+    if (address.find_first_of("\r\n") != std::string_view::npos) {
+      return {SendStatus::kPermFail,
+              "not sent: an envelope address contains CR or LF (RFC 5321 §2.3.8): " +
+                  TranscriptText(address)};
+    }
+  }
   // Nullopt when `reply` is the `expected` class; else the result.
   auto judge = [&](std::string_view step, const Reply& reply,
                    int expected) -> std::optional<mtasts::SendResult> {
@@ -786,15 +796,20 @@ mtasts::SendResult SmtpSession::Impl::Send(std::string_view from, std::string_vi
         ".A line that starts with a dot (RFC 5321 §4.5.2).",
     };
   } else {
-    // The caller's lines, CRLF or LF; a last line without an end is one.
+    // The caller's lines, ended by CRLF, a bare LF or a bare CR; a last line
+    // without an end is one. RFC 5321 §2.3.8: CR and LF go out only as
+    // CRLF, so a bare CR ends a line too (and the line after it is
+    // dot-stuffed): "\r.\r" can never reach the server, which might take it
+    // for the end of the data (SMTP smuggling).
     while (!message.empty()) {
-      const std::size_t nl = message.find('\n');
-      std::string_view line = message.substr(0, nl);
-      if (!line.empty() && line.back() == '\r') {
-        line.remove_suffix(1);
+      const std::size_t end = message.find_first_of("\r\n");
+      lines.emplace_back(message.substr(0, end));
+      if (end == std::string_view::npos) {
+        break;
       }
-      lines.emplace_back(line);
-      message.remove_prefix(nl == std::string_view::npos ? message.size() : nl + 1);
+      const bool crlf =
+          message[end] == '\r' && end + 1 < message.size() && message[end + 1] == '\n';
+      message.remove_prefix(end + (crlf ? 2 : 1));
     }
   }
   std::string data;

@@ -99,9 +99,11 @@ class SmtpSession final : public mtasts::MxSession {
   // who gives up on the MX sends QUIT first (RFC 3207 §4.1). Either way
   // what the EHLO before TLS listed is forgotten (RFC 3207 §4.2).
   mtasts::StartTlsResult StartTls(std::string_view sni) override;
-  // MAIL FROM, RCPT TO, DATA and `message` (its lines end in CRLF or LF;
-  // each goes out with CRLF and dot-stuffed, RFC 5321 §4.5.2), or a small
-  // generated test message when it is empty. kAccepted only for a 2xx
+  // MAIL FROM, RCPT TO, DATA and `message` (its lines end in CRLF, LF or a
+  // bare CR; each goes out with CRLF and dot-stuffed, RFC 5321 §2.3.8,
+  // §4.5.2), or a small generated test message when it is empty. An
+  // envelope address with CR or LF is kPermFail with nothing sent (command
+  // injection). kAccepted only for a 2xx
   // after the final dot; a 4xx at any step is kTempFail, a 5xx kPermFail,
   // anything else kBroken. The detail names the step and quotes the reply.
   mtasts::SendResult Send(std::string_view from, std::string_view to,

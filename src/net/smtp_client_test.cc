@@ -481,6 +481,48 @@ TEST(SmtpClient, SendCarriesTheCallersMessage) {
   EXPECT_FALSE(Contains(got, "mxconform test message"));
 }
 
+// RFC 5321 §2.3.8: CR and LF go out only as CRLF. A bare CR in the
+// caller's message ends a line like a bare LF does, and the line after it is
+// dot-stuffed: "\r.\r" never reaches the server, which might take it for
+// the end of the data and run what follows as commands (SMTP smuggling).
+TEST(SmtpClient, ABareCrNeverGoesOut) {
+  std::vector<std::string> got;
+  const mtasts::SendResult r = SendWith({}, &got, "hello\r.\rMAIL FROM:<evil@x>\r\nx\n.\r\r\nend");
+  EXPECT_EQ(r.status, SendStatus::kAccepted) << r.detail;
+  const auto data = std::find(got.begin(), got.end(), "DATA");
+  ASSERT_NE(data, got.end());
+  const std::vector<std::string> body(data + 1, got.end() - 1);  // up to QUIT
+  EXPECT_EQ(body, (std::vector<std::string>{"hello", "..", "MAIL FROM:<evil@x>", "x", "..", "",
+                                            "end", "."}));
+  for (const std::string& line : got) {
+    EXPECT_EQ(line.find('\r'), std::string::npos) << TranscriptText(line);
+  }
+}
+
+// An envelope address with CR or LF would end the command and start
+// another: refused before anything is sent, and the session goes on.
+TEST(SmtpClient, AnEnvelopeAddressWithCrOrLfIsRefused) {
+  std::vector<std::string> got;
+  ScriptedServer server([](Peer& p) { PlaySend(p, {}); });
+  auto s = Open(Options(server.address()));
+  ASSERT_TRUE(s);
+  std::string detail;
+  ASSERT_TRUE(s->Greet(detail)) << detail;
+  for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"a@example.org>\r\nRCPT TO:<evil@x", "to@example.test"},
+           {"from@example.org", "to@example.test\rDATA"},
+           {"from@example.org", "to@example.test\n"}}) {
+    const mtasts::SendResult r = s->Send(from, to, "x");
+    EXPECT_EQ(r.status, SendStatus::kPermFail) << r.detail;
+    EXPECT_NE(r.detail.find("not sent"), std::string::npos) << r.detail;
+  }
+  EXPECT_EQ(s->Send("from@example.org", "to@example.test", "x").status, SendStatus::kAccepted);
+  s->Quit();
+  got = server.Received();
+  ASSERT_GE(got.size(), 2u);
+  EXPECT_EQ(got[1], "MAIL FROM:<from@example.org>");  // the refused ones sent nothing
+}
+
 TEST(SmtpClient, SendMapsRepliesToStatuses) {
   struct Case {
     SendScript script;
