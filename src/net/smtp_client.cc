@@ -890,13 +890,34 @@ mtasts::SendResult SmtpSession::Send(std::string_view from, std::string_view to,
   }
 }
 
-SmtpSession::ProbeReply SmtpSession::ProbeRead() { return impl_->ProbeRead(); }
-
-SmtpSession::ProbeReply SmtpSession::ProbeSend(std::string_view bytes) {
-  return impl_->ProbeSend(bytes);
+// The probes, like every other entry point, end an exception here: the
+// session is broken, with no reply (code 0) or the reason.
+SmtpSession::ProbeReply SmtpSession::ProbeRead() {
+  try {
+    return impl_->ProbeRead();
+  } catch (...) {
+    impl_->Break("internal error");
+    return {};
+  }
 }
 
-std::string SmtpSession::ProbeHandshake(std::string_view sni) { return impl_->ProbeHandshake(sni); }
+SmtpSession::ProbeReply SmtpSession::ProbeSend(std::string_view bytes) {
+  try {
+    return impl_->ProbeSend(bytes);
+  } catch (...) {
+    impl_->Break("internal error");
+    return {};
+  }
+}
+
+std::string SmtpSession::ProbeHandshake(std::string_view sni) {
+  try {
+    return impl_->ProbeHandshake(sni);
+  } catch (...) {
+    impl_->Break("internal error");
+    return "internal error";
+  }
+}
 
 void SmtpSession::Quit() {
   try {
