@@ -95,7 +95,11 @@ Rendered Render(const Response& r, std::string_view reason, bool head_request) {
   out.status = StatusOf(r);
   const std::string body = r.oversized > 0 ? OversizedBody(r.body, r.oversized) : r.body;
   std::string& head = out.head;
-  head = "HTTP/1.1 " + std::to_string(out.status) + " " + std::string(reason) + "\r\n";
+  head.clear();
+  for (const int status : r.interim) {
+    head += "HTTP/1.1 " + std::to_string(status) + " Interim\r\n\r\n";
+  }
+  head += "HTTP/1.1 " + std::to_string(out.status) + " " + std::string(reason) + "\r\n";
   bool framed = false;
   for (const Header& h : r.headers) {
     if ((r.content_type && text::EqualsIgnoreCase(h.name, "Content-Type")) ||

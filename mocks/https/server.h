@@ -93,6 +93,9 @@ struct Response {
   // chunked body carry a chunk extension (";x=xxx…") of this many bytes:
   // framing no body or header limit counts.
   std::size_t chunk_extension_bytes = 0;
+  // interim, if not empty, makes the server send these 1xx responses (100,
+  // 103, ...; header only) before the response (RFC 9110 §15.2).
+  std::vector<int> interim;
 
   // A 200 with Content-Type: text/plain and `body`.
   static Response Text(std::string body);

@@ -40,6 +40,8 @@ constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::uint32_t kMaxHeader = 16 * 1024;
 // Chunk-size lines (with their extensions) and other framing held at once.
 constexpr std::uint32_t kMaxFraming = 4096;
+// 1xx responses skipped before the final one.
+constexpr int kMaxInterim = 4;
 
 // Lower case, one trailing dot dropped.
 std::string NormalizeHost(std::string_view host) {
@@ -213,12 +215,25 @@ asio::awaitable<FetchResponse> Exchange::Run(ssl::context& ctx) {
   // The parser bounds the header and the body, not what lies between
   // (a chunk-size line with an endless extension): the buffer's own limit.
   beast::flat_buffer buffer(kMaxHeader + opts_.max_body + kMaxFraming);
-  http::response_parser<http::string_body> parser;
-  parser.header_limit(kMaxHeader);
-  // RFC 8461 §3.3 (STS-3.3-09): a Content-Length above the cap fails at
-  // the header, a chunked or close-delimited body as soon as it passes it.
-  parser.body_limit(opts_.max_body);
-  auto [ec, n] = co_await http::async_read(stream, buffer, parser, kUseTuple);
+  std::optional<http::response_parser<http::string_body>> parsing;
+  error_code ec;
+  // RFC 9110 §15.2: a client MUST be able to parse 1xx responses before the
+  // final one (103 Early Hints, a 100 Continue nobody asked for); they are
+  // skipped, a few at most.
+  for (int interim = 0;; ++interim) {
+    parsing.emplace();
+    parsing->header_limit(kMaxHeader);
+    // RFC 8461 §3.3 (STS-3.3-09): a Content-Length above the cap fails at
+    // the header, a chunked or close-delimited body as soon as it passes it.
+    parsing->body_limit(opts_.max_body);
+    auto [read_ec, n] = co_await http::async_read(stream, buffer, *parsing, kUseTuple);
+    ec = read_ec;
+    const unsigned status = parsing->is_header_done() ? parsing->get().result_int() : 0;
+    if (ec || status < 100 || status > 199 || status == 101 || interim == kMaxInterim) {
+      break;
+    }
+  }
+  http::response_parser<http::string_body>& parser = *parsing;
   // A body delimited by the end of the connection (RFC 9112 §6.3) that ends
   // without TLS close_notify may have been cut by anyone on the path (a
   // forged FIN): RFC 9112 §8 counts it incomplete, and a cut policy (a

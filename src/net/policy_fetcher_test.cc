@@ -48,7 +48,8 @@ const std::vector<std::string>& KnobHosts() {
       "mta-sts.drip.test",     "mta-sts.stall.test",       "mta-sts.reset.test",
       "mta-sts.chunked.test",  "mta-sts.alert.test",       "mta-sts.close.test",
       "mta-sts.empty.test",    "mta-sts.other.test",       "mta-sts.closedelim.test",
-      "mta-sts.nonotify.test", "mta-sts.nonotifylen.test", "mta-sts.chunkext.test"};
+      "mta-sts.nonotify.test", "mta-sts.nonotifylen.test", "mta-sts.chunkext.test",
+      "mta-sts.hints.test",    "mta-sts.manyhints.test"};
   return kHosts;
 }
 
@@ -176,6 +177,11 @@ class FetcherTest : public ::testing::Test {
     Response no_notify = ok;
     no_notify.no_close_notify = true;
     c.hosts["mta-sts.nonotifylen.test"] = Host("good", no_notify);
+    Response hints = ok;
+    hints.interim = {103, 100};
+    c.hosts["mta-sts.hints.test"] = Host("good", hints);
+    hints.interim = {103, 103, 103, 103, 103, 103};
+    c.hosts["mta-sts.manyhints.test"] = Host("good", hints);
     Response extension = chunked;
     extension.chunk_extension_bytes = 1 << 20;
     c.hosts["mta-sts.chunkext.test"] = Host("good", extension);
@@ -377,6 +383,17 @@ TEST_F(FetcherTest, ACloseDelimitedBodyNeedsCloseNotify) {
   r = Fetch("mta-sts.nonotifylen.test");
   ASSERT_FALSE(r.failure) << r.detail;
   EXPECT_EQ(r.body, kPolicy);
+}
+
+// RFC 9110 §15.2: 1xx responses before the final one are skipped (a few).
+TEST_F(FetcherTest, InterimResponsesAreSkipped) {
+  FetchResponse r = Fetch("mta-sts.hints.test");
+  ASSERT_FALSE(r.failure) << r.detail;
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, kPolicy);
+  // Past a handful, the last one is what the fetch got: not a policy.
+  r = Fetch("mta-sts.manyhints.test");
+  EXPECT_EQ(r.status, 103);
 }
 
 // A chunk-size line with a 1 MiB extension: no header or body limit counts
