@@ -356,7 +356,8 @@ Result<Submission> ReadReportMail(std::string_view message) {
   }
   // RFC 8460 §5.3 (RPT-5.3-02): the two TLS-Report header fields.
   for (const char* name : {"tls-report-domain", "tls-report-submitter"}) {
-    if (top.Get(name) == nullptr) {
+    const Field* f = top.Get(name);
+    if (f == nullptr || Trim(f->value).empty()) {  // an empty one says nothing
       d.push_back(MakeDiag("tlsrpt.submission.missing_header", Severity::kError, 0,
                            "a report mail carries TLS-Report-Domain and TLS-Report-Submitter "
                            "(RFC 8460 §5.3)",
@@ -500,12 +501,13 @@ Result<Submission> ReadReportMail(std::string_view message) {
       Disagrees(d, top.Get("tls-report-domain")->offset,
                 "TLS-Report-Domain: " + text::Printable(out.report_domain, 60));
     }
-    // RPT-5.3-02: the submitter is the domain of the contact-info mailbox.
+    // RPT-5.3-02: the submitter MUST be the domain of the contact-info
+    // mailbox; a contact-info with no domain cannot match.
     const std::string& contact = out.report.contact_info;
     const std::size_t at = contact.rfind('@');
-    if (!out.submitter.empty() && at != std::string::npos &&
-        contact.find(':') == std::string::npos &&
-        !text::EqualsIgnoreCase(contact.substr(at + 1), out.submitter)) {
+    if (!out.submitter.empty() &&
+        (at == std::string::npos ||
+         !text::EqualsIgnoreCase(contact.substr(at + 1), out.submitter))) {
       d.push_back(
           MakeDiag("tlsrpt.submission.submitter_mismatch", Severity::kError,
                    top.Get("tls-report-submitter")->offset,
@@ -541,13 +543,19 @@ Result<Submission> ReadReportPost(std::string_view content_type, std::string_vie
     return MakeDiag("tlsrpt.submission.too_large", Severity::kError, kMaxSubmissionBytes,
                     "body larger than a report can need");
   }
-  // RFC 8460 §5.4 (RPT-5.4-01): POSTed with the report's media type.
-  const int kind = ReportMediaKind(ParseMimeValue(content_type).type);
+  // RFC 8460 §5.4 (RPT-5.4-01): the report SHOULD be POSTed with its
+  // media type. Another one is a warning, and the body says what it is: gzip
+  // by its magic bytes (RFC 1952 §2.3.1), JSON otherwise.
+  int kind = ReportMediaKind(ParseMimeValue(content_type).type);
   if (kind < 0) {
-    return MakeDiag("tlsrpt.submission.content_type", Severity::kError, 0,
-                    "a POSTed report is application/tlsrpt+gzip or application/tlsrpt+json "
-                    "(RFC 8460 §5.4)",
-                    text::Printable(content_type, 60));
+    d.push_back(MakeDiag("tlsrpt.submission.content_type", Severity::kWarning, 0,
+                         "a POSTed report should be application/tlsrpt+gzip or "
+                         "application/tlsrpt+json (RFC 8460 §5.4)",
+                         text::Printable(content_type, 60)));
+    kind = body.size() >= 2 && static_cast<unsigned char>(body[0]) == 0x1f &&
+                   static_cast<unsigned char>(body[1]) == 0x8b
+               ? 1
+               : 0;
   }
   ReadBody(body, kind == 1, 0, out, d);
   return Finish(std::move(out), std::move(d));

@@ -107,6 +107,11 @@ TEST(ReportMail, BrokenMustsAreErrors) {
        "\tsize=10", "tlsrpt.submission.filename"},
       {"TLS-Report-Submitter: mail.sndr.example.com", "TLS-Report-Submitter: other.example",
        "tlsrpt.submission.submitter_mismatch"},
+      // Present but empty says nothing: as good as missing (RFC 8460 §5.3).
+      {"TLS-Report-Domain: company-y.example",
+       "TLS-Report-Domain:", "tlsrpt.submission.missing_header"},
+      {"TLS-Report-Submitter: mail.sndr.example.com",
+       "TLS-Report-Submitter:  ", "tlsrpt.submission.missing_header"},
       {"Content-Type: application/tlsrpt+gzip", "Content-Type: application/gzip",
        "tlsrpt.submission.no_report"},
       {"Content-Transfer-Encoding: base64", "Content-Transfer-Encoding: x-uuencode",
@@ -173,6 +178,26 @@ TEST(ReportMail, ShouldsAndDisagreementsAreWarnings) {
   }
 }
 
+// RPT-5.3-02: TLS-Report-Submitter MUST be the domain of contact-info. A
+// contact-info with no domain at all cannot match, or be the URI form.
+TEST(ReportMail, AContactInfoWithoutItsDomainIsASubmitterMismatch) {
+  for (const char* contact : {"not an address", "https://sndr.example.com/contact"}) {
+    Report r = SampleReport();
+    r.contact_info = contact;
+    const std::string m = ReportEmail(r, {kDay0, "company-y.example"}, "tlsrpt@company-y.example",
+                                      Sender(), kDay0 + 86400, "tlsrpt-0123456789abcdef");
+    auto s = ReadReportMail(m);
+    ASSERT_FALSE(s) << contact;
+    EXPECT_EQ(s.error().id, "tlsrpt.submission.submitter_mismatch") << s.error().Text();
+  }
+  // mailto: before the mailbox: its domain is still the one after '@'.
+  Report r = SampleReport();
+  r.contact_info = "mailto:tlsrpt@mail.sndr.example.com";
+  auto s = ReadReportMail(ReportEmail(r, {kDay0, "company-y.example"}, "tlsrpt@company-y.example",
+                                      Sender(), kDay0 + 86400, "tlsrpt-0123456789abcdef"));
+  ASSERT_TRUE(s) << s.error().Text();
+}
+
 TEST(ReportPost, MediaTypeDecidesHowTheBodyIsRead) {
   const std::string json = WriteReport(SampleReport());
   auto gz = ReadReportPost("application/tlsrpt+gzip", Gzip(json));
@@ -184,10 +209,18 @@ TEST(ReportPost, MediaTypeDecidesHowTheBodyIsRead) {
   ASSERT_TRUE(plain) << plain.error().Text();
   EXPECT_EQ(DiagnosticIds(plain->diagnostics), Ids{"tlsrpt.submission.not_gzip"});
 
-  for (std::string_view type : {"application/json", "text/plain", "", "application/gzip"}) {
-    auto s = ReadReportPost(type, Gzip(json));
-    ASSERT_FALSE(s) << type;
-    EXPECT_EQ(s.error().id, "tlsrpt.submission.content_type");
+  // RFC 8460 §5.4 says SHOULD: another media type is a warning, and the
+  // body is read as what it is, gzip by its magic bytes or JSON.
+  for (std::string_view type :
+       {"application/json", "text/plain", "", "application/gzip", "application/octet-stream"}) {
+    for (const bool gzip : {true, false}) {
+      auto s = ReadReportPost(type, gzip ? Gzip(json) : json);
+      ASSERT_TRUE(s) << type << " " << s.error().Text();
+      EXPECT_EQ(s->report, SampleReport());
+      ASSERT_FALSE(s->diagnostics.empty());
+      EXPECT_EQ(s->diagnostics[0].id, "tlsrpt.submission.content_type");
+      EXPECT_EQ(s->diagnostics[0].severity, Severity::kWarning);
+    }
   }
   auto wrong = ReadReportPost("application/tlsrpt+gzip", json);
   ASSERT_FALSE(wrong);
