@@ -474,7 +474,9 @@ Result<Submission> ReadReportMail(std::string_view message) {
     } else {
       out.filename = *filename;
       const std::string_view ext = kind == 1 ? ".json.gz" : ".json";
-      if (!filename->ends_with(ext) || (kind == 0 && filename->ends_with(".gz.json"))) {
+      // ABNF strings are case-insensitive (RFC 5234 §2.3): ".JSON" is one.
+      const std::string lower = text::ToLowerCopy(*filename);
+      if (!lower.ends_with(ext) || (kind == 0 && lower.ends_with(".gz.json"))) {
         d.push_back(MakeDiag("tlsrpt.submission.filename", Severity::kError, part_at,
                              kind == 1 ? std::string_view("a gzip report's filename ends in "
                                                           "\".json.gz\" (RFC 8460 §5.1)")

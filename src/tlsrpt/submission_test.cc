@@ -178,6 +178,20 @@ TEST(ReportMail, ShouldsAndDisagreementsAreWarnings) {
   }
 }
 
+// RFC 5234 §2.3: the ABNF's "json" / "json.gz" match in any case.
+TEST(ReportMail, TheFilenameExtensionIsCaseInsensitive) {
+  std::string m = Mail();
+  std::size_t at;
+  while ((at = m.find("1795910399.json.gz")) != std::string::npos) {
+    m.replace(at, 18, "1795910399.JSON.GZ");
+  }
+  auto s = ReadReportMail(m);
+  ASSERT_TRUE(s) << s.error().Text();
+  for (const auto& d : s->diagnostics) {
+    EXPECT_NE(d.id, "tlsrpt.submission.filename") << d.Text();
+  }
+}
+
 // RPT-5.3-02: TLS-Report-Submitter MUST be the domain of contact-info. A
 // contact-info with no domain at all cannot match, or be the URI form.
 TEST(ReportMail, AContactInfoWithoutItsDomainIsASubmitterMismatch) {
