@@ -72,6 +72,21 @@ std::string Safe(std::string_view s) {
   return out;
 }
 
+// A report id as it may stand between "<" and ">" in a header field: the
+// msg-id characters (RFC 5322 §3.6.4: atext, '.', '@') kept, any other byte
+// '_'. A Report's id comes from anywhere (ReportEmail is public); a CR or
+// LF in it would end the header field and start another.
+std::string MsgIdText(std::string_view id) {
+  std::string out(id);
+  for (char& c : out) {
+    if (!text::IsAlnum(c) &&
+        std::string_view("!#$%&'*+-/=?^_`{|}~.@").find(c) == std::string_view::npos) {
+      c = '_';
+    }
+  }
+  return out;
+}
+
 // id-left "@" id-right of the report (RFC 5322 §3.6.4 dot-atom-text on
 // both sides): the day, the Policy Domain and the submitter.
 std::string ReportId(const ReportKey& key, std::string_view submitter) {
@@ -126,7 +141,7 @@ std::string ReportFilename(std::string_view sender, const ReportKey& key,
 std::string ReportSubject(std::string_view policy_domain, std::string_view submitter,
                           std::string_view report_id) {
   return "Report Domain: " + Safe(policy_domain) + " Submitter: " + Safe(submitter) +
-         " Report-ID: <" + std::string(report_id) + ">";
+         " Report-ID: <" + MsgIdText(report_id) + ">";
 }
 
 namespace {
@@ -142,7 +157,7 @@ std::string EmailWithBody(const Report& report, const ReportKey& key, std::strin
   m += "To: <" + text::Printable(to, 254) + ">\r\n";
   m += "Date: " + Rfc5322Date(date) + "\r\n";
   m += "Subject: " + ReportSubject(key.policy_domain, opts.submitter, report.report_id) + "\r\n";
-  m += "Message-ID: <" + report.report_id + ">\r\n";
+  m += "Message-ID: <" + MsgIdText(report.report_id) + ">\r\n";
   m += "TLS-Report-Domain: " + domain + "\r\n";
   m += "TLS-Report-Submitter: " + submitter + "\r\n";
   m += "MIME-Version: 1.0\r\n";

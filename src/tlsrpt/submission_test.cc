@@ -178,6 +178,20 @@ TEST(ReportMail, ShouldsAndDisagreementsAreWarnings) {
   }
 }
 
+// A report id with CR, LF or other bytes no msg-id has (ReportEmail takes
+// any Report) cannot end a header field: the mail still reads back, with
+// the report as it was (tlsrpt_submission_fuzzer found this one).
+TEST(ReportMail, AHostileReportIdCannotBreakTheHeader) {
+  Report r = SampleReport();
+  r.report_id = "2026-11-28.comp\r\nBcc: evil@x.example\ny <a> \x01@mail.sndr.example.com";
+  const std::string m = ReportEmail(r, {kDay0, "company-y.example"}, "tlsrpt@company-y.example",
+                                    Sender(), kDay0 + 86400, "tlsrpt-0123456789abcdef");
+  EXPECT_EQ(m.find("\nBcc:"), std::string::npos);
+  auto s = ReadReportMail(m);
+  ASSERT_TRUE(s) << s.error().Text();
+  EXPECT_EQ(s->report, r);
+}
+
 // RFC 5234 §2.3: the ABNF's "json" / "json.gz" match in any case.
 TEST(ReportMail, TheFilenameExtensionIsCaseInsensitive) {
   std::string m = Mail();
