@@ -76,6 +76,12 @@ constexpr std::uint32_t kDefaultRi = 86400;
 constexpr std::string_view kSizeIgnored =
     "report size limit \"!size\" is obsolete in RFC 9989 and ignored (D11)";
 
+// The bytes that may follow a plain mailto: URI (FastMailto): ',' ';' '!'
+// and WSP, as bits of a 64-bit mask (all are below 64).
+constexpr std::uint64_t kUriStop = (std::uint64_t{1} << ',') | (std::uint64_t{1} << ';') |
+                                   (std::uint64_t{1} << '!') | (std::uint64_t{1} << ' ') |
+                                   (std::uint64_t{1} << '\t');
+
 // Readable bytes past the text's NUL (ParseRecordInto): FastMailto loads 64
 // bytes from any position inside the text.
 constexpr std::size_t kReadSlack = 64;
@@ -966,7 +972,11 @@ class Parser {
     }
     const auto len = static_cast<std::size_t>(std::countr_zero(~plain));
     const std::size_t end = i + len;
-    if (end != n_ && s_[end] != ',' && s_[end] != ';' && s_[end] != '!' && !text::IsWsp(s_[end])) {
+    // What ends a URI varies from element to element: one test, not one a byte.
+    const auto c = static_cast<unsigned char>(s_[end]);
+    if (Opaque(static_cast<unsigned>(end == n_) |
+               (static_cast<unsigned>(c < 64) & static_cast<unsigned>(kUriStop >> (c & 63)))) ==
+        0) {
       return 0;  // '%', '?', a bad byte...; a '!' is for UriList to read
     }
     at &= (std::uint64_t{1} << len) - 1;
@@ -1005,15 +1015,18 @@ class Parser {
           std::size_t bad = kNpos;
           std::string_view why;
           const std::size_t e = SkipWsp(suffix ? SizeSuffix(uri_end, size, bad, why) : uri_end);
-          // Anything else after it, or a bad suffix: the general path reports it.
-          if (bad == kNpos && (e == n_ || s_[e] == ';' || s_[e] == ',')) {
+          // Anything else after it, or a bad suffix: the general path
+          // reports it. ';' (or the end) and ',' come at random: one test.
+          const auto c = static_cast<unsigned char>(s_[e]);
+          const unsigned last = static_cast<unsigned>(e == n_) | static_cast<unsigned>(c == ';');
+          if (bad == kNpos && Opaque(last | static_cast<unsigned>(c == ',')) != 0) {
             if (suffix && bis_) {
               Note("dmarc.uri.size_ignored", uri_end, kSizeIgnored);
             }
             list.push_back(ReportUri{
                 TextSpan{static_cast<std::uint32_t>(el), static_cast<std::uint32_t>(uri_end - el)},
                 suffix && !bis_ ? std::optional<std::uint64_t>(size) : std::nullopt, suffix, true});
-            if (e == n_ || s_[e] == ';') {
+            if (last != 0) {
               return e;
             }
             k = SkipWsp(e + 1);
