@@ -52,6 +52,7 @@
 #include "dmarc/record.h"
 
 #include <array>
+#include <bit>
 #include <cstring>
 #include <limits>
 #include <utility>
@@ -211,6 +212,63 @@ Tag Identify(const char* p, std::size_t len, bool bis) {
     default:
       return Tag::kUnknown;
   }
+}
+
+// The eight most common tag names with their '=' right after them, in the
+// order of how common they are, compared as one little-endian word each
+// (adding ri, np and rf, the next three, measured no faster).
+struct NameWord {
+  Tag tag;
+  std::uint8_t len;  // of the name; 0: not one of them
+};
+constexpr std::uint64_t WordOf(std::string_view s) {
+  std::uint64_t w = 0;
+  for (std::size_t k = 0; k < s.size(); ++k) {
+    w |= static_cast<std::uint64_t>(static_cast<unsigned char>(s[k])) << (8 * k);
+  }
+  return w;
+}
+
+// The tag whose name and '=' start the 8 bytes at `p` (readable: the text
+// keeps kReadSlack bytes past its end), if it is one of the usual ones. This
+// replaces the byte loop over the name, whose end varies from tag to tag,
+// and Identify's jumps on the name's length and first byte with one chain
+// of tests, which the jump on the tag in Dispatch then follows.
+inline NameWord IdentifyWord(const char* p, bool bis) {
+  if constexpr (std::endian::native != std::endian::little) {
+    return {Tag::kUnknown, 0};
+  }
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  auto is = [w](std::string_view name) {
+    const std::uint64_t mask = (std::uint64_t{1} << (8 * name.size())) - 1;
+    return (w & mask) == WordOf(name);
+  };
+  if (is("p=")) {
+    return {Tag::kP, 1};
+  }
+  if (is("rua=")) {
+    return {Tag::kRua, 3};
+  }
+  if (is("ruf=")) {
+    return {Tag::kRuf, 3};
+  }
+  if (is("adkim=")) {
+    return {Tag::kAdkim, 5};
+  }
+  if (is("sp=")) {
+    return {Tag::kSp, 2};
+  }
+  if (is("aspf=")) {
+    return {Tag::kAspf, 4};
+  }
+  if (is("pct=")) {
+    return {bis ? Tag::kRemoved : Tag::kPct, 3};
+  }
+  if (is("fo=")) {
+    return {Tag::kFo, 2};
+  }
+  return {Tag::kUnknown, 0};
 }
 
 // `len` bytes at `p`, all ALPHA, equal `lower` ignoring case (D22, D-A4).
@@ -489,6 +547,12 @@ class Parser {
   // Parses the tag-spec at `start` (not WSP, not ';'). Returns the ';'
   // that ends it, or n_.
   std::size_t TagSpec(std::size_t start) {
+    if (fast_) {
+      const NameWord w = IdentifyWord(s_ + start, bis_);
+      if (w.len != 0) {
+        return Dispatch(w.tag, start, start + w.len, start + w.len);
+      }
+    }
     if ((ClassOf(s_[start]) & kAlpha) == 0) {
       return BadSpec(start, start, "dmarc.tag.syntax",
                      "a tag-spec is name=value and the name starts with a letter");

@@ -1043,6 +1043,14 @@ TEST(DmarcRecord, FastAndGeneralPathsAgree) {
       "v=DMARC1;rua=mailto:a@b.example",
       "v=DMARC1;rua=mailto:a@b.example;",
       "v=DMARC1;rua=mailto:a@b.example,",
+      // Tag names IdentifyWord() takes, and their near misses.
+      "v=DMARC1;p=",
+      "v=DMARC1;p",
+      "v=DMARC1; p =none; rua =mailto:a@b.example",
+      "v=DMARC1; P=none; Rua=mailto:a@b.example; SP=reject",
+      "v=DMARC1; p=none; pct=50; pct=20; fo=1; fo=d; sp=none; sp=reject",
+      "v=DMARC1; pp=none; ruaa=x; adkimm=s; aspff=r; spp=none; pctt=1; foo=1",
+      "v=DMARC1; p=none; adkim=s; aspf=r; ruf=mailto:f@b.example; ri=3600; np=none; rf=afrf",
   };
   for (const auto& in : inputs) {
     for (Mode m : kModes) {
