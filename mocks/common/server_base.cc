@@ -2,6 +2,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include "common/text.h"
+
 namespace mxconform::mocks {
 
 void IoThread::Start() {
@@ -75,22 +77,6 @@ boost::system::error_code BindListener(boost::asio::ip::tcp::acceptor& acceptor,
   return ec;
 }
 
-namespace {
-
-void AppendDecimal(std::string& out, unsigned value) {
-  char digits[5];
-  int n = 0;
-  do {
-    digits[n++] = static_cast<char>('0' + value % 10);
-    value /= 10;
-  } while (value != 0);
-  while (n > 0) {
-    out.push_back(digits[--n]);
-  }
-}
-
-}  // namespace
-
 std::string EndpointText(const boost::asio::ip::address& address, std::uint16_t port) {
   std::string out;
   if (address.is_v6()) {
@@ -102,11 +88,11 @@ std::string EndpointText(const boost::asio::ip::address& address, std::uint16_t 
       if (i != 0) {
         out.push_back('.');
       }
-      AppendDecimal(out, bytes[i]);
+      text::AppendDecimal(out, bytes[i]);
     }
   }
   out.push_back(':');
-  AppendDecimal(out, port);
+  text::AppendDecimal(out, port);
   return out;
 }
 

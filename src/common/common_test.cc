@@ -158,6 +158,17 @@ TEST(Text, AlnumRunEndMatchesAByteLoop) {
   }
 }
 
+TEST(Text, AppendDecimal) {
+  std::string s = "x";
+  text::AppendDecimal(s, 0);
+  text::AppendDecimal(s, 255);
+  text::AppendDecimal(s, 65535);
+  EXPECT_EQ(s, "x025565535");
+  s.clear();
+  text::AppendDecimal(s, 18446744073709551615u);
+  EXPECT_EQ(s, "18446744073709551615");
+}
+
 TEST(Text, ParseDecimalBoundsAndOverflow) {
   std::uint64_t v = 0;
   EXPECT_TRUE(text::ParseDecimal("00086400", 10, v));

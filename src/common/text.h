@@ -209,6 +209,19 @@ std::string Join(const std::vector<std::string>& v, std::string_view sep);
 // string, a non-digit, more than max_digits digits or overflow of uint64.
 bool ParseDecimal(std::string_view s, std::size_t max_digits, std::uint64_t& out);
 
+// Appends `v` in decimal, without leading zeros ("0" for 0).
+inline void AppendDecimal(std::string& out, std::uint64_t v) {
+  char digits[20];
+  int n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  while (n > 0) {
+    out.push_back(digits[--n]);
+  }
+}
+
 // RFC 4648 §4 base64 of `data`, with CR LF after every `line` output
 // characters (and after the last line) when `line` is not 0: RFC 2045 §6.8
 // asks for lines of at most 76.

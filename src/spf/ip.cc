@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <cstring>
 
+#include "common/text.h"
+
 namespace mxconform::spf {
 namespace {
 
@@ -62,24 +64,12 @@ bool ParseIp4Bytes(std::string_view s, std::uint8_t* out) {
   return i == n;
 }
 
-void AppendDecimal(std::string& out, unsigned v) {
-  char buf[4];
-  int k = 0;
-  do {
-    buf[k++] = static_cast<char>('0' + v % 10);
-    v /= 10;
-  } while (v != 0);
-  while (k > 0) {
-    out.push_back(buf[--k]);
-  }
-}
-
 void AppendDottedQuad(std::string& out, const std::uint8_t* b) {
   for (int k = 0; k < 4; ++k) {
     if (k != 0) {
       out.push_back('.');
     }
-    AppendDecimal(out, b[k]);
+    text::AppendDecimal(out, b[k]);
   }
 }
 
@@ -336,7 +326,7 @@ std::string ReverseName(const IpAddress& a) {
   if (!a.v6) {
     out.reserve(29);
     for (int k = 3; k >= 0; --k) {
-      AppendDecimal(out, a.bytes[k]);
+      text::AppendDecimal(out, a.bytes[k]);
       out.push_back('.');
     }
     out += "in-addr.arpa";
