@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/text.h"
 #include "conformance/runner/report_writer.h"
 
 namespace mxconform::conformance {
@@ -219,6 +220,42 @@ TEST(ReportWriter, JunitAndHtmlShowControlBytesTheSameWay) {
   EXPECT_EQ(xml.find('\x01'), std::string::npos);
   const std::string html = HtmlReport({}, v);
   EXPECT_NE(html.find("a\\x01b&lt;c"), std::string::npos);
+}
+
+// junit.xml stays well-formed whatever bytes a peer sent: XML 1.0 §2.2
+// has no U+FFFE / U+FFFF and no ill-formed UTF-8, an attribute value loses
+// tab, LF and CR to spaces (§3.3.3) and text loses CR (§2.11) unless they
+// are references, and JUnit's time is an xs:decimal (no exponent).
+TEST(ReportWriter, JunitIsWellFormedForAnyBytes) {
+  std::vector<CaseResult> v = {Case("s/bytes", Outcome::kFail, {"STS-5-01"})};
+  v[0].message = "nonchar \xef\xbf\xbe|\xef\xbf\xbf lone \xc3 ff \xff ok \xc3\xa9 tab\tlf\ncr\r.";
+  v[0].actual = {{"transcript", {"250 a\rb"}}};
+  v[0].duration_ms = 0.083148;
+  const std::string xml = JunitXml({}, v);
+  EXPECT_TRUE(text::IsValidUtf8(xml));
+  EXPECT_EQ(xml.find("\xef\xbf\xbe"), std::string::npos);
+  EXPECT_EQ(xml.find("\xef\xbf\xbf"), std::string::npos);
+  EXPECT_EQ(xml.find('\r'), std::string::npos);
+  EXPECT_NE(xml.find("message=\"nonchar \\xef\\xbf\\xbe|\\xef\\xbf\\xbf lone \\xc3 ff \\xff ok "
+                     "\xc3\xa9 tab&#9;lf&#10;cr&#13;.\""),
+            std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("250 a\\rb"), std::string::npos) << xml;  // JSON's escape, kept
+  EXPECT_NE(xml.find("time=\"0.000\""), std::string::npos) << xml;
+  v[0].duration_ms = 1234567.0;
+  EXPECT_NE(JunitXml({}, v).find("time=\"1234.567\""), std::string::npos);
+}
+
+// summary.txt and the terminal get no control byte and no ill-formed UTF-8
+// from a peer's text: an ESC sequence would reach the operator's terminal.
+TEST(ReportWriter, SummaryShowsControlBytesEscaped) {
+  std::vector<CaseResult> v = {Case("s/\x1b[2Jid", Outcome::kFail, {"STS-5-01"})};
+  v[0].message = "red \x1b[31m \xff";
+  const std::string sum = SummaryText({}, v);
+  EXPECT_EQ(sum.find('\x1b'), std::string::npos) << sum;
+  EXPECT_TRUE(text::IsValidUtf8(sum));
+  EXPECT_NE(sum.find("fail: s/\\x1b[2Jid [STS-5-01] red \\x1b[31m \\xff"), std::string::npos)
+      << sum;
 }
 
 }  // namespace

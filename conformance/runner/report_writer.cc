@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <cstdio>
 #include <ctime>
 #include <fstream>
 #include <map>
@@ -16,49 +18,91 @@ namespace {
 // U+FFFD in its place rather than an exception.
 constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
 
-std::string XmlEscape(std::string_view s) {
+// For element text and attribute values of junit.xml.
+std::string XmlText(std::string_view s) {
   std::string out;
-  MarkupEscapeTo(out, s);
+  SafeTextTo(out, s, Markup::kXmlText);
+  return out;
+}
+std::string XmlAttr(std::string_view s) {
+  std::string out;
+  SafeTextTo(out, s, Markup::kXmlAttribute);
+  return out;
+}
+// For summary.txt and the terminal.
+std::string Plain(std::string_view s) {
+  std::string out;
+  SafeTextTo(out, s, Markup::kNone);
   return out;
 }
 
 }  // namespace
 
-void MarkupEscapeTo(std::string& out, std::string_view s) {
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default: {
-        // Control bytes other than tab, newline and carriage return (which
-        // XML 1.0 forbids even as references) show as `\xNN`; bytes >= 0x80
-        // pass through (every markup character is ASCII and escaped here).
-        const auto u = static_cast<unsigned char>(c);
-        if ((u < 0x20 && c != '\n' && c != '\t' && c != '\r') || u == 0x7f) {
-          static constexpr char kHex[] = "0123456789abcdef";
-          out += "\\x";
-          out.push_back(kHex[u >> 4]);
-          out.push_back(kHex[u & 0xf]);
-        } else {
-          out.push_back(c);
-        }
+void SafeTextTo(std::string& out, std::string_view s, Markup markup) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  auto hex = [&out](unsigned char u) {
+    out += "\\x";
+    out.push_back(kHex[u >> 4]);
+    out.push_back(kHex[u & 0xf]);
+  };
+  const bool escape = markup != Markup::kNone;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80) {
+      // A well-formed sequence passes, except U+FFFE and U+FFFF, which XML
+      // 1.0 §2.2 excludes from Char; anything else shows byte by byte.
+      const std::size_t len = u >= 0xf0 ? 4 : u >= 0xe0 ? 3 : 2;
+      const std::string_view seq = s.substr(i, len);
+      const bool noncharacter = seq == "\xef\xbf\xbe" || seq == "\xef\xbf\xbf";
+      if (seq.size() == len && text::ValidUtf8Prefix(seq) == len && !noncharacter) {
+        out.append(seq);
+        i += len - 1;
+      } else {
+        hex(u);
       }
+      continue;
+    }
+    if (escape) {
+      switch (c) {
+        case '&':
+          out += "&amp;";
+          continue;
+        case '<':
+          out += "&lt;";
+          continue;
+        case '>':
+          out += "&gt;";
+          continue;
+        case '"':
+          out += "&quot;";
+          continue;
+        case '\'':
+          out += "&#39;";
+          continue;
+        default:
+          break;
+      }
+    }
+    // An XML parser turns CR into LF (XML 1.0 §2.11), and tab, LF and CR
+    // in an attribute value into spaces (§3.3.3): references keep them.
+    if (c == '\r' && (markup == Markup::kXmlText || markup == Markup::kXmlAttribute)) {
+      out += "&#13;";
+    } else if (c == '\n' && markup == Markup::kXmlAttribute) {
+      out += "&#10;";
+    } else if (c == '\t' && markup == Markup::kXmlAttribute) {
+      out += "&#9;";
+    } else if ((u < 0x20 && c != '\n' && c != '\t' && c != '\r') || u == 0x7f) {
+      // Other control bytes, which XML 1.0 forbids even as references and a
+      // terminal would obey, show as `\xNN`.
+      hex(u);
+    } else {
+      out.push_back(c);
     }
   }
 }
+
+void MarkupEscapeTo(std::string& out, std::string_view s) { SafeTextTo(out, s, Markup::kHtml); }
 
 std::string NowRfc3339() {
   std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
@@ -69,24 +113,50 @@ std::string NowRfc3339() {
   return buf;
 }
 
+namespace {
+
+void Tally(Totals& t, Outcome o) {
+  ++t.total;
+  switch (o) {
+    case Outcome::kPass:
+      ++t.pass;
+      break;
+    case Outcome::kFail:
+    case Outcome::kXpass:
+      ++t.fail;
+      break;
+    case Outcome::kError:
+      ++t.error;
+      break;
+    default:
+      ++t.other;
+  }
+}
+
+// Counted in place: the results carry their transcripts.
+Totals Count(const std::vector<const CaseResult*>& results) {
+  Totals t;
+  for (const auto* r : results) {
+    Tally(t, r->outcome);
+  }
+  return t;
+}
+
+// JUnit's time attribute is an xs:decimal: no exponent (XSD Part 2
+// §3.2.3), so "0.000" rather than the stream's "8.3e-05".
+std::string Seconds(double ms) {
+  const double sec = std::isfinite(ms) ? std::clamp(ms / 1000.0, 0.0, 1e9) : 0.0;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", sec);
+  return buf;
+}
+
+}  // namespace
+
 Totals Count(const std::vector<CaseResult>& results) {
   Totals t;
   for (const auto& r : results) {
-    ++t.total;
-    switch (r.outcome) {
-      case Outcome::kPass:
-        ++t.pass;
-        break;
-      case Outcome::kFail:
-      case Outcome::kXpass:
-        ++t.fail;
-        break;
-      case Outcome::kError:
-        ++t.error;
-        break;
-      default:
-        ++t.other;
-    }
+    Tally(t, r.outcome);
   }
   return t;
 }
@@ -130,36 +200,30 @@ std::string JunitXml(const RunInfo& info, const std::vector<CaseResult>& results
   x << "<testsuites name=\"mxconform\" tests=\"" << t.total << "\" failures=\"" << t.fail
     << "\" errors=\"" << t.error << "\">\n";
   for (const auto& [name, rs] : suites) {
-    Totals st = Count([&] {
-      std::vector<CaseResult> v;
-      for (const auto* r : rs) {
-        v.push_back(*r);
-      }
-      return v;
-    }());
-    x << "  <testsuite name=\"" << XmlEscape(name) << "\" tests=\"" << st.total << "\" failures=\""
+    const Totals st = Count(rs);
+    x << "  <testsuite name=\"" << XmlAttr(name) << "\" tests=\"" << st.total << "\" failures=\""
       << st.fail << "\" errors=\"" << st.error << "\" skipped=\"" << st.other << "\">\n";
     for (const auto* r : rs) {
-      x << "    <testcase classname=\"" << XmlEscape(info.implementation + "." + r->suite)
-        << "\" name=\"" << XmlEscape(r->id) << "\" time=\"" << r->duration_ms / 1000.0 << "\">\n";
+      x << "    <testcase classname=\"" << XmlAttr(info.implementation + "." + r->suite)
+        << "\" name=\"" << XmlAttr(r->id) << "\" time=\"" << Seconds(r->duration_ms) << "\">\n";
       x << "      <properties><property name=\"requirements\" value=\""
-        << XmlEscape(text::Join(r->requirements, " ")) << "\"/></properties>\n";
+        << XmlAttr(text::Join(r->requirements, " ")) << "\"/></properties>\n";
       switch (r->outcome) {
         case Outcome::kPass:
           break;
         case Outcome::kFail:
         case Outcome::kXpass:
-          x << "      <failure message=\"" << XmlEscape(r->message) << "\">"
-            << XmlEscape("expected " + r->expected.dump(-1, ' ', false, kReplace) + "\nactual " +
-                         r->actual.dump(-1, ' ', false, kReplace))
+          x << "      <failure message=\"" << XmlAttr(r->message) << "\">"
+            << XmlText("expected " + r->expected.dump(-1, ' ', false, kReplace) + "\nactual " +
+                       r->actual.dump(-1, ' ', false, kReplace))
             << "</failure>\n";
           break;
         case Outcome::kError:
-          x << "      <error message=\"" << XmlEscape(r->message) << "\"/>\n";
+          x << "      <error message=\"" << XmlAttr(r->message) << "\"/>\n";
           break;
         default:
           x << "      <skipped message=\""
-            << XmlEscape(std::string(OutcomeName(r->outcome)) + ": " + r->message) << "\"/>\n";
+            << XmlAttr(std::string(OutcomeName(r->outcome)) + ": " + r->message) << "\"/>\n";
       }
       x << "    </testcase>\n";
     }
@@ -172,15 +236,14 @@ std::string JunitXml(const RunInfo& info, const std::vector<CaseResult>& results
 std::string SummaryText(const RunInfo& info, const std::vector<CaseResult>& results) {
   Totals t = Count(results);
   std::ostringstream s;
-  s << "mxconform run " << info.started << " against " << info.implementation << "\n";
-  std::map<std::string, Totals> per_suite;
-  std::map<std::string, std::vector<CaseResult>> grouped;
+  s << "mxconform run " << Plain(info.started) << " against " << Plain(info.implementation) << "\n";
+  std::map<std::string, std::vector<const CaseResult*>> grouped;
   for (const auto& r : results) {
-    grouped[r.suite].push_back(r);
+    grouped[r.suite].push_back(&r);
   }
   for (const auto& [name, rs] : grouped) {
-    Totals st = Count(rs);
-    s << "  " << name << ": " << st.pass << "/" << st.total << " pass";
+    const Totals st = Count(rs);
+    s << "  " << Plain(name) << ": " << st.pass << "/" << st.total << " pass";
     if (st.fail != 0) {
       s << ", " << st.fail << " fail";
     }
@@ -188,7 +251,7 @@ std::string SummaryText(const RunInfo& info, const std::vector<CaseResult>& resu
       s << ", " << st.error << " error";
     }
     std::size_t xf = static_cast<std::size_t>(std::count_if(
-        rs.begin(), rs.end(), [](const CaseResult& r) { return r.outcome == Outcome::kXfail; }));
+        rs.begin(), rs.end(), [](const CaseResult* r) { return r->outcome == Outcome::kXfail; }));
     if (xf != 0) {
       s << ", " << xf << " xfail";
     }
@@ -202,8 +265,8 @@ std::string SummaryText(const RunInfo& info, const std::vector<CaseResult>& resu
     xfail += r.outcome == Outcome::kXfail ? 1 : 0;
     if (r.outcome == Outcome::kFail || r.outcome == Outcome::kError ||
         r.outcome == Outcome::kXpass || r.outcome == Outcome::kXfail) {
-      s << OutcomeName(r.outcome) << ": " << r.id << " [" << text::Join(r.requirements, ", ")
-        << "] " << r.message << "\n";
+      s << OutcomeName(r.outcome) << ": " << Plain(r.id) << " ["
+        << Plain(text::Join(r.requirements, ", ")) << "] " << Plain(r.message) << "\n";
     }
   }
   s << t.pass << " passed, " << t.fail << " failed";

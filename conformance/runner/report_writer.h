@@ -3,6 +3,7 @@
 // self-contained page with the evidence next to each verdict).
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -27,8 +28,17 @@ Totals Count(const std::vector<CaseResult>& results);
 nlohmann::json IndexJson(const RunInfo& info, const std::vector<CaseResult>& results);
 std::string JunitXml(const RunInfo& info, const std::vector<CaseResult>& results);
 std::string SummaryText(const RunInfo& info, const std::vector<CaseResult>& results);
-// Appends `s` escaped for HTML and XML text and attribute values (quotes
-// included); control bytes other than tab, newline and CR as `\xNN`.
+// What SafeTextTo() escapes for: nothing but bytes (summary.txt, the
+// terminal), HTML, XML element text, XML attribute values.
+enum class Markup : std::uint8_t { kNone, kHtml, kXmlText, kXmlAttribute };
+// Appends text from a peer (any bytes) so that the output is well-formed in
+// `markup`: control bytes other than tab, newline and CR, bytes that are
+// not well-formed UTF-8, and U+FFFE / U+FFFF (not XML characters) show as
+// `\xNN`; with markup, & < > " ' as references; in XML text CR, and in XML
+// attribute values tab, LF and CR, as character references, which the
+// parser would otherwise normalise away.
+void SafeTextTo(std::string& out, std::string_view s, Markup markup);
+// SafeTextTo(out, s, Markup::kHtml): for report.html.
 void MarkupEscapeTo(std::string& out, std::string_view s);
 
 // report.html (report_html.cc): one self-contained page, no external URL.
