@@ -138,7 +138,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   while (!ended) {
     std::string line;
     bool crlf = false;
-    const std::size_t cap = message ? smtp::kMaxTextLine : smtp::kMaxCommandLine;
+    const std::size_t cap = message ? smtp::kMaxWireTextLine : smtp::kMaxCommandLine;
     const smtp::LineBuffer::Status got = buf.Next(cap, line, crlf);
     if (got == smtp::LineBuffer::Status::kNeedMore) {
       FUZZ_CHECK(buf.size() < cap);

@@ -41,7 +41,7 @@ std::string Echo(std::string_view s) {
   std::string out(s.substr(0, kMaxEcho));
   for (char& c : out) {
     const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {
+    if (u < 0x20 || u >= 0x7f) {  // textstring is HT and %d32-126 (§4.2)
       c = '?';
     }
   }
@@ -123,6 +123,11 @@ bool MessageReader::Line(std::string_view line, bool crlf) {
   ++lines_;
   const std::string_view text =
       line_start && !line.empty() && line.front() == '.' ? line.substr(1) : line;
+  if (text.size() + 2 > kMaxTextLine) {
+    --lines_;
+    TooLong(crlf);
+    return false;
+  }
   size_ += text.size() + (crlf ? 2 : 1);
   if (size_ > max_bytes_) {
     too_big_ = true;

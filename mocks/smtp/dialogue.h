@@ -56,6 +56,9 @@ std::optional<TlsVersion> ParseTlsVersion(std::string_view name);
 // RFC 5321 §4.5.3.1.4 and §4.5.3.1.6, CRLF included.
 inline constexpr std::size_t kMaxCommandLine = 512;
 inline constexpr std::size_t kMaxTextLine = 1000;
+// A text line on the wire: "not counting the leading dot duplicated for
+// transparency" (§4.5.3.1.6), so one more; MessageReader checks the rest.
+inline constexpr std::size_t kMaxWireTextLine = kMaxTextLine + 1;
 // Octets of a delivered message kept (MessageReader::body).
 inline constexpr std::size_t kMaxKeptBody = 64 * 1024;
 
@@ -88,7 +91,8 @@ class LineBuffer {
 class MessageReader {
  public:
   explicit MessageReader(std::size_t max_bytes) : max_bytes_(max_bytes) {}
-  // A line as LineBuffer::Next gives it; true if it was the final ".".
+  // A line as LineBuffer::Next gives it (cap kMaxWireTextLine); true if it
+  // was the final ".". Over kMaxTextLine once unstuffed: as TooLong().
   bool Line(std::string_view line, bool crlf);
   // A line over kMaxTextLine, dropped (LineBuffer::Status::kTooLong).
   void TooLong(bool crlf);

@@ -111,6 +111,31 @@ TEST(MessageReader, CountsPastTheLimitButKeepsNoBody) {
   EXPECT_TRUE(m.too_long());
 }
 
+// RFC 5321 §4.5.3.1.6: 1000 octets with the CRLF, "not counting the
+// leading dot duplicated for transparency". The review found a 1001-octet
+// wire line with a stuffed dot refused.
+TEST(MessageReader, TheStuffedDotDoesNotCountTowardTheLineLimit) {
+  LineBuffer b;
+  b.Append("." + std::string(998, 'a') + "\r\n");
+  std::string line;
+  bool crlf = false;
+  ASSERT_EQ(b.Next(kMaxWireTextLine, line, crlf), LineBuffer::Status::kLine);
+  MessageReader m(1 << 20);
+  EXPECT_FALSE(m.Line(line, crlf));
+  EXPECT_FALSE(m.too_long());
+  EXPECT_EQ(m.size(), 1000u);
+  EXPECT_FALSE(m.Line(std::string(998, 'b'), true));  // 1000 octets, no dot
+  EXPECT_FALSE(m.too_long());
+  EXPECT_FALSE(m.Line(std::string(999, 'c'), true));  // 1001 octets
+  EXPECT_TRUE(m.too_long());
+  EXPECT_EQ(m.size(), 2000u);
+  EXPECT_EQ(m.lines(), 2u);
+  MessageReader n(1 << 20);
+  EXPECT_FALSE(n.Line("." + std::string(999, 'd'), true));  // 1001 once unstuffed
+  EXPECT_TRUE(n.too_long());
+  EXPECT_TRUE(n.Line(".", true));  // the end is still found after it
+}
+
 class DialogueTest : public ::testing::Test {
  protected:
   Action Say(Dialogue& d, std::string_view line, bool tls = false) { return d.Command(line, tls); }
@@ -312,6 +337,9 @@ TEST_F(DialogueTest, RepliesNeverEchoControlBytesOrGrowPast512Octets) {
   Say(r, "MAIL FROM:<a@x>");
   EXPECT_EQ(Say(r, std::string("RCPT TO:<b\rc\x7f@x>")).reply,
             "550 5.1.1 <b?c?@x>: Recipient address rejected");
+  // Nor 8-bit bytes: RFC 5321 §4.2's textstring is 7-bit (review finding).
+  Dialogue e(opts_, greylisted_);
+  EXPECT_EQ(Say(e, "EHLO \xc3\xa9x").reply.rfind("250-mx.mxconform.test greets ??x\r\n", 0), 0u);
 }
 
 // TLS-4.2-02: the server forgets what the client said before the handshake.

@@ -809,7 +809,7 @@ asio::awaitable<std::optional<std::string>> Server::Impl::Data(
   for (;;) {
     std::string line;
     bool crlf = false;
-    const ReadStatus rs = co_await ReadLine(c, kMaxTextLine, line, crlf);
+    const ReadStatus rs = co_await ReadLine(c, kMaxWireTextLine, line, crlf);
     if (rs == ReadStatus::kTooLong) {
       m.TooLong(crlf);
       continue;
@@ -837,7 +837,11 @@ asio::awaitable<std::optional<std::string>> Server::Impl::Data(
     delivery.channel = c.tls ? "tls" : "plaintext";
     Update(log, [&](SessionLog& l) {
       l.data_completed = true;
-      l.deliveries.push_back(std::move(delivery));
+      if (l.deliveries.size() < kMaxLoggedDeliveries) {
+        l.deliveries.push_back(std::move(delivery));
+      } else {
+        ++l.deliveries_not_logged;
+      }
     });
     stats_.deliveries.fetch_add(1, std::memory_order_relaxed);
     queued = "MXC" + std::to_string(++next_message_);

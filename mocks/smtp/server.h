@@ -157,13 +157,19 @@ struct SessionLog {
   std::size_t discarded_after_starttls = 0;  // plaintext octets pipelined after STARTTLS
   std::string injected;                      // what inject_after_starttls sent
   bool data_completed = false;               // at least one message delivered
+  // The first kMaxLoggedDeliveries messages delivered in the session; the
+  // count of the rest. A client may deliver for as long as the session
+  // lasts, each message keeping up to kMaxKeptBody octets.
   std::vector<Delivery> deliveries;
+  std::size_t deliveries_not_logged = 0;
   // How it ended: "quit", "client closed", "timeout", "too many errors",
   // "handshake failed", "abort-handshake", "garbage-after-220",
   // "write failed", "read failed", "stopped".
   std::string end;
   bool finished = false;
 };
+
+inline constexpr std::size_t kMaxLoggedDeliveries = 16;
 
 struct ServerStats {
   std::uint64_t connections = 0;  // accepted in total (refused ones too)

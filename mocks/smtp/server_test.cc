@@ -732,6 +732,60 @@ TEST(SmtpMock, CommandsOutOfSequenceAndUnknown) {
   EXPECT_EQ(log.end, "quit");
 }
 
+// The log keeps the first kMaxLoggedDeliveries messages of a session and
+// counts the rest: a client delivering for the whole session timeout, 64
+// KiB kept each, grew the log without bound (review finding).
+TEST(SmtpMock, DeliveriesLoggedPerSessionAreCapped) {
+  auto server = StartServer(Options());
+  ASSERT_NE(server, nullptr);
+  Raw c(server->port());
+  ASSERT_TRUE(c.ok());
+  auto ask = [&](std::string_view cmd) {
+    EXPECT_TRUE(c.Send(std::string(cmd) + "\r\n"));
+    return c.Reply().substr(0, 3);
+  };
+  EXPECT_EQ(c.Reply().substr(0, 3), "220");
+  EXPECT_EQ(ask("EHLO client.example"), "250");
+  const std::size_t sent = kMaxLoggedDeliveries + 2;
+  for (std::size_t i = 0; i < sent; ++i) {
+    EXPECT_EQ(ask("MAIL FROM:<a@example.org>"), "250");
+    EXPECT_EQ(ask("RCPT TO:<b@example.test>"), "250");
+    EXPECT_EQ(ask("DATA"), "354");
+    EXPECT_EQ(ask("Subject: " + std::to_string(i) + "\r\n\r\nbody\r\n."), "250");
+  }
+  EXPECT_EQ(ask("QUIT"), "221");
+  EXPECT_TRUE(c.ClosedWithin(2000));
+  SessionLog log = OnlySession(*server);
+  ASSERT_EQ(log.deliveries.size(), kMaxLoggedDeliveries);
+  EXPECT_EQ(log.deliveries.back().body,
+            "Subject: " + std::to_string(kMaxLoggedDeliveries - 1) + "\r\n\r\nbody\r\n");
+  EXPECT_EQ(log.deliveries_not_logged, 2u);
+  EXPECT_EQ(server->stats().deliveries, sent);
+}
+
+// A 1001-octet line whose first octet is a stuffed dot is 1000 octets of
+// text (RFC 5321 §4.5.3.1.6): delivered, where it used to get a 500.
+TEST(SmtpMock, StuffedDotLineOfTheFullLengthIsDelivered) {
+  auto server = StartServer(Options());
+  ASSERT_NE(server, nullptr);
+  Raw c(server->port());
+  ASSERT_TRUE(c.ok());
+  auto ask = [&](std::string_view cmd) {
+    EXPECT_TRUE(c.Send(std::string(cmd) + "\r\n"));
+    return c.Reply().substr(0, 3);
+  };
+  EXPECT_EQ(c.Reply().substr(0, 3), "220");
+  EXPECT_EQ(ask("EHLO client.example"), "250");
+  EXPECT_EQ(ask("MAIL FROM:<a@example.org>"), "250");
+  EXPECT_EQ(ask("RCPT TO:<b@example.test>"), "250");
+  EXPECT_EQ(ask("DATA"), "354");
+  EXPECT_EQ(ask(".." + std::string(997, 'a') + "\r\n."), "250");
+  EXPECT_EQ(ask("QUIT"), "221");
+  SessionLog log = OnlySession(*server);
+  ASSERT_EQ(log.deliveries.size(), 1u);
+  EXPECT_EQ(log.deliveries[0].body, "." + std::string(997, 'a') + "\r\n");
+}
+
 TEST(SmtpMock, SizeCapRefusesLargeMessages) {
   ServerOptions o = Options();
   o.max_message_bytes = 1000;
