@@ -306,13 +306,15 @@ SmtpHostSpec ReadSmtpHost(Reader& r, const YAML::Node& v, SmtpHostSpec base, boo
   if (top) {
     r.Keys(v,
            {"cert", "default_cert", "intermediates", "starttls", "tls_max", "inject", "greylist",
-            "reject", "down", "starttls_under_tls", "require_tls", "down_addresses", "later"},
+            "reject", "down", "starttls_under_tls", "require_tls", "starttls_settle_ms",
+            "down_addresses", "later"},
            "an smtp host");
   } else {
-    r.Keys(v,
-           {"at", "cert", "default_cert", "intermediates", "starttls", "tls_max", "inject",
-            "greylist", "reject", "down", "starttls_under_tls", "require_tls"},
-           "a later phase of an smtp host");
+    r.Keys(
+        v,
+        {"at", "cert", "default_cert", "intermediates", "starttls", "tls_max", "inject", "greylist",
+         "reject", "down", "starttls_under_tls", "require_tls", "starttls_settle_ms"},
+        "a later phase of an smtp host");
   }
   if (v["cert"]) {
     spec.cert = r.Str(v["cert"], "cert");
@@ -352,6 +354,10 @@ SmtpHostSpec ReadSmtpHost(Reader& r, const YAML::Node& v, SmtpHostSpec base, boo
   }
   if (v["starttls_under_tls"]) {
     spec.starttls_under_tls = r.Bool(v["starttls_under_tls"], "starttls_under_tls");
+  }
+  if (v["starttls_settle_ms"]) {
+    spec.starttls_settle_ms =
+        static_cast<std::uint32_t>(r.Int(v["starttls_settle_ms"], "starttls_settle_ms", 0, 5000));
   }
   if (v["require_tls"]) {
     spec.require_tls = r.Bool(v["require_tls"], "require_tls");

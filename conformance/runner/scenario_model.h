@@ -95,6 +95,10 @@ struct SmtpHostSpec {
   // require_tls, if set, makes the MX answer 530 5.7.0 to MAIL and the rest
   // until TLS is active (RFC 3207 §4; not for a public MX, TLS-4-05).
   bool require_tls = false;
+  // starttls_settle_ms, if set, makes the MX pause this long after
+  // STARTTLS before its 220, so that commands a client pipelines after
+  // STARTTLS in a separate write are seen whatever the timing (TLS-4-06).
+  std::uint32_t starttls_settle_ms = 0;
   // later: how the MX behaves from a clock time on (an attacker on the
   // path after the policy was cached strips STARTTLS, a certificate
   // expires), as for an https host.

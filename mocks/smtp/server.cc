@@ -700,7 +700,15 @@ asio::awaitable<std::optional<std::string>> Server::Impl::StartTlsAccepted(
     Conn& c, const std::shared_ptr<SessionLog>& log, Dialogue& d) {
   // RFC 3207 §5: what the client pipelined after STARTTLS is not read as
   // SMTP (CVE-2011-0411, command injection).
-  const std::string dropped = DrainPlaintext(c);
+  std::string dropped = DrainPlaintext(c);
+  if (opts_.starttls_settle_ms > 0) {
+    c.timer.expires_after(milliseconds(opts_.starttls_settle_ms));
+    auto [ec] = co_await c.timer.async_wait(kUseTuple);
+    if (ec || stopping_) {
+      co_return "stopped";
+    }
+    dropped += DrainPlaintext(c);
+  }
   if (!dropped.empty()) {
     Line(log, "*: discarded " + std::to_string(dropped.size()) +
                   " plaintext octets the client sent after STARTTLS (RFC 3207 §5): \"" +

@@ -79,6 +79,13 @@ struct ServerOptions {
   // Banner_delay_ms, if set, makes the server wait this long after accept
   // before its 220 banner.
   std::uint32_t banner_delay_ms = 0;
+  // Starttls_settle_ms, if set, makes the server wait this long after a
+  // STARTTLS it accepts, and drop what arrived meanwhile too, before its
+  // 220. Without it, only what the client sent by the time the command was
+  // read counts as pipelined after STARTTLS (`discarded_after_starttls`),
+  // so a client that sends more in a separate write is caught or not by
+  // timing; a client that waits for the 220 sends nothing in the pause.
+  std::uint32_t starttls_settle_ms = 0;
   // Starttls_under_tls, if set, makes the server list STARTTLS in its reply
   // to an EHLO after the handshake too, which RFC 3207 §4.2 forbids: a
   // client that trusts the list tries STARTTLS inside TLS (TLS-4.2-03).

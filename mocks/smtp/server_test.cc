@@ -544,6 +544,30 @@ TEST(SmtpMock, ServerDiscardsPlaintextPipelinedAfterStarttls) {
   EXPECT_FALSE(Contains(log.transcript, "C: MAIL FROM:<evil@example.net>"));
 }
 
+// Knob starttls_settle_ms: what a client sends after STARTTLS in a later
+// write, before the 220, is dropped and counted too; without the pause
+// that depended on whether it beat the server's read (review finding).
+TEST(SmtpMock, StarttlsSettleCatchesCommandsPipelinedInALaterWrite) {
+  ServerOptions o = Options();
+  o.starttls_settle_ms = 1000;
+  auto server = StartServer(o);
+  ASSERT_NE(server, nullptr);
+  Raw c(server->port());
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c.Reply().substr(0, 4), "220 ");
+  ASSERT_TRUE(c.Send("EHLO evil.example\r\n"));
+  EXPECT_NE(c.Reply().find("STARTTLS"), std::string::npos);
+  ASSERT_TRUE(c.Send("STARTTLS\r\n"));
+  std::this_thread::sleep_for(milliseconds(20));
+  const std::string later = "MAIL FROM:<evil@example.net>\r\n";
+  ASSERT_TRUE(c.Send(later));
+  EXPECT_EQ(c.Reply().substr(0, 4), "220 ");
+  c.Close();
+  SessionLog log = OnlySession(*server);
+  EXPECT_EQ(log.discarded_after_starttls, later.size()) << Joined(log.transcript);
+  EXPECT_FALSE(Contains(log.transcript, "C: MAIL FROM:<evil@example.net>"));
+}
+
 TEST(SmtpMock, StarttlsUnderTlsIsListedAfterTheHandshakeAndTheClientIgnoresIt) {
   ServerOptions o = Options();
   o.starttls_under_tls = true;
