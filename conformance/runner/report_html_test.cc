@@ -258,5 +258,33 @@ TEST(ReportWriter, SummaryShowsControlBytesEscaped) {
       << sum;
 }
 
+// A wire scenario's evidence is bounded before it is kept (the mocks log
+// up to 2,000 lines a session, 256 sessions): review finding.
+TEST(ReportWriter, EvidenceIsCutToItsBudget) {
+  nlohmann::json small = {{"transcript", {"220 hi", "250 ok"}}, {"n", 3}};
+  const nlohmann::json before = small;
+  EXPECT_FALSE(BoundEvidence(small, 100));
+  EXPECT_EQ(small, before);
+
+  nlohmann::json j = {{"a", std::string(10, 'x')},
+                      {"b", {std::string(8, 'y'), "zz", "ww"}},
+                      {"c", {{"d", "late"}, {"n", 7}, {"t", true}}}};
+  EXPECT_TRUE(BoundEvidence(j, 15));
+  EXPECT_EQ(j["a"], std::string(10, 'x'));           // 10 kept, 5 left
+  EXPECT_EQ(j["b"][0], "yyyyy... (3 more octets)");  // crosses the budget
+  EXPECT_EQ(j["b"][1], "... (2 more elements)");     // the rest of the array
+  EXPECT_EQ(j["b"].size(), 2u);
+  EXPECT_EQ(j["c"]["d"], "... (4 more octets)");  // later strings: the note only
+  EXPECT_EQ(j["c"]["n"], 7);
+  EXPECT_EQ(j["c"]["t"], true);
+
+  nlohmann::json big = {{"transcript", nlohmann::json::array()}};
+  for (int i = 0; i < 2000; ++i) {
+    big["transcript"].push_back(std::string(1024, 'l'));
+  }
+  EXPECT_TRUE(BoundEvidence(big));
+  EXPECT_LT(big.dump().size(), kEvidenceBudget + 1024);
+}
+
 }  // namespace
 }  // namespace mxconform::conformance

@@ -280,6 +280,49 @@ std::string SummaryText(const RunInfo& info, const std::vector<CaseResult>& resu
   return s.str();
 }
 
+namespace {
+
+bool Bound(nlohmann::json& j, std::size_t& left) {
+  if (j.is_string()) {
+    auto& s = j.get_ref<std::string&>();
+    if (s.size() <= left) {
+      left -= s.size();
+      return false;
+    }
+    const std::size_t more = s.size() - left;
+    s.resize(left);
+    s += "... (" + std::to_string(more) + " more octets)";
+    left = 0;
+    return true;
+  }
+  bool cut = false;
+  if (j.is_array()) {
+    for (std::size_t i = 0; i < j.size(); ++i) {
+      if (left == 0) {
+        const std::size_t more = j.size() - i;
+        j.erase(j.begin() + static_cast<std::ptrdiff_t>(i), j.end());
+        j.push_back("... (" + std::to_string(more) + " more elements)");
+        return true;
+      }
+      cut |= Bound(j[i], left);
+    }
+    return cut;
+  }
+  if (j.is_object()) {
+    for (auto& item : j.items()) {
+      cut |= Bound(item.value(), left);
+    }
+  }
+  return cut;
+}
+
+}  // namespace
+
+bool BoundEvidence(nlohmann::json& j, std::size_t budget) {
+  std::size_t left = budget;
+  return Bound(j, left);
+}
+
 // HtmlReport is in report_html.cc.
 
 Result<bool> WriteReports(const std::filesystem::path& dir, const RunInfo& info,

@@ -48,6 +48,18 @@ std::string HtmlReport(const RunInfo& info, const std::vector<CaseResult>& resul
 // for P13, "attacks" for ATK-01; "other" for an id of no known shape.
 std::string RequirementSection(std::string_view requirement_id);
 
+// What a wire scenario logs comes from the implementation under test,
+// which may fill the mocks' logs to their caps (2,000 transcript lines a
+// session, 256 sessions, ...): a case's evidence is cut to about
+// kEvidenceBudget octets of text before it is kept for the reports.
+inline constexpr std::size_t kEvidenceBudget = 256 * 1024;
+// Cuts the strings of `j`, in document order, once `budget` octets of them
+// have been kept: the string that crosses the budget ends with
+// "... (N more octets)", later strings keep only that note, and an array
+// loses its remaining elements to one "... (N more elements)"; keys,
+// numbers and booleans stay. Returns true if anything was cut.
+bool BoundEvidence(nlohmann::json& j, std::size_t budget = kEvidenceBudget);
+
 // Writes the four files into `dir` (created if needed). Returns an error
 // diagnostic `report.write_failed` naming the file on failure.
 Result<bool> WriteReports(const std::filesystem::path& dir, const RunInfo& info,

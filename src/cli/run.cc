@@ -491,6 +491,7 @@ void AddRun(CLI::App& app, int& rc) {
         const auto& [sc, on] = todo[i];
         done[i] = on ? conformance::RunScenarioWire(*sc, scenario_opts)
                      : conformance::RunScenarioInProcess(*sc, scenario_opts);
+        conformance::BoundEvidence(done[i].actual);
         ++finished;
       }
     };
