@@ -267,7 +267,11 @@ LogEntry Responder::Answer(std::span<const std::uint8_t> query, Transport transp
 
   const Clock& clock = opts_.clock != nullptr ? *opts_.clock : system_clock_;
   const UnixSeconds now = clock.Now();
-  if (question.klass != static_cast<std::uint16_t>(wire::RrClass::kIn)) {
+  // Outside the zone's class and origins nothing answers, a fault rule
+  // included: the mock serves its zone only, and the run must see the
+  // query as unscripted (a rule without a name used to answer any name).
+  if (question.klass != static_cast<std::uint16_t>(wire::RrClass::kIn) ||
+      !zone_.Covers(question.name)) {
     entry.answered_by = "unscripted";
     send(encode(wire::MakeResponse(q, wire::Rcode::kRefused)));
     return entry;

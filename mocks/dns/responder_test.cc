@@ -164,6 +164,26 @@ TEST(ResponderTest, RcodeKnobs) {
   }
 }
 
+// A fault rule applies inside the zone only: one without a name answered
+// any name, so an unscripted query outside the origins got SERVFAIL (or a
+// spoofed answer) and was logged by the rule, not as unscripted (review
+// finding).
+TEST(ResponderTest, RulesDoNotAnswerOutsideTheZone) {
+  for (Fault fault : {Fault::kServfail, Fault::kSpoof, Fault::kNxDomain, Fault::kTimeout}) {
+    Responder r(SmallZone(), {Knob(fault)});
+    const Reply reply = Ask(r, Query("mx.other.test", kA));
+    ASSERT_TRUE(reply.bytes.has_value()) << FaultName(fault);
+    auto m = Decoded(reply);
+    EXPECT_EQ(m.header.rcode, 5) << FaultName(fault);
+    EXPECT_FALSE(m.header.aa);
+    EXPECT_TRUE(m.answers.empty());
+    EXPECT_EQ(r.Log().back().answered_by, "unscripted") << FaultName(fault);
+    // Inside the zone the rule still applies.
+    Ask(r, Query("mail.example.com", kA));
+    EXPECT_EQ(r.Log().back().answered_by, "rule1") << FaultName(fault);
+  }
+}
+
 TEST(ResponderTest, TimeoutAndDropAfter) {
   Rule drop = Knob(Fault::kDropAfter);
   drop.count = 2;

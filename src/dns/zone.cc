@@ -79,13 +79,13 @@ bool Zone::NodeExists(const Node& n, UnixSeconds now) {
                                   [now](const ZoneRecord& r) { return r.VisibleAt(now); });
 }
 
-bool Zone::Exists(const Name& name, UnixSeconds now) const {
+bool Zone::Exists(const Name& name, UnixSeconds now, bool with_empty_non_terminals) const {
   std::string key = Key(name);
   auto it = nodes_.find(key);
   if (it != nodes_.end() && NodeExists(it->second, now)) {
     return true;
   }
-  return opts_.empty_non_terminals && HasDescendant(key, now);
+  return with_empty_non_terminals && HasDescendant(key, now);
 }
 
 const Zone::Node* Zone::Wildcard(const Name& name, UnixSeconds now) const {
@@ -98,7 +98,9 @@ const Zone::Node* Zone::Wildcard(const Name& name, UnixSeconds now) const {
     for (std::size_t i = drop; i < labels.size(); ++i) {
       ancestor.Append(labels[i]);
     }
-    if (!ancestor.IsRoot() && !Exists(ancestor, now)) {
+    // Existence here is the tree's, empty non-terminals included, whatever
+    // empty_non_terminals says about answering them (RFC 4592 §2.2.2).
+    if (!ancestor.IsRoot() && !Exists(ancestor, now, true)) {
       continue;
     }
     Name star;
@@ -145,8 +147,12 @@ ZoneAnswer Zone::Find(const Name& qname, std::uint16_t qtype, UnixSeconds now) c
     bool synthesised = false;
     if (auto it = nodes_.find(key); it != nodes_.end() && NodeExists(it->second, now)) {
       node = &it->second;
-    } else if (!(opts_.empty_non_terminals && HasDescendant(key, now))) {
-      if (opts_.wildcards && (node = Wildcard(current, now)) != nullptr) {
+    } else if (const bool empty_non_terminal = HasDescendant(key, now);
+               !(opts_.empty_non_terminals && empty_non_terminal)) {
+      // An empty non-terminal is NXDOMAIN when empty_non_terminals is
+      // unset, but it still exists for wildcards: no synthesis (RFC 4592
+      // §2.2.2).
+      if (opts_.wildcards && !empty_non_terminal && (node = Wildcard(current, now)) != nullptr) {
         synthesised = true;
         out.wildcard = true;
       } else if (!origins_.empty() && OriginOf(current) == nullptr) {

@@ -106,7 +106,9 @@ class Zone {
   const Node* FindNode(const Name& name) const;
   bool HasDescendant(const std::string& key, UnixSeconds now) const;
   const Node* Wildcard(const Name& name, UnixSeconds now) const;
-  bool Exists(const Name& name, UnixSeconds now) const;
+  // Whether `name` has records now, or, if `with_empty_non_terminals`,
+  // names below it do.
+  bool Exists(const Name& name, UnixSeconds now, bool with_empty_non_terminals) const;
   const Name* OriginOf(const Name& name) const;
 
   ZoneOptions opts_;

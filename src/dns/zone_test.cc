@@ -139,6 +139,27 @@ TEST(ZoneTest, WildcardsSynthesiseOnlyBelowTheClosestEncloser) {
   EXPECT_EQ(literal.Find(N("*.example.com"), kA, 0).answers.size(), 1u);
 }
 
+// With empty_non_terminals unset (the openspf drivers' NXDOMAIN for a name
+// with no records of its own), wildcards still follow RFC 4592's tree: the
+// parent of a "*" exists (§2.2.1), and an empty non-terminal blocks
+// synthesis (§2.2.2). Review finding: both came out wrong.
+TEST(ZoneTest, WildcardsKeepTheTreesExistenceWithoutEmptyNonTerminals) {
+  Zone z(ZoneOptions{.empty_non_terminals = false});
+  z.Add(Txt("*.example.test", {"star"}));
+  z.Add(Txt("_dmarc.sub.example.test", {"v=DMARC1; p=none"}));
+  auto synthesised = z.Find(N("foo.example.test"), kTxt, 0);
+  EXPECT_EQ(synthesised.rcode, Rcode::kNoError);
+  ASSERT_EQ(synthesised.answers.size(), 1u);
+  EXPECT_TRUE(synthesised.wildcard);
+  auto blocked = z.Find(N("sub.example.test"), kTxt, 0);
+  EXPECT_EQ(blocked.rcode, Rcode::kNxDomain);  // this option's answer for the ENT
+  EXPECT_TRUE(blocked.answers.empty());
+  EXPECT_FALSE(blocked.wildcard);
+  auto below = z.Find(N("x.sub.example.test"), kTxt, 0);
+  EXPECT_EQ(below.rcode, Rcode::kNxDomain);  // sub.example.test is the closest encloser
+  EXPECT_FALSE(below.wildcard);
+}
+
 TEST(ZoneTest, OriginsBoundWhatIsAnsweredAndGiveTheSoa) {
   Zone z;
   z.AddOrigin(N("example.com"));
