@@ -711,25 +711,25 @@ namespace {
 // in-process run, so one build per distinct (specs, start) serves all.
 Result<std::shared_ptr<const pki::Pki>> BuildPki(const std::vector<pki::CertSpec>& specs,
                                                  UnixSeconds start) {
-  std::string key = std::to_string(start);
-  for (const auto& c : specs) {
-    key += "\n" + c.name + "|" + c.issuer + "|" + (c.ca ? "ca" : "") + "|" + c.common_name + "|";
-    for (const auto& d : c.dns_names) {
-      key += d + ",";
-    }
-    key += "|" + std::to_string(c.not_before) + "|" + std::to_string(c.not_after) + "|" +
-           std::to_string(static_cast<int>(c.key)) + "|" +
-           std::to_string(static_cast<int>(c.digest));
-  }
+  // Compared whole (CertSpec's ==): a key built from some of the fields
+  // took a base's mx1 for a scenario's mx1 with the same names and another
+  // EKU, and the scenario then tested the good certificate.
+  struct Entry {
+    std::vector<pki::CertSpec> specs;
+    UnixSeconds start;
+    std::shared_ptr<const pki::Pki> pki;
+  };
   static std::mutex mu;
-  static std::map<std::string, std::shared_ptr<const pki::Pki>> cache;
+  static std::vector<Entry> cache;
   std::lock_guard lock(mu);
-  if (auto it = cache.find(key); it != cache.end()) {
-    return it->second;
+  for (const Entry& e : cache) {
+    if (e.start == start && e.specs == specs) {
+      return e.pki;
+    }
   }
   auto built = pki::Pki::Build(specs, start);
   if (built) {
-    cache[key] = *built;
+    cache.push_back(Entry{specs, start, *built});
   }
   return built;
 }

@@ -54,6 +54,30 @@ TEST_F(ScenarioTest, RunsAndPasses) {
   EXPECT_FALSE(r.actual["transcript"].empty());
 }
 
+// The PKI cache compares whole specs: a scenario that replaces the base's
+// mx1 with one of the same names and EKU clientAuth used to get the base's
+// cached, good mx1 once another scenario had built it (review finding).
+TEST_F(ScenarioTest, APkiThatDiffersOnlyInTheEkuIsBuiltAgain) {
+  // Both replace mx1, so both lists have it in the same place.
+  auto good = LoadScenario(Scenario("base-pki", R"(pki:
+  - {name: mx1, issuer: root, dns_names: [mx1.example.test]}
+steps:
+  - deliver: {to: a@example.test}
+  - expect: {verdict: delivered, channel: verified-tls}
+)"));
+  ASSERT_TRUE(good.ok()) << good.error().Text();
+  EXPECT_EQ(RunScenarioInProcess(*good).outcome, Outcome::kPass);
+  auto eku = LoadScenario(Scenario("eku-pki", R"(pki:
+  - {name: mx1, issuer: root, dns_names: [mx1.example.test], eku: client-auth}
+steps:
+  - deliver: {to: a@example.test}
+  - expect: {verdict: deferred}
+)"));
+  ASSERT_TRUE(eku.ok()) << eku.error().Text();
+  auto r = RunScenarioInProcess(*eku);
+  EXPECT_EQ(r.outcome, Outcome::kPass) << r.message;
+}
+
 TEST_F(ScenarioTest, AWrongExpectationFailsAndSaysWhich) {
   auto s = LoadScenario(Scenario("wrong", R"(smtp:
   mx1.example.test: {cert: mx1-expired}

@@ -259,7 +259,10 @@ bool AddExtensions(X509* x, const CertSpec& spec, const ASN1_OCTET_STRING* issue
                names, GEN_IPADD,
                std::string_view(reinterpret_cast<const char*>(octets.data()), octets.size()));
     }
-    ok = ok && AddExtension(x, NID_subject_alt_name, names, false);
+    // Critical when the subject is empty (no CN): RFC 5280 §4.2.1.6 says
+    // MUST, and strict validators (OpenSSL's X509_V_FLAG_X509_STRICT)
+    // refuse the certificate otherwise.
+    ok = ok && AddExtension(x, NID_subject_alt_name, names, spec.common_name.empty());
     GENERAL_NAMES_free(names);
   }
   return ok;

@@ -61,6 +61,8 @@ struct CertSpec {
   // are these dNSNames (RFC 5280 §4.2.1.10: "example.net" allows the name
   // and every name below it). Empty: no extension.
   std::vector<std::string> permitted_dns;
+
+  bool operator==(const CertSpec&) const = default;
 };
 
 class Pki {

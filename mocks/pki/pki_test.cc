@@ -334,6 +334,26 @@ TEST(PkiTest, NoCommonNameMeansEmptySubjectComponent) {
   EXPECT_EQ(X509_NAME_entry_count(X509_get_subject_name(pki->Cert("nocn"))), 0);
 }
 
+// RFC 5280 §4.2.1.6: with an empty subject the subjectAltName MUST be
+// critical; the review found it never was, so a strict validator refused
+// the suite's valid leaves (most have no CN). With a CN it stays
+// non-critical, as CAs issue it.
+TEST(PkiTest, SanIsCriticalExactlyWhenTheSubjectIsEmpty) {
+  CertSpec bare = Leaf("nocn", "root", {"mx.example.com"});
+  bare.common_name.clear();
+  CertSpec named = Leaf("cn", "root", {"mx.example.com"});
+  named.common_name = "mx.example.com";
+  auto pki = MustBuild({Root("root", "Test Root"), bare, named});
+  ASSERT_NE(pki, nullptr);
+  auto critical = [&](std::string_view name) {
+    X509* x = pki->Cert(name);
+    const int at = X509_get_ext_by_NID(x, NID_subject_alt_name, -1);
+    return at < 0 ? -1 : X509_EXTENSION_get_critical(X509_get_ext(x, at));
+  };
+  EXPECT_EQ(critical("nocn"), 1);
+  EXPECT_EQ(critical("cn"), 0);
+}
+
 TEST(PkiTest, WildcardNamesAreStoredAsGiven) {
   auto pki = MustBuild({Root("root", "Test Root"), Leaf("wild", "root", {"*.example.com"}),
                         Leaf("partial", "root", {"m*.example.com"}),

@@ -206,10 +206,13 @@ VerifyResult Verify(const std::vector<X509*>& chain, const TrustStore& trust, st
   // and no wildcard. Past OpenSSL this matters: a leading '.' asks
   // X509_check_host for "any subdomain at any depth", so ".example.com"
   // would match evil.x.example.com.
+  // A NUL matters too: OpenSSL drops one at the end of the name it is
+  // given, so "mx.example.com\0" would match mx.example.com.
   if (host.front() == '.' || host.find("..") != std::string_view::npos ||
-      host.find('*') != std::string_view::npos) {
-    return Failure(CertFailure::kHostMismatch,
-                   "not a domain name (an empty label or a wildcard): " + text::Printable(host));
+      host.find('*') != std::string_view::npos || host.find('\0') != std::string_view::npos) {
+    return Failure(
+        CertFailure::kHostMismatch,
+        "not a domain name (an empty label, a wildcard or a NUL): " + text::Printable(host));
   }
   // An address literal is no host name (RFC 1123 §2.1: a name's last label
   // is never numeric), so there is no DNS-ID to compare it with, and an IP

@@ -2,7 +2,8 @@
 // §5, RFC 6125 via RFC 8461 §4.1): PKIX path validation to a trust store at
 // a given time (the scenario's virtual clock, or now), and the MX or
 // policy host name matched against the certificate's subjectAltName
-// dNSName entries (CN only when there is no SAN, and only if allowed),
+// dNSName entries (the CN only if allowed, and then only when there is no
+// dNSName: OpenSSL 3.0 falls back to it beside an iPAddress SAN),
 // wildcards only as the whole left-most label. The failure says which
 // TLS-RPT result type it is (RFC 8460 §4.3). Used by the reference sender
 // in both modes: in-process with the chain a fake presents, on the wire
@@ -36,7 +37,9 @@ std::string_view CertFailureResultType(CertFailure f);  // "" for kNone
 struct VerifyOptions {
   // The validation time (seconds since the epoch); 0: the system time now.
   UnixSeconds time = 0;
-  bool allow_cn = false;  // RFC 6125 §6.4.4: CN only when there is no SAN, if allowed
+  // RFC 6125 §6.4.4's CN-ID, which RFC 9525 dropped: the CN is compared
+  // when the certificate has no dNSName (tests only; MTA-STS wants a DNS-ID).
+  bool allow_cn = false;
   // OpenSSL's authentication security level for the chain's keys and
   // signature digests (X509_VERIFY_PARAM_set_auth_level): the default 2
   // (112 bits) refuses 1024-bit RSA keys ("EE certificate key too weak")
@@ -100,12 +103,14 @@ class TrustStore {
 //   1. the leaf's key below the security level: kValidation;
 //   2. no path to a trusted root (unknown issuer, self-signed leaf, an
 //      untrusted root sent along): kNotTrusted;
-//   3. CA, path-length and purpose checks: kValidation;
+//   3. CA and path-length checks: kNotTrusted (the path is not a valid
+//      one, RFC 5280 §6.1); the purpose check: kValidation;
 //   4. issuer keys or signature digests below the security level (SHA-1):
 //      kValidation;
 //   5. the host name: kHostMismatch;
 //   6. signatures and validity periods, root first: kValidation or
-//      kExpired.
+//      kExpired;
+//   7. name constraints: kNotTrusted.
 // So an expired certificate with a wrong name is kHostMismatch, an
 // untrusted one with a wrong name kNotTrusted.
 VerifyResult Verify(const std::vector<X509*>& chain, const TrustStore& trust, std::string_view host,

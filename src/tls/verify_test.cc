@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/text.h"
 #include "mocks/pki/pki.h"
 
 namespace mxconform::tls {
@@ -314,6 +315,20 @@ TEST_F(VerifyTest, ALeadingDotEmptyLabelOrWildcardHostMatchesNothing) {
     }
   }
   EXPECT_TRUE(Check("mx", "mx.example.com").ok());
+}
+
+// OpenSSL drops one NUL at the end of the name it checks, so a host
+// "mx.example.com\0" matched mx.example.com (review finding); a NUL
+// anywhere is no domain name.
+TEST_F(VerifyTest, AHostWithANulMatchesNothing) {
+  using namespace std::string_literals;
+  for (const std::string& host :
+       {"mx.example.com\0"s, "mx.example.com.\0"s, "mx\0.example.com"s, "\0mx.example.com"s}) {
+    for (const char* cert : {"mx", "wild"}) {
+      EXPECT_EQ(Check(cert, host).failure, CertFailure::kHostMismatch)
+          << cert << " " << mxconform::text::Printable(host);
+    }
+  }
 }
 
 TEST_F(VerifyTest, OneTrailingDotIsTheRootLabel) {
