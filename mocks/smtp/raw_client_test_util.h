@@ -57,6 +57,14 @@ class Raw {
     }
     return true;
   }
+  // Sends `command` and CR LF; the reply's code ("250"), "" if the send
+  // failed or no reply came.
+  std::string Ask(std::string_view command) {
+    if (!Send(std::string(command) + "\r\n")) {
+      return "";
+    }
+    return Reply().substr(0, 3);
+  }
   // One whole reply (up to its "NNN " line); "" on timeout or close.
   std::string Reply(int ms = 5000) {
     const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);

@@ -718,35 +718,31 @@ TEST(SmtpMock, CommandsOutOfSequenceAndUnknown) {
   ASSERT_NE(server, nullptr);
   Raw c(server->port());
   ASSERT_TRUE(c.ok());
-  auto ask = [&](std::string_view cmd) {
-    EXPECT_TRUE(c.Send(std::string(cmd) + "\r\n"));
-    return c.Reply().substr(0, 3);
-  };
   EXPECT_EQ(c.Reply().substr(0, 3), "220");
-  EXPECT_EQ(ask("MAIL FROM:<a@example.org>"), "503");
-  EXPECT_EQ(ask("STARTTLS"), "503");  // EHLO first
-  EXPECT_EQ(ask("EHLO"), "501");
-  EXPECT_EQ(ask("FOO bar"), "500");
-  EXPECT_EQ(ask("VRFY postmaster"), "502");
-  EXPECT_EQ(ask("HELO client.example"), "250");
-  EXPECT_EQ(ask("RCPT TO:<b@example.test>"), "503");
-  EXPECT_EQ(ask("DATA"), "503");
-  EXPECT_EQ(ask("MAIL FROM:a@example.org"), "501");
-  EXPECT_EQ(ask("MAIL FROM:<a@example.org>"), "250");
-  EXPECT_EQ(ask("MAIL FROM:<a@example.org>"), "503");
-  EXPECT_EQ(ask("DATA"), "503");
-  EXPECT_EQ(ask("RCPT TO:<b@example.test>"), "250");
-  EXPECT_EQ(ask("RSET"), "250");
-  EXPECT_EQ(ask("RCPT TO:<b@example.test>"), "503");
-  EXPECT_EQ(ask("NOOP"), "250");
-  EXPECT_EQ(ask("MAIL FROM:<>"), "250");
-  EXPECT_EQ(ask("RCPT TO:<b@example.test>"), "250");
-  EXPECT_EQ(ask("DATA x"), "501");
-  EXPECT_EQ(ask("DATA"), "354");
+  EXPECT_EQ(c.Ask("MAIL FROM:<a@example.org>"), "503");
+  EXPECT_EQ(c.Ask("STARTTLS"), "503");  // EHLO first
+  EXPECT_EQ(c.Ask("EHLO"), "501");
+  EXPECT_EQ(c.Ask("FOO bar"), "500");
+  EXPECT_EQ(c.Ask("VRFY postmaster"), "502");
+  EXPECT_EQ(c.Ask("HELO client.example"), "250");
+  EXPECT_EQ(c.Ask("RCPT TO:<b@example.test>"), "503");
+  EXPECT_EQ(c.Ask("DATA"), "503");
+  EXPECT_EQ(c.Ask("MAIL FROM:a@example.org"), "501");
+  EXPECT_EQ(c.Ask("MAIL FROM:<a@example.org>"), "250");
+  EXPECT_EQ(c.Ask("MAIL FROM:<a@example.org>"), "503");
+  EXPECT_EQ(c.Ask("DATA"), "503");
+  EXPECT_EQ(c.Ask("RCPT TO:<b@example.test>"), "250");
+  EXPECT_EQ(c.Ask("RSET"), "250");
+  EXPECT_EQ(c.Ask("RCPT TO:<b@example.test>"), "503");
+  EXPECT_EQ(c.Ask("NOOP"), "250");
+  EXPECT_EQ(c.Ask("MAIL FROM:<>"), "250");
+  EXPECT_EQ(c.Ask("RCPT TO:<b@example.test>"), "250");
+  EXPECT_EQ(c.Ask("DATA x"), "501");
+  EXPECT_EQ(c.Ask("DATA"), "354");
   // Dot-stuffing; a "." after a bare LF is data, not the end.
   ASSERT_TRUE(c.Send("Subject: t\r\n\r\n..leading dot\r\nbare\n.\nstill data\r\n.\r\n"));
   EXPECT_EQ(c.Reply().substr(0, 3), "250");
-  EXPECT_EQ(ask("QUIT"), "221");
+  EXPECT_EQ(c.Ask("QUIT"), "221");
   EXPECT_TRUE(c.ClosedWithin(2000));
   SessionLog log = OnlySession(*server);
   ASSERT_EQ(log.deliveries.size(), 1u);
@@ -764,20 +760,16 @@ TEST(SmtpMock, DeliveriesLoggedPerSessionAreCapped) {
   ASSERT_NE(server, nullptr);
   Raw c(server->port());
   ASSERT_TRUE(c.ok());
-  auto ask = [&](std::string_view cmd) {
-    EXPECT_TRUE(c.Send(std::string(cmd) + "\r\n"));
-    return c.Reply().substr(0, 3);
-  };
   EXPECT_EQ(c.Reply().substr(0, 3), "220");
-  EXPECT_EQ(ask("EHLO client.example"), "250");
+  EXPECT_EQ(c.Ask("EHLO client.example"), "250");
   const std::size_t sent = kMaxLoggedDeliveries + 2;
   for (std::size_t i = 0; i < sent; ++i) {
-    EXPECT_EQ(ask("MAIL FROM:<a@example.org>"), "250");
-    EXPECT_EQ(ask("RCPT TO:<b@example.test>"), "250");
-    EXPECT_EQ(ask("DATA"), "354");
-    EXPECT_EQ(ask("Subject: " + std::to_string(i) + "\r\n\r\nbody\r\n."), "250");
+    EXPECT_EQ(c.Ask("MAIL FROM:<a@example.org>"), "250");
+    EXPECT_EQ(c.Ask("RCPT TO:<b@example.test>"), "250");
+    EXPECT_EQ(c.Ask("DATA"), "354");
+    EXPECT_EQ(c.Ask("Subject: " + std::to_string(i) + "\r\n\r\nbody\r\n."), "250");
   }
-  EXPECT_EQ(ask("QUIT"), "221");
+  EXPECT_EQ(c.Ask("QUIT"), "221");
   EXPECT_TRUE(c.ClosedWithin(2000));
   SessionLog log = OnlySession(*server);
   ASSERT_EQ(log.deliveries.size(), kMaxLoggedDeliveries);
@@ -794,17 +786,13 @@ TEST(SmtpMock, StuffedDotLineOfTheFullLengthIsDelivered) {
   ASSERT_NE(server, nullptr);
   Raw c(server->port());
   ASSERT_TRUE(c.ok());
-  auto ask = [&](std::string_view cmd) {
-    EXPECT_TRUE(c.Send(std::string(cmd) + "\r\n"));
-    return c.Reply().substr(0, 3);
-  };
   EXPECT_EQ(c.Reply().substr(0, 3), "220");
-  EXPECT_EQ(ask("EHLO client.example"), "250");
-  EXPECT_EQ(ask("MAIL FROM:<a@example.org>"), "250");
-  EXPECT_EQ(ask("RCPT TO:<b@example.test>"), "250");
-  EXPECT_EQ(ask("DATA"), "354");
-  EXPECT_EQ(ask(".." + std::string(997, 'a') + "\r\n."), "250");
-  EXPECT_EQ(ask("QUIT"), "221");
+  EXPECT_EQ(c.Ask("EHLO client.example"), "250");
+  EXPECT_EQ(c.Ask("MAIL FROM:<a@example.org>"), "250");
+  EXPECT_EQ(c.Ask("RCPT TO:<b@example.test>"), "250");
+  EXPECT_EQ(c.Ask("DATA"), "354");
+  EXPECT_EQ(c.Ask(".." + std::string(997, 'a') + "\r\n."), "250");
+  EXPECT_EQ(c.Ask("QUIT"), "221");
   SessionLog log = OnlySession(*server);
   ASSERT_EQ(log.deliveries.size(), 1u);
   EXPECT_EQ(log.deliveries[0].body, "." + std::string(997, 'a') + "\r\n");
@@ -817,17 +805,13 @@ TEST(SmtpMock, SizeCapRefusesLargeMessages) {
   ASSERT_NE(server, nullptr);
   Raw c(server->port());
   ASSERT_TRUE(c.ok());
-  auto ask = [&](std::string_view cmd) {
-    EXPECT_TRUE(c.Send(std::string(cmd) + "\r\n"));
-    return c.Reply().substr(0, 3);
-  };
   EXPECT_EQ(c.Reply().substr(0, 3), "220");
   EXPECT_NE(c.Send("EHLO c\r\n") ? c.Reply().find("SIZE 1000") : std::string::npos,
             std::string::npos);
-  EXPECT_EQ(ask("MAIL FROM:<a@example.org> SIZE=5000"), "552");
-  EXPECT_EQ(ask("MAIL FROM:<a@example.org> SIZE=500"), "250");
-  EXPECT_EQ(ask("RCPT TO:<b@example.test>"), "250");
-  EXPECT_EQ(ask("DATA"), "354");
+  EXPECT_EQ(c.Ask("MAIL FROM:<a@example.org> SIZE=5000"), "552");
+  EXPECT_EQ(c.Ask("MAIL FROM:<a@example.org> SIZE=500"), "250");
+  EXPECT_EQ(c.Ask("RCPT TO:<b@example.test>"), "250");
+  EXPECT_EQ(c.Ask("DATA"), "354");
   std::string data;
   for (int i = 0; i < 40; ++i) {
     data += std::string(60, 'x') + "\r\n";
@@ -835,12 +819,12 @@ TEST(SmtpMock, SizeCapRefusesLargeMessages) {
   ASSERT_TRUE(c.Send(data + ".\r\n"));
   EXPECT_EQ(c.Reply().substr(0, 3), "552");
   // A text line over 1000 octets is refused, and the session goes on.
-  EXPECT_EQ(ask("MAIL FROM:<a@example.org>"), "250");
-  EXPECT_EQ(ask("RCPT TO:<b@example.test>"), "250");
-  EXPECT_EQ(ask("DATA"), "354");
+  EXPECT_EQ(c.Ask("MAIL FROM:<a@example.org>"), "250");
+  EXPECT_EQ(c.Ask("RCPT TO:<b@example.test>"), "250");
+  EXPECT_EQ(c.Ask("DATA"), "354");
   ASSERT_TRUE(c.Send(std::string(5000, 'y') + "\r\n.\r\n"));
   EXPECT_EQ(c.Reply().substr(0, 3), "500");
-  EXPECT_EQ(ask("NOOP"), "250");
+  EXPECT_EQ(c.Ask("NOOP"), "250");
   EXPECT_TRUE(server->Sessions().back().deliveries.empty());
   EXPECT_EQ(server->stats().deliveries, 0u);
 }
