@@ -29,7 +29,7 @@ constexpr std::array kOutcomes = {
 // Indexed by the enum's value.
 static_assert(kOutcomes.size() == static_cast<std::size_t>(Outcome::kError) + 1);
 
-void HtmlEscapeTo(std::string& out, std::string_view s) { MarkupEscapeTo(out, s); }
+void HtmlEscapeTo(std::string& out, std::string_view s) { SafeTextTo(out, s, Markup::kHtml); }
 
 // Pretty JSON that never throws: invalid UTF-8 in a string becomes U+FFFD.
 std::string Pretty(const json& j) { return j.dump(2, ' ', false, json::error_handler_t::replace); }

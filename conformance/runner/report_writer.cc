@@ -18,21 +18,11 @@ namespace {
 // U+FFFD in its place rather than an exception.
 constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
 
-// For element text and attribute values of junit.xml.
-std::string XmlText(std::string_view s) {
+// `s` made safe for junit.xml (kXmlText, kXmlAttribute) or for
+// summary.txt and the terminal (kNone).
+std::string Escaped(std::string_view s, Markup markup) {
   std::string out;
-  SafeTextTo(out, s, Markup::kXmlText);
-  return out;
-}
-std::string XmlAttr(std::string_view s) {
-  std::string out;
-  SafeTextTo(out, s, Markup::kXmlAttribute);
-  return out;
-}
-// For summary.txt and the terminal.
-std::string Plain(std::string_view s) {
-  std::string out;
-  SafeTextTo(out, s, Markup::kNone);
+  SafeTextTo(out, s, markup);
   return out;
 }
 
@@ -101,8 +91,6 @@ void SafeTextTo(std::string& out, std::string_view s, Markup markup) {
     }
   }
 }
-
-void MarkupEscapeTo(std::string& out, std::string_view s) { SafeTextTo(out, s, Markup::kHtml); }
 
 std::string NowRfc3339() {
   std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
@@ -201,29 +189,36 @@ std::string JunitXml(const RunInfo& info, const std::vector<CaseResult>& results
     << "\" errors=\"" << t.error << "\">\n";
   for (const auto& [name, rs] : suites) {
     const Totals st = Count(rs);
-    x << "  <testsuite name=\"" << XmlAttr(name) << "\" tests=\"" << st.total << "\" failures=\""
-      << st.fail << "\" errors=\"" << st.error << "\" skipped=\"" << st.other << "\">\n";
+    x << "  <testsuite name=\"" << Escaped(name, Markup::kXmlAttribute) << "\" tests=\"" << st.total
+      << "\" failures=\"" << st.fail << "\" errors=\"" << st.error << "\" skipped=\"" << st.other
+      << "\">\n";
     for (const auto* r : rs) {
-      x << "    <testcase classname=\"" << XmlAttr(info.implementation + "." + r->suite)
-        << "\" name=\"" << XmlAttr(r->id) << "\" time=\"" << Seconds(r->duration_ms) << "\">\n";
+      x << "    <testcase classname=\""
+        << Escaped(info.implementation + "." + r->suite, Markup::kXmlAttribute) << "\" name=\""
+        << Escaped(r->id, Markup::kXmlAttribute) << "\" time=\"" << Seconds(r->duration_ms)
+        << "\">\n";
       x << "      <properties><property name=\"requirements\" value=\""
-        << XmlAttr(text::Join(r->requirements, " ")) << "\"/></properties>\n";
+        << Escaped(text::Join(r->requirements, " "), Markup::kXmlAttribute)
+        << "\"/></properties>\n";
       switch (r->outcome) {
         case Outcome::kPass:
           break;
         case Outcome::kFail:
         case Outcome::kXpass:
-          x << "      <failure message=\"" << XmlAttr(r->message) << "\">"
-            << XmlText("expected " + r->expected.dump(-1, ' ', false, kReplace) + "\nactual " +
-                       r->actual.dump(-1, ' ', false, kReplace))
+          x << "      <failure message=\"" << Escaped(r->message, Markup::kXmlAttribute) << "\">"
+            << Escaped("expected " + r->expected.dump(-1, ' ', false, kReplace) + "\nactual " +
+                           r->actual.dump(-1, ' ', false, kReplace),
+                       Markup::kXmlText)
             << "</failure>\n";
           break;
         case Outcome::kError:
-          x << "      <error message=\"" << XmlAttr(r->message) << "\"/>\n";
+          x << "      <error message=\"" << Escaped(r->message, Markup::kXmlAttribute) << "\"/>\n";
           break;
         default:
           x << "      <skipped message=\""
-            << XmlAttr(std::string(OutcomeName(r->outcome)) + ": " + r->message) << "\"/>\n";
+            << Escaped(std::string(OutcomeName(r->outcome)) + ": " + r->message,
+                       Markup::kXmlAttribute)
+            << "\"/>\n";
       }
       x << "    </testcase>\n";
     }
@@ -236,14 +231,15 @@ std::string JunitXml(const RunInfo& info, const std::vector<CaseResult>& results
 std::string SummaryText(const RunInfo& info, const std::vector<CaseResult>& results) {
   Totals t = Count(results);
   std::ostringstream s;
-  s << "mxconform run " << Plain(info.started) << " against " << Plain(info.implementation) << "\n";
+  s << "mxconform run " << Escaped(info.started, Markup::kNone) << " against "
+    << Escaped(info.implementation, Markup::kNone) << "\n";
   std::map<std::string, std::vector<const CaseResult*>> grouped;
   for (const auto& r : results) {
     grouped[r.suite].push_back(&r);
   }
   for (const auto& [name, rs] : grouped) {
     const Totals st = Count(rs);
-    s << "  " << Plain(name) << ": " << st.pass << "/" << st.total << " pass";
+    s << "  " << Escaped(name, Markup::kNone) << ": " << st.pass << "/" << st.total << " pass";
     if (st.fail != 0) {
       s << ", " << st.fail << " fail";
     }
@@ -265,8 +261,9 @@ std::string SummaryText(const RunInfo& info, const std::vector<CaseResult>& resu
     xfail += r.outcome == Outcome::kXfail ? 1 : 0;
     if (r.outcome == Outcome::kFail || r.outcome == Outcome::kError ||
         r.outcome == Outcome::kXpass || r.outcome == Outcome::kXfail) {
-      s << OutcomeName(r.outcome) << ": " << Plain(r.id) << " ["
-        << Plain(text::Join(r.requirements, ", ")) << "] " << Plain(r.message) << "\n";
+      s << OutcomeName(r.outcome) << ": " << Escaped(r.id, Markup::kNone) << " ["
+        << Escaped(text::Join(r.requirements, ", "), Markup::kNone) << "] "
+        << Escaped(r.message, Markup::kNone) << "\n";
     }
   }
   s << t.pass << " passed, " << t.fail << " failed";

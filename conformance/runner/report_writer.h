@@ -38,8 +38,6 @@ enum class Markup : std::uint8_t { kNone, kHtml, kXmlText, kXmlAttribute };
 // attribute values tab, LF and CR, as character references, which the
 // parser would otherwise normalise away.
 void SafeTextTo(std::string& out, std::string_view s, Markup markup);
-// SafeTextTo(out, s, Markup::kHtml): for report.html.
-void MarkupEscapeTo(std::string& out, std::string_view s);
 
 // report.html (report_html.cc): one self-contained page, no external URL.
 std::string HtmlReport(const RunInfo& info, const std::vector<CaseResult>& results);

@@ -338,26 +338,19 @@ LogEntry Responder::Answer(std::span<const std::uint8_t> query, Transport transp
   }
 
   // The zone's answer.
-  wire::ZoneAnswer za = zone_.Find(question.name, question.type, now);
-  if (!za.covered) {
-    if (rule == nullptr) {
-      entry.answered_by = "unscripted";
-    }
-    send(encode(wire::MakeResponse(q, wire::Rcode::kRefused)));
-  } else {
-    if (rule == nullptr) {
-      entry.answered_by = za.wildcard ? "zone:wildcard" : "zone";
-    }
-    wire::Message m = rcode_only(za.rcode);
-    m.answers = std::move(za.answers);
-    m.authority = std::move(za.authority);
-    if (fault == Fault::kTruncate && transport == Transport::kUdp) {
-      m.answers.clear();
-      m.authority.clear();
-      m.header.tc = true;
-    }
-    send(encode(std::move(m)));
+  wire::ZoneAnswer za = zone_.Find(question.name, question.type, now);  // covered: see above
+  if (rule == nullptr) {
+    entry.answered_by = za.wildcard ? "zone:wildcard" : "zone";
   }
+  wire::Message m = rcode_only(za.rcode);
+  m.answers = std::move(za.answers);
+  m.authority = std::move(za.authority);
+  if (fault == Fault::kTruncate && transport == Transport::kUdp) {
+    m.answers.clear();
+    m.authority.clear();
+    m.header.tc = true;
+  }
+  send(encode(std::move(m)));
   if (fault == Fault::kWrongId && reply.bytes && reply.bytes->size() >= 2) {
     // Any other id will do; flipping every bit guarantees a different one.
     (*reply.bytes)[0] = static_cast<char>(~(*reply.bytes)[0]);

@@ -752,6 +752,15 @@ TEST(SmtpMock, CommandsOutOfSequenceAndUnknown) {
   EXPECT_EQ(log.end, "quit");
 }
 
+// One mail transaction on a raw client past EHLO: MAIL, RCPT, DATA, then
+// `text` and the final "."; the reply code to the message.
+std::string Transaction(Raw& c, const std::string& text) {
+  EXPECT_EQ(c.Ask("MAIL FROM:<a@example.org>"), "250");
+  EXPECT_EQ(c.Ask("RCPT TO:<b@example.test>"), "250");
+  EXPECT_EQ(c.Ask("DATA"), "354");
+  return c.Ask(text + "\r\n.");
+}
+
 // The log keeps the first kMaxLoggedDeliveries messages of a session and
 // counts the rest: a client delivering for the whole session timeout, 64
 // KiB kept each, grew the log without bound (review finding).
@@ -764,10 +773,7 @@ TEST(SmtpMock, DeliveriesLoggedPerSessionAreCapped) {
   EXPECT_EQ(c.Ask("EHLO client.example"), "250");
   const std::size_t sent = kMaxLoggedDeliveries + 2;
   for (std::size_t i = 0; i < sent; ++i) {
-    EXPECT_EQ(c.Ask("MAIL FROM:<a@example.org>"), "250");
-    EXPECT_EQ(c.Ask("RCPT TO:<b@example.test>"), "250");
-    EXPECT_EQ(c.Ask("DATA"), "354");
-    EXPECT_EQ(c.Ask("Subject: " + std::to_string(i) + "\r\n\r\nbody\r\n."), "250");
+    EXPECT_EQ(Transaction(c, "Subject: " + std::to_string(i) + "\r\n\r\nbody"), "250");
   }
   EXPECT_EQ(c.Ask("QUIT"), "221");
   EXPECT_TRUE(c.ClosedWithin(2000));
@@ -788,10 +794,7 @@ TEST(SmtpMock, StuffedDotLineOfTheFullLengthIsDelivered) {
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c.Reply().substr(0, 3), "220");
   EXPECT_EQ(c.Ask("EHLO client.example"), "250");
-  EXPECT_EQ(c.Ask("MAIL FROM:<a@example.org>"), "250");
-  EXPECT_EQ(c.Ask("RCPT TO:<b@example.test>"), "250");
-  EXPECT_EQ(c.Ask("DATA"), "354");
-  EXPECT_EQ(c.Ask(".." + std::string(997, 'a') + "\r\n."), "250");
+  EXPECT_EQ(Transaction(c, ".." + std::string(997, 'a')), "250");
   EXPECT_EQ(c.Ask("QUIT"), "221");
   SessionLog log = OnlySession(*server);
   ASSERT_EQ(log.deliveries.size(), 1u);

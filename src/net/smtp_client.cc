@@ -871,52 +871,46 @@ bool SmtpSession::StarttlsOffered() const {
   }
 }
 
-mtasts::StartTlsResult SmtpSession::StartTls(std::string_view sni) {
+namespace {
+
+// An entry point's body: an exception ends here, the session broken, and
+// the caller gets `fallback` (no reply, or the reason).
+template <typename Impl, typename R, typename F>
+R Guarded(Impl& impl, R fallback, F&& body) {
   try {
-    return impl_->StartTls(sni);
+    return body();
   } catch (...) {
-    impl_->Break("internal error");
-    return {mtasts::TlsOutcome::kHandshakeFailed, false, "internal error"};
+    impl.Break("internal error");
+    return fallback;
   }
+}
+
+}  // namespace
+
+mtasts::StartTlsResult SmtpSession::StartTls(std::string_view sni) {
+  return Guarded(
+      *impl_, mtasts::StartTlsResult{mtasts::TlsOutcome::kHandshakeFailed, false, "internal error"},
+      [&] { return impl_->StartTls(sni); });
 }
 
 mtasts::SendResult SmtpSession::Send(std::string_view from, std::string_view to,
                                      std::string_view message) {
-  try {
-    return impl_->Send(from, to, message);
-  } catch (...) {
-    impl_->Break("internal error");
-    return {mtasts::SendStatus::kBroken, "internal error"};
-  }
+  return Guarded(*impl_, mtasts::SendResult{mtasts::SendStatus::kBroken, "internal error"},
+                 [&] { return impl_->Send(from, to, message); });
 }
 
 // The probes, like every other entry point, end an exception here: the
 // session is broken, with no reply (code 0) or the reason.
 SmtpSession::ProbeReply SmtpSession::ProbeRead() {
-  try {
-    return impl_->ProbeRead();
-  } catch (...) {
-    impl_->Break("internal error");
-    return {};
-  }
+  return Guarded(*impl_, ProbeReply{}, [&] { return impl_->ProbeRead(); });
 }
 
 SmtpSession::ProbeReply SmtpSession::ProbeSend(std::string_view bytes) {
-  try {
-    return impl_->ProbeSend(bytes);
-  } catch (...) {
-    impl_->Break("internal error");
-    return {};
-  }
+  return Guarded(*impl_, ProbeReply{}, [&] { return impl_->ProbeSend(bytes); });
 }
 
 std::string SmtpSession::ProbeHandshake(std::string_view sni) {
-  try {
-    return impl_->ProbeHandshake(sni);
-  } catch (...) {
-    impl_->Break("internal error");
-    return "internal error";
-  }
+  return Guarded(*impl_, std::string("internal error"), [&] { return impl_->ProbeHandshake(sni); });
 }
 
 void SmtpSession::Quit() {
