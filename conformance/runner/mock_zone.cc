@@ -20,6 +20,10 @@ namespace mock = mxconform::mocks::dns;
 
 constexpr std::uint16_t Type(wire::RrType t) { return static_cast<std::uint16_t>(t); }
 
+// The TTL of every record of a zone file, and the negative-caching TTL of
+// the SOA AddDefaultSoas() writes.
+constexpr std::uint32_t kDefaultTtl = 300;
+
 std::string At(std::uint32_t line, std::uint32_t column) {
   return std::to_string(line) + ":" + std::to_string(column);
 }
@@ -65,7 +69,7 @@ Result<std::vector<wire::Record>> WireRecords(const wire::Name& owner, const Ope
   const std::string where = At(r.line, r.column) + ": ";
   wire::Record rr;
   rr.name = owner;
-  rr.ttl = 300;
+  rr.ttl = kDefaultTtl;
   if (t == "TXT" || t == "SPF") {
     rr.type = Type(t == "TXT" ? wire::RrType::kTxt : wire::RrType::kSpf);
     rr.rdata = wire::RdataTxt{Strings(r.values)};
@@ -101,6 +105,24 @@ Result<std::vector<wire::Record>> WireRecords(const wire::Name& owner, const Ope
                                     : wire::RrType::kNs);
       rr.rdata = wire::RdataName{*target};
     }
+  } else if (t == "SOA") {
+    // [mname, rname, serial, refresh, retry, expire, minimum] (RFC 1035
+    // §3.3.13); the minimum is the negative-caching TTL (RFC 2308 §4).
+    auto mname = r.values.size() == 7 ? ZoneName(r.values[0]) : std::nullopt;
+    auto rname = r.values.size() == 7 ? ZoneName(r.values[1]) : std::nullopt;
+    if (!mname || !rname) {
+      return Error("zone.record", "bad name in SOA data", where + text::Join(r.values, " "));
+    }
+    std::uint32_t field[5] = {};
+    for (std::size_t k = 0; k < 5; ++k) {
+      const std::string& f = r.values[2 + k];
+      auto [p, ec] = std::from_chars(f.data(), f.data() + f.size(), field[k]);
+      if (ec != std::errc() || p != f.data() + f.size()) {
+        return Error("zone.record", "SOA numbers are 0-4294967295", where + f);
+      }
+    }
+    rr.type = Type(wire::RrType::kSoa);
+    rr.rdata = wire::RdataSoa{*mname, *rname, field[0], field[1], field[2], field[3], field[4]};
   } else {
     return Error("zone.type", "not a record type", where + t);
   }
@@ -397,6 +419,38 @@ Result<mock::Rule> ParseFaultEntry(const YAML::Node& f) {
 
 namespace {
 
+// An SOA at each origin that has none of its own, as every real zone has at
+// its apex: negative answers then carry it in the authority section (RFC
+// 2308 §3, a MUST), so a caching resolver under test caches them for the
+// SOA's minimum (§5), the TTL the zone's records have too.
+void AddDefaultSoas(wire::Zone& zone) {
+  // `label` then the labels of `origin`; the origin itself where that would
+  // pass the 255-octet limit.
+  auto below = [](std::string label, const wire::Name& origin) {
+    wire::Name n;
+    n.Append(std::move(label));
+    for (const auto& l : origin.labels()) {
+      n.Append(l);
+    }
+    return n.WireLength() <= 255 ? n : origin;
+  };
+  const auto records = zone.Records();
+  for (const wire::Name& origin : zone.origins()) {
+    if (std::any_of(records.begin(), records.end(), [&](const wire::ZoneRecord* z) {
+          return z->rr.type == Type(wire::RrType::kSoa) && z->rr.name == origin;
+        })) {
+      continue;
+    }
+    wire::Record rr;
+    rr.name = origin;
+    rr.type = Type(wire::RrType::kSoa);
+    rr.ttl = kDefaultTtl;
+    rr.rdata = wire::RdataSoa{
+        below("ns", origin), below("hostmaster", origin), 1, 3600, 600, 604800, kDefaultTtl};
+    zone.Add(rr);
+  }
+}
+
 // ParseMockZone without its guard (yaml-cpp throws on a few shapes).
 Result<MockZone> ParseMockZoneUnguarded(std::string_view text) {
   YAML::Node root;
@@ -427,6 +481,7 @@ Result<MockZone> ParseMockZoneUnguarded(std::string_view text) {
     }
   }
   wire::ZoneOptions options;
+  bool default_soa = true;
   if (const YAML::Node o = root["options"]) {
     if (!o.IsMap()) {
       return Error("zone.yaml", "`options` must be a map", At(o.Mark()));
@@ -434,11 +489,13 @@ Result<MockZone> ParseMockZoneUnguarded(std::string_view text) {
     for (const auto& kv : o) {
       const std::string k = kv.first.Scalar();
       auto b = Bool(kv.second);
-      if ((k != "wildcards" && k != "empty_non_terminals") || !b) {
-        return Error("zone.yaml", "options: wildcards and empty_non_terminals, true or false",
+      if ((k != "wildcards" && k != "empty_non_terminals" && k != "soa") || !b) {
+        return Error("zone.yaml", "options: wildcards, empty_non_terminals and soa, true or false",
                      At(kv.first.Mark()) + ": " + k);
       }
-      (k == "wildcards" ? options.wildcards : options.empty_non_terminals) = *b;
+      (k == "wildcards"             ? options.wildcards
+       : k == "empty_non_terminals" ? options.empty_non_terminals
+                                    : default_soa) = *b;
     }
   }
   auto doc = ParseOpenspfZone(text);
@@ -484,6 +541,9 @@ Result<MockZone> ParseMockZoneUnguarded(std::string_view text) {
   out.zone = std::move(built->zone);
   for (const auto& o : origins) {
     out.zone.AddOrigin(o);
+  }
+  if (default_soa) {
+    AddDefaultSoas(out.zone);
   }
   if (const YAML::Node faults = root["faults"]) {
     if (!faults.IsSequence()) {

@@ -11,7 +11,7 @@ namespace wire = mxconform::dns;
 namespace mock = mxconform::mocks::dns;
 
 wire::Name N(std::string_view s) { return *wire::Name::Parse(s); }
-constexpr std::uint16_t kA = 1, kTxt = 16, kMx = 15, kSpf = 99, kAaaa = 28, kPtr = 12;
+constexpr std::uint16_t kA = 1, kTxt = 16, kMx = 15, kSpf = 99, kAaaa = 28, kPtr = 12, kSoa = 6;
 
 std::vector<std::string> TxtStrings(const wire::ZoneAnswer& a, std::size_t i = 0) {
   return std::get<wire::RdataTxt>(a.answers.at(i).rdata).strings;
@@ -59,6 +59,95 @@ faults:
   EXPECT_EQ(z->rules[4].count, 3u);
   EXPECT_EQ(z->rules[5].fault, mock::Fault::kNone);
   EXPECT_EQ(z->rules[5].delay_ms, 100u);
+}
+
+wire::RdataSoa SoaOf(const wire::Record& r) { return std::get<wire::RdataSoa>(r.rdata); }
+
+TEST(MockZoneTest, EachOriginHasAnSoaThatNegativeAnswersCarry) {
+  auto z = ParseMockZone(R"(
+origins: [example.com, example.net]
+zonedata:
+  example.com:
+    - MX: [10, mx.example.com]
+  mx.example.com:
+    - A: 192.0.2.1
+)");
+  ASSERT_TRUE(z.ok()) << z.error().Text();
+  // RFC 2308 §3: NXDOMAIN and NODATA carry the origin's SOA.
+  const auto nx = z->zone.Find(N("nope.example.com"), kTxt, 0);
+  EXPECT_EQ(nx.rcode, wire::Rcode::kNxDomain);
+  ASSERT_EQ(nx.authority.size(), 1u);
+  EXPECT_EQ(nx.authority[0].name, N("example.com"));
+  EXPECT_EQ(nx.authority[0].type, kSoa);
+  EXPECT_EQ(SoaOf(nx.authority[0]).mname, N("ns.example.com"));
+  EXPECT_EQ(SoaOf(nx.authority[0]).rname, N("hostmaster.example.com"));
+  EXPECT_EQ(SoaOf(nx.authority[0]).minimum, 300u);
+  const auto nodata = z->zone.Find(N("mx.example.com"), kTxt, 0);
+  EXPECT_EQ(nodata.rcode, wire::Rcode::kNoError);
+  EXPECT_TRUE(nodata.answers.empty());
+  ASSERT_EQ(nodata.authority.size(), 1u);
+  EXPECT_EQ(nodata.authority[0].name, N("example.com"));
+  // An origin with no records of its own has one too, and answers for it.
+  const auto net = z->zone.Find(N("example.net"), kSoa, 0);
+  ASSERT_EQ(net.answers.size(), 1u);
+  EXPECT_EQ(SoaOf(net.answers[0]).mname, N("ns.example.net"));
+  EXPECT_EQ(z->zone.Find(N("x.example.net"), kA, 0).authority.size(), 1u);
+  // A positive answer has none.
+  EXPECT_TRUE(z->zone.Find(N("mx.example.com"), kA, 0).authority.empty());
+}
+
+TEST(MockZoneTest, AnSoaWrittenInTheZoneReplacesTheDefault) {
+  auto z = ParseMockZone(R"(
+origins: [example.com]
+zonedata:
+  example.com:
+    - SOA: [a.example.org., dns-admin.example.org, 2026120301, 7200, 900, 1209600, 60]
+)");
+  ASSERT_TRUE(z.ok()) << z.error().Text();
+  const auto soa = z->zone.Find(N("example.com"), kSoa, 0);
+  ASSERT_EQ(soa.answers.size(), 1u);
+  const wire::RdataSoa want{
+      N("a.example.org"), N("dns-admin.example.org"), 2026120301, 7200, 900, 1209600, 60};
+  EXPECT_EQ(SoaOf(soa.answers[0]), want);
+  EXPECT_EQ(soa.answers[0].ttl, 300u);
+  const auto nx = z->zone.Find(N("nope.example.com"), kA, 0);
+  ASSERT_EQ(nx.authority.size(), 1u);
+  EXPECT_EQ(SoaOf(nx.authority[0]), want);
+  // RFC 2308 §3: in a negative answer, the lesser of its TTL and minimum.
+  EXPECT_EQ(nx.authority[0].ttl, 60u);
+}
+
+TEST(MockZoneTest, TheSoaKnobOffServesNegativeAnswersWithoutOne) {
+  // A server that leaves the SOA out (the misbehaviour RFC 2308 §5 says not
+  // to cache) is a knob, not the default.
+  auto z = ParseMockZone(R"(
+origins: [example.com]
+options: {soa: false}
+zonedata:
+  example.com:
+    - A: 192.0.2.1
+)");
+  ASSERT_TRUE(z.ok()) << z.error().Text();
+  const auto nx = z->zone.Find(N("nope.example.com"), kA, 0);
+  EXPECT_EQ(nx.rcode, wire::Rcode::kNxDomain);
+  EXPECT_TRUE(nx.authority.empty());
+  EXPECT_TRUE(z->zone.Find(N("example.com"), kSoa, 0).answers.empty());
+  // Without origins there is no apex to put one at.
+  auto plain = ParseMockZone("example.com:\n  - A: 192.0.2.1\n");
+  ASSERT_TRUE(plain.ok()) << plain.error().Text();
+  EXPECT_TRUE(plain->zone.Find(N("nope.example.com"), kA, 0).authority.empty());
+}
+
+TEST(MockZoneTest, BadSoaDataIsLocated) {
+  for (const char* data :
+       {"[a.example, b.example, 1, 2, 3, 4]",  // six fields
+        "a.example", "[a.example, b.example, 1, 2, 3, 4, 4294967296]",
+        "[a.example, b.example, 1, 2, x, 4, 5]", "[a..example, b.example, 1, 2, 3, 4, 5]"}) {
+    auto z = ParseMockZone(std::string("origins: [example.com]\nzonedata:\n  example.com:\n") +
+                           "    - SOA: " + data + "\n");
+    ASSERT_FALSE(z.ok()) << data;
+    EXPECT_NE(z.error().Text().find("4:"), std::string::npos) << data << ": " << z.error().Text();
+  }
 }
 
 TEST(MockZoneTest, APlainZonedataMapIsAZone) {

@@ -290,6 +290,19 @@ class Loader {
       r.preference = *ParseInt(v[0].Scalar());
       r.values = {v[1].Scalar()};
       return;
+    } else if (r.type == "SOA") {
+      // Mock zones only (the lint refuses it in SPF and DMARC cases).
+      if (!v.IsSequence() || v.size() != 7 ||
+          !std::all_of(v.begin(), v.end(), [](const YAML::Node& x) { return x.IsScalar(); })) {
+        Error("vectors.openspf.zonedata",
+              "SOA data must be [mname, rname, serial, refresh, retry, expire, minimum]", v.Mark(),
+              "");
+        return;
+      }
+      for (const auto& x : v) {
+        r.values.push_back(x.Scalar());
+      }
+      return;
     }
     std::string s;
     if (!ScalarInto(v, s)) {

@@ -37,7 +37,8 @@ struct OpenspfRecord {
   // and "DELAY", or whatever else was written (the lint reports it).
   std::string type;
   // TXT / SPF: the character-strings (a scalar is one string; `[ ]` none).
-  // A, AAAA, PTR, CNAME: one value. MX: the exchange. DELAY: the seconds.
+  // A, AAAA, PTR, CNAME, NS: one value. MX: the exchange. DELAY: the
+  // seconds. SOA (mock zones only): the seven fields in RFC 1035 order.
   std::vector<std::string> values;
   bool is_list = false;                // TXT / SPF written as a list of strings
   std::int64_t preference = 0;         // MX

@@ -305,11 +305,14 @@ LogEntry Responder::Answer(std::span<const std::uint8_t> query, Transport transp
       send(encode(rcode_only(wire::Rcode::kRefused)));
       return entry;
     case Fault::kNxDomain:
-      send(encode(rcode_only(wire::Rcode::kNxDomain)));
+    case Fault::kNoData: {
+      // A negative answer as the zone would give one, SOA included.
+      wire::Message m =
+          rcode_only(fault == Fault::kNxDomain ? wire::Rcode::kNxDomain : wire::Rcode::kNoError);
+      m.authority = zone_.NegativeAuthority(question.name, now);
+      send(encode(std::move(m)));
       return entry;
-    case Fault::kNoData:
-      send(encode(rcode_only(wire::Rcode::kNoError)));
-      return entry;
+    }
     case Fault::kSpoof: {
       wire::Message m = rcode_only(wire::Rcode::kNoError);
       for (wire::Record r : rule->spoof) {

@@ -164,6 +164,43 @@ TEST(ResponderTest, RcodeKnobs) {
   }
 }
 
+// RFC 2308 §3: a negative answer carries the origin's SOA in its authority
+// section, whether the zone gives it or a knob forces it.
+TEST(ResponderTest, NegativeAnswersCarryTheSoa) {
+  Zone z = SmallZone();
+  Record soa;
+  soa.name = N("example.com");
+  soa.type = static_cast<std::uint16_t>(wire::RrType::kSoa);
+  soa.ttl = 300;
+  soa.rdata = wire::RdataSoa{N("ns.example.com"), N("hostmaster.example.com"), 1, 2, 3, 4, 60};
+  z.Add(soa);
+  Responder r(std::move(z), {Knob(Fault::kNxDomain, "mail.example.com", kA),
+                             Knob(Fault::kNoData, "example.com", kTxt)});
+  struct Ex {
+    std::string_view name;
+    std::uint16_t type;
+    int rcode;
+    std::string_view by;
+  };
+  for (const Ex& ex :
+       {Ex{"none.example.com", kA, 3, "zone"}, Ex{"mail.example.com", kMx, 0, "zone"},
+        Ex{"mail.example.com", kA, 3, "rule1"}, Ex{"example.com", kTxt, 0, "rule2"}}) {
+    auto m = Decoded(Ask(r, Query(ex.name, ex.type)));
+    EXPECT_EQ(m.header.rcode, ex.rcode) << ex.name;
+    EXPECT_TRUE(m.answers.empty()) << ex.name;
+    ASSERT_EQ(m.authority.size(), 1u) << ex.name;
+    Record negative = soa;
+    negative.ttl = 60;  // its minimum field, lower than its TTL (RFC 2308 §3)
+    EXPECT_EQ(m.authority[0], negative) << ex.name;
+    EXPECT_EQ(r.Log().back().answered_by, ex.by);
+  }
+  // A positive answer has no authority section.
+  auto positive = Decoded(Ask(r, Query("example.com", soa.type)));
+  ASSERT_EQ(positive.answers.size(), 1u);
+  EXPECT_EQ(positive.answers[0], soa);
+  EXPECT_TRUE(positive.authority.empty());
+}
+
 // A fault rule applies inside the zone only: one without a name answered
 // any name, so an unscripted query outside the origins got SERVFAIL (or a
 // spoofed answer) and was logged by the rule, not as unscripted (review

@@ -114,6 +114,28 @@ const Zone::Node* Zone::Wildcard(const Name& name, UnixSeconds now) const {
   return nullptr;
 }
 
+std::vector<Record> Zone::NegativeAuthority(const Name& name, UnixSeconds now) const {
+  std::vector<Record> out;
+  const Name* o = OriginOf(name);
+  if (o == nullptr) {
+    return out;
+  }
+  if (const Node* n = FindNode(*o)) {
+    for (const auto& r : n->records) {
+      if (r.rr.type == kTypeSoa && r.VisibleAt(now)) {
+        out.push_back(r.rr);
+        // RFC 2308 §3: its TTL is the lesser of its own and its minimum
+        // field, the negative-caching TTL.
+        if (const auto* soa = std::get_if<RdataSoa>(&r.rr.rdata)) {
+          out.back().ttl = std::min(out.back().ttl, soa->minimum);
+        }
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 ZoneAnswer Zone::Find(const Name& qname, std::uint16_t qtype, UnixSeconds now) const {
   ZoneAnswer out;
   const Name* origin = OriginOf(qname);
@@ -124,18 +146,7 @@ ZoneAnswer Zone::Find(const Name& qname, std::uint16_t qtype, UnixSeconds now) c
   }
   auto negative = [&](Rcode rcode, const Name& last) {
     out.rcode = rcode;
-    const Name* o = OriginOf(last);
-    if (o == nullptr) {
-      return;
-    }
-    if (const Node* n = FindNode(*o)) {
-      for (const auto& r : n->records) {
-        if (r.rr.type == kTypeSoa && r.VisibleAt(now)) {
-          out.authority.push_back(r.rr);
-          break;
-        }
-      }
-    }
+    out.authority = NegativeAuthority(last, now);
   };
 
   Name current = qname;

@@ -87,6 +87,12 @@ class Zone {
   // a CNAME; qtype CNAME returns the CNAME itself.
   ZoneAnswer Find(const Name& qname, std::uint16_t qtype, UnixSeconds now) const;
 
+  // The authority section of a negative answer about `name` (NXDOMAIN or
+  // NODATA, RFC 2308 §3): the SOA of the origin `name` is under, when that
+  // origin has one visible at `now`, with the TTL RFC 2308 §3 gives it (the
+  // lesser of its own and its minimum field); empty otherwise.
+  std::vector<Record> NegativeAuthority(const Name& name, UnixSeconds now) const;
+
   // Every record, in the order added (for listing and for tests).
   std::vector<const ZoneRecord*> Records() const;
   std::size_t NameCount() const { return nodes_.size(); }

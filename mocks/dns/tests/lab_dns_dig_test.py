@@ -149,8 +149,13 @@ for transport in ([], ["+tcp"]):
            t + ": CNAME chain %r" % chain)
     out = dig("nothere.example.test", "A", *transport)
     expect(status(out) == "NXDOMAIN" and "aa" in flags(out), t + ": NXDOMAIN, authoritative")
+    # RFC 2308 section 3: a negative answer carries the zone's SOA.
+    expect(re.search(r"^example\.test\.\s+300\s+IN\s+SOA\s+ns\.example\.test\. "
+                     r"hostmaster\.example\.test\. 1 3600 600 604800 300$", out, re.M),
+           t + ": NXDOMAIN with the origin's SOA (%r)" % out[:600])
     out = dig("mx2.example.test", "MX", *transport)
-    expect(status(out) == "NOERROR" and "ANSWER: 0" in out, t + ": NODATA")
+    expect(status(out) == "NOERROR" and "ANSWER: 0" in out and "AUTHORITY: 1" in out,
+           t + ": NODATA, with the SOA")
     out = dig("sub.example.test", "A", *transport)
     expect(status(out) == "NOERROR" and "ANSWER: 0" in out, t + ": empty non-terminal")
     out = dig("www.example.org", "A", *transport)
