@@ -9,7 +9,8 @@
 // Input: byte 0 sets the knobs (bits 0-2 the starttls mode, bit 3
 // reject_rcpt, bits 4-5 greylist 0-3, bit 6 small limits: 2 recipients,
 // 64-octet messages, bit 7 starttls_under_tls); byte 1 seeds the chunk
-// sizes (1-64 octets), its bit 7 sets require_tls, its bit 5 makes the
+// sizes (1-64 octets), its bit 7 sets require_tls, its bit 4
+// accept_unknown_params, its bit 5 makes the
 // server refuse everything but QUIT after STARTTLS (no client certificate
 // under require_client_certificate), and its bit 6 a MAIL
 // FROM hook that answers as the reference receiver does (src/spf/
@@ -35,13 +36,17 @@
 //  - a MAIL the hook refuses starts no transaction, and its replies, made
 //    from the client's bytes, keep the reply format above;
 //  - once the server refuses for lack of security, every command but QUIT
-//    gets 554 and no session state changes.
+//    gets 554 and no session state changes;
+//  - without accept_unknown_params, a MAIL that gets a 2xx carries no
+//    parameter but SIZE and BODY, and an RCPT that gets one none at all
+//    (RFC 5321 §4.1.1.11: the others get 555).
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "fuzz_check.h"
 #include "mocks/smtp/dialogue.h"
@@ -54,6 +59,44 @@ namespace smtp = mxconform::mocks::smtp;
 constexpr std::uint32_t kMaxErrors = 10;  // ServerOptions::max_errors
 
 bool Digit(char c) { return c >= '0' && c <= '9'; }
+
+char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
+
+// True if `line` starts with `verb` (lower case) and a space, in any case.
+bool IsVerb(std::string_view line, std::string_view verb) {
+  if (line.size() <= verb.size() || line[verb.size()] != ' ') {
+    return false;
+  }
+  for (std::size_t i = 0; i < verb.size(); ++i) {
+    if (Lower(line[i]) != verb[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The keywords of the parameters after the path's '>' (none without one).
+std::vector<std::string> ParamKeywords(std::string_view line) {
+  std::vector<std::string> out;
+  const std::size_t close = line.find('>');
+  if (close == std::string_view::npos) {
+    return out;
+  }
+  std::string_view rest = line.substr(close + 1);
+  while (!rest.empty()) {
+    const std::size_t start = rest.find_first_not_of(' ');
+    if (start == std::string_view::npos) {
+      break;
+    }
+    rest.remove_prefix(start);
+    const std::size_t end = std::min(rest.find(' '), rest.size());
+    std::string keyword(rest.substr(0, std::min(rest.find('='), end)));
+    std::transform(keyword.begin(), keyword.end(), keyword.begin(), Lower);
+    out.push_back(std::move(keyword));
+    rest.remove_prefix(end);
+  }
+  return out;
+}
 
 void CheckReply(const smtp::Action& a) {
   if (a.next == smtp::Next::kStartTls) {
@@ -111,6 +154,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   o.starttls_under_tls = (data[0] & 128) != 0;
   o.require_tls = (data[1] & 128) != 0;
+  o.accept_unknown_params = (data[1] & 16) != 0;
   const bool refuse_after_tls = (data[1] & 32) != 0;
   if ((data[1] & 64) != 0) {
     o.on_mail = [](const smtp::MailContext& m) {
@@ -192,6 +236,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         (line[2] | 0x20) == 'i' && (line[3] | 0x20) == 'l' && line[4] == ' ') {
       // A transaction starts exactly when MAIL gets a 2xx.
       FUZZ_CHECK(d.state().mail == (!a.reply.empty() && a.reply[0] == '2'));
+    }
+    if (!o.accept_unknown_params && !a.reply.empty() && a.reply[0] == '2') {
+      if (IsVerb(line, "mail")) {
+        for (const std::string& k : ParamKeywords(line)) {
+          FUZZ_CHECK_MSG(k == "size" || k == "body", k);
+        }
+      } else if (IsVerb(line, "rcpt")) {
+        FUZZ_CHECK(ParamKeywords(line).empty());
+      }
     }
     FUZZ_CHECK(greylisted <= o.greylist);
     if (o.require_tls && !tls) {

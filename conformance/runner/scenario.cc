@@ -1429,6 +1429,7 @@ Result<std::unique_ptr<mocks::smtp::Server>> ScenarioWorld::StartMx(const std::s
   mo.starttls_under_tls = m.starttls_under_tls;
   mo.require_tls = m.require_tls;
   mo.starttls_settle_ms = m.starttls_settle_ms;
+  mo.accept_unknown_params = m.accept_unknown_params;
   mo.read_timeout_ms = mo.handshake_timeout_ms = mo.write_timeout_ms = 2 * kWireTimeoutMs;
   auto server = mocks::smtp::Server::Start(mo);
   if (!server) {

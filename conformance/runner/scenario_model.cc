@@ -307,14 +307,14 @@ SmtpHostSpec ReadSmtpHost(Reader& r, const YAML::Node& v, SmtpHostSpec base, boo
     r.Keys(v,
            {"cert", "default_cert", "intermediates", "starttls", "tls_max", "inject", "greylist",
             "reject", "down", "starttls_under_tls", "require_tls", "starttls_settle_ms",
-            "down_addresses", "later"},
+            "accept_unknown_params", "down_addresses", "later"},
            "an smtp host");
   } else {
-    r.Keys(
-        v,
-        {"at", "cert", "default_cert", "intermediates", "starttls", "tls_max", "inject", "greylist",
-         "reject", "down", "starttls_under_tls", "require_tls", "starttls_settle_ms"},
-        "a later phase of an smtp host");
+    r.Keys(v,
+           {"at", "cert", "default_cert", "intermediates", "starttls", "tls_max", "inject",
+            "greylist", "reject", "down", "starttls_under_tls", "require_tls", "starttls_settle_ms",
+            "accept_unknown_params"},
+           "a later phase of an smtp host");
   }
   if (v["cert"]) {
     spec.cert = r.Str(v["cert"], "cert");
@@ -361,6 +361,9 @@ SmtpHostSpec ReadSmtpHost(Reader& r, const YAML::Node& v, SmtpHostSpec base, boo
   }
   if (v["require_tls"]) {
     spec.require_tls = r.Bool(v["require_tls"], "require_tls");
+  }
+  if (v["accept_unknown_params"]) {
+    spec.accept_unknown_params = r.Bool(v["accept_unknown_params"], "accept_unknown_params");
   }
   if (top && v["down_addresses"]) {
     spec.down_addresses.clear();

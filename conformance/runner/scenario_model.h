@@ -99,6 +99,10 @@ struct SmtpHostSpec {
   // STARTTLS before its 220, so that commands a client pipelines after
   // STARTTLS in a separate write are seen whatever the timing (TLS-4-06).
   std::uint32_t starttls_settle_ms = 0;
+  // accept_unknown_params, if set, makes the MX answer 250 to MAIL and RCPT
+  // parameters of extensions it does not list, where it answers 555
+  // (RFC 5321 §4.1.1.11) by default.
+  bool accept_unknown_params = false;
   // later: how the MX behaves from a clock time on (an attacker on the
   // path after the policy was cached strips STARTTLS, a certificate
   // expires), as for an https host.

@@ -808,6 +808,31 @@ TEST(SmtpClientRules, EachRuleCatchesItsBreachAndPassesTheGoodDialogue) {
   EXPECT_EQ(CheckSmtpClient(quit, {{"mx1.example.test", Session(7, {"EHLO a", "STARTTLS"})}}), "");
 }
 
+TEST_F(ScenarioTest, AcceptUnknownParamsIsAnMxKnobPerPhase) {
+  auto s = LoadScenario(Scenario("params", R"(smtp:
+  mx1.example.test:
+    cert: mx1
+    accept_unknown_params: true
+    later: [{at: 1800003600, accept_unknown_params: false}]
+steps:
+  - deliver: {to: a@example.test}
+  - expect: {verdict: delivered}
+)"));
+  ASSERT_TRUE(s.ok()) << s.error().Text();
+  const SmtpHostSpec& mx1 = s->smtp.at("mx1.example.test");
+  EXPECT_TRUE(mx1.accept_unknown_params);
+  ASSERT_EQ(mx1.later.size(), 1u);
+  EXPECT_FALSE(mx1.later[0].spec->accept_unknown_params);
+  EXPECT_FALSE(SmtpHostSpec{}.accept_unknown_params);  // the default
+  auto bad = LoadScenario(Scenario("params-bad", R"(smtp:
+  mx1.example.test: {cert: mx1, accept_unknown_params: sometimes}
+steps: []
+)"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().Text().find("accept_unknown_params"), std::string::npos)
+      << bad.error().Text();
+}
+
 TEST_F(ScenarioTest, SmtpClientRulesLoadLintAndAreNotedInProcess) {
   auto s = LoadScenario(Scenario("client", R"(smtp:
   mx1.example.test: {cert: mx1, starttls_under_tls: true}

@@ -54,6 +54,42 @@ std::string Echo(std::string_view s) {
 Action Reply(std::string text) { return Action{std::move(text), false, Next::kContinue, {}}; }
 Action Error(std::string text) { return Action{std::move(text), true, Next::kContinue, {}}; }
 
+// The parameters after MAIL's or RCPT's path (RFC 5321 §4.1.2: esmtp-param
+// *(SP esmtp-param), esmtp-keyword ["=" esmtp-value]) against the
+// extensions the EHLO reply lists: MAIL takes SIZE=n (RFC 1870) and
+// BODY=7BIT or 8BITMIME (RFC 6152), RCPT takes none. The reply for the
+// first one that does not fit: 501 for a bad SIZE or BODY value, 555 for
+// a keyword of no listed extension (§4.1.1.11); "" if all fit.
+std::string ParamProblem(std::string_view params, bool mail) {
+  std::size_t i = 0;
+  while (i < params.size()) {
+    if (params[i] == ' ') {
+      ++i;
+      continue;
+    }
+    const std::size_t end = std::min(params.find(' ', i), params.size());
+    const std::string_view param = params.substr(i, end - i);
+    i = end;
+    const std::size_t eq = param.find('=');
+    const std::string_view keyword = param.substr(0, eq);
+    const std::string_view value =
+        eq == std::string_view::npos ? std::string_view() : param.substr(eq + 1);
+    if (mail && text::EqualsIgnoreCase(keyword, "SIZE")) {
+      if (value.empty() ||
+          !std::all_of(value.begin(), value.end(), [](char c) { return text::IsDigit(c); })) {
+        return "501 5.5.4 Bad SIZE parameter";
+      }
+    } else if (mail && text::EqualsIgnoreCase(keyword, "BODY")) {
+      if (!text::EqualsIgnoreCase(value, "7BIT") && !text::EqualsIgnoreCase(value, "8BITMIME")) {
+        return "501 5.5.4 Bad BODY parameter";
+      }
+    } else {
+      return "555 5.5.4 Unsupported option: " + Echo(keyword);
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 std::string_view StartTlsName(StartTls s) { return kStartTlsNames[static_cast<std::size_t>(s)]; }
@@ -237,6 +273,11 @@ Action Dialogue::Command(std::string_view line, bool tls) {
     if (!from) {
       return Error("501 5.5.4 Syntax: MAIL FROM:<address>");
     }
+    if (!opts_.accept_unknown_params) {
+      if (std::string problem = ParamProblem(from->params, true); !problem.empty()) {
+        return problem[2] == '1' ? Error(std::move(problem)) : Reply(std::move(problem));
+      }
+    }
     const long long size = net::SizeParameter(from->params);
     if (size < 0) {
       return Error("501 5.5.4 Bad SIZE parameter");
@@ -268,6 +309,11 @@ Action Dialogue::Command(std::string_view line, bool tls) {
         StartsWithNoCase(arg, "TO:") ? net::ParsePathArgument(arg.substr(3)) : std::nullopt;
     if (!to || to->path.empty()) {
       return Error("501 5.5.4 Syntax: RCPT TO:<address>");
+    }
+    if (!opts_.accept_unknown_params) {
+      if (std::string problem = ParamProblem(to->params, false); !problem.empty()) {
+        return Reply(std::move(problem));
+      }
     }
     const std::string& path = to->path;
     const std::string shown = Echo(path);

@@ -132,10 +132,11 @@ using MailHook = std::function<std::string(const MailContext&)>;
 struct DialogueOptions {
   std::string hostname = "mx.mxconform.test";
   StartTls starttls = StartTls::kOffer;
-  std::uint32_t greylist = 0;       // transactions answered 451 at RCPT, over all sessions
-  bool reject_rcpt = false;         // 550 to every RCPT
-  bool starttls_under_tls = false;  // STARTTLS listed after the handshake too
-  bool require_tls = false;         // 530 to all but NOOP, EHLO, STARTTLS, QUIT before TLS
+  std::uint32_t greylist = 0;          // transactions answered 451 at RCPT, over all sessions
+  bool reject_rcpt = false;            // 550 to every RCPT
+  bool starttls_under_tls = false;     // STARTTLS listed after the handshake too
+  bool require_tls = false;            // 530 to all but NOOP, EHLO, STARTTLS, QUIT before TLS
+  bool accept_unknown_params = false;  // 250 to MAIL / RCPT parameters of unlisted extensions
   std::size_t max_message_bytes = 1 << 20;
   std::size_t max_recipients = 100;
   MailHook on_mail;  // asked at MAIL FROM once its syntax and SIZE are good

@@ -291,6 +291,48 @@ TEST_F(DialogueTest, ATransactionInOrderAndOutOfIt) {
   EXPECT_EQ(Say(d, "QUIT").next, Next::kQuit);
 }
 
+// RFC 5321 §4.1.1.11: a parameter of an extension the EHLO reply did not
+// list gets 555. MAIL takes SIZE and BODY (listed as SIZE and 8BITMIME),
+// with their values checked; RCPT takes none.
+TEST_F(DialogueTest, ParametersOfUnlistedExtensionsGet555) {
+  Dialogue d(opts_, greylisted_);
+  Say(d, "EHLO x");
+  for (const char* line :
+       {"MAIL FROM:<a@x> SMTPUTF8", "MAIL FROM:<a@x> SIZE=10 RET=HDRS", "MAIL FROM:<a@x> AUTH=<>",
+        "MAIL FROM:<a@x> =x", "MAIL FROM:<a@x> BODY=BINARYMIME"}) {
+    const Action a = Say(d, line);
+    EXPECT_EQ(a.reply.substr(0, 4),
+              std::string(line).find("BINARY") != std::string::npos ? "501 " : "555 ")
+        << line << ": " << a.reply;
+    EXPECT_FALSE(d.state().mail) << line;
+  }
+  EXPECT_EQ(Say(d, "MAIL FROM:<a@x> ret=full").reply, "555 5.5.4 Unsupported option: ret");
+  EXPECT_EQ(Say(d, "MAIL FROM:<a@x> SIZE").reply, "501 5.5.4 Bad SIZE parameter");
+  EXPECT_EQ(Say(d, "MAIL FROM:<a@x> SIZE=1x").reply, "501 5.5.4 Bad SIZE parameter");
+  EXPECT_EQ(Say(d, "MAIL FROM:<a@x>  size=100   body=8bitmime BODY=7BIT").reply, "250 2.1.0 Ok");
+  EXPECT_EQ(Say(d, "RCPT TO:<b@x> NOTIFY=NEVER").reply, "555 5.5.4 Unsupported option: NOTIFY");
+  EXPECT_EQ(Say(d, "RCPT TO:<b@x> SIZE=1").reply, "555 5.5.4 Unsupported option: SIZE");
+  EXPECT_TRUE(d.state().rcpts.empty());
+  EXPECT_EQ(Say(d, "RCPT TO:<b@x> ").reply, "250 2.1.5 Ok");
+  // A keyword is echoed within bounds, control bytes masked.
+  Say(d, "RSET");
+  const Action long_one = Say(d, "MAIL FROM:<a@x> " + std::string(300, 'X') + "\x01=1");
+  EXPECT_EQ(long_one.reply.substr(0, 4), "555 ");
+  EXPECT_LT(long_one.reply.size(), 120u);
+  EXPECT_EQ(long_one.reply.find('\x01'), std::string::npos);
+}
+
+TEST_F(DialogueTest, TheAcceptUnknownParamsKnobTakesThemAll) {
+  opts_.accept_unknown_params = true;
+  Dialogue d(opts_, greylisted_);
+  Say(d, "EHLO x");
+  EXPECT_EQ(Say(d, "MAIL FROM:<a@x> SMTPUTF8 RET=HDRS BODY=BINARYMIME").reply, "250 2.1.0 Ok");
+  EXPECT_EQ(Say(d, "RCPT TO:<b@x> NOTIFY=NEVER ORCPT=rfc822;b@x").reply, "250 2.1.5 Ok");
+  // The SIZE limit still holds.
+  Say(d, "RSET");
+  EXPECT_EQ(Say(d, "MAIL FROM:<a@x> SIZE=99999999 X-FOO").reply.substr(0, 4), "552 ");
+}
+
 TEST_F(DialogueTest, ErrorsAre500And501Only) {
   Dialogue d(opts_, greylisted_);
   EXPECT_TRUE(Say(d, "FOO").error);

@@ -99,6 +99,7 @@ class Server::Impl {
     dialogue_opts_.reject_rcpt = opts_.reject_rcpt;
     dialogue_opts_.starttls_under_tls = opts_.starttls_under_tls;
     dialogue_opts_.require_tls = opts_.require_tls;
+    dialogue_opts_.accept_unknown_params = opts_.accept_unknown_params;
     dialogue_opts_.max_message_bytes = opts_.max_message_bytes;
     dialogue_opts_.max_recipients = opts_.max_recipients;
     dialogue_opts_.on_mail = opts_.on_mail;

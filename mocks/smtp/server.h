@@ -96,6 +96,13 @@ struct ServerOptions {
   // is not publicly referenced may (RFC 3207 §4, TLS-4-07). Off, the server
   // takes mail without TLS, as a publicly referenced MX must (TLS-4-05).
   bool require_tls = false;
+  // Accept_unknown_params, if set, makes the server take MAIL and RCPT
+  // parameters of extensions its EHLO reply does not list, as lenient
+  // servers do. Off, such a parameter gets 555 5.5.4 (RFC 5321 §4.1.1.11):
+  // MAIL takes SIZE=n and BODY=7BIT or 8BITMIME, RCPT takes none, so a
+  // client that sends a parameter it was not offered (RFC 5321 §2.2.2) is
+  // seen failing.
+  bool accept_unknown_params = false;
   // Require_client_certificate, if set, makes the server ask for a client
   // certificate in the TLS handshake (any certificate is accepted) and,
   // when the client sends none, answer 554 5.7.0 to every command but QUIT

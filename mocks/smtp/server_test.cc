@@ -785,6 +785,26 @@ TEST(SmtpMock, DeliveriesLoggedPerSessionAreCapped) {
   EXPECT_EQ(server->stats().deliveries, sent);
 }
 
+// RFC 5321 §4.1.1.11 on the wire: 555 to a parameter of an extension the
+// server did not list, 250 with the accept_unknown_params knob.
+TEST(SmtpMock, UnknownParametersGet555UnlessTheKnobAcceptsThem) {
+  for (const bool accept : {false, true}) {
+    ServerOptions o = Options();
+    o.accept_unknown_params = accept;
+    auto server = StartServer(o);
+    ASSERT_NE(server, nullptr);
+    Raw c(server->port());
+    ASSERT_TRUE(c.ok());
+    EXPECT_EQ(c.Reply().substr(0, 3), "220");
+    EXPECT_EQ(c.Ask("EHLO client.example"), "250");
+    EXPECT_EQ(c.Ask("MAIL FROM:<a@example.org> SMTPUTF8"), accept ? "250" : "555");
+    EXPECT_EQ(c.Ask("RSET"), "250");
+    EXPECT_EQ(c.Ask("MAIL FROM:<a@example.org> SIZE=10 BODY=8BITMIME"), "250");
+    EXPECT_EQ(c.Ask("RCPT TO:<b@example.test> NOTIFY=NEVER"), accept ? "250" : "555");
+    EXPECT_EQ(c.Ask("QUIT"), "221");
+  }
+}
+
 // A 1001-octet line whose first octet is a stuffed dot is 1000 octets of
 // text (RFC 5321 §4.5.3.1.6): delivered, where it used to get a 500.
 TEST(SmtpMock, StuffedDotLineOfTheFullLengthIsDelivered) {
