@@ -44,13 +44,36 @@ std::string BareReply(std::span<const std::uint8_t> query, wire::Rcode rcode) {
   return out;
 }
 
-// The OPT record of a reply to a query that had one (RFC 6891 §7).
-wire::Record ReplyOpt(std::size_t payload) {
+// The DO bit of an OPT record's flags (RFC 3225 §3), in its TTL field.
+constexpr std::uint32_t kDoBit = 0x8000;
+
+// The OPT record of a reply to a query that had `query_opt` (RFC 6891
+// §6.1.1: a responder MUST include one), with the query's DO bit copied
+// (RFC 3225 §3: MUST).
+wire::Record ReplyOpt(std::size_t payload, const wire::Record& query_opt) {
   wire::Record opt;
   opt.type = kTypeOpt;
   opt.klass = static_cast<std::uint16_t>(payload);
+  opt.ttl = query_opt.ttl & kDoBit;
   opt.rdata = wire::RdataRaw{};
   return opt;
+}
+
+// The header-only reply of BareReply(), for a query that decoded: with the
+// OPT of ReplyOpt() when the query had one.
+std::string BareReply(std::span<const std::uint8_t> query, const wire::Message& q,
+                      wire::Rcode rcode, std::size_t payload) {
+  wire::Message m;
+  m.header.id = q.header.id;
+  m.header.qr = true;
+  m.header.opcode = q.header.opcode;
+  m.header.rd = q.header.rd;
+  m.header.rcode = static_cast<std::uint8_t>(rcode);
+  if (const wire::Record* opt = q.Opt()) {
+    m.additional.push_back(ReplyOpt(payload, *opt));
+  }
+  auto bytes = wire::Encode(m);
+  return bytes ? std::move(*bytes) : BareReply(query, rcode);
 }
 
 }  // namespace
@@ -200,28 +223,28 @@ LogEntry Responder::Answer(std::span<const std::uint8_t> query, Transport transp
     return entry;
   }
   const wire::Message& q = *decoded;
+  const wire::Record* opt = q.Opt();
   if (q.header.opcode != static_cast<std::uint8_t>(wire::Opcode::kQuery)) {
     entry.answered_by = "notimp";
-    send(BareReply(query, wire::Rcode::kNotImp));
+    send(BareReply(query, q, wire::Rcode::kNotImp, opts_.max_udp_payload));
     return entry;
   }
   if (q.questions.size() != 1) {
     entry.answered_by = "formerr";
-    send(BareReply(query, wire::Rcode::kFormErr));
+    send(BareReply(query, q, wire::Rcode::kFormErr, opts_.max_udp_payload));
     return entry;
   }
   const wire::Question& question = q.questions[0];
   entry.qname = question.name.ToString();
   entry.qtype = question.type;
 
-  const wire::Record* opt = q.Opt();
   if (opt != nullptr && ((opt->ttl >> 16) & 0xFF) != 0) {
     // RFC 6891 §6.1.3: an EDNS version above 0 gets BADVERS (16: header
     // rcode 0, extended rcode 1) and an OPT of the version spoken, 0.
     entry.answered_by = "badvers";
     wire::Message m = wire::MakeResponse(q, wire::Rcode::kNoError);
-    wire::Record reply_opt = ReplyOpt(opts_.max_udp_payload);
-    reply_opt.ttl = 0x01000000;
+    wire::Record reply_opt = ReplyOpt(opts_.max_udp_payload, *opt);
+    reply_opt.ttl |= 0x01000000;
     m.additional.push_back(std::move(reply_opt));
     if (auto bytes = wire::Encode(m)) {
       send(std::move(*bytes));
@@ -236,7 +259,7 @@ LogEntry Responder::Answer(std::span<const std::uint8_t> query, Transport transp
   }
   auto encode = [&](wire::Message m) {
     if (opt != nullptr) {
-      m.additional.push_back(ReplyOpt(opts_.max_udp_payload));
+      m.additional.push_back(ReplyOpt(opts_.max_udp_payload, *opt));
     }
     auto bytes = wire::Encode(m);
     if (!bytes) {
@@ -244,6 +267,9 @@ LogEntry Responder::Answer(std::span<const std::uint8_t> query, Transport transp
       // the server fails the way a real one would.
       entry.answered_by += " (unencodable: SERVFAIL)";
       wire::Message fail = wire::MakeResponse(q, wire::Rcode::kServFail);
+      if (opt != nullptr) {
+        fail.additional.push_back(ReplyOpt(opts_.max_udp_payload, *opt));
+      }
       bytes = wire::Encode(fail);
     }
     if (transport == Transport::kUdp && bytes->size() > udp_limit) {
@@ -253,7 +279,7 @@ LogEntry Responder::Answer(std::span<const std::uint8_t> query, Transport transp
       m.additional.clear();
       m.header.tc = true;
       if (opt != nullptr) {
-        m.additional.push_back(ReplyOpt(opts_.max_udp_payload));
+        m.additional.push_back(ReplyOpt(opts_.max_udp_payload, *opt));
       }
       bytes = wire::Encode(m);
     }

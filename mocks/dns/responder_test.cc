@@ -140,6 +140,39 @@ TEST(ResponderTest, EdnsRulesFormerrAndBadvers) {
   EXPECT_EQ(log[3].answered_by, "zone");
 }
 
+// RFC 6891 §6.1.1: a reply to a query with an OPT has one, error replies
+// included; RFC 3225 §3: the query's DO bit is copied into it.
+TEST(ResponderTest, RepliesCarryAnOptWithTheDoBitWhenTheQueryHadOne) {
+  Responder r(SmallZone());
+  for (const std::uint32_t flags : {0x00008000u, 0u}) {
+    wire::Message plain = wire::MakeQuery(20, N("mail.example.com"), kA, 1232);
+    plain.additional[0].ttl = flags;
+    wire::Message notimp = plain;
+    notimp.header.opcode = 4;  // NOTIFY
+    wire::Message empty = plain;
+    empty.questions.clear();
+    for (const auto& [query, rcode] :
+         {std::pair{plain, 0}, std::pair{notimp, 4}, std::pair{empty, 1}}) {
+      auto m = Decoded(Ask(r, *wire::Encode(query)));
+      EXPECT_EQ(m.header.rcode, rcode);
+      EXPECT_EQ(m.header.opcode, query.header.opcode);
+      ASSERT_NE(m.Opt(), nullptr) << "rcode " << rcode;
+      EXPECT_EQ(m.Opt()->ttl, flags) << "rcode " << rcode;  // DO as asked, version 0
+    }
+  }
+  // Without an OPT in the query, none in the reply.
+  wire::Message no_edns = wire::MakeQuery(21, N("example.com"), kA, 0);
+  no_edns.header.opcode = 4;
+  EXPECT_EQ(Decoded(Ask(r, *wire::Encode(no_edns))).Opt(), nullptr);
+  EXPECT_EQ(Decoded(Ask(r, Query("mail.example.com", kA, 22, 0))).Opt(), nullptr);
+  // BADVERS keeps the DO bit beside its extended rcode.
+  wire::Message v1 = wire::MakeQuery(23, N("mail.example.com"), kA, 1232);
+  v1.additional[0].ttl = 0x00018000;
+  auto bv = Decoded(Ask(r, *wire::Encode(v1)));
+  ASSERT_NE(bv.Opt(), nullptr);
+  EXPECT_EQ(bv.Opt()->ttl, 0x01008000u);
+}
+
 Rule Knob(Fault f, std::string_view name = "", std::optional<std::uint16_t> type = std::nullopt) {
   Rule r;
   r.fault = f;
