@@ -4,6 +4,7 @@
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -23,6 +24,7 @@
 #include <charconv>
 #include <deque>
 #include <exception>
+#include <iterator>
 #include <mutex>
 #include <unordered_set>
 #include <utility>
@@ -48,6 +50,54 @@ constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 constexpr auto kResetPause = std::chrono::milliseconds(50);
 // A request's header stays small (its body is ServerOptions's).
 constexpr std::uint32_t kMaxRequestHeader = 16 * 1024;
+// What the read buffer may hold at once: a header, or a chunk-size line,
+// its extensions or the trailers, with room to spare.
+constexpr std::size_t kMaxReadBuffer = 2 * kMaxRequestHeader;
+
+constexpr std::string_view kBadRequest =
+    "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 12\r\n"
+    "Connection: close\r\n\r\nbad request\n";
+constexpr std::string_view kTooLarge =
+    "HTTP/1.1 413 Payload Too Large\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n"
+    "Connection: close\r\n\r\ntoo large\n";
+
+// Why an HTTP/1.1 request's Host header is unusable (RFC 9112 §3.2: none,
+// several, or not a uri-host with an optional numeric port); "" if it is
+// fine. An HTTP/1.0 request may leave it out.
+std::string HostProblem(const http::request<http::string_body>& req) {
+  const auto [first, last] = req.equal_range(http::field::host);
+  const auto count = std::distance(first, last);
+  if (count == 0) {
+    return req.version() >= 11 ? "no Host header" : "";
+  }
+  if (count > 1) {
+    return "more than one Host header";
+  }
+  const std::string_view host = first->value();
+  std::string_view name = host;
+  std::string_view port;
+  if (!host.empty() && host.front() == '[') {  // an IP literal
+    const std::size_t close = host.find(']');
+    if (close == std::string_view::npos) {
+      return "bad Host header";
+    }
+    name = host.substr(0, close + 1);
+    port = host.substr(close + 1);
+  } else if (const std::size_t colon = host.find(':'); colon != std::string_view::npos) {
+    name = host.substr(0, colon);
+    port = host.substr(colon);
+  }
+  const bool port_ok =
+      port.empty() || (port.front() == ':' && std::all_of(port.begin() + 1, port.end(), [](char c) {
+                         return c >= '0' && c <= '9';
+                       }));
+  const bool name_ok = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    // reg-name and IP-literal characters (RFC 3986 §3.2.2), no '%' escapes.
+    return text::IsAlnum(c) ||
+           std::string_view("-._~!$&'()*+,;=[]:").find(c) != std::string_view::npos;
+  });
+  return port_ok && name_ok ? "" : "bad Host header";
+}
 
 std::string OpenSslErrors() {
   std::string out;
@@ -247,7 +297,10 @@ int Server::Impl::OnServerName(SSL* ssl, int* alert, void* arg) {
   if (host == self->config_.hosts.end() && !self->config_.default_host.empty()) {
     host = self->config_.hosts.find(self->config_.default_host);
   }
-  if (host == self->config_.hosts.end()) {
+  // The server-wide knob fails every handshake, whatever the SNI: before
+  // the host is looked up, so an unknown name or none fails the same way.
+  if (host == self->config_.hosts.end() &&
+      self->opts_.handshake_failure == HandshakeFailure::kNone) {
     if (hello != nullptr) {
       hello->rule = "unknown-sni";
     }
@@ -373,7 +426,11 @@ asio::awaitable<void> Server::Impl::Session(tcp::socket socket, OpenSlot slot) {
 
 template <typename Stream>
 asio::awaitable<void> Server::Impl::Serve(Stream& stream, Conn& conn, LogEntry entry) {
-  beast::flat_buffer buffer;
+  // Bounded: the parser's header and body limits leave out chunk-size
+  // lines, chunk extensions and trailers, which Beast looks for in the
+  // buffer; an endless one grew it without limit (review finding). Past
+  // the bound the read fails with buffer_overflow, answered 400 below.
+  beast::flat_buffer buffer(kMaxReadBuffer);
   http::request_parser<http::string_body> parser;
   parser.header_limit(kMaxRequestHeader);
   parser.body_limit(opts_.max_request_body);
@@ -397,12 +454,6 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Conn& conn, LogEntry e
       entry.rule = too_large ? "too-large" : "bad-request";
       entry.outcome = too_large ? "413" : "400";
       AddLog(std::move(entry));
-      static constexpr std::string_view kBadRequest =
-          "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 12\r\n"
-          "Connection: close\r\n\r\nbad request\n";
-      static constexpr std::string_view kTooLarge =
-          "HTTP/1.1 413 Payload Too Large\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n"
-          "Connection: close\r\n\r\ntoo large\n";
       conn.Lowest().expires_after(std::chrono::milliseconds(opts_.write_timeout_ms));
       co_await asio::async_write(stream, asio::buffer(too_large ? kTooLarge : kBadRequest),
                                  kUseTuple);
@@ -425,6 +476,24 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Conn& conn, LogEntry e
   entry.target = std::string(req.target());
   entry.content_type = std::string(req[http::field::content_type]);
   entry.body = req.body();
+  // RFC 9112 §6.3 (4): a Transfer-Encoding whose last coding is not
+  // chunked leaves the body's length unknown, which Beast reads as no body;
+  // §3.2: an HTTP/1.1 request without exactly one valid Host. Both MUST
+  // get 400 (a reporter's broken POST is seen, not logged as empty).
+  std::string problem = HostProblem(req);
+  if (req.count(http::field::transfer_encoding) != 0 && !parser.chunked()) {
+    problem = "Transfer-Encoding without chunked last";
+  }
+  if (!problem.empty()) {
+    entry.rule = "bad-request";
+    entry.outcome = "400";
+    entry.detail = std::move(problem);
+    AddLog(std::move(entry));
+    conn.Lowest().expires_after(std::chrono::milliseconds(opts_.write_timeout_ms));
+    co_await asio::async_write(stream, asio::buffer(kBadRequest), kUseTuple);
+    co_await Finish(stream, conn);
+    co_return;
+  }
   Routed routed = Route(config_, req[http::field::host], entry.sni, entry.target);
   entry.host = routed.host;
   if (!routed.scripted) {

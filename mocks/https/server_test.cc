@@ -415,6 +415,76 @@ TEST_F(HttpsServerTest, UnscriptedPathAndHostAre404AndLogged) {
   EXPECT_EQ(server_->stats().unscripted, 2u);
 }
 
+// RFC 9112 §3.2: an HTTP/1.1 request without exactly one valid Host MUST
+// get 400; HTTP/1.0 may leave it out (routed by the SNI). The mock used to
+// route all of them (review finding).
+TEST_F(HttpsServerTest, HostRulesOfHttp11) {
+  Start(Response::Text(std::string(kPolicy)));
+  const std::string get = "GET " + std::string(kPath);
+  for (const auto& [request, why] : {
+           std::pair{get + " HTTP/1.1\r\nConnection: close\r\n\r\n", "no Host header"},
+           std::pair{get + " HTTP/1.1\r\nHost: evil.test\r\nHost: mta-sts.example.test\r\n\r\n",
+                     "more than one Host header"},
+           std::pair{get + " HTTP/1.1\r\nHost: mta-sts.example.test:xyz\r\n\r\n",
+                     "bad Host header"},
+           std::pair{get + " HTTP/1.1\r\nHost: mta sts.example.test\r\n\r\n", "bad Host header"},
+       }) {
+    const Raw raw = RawTls(server_->port(), "mta-sts.example.test", request);
+    EXPECT_EQ(raw.data.rfind("HTTP/1.1 400 Bad Request\r\n", 0), 0u) << why << ": " << raw.data;
+    EXPECT_EQ(LastLog().rule, "bad-request") << why;
+    EXPECT_EQ(LastLog().detail, why);
+  }
+  const Raw old = RawTls(server_->port(), "mta-sts.example.test", get + " HTTP/1.0\r\n\r\n");
+  EXPECT_EQ(BodyOf(old.data), kPolicy) << old.data;
+  const Raw v6 = RawTls(server_->port(), "mta-sts.example.test", Request("[::1]:443"));
+  EXPECT_EQ(v6.data.rfind("HTTP/1.1 404 ", 0), 0u) << v6.data;  // valid, not scripted
+}
+
+// RFC 9112 §6.3 (4): a Transfer-Encoding whose last coding is not chunked
+// leaves the body's length unknown: 400, where the mock took the request
+// as one without a body (review finding).
+TEST_F(HttpsServerTest, TransferEncodingWithoutChunkedLastIs400) {
+  Start(Response::Text("ok"));
+  for (const char* te : {"gzip", "chunked, gzip"}) {
+    const Raw raw =
+        RawTls(server_->port(), "mta-sts.example.test",
+               "POST " + std::string(kPath) +
+                   " HTTP/1.1\r\nHost: mta-sts.example.test\r\nTransfer-Encoding: " + te +
+                   "\r\n\r\nreport");
+    EXPECT_EQ(raw.data.rfind("HTTP/1.1 400 Bad Request\r\n", 0), 0u) << te << ": " << raw.data;
+    EXPECT_EQ(LastLog().detail, "Transfer-Encoding without chunked last") << te;
+  }
+  const Raw chunked = RawTls(server_->port(), "mta-sts.example.test",
+                             "POST " + std::string(kPath) +
+                                 " HTTP/1.1\r\nHost: mta-sts.example.test\r\nTransfer-Encoding: "
+                                 "chunked\r\n\r\n6\r\nreport\r\n0\r\n\r\n");
+  EXPECT_EQ(chunked.data.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << chunked.data;
+  EXPECT_EQ(LastLog().body, "report");
+}
+
+// The parser's limits leave out chunk-size lines, their extensions and
+// trailers: an endless one grew the read buffer for the whole request
+// deadline (review finding). The buffer is bounded, and the request gets
+// 400 as soon as it is full.
+TEST_F(HttpsServerTest, AnEndlessChunkLineIsRefusedNotBuffered) {
+  ServerOptions o;
+  o.request_timeout_ms = 10000;
+  Start(Response::Text("ok"), o);
+  for (const std::string& tail :
+       {"1;" + std::string(64 * 1024, 'a'), "0\r\nX-Trailer: " + std::string(64 * 1024, 'b')}) {
+    const auto start = steady_clock::now();
+    const Raw raw = RawTls(server_->port(), "mta-sts.example.test",
+                           "POST " + std::string(kPath) +
+                               " HTTP/1.1\r\nHost: mta-sts.example.test\r\nTransfer-Encoding: "
+                               "chunked\r\n\r\n" +
+                               tail);
+    EXPECT_EQ(raw.data.rfind("HTTP/1.1 400 Bad Request\r\n", 0), 0u) << raw.data.substr(0, 200);
+    EXPECT_LT(steady_clock::now() - start, std::chrono::seconds(5));  // not the request deadline
+    EXPECT_EQ(LastLog().rule, "bad-request");
+    EXPECT_EQ(LastLog().detail, "buffer overflow");
+  }
+}
+
 TEST_F(HttpsServerTest, HostHeaderPortAndCaseAreIgnored) {
   Start(Response::Text(std::string(kPolicy)));
   const Raw raw =
@@ -626,6 +696,23 @@ TEST_F(HttpsServerTest, HandshakeFailureForTheWholeServer) {
   const Raw raw = Get();
   EXPECT_FALSE(raw.handshake_ok);
   EXPECT_NE(raw.tls_error.find("alert handshake failure"), std::string::npos) << raw.tls_error;
+}
+
+// The server-wide knob fails every handshake, an unknown SNI's or none
+// included: it used to give those unrecognized_name instead (review
+// finding).
+TEST_F(HttpsServerTest, HandshakeFailureForTheWholeServerWhateverTheSni) {
+  ServerOptions o;
+  o.handshake_failure = HandshakeFailure::kAlert;
+  Start(Response::Text(std::string(kPolicy)), o);
+  for (const std::string sni : {"nowhere.test", ""}) {
+    const Raw raw = RawTls(server_->port(), sni, Request("mta-sts.example.test"));
+    EXPECT_FALSE(raw.handshake_ok) << sni;
+    EXPECT_NE(raw.tls_error.find("alert handshake failure"), std::string::npos)
+        << sni << ": " << raw.tls_error;
+    ASSERT_TRUE(Eventually([&] { return !server_->Log().empty(); }));
+    EXPECT_EQ(LastLog().rule, "handshake_failure") << sni;
+  }
 }
 
 TEST_F(HttpsServerTest, UnknownSniIsRefusedWithoutADefault) {
