@@ -451,7 +451,10 @@ std::vector<std::string> QueriesSince(const mocks::dns::Responder& responder, st
 std::string TlsRptLevel(const ScenarioExpect& e) { return e.level == "MAY" ? "MAY" : "SHOULD"; }
 
 // The tls_rpt key of an expect step against the failures the last delivery
-// would report; "" if it matches or is not set.
+// would report; "" if it matches or is not set. The order does not count:
+// a report aggregates failures by type (RFC 8460 §4.3), and a sender may
+// record a policy refresh's failure before or after the delivery's (RFC
+// 8461 §5.1 lets it refresh asynchronously); how many of each does.
 std::string CheckTlsRpt(const ScenarioExpect& e, const mtasts::DeliveryReport& r) {
   if (!e.tls_rpt) {
     return "";
@@ -460,7 +463,14 @@ std::string CheckTlsRpt(const ScenarioExpect& e, const mtasts::DeliveryReport& r
   for (const auto& f : r.failures) {
     got.emplace_back(tlsrpt::ResultTypeName(f.type));
   }
-  if (std::find(e.tls_rpt->begin(), e.tls_rpt->end(), got) != e.tls_rpt->end()) {
+  auto sorted = [](std::vector<std::string> v) {
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  const std::vector<std::string> got_sorted = sorted(got);
+  if (std::any_of(e.tls_rpt->begin(), e.tls_rpt->end(), [&](const std::vector<std::string>& want) {
+        return sorted(want) == got_sorted;
+      })) {
     return "";
   }
   const json want = e.tls_rpt->size() == 1 ? json(e.tls_rpt->front()) : json(*e.tls_rpt);
@@ -836,6 +846,9 @@ CaseResult NewCase(const Scenario& s, std::string_view mode) {
       }
       if (!e.smtp_client->quit_after_tls.empty()) {
         c["quit_after_tls"] = e.smtp_client->quit_after_tls;
+      }
+      if (!e.smtp_client->no_envelope_to.empty()) {
+        c["no_envelope_to"] = e.smtp_client->no_envelope_to;
       }
       x["smtp_client"] = std::move(c);
     }
@@ -1218,8 +1231,16 @@ std::string CheckSmtpClient(const SmtpClientExpect& e, const SmtpSessions& sessi
              "2920)";
     }
     bool first_under_tls = true;
+    const bool no_envelope =
+        std::any_of(e.no_envelope_to.begin(), e.no_envelope_to.end(),
+                    [&](const std::string& h) { return text::EqualsIgnoreCase(h, host); });
     for (const auto& c : log.commands) {
       const std::string verb = Verb(c.line);
+      if (no_envelope && (verb == "mail" || verb == "rcpt" || verb == "data" || verb == "bdat")) {
+        return where + ": sent \"" + c.line + "\"" + (c.tls ? " over TLS" : " without TLS") +
+               " to an MX the policy does not let it use: nothing of the envelope goes to an MX "
+               "whose certificate or name fails the checks (RFC 8461 §4.2, §5)";
+      }
       if (e.starttls_bare && verb == "starttls" && verb.size() != c.line.size()) {
         return where + ": sent \"" + c.line + "\": STARTTLS takes no parameters (RFC 3207 §4)";
       }
@@ -1899,7 +1920,7 @@ CaseResult RunScenarioWire(const Scenario& s, const ScenarioRunOptions& opts) {
       // started).
       const std::string text = line.get<std::string>();
       const std::string host = text.substr(0, text.find_first_of(": "));
-      if (text.find(": no connection (") != std::string::npos && s.smtp.count(host) == 0) {
+      if (text.find(": no connection (") != std::string::npos && s.smtp.count(HostKey(host)) == 0) {
         unscripted.what.push_back("SMTP connection to " + host);
       }
     }

@@ -289,6 +289,17 @@ HttpsHostSpec ReadHttpsHost(Reader& r, const YAML::Node& v, HttpsHostSpec base, 
   return spec;
 }
 
+}  // namespace
+
+std::string HostKey(std::string_view name) {
+  if (name.size() > 1 && name.back() == '.') {
+    name.remove_suffix(1);
+  }
+  return text::ToLowerCopy(name);
+}
+
+namespace {
+
 // An IPv4 or IPv6 address as the sender writes one it resolved
 // (spf::ReadableIpForm); "" if `text` is neither.
 std::string CanonicalIp(std::string_view text) {
@@ -557,7 +568,7 @@ ScenarioExpect ReadExpect(Reader& r, const YAML::Node& n) {
     SmtpClientExpect sc;
     r.Keys(c,
            {"starttls_bare", "no_pipelining_into_tls", "ehlo_first_under_tls",
-            "no_starttls_under_tls", "no_mail_in_clear", "quit_after_tls"},
+            "no_starttls_under_tls", "no_mail_in_clear", "quit_after_tls", "no_envelope_to"},
            "smtp_client");
     // A rule is checked when it is `true`; `false` would check nothing.
     auto rule = [&](const char* key, bool& flag) {
@@ -576,6 +587,9 @@ ScenarioExpect ReadExpect(Reader& r, const YAML::Node& n) {
     rule("no_mail_in_clear", sc.no_mail_in_clear);
     if (c["quit_after_tls"]) {
       sc.quit_after_tls = r.List(c["quit_after_tls"], "smtp_client.quit_after_tls");
+    }
+    if (c["no_envelope_to"]) {
+      sc.no_envelope_to = r.List(c["no_envelope_to"], "smtp_client.no_envelope_to");
     }
     if (!sc.Any()) {
       r.Fail(c, "smtp_client: no rule to check");
@@ -665,7 +679,22 @@ Result<Scenario> ParseScenarioUnguarded(std::string_view text, const std::filesy
         continue;
       }
       if ((k == "https" || k == "smtp") && merged[k] && merged[k].IsMap() && kv.second.IsMap()) {
+        // Host by host, a name in another case replacing the base's (the
+        // two were kept side by side, and each mode picked another).
+        // Two of the scenario's own stay, for the reader to refuse.
+        std::set<std::string> mine;
         for (const auto& host : kv.second) {
+          const std::string key = HostKey(host.first.Scalar());
+          std::vector<std::string> same;
+          for (const auto& b : merged[k]) {
+            if (mine.count(key) == 0 && HostKey(b.first.Scalar()) == key) {
+              same.push_back(b.first.Scalar());
+            }
+          }
+          mine.insert(key);
+          for (const auto& name : same) {
+            merged[k].remove(name);
+          }
           merged[k][host.first.Scalar()] = host.second;
         }
       } else if (k == "pki" && merged[k] && merged[k].IsSequence() && kv.second.IsSequence()) {
@@ -751,7 +780,10 @@ Result<Scenario> ParseScenarioUnguarded(std::string_view text, const std::filesy
     } else {
       for (const auto& kv : h) {
         HttpsHostSpec spec = ReadHttpsHost(r, kv.second, HttpsHostSpec{}, true);
-        s.https[kv.first.Scalar()] = std::move(spec);
+        if (!s.https.emplace(HostKey(kv.first.Scalar()), std::move(spec)).second) {
+          r.Fail(kv.first, "https host '" + kv.first.Scalar() +
+                               "' is listed twice (host names differ only in case or a final dot)");
+        }
       }
     }
   }
@@ -761,7 +793,10 @@ Result<Scenario> ParseScenarioUnguarded(std::string_view text, const std::filesy
     } else {
       for (const auto& kv : m) {
         SmtpHostSpec spec = ReadSmtpHost(r, kv.second, SmtpHostSpec{}, true);
-        s.smtp[kv.first.Scalar()] = std::move(spec);
+        if (!s.smtp.emplace(HostKey(kv.first.Scalar()), std::move(spec)).second) {
+          r.Fail(kv.first, "smtp host '" + kv.first.Scalar() +
+                               "' is listed twice (host names differ only in case or a final dot)");
+        }
       }
     }
   }
@@ -946,10 +981,14 @@ std::vector<std::string> LintScenario(const Scenario& s, const std::filesystem::
                     "needs times: 2 or more");
     }
     if (st.kind == ScenarioStep::Kind::kExpect && st.expect.smtp_client) {
-      for (const auto& h : st.expect.smtp_client->quit_after_tls) {
-        if (s.smtp.count(h) == 0) {
-          out.push_back(where + "line " + std::to_string(st.line) +
-                        ": smtp_client.quit_after_tls: '" + h + "' is not an smtp host");
+      for (const auto& [key, hosts] :
+           {std::pair{"quit_after_tls", &st.expect.smtp_client->quit_after_tls},
+            std::pair{"no_envelope_to", &st.expect.smtp_client->no_envelope_to}}) {
+        for (const auto& h : *hosts) {
+          if (s.smtp.count(HostKey(h)) == 0) {
+            out.push_back(where + "line " + std::to_string(st.line) + ": smtp_client." + key +
+                          ": '" + h + "' is not an smtp host");
+          }
         }
       }
     }

@@ -126,9 +126,14 @@ struct SmtpClientExpect {
   // These hosts got nothing but QUIT over TLS: the sender found the
   // session not good enough and said so at once (TLS-4.1-01).
   std::vector<std::string> quit_after_tls;
+  // These hosts got no MAIL, RCPT, DATA or BDAT in any session, with TLS
+  // or without: the sender handed nothing of the envelope to an MX it could
+  // not authenticate, not even to reset it later (STS-5-01, STS-4.1-05).
+  std::vector<std::string> no_envelope_to;
   bool Any() const {
     return starttls_bare || no_pipelining_into_tls || ehlo_first_under_tls ||
-           no_starttls_under_tls || no_mail_in_clear || !quit_after_tls.empty();
+           no_starttls_under_tls || no_mail_in_clear || !quit_after_tls.empty() ||
+           !no_envelope_to.empty();
   }
 };
 
@@ -136,7 +141,8 @@ struct ScenarioExpect {
   std::optional<std::string> verdict;  // delivered | deferred | bounced
   std::optional<std::string> channel;  // verified-tls | unverified-tls | plaintext
   std::optional<std::string> mx;
-  // RFC 8460 result types, in order; more than one list where the RFCs
+  // RFC 8460 result types, in any order (each as many times as listed: a
+  // report counts failures by type); more than one list where the RFCs
   // allow more than one reading (`{one_of: [[...], [...]]}`): any passes.
   std::optional<std::vector<std::vector<std::string>>> tls_rpt;
   // The policy the sender holds for the domain afterwards: "none", or its
@@ -242,6 +248,11 @@ struct Scenario {
   std::map<std::string, SmtpHostSpec> smtp;
   std::vector<ScenarioStep> steps;
 };
+
+// The key of an https or smtp host: lower case, one trailing dot dropped,
+// as the senders and the connectors compare host names (RFC 4343). Hosts
+// whose names differ only in these are one host.
+std::string HostKey(std::string_view name);
 
 // Reads one scenario file. Errors are located (`detail` starts with
 // "line:column: "): `scenario.unreadable`, `scenario.yaml`, `scenario.field`

@@ -92,6 +92,77 @@ steps:
       << r.message;
 }
 
+// tls_rpt compares result types as a multiset: a report counts failures by
+// type (RFC 8460 §4.3), so the order the sender met them in does not count,
+// how many of each does (review finding: the order was compared).
+TEST_F(ScenarioTest, TlsRptResultTypesCountButNotTheirOrder) {
+  const std::string world = R"(pki:
+  - {name: root, ca: true, common_name: r}
+  - {name: mx1-expired, issuer: root, dns_names: [mx1.example.test], not_after: -1}
+  - {name: mx2-wrong, issuer: root, dns_names: [other.example.test]}
+  - {name: policy, issuer: root, dns_names: [mta-sts.example.test]}
+dns:
+  origins: [example.test]
+  zonedata:
+    example.test: [{MX: [10, mx1.example.test]}, {MX: [20, mx2.example.test]}]
+    mx1.example.test: [{A: 127.0.0.1}]
+    mx2.example.test: [{A: 127.0.0.1}]
+    _mta-sts.example.test: [{TXT: "v=STSv1; id=1"}]
+https:
+  mta-sts.example.test:
+    cert: policy
+    paths:
+      /.well-known/mta-sts.txt:
+        body: "version: STSv1\nmode: enforce\nmx: mx1.example.test\nmx: mx2.example.test\nmax_age: 600\n"
+smtp:
+  mx1.example.test: {cert: mx1-expired}
+  mx2.example.test: {cert: mx2-wrong}
+steps:
+  - deliver: {to: a@example.test}
+  - expect: {verdict: deferred, contacted: [mx1.example.test, mx2.example.test], tls_rpt: )";
+  for (const auto& [want, pass] :
+       {std::pair{"[certificate-expired, certificate-host-mismatch]", true},
+        std::pair{"[certificate-host-mismatch, certificate-expired]", true},
+        std::pair{"[certificate-expired]", false},
+        std::pair{"[certificate-expired, certificate-expired, certificate-host-mismatch]", false},
+        std::pair{
+            "{one_of: [[validation-failure], [certificate-host-mismatch, certificate-expired]]}",
+            true}}) {
+    auto s = LoadScenario(Scenario("rpt-order", world + want + "}\n"));
+    ASSERT_TRUE(s.ok()) << s.error().Text();
+    const CaseResult r = RunScenarioInProcess(*s);
+    EXPECT_EQ(r.outcome, pass ? Outcome::kPass : Outcome::kNonStrict) << want << ": " << r.message;
+  }
+}
+
+// Host names that differ only in case or a final dot are one host: the
+// scenario's replaces the base's, in both modes (review finding: the two
+// were kept side by side, and each mode picked another certificate).
+TEST_F(ScenarioTest, AHostInAnotherCaseReplacesTheBasesHost) {
+  auto s = LoadScenario(Scenario("case", R"(smtp:
+  Mx1.Example.Test.: {cert: mx1-expired}
+steps:
+  - deliver: {to: a@example.test}
+  - expect: {verdict: deferred, tls_rpt: [certificate-expired]}
+)"));
+  ASSERT_TRUE(s.ok()) << s.error().Text();
+  ASSERT_EQ(s->smtp.size(), 1u);
+  EXPECT_EQ(s->smtp.begin()->first, "mx1.example.test");
+  EXPECT_EQ(s->smtp.begin()->second.cert, "mx1-expired");
+  const CaseResult r = RunScenarioInProcess(*s);
+  EXPECT_EQ(r.outcome, Outcome::kPass) << r.message;
+  // Twice in one file: a load error.
+  auto twice = LoadScenario(Scenario("case-twice", R"(smtp:
+  mx1.example.test: {cert: mx1}
+  MX1.example.test: {cert: mx1-expired}
+steps: []
+)"));
+  ASSERT_FALSE(twice.ok());
+  EXPECT_NE(twice.error().Text().find("listed twice"), std::string::npos) << twice.error().Text();
+  EXPECT_EQ(HostKey("MX.Example.TEST."), "mx.example.test");
+  EXPECT_EQ(HostKey("."), ".");
+}
+
 TEST_F(ScenarioTest, TheVirtualClockExpiresThePolicy) {
   auto s = LoadScenario(Scenario("clock", R"(steps:
   - deliver: {to: a@example.test}
@@ -806,6 +877,31 @@ TEST(SmtpClientRules, EachRuleCatchesItsBreachAndPassesTheGoodDialogue) {
       "");
   // Closing without a word is not a command over the session either.
   EXPECT_EQ(CheckSmtpClient(quit, {{"mx1.example.test", Session(7, {"EHLO a", "STARTTLS"})}}), "");
+
+  // no_envelope_to: no MAIL, RCPT, DATA or BDAT to the host, over TLS or
+  // not, even in a transaction reset at once (review finding: a sender
+  // that did so and then delivered to the next MX passed every bad-cert
+  // scenario).
+  SmtpClientExpect envelope;
+  envelope.no_envelope_to = {"MX1.example.test"};
+  const std::string over_tls = CheckSmtpClient(
+      envelope, {{"mx2.example.test", good},
+                 {"mx1.example.test", Session(9, {"EHLO a", "STARTTLS", "+EHLO a",
+                                                  "+MAIL FROM:<a@b>", "+RSET", "+QUIT"})}});
+  EXPECT_NE(over_tls.find("mx1.example.test (session 9): sent \"MAIL FROM:<a@b>\" over TLS"),
+            std::string::npos)
+      << over_tls;
+  for (const char* verb : {"rcpt to:<c@d>", "DATA", "BDAT 10 LAST"}) {
+    EXPECT_NE(CheckSmtpClient(envelope, {{"mx1.example.test", Session(10, {"EHLO a", verb})}})
+                  .find("without TLS"),
+              std::string::npos)
+        << verb;
+  }
+  EXPECT_EQ(
+      CheckSmtpClient(envelope, {{"mx2.example.test", good},
+                                 {"mx1.example.test", Session(11, {"EHLO a", "STARTTLS", "+EHLO a",
+                                                                   "+NOOP", "+RSET", "+QUIT"})}}),
+      "");
 }
 
 TEST_F(ScenarioTest, AcceptUnknownParamsIsAnMxKnobPerPhase) {
