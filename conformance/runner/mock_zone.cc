@@ -434,13 +434,22 @@ void AddDefaultSoas(wire::Zone& zone) {
     }
     return n.WireLength() <= 255 ? n : origin;
   };
-  const auto records = zone.Records();
-  for (const wire::Name& origin : zone.origins()) {
-    if (std::any_of(records.begin(), records.end(), [&](const wire::ZoneRecord* z) {
-          return z->rr.type == Type(wire::RrType::kSoa) && z->rr.name == origin;
-        })) {
-      continue;
+  // The origins without one, found before any is added: Add() moves
+  // records, so pointers from Records() do not outlive it (the scenario
+  // fuzzer found a use after free).
+  std::vector<wire::Name> missing;
+  {
+    const auto records = zone.Records();
+    for (const wire::Name& origin : zone.origins()) {
+      if (std::find(missing.begin(), missing.end(), origin) == missing.end() &&
+          std::none_of(records.begin(), records.end(), [&](const wire::ZoneRecord* z) {
+            return z->rr.type == Type(wire::RrType::kSoa) && z->rr.name == origin;
+          })) {
+        missing.push_back(origin);
+      }
     }
+  }
+  for (const wire::Name& origin : missing) {
     wire::Record rr;
     rr.name = origin;
     rr.type = Type(wire::RrType::kSoa);

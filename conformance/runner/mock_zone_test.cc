@@ -96,6 +96,25 @@ zonedata:
   EXPECT_TRUE(z->zone.Find(N("mx.example.com"), kA, 0).authority.empty());
 }
 
+// Adding the default SOAs used pointers that Zone::Add() had invalidated
+// (a use after free the scenario fuzzer found under ASan): several origins,
+// the first with records of its own, one listed twice.
+TEST(MockZoneTest, DefaultSoasForSeveralOriginsWithRecords) {
+  auto z = ParseMockZone(R"(
+origins: [a.example, b.example, c.example, a.example]
+zonedata:
+  a.example: [{MX: [10, mx.a.example]}, {TXT: x}, {A: 192.0.2.1}]
+  b.example: [{A: 192.0.2.2}]
+  c.example: [{SOA: [ns.c.example, h.c.example, 7, 1, 1, 1, 1]}]
+)");
+  ASSERT_TRUE(z.ok()) << z.error().Text();
+  for (const char* origin : {"a.example", "b.example", "c.example"}) {
+    const auto soa = z->zone.Find(N(origin), kSoa, 0);
+    ASSERT_EQ(soa.answers.size(), 1u) << origin;
+    EXPECT_EQ(SoaOf(soa.answers[0]).serial, std::string_view(origin) == "c.example" ? 7u : 1u);
+  }
+}
+
 TEST(MockZoneTest, AnSoaWrittenInTheZoneReplacesTheDefault) {
   auto z = ParseMockZone(R"(
 origins: [example.com]

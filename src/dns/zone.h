@@ -93,7 +93,8 @@ class Zone {
   // lesser of its own and its minimum field); empty otherwise.
   std::vector<Record> NegativeAuthority(const Name& name, UnixSeconds now) const;
 
-  // Every record, in the order added (for listing and for tests).
+  // Every record, in the order added (for listing and for tests). The
+  // pointers are valid until the next Add() or Touch().
   std::vector<const ZoneRecord*> Records() const;
   std::size_t NameCount() const { return nodes_.size(); }
   const ZoneOptions& options() const { return opts_; }
