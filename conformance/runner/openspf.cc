@@ -1115,7 +1115,9 @@ std::vector<std::filesystem::path> FindOpenspfFiles(const std::filesystem::path&
   std::vector<std::filesystem::path> files;
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-    if (e.is_regular_file() && e.path().extension() == ".yml") {
+    std::error_code fe;  // as FindCaseFiles
+    const bool regular = e.is_regular_file(fe);
+    if ((regular || fe) && e.path().extension() == ".yml") {
       files.push_back(e.path());
     }
   }

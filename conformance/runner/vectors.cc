@@ -922,7 +922,11 @@ std::vector<std::filesystem::path> FindCaseFiles(const std::filesystem::path& di
   std::vector<std::filesystem::path> files;
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-    if (e.is_regular_file() && e.path().extension() == ".yaml") {
+    // As FindScenarioFiles: one that cannot be examined is listed, for the
+    // reader to report.
+    std::error_code fe;
+    const bool regular = e.is_regular_file(fe);
+    if ((regular || fe) && e.path().extension() == ".yaml") {
       files.push_back(e.path());
     }
   }

@@ -158,15 +158,15 @@ with tempfile.TemporaryDirectory() as tmp:
                "stale expectation %s: exit %d, %r" % (extra, rc, err[-300:]))
 
 # A file that never ends, given where a case file, suite or zone goes: the
-# read stops at the size limit with exit 2 (I/O) or, for a lab zone, 1 (the
-# zone does not load). Each of these once read /dev/zero until memory ran
-# out and aborted on std::bad_alloc.
+# read stops at the size limit with exit 2 (I/O), for a lab zone as for
+# eval's. Each of these once read /dev/zero until memory ran out and
+# aborted on std::bad_alloc.
 with tempfile.TemporaryDirectory() as tmp:
     for cmd, code, why in (
             (["lint", "/dev/zero"], 2, b"/dev/zero: more than 16777216 bytes"),
             (["run", "--quiet", "--suite", "/dev/zero", "--out", os.path.join(tmp, "o")], 2,
              b"/dev/zero: more than 16777216 bytes"),
-            (["lab", "dns", "--zone", "/dev/zero", "--listen", "127.0.0.1:0"], 1,
+            (["lab", "dns", "--zone", "/dev/zero", "--listen", "127.0.0.1:0"], 2,
              b"[zone.too_large]"),
             (["eval", "spf", "--zone", "/dev/zero", "--ip", "192.0.2.1", "--sender", "a@b.example"],
              2, b"/dev/zero: larger than")):
@@ -314,5 +314,20 @@ expect(rc == 1 and m and m.group(3) == b"tlsrpt.submission.missing_header",
        "report mail without TLS-Report-Domain: exit 1, located missing_header")
 rc, out, _ = run(["check", "tlsrpt-mail", "-"], b"just text, no header\r\n")
 expect(rc == 1 and LOCATED.search(out), "not a mail: exit 1 with a located diagnostic")
+
+# A symlink loop where a scenario or case file is listed: an error naming
+# it, not std::terminate (is_regular_file() threw from the directory scan
+# and the program aborted with exit 134).
+with tempfile.TemporaryDirectory() as tmp:
+    os.makedirs(os.path.join(tmp, "s", "t"))
+    os.makedirs(os.path.join(tmp, "v"))
+    os.symlink("loop.yaml", os.path.join(tmp, "s", "t", "loop.yaml"))
+    os.symlink("loop.yaml", os.path.join(tmp, "v", "loop.yaml"))
+    for cmd in (["list", "--scenarios-root", os.path.join(tmp, "s")],
+                ["lint", "--vectors", os.path.join(tmp, "v")]):
+        rc, out, err = run(cmd)
+        expect(rc in (1, 2) and b"loop.yaml" in out + err and b"terminate" not in err,
+               "%s over a symlink loop: an error naming it (rc=%d, %r)" % (cmd[0], rc,
+                                                                            (out + err)[:300]))
 
 H.finish()

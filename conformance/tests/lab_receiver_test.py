@@ -14,6 +14,7 @@ import smtplib
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from cli_harness import Harness, start_until_json  # noqa: E402
@@ -23,7 +24,8 @@ H = Harness(BIN)
 expect = H.expect
 
 rc, _, err = H.run(["lab", "receiver", "--zone", "/nonexistent/zone.yaml"])
-expect(rc == 1 and b"zone.yaml" in err, "missing zone: exit 1 naming it (rc=%d, %r)" % (rc, err))
+expect(rc == 2 and b"zone.yaml" in err and b"[zone.unreadable]" in err,
+       "missing zone: exit 2 naming it, as eval does (rc=%d, %r)" % (rc, err))
 
 with tempfile.TemporaryDirectory() as d:
     zone = os.path.join(d, "zone.yaml")
@@ -71,5 +73,26 @@ with tempfile.TemporaryDirectory() as d:
     expect(b"MAIL FROM:<a@example.test> from 127.0.0.3 (HELO client.example.test): 550 5.7.1"
            in out, "each decision printed (%r)" % out)
     expect(b"mxconform lab receiver: stopped" in out, "stopped line")
+
+# Ctrl-C while the zone is still being read (a FIFO nobody writes): the
+# lab stops. The stop signals were blocked before the zone was read, so it
+# waited for a writer whatever the user pressed.
+with tempfile.TemporaryDirectory() as d:
+    fifo = os.path.join(d, "zone.fifo")
+    os.mkfifo(fifo)
+    for sub in (["lab", "receiver", "--zone", fifo, "--listen", "127.0.0.1:0",
+                 "--dns-listen", "127.0.0.1:0"],
+                ["lab", "dns", "--zone", fifo, "--listen", "127.0.0.1:0"]):
+        proc = subprocess.Popen([BIN] + sub, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.communicate(timeout=10)
+            stopped = True
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            stopped = False
+        expect(stopped, "%s: Ctrl-C while reading the zone stops it" % " ".join(sub[:2]))
 
 sys.exit(H.finish())

@@ -30,13 +30,13 @@ void PrintTree(const spf::EvalResult& r) {
             << " void lookups):\n";
   for (const auto& t : r.trace) {
     std::string indent(2 + 2 * static_cast<std::size_t>(t.depth), ' ');
-    std::cout << indent << (t.term.empty() ? "[" + t.domain + "]" : t.term) << " -> " << t.outcome
-              << "\n";
+    std::cout << indent << text::Printable(t.term.empty() ? "[" + t.domain + "]" : t.term, 1024)
+              << " -> " << t.outcome << "\n";
   }
   std::cout << "queries:\n";
   for (const auto& x : r.queries) {
     std::cout << std::string(2 + 2 * static_cast<std::size_t>(x.depth), ' ')
-              << spf::QueryTypeName(x.type) << " " << x.name << " -> "
+              << spf::QueryTypeName(x.type) << " " << text::Printable(x.name, 1024) << " -> "
               << spf::DnsStatusName(x.status) << " (" << x.answers << " answers)\n";
   }
 }

@@ -91,10 +91,27 @@ struct LabDns {
   std::unique_ptr<mocks::dns::Server> server;
 };
 
-// The zone at `path` served on `listen`; nullptr, with the reason printed
-// and rc set (1: the zone does not load, 2: the address is bad or taken),
-// otherwise. `observer` sees every query.
-std::unique_ptr<LabDns> StartLabDns(const std::string& path, const std::string& listen,
+// The zone file at `path`; nullopt, with the reason printed and rc set
+// (2: unreadable or too large, as for `eval`; 1: it does not load).
+// Called before the stop signals are blocked: reading a FIFO can wait for
+// a writer, and Ctrl-C must still end that.
+std::optional<conformance::MockZone> LoadLabZone(const std::string& path, int& rc) {
+  auto zone = conformance::LoadMockZoneFile(path);
+  if (!zone) {
+    std::cerr << "mxconform: " << text::Printable(path, 256) << ": " << zone.error().Text() << " ["
+              << zone.error().id << "]\n";
+    const bool unreadable =
+        zone.error().id == "zone.unreadable" || zone.error().id == "zone.too_large";
+    rc = unreadable ? kExitUsage : kExitInvalid;
+    return std::nullopt;
+  }
+  return std::move(*zone);
+}
+
+// `zone` served on `listen`; nullptr, with the reason printed and rc set
+// to 2 (the address is bad or taken), otherwise. `observer` sees every
+// query.
+std::unique_ptr<LabDns> StartLabDns(conformance::MockZone zone, const std::string& listen,
                                     std::function<void(const mocks::dns::LogEntry&)> observer,
                                     int& rc) {
   std::string address;
@@ -104,18 +121,11 @@ std::unique_ptr<LabDns> StartLabDns(const std::string& path, const std::string& 
     rc = kExitUsage;
     return nullptr;
   }
-  auto zone = conformance::LoadMockZoneFile(path);
-  if (!zone) {
-    std::cerr << "mxconform: " << path << ": " << zone.error().Text() << " [" << zone.error().id
-              << "]\n";
-    rc = kExitInvalid;
-    return nullptr;
-  }
   auto lab = std::make_unique<LabDns>();
-  lab->names = zone->zone.NameCount();
-  lab->rules = zone->rules.size();
+  lab->names = zone.zone.NameCount();
+  lab->rules = zone.rules.size();
   lab->responder =
-      std::make_unique<mocks::dns::Responder>(std::move(zone->zone), std::move(zone->rules),
+      std::make_unique<mocks::dns::Responder>(std::move(zone.zone), std::move(zone.rules),
                                               mocks::dns::ResponderOptions{.clock = &lab->clock});
   if (observer) {
     lab->responder->SetObserver(std::move(observer));
@@ -162,10 +172,14 @@ void AddLabDns(CLI::App& lab, int& rc) {
   cmd->add_option("--listen", o->listen, "ADDRESS:PORT ([v6]:PORT; port 0 picks a free one)")
       ->capture_default_str();
   cmd->callback([o, &rc] {
+    auto zone = LoadLabZone(o->zone, rc);
+    if (!zone) {
+      return;
+    }
     const sigset_t stop_signals = BlockStopSignals();
     std::mutex out_mu;
     auto dns = StartLabDns(
-        o->zone, o->listen,
+        std::move(*zone), o->listen,
         [&out_mu](const mocks::dns::LogEntry& e) {
           std::lock_guard lock(out_mu);
           std::cout << e.Text() << std::endl;  // flushed: the lab is read live
@@ -222,8 +236,12 @@ void AddLabReceiver(CLI::App& lab, int& rc) {
       rc = kExitUsage;
       return;
     }
+    auto zone = LoadLabZone(o->zone, rc);
+    if (!zone) {
+      return;
+    }
     const sigset_t stop_signals = BlockStopSignals();
-    auto dns = StartLabDns(o->zone, o->dns_listen, {}, rc);
+    auto dns = StartLabDns(std::move(*zone), o->dns_listen, {}, rc);
     if (!dns) {
       return;
     }
@@ -423,6 +441,17 @@ void AddLabScenario(CLI::App& lab, int& rc) {
     }
     conformance::ScenarioWorld& w = **world;
     std::string bundle = o->bundle;
+    // The temporary folder of the bundle goes when the lab stops, on every
+    // path out (one was left behind per run).
+    struct TempDir {
+      std::string path;
+      ~TempDir() {
+        if (!path.empty()) {
+          std::error_code ec;
+          std::filesystem::remove_all(path, ec);
+        }
+      }
+    } temp;
     if (bundle.empty()) {
       char dir[] = "/tmp/mxconform-lab-XXXXXX";
       if (mkdtemp(dir) == nullptr) {
@@ -430,6 +459,7 @@ void AddLabScenario(CLI::App& lab, int& rc) {
         rc = kExitUsage;
         return;
       }
+      temp.path = dir;
       bundle = std::string(dir) + "/ca.pem";
     }
     {
@@ -529,9 +559,12 @@ void AddLabScenario(CLI::App& lab, int& rc) {
       auto log = server.Log();
       for (std::size_t i = seen; i < log.size(); ++i) {
         std::lock_guard lock(out_mu);
-        std::cout << "https " << label << " sni=" << log[i].sni << " " << log[i].method << " "
-                  << log[i].target << " -> " << log[i].outcome << " (" << log[i].rule << ")"
-                  << std::endl;
+        // The client's words escaped, as the DNS log's are: an SNI or
+        // target may hold a terminal's control sequences.
+        std::cout << "https " << label << " sni=" << text::Printable(log[i].sni, 256) << " "
+                  << text::Printable(log[i].method, 32) << " "
+                  << text::Printable(log[i].target, 512) << " -> " << log[i].outcome << " ("
+                  << text::Printable(log[i].rule, 512) << ")" << std::endl;
         if (log[i].method == "POST") {
           // A TLS-RPT reporter under test POSTing to an https rua.
           std::cout << "      report: "
@@ -563,7 +596,8 @@ void AddLabScenario(CLI::App& lab, int& rc) {
         // A TLS-RPT reporter under test mailing to a rua=mailto: address.
         for (const auto& d : sessions[i].deliveries) {
           if (LooksLikeReportMail(d.body)) {
-            std::cout << "      report mail to " << text::Join(d.rcpt_to, ",") << ": "
+            std::cout << "      report mail to " << text::Printable(text::Join(d.rcpt_to, ","), 512)
+                      << ": "
                       << (d.size > d.body.size()
                               ? "larger than the " + std::to_string(d.body.size()) +
                                     " octets the log keeps: not read"

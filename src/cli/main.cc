@@ -29,6 +29,12 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     app.exit(e);
     return mxconform::cli::kExitUsage;
+  } catch (const std::exception& e) {
+    // Nothing should get here (src/ returns Result<T>; the commands catch
+    // what the libraries under them throw), but an escape is a message
+    // and exit 2, not std::terminate and a core dump.
+    std::cerr << "mxconform: internal error: " << e.what() << "\n";
+    return mxconform::cli::kExitUsage;
   }
   return rc;
 }
