@@ -13,7 +13,9 @@
 //
 // Asserts, for any input:
 //  - HostWithoutPort is a prefix of the lower-cased input, has no upper
-//    case, and keeps no port after a name;
+//    case, and keeps no port after a name; a Host value ValidHostHeader
+//    takes is printable, with no space, '%', '/', '?', '#' or '@', and a
+//    name before any port;
 //  - a request is scripted exactly when its route (Host without port, or
 //    the SNI when there is no Host) names a configured host and its path
 //    (the target up to '?') one of that host's paths; an unscripted one is
@@ -101,6 +103,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // A colon is kept only when there are two or more (an IPv6 literal
     // without brackets, which has no port to cut).
     FUZZ_CHECK(h.find(':') != h.rfind(':') || host.find(':') != host.rfind(':'));
+  }
+
+  // ValidHostHeader: a valid value is printable, has no space, '%', '/',
+  // '?', '#' or '@', and keeps a name before any port.
+  if (https::ValidHostHeader(host)) {
+    FUZZ_CHECK(!host.empty() && host.front() != ':');
+    for (const char c : host) {
+      FUZZ_CHECK(c > 0x20 && c < 0x7f && c != '%' && c != '/' && c != '?' && c != '#' && c != '@');
+    }
+    FUZZ_CHECK(!h.empty());
   }
 
   // The config: a policy host and a bracketed literal, keyed as Start

@@ -65,6 +65,32 @@ std::string HostWithoutPort(std::string_view host) {
   return text::ToLowerCopy(host);
 }
 
+bool ValidHostHeader(std::string_view host) {
+  std::string_view name = host;
+  std::string_view port;
+  if (!host.empty() && host.front() == '[') {  // an IP literal
+    const std::size_t close = host.find(']');
+    if (close == std::string_view::npos) {
+      return false;
+    }
+    name = host.substr(0, close + 1);
+    port = host.substr(close + 1);
+  } else if (const std::size_t colon = host.find(':'); colon != std::string_view::npos) {
+    name = host.substr(0, colon);
+    port = host.substr(colon);
+  }
+  const bool port_ok =
+      port.empty() || (port.front() == ':' && std::all_of(port.begin() + 1, port.end(), [](char c) {
+                         return c >= '0' && c <= '9';
+                       }));
+  // reg-name and IP-literal characters (RFC 3986 §3.2.2), no '%' escapes.
+  const bool name_ok = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return text::IsAlnum(c) ||
+           std::string_view("-._~!$&'()*+,;=[]:").find(c) != std::string_view::npos;
+  });
+  return port_ok && name_ok;
+}
+
 Routed Route(const Config& cfg, std::string_view host_header, std::string_view sni,
              std::string_view target) {
   Routed out;

@@ -27,6 +27,18 @@ Config TwoHosts() {
   return cfg;
 }
 
+// RFC 9112 §3.2 / RFC 3986 §3.2.2: what a Host header may hold.
+TEST(ValidHostHeader, NameOrLiteralWithANumericPort) {
+  for (const char* ok : {"mta-sts.example.test", "MTA-STS.example.test:443", "[::1]", "[::1]:80",
+                         "192.0.2.1:8443", "a_b.example", "example.test."}) {
+    EXPECT_TRUE(ValidHostHeader(ok)) << ok;
+  }
+  for (const char* bad : {"", ":443", "a.test:xyz", "a.test:-1", "a b.test", "a%20b.test",
+                          "user@a.test", "a.test/x", "[::1", "[::1]x", "a.test?x"}) {
+    EXPECT_FALSE(ValidHostHeader(bad)) << bad;
+  }
+}
+
 TEST(Route, ByHostElseBySniAndByPathWithoutTheQuery) {
   const Config cfg = TwoHosts();
   Routed r = Route(cfg, "MTA-STS.example.test:443", "other.example", "/.well-known/mta-sts.txt?a");

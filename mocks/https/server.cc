@@ -62,8 +62,8 @@ constexpr std::string_view kTooLarge =
     "Connection: close\r\n\r\ntoo large\n";
 
 // Why an HTTP/1.1 request's Host header is unusable (RFC 9112 §3.2: none,
-// several, or not a uri-host with an optional numeric port); "" if it is
-// fine. An HTTP/1.0 request may leave it out.
+// several, or a bad value); "" if it is fine. An HTTP/1.0 request may
+// leave it out.
 std::string HostProblem(const http::request<http::string_body>& req) {
   const auto [first, last] = req.equal_range(http::field::host);
   const auto count = std::distance(first, last);
@@ -73,30 +73,7 @@ std::string HostProblem(const http::request<http::string_body>& req) {
   if (count > 1) {
     return "more than one Host header";
   }
-  const std::string_view host = first->value();
-  std::string_view name = host;
-  std::string_view port;
-  if (!host.empty() && host.front() == '[') {  // an IP literal
-    const std::size_t close = host.find(']');
-    if (close == std::string_view::npos) {
-      return "bad Host header";
-    }
-    name = host.substr(0, close + 1);
-    port = host.substr(close + 1);
-  } else if (const std::size_t colon = host.find(':'); colon != std::string_view::npos) {
-    name = host.substr(0, colon);
-    port = host.substr(colon);
-  }
-  const bool port_ok =
-      port.empty() || (port.front() == ':' && std::all_of(port.begin() + 1, port.end(), [](char c) {
-                         return c >= '0' && c <= '9';
-                       }));
-  const bool name_ok = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-    // reg-name and IP-literal characters (RFC 3986 §3.2.2), no '%' escapes.
-    return text::IsAlnum(c) ||
-           std::string_view("-._~!$&'()*+,;=[]:").find(c) != std::string_view::npos;
-  });
-  return port_ok && name_ok ? "" : "bad Host header";
+  return ValidHostHeader(first->value()) ? "" : "bad Host header";
 }
 
 std::string OpenSslErrors() {
