@@ -678,8 +678,11 @@ std::string Check(const ScenarioExpect& e, const mtasts::DeliveryReport& r,
       return "contacted " + h + ", which it must not";
     }
   }
-  if (!e.queried.empty() || !e.not_queried.empty()) {
+  if (!e.queried.empty() || !e.not_queried.empty() || e.no_queries) {
     const std::vector<std::string> asked = obs.dns_since(dns_mark);
+    if (e.no_queries && !asked.empty()) {
+      return "queried: expected no DNS query, got " + DumpJson(json(asked));
+    }
     auto was_asked = [&](const std::string& q) {
       return std::any_of(asked.begin(), asked.end(),
                          [&](const std::string& a) { return text::EqualsIgnoreCase(a, q); });
@@ -793,7 +796,7 @@ CaseResult NewCase(const Scenario& s, std::string_view mode) {
     if (!e.first_contacted.empty()) {
       x["first_contacted"] = e.first_contacted;
     }
-    if (!e.queried.empty()) {
+    if (!e.queried.empty() || e.no_queries) {
       x["queried"] = e.queried;
     }
     if (!e.not_queried.empty()) {

@@ -462,6 +462,9 @@ ScenarioExpect ReadExpect(Reader& r, const YAML::Node& n) {
   }
   if (n["queried"]) {
     e.queried = r.List(n["queried"], "queried");
+    // An empty list says "none", as contacted: [] and tls_rpt: [] do; it
+    // used to check nothing.
+    e.no_queries = n["queried"].IsSequence() && n["queried"].size() == 0;
   }
   if (n["not_queried"]) {
     e.not_queried = r.List(n["not_queried"], "not_queried");

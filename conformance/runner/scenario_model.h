@@ -158,6 +158,8 @@ struct ScenarioExpect {
   // DNS queries ("NAME TYPE") the last delivery made, or must not have made.
   std::vector<std::string> queried;
   std::vector<std::string> not_queried;
+  // `queried: []`: the last delivery made no DNS query at all.
+  bool no_queries = false;
   // Connections to any https host since the start (policy fetches, and
   // the report POSTs of report steps):
   // exactly N (`fetches: N`) or within bounds (`fetches: {at_least: N,

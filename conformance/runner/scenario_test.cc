@@ -283,6 +283,24 @@ TEST_F(ScenarioTest, DnsQueriesFetchesAndAlertsAreObserved) {
   EXPECT_NE(w.message.find("queried: expected _mta-sts.test TXT, not asked"), std::string::npos)
       << w.message;
 
+  // not_queried fails when the query was made; queried: [] means no query
+  // at all (it used to check nothing; review finding).
+  for (const auto& [expect, message] :
+       {std::pair{"{not_queried: [\"example.test MX\"]}",
+                  "queried example.test MX, which it must not"},
+        std::pair{"{queried: []}",
+                  "queried: expected no DNS query, got [\"_mta-sts.example.test TXT\""}}) {
+    auto none = LoadScenario(Scenario("observed-none", std::string(R"(steps:
+  - deliver: {to: a@example.test}
+  - expect: )") + expect + "\n"));
+    ASSERT_TRUE(none.ok()) << none.error().Text();
+    const CaseResult n = RunScenarioInProcess(*none);
+    EXPECT_EQ(n.outcome, Outcome::kFail) << expect;
+    EXPECT_NE(n.message.find(message), std::string::npos) << n.message;
+    EXPECT_TRUE(n.expected["expect"][0].contains(
+        std::string(expect).find("not_") == std::string::npos ? "queried" : "not_queried"));
+  }
+
   auto fetches = LoadScenario(Scenario("fetches-wrong", R"(steps:
   - deliver: {to: a@example.test}
   - expect: {fetches: 2}

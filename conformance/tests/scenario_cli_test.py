@@ -48,8 +48,12 @@ expect(rc == 0 and outcomes(rep) == ["non-strict"], "a SHOULD miss is non-strict
 rc, _, _ = H.run(base + ["--report", rep, "--strict"])
 expect(rc == 1 and outcomes(rep) == ["fail"], "--strict: a SHOULD miss fails (rc=%d)" % rc)
 scenario("should-miss", "MUST", "{verdict: deferred}")
-rc, _, _ = H.run(base + ["--report", rep])
-expect(rc == 1 and outcomes(rep) == ["fail"], "a MUST miss fails without --strict (rc=%d)" % rc)
+# A fresh report folder: the run before left ["fail"] in `rep`, so a run
+# that stopped before writing its report would have passed this check.
+rep_must = os.path.join(tmp, "r1-must")
+rc, _, _ = H.run(base + ["--report", rep_must])
+expect(rc == 1 and outcomes(rep_must) == ["fail"],
+       "a MUST miss fails without --strict (rc=%d)" % rc)
 
 rep2 = os.path.join(tmp, "r2")
 rc, _, _ = H.run(["run", "--quiet", "--scenarios", "mta-sts", "--mode", "in-process",
