@@ -88,7 +88,8 @@ bool ValidHostHeader(std::string_view host) {
     return text::IsAlnum(c) ||
            std::string_view("-._~!$&'()*+,;=[]:").find(c) != std::string_view::npos;
   });
-  return port_ok && name_ok;
+  // And a name to route by: "." alone (the root) leaves none.
+  return port_ok && name_ok && !HostWithoutPort(host).empty();
 }
 
 Routed Route(const Config& cfg, std::string_view host_header, std::string_view sni,

@@ -22,8 +22,9 @@ std::string HostWithoutPort(std::string_view host);
 
 // True if a Host header value is a uri-host with an optional numeric port
 // (RFC 9112 §3.2, RFC 3986 §3.2.2: a reg-name of unreserved and sub-delims
-// characters, no percent-escapes, or an IP literal in brackets). A server
-// MUST answer 400 to an HTTP/1.1 request whose Host is not.
+// characters, no percent-escapes, or an IP literal in brackets) that
+// leaves a name to route by ("." does not). A server MUST answer 400 to an
+// HTTP/1.1 request whose Host is not.
 bool ValidHostHeader(std::string_view host);
 
 // The rule for one request.

@@ -33,8 +33,8 @@ TEST(ValidHostHeader, NameOrLiteralWithANumericPort) {
                          "192.0.2.1:8443", "a_b.example", "example.test."}) {
     EXPECT_TRUE(ValidHostHeader(ok)) << ok;
   }
-  for (const char* bad : {"", ":443", "a.test:xyz", "a.test:-1", "a b.test", "a%20b.test",
-                          "user@a.test", "a.test/x", "[::1", "[::1]x", "a.test?x"}) {
+  for (const char* bad : {"", ".", ".:443", ":443", "a.test:xyz", "a.test:-1", "a b.test",
+                          "a%20b.test", "user@a.test", "a.test/x", "[::1", "[::1]x", "a.test?x"}) {
     EXPECT_FALSE(ValidHostHeader(bad)) << bad;
   }
 }
