@@ -315,6 +315,14 @@ expect(rc == 1 and m and m.group(3) == b"tlsrpt.submission.missing_header",
 rc, out, _ = run(["check", "tlsrpt-mail", "-"], b"just text, no header\r\n")
 expect(rc == 1 and LOCATED.search(out), "not a mail: exit 1 with a located diagnostic")
 
+# A diagnostic in a presentation-form line points at the byte as written:
+# the '_' of "id=a_b" is at column 17, after the quotes (it was reported at
+# 1:13, the line's first column plus the offset in the decoded text).
+rc, out, _ = run(["check", "sts-txt", "-"], b'"v=STSv1;" "id=a_b"\n')
+m = LOCATED.search(out)
+expect(rc == 1 and m and m.group(1) == b"1" and m.group(2) == b"17",
+       "presentation form: located at the byte as written (%r)" % out)
+
 # A symlink loop where a scenario or case file is listed: an error naming
 # it, not std::terminate (is_regular_file() threw from the directory scan
 # and the program aborted with exit 134).

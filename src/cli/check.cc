@@ -30,7 +30,7 @@ constexpr std::size_t kMaxInput = std::size_t{64} * 1024 * 1024;
 void LocateInRecord(const txt::FileRecord& t, Diagnostics& d) {
   for (auto& x : d) {
     x.line = t.line;
-    x.column = t.column + x.offset;
+    x.column = t.ColumnOf(x.offset);
   }
 }
 

@@ -284,6 +284,28 @@ TEST(Txt, PresentationDecoding) {
             "txt.presentation.string_too_long");
 }
 
+// Where each decoded byte came from, so that `check` locates a diagnostic in
+// a presentation-form line at the right column (review finding: it added
+// the offset to the line's first column, ignoring quotes and escapes).
+TEST(Txt, PresentationDecodingKeepsEachBytesSource) {
+  std::vector<std::uint32_t> source;
+  auto r = txt::DecodePresentation(R"("a\059b" "cd")", &source);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(*r, "a;bcd");
+  EXPECT_EQ(source, (std::vector<std::uint32_t>{1, 2, 6, 10, 11}));
+  auto lines = txt::SplitRecords("  \"v=STSv1;\" \"id=a_b\"\nv=STSv1; id=a_b\n");
+  ASSERT_TRUE(lines.ok());
+  ASSERT_EQ(lines->size(), 2u);
+  const txt::FileRecord& quoted = (*lines)[0];
+  EXPECT_EQ(quoted.text, "v=STSv1;id=a_b");
+  EXPECT_EQ(quoted.ColumnOf(0), 4u);                    // the 'v' after two blanks and a quote
+  EXPECT_EQ(quoted.ColumnOf(12), 19u);                  // the '_' after the second quote
+  EXPECT_EQ(quoted.ColumnOf(quoted.text.size()), 22u);  // past the line's end
+  const txt::FileRecord& plain = (*lines)[1];
+  EXPECT_TRUE(plain.columns.empty());
+  EXPECT_EQ(plain.ColumnOf(13), 14u);
+}
+
 TEST(Txt, SplitRecordsMixesForms) {
   auto r = txt::SplitRecords("\"v=spf1 \" \"-all\"\r\n  v=STSv1; id=1\n\n");
   ASSERT_TRUE(r.ok());

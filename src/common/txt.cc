@@ -4,8 +4,18 @@
 
 namespace mxconform::txt {
 
-Result<std::string> DecodePresentation(std::string_view in) {
+Result<std::string> DecodePresentation(std::string_view in, std::vector<std::uint32_t>* source) {
   std::string out;
+  // Where each output byte came from (its escape's backslash for \X and
+  // \DDD), when asked.
+  auto from = [&](std::size_t at) {
+    if (source != nullptr) {
+      source->push_back(static_cast<std::uint32_t>(at));
+    }
+  };
+  if (source != nullptr) {
+    source->clear();
+  }
   std::size_t i = 0;
   const std::size_t n = in.size();
   bool any = false;
@@ -49,13 +59,16 @@ Result<std::string> DecodePresentation(std::string_view in) {
                             "\\DDD escape above 255");
           }
           out.push_back(static_cast<char>(v));
+          from(i);
           i += 4;
         } else {
           out.push_back(in[i + 1]);
+          from(i);
           i += 2;
         }
       } else {
         out.push_back(c);
+        from(i);
         ++i;
       }
       ++piece;
@@ -97,7 +110,8 @@ Result<std::vector<FileRecord>> SplitRecords(std::string_view file) {
       r.line = line_no;
       r.column = static_cast<std::uint32_t>(first + 1);
       if (line[first] == '"') {
-        auto d = DecodePresentation(line);
+        std::vector<std::uint32_t> source;
+        auto d = DecodePresentation(line, &source);
         if (!d) {
           Diagnostics diags = d.diagnostics();
           for (auto& x : diags) {
@@ -109,6 +123,12 @@ Result<std::vector<FileRecord>> SplitRecords(std::string_view file) {
         }
         r.text = std::move(*d);
         r.presentation = true;
+        // 1-based columns, and one past the line's end for the text's end.
+        r.columns.reserve(source.size() + 1);
+        for (const std::uint32_t at : source) {
+          r.columns.push_back(at + 1);
+        }
+        r.columns.push_back(static_cast<std::uint32_t>(line.size() + 1));
       } else {
         r.text = std::string(line.substr(first));
       }

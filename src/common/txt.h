@@ -3,6 +3,7 @@
 // and reading DNS presentation form (RFC 1035 §5.1: "a" "b", \X and \DDD).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -18,8 +19,10 @@ namespace mxconform::txt {
 // separated by white space, with \X and \DDD escapes. Returns the strings
 // joined with no separator. Errors (`txt.presentation.*`): an unterminated
 // quote, a bad \DDD escape (value > 255 or fewer than 3 digits), a string
-// longer than 255 octets.
-Result<std::string> DecodePresentation(std::string_view rdata);
+// longer than 255 octets. With `source`, also the offset in `rdata` each
+// output byte came from (an escape's backslash for \X and \DDD).
+Result<std::string> DecodePresentation(std::string_view rdata,
+                                       std::vector<std::uint32_t>* source = nullptr);
 
 // One TXT RR read from a file, with where it was.
 struct FileRecord {
@@ -27,6 +30,17 @@ struct FileRecord {
   std::uint32_t line = 0;     // 1-based line in the file
   std::uint32_t column = 0;   // 1-based column where the text starts
   bool presentation = false;  // decoded from presentation form
+  // Presentation form only: the 1-based column of each byte of `text` in
+  // its line, then one for the end of the text (escapes and quotes make
+  // them differ from column + offset).
+  std::vector<std::uint32_t> columns;
+  // The column of byte `offset` of `text` (offset == text.size(): its end).
+  std::uint32_t ColumnOf(std::size_t offset) const {
+    if (!columns.empty()) {
+      return columns[std::min(offset, columns.size() - 1)];
+    }
+    return column + static_cast<std::uint32_t>(offset);
+  }
 };
 
 // Splits an input file into TXT RRs: one RR per non-empty line. A line whose
