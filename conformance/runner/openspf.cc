@@ -1112,17 +1112,7 @@ std::vector<CaseResult> RunOpenspfFile(const OpenspfFile& f, const OpenspfRunOpt
 }
 
 std::vector<std::filesystem::path> FindOpenspfFiles(const std::filesystem::path& dir) {
-  std::vector<std::filesystem::path> files;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-    std::error_code fe;  // as FindCaseFiles
-    const bool regular = e.is_regular_file(fe);
-    if ((regular || fe) && e.path().extension() == ".yml") {
-      files.push_back(e.path());
-    }
-  }
-  std::sort(files.begin(), files.end());
-  return files;
+  return FilesWithExtension(dir, ".yml");
 }
 
 }  // namespace mxconform::conformance

@@ -1027,11 +1027,7 @@ std::vector<std::filesystem::path> FindScenarioFiles(const std::filesystem::path
     const bool shared = std::any_of(rel.begin(), rel.end(), [](const std::filesystem::path& c) {
       return !c.empty() && c.string()[0] == '_';
     });
-    // A file that cannot be examined (a symlink loop) is listed too: the
-    // reader then reports it unreadable, where is_regular_file() threw.
-    std::error_code fe;
-    const bool regular = it->is_regular_file(fe);
-    if ((regular || fe) && it->path().extension() == ".yaml" && !shared) {
+    if (ListedAsFile(*it) && it->path().extension() == ".yaml" && !shared) {
       out.push_back(it->path());
     }
   }

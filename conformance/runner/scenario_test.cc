@@ -96,28 +96,10 @@ steps:
 // type (RFC 8460 §4.3), so the order the sender met them in does not count,
 // how many of each does (review finding: the order was compared).
 TEST_F(ScenarioTest, TlsRptResultTypesCountButNotTheirOrder) {
-  const std::string world = R"(pki:
-  - {name: root, ca: true, common_name: r}
-  - {name: mx1-expired, issuer: root, dns_names: [mx1.example.test], not_after: -1}
-  - {name: mx2-wrong, issuer: root, dns_names: [other.example.test]}
-  - {name: policy, issuer: root, dns_names: [mta-sts.example.test]}
-dns:
-  origins: [example.test]
-  zonedata:
-    example.test: [{MX: [10, mx1.example.test]}, {MX: [20, mx2.example.test]}]
-    mx1.example.test: [{A: 127.0.0.1}]
-    mx2.example.test: [{A: 127.0.0.1}]
-    _mta-sts.example.test: [{TXT: "v=STSv1; id=1"}]
-https:
-  mta-sts.example.test:
-    cert: policy
-    paths:
-      /.well-known/mta-sts.txt:
-        body: "version: STSv1\nmode: enforce\nmx: mx1.example.test\nmx: mx2.example.test\nmax_age: 600\n"
-smtp:
-  mx1.example.test: {cert: mx1-expired}
-  mx2.example.test: {cert: mx2-wrong}
-steps:
+  const std::string world =
+      TwoMxWorld("  - {name: mx2-wrong, issuer: root, dns_names: [other.example.test]}\n", 20,
+                 "mx1-expired", "mx2-wrong") +
+      R"(steps:
   - deliver: {to: a@example.test}
   - expect: {verdict: deferred, contacted: [mx1.example.test, mx2.example.test], tls_rpt: )";
   for (const auto& [want, pass] :
@@ -485,25 +467,8 @@ steps:
 // MX-5.1-09: `deliver: {times: N}` sends N messages with one sender, and
 // `first_contacted` judges which hosts came first over them, as a set.
 TEST_F(ScenarioTest, RepeatedDeliveriesJudgeWhichHostCameFirst) {
-  const std::string world = R"(pki:
-  - {name: mx2, issuer: root, dns_names: [mx2.example.test]}
-dns:
-  origins: [example.test]
-  zonedata:
-    example.test: [{MX: [10, mx1.example.test]}, {MX: [10, mx2.example.test]}]
-    mx1.example.test: [{A: 127.0.0.1}]
-    mx2.example.test: [{A: 127.0.0.1}]
-    _mta-sts.example.test: [{TXT: "v=STSv1; id=1"}]
-https:
-  mta-sts.example.test:
-    cert: policy
-    paths:
-      /.well-known/mta-sts.txt:
-        body: "version: STSv1\nmode: enforce\nmx: mx1.example.test\nmx: mx2.example.test\nmax_age: 600\n"
-smtp:
-  mx1.example.test: {cert: mx1}
-  mx2.example.test: {cert: mx2}
-)";
+  const std::string world = TwoMxWorld(
+      "  - {name: mx2, issuer: root, dns_names: [mx2.example.test]}\n", 10, "mx1", "mx2");
   auto s = LoadScenario(Scenario("random", world + R"(steps:
   - deliver: {to: a@example.test, times: 20}
   - expect: {verdict: delivered, first_contacted: [mx1.example.test, mx2.example.test]}

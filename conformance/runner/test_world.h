@@ -5,6 +5,7 @@
 // (YAML keys may come in any order).
 #pragma once
 
+#include <string>
 #include <string_view>
 
 namespace mxconform::conformance {
@@ -37,6 +38,31 @@ smtp:
 // phase starts from the host's settings (greylist 1), not the phase
 // before. Run in process (scenario_test.cc) and on the wire
 // (scenario_wire_test.cc): the two must agree.
+// Scenario keys over kTestWorld: example.test with two MX, mx1 at
+// preference 10 and mx2 at `mx2_preference`, both in an enforce policy and
+// presenting `mx1_cert` and `mx2_cert`; `pki` is added to the world's
+// certificates (the `pki:` list items), and `steps:` follows.
+inline std::string TwoMxWorld(std::string_view pki, int mx2_preference, std::string_view mx1_cert,
+                              std::string_view mx2_cert) {
+  return "pki:\n" + std::string(pki) + R"(dns:
+  origins: [example.test]
+  zonedata:
+    example.test: [{MX: [10, mx1.example.test]}, {MX: [)" +
+         std::to_string(mx2_preference) + R"(, mx2.example.test]}]
+    mx1.example.test: [{A: 127.0.0.1}]
+    mx2.example.test: [{A: 127.0.0.1}]
+    _mta-sts.example.test: [{TXT: "v=STSv1; id=1"}]
+https:
+  mta-sts.example.test:
+    cert: policy
+    paths:
+      /.well-known/mta-sts.txt:
+        body: "version: STSv1\nmode: enforce\nmx: mx1.example.test\nmx: mx2.example.test\nmax_age: 600\n"
+smtp:
+  mx1.example.test: {cert: )" +
+         std::string(mx1_cert) + "}\n  mx2.example.test: {cert: " + std::string(mx2_cert) + "}\n";
+}
+
 inline constexpr std::string_view kMxPhases = R"(smtp:
   mx1.example.test:
     cert: mx1

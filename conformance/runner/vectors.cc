@@ -919,19 +919,7 @@ void ApplyExpectations(const Expectations& e, std::vector<CaseResult>& results) 
 }
 
 std::vector<std::filesystem::path> FindCaseFiles(const std::filesystem::path& dir) {
-  std::vector<std::filesystem::path> files;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-    // As FindScenarioFiles: one that cannot be examined is listed, for the
-    // reader to report.
-    std::error_code fe;
-    const bool regular = e.is_regular_file(fe);
-    if ((regular || fe) && e.path().extension() == ".yaml") {
-      files.push_back(e.path());
-    }
-  }
-  std::sort(files.begin(), files.end());
-  return files;
+  return FilesWithExtension(dir, ".yaml");
 }
 
 }  // namespace mxconform::conformance

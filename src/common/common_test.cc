@@ -354,6 +354,24 @@ class FileRead : public ::testing::Test {
   std::filesystem::path dir_;
 };
 
+// The directory scans' listing: files with the extension, sorted, not
+// below the directory; a symlink loop is listed (for its reader to report
+// unreadable), not thrown on.
+TEST_F(FileRead, FilesWithExtensionListsWhatAReaderShouldSee) {
+  Write("b.yaml", "b");
+  Write("a.yaml", "a");
+  Write("c.yml", "c");
+  std::filesystem::create_directories(dir_ / "sub");
+  Write("sub/d.yaml", "d");
+  std::filesystem::create_symlink("loop.yaml", dir_ / "loop.yaml");
+  EXPECT_EQ(
+      FilesWithExtension(dir_, ".yaml"),
+      (std::vector<std::filesystem::path>{dir_ / "a.yaml", dir_ / "b.yaml", dir_ / "loop.yaml"}));
+  EXPECT_EQ(FilesWithExtension(dir_, ".yml"), std::vector<std::filesystem::path>{dir_ / "c.yml"});
+  EXPECT_TRUE(FilesWithExtension(dir_ / "none", ".yaml").empty());
+  EXPECT_FALSE(ReadFileAtMost(dir_ / "loop.yaml", 10, kIds).ok());
+}
+
 TEST_F(FileRead, WholeFileUpToTheLimit) {
   EXPECT_EQ(*ReadFileAtMost(Write("empty", ""), 10, kIds), "");
   const std::string bytes("a\0b\r\n\xff", 6);

@@ -1,5 +1,6 @@
 #include "common/file.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -50,6 +51,25 @@ Result<std::string> ReadFileAtMost(const std::filesystem::path& path, std::size_
   }
   return MakeDiag(ids.too_large, Severity::kError, 0, "the file is too large",
                   path.string() + ": more than " + std::to_string(max) + " bytes");
+}
+
+bool ListedAsFile(const std::filesystem::directory_entry& e) {
+  std::error_code ec;
+  const bool regular = e.is_regular_file(ec);
+  return regular || ec;
+}
+
+std::vector<std::filesystem::path> FilesWithExtension(const std::filesystem::path& dir,
+                                                      std::string_view extension) {
+  std::vector<std::filesystem::path> files;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    if (ListedAsFile(e) && e.path().extension() == extension) {
+      files.push_back(e.path());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return files;
 }
 
 }  // namespace mxconform

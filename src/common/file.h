@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.h"
 
@@ -38,5 +39,16 @@ struct FileReadIds {
 // unreadable (EISDIR), not empty.
 Result<std::string> ReadFileAtMost(const std::filesystem::path& path, std::size_t max,
                                    const FileReadIds& ids);
+
+// Whether a directory scan lists `e` as a file to read: a regular file, or
+// one that cannot be examined (a symlink loop), which ReadFileAtMost then
+// reports as unreadable. Never throws, where is_regular_file() without an
+// error code does.
+bool ListedAsFile(const std::filesystem::directory_entry& e);
+
+// The files of `dir` (not below it) whose names end in `extension`, as
+// ListedAsFile takes them, sorted; none if `dir` cannot be read.
+std::vector<std::filesystem::path> FilesWithExtension(const std::filesystem::path& dir,
+                                                      std::string_view extension);
 
 }  // namespace mxconform
