@@ -13,7 +13,8 @@
 //    one diagnostic whose id belongs to the reader (`scenario.`, `zone.`,
 //    `vectors.openspf.`, `catalog.`) and whose detail is located
 //    ("line:column: ..." or the base's path);
-//  - a scenario that loads: lints without crashing; each https host's
+//  - a scenario that loads: lints without crashing; WireOnlyElements()
+//    names an smtp_client key when there is one, no host element twice; each https host's
 //    `later` phases are in strictly increasing time order and At() picks
 //    the last phase started (the host itself before the first); an expect
 //    step's level is "", SHOULD or MAY; a deliver step's times is 1-100;
@@ -30,12 +31,14 @@
 //    order; text taken for a suite by its contents is YAML the suite reader
 //    reads (only its size or shape may be refused); a zone read on its own
 //    has no tests.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "conformance/runner/catalog.h"
 #include "conformance/runner/mock_zone.h"
@@ -87,6 +90,20 @@ void CheckPhases(const Spec& h) {
 
 void CheckScenario(const conf::Scenario& s, std::string_view text) {
   (void)conf::LintScenario(s, "fuzz", {});
+  // What in-process runs leave to the wire: each element named, an
+  // smtp_client key always among them, and nothing named twice.
+  const std::vector<std::string> wire_only = conf::WireOnlyElements(s);
+  const bool client_rules = std::any_of(s.steps.begin(), s.steps.end(), [](const auto& st) {
+    return st.kind == conf::ScenarioStep::Kind::kExpect && st.expect.smtp_client;
+  });
+  FUZZ_CHECK(!client_rules || !wire_only.empty());
+  // (Two smtp_client keys can share a line in flow style; host elements
+  // are unique by host, path and phase.)
+  std::set<std::string> hosts_named;
+  for (const auto& w : wire_only) {
+    FUZZ_CHECK(!w.empty());
+    FUZZ_CHECK(StartsWith(w, "smtp_client (line ") || hosts_named.insert(w).second);
+  }
   for (const auto& [host, h] : s.https) {
     CheckPhases(h);
   }

@@ -22,9 +22,9 @@ namespace {
 using nlohmann::json;
 
 constexpr std::array kOutcomes = {
-    Outcome::kPass,          Outcome::kFail,          Outcome::kNonStrict,
-    Outcome::kInformational, Outcome::kUnimplemented, Outcome::kSkip,
-    Outcome::kXfail,         Outcome::kXpass,         Outcome::kError,
+    Outcome::kPass,          Outcome::kPartial,       Outcome::kFail, Outcome::kNonStrict,
+    Outcome::kInformational, Outcome::kUnimplemented, Outcome::kSkip, Outcome::kXfail,
+    Outcome::kXpass,         Outcome::kError,
 };
 // Indexed by the enum's value.
 static_assert(kOutcomes.size() == static_cast<std::size_t>(Outcome::kError) + 1);
@@ -208,7 +208,7 @@ Section SectionOf(std::string_view id) {
 // --- the page ---------------------------------------------------------------
 
 constexpr std::string_view kStyle = R"css(
-:root{--pass:#e6f4ea;--fail:#fce8e6;--error:#fef0d9;--soft:#fff8d6;--xfail:#e8eefc;--grey:#f1f3f4;--line:#d0d4d8}
+:root{--pass:#e6f4ea;--partial:#eef3dc;--fail:#fce8e6;--error:#fef0d9;--soft:#fff8d6;--xfail:#e8eefc;--grey:#f1f3f4;--line:#d0d4d8}
 *{box-sizing:border-box}
 body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;padding:1.2em 2em;max-width:1400px;color:#202124}
 h1{font-size:1.5em;margin:0 0 .3em}h2{font-size:1.15em;margin:1.5em 0 .5em}
@@ -223,7 +223,7 @@ ul.counts{list-style:none;padding:0;margin:0;display:flex;flex-wrap:wrap;gap:6px
 ul.counts li{border:1px solid var(--line);border-radius:6px;padding:4px 10px;min-width:6em}
 ul.counts .n{display:block;font-size:1.5em;font-weight:600}
 ul.counts li.zero{opacity:.45}
-.o-pass{background:var(--pass)}.o-fail,.o-xpass{background:var(--fail)}.o-error{background:var(--error)}
+.o-pass{background:var(--pass)}.o-partial{background:var(--partial)}.o-fail,.o-xpass{background:var(--fail)}.o-error{background:var(--error)}
 .o-non-strict{background:var(--soft)}.o-xfail{background:var(--xfail)}
 .o-skip,.o-unimplemented,.o-informational{background:var(--grey)}
 .matrix-wrap{max-height:26em;overflow:auto;display:inline-block;border:1px solid var(--line)}
@@ -244,6 +244,8 @@ table.cases td.ms{text-align:right;color:#5f6368;white-space:nowrap}
 table.cases td.id{width:45%}
 table.cases td.req{font-size:12px}
 tr[data-outcome=pass] td.out{background:var(--pass)}
+tr[data-outcome=partial] td.out{background:var(--partial)}
+tr[data-outcome=partial] .msg,tr[data-outcome=informational] .msg{color:#3c4043}
 tr[data-outcome=fail] td.out,tr[data-outcome=xpass] td.out{background:var(--fail)}
 tr[data-outcome=error] td.out{background:var(--error)}
 tr[data-outcome=non-strict] td.out{background:var(--soft)}

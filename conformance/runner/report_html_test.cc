@@ -258,6 +258,46 @@ TEST(ReportWriter, SummaryShowsControlBytesEscaped) {
       << sum;
 }
 
+// A partial scenario (in-process, checks left to the wire run) is neither
+// a pass nor a failure in any of the reports: its own count and column in
+// the page, its own word in summary.txt, a skipped JUnit case, and its
+// name in index.json; the run's pass count leaves it out.
+TEST(ReportWriter, PartialIsCountedApartInEveryReport) {
+  std::vector<CaseResult> v = {
+      Case("mta-sts/rfc8461-5/p/in-process", Outcome::kPartial, {"STS-5-01"}),
+      Case("mta-sts/rfc8461-5/p/wire", Outcome::kPass, {"STS-5-01"})};
+  v[0].message = "every in-process check passed; left to the wire run: inject";
+  const Totals t = Count(v);
+  EXPECT_EQ(t.pass, 1u);
+  EXPECT_EQ(t.fail, 0u);
+  EXPECT_EQ(t.other, 1u);
+
+  const std::string h = HtmlReport({"impl", "2026-12-03T00:00:00Z", {"t"}}, v);
+  EXPECT_EQ(ById(h, "count-pass"), "1");
+  EXPECT_EQ(ById(h, "count-partial"), "1");
+  EXPECT_EQ(MatrixCell(h, "RFC 8461 §5", "partial"), 1) << h;
+  EXPECT_EQ(MatrixCell(h, "RFC 8461 §5", "pass"), 1);
+
+  const std::string sum = SummaryText({}, v);
+  EXPECT_NE(sum.find("t: 1/2 pass, 1 partial\n"), std::string::npos) << sum;
+  EXPECT_NE(sum.find("1 passed, 0 failed, 1 partial (checks left to the wire run)\n"),
+            std::string::npos)
+      << sum;
+  EXPECT_EQ(sum.find(" other"), std::string::npos) << sum;
+
+  const std::string x = JunitXml({}, v);
+  EXPECT_NE(x.find("<skipped message=\"partial: every in-process check passed; left to the wire "
+                   "run: inject\"/>"),
+            std::string::npos)
+      << x;
+  EXPECT_NE(x.find("failures=\"0\""), std::string::npos);
+
+  const nlohmann::json j = IndexJson({}, v);
+  EXPECT_EQ(j["cases"][0]["outcome"], "partial");
+  EXPECT_EQ(j["outcomes"]["partial"], 1);
+  EXPECT_EQ(j["totals"]["pass"], 1);
+}
+
 // A wire scenario's evidence is bounded before it is kept (the mocks log
 // up to 2,000 lines a session, 256 sessions): review finding.
 TEST(ReportWriter, EvidenceIsCutToItsBudget) {

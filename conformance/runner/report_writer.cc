@@ -246,19 +246,28 @@ std::string SummaryText(const RunInfo& info, const std::vector<CaseResult>& resu
     if (st.error != 0) {
       s << ", " << st.error << " error";
     }
-    std::size_t xf = static_cast<std::size_t>(std::count_if(
-        rs.begin(), rs.end(), [](const CaseResult* r) { return r->outcome == Outcome::kXfail; }));
+    const auto count = [&rs](Outcome o) {
+      return static_cast<std::size_t>(std::count_if(
+          rs.begin(), rs.end(), [o](const CaseResult* r) { return r->outcome == o; }));
+    };
+    const std::size_t xf = count(Outcome::kXfail);
+    const std::size_t partial = count(Outcome::kPartial);
+    if (partial != 0) {
+      s << ", " << partial << " partial";
+    }
     if (xf != 0) {
       s << ", " << xf << " xfail";
     }
-    if (st.other > xf) {
-      s << ", " << st.other - xf << " other";
+    if (st.other > xf + partial) {
+      s << ", " << st.other - xf - partial << " other";
     }
     s << "\n";
   }
   std::size_t xfail = 0;
+  std::size_t partial = 0;
   for (const auto& r : results) {
     xfail += r.outcome == Outcome::kXfail ? 1 : 0;
+    partial += r.outcome == Outcome::kPartial ? 1 : 0;
     if (r.outcome == Outcome::kFail || r.outcome == Outcome::kError ||
         r.outcome == Outcome::kXpass || r.outcome == Outcome::kXfail) {
       s << OutcomeName(r.outcome) << ": " << Escaped(r.id, Markup::kNone) << " ["
@@ -272,6 +281,9 @@ std::string SummaryText(const RunInfo& info, const std::vector<CaseResult>& resu
   }
   if (xfail != 0) {
     s << ", " << xfail << " expected failure" << (xfail == 1 ? "" : "s");
+  }
+  if (partial != 0) {
+    s << ", " << partial << " partial (checks left to the wire run)";
   }
   s << "\n";
   return s.str();

@@ -58,7 +58,10 @@ std::string CheckSmtpClient(const SmtpClientExpect& e, const SmtpSessions& sessi
 // the policy host and the MX as fakes that verify the PKI's chains with
 // src/tls), a virtual clock. One CaseResult, kind "scenario", id the
 // scenario's id + "/in-process"; a request the scenario does not answer is
-// an error outcome naming it.
+// an error outcome naming it. A scenario that passes every check the
+// fakes can make, and holds something of WireOnlyElements()
+// (scenario_model.h), is `partial`, not `pass`: it names what it left to
+// the wire run, and is not counted as passed.
 CaseResult RunScenarioInProcess(const Scenario& s, const ScenarioRunOptions& opts = {});
 
 // A scenario's mocks on loopback: the DNS server, one policy host per

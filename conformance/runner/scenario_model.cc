@@ -1048,4 +1048,83 @@ std::string ScenarioExpect::Count::Text() const {
   return std::to_string(at_least) + " to " + std::to_string(at_most);
 }
 
+std::vector<std::string> WireOnlyElements(const Scenario& s) {
+  std::vector<std::string> out;
+  for (const ScenarioStep& step : s.steps) {
+    if (step.kind == ScenarioStep::Kind::kExpect && step.expect.smtp_client) {
+      out.push_back("smtp_client (line " + std::to_string(step.line) +
+                    "): the fakes see no SMTP commands");
+    }
+  }
+  // A host's own settings, then what each later phase adds (a phase
+  // starts from the host's settings: what it keeps is named once).
+  const auto each_phase = [&out](const std::string& who, const auto& host, const auto& list) {
+    const std::vector<std::string> own = list(host);
+    for (const auto& item : own) {
+      out.push_back(who + ": " + item);
+    }
+    for (const auto& phase : host.later) {
+      for (const auto& item : list(*phase.spec)) {
+        if (std::find(own.begin(), own.end(), item) == own.end()) {
+          out.push_back(who + " (from " + std::to_string(phase.at) + "): " + item);
+        }
+      }
+    }
+  };
+  for (const auto& [name, host] : s.https) {
+    each_phase("https " + name, host, [](const HttpsHostSpec& h) {
+      std::vector<std::string> items;
+      if (h.sni_required) {
+        items.push_back("sni_required (the fake does not see the ClientHello)");
+      }
+      for (const auto& [path, rule] : h.paths) {
+        if (rule.stall) {
+          items.push_back(path + " stall (the fake times the fetch out itself)");
+        }
+        if (rule.trickle_ms != 0) {
+          items.push_back(path + " trickle_ms (the fake compares with the fetch deadline itself)");
+        }
+        if (rule.oversized) {
+          items.push_back(path + " oversized (the fake applies the size cap itself)");
+        }
+        if (rule.reset) {
+          items.push_back(path + " reset (the fake reports the cut itself)");
+        }
+        if (!rule.cache_control.empty()) {
+          items.push_back(path + " cache_control (the fake passes no headers)");
+        }
+      }
+      return items;
+    });
+  }
+  for (const auto& [name, host] : s.smtp) {
+    each_phase("smtp " + name, host, [](const SmtpHostSpec& m) {
+      std::vector<std::string> items;
+      if (!m.inject.empty()) {
+        items.push_back("inject (the fake sends no bytes)");
+      }
+      if (m.starttls_under_tls) {
+        items.push_back("starttls_under_tls (the fake sends no EHLO reply)");
+      }
+      if (m.starttls_settle_ms != 0) {
+        items.push_back("starttls_settle_ms (the fake sees no pipelining)");
+      }
+      if (m.accept_unknown_params) {
+        items.push_back("accept_unknown_params (the fake sees no parameters)");
+      }
+      if (m.starttls == "garbage-after-220") {
+        items.push_back("starttls garbage-after-220 (the fake fails the handshake itself)");
+      }
+      const auto tls_max = mocks::smtp::ParseTlsVersion(m.tls_max);
+      if (tls_max && *tls_max != mocks::smtp::TlsVersion::kAny &&
+          *tls_max < mocks::smtp::TlsVersion::kTls1_2) {
+        items.push_back("tls_max " + m.tls_max +
+                        " (the fake applies the sender's TLS 1.2 floor itself)");
+      }
+      return items;
+    });
+  }
+  return out;
+}
+
 }  // namespace mxconform::conformance

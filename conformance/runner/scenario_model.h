@@ -277,6 +277,16 @@ Result<Scenario> ParseScenario(std::string_view text, const std::filesystem::pat
 std::vector<std::string> LintScenario(const Scenario& s, const std::filesystem::path& root,
                                       const std::set<std::string>& known_ids);
 
+// What of `s` an in-process run does not exercise, each named with where
+// it is ("smtp mx1.example.test: inject (...)"): the expect key the fakes
+// cannot observe (smtp_client) and the knobs they ignore or whose result
+// they decide themselves in place of the sender's own network code
+// (stall, trickle_ms, oversized, reset, cache_control, sni_required;
+// inject, starttls_under_tls, starttls_settle_ms, accept_unknown_params,
+// starttls garbage-after-220, tls_max below TLS 1.2), in later phases too.
+// Empty when the in-process run can check the whole scenario.
+std::vector<std::string> WireOnlyElements(const Scenario& s);
+
 // conformance/scenarios/**/*.yaml, sorted.
 std::vector<std::filesystem::path> FindScenarioFiles(const std::filesystem::path& root);
 

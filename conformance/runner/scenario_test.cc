@@ -49,6 +49,7 @@ TEST_F(ScenarioTest, RunsAndPasses) {
   auto r = RunScenarioInProcess(*s);
   EXPECT_EQ(r.outcome, Outcome::kPass) << r.message;
   EXPECT_EQ(r.id, "t/good/in-process");
+  EXPECT_TRUE(WireOnlyElements(*s).empty());
   EXPECT_EQ(r.expected["expect"][0]["verdict"], "delivered");
   EXPECT_EQ(r.expected["levels"]["STS-5-01"], "MUST");
   EXPECT_FALSE(r.actual["transcript"].empty());
@@ -349,13 +350,25 @@ steps:
   auto enforce = LoadScenario(Scenario("alert", with("enforce", "true")));
   ASSERT_TRUE(enforce.ok()) << enforce.error().Text();
   ASSERT_EQ(enforce->https.at("mta-sts.example.test").later.size(), 1u);
+  // Every check passes; the stall itself (the sender's fetch deadline) is
+  // the fake's own verdict in-process, so the case is partial and says so.
   auto r = RunScenarioInProcess(*enforce);
-  EXPECT_EQ(r.outcome, Outcome::kPass) << r.message;
+  EXPECT_EQ(r.outcome, Outcome::kPartial) << r.message;
+  EXPECT_NE(r.message.find("https mta-sts.example.test (from 1800003600): "
+                           "/.well-known/mta-sts.txt stall"),
+            std::string::npos)
+      << r.message;
   // Mode none: nothing to protect, nothing to alert about (STS-3.3-13).
   auto none = LoadScenario(Scenario("no-alert", with("none", "false")));
   ASSERT_TRUE(none.ok()) << none.error().Text();
   auto n = RunScenarioInProcess(*none);
-  EXPECT_EQ(n.outcome, Outcome::kPass) << n.message;
+  EXPECT_EQ(n.outcome, Outcome::kPartial) << n.message;
+  // A check that fails is a failure, whatever is left to the wire.
+  auto wrong = LoadScenario(Scenario("alert-missed", with("enforce", "false")));
+  ASSERT_TRUE(wrong.ok()) << wrong.error().Text();
+  auto w = RunScenarioInProcess(*wrong);
+  EXPECT_EQ(w.outcome, Outcome::kFail) << w.message;
+  EXPECT_NE(w.message.find("alerted"), std::string::npos) << w.message;
   // A phase out of order, or without `at`, does not load.
   EXPECT_FALSE(LoadScenario(Scenario("bad-later", R"(https:
   mta-sts.example.test:
@@ -763,7 +776,14 @@ steps:
   EXPECT_TRUE(s->https.at("mta-sts.example.test").sni_required);
   EXPECT_EQ(s->smtp.at("mx1.example.test").default_cert, "mx1-expired");
   EXPECT_TRUE(LintScenario(*s, root_, {"STS-5-01", "ATK-18", "ATK-22"}).empty());
-  EXPECT_EQ(RunScenarioInProcess(*s).outcome, Outcome::kPass);
+  // default_cert and tls1.2 are modelled in-process; sni_required and
+  // inject are not.
+  const CaseResult knobs = RunScenarioInProcess(*s);
+  EXPECT_EQ(knobs.outcome, Outcome::kPartial) << knobs.message;
+  EXPECT_EQ(WireOnlyElements(*s),
+            (std::vector<std::string>{
+                "https mta-sts.example.test: sni_required (the fake does not see the ClientHello)",
+                "smtp mx1.example.test: inject (the fake sends no bytes)"}));
   auto problems = LintScenario(*s, root_, {"STS-5-01", "ATK-18"});
   ASSERT_EQ(problems.size(), 1u);
   EXPECT_NE(problems[0].find("'ATK-22' is not an ATK row"), std::string::npos);
@@ -776,7 +796,10 @@ steps:
 )"));
   ASSERT_TRUE(old.ok()) << old.error().Text();
   auto r = RunScenarioInProcess(*old);
-  EXPECT_EQ(r.outcome, Outcome::kPass) << r.message;
+  EXPECT_EQ(r.outcome, Outcome::kPartial) << r.message;
+  EXPECT_NE(r.message.find("tls_max tls1.0 (the fake applies the sender's TLS 1.2 floor itself)"),
+            std::string::npos)
+      << r.message;
   EXPECT_FALSE(LoadScenario(Scenario("bad-tls",
                                      "smtp:\n  mx1.example.test: {cert: mx1, tls_max: ssl3}\n"
                                      "steps: []\n"))
@@ -927,11 +950,17 @@ steps:
   EXPECT_TRUE(c.starttls_bare && c.no_starttls_under_tls);
   EXPECT_FALSE(c.ehlo_first_under_tls || c.no_pipelining_into_tls);
   EXPECT_TRUE(LintScenario(*s, root_, {}).empty());
+  // In-process, the rules cannot be checked: the case is partial, not a
+  // pass, and names them and the knob the fake ignores.
   const CaseResult r = RunScenarioInProcess(*s);
-  EXPECT_EQ(r.outcome, Outcome::kPass) << r.message;
+  EXPECT_EQ(r.outcome, Outcome::kPartial) << r.message;
   EXPECT_EQ(r.expected["expect"][0]["smtp_client"]["quit_after_tls"][0], "mx1.example.test");
-  EXPECT_NE(r.actual.dump().find("smtp_client: the in-process fakes see no SMTP commands"),
-            std::string::npos);
+  EXPECT_NE(r.message.find("smtp_client (line 10): the fakes see no SMTP commands"),
+            std::string::npos)
+      << r.message;
+  EXPECT_NE(r.message.find("smtp mx1.example.test: starttls_under_tls"), std::string::npos)
+      << r.message;
+  EXPECT_NE(r.actual.dump().find("not exercised in-process"), std::string::npos);
 
   for (const char* bad : {"smtp_client: {starttls_bare: false}", "smtp_client: {}",
                           "smtp_client: yes", "smtp_client: {pipelining: true}"}) {
@@ -950,6 +979,62 @@ steps:
   const auto problems = LintScenario(*stray, root_, {});
   ASSERT_EQ(problems.size(), 1u);
   EXPECT_NE(problems[0].find("'mx9.example.test' is not an smtp host"), std::string::npos);
+}
+
+// Each knob the in-process fakes ignore or decide themselves is named, with
+// its host, path and phase (once: a phase keeps the host's settings, and
+// only what it adds is named with its time); those the fakes model
+// (default_cert, tls_max from TLS 1.2 up, greylist, the STARTTLS replies)
+// are not.
+TEST_F(ScenarioTest, WireOnlyElementsNameEachKnobTheFakesDoNotExercise) {
+  auto s = LoadScenario(Scenario("wire-only", R"(https:
+  mta-sts.example.test:
+    cert: policy
+    paths:
+      /.well-known/mta-sts.txt: {body: "x", trickle_ms: 5, cache_control: "max-age=60"}
+      /a: {stall: true}
+      /b: {oversized: true, reset: true}
+    later:
+      - at: 1800000600
+        sni_required: true
+smtp:
+  mx1.example.test: {cert: mx1, default_cert: mx1-expired, tls_max: tls1.2, greylist: 1, starttls: reply-454}
+  mx2.example.test:
+    cert: mx2
+    inject: "250 x"
+    starttls_under_tls: true
+    starttls_settle_ms: 10
+    accept_unknown_params: true
+    later:
+      - {at: 1800000600, starttls: garbage-after-220, tls_max: tls1.1}
+steps:
+  - deliver: {to: a@example.test}
+  - expect: {verdict: delivered}
+  - expect: {smtp_client: {starttls_bare: true}}
+)"));
+  ASSERT_TRUE(s.ok()) << s.error().Text();
+  EXPECT_EQ(
+      WireOnlyElements(*s),
+      (std::vector<std::string>{
+          "smtp_client (line 29): the fakes see no SMTP commands",
+          "https mta-sts.example.test: /.well-known/mta-sts.txt trickle_ms (the fake compares "
+          "with the fetch deadline itself)",
+          "https mta-sts.example.test: /.well-known/mta-sts.txt cache_control (the fake passes "
+          "no headers)",
+          "https mta-sts.example.test: /a stall (the fake times the fetch out itself)",
+          "https mta-sts.example.test: /b oversized (the fake applies the size cap itself)",
+          "https mta-sts.example.test: /b reset (the fake reports the cut itself)",
+          "https mta-sts.example.test (from 1800000600): sni_required (the fake does not see the "
+          "ClientHello)",
+          "smtp mx2.example.test: inject (the fake sends no bytes)",
+          "smtp mx2.example.test: starttls_under_tls (the fake sends no EHLO reply)",
+          "smtp mx2.example.test: starttls_settle_ms (the fake sees no pipelining)",
+          "smtp mx2.example.test: accept_unknown_params (the fake sees no parameters)",
+          "smtp mx2.example.test (from 1800000600): starttls garbage-after-220 (the fake fails "
+          "the handshake itself)",
+          "smtp mx2.example.test (from 1800000600): tls_max tls1.1 (the fake applies the "
+          "sender's TLS 1.2 floor itself)",
+      }));
 }
 
 TEST_F(ScenarioTest, DownAddressesLoadLintAndRefuseConnections) {

@@ -575,6 +575,8 @@ std::string_view OutcomeName(Outcome o) {
   switch (o) {
     case Outcome::kPass:
       return "pass";
+    case Outcome::kPartial:
+      return "partial";
     case Outcome::kFail:
       return "fail";
     case Outcome::kNonStrict:
