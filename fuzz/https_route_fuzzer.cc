@@ -8,7 +8,8 @@
 // Input: byte 0 sets the response knobs (bit 0 chunked, 1 redirect, 2
 // content_type, 3 an empty content_type, 4 oversized, 5 trickle, 6 a HEAD
 // request, 7 a scripted Content-Length that frames the body itself); byte 1
-// the sizes (trickle bytes, the oversized size, the status); then
+// the sizes (trickle bytes, the oversized size, the status: 200, 204,
+// 301, 302, 404, 304, 103); then
 // "HOST\nSNI\nTARGET\nBODY".
 //
 // Asserts, for any input:
@@ -17,15 +18,20 @@
 //    takes is printable, with no space, '%', '/', '?', '#' or '@', and a
 //    name before any port;
 //  - a request is scripted exactly when its route (Host without port, or
-//    the SNI when there is no Host) names a configured host and its path
-//    (the target up to '?') one of that host's paths; an unscripted one is
-//    a 404 whose head holds nothing of the request;
+//    the SNI when there is no Host; for an absolute-form target, its
+//    authority) names a configured host and its path (the target, after
+//    any authority, up to '?'; "/" when an absolute-form target has none)
+//    one of that host's paths; an unscripted one is a 404 whose head holds
+//    nothing of the request; TargetProblem refuses an absolute-form target
+//    exactly when its authority has userinfo or is no Host value, and no
+//    other target;
 //  - the head is a status line, printable header lines and a blank line;
 //    the framing it declares matches the pieces: Content-Length = the body
 //    written, chunks that decode to the body and end with the last chunk,
 //    trickled pieces no longer than asked; a HEAD gets no body; a redirect
 //    has a 3xx status and a Location; an oversized body has exactly its
-//    size.
+//    size; a 1xx, 204 or 304 gets neither framing nor body unless a
+//    scripted header frames it.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -137,19 +143,35 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if ((knobs & 128) != 0) {
     r.headers.push_back({"Content-Length", "3"});
   }
-  static const int kStatuses[] = {200, 200, 204, 301, 302, 404, 500, 503};
+  static const int kStatuses[] = {200, 200, 204, 301, 302, 404, 304, 103};
   r.status = kStatuses[sizes % 8];
   https::Config cfg;
   cfg.hosts[https::HostWithoutPort("MTA-STS.Example.Test.:443")].paths["/.well-known/mta-sts.txt"] =
       r;
   cfg.hosts[https::HostWithoutPort("[::1]:8443")].paths["/"] = https::Response::Text("ok\n");
 
-  // Route.
+  // Route: by the Host header and the target, or, for an absolute-form
+  // target, by its authority and what follows it ("/" when nothing does).
   const https::Routed routed = https::Route(cfg, host, sni, target);
-  FUZZ_CHECK(routed.host == h);
-  FUZZ_CHECK(routed.route == (h.empty() ? mxconform::text::ToLowerCopy(sni) : h));
-  FUZZ_CHECK(routed.path == target.substr(0, target.find('?')));
+  const auto absolute = https::AbsoluteTarget(target);
+  const std::string want_host = absolute ? https::HostWithoutPort(absolute->authority) : h;
+  std::string_view path_part = absolute ? absolute->rest : target;
+  path_part = path_part.substr(0, path_part.find('?'));
+  FUZZ_CHECK(routed.host == want_host);
+  FUZZ_CHECK(routed.route == (want_host.empty() ? mxconform::text::ToLowerCopy(sni) : want_host));
+  FUZZ_CHECK(routed.path == (absolute && path_part.empty() ? std::string_view("/") : path_part));
   FUZZ_CHECK(routed.path.find('?') == std::string::npos);
+  if (absolute) {
+    FUZZ_CHECK(absolute->authority.find('/') == std::string_view::npos &&
+               absolute->authority.find('?') == std::string_view::npos);
+    FUZZ_CHECK(target.substr(target.size() - absolute->rest.size()) == absolute->rest);
+  }
+  // A target is refused only in absolute-form, and then exactly when its
+  // authority has userinfo or is no Host value.
+  const std::string target_problem = https::TargetProblem(target);
+  FUZZ_CHECK(target_problem.empty() ==
+             (!absolute || (absolute->authority.find('@') == std::string_view::npos &&
+                            https::ValidHostHeader(absolute->authority))));
   const bool want =
       (routed.route == "mta-sts.example.test" && routed.path == "/.well-known/mta-sts.txt") ||
       (routed.route == "[::1]" && routed.path == "/");
@@ -193,6 +215,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   if (head_request) {
     FUZZ_CHECK(out.pieces.empty());
+    return 0;
+  }
+  // 1xx, 204 and 304 have no content: no framing, no body, unless the
+  // scripted headers frame one themselves.
+  if (https::StatusWithoutContent(out.status) && !(knobs & 128)) {
+    bool cl = false;
+    bool te = false;
+    HeaderValue(out.head, "Content-Length", cl);
+    HeaderValue(out.head, "Transfer-Encoding", te);
+    FUZZ_CHECK(!cl && !te && out.pieces.empty());
     return 0;
   }
   const std::size_t body_size = resp.oversized > 0 ? resp.oversized : resp.body.size();

@@ -92,12 +92,45 @@ bool ValidHostHeader(std::string_view host) {
   return port_ok && name_ok && !HostWithoutPort(host).empty();
 }
 
+std::optional<AbsoluteForm> AbsoluteTarget(std::string_view target) {
+  for (std::string_view scheme : {std::string_view("http://"), std::string_view("https://")}) {
+    if (target.size() >= scheme.size() &&
+        text::EqualsIgnoreCase(target.substr(0, scheme.size()), scheme)) {
+      const std::string_view after = target.substr(scheme.size());
+      const std::size_t end = std::min(after.find_first_of("/?"), after.size());
+      return AbsoluteForm{after.substr(0, end), after.substr(end)};
+    }
+  }
+  return std::nullopt;
+}
+
+std::string TargetProblem(std::string_view target) {
+  const std::optional<AbsoluteForm> abs = AbsoluteTarget(target);
+  if (!abs) {
+    return "";  // origin-form, or a target no rule has: unscripted
+  }
+  if (abs->authority.find('@') != std::string_view::npos) {
+    return "userinfo in the target's authority";
+  }
+  if (!ValidHostHeader(abs->authority)) {
+    return "bad authority in the target";
+  }
+  return "";
+}
+
 Routed Route(const Config& cfg, std::string_view host_header, std::string_view sni,
              std::string_view target) {
   Routed out;
-  out.host = HostWithoutPort(host_header);
+  const std::optional<AbsoluteForm> abs = AbsoluteTarget(target);
+  out.host = HostWithoutPort(abs ? abs->authority : host_header);
   out.route = out.host.empty() ? text::ToLowerCopy(sni) : out.host;
+  if (abs) {
+    target = abs->rest;
+  }
   out.path = std::string(target.substr(0, target.find('?')));
+  if (abs && out.path.empty()) {
+    out.path = "/";  // RFC 9112 §3.2.1: an empty path is sent as "/"
+  }
   if (auto h = cfg.hosts.find(out.route); h != cfg.hosts.end()) {
     if (auto p = h->second.paths.find(out.path); p != h->second.paths.end()) {
       out.scripted = true;
@@ -108,6 +141,10 @@ Routed Route(const Config& cfg, std::string_view host_header, std::string_view s
   out.unscripted = Response::Text("not scripted: " + out.route + " " + out.path + "\n");
   out.unscripted->status = 404;
   return out;
+}
+
+bool StatusWithoutContent(int status) {
+  return (status >= 100 && status <= 199) || status == 204 || status == 304;
 }
 
 int StatusOf(const Response& r) {
@@ -143,12 +180,13 @@ Rendered Render(const Response& r, std::string_view reason, bool head_request) {
   if (!r.redirect.empty()) {
     head += "Location: " + r.redirect + "\r\n";
   }
-  if (!framed && !r.close_delimited) {
+  const bool no_content = StatusWithoutContent(out.status) && !framed;
+  if (!framed && !r.close_delimited && !no_content) {
     head += r.chunked ? "Transfer-Encoding: chunked\r\n"
                       : "Content-Length: " + std::to_string(body.size()) + "\r\n";
   }
   head += "Connection: close\r\n\r\n";
-  if (head_request) {
+  if (head_request || no_content) {
     return out;
   }
   const std::size_t piece = r.trickle_ms > 0 ? std::max<std::size_t>(r.trickle_bytes, 1)

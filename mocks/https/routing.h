@@ -27,11 +27,32 @@ std::string HostWithoutPort(std::string_view host);
 // HTTP/1.1 request whose Host is not.
 bool ValidHostHeader(std::string_view host);
 
+// An absolute-form request-target (RFC 9112 §3.2.2, "http://host:port/p?q",
+// the scheme case-insensitive): its authority and what follows it, the
+// path and query ("" when it stops at the authority). nullopt for any
+// other form (origin-form "/p" above all).
+struct AbsoluteForm {
+  std::string_view authority;
+  std::string_view rest;
+};
+std::optional<AbsoluteForm> AbsoluteTarget(std::string_view target);
+
+// Why a request-target cannot be routed, or "" when it can: origin-form,
+// or absolute-form with an authority ValidHostHeader() takes and no
+// userinfo (RFC 9110 §4.2.4: a recipient treats one as an error). A
+// server answers 400 otherwise.
+std::string TargetProblem(std::string_view target);
+
 // The rule for one request.
 struct Routed {
-  std::string host;   // HostWithoutPort of the Host header; empty: none
+  // HostWithoutPort of the Host header, or of the target's authority when
+  // the target is in absolute-form (RFC 9112 §3.2.2: the server MUST then
+  // ignore the Host header); empty: none.
+  std::string host;
   std::string route;  // `host`, or the SNI in lower case when there is none
-  std::string path;   // the target up to any '?'
+  // The target's path: up to any '?' (after the authority in absolute-form,
+  // and "/" when that form has no path).
+  std::string path;
   bool scripted = false;
   // The scripted response (in the config), or a 404 text/plain "not
   // scripted: ROUTE PATH" (exhaustive: a request the scenario did not
@@ -53,13 +74,19 @@ int StatusOf(const Response& r);
 // Chunks of a chunked body, unless trickling (RFC 9112 §7.1).
 inline constexpr std::size_t kChunkBytes = 1024;
 
+// True for the statuses whose responses have no content (RFC 9110 §15.2,
+// §15.3.5, §15.4.5; RFC 9112 §6.3): 1xx, 204 and 304.
+bool StatusWithoutContent(int status);
+
 // A response as written: the head (status line with `reason`, the scripted
 // headers less those the content_type and redirect knobs replace, the
 // framing unless a scripted header already frames it, Connection: close,
 // the blank line), then the body in pieces: `trickle_bytes` each when
 // trickling, chunks of kChunkBytes (each framed, then the last chunk) when
 // chunked, else one; no pieces for a HEAD request. An `oversized` body is
-// the scripted one padded to that size.
+// the scripted one padded to that size. A status without content gets no
+// framing and no body (RFC 9110 §8.6: no Content-Length with 1xx or 204),
+// unless the scripted headers frame it, which a scenario may do on purpose.
 struct Rendered {
   int status = 200;
   std::string head;

@@ -57,6 +57,7 @@ constexpr std::size_t kMaxReadBuffer = 2 * kMaxRequestHeader;
 constexpr std::string_view kBadRequest =
     "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 12\r\n"
     "Connection: close\r\n\r\nbad request\n";
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 constexpr std::string_view kTooLarge =
     "HTTP/1.1 413 Payload Too Large\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n"
     "Connection: close\r\n\r\ntoo large\n";
@@ -411,10 +412,44 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Conn& conn, LogEntry e
   http::request_parser<http::string_body> parser;
   parser.header_limit(kMaxRequestHeader);
   parser.body_limit(opts_.max_request_body);
-  conn.Lowest().expires_after(std::chrono::milliseconds(opts_.request_timeout_ms));
-  auto [read_ec, read_n] = co_await http::async_read(stream, buffer, parser, kUseTuple);
+  const auto request_timeout = std::chrono::milliseconds(opts_.request_timeout_ms);
+  conn.Lowest().expires_after(request_timeout);
+  auto [read_ec, read_n] = co_await http::async_read_header(stream, buffer, parser, kUseTuple);
   if (stopping_) {
     co_return;
+  }
+  // RFC 9112 §6.3 (4): a Transfer-Encoding whose last coding is not
+  // chunked leaves the body's length unknown, which Beast reads as no body;
+  // §3.2: an HTTP/1.1 request without exactly one valid Host; §3.2.2: an
+  // absolute-form target whose authority is not a host. Each MUST get 400
+  // (a reporter's broken POST is seen, not logged as empty).
+  std::string problem;
+  if (!read_ec) {
+    const auto& head = parser.get();
+    problem = HostProblem(head);
+    if (head.count(http::field::transfer_encoding) != 0 && !parser.chunked()) {
+      problem = "Transfer-Encoding without chunked last";
+    }
+    if (std::string bad_target = TargetProblem(head.target()); !bad_target.empty()) {
+      problem = std::move(bad_target);
+    }
+    // RFC 9110 §10.1.1: a client that sent "Expect: 100-continue" waits
+    // for a 100 before the content; a server MUST send it or the final
+    // status at once. The 400 above is known now: it goes without the body.
+    const bool wants_continue =
+        head.version() >= 11 && text::EqualsIgnoreCase(head[http::field::expect], "100-continue");
+    if (!parser.is_done() && wants_continue && problem.empty()) {
+      conn.Lowest().expires_after(std::chrono::milliseconds(opts_.write_timeout_ms));
+      std::tie(read_ec, read_n) =
+          co_await asio::async_write(stream, asio::buffer(kContinue), kUseTuple);
+      conn.Lowest().expires_after(request_timeout);
+    }
+    if (!read_ec && !parser.is_done() && (problem.empty() || !wants_continue)) {
+      std::tie(read_ec, read_n) = co_await http::async_read(stream, buffer, parser, kUseTuple);
+    }
+    if (stopping_) {
+      co_return;
+    }
   }
   if (read_ec) {
     entry.detail = read_ec.message();
@@ -453,14 +488,6 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Conn& conn, LogEntry e
   entry.target = std::string(req.target());
   entry.content_type = std::string(req[http::field::content_type]);
   entry.body = req.body();
-  // RFC 9112 §6.3 (4): a Transfer-Encoding whose last coding is not
-  // chunked leaves the body's length unknown, which Beast reads as no body;
-  // §3.2: an HTTP/1.1 request without exactly one valid Host. Both MUST
-  // get 400 (a reporter's broken POST is seen, not logged as empty).
-  std::string problem = HostProblem(req);
-  if (req.count(http::field::transfer_encoding) != 0 && !parser.chunked()) {
-    problem = "Transfer-Encoding without chunked last";
-  }
   if (!problem.empty()) {
     entry.rule = "bad-request";
     entry.outcome = "400";

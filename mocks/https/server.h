@@ -48,7 +48,9 @@ struct Response {
   // Cache-Control, ...). The server adds `Connection: close` and the
   // framing (Content-Length, or Transfer-Encoding: chunked) unless these
   // headers already carry Content-Length or Transfer-Encoding, which a
-  // scenario may then get wrong on purpose.
+  // scenario may then get wrong on purpose. A 1xx, 204 or 304 status has
+  // no content: neither framing nor `body` is sent unless these headers
+  // frame it.
   std::vector<Header> headers;
   std::string body;
   // chunked, if set, makes the server send the body with Transfer-Encoding:
