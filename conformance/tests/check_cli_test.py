@@ -338,4 +338,32 @@ with tempfile.TemporaryDirectory() as tmp:
                "%s over a symlink loop: an error naming it (rc=%d, %r)" % (cmd[0], rc,
                                                                             (out + err)[:300]))
 
+# Text from a scenario reaches the terminal escaped: list printed a title's
+# ESC and CR raw, and lint its problems, which quote the file (review
+# finding). A scenario that does not load exits 2 in list as in run (list
+# said 1).
+with tempfile.TemporaryDirectory() as tmp:
+    root = os.path.join(tmp, "s")
+    shutil.copytree(os.path.join(os.path.dirname(os.path.abspath(VECTORS)), "scenarios", "_base"),
+                    os.path.join(root, "_base"))
+    os.makedirs(os.path.join(root, "t"))
+    with open(os.path.join(root, "t", "x.yaml"), "w") as f:
+        f.write('base: ../_base/world.yaml\nid: t/x\ntitle: "red \\x1b[31m over \\r it"\n'
+                'requirements: [{id: STS-5-01, level: MUST}]\ntags: ["\\x1b[2Jwiped"]\n'
+                'steps:\n  - deliver: {to: a@example.test}\n  - expect: {verdict: delivered}\n')
+    rc, out, err = run(["list", "--scenarios-root", root])
+    expect(rc == 0 and b"red \\x1b[31m over \\x0d it" in out and b"\x1b" not in out
+           and b"\r" not in out, "list: a title's control bytes escaped (rc=%d, %r)" % (rc, out))
+    rc, out, err = run(["lint", "--scenarios-root", root, os.path.join(root, "t", "x.yaml")])
+    expect(rc == 1 and b"\\x1b[2Jwiped" in out and b"\x1b" not in out + err,
+           "lint: a problem quoting a tag's ESC escaped (rc=%d, %r)" % (rc, out))
+    with open(os.path.join(root, "t", "y.yaml"), "w") as f:
+        f.write("id: [\n")
+    rc, out, err = run(["list", "--scenarios-root", root])
+    expect(rc == 2 and b"y.yaml" in err and b"scenario.yaml" in err,
+           "list: a scenario that does not load: exit 2, as run (rc=%d, %r)" % (rc, err))
+    rc, out, err = run(["run", "--scenarios-root", root, "--scenarios", root, "--out",
+                        os.path.join(tmp, "r"), "-q"])
+    expect(rc == 2 and b"y.yaml" in err, "run: the same scenario: exit 2 (rc=%d)" % rc)
+
 H.finish()

@@ -3,8 +3,12 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
+
+#include "common/result.h"
 
 namespace mxconform::cli {
 
@@ -18,6 +22,16 @@ constexpr int kExitSkip = 77;
 // Reads a whole file ("-" = standard input), refusing more than `max` bytes.
 // On failure prints "mxconform: FILE: reason" to stderr and returns nullopt.
 std::optional<std::string> ReadInput(const std::string& path, std::size_t max);
+
+// Text from a file or a peer, made safe for one line of a terminal:
+// control bytes (CR and LF included) and ill-formed UTF-8 as \xNN escapes
+// (an ESC sequence in a scenario's title would otherwise reach the
+// operator's terminal), valid UTF-8 kept.
+std::string ForTerminal(std::string_view s);
+
+// "mxconform: FILE[:LINE:COL]: id: message: detail" on stderr, one line per
+// diagnostic of a file that did not load, made safe for a terminal.
+void PrintLoadErrors(const std::filesystem::path& file, const Diagnostics& d);
 
 // CLI::Range for a floating-point option that also refuses nan, which
 // CLI::Range lets through (every comparison with nan is false).

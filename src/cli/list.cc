@@ -48,14 +48,15 @@ void AddList(CLI::App& app, int& rc) {
     for (const auto& f : conformance::FindScenarioFiles(o->scenarios_root)) {
       auto s = conformance::LoadScenario(f);
       if (!s) {
-        std::cerr << "mxconform: " << f.string() << ": " << s.error().Text() << "\n";
+        PrintLoadErrors(f, s.diagnostics());
         bad = true;
         continue;
       }
       all.push_back(std::move(*s));
     }
     if (bad) {
-      rc = kExitInvalid;
+      // As `run` and `lint` do for a file that does not load.
+      rc = kExitUsage;
       return;
     }
     std::vector<const conformance::Scenario*> listed;
@@ -84,8 +85,9 @@ void AddList(CLI::App& app, int& rc) {
         for (const auto& t : s->tags) {
           tags += (tags.empty() ? "" : ",") + t;
         }
-        std::cout << s->id << "\n  " << s->title << "\n  tags: " << (tags.empty() ? "-" : tags)
-                  << "  ids: " << reqs << "\n";
+        std::cout << ForTerminal(s->id) << "\n  " << ForTerminal(s->title)
+                  << "\n  tags: " << ForTerminal(tags.empty() ? "-" : tags)
+                  << "  ids: " << ForTerminal(reqs) << "\n";
       }
       std::cout << listed.size() << " of " << all.size() << " scenarios\n";
       rc = kExitOk;

@@ -73,24 +73,13 @@ bool SamePath(const fs::path& a, const fs::path& b) {
   return fs::weakly_canonical(a, ec) == fs::weakly_canonical(b, ec);
 }
 
-// "mxconform: FILE:LINE:COL: id: message: detail", one line per error.
-void PrintLoadErrors(const fs::path& file, const Diagnostics& d) {
-  for (const auto& e : d) {
-    std::cerr << "mxconform: " << file.string();
-    if (e.line != 0) {
-      std::cerr << ":" << e.line << ":" << e.column;
-    }
-    std::cerr << ": " << e.id << ": " << e.Text() << "\n";
-  }
-}
-
 // "mxconform: message: detail (line L, column C)" for a case file.
 void PrintCaseFileError(const Diagnostic& e) {
-  std::cerr << "mxconform: " << e.Text();
+  std::string line = e.Text();
   if (e.line != 0) {
-    std::cerr << " (line " << e.line << ", column " << e.column << ")";
+    line += " (line " + std::to_string(e.line) + ", column " + std::to_string(e.column) + ")";
   }
-  std::cerr << "\n";
+  std::cerr << "mxconform: " << ForTerminal(line) << "\n";
 }
 
 Loaded LoadAndLint(const Sources& s) {
@@ -390,7 +379,7 @@ void AddRun(CLI::App& app, int& rc) {
     }
     if (!l.problems.empty()) {
       for (const auto& p : l.problems) {
-        std::cerr << "lint: " << p << "\n";
+        std::cerr << "lint: " << ForTerminal(p) << "\n";
       }
       std::cerr << "mxconform: " << l.problems.size()
                 << " problem(s) in the case files; fix them before running\n";
@@ -619,7 +608,7 @@ void AddLint(CLI::App& app, int& rc) {
     Loaded l = LoadAndLint(
         {o->files, o->vectors, o->requirements, o->openspf, true, {}, o->scenarios_root});
     for (const auto& p : l.problems) {
-      std::cout << p << "\n";
+      std::cout << ForTerminal(p) << "\n";
     }
     std::size_t cases = 0;
     for (const auto& f : l.files) {
