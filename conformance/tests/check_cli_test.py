@@ -366,4 +366,10 @@ with tempfile.TemporaryDirectory() as tmp:
                         os.path.join(tmp, "r"), "-q"])
     expect(rc == 2 and b"y.yaml" in err, "run: the same scenario: exit 2 (rc=%d)" % rc)
 
+# An option that needs another is a usage error alone, not silently
+# ignored (review finding).
+rc, _, err = run(["run", "--wire-tcp", "--suite", "none.yml"])
+expect(rc == 2 and b"--wire-tcp requires --wire" in err,
+       "run --wire-tcp without --wire: exit 2 (rc=%d, %r)" % (rc, err))
+
 H.finish()

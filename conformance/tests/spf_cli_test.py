@@ -92,6 +92,13 @@ expect(rc == 1 and b'"valid": false' in out and b"spf.record.non_ascii" in out,
        "--json with a non-UTF-8 record: exit 1 and JSON (%d, %r)" % (rc, out))
 rc, _, err = run(["check", "spf", "/nonexistent/spf.txt"])
 expect(rc == 2 and b"/nonexistent/spf.txt" in err, "missing file: exit 2 naming it")
+# A mistyped file name with a space is a missing file, not a record refused
+# for its version (review finding); a quoted presentation form is a record.
+rc, out, err = run(["check", "spf", "/nonexistent/my spf.txt"])
+expect(rc == 2 and b"/nonexistent/my spf.txt" in err and b"spf.record.version" not in out,
+       "missing file with a space: exit 2 naming it (rc=%d, %r)" % (rc, out + err))
+rc, out, _ = run(["check", "spf", '"v=spf1 ip4:192.0.2.1" " -all"'])
+expect(rc == 0 and b"valid (spf)" in out, "a quoted record on the command line (rc=%d)" % rc)
 
 # eval spf
 with tempfile.TemporaryDirectory() as d:

@@ -99,16 +99,18 @@ void CheckTxt(std::string_view input, Parse parse, Select select, Outcome& o) {
   }
 }
 
-// `check spf` takes a record on the command line as well as a file: an
-// argument that names no file and looks like a record ("v=..." or text
-// with a space) is the record itself.
+// `check spf` and `check dmarc` take a record on the command line as well
+// as a file: an argument that names no file and holds an '=' (every SPF
+// and DMARC record does, even one whose tags are out of order) or starts
+// with the quote of the presentation form is the record itself. Text with
+// a space used to count too, so a mistyped file name ("my zone.txt") was
+// parsed as a record and refused for its version (review finding).
 bool LooksLikeRecord(const std::string& arg) {
   std::error_code ec;
   if (arg == "-" || std::filesystem::exists(arg, ec)) {
     return false;
   }
-  return arg.find(' ') != std::string::npos ||
-         (arg.size() >= 2 && text::ToLower(arg[0]) == 'v' && arg[1] == '=');
+  return arg.find('=') != std::string::npos || (!arg.empty() && arg[0] == '"');
 }
 
 // SPF: RFC 7208 §4.5 selection among several RRs, then the record parser.
@@ -260,6 +262,10 @@ void AddCheck(CLI::App& app, int& rc) {
       input = ReadInput(opts->file, kMaxInput);
     }
     if (!input) {
+      if ((opts->kind == "spf" || opts->kind == "dmarc") &&
+          opts->file.find(' ') != std::string::npos) {
+        std::cerr << "mxconform: (a record given on the command line holds an '=')\n";
+      }
       rc = kExitUsage;
       return;
     }

@@ -325,10 +325,13 @@ void AddRun(CLI::App& app, int& rc) {
   cmd->add_flag("-q,--quiet", o->quiet, "Print only the closing line");
   cmd->add_flag("--skip-missing", o->skip_missing,
                 "If a --suite file does not exist, print SKIPPED and exit 77 (for ctest)");
-  cmd->add_flag("--wire", o->wire,
-                "Evaluate every SPF and DMARC case a second time over the wire (the mock DNS "
-                "server on 127.0.0.1, the stub resolver) and fail it unless both agree");
-  cmd->add_flag("--wire-tcp", o->wire_tcp, "With --wire: send every query over TCP");
+  auto* wire_flag =
+      cmd->add_flag("--wire", o->wire,
+                    "Evaluate every SPF and DMARC case a second time over the wire (the mock DNS "
+                    "server on 127.0.0.1, the stub resolver) and fail it unless both agree");
+  // Alone it would do nothing, silently (review finding): a usage error.
+  cmd->add_flag("--wire-tcp", o->wire_tcp, "With --wire: send every query over TCP")
+      ->needs(wire_flag);
   cmd->add_option("--scenarios", o->scenarios,
                   "Scenarios to run: a folder, a file or an id prefix under --scenarios-root "
                   "(repeatable); with no --suite and no --scenarios, every scenario");
