@@ -641,11 +641,23 @@ std::vector<tlsrpt::SessionOutcome> SessionsOf(const mtasts::DeliveryReport& r,
   return out;
 }
 
+// Where the evidence of the last deliver (or report) step starts: the DNS
+// log before its first delivery and before its last (they differ for
+// `times: N`), and the MX mocks' sessions before its first.
+struct StepMarks {
+  std::uint64_t dns_step = 0;
+  std::uint64_t dns_last = 0;
+  std::vector<std::uint64_t> smtp;
+};
+
 // The first unmet key of an expect step, tls_rpt aside (CheckTlsRpt()), or
-// "" if all match.
+// "" if all match. `queried` (and `queried: []`) judge the last delivery,
+// which is what the sender's state then leads it to ask; `not_queried` and
+// `smtp_client` every delivery of the step, each a rule no delivery may
+// break.
 std::string Check(const ScenarioExpect& e, const mtasts::DeliveryReport& r,
                   const mtasts::PolicyCache& cache, const std::string& domain, const Observer& obs,
-                  std::uint64_t dns_mark, const std::vector<std::uint64_t>& smtp_mark) {
+                  const StepMarks& marks) {
   if (e.verdict && *e.verdict != mtasts::VerdictName(r.verdict)) {
     return "verdict: expected " + *e.verdict + ", got " +
            std::string(mtasts::VerdictName(r.verdict));
@@ -679,21 +691,22 @@ std::string Check(const ScenarioExpect& e, const mtasts::DeliveryReport& r,
     }
   }
   if (!e.queried.empty() || !e.not_queried.empty() || e.no_queries) {
-    const std::vector<std::string> asked = obs.dns_since(dns_mark);
-    if (e.no_queries && !asked.empty()) {
-      return "queried: expected no DNS query, got " + DumpJson(json(asked));
+    const std::vector<std::string> last_asked = obs.dns_since(marks.dns_last);
+    const std::vector<std::string> step_asked = obs.dns_since(marks.dns_step);
+    if (e.no_queries && !last_asked.empty()) {
+      return "queried: expected no DNS query, got " + DumpJson(json(last_asked));
     }
-    auto was_asked = [&](const std::string& q) {
-      return std::any_of(asked.begin(), asked.end(),
+    auto asked = [](const std::vector<std::string>& in, const std::string& q) {
+      return std::any_of(in.begin(), in.end(),
                          [&](const std::string& a) { return text::EqualsIgnoreCase(a, q); });
     };
     for (const auto& q : e.queried) {
-      if (!was_asked(q)) {
-        return "queried: expected " + q + ", not asked (asked: " + DumpJson(json(asked)) + ")";
+      if (!asked(last_asked, q)) {
+        return "queried: expected " + q + ", not asked (asked: " + DumpJson(json(last_asked)) + ")";
       }
     }
     for (const auto& q : e.not_queried) {
-      if (was_asked(q)) {
+      if (asked(step_asked, q)) {
         return "queried " + q + ", which it must not";
       }
     }
@@ -707,7 +720,7 @@ std::string Check(const ScenarioExpect& e, const mtasts::DeliveryReport& r,
                       : "alerted: expected no alert, got: " + r.alerts.front();
   }
   if (e.smtp_client && obs.smtp_since) {
-    if (std::string why = CheckSmtpClient(*e.smtp_client, obs.smtp_since(smtp_mark));
+    if (std::string why = CheckSmtpClient(*e.smtp_client, obs.smtp_since(marks.smtp));
         !why.empty()) {
       return "smtp_client: " + why;
     }
@@ -980,8 +993,7 @@ std::pair<Outcome, std::string> RunSteps(const Scenario& s, spf::Resolver& dns,
   auto cache = std::make_unique<mtasts::PolicyCache>(clock);
   mtasts::DeliveryReport last;
   std::string last_domain;
-  std::uint64_t dns_mark = 0;
-  std::vector<std::uint64_t> smtp_mark;
+  StepMarks marks;
   // The MX mocks' logs are read only for a scenario that judges them.
   const bool judges_smtp = std::any_of(s.steps.begin(), s.steps.end(), [](const ScenarioStep& st) {
     return st.kind == ScenarioStep::Kind::kExpect && st.expect.smtp_client;
@@ -1013,9 +1025,9 @@ std::pair<Outcome, std::string> RunSteps(const Scenario& s, spf::Resolver& dns,
     switch (step.kind) {
       case ScenarioStep::Kind::kDeliver: {
         mtasts::Sender sender(dns, fetcher, connector, *cache, sender_options);
-        dns_mark = obs.dns_mark();
+        marks.dns_step = obs.dns_mark();
         if (judges_smtp && obs.smtp_mark) {
-          smtp_mark = obs.smtp_mark();
+          marks.smtp = obs.smtp_mark();
         }
         if (step.report && replacement) {
           return {Outcome::kError, "line " + std::to_string(step.line) +
@@ -1028,6 +1040,7 @@ std::pair<Outcome, std::string> RunSteps(const Scenario& s, spf::Resolver& dns,
         firsts.clear();
         std::optional<mtasts::DeliveryReport> done;
         for (std::uint32_t k = 0; k < step.times; ++k) {
+          marks.dns_last = obs.dns_mark();
           done = guard([&] {
             return replacement ? replacement(step.to)
                                : sender.Deliver(step.to, step.report ? mtasts::Purpose::kReport
@@ -1088,9 +1101,9 @@ std::pair<Outcome, std::string> RunSteps(const Scenario& s, spf::Resolver& dns,
         // The day ends and the longest initial wait passes (RFC 8460
         // §4.1: up to 4 hours), so that every report of the day is due.
         clock.Set((clock.Now() / 86400 + 1) * 86400 + 4 * 3600);
-        dns_mark = obs.dns_mark();
+        marks.dns_step = marks.dns_last = obs.dns_mark();
         if (judges_smtp && obs.smtp_mark) {
-          smtp_mark = obs.smtp_mark();
+          marks.smtp = obs.smtp_mark();
         }
         mtasts::Sender sender(dns, fetcher, connector, *cache, sender_options);
         ScenarioReportTransport transport(sender, fetcher, guard);
@@ -1166,7 +1179,7 @@ std::pair<Outcome, std::string> RunSteps(const Scenario& s, spf::Resolver& dns,
           return {Outcome::kError,
                   "line " + std::to_string(step.line) + ": expect before any deliver step"};
         }
-        std::string why = Check(step.expect, last, *cache, last_domain, obs, dns_mark, smtp_mark);
+        std::string why = Check(step.expect, last, *cache, last_domain, obs, marks);
         if (why.empty()) {
           why = CheckFirstContacted(step.expect, firsts);
         }

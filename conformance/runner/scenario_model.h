@@ -110,10 +110,10 @@ struct SmtpHostSpec {
   const SmtpHostSpec& At(UnixSeconds now) const;
 };
 
-// What the MX mocks saw the sender send in the last delivery, judged
-// against the RFC 3207 client rules (wire mode only: the in-process fakes
-// see no SMTP commands). Each flag, when set, is a rule every session must
-// keep.
+// What the MX mocks saw the sender send in the last deliver step (every
+// delivery of `times: N`), judged against the RFC 3207 client rules (wire
+// mode only: the in-process fakes see no SMTP commands). Each flag, when
+// set, is a rule every session must keep.
 struct SmtpClientExpect {
   bool starttls_bare = false;           // STARTTLS without parameters (TLS-4-01)
   bool no_pipelining_into_tls = false;  // nothing sent after STARTTLS before the 220 (TLS-4-06)
@@ -155,7 +155,8 @@ struct ScenarioExpect {
   // step (`times: N`): each of these at least once and no other (RFC 5321
   // §5.1, MX-5.1-09: equal preferences in a random order).
   std::vector<std::string> first_contacted;
-  // DNS queries ("NAME TYPE") the last delivery made, or must not have made.
+  // DNS queries ("NAME TYPE") the last delivery made (of `times: N`, the
+  // last), or that no delivery of the step made.
   std::vector<std::string> queried;
   std::vector<std::string> not_queried;
   // `queried: []`: the last delivery made no DNS query at all.

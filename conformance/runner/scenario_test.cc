@@ -93,6 +93,27 @@ steps:
       << r.message;
 }
 
+// With `times: N`, `queried` judges the last delivery and `not_queried`
+// every one (review finding: both looked at all N, so a query only the
+// first delivery made passed `queried`). mx1 greylists the first message:
+// the first delivery goes on to mx2 and asks its address, the second
+// stays on mx1.
+TEST_F(ScenarioTest, QueriedJudgesTheLastDeliveryNotQueriedEveryOne) {
+  const std::string world =
+      TwoMxWorld("  - {name: mx2, issuer: root, dns_names: [mx2.example.test]}\n", 20,
+                 "mx1, greylist: 1", "mx2") +
+      "steps:\n  - deliver: {to: a@example.test, times: 2}\n  - expect: {mx: mx1.example.test, ";
+  for (const auto& [key, pass] : {std::pair{"queried: [mx1.example.test A]", true},
+                                  std::pair{"queried: [mx2.example.test A]", false},
+                                  std::pair{"not_queried: [mx2.example.test A]", false},
+                                  std::pair{"not_queried: [mx3.example.test A]", true}}) {
+    auto s = LoadScenario(Scenario("queried-last", world + key + "}\n"));
+    ASSERT_TRUE(s.ok()) << s.error().Text();
+    const CaseResult r = RunScenarioInProcess(*s);
+    EXPECT_EQ(r.outcome, pass ? Outcome::kPass : Outcome::kFail) << key << ": " << r.message;
+  }
+}
+
 // tls_rpt compares result types as a multiset: a report counts failures by
 // type (RFC 8460 §4.3), so the order the sender met them in does not count,
 // how many of each does (review finding: the order was compared).
