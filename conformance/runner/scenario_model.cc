@@ -914,7 +914,20 @@ std::vector<std::string> LintScenario(const Scenario& s, const std::filesystem::
       out.push_back(where + "trusted '" + t + "' is not a CA of the pki section");
     }
   }
+  // A phase that starts at or before the clock is in force from the first
+  // step: the host's own settings would never be met (review finding).
+  const auto phase_from_start = [&](const std::string& kind, const std::string& host,
+                                    UnixSeconds at) {
+    if (at <= s.clock) {
+      out.push_back(where + kind + " " + host + " (at " + std::to_string(at) +
+                    "): the phase starts at or before the clock (" + std::to_string(s.clock) +
+                    "), so the host's own settings never apply");
+    }
+  };
   for (const auto& [host, h] : s.https) {
+    for (const auto& phase : h.later) {
+      phase_from_start("https", host, phase.at);
+    }
     if (!h.plain_http && !h.down && certs.count(h.cert) == 0) {
       out.push_back(where + "https " + host + ": cert '" + h.cert + "' is not in pki");
     }
@@ -938,6 +951,7 @@ std::vector<std::string> LintScenario(const Scenario& s, const std::filesystem::
     };
     check(h, host);
     for (const auto& phase : h.later) {
+      phase_from_start("smtp", host, phase.at);
       check(*phase.spec, host + " (at " + std::to_string(phase.at) + ")");
     }
     // A down address the zone does not give the host would change nothing.

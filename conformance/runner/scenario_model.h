@@ -274,7 +274,8 @@ Result<Scenario> ParseScenario(std::string_view text, const std::filesystem::pat
 // (without `.yaml`), requirement ids exist in `known_ids` (when non-empty)
 // with a level of MUST, SHOULD or MAY, tags are known, certificate names
 // used by hosts exist, trusted names are CAs, result types are RFC 8460
-// names, and there is at least one deliver and one expect step.
+// names, `later` phases start after the clock, and there is at least one
+// deliver and one expect step.
 std::vector<std::string> LintScenario(const Scenario& s, const std::filesystem::path& root,
                                       const std::set<std::string>& known_ids);
 

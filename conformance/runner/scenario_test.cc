@@ -1058,6 +1058,38 @@ steps:
       }));
 }
 
+// A `later` phase at or before the clock is in force from the first step:
+// the host's own settings never apply, which is an authoring mistake the
+// lint names (review finding).
+TEST_F(ScenarioTest, APhaseFromTheStartIsALintProblem) {
+  for (const auto& [at, problems] :
+       {std::pair{"1800000000", 2u}, std::pair{"1799999999", 2u}, std::pair{"1800000001", 0u}}) {
+    auto s = LoadScenario(Scenario("phase-at", std::string(R"(https:
+  mta-sts.example.test:
+    cert: policy
+    paths:
+      /.well-known/mta-sts.txt: {body: "x"}
+    later: [{at: )") + at + R"(, down: true}]
+smtp:
+  mx1.example.test: {cert: mx1, later: [{at: )" + at +
+                                                   R"(, down: true}]}
+steps:
+  - deliver: {to: a@example.test}
+  - expect: {verdict: delivered}
+)"));
+    ASSERT_TRUE(s.ok()) << s.error().Text();
+    const auto found = LintScenario(*s, root_, {});
+    ASSERT_EQ(found.size(), problems) << at;
+    if (problems != 0) {
+      EXPECT_NE(found[0].find("https mta-sts.example.test (at " + std::string(at) +
+                              "): the phase starts at or before the clock (1800000000)"),
+                std::string::npos)
+          << found[0];
+      EXPECT_NE(found[1].find("smtp mx1.example.test (at "), std::string::npos) << found[1];
+    }
+  }
+}
+
 TEST_F(ScenarioTest, DownAddressesLoadLintAndRefuseConnections) {
   auto s = LoadScenario(Scenario("down-address", R"(smtp:
   mx1.example.test: {cert: mx1, down_addresses: ["127.0.0.1"]}
