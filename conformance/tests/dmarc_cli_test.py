@@ -181,5 +181,11 @@ with tempfile.TemporaryDirectory() as d:
     expect(rc == 2, "unknown --multi-from: usage error")
     rc, out, _ = run(base + ["--from", "not a domain"])
     expect(rc == 0 and out.startswith(b"none (") , "an unusable From domain: result none")
+    # An empty From domain among several is named, not a gap ("author : ",
+    # "decided by: ,": review finding).
+    rc, out, _ = run(base + ["--from", "", "--from", "nothing.example", "--multi-from", "strictest"])
+    expect(rc == 0 and b"author (empty): none" in out and b"the empty From domain" in out
+           and b"author : " not in out and b"decided by: ," not in out,
+           "an empty From domain among several is named (%r)" % out)
 
 H.finish()

@@ -114,13 +114,15 @@ void PrintAuthors(const dmarc::MultiEvalResult& r, bool json) {
     return;
   }
   std::cout << dmarc::DmarcResultName(r.result) << " (" << r.reason << ")\n";
+  // An empty author domain (a From address without one) is named.
+  const auto shown = [](const std::string& d) { return d.empty() ? "(empty)" : ForTerminal(d); };
   if (r.decided_by) {
-    std::cout << "decided by: " << r.authors[*r.decided_by].author_domain
+    std::cout << "decided by: " << shown(r.authors[*r.decided_by].author_domain)
               << ", disposition: " << dmarc::DispositionName(r.disposition) << "\n";
   }
   for (const auto& a : r.authors) {
-    std::cout << "author " << a.author_domain << ": " << dmarc::DmarcResultName(a.result) << " ("
-              << a.reason << ")\n";
+    std::cout << "author " << shown(a.author_domain) << ": " << dmarc::DmarcResultName(a.result)
+              << " (" << ForTerminal(a.reason) << ")\n";
     PrintQueries(a.queries);
   }
   for (const auto& d : r.skipped) {

@@ -27,6 +27,12 @@
 namespace mxconform::dmarc {
 namespace {
 
+// A From domain in a reason: an empty one (a From address without a
+// domain) is named, not left as a gap in the sentence.
+std::string DomainText(const std::string& domain) {
+  return domain.empty() ? std::string("the empty From domain") : domain;
+}
+
 constexpr std::string_view kResultNames[] = {"none", "pass", "fail", "temperror", "permerror"};
 constexpr std::string_view kAuthNames[] = {"none",    "pass",      "fail",      "softfail",
                                            "neutral", "temperror", "permerror", "policy"};
@@ -546,18 +552,18 @@ MultiEvalResult EvaluateAuthors(const std::vector<std::string>& from_domains, co
     out.decided_by = worst;
     out.result = DmarcResult::kFail;
     out.disposition = out.authors[worst].disposition;
-    out.reason = out.authors[worst].author_domain +
+    out.reason = DomainText(out.authors[worst].author_domain) +
                  " fails, with the strictest policy among the From domains that fail (RFC "
                  "7489 §6.6.1)";
   } else if (auto t = first(DmarcResult::kTempError)) {
     out.decided_by = *t;
     out.result = DmarcResult::kTempError;
-    out.reason = "no From domain fails, and " + out.authors[*t].author_domain +
+    out.reason = "no From domain fails, and " + DomainText(out.authors[*t].author_domain) +
                  " could not be evaluated: " + out.authors[*t].reason;
   } else if (auto p = first(DmarcResult::kPermError)) {
     out.decided_by = *p;
     out.result = DmarcResult::kPermError;
-    out.reason = "no From domain fails, and " + out.authors[*p].author_domain +
+    out.reason = "no From domain fails, and " + DomainText(out.authors[*p].author_domain) +
                  " could not be evaluated: " + out.authors[*p].reason;
   } else if (!out.skipped.empty()) {
     out.reason = "no From domain evaluated fails, but only " + std::to_string(opts.max_domains) +
@@ -565,7 +571,7 @@ MultiEvalResult EvaluateAuthors(const std::vector<std::string>& from_domains, co
                  " were evaluated: no verdict (RFC 9989 \"Denial of DMARC Processing Attacks\")";
   } else if (auto n = first(DmarcResult::kNone)) {
     out.decided_by = *n;
-    out.reason = "no From domain fails, and " + out.authors[*n].author_domain +
+    out.reason = "no From domain fails, and " + DomainText(out.authors[*n].author_domain) +
                  " has no DMARC result: " + out.authors[*n].reason;
   } else {
     out.result = DmarcResult::kPass;
