@@ -189,19 +189,22 @@ Rendered Render(const Response& r, std::string_view reason, bool head_request) {
   if (head_request || no_content) {
     return out;
   }
+  // close_delimited means no framing at all: chunked is dropped with it
+  // (the chunks went out without their header, review finding).
+  const bool chunked = r.chunked && !r.close_delimited;
   const std::size_t piece = r.trickle_ms > 0 ? std::max<std::size_t>(r.trickle_bytes, 1)
-                            : r.chunked      ? kChunkBytes
+                            : chunked        ? kChunkBytes
                                              : std::max<std::size_t>(body.size(), 1);
   for (std::size_t off = 0; off < body.size(); off += piece) {
     std::string part = body.substr(off, piece);
     std::string extension;
-    if (r.chunked && off == 0 && r.chunk_extension_bytes > 0) {
+    if (chunked && off == 0 && r.chunk_extension_bytes > 0) {
       extension = ";x=" + std::string(r.chunk_extension_bytes, 'x');
     }
-    out.pieces.push_back(r.chunked ? Hex(part.size()) + extension + "\r\n" + part + "\r\n"
-                                   : std::move(part));
+    out.pieces.push_back(chunked ? Hex(part.size()) + extension + "\r\n" + part + "\r\n"
+                                 : std::move(part));
   }
-  if (r.chunked) {
+  if (chunked) {
     out.pieces.emplace_back("0\r\n\r\n");
   }
   return out;

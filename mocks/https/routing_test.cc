@@ -88,6 +88,24 @@ TEST(Render, FramesWithContentLengthUnlessChunkedOrAlreadyFramed) {
   EXPECT_EQ(out.head, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n");
   ASSERT_EQ(out.pieces.size(), 1u);
   EXPECT_EQ(out.pieces[0], "hello");
+  // ... chunked or not: the chunks went out without their header (review
+  // finding).
+  delimited.chunked = true;
+  out = Render(delimited, "OK", false);
+  EXPECT_EQ(out.head, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n");
+  ASSERT_EQ(out.pieces.size(), 1u);
+  EXPECT_EQ(out.pieces[0], "hello");
+
+  // No content with 1xx, 204 and 304 (RFC 9110 §8.6).
+  for (const int status : {103, 204, 304}) {
+    Response none = Response::Text("not sent");
+    none.status = status;
+    out = Render(none, "X", false);
+    EXPECT_EQ(out.head, "HTTP/1.1 " + std::to_string(status) +
+                            " X\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n")
+        << status;
+    EXPECT_TRUE(out.pieces.empty()) << status;
+  }
 
   // chunk_extension_bytes: on the first chunk-size line only.
   r.chunk_extension_bytes = 5;
@@ -121,6 +139,11 @@ TEST(Render, KnobsReplaceHeadersTrickleAndPad) {
   ASSERT_EQ(out.pieces.size(), 1u);
   EXPECT_EQ(out.pieces[0].size(), kOversizedBytes);
   EXPECT_EQ(out.pieces[0].rfind("version: STSv1\r\nx-padding-0: ", 0), 0u);
+  // A body longer than the size is cut to it (as documented).
+  big.oversized = 7;
+  out = Render(big, "OK", false);
+  ASSERT_EQ(out.pieces.size(), 1u);
+  EXPECT_EQ(out.pieces[0], "version");
 }
 
 }  // namespace

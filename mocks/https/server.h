@@ -69,7 +69,8 @@ struct Response {
   // bytes (use kOversizedBytes): `body` (a valid policy), then padding lines
   // `x-padding-N: xxx…` up to the size. The policy grammar (RFC 8461 §3.2)
   // has no comments; extension fields are what a parser must skip, so the
-  // body is valid except for its size.
+  // body is valid except for its size. A `body` longer than the size is
+  // cut to it.
   std::size_t oversized = 0;
   // trickle_ms, if not 0, makes the server send the body (after the headers)
   // in pieces of `trickle_bytes` with this delay before each piece.
@@ -84,7 +85,8 @@ struct Response {
   // 0: a RST, no TLS close_notify).
   bool reset = false;
   // close_delimited, if set, makes the server send no Content-Length and no
-  // chunked framing: the body ends with the connection (RFC 9112 §6.3).
+  // chunked framing, `chunked` notwithstanding: the body ends with the
+  // connection (RFC 9112 §6.3).
   bool close_delimited = false;
   // no_close_notify, if set, makes the server end the connection after the
   // response with a TCP FIN and no TLS close_notify: what a forged FIN makes
@@ -92,8 +94,9 @@ struct Response {
   // 9112 §8).
   bool no_close_notify = false;
   // chunk_extension_bytes, if not 0, makes the first chunk-size line of a
-  // chunked body carry a chunk extension (";x=xxx…") of this many bytes:
-  // framing no body or header limit counts.
+  // chunked body carry a chunk extension (";x=xxx…") of this many bytes
+  // (finite; a client's buffer limit meets it): framing no body or header
+  // limit counts.
   std::size_t chunk_extension_bytes = 0;
   // interim, if not empty, makes the server send these 1xx responses (100,
   // 103, ...; header only) before the response (RFC 9110 §15.2).

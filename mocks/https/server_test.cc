@@ -708,6 +708,83 @@ TEST_F(HttpsServerTest, TrickleSpreadsTheBody) {
   EXPECT_EQ(*slow.failure, mtasts::FetchFailure::kTimeout);
 }
 
+// The knobs the review found untested (interim, close_delimited,
+// no_close_notify, the server-wide kClose), each checked on the wire and
+// against the reference fetcher.
+
+// RFC 9110 §15.2: 1xx responses before the final one; a client MUST be
+// able to skip them.
+TEST_F(HttpsServerTest, InterimResponsesComeBeforeTheAnswer) {
+  Response r = Response::Text(std::string(kPolicy));
+  r.interim = {100, 103};
+  Start(r);
+  const Raw raw = Get();
+  EXPECT_EQ(raw.data.rfind("HTTP/1.1 100 Interim\r\n\r\nHTTP/1.1 103 Interim\r\n\r\n"
+                           "HTTP/1.1 200 OK\r\n",
+                           0),
+            0u)
+      << raw.data;
+  EXPECT_EQ(BodyOf(raw.data.substr(raw.data.find("HTTP/1.1 200"))), kPolicy);
+  const auto fetched = Fetch();
+  ASSERT_FALSE(fetched.failure) << fetched.detail;
+  EXPECT_EQ(fetched.status, 200);
+  EXPECT_EQ(fetched.body, kPolicy);
+}
+
+// RFC 9112 §6.3 (8): no Content-Length, no chunking, the body ends with
+// the connection, which TLS ends with close_notify.
+TEST_F(HttpsServerTest, CloseDelimitedBodyEndsWithTheConnection) {
+  Response r = Response::Text(std::string(kPolicy));
+  r.close_delimited = true;
+  Start(r);
+  const Raw raw = Get();
+  const std::string head = HeadOf(raw.data);
+  EXPECT_EQ(head.find("Content-Length"), std::string::npos) << head;
+  EXPECT_EQ(head.find("Transfer-Encoding"), std::string::npos) << head;
+  EXPECT_EQ(BodyOf(raw.data), kPolicy);
+  EXPECT_EQ(raw.end, "close_notify");
+  const auto fetched = Fetch();
+  ASSERT_FALSE(fetched.failure) << fetched.detail;
+  EXPECT_EQ(fetched.body, kPolicy);
+}
+
+// RFC 9112 §8: without close_notify a close-delimited body cannot be told
+// from a cut one (a forged FIN). The bytes arrive, the TLS stream just
+// ends; the fetcher does not take such a body as a policy.
+TEST_F(HttpsServerTest, NoCloseNotifyEndsWithABareFin) {
+  Response r = Response::Text(std::string(kPolicy));
+  r.close_delimited = true;
+  r.no_close_notify = true;
+  Start(r);
+  const Raw raw = Get();
+  EXPECT_EQ(BodyOf(raw.data), kPolicy);
+  EXPECT_EQ(raw.end, "eof");
+  const auto fetched = Fetch();
+  ASSERT_TRUE(fetched.failure) << "a body that may be cut was taken: " << fetched.body;
+  // With a Content-Length the body is whole, close_notify or not.
+  r.close_delimited = false;
+  server_.reset();
+  Start(r);
+  const Raw framed = Get();
+  EXPECT_EQ(framed.end, "eof");
+  const auto whole = Fetch();
+  ASSERT_FALSE(whole.failure) << whole.detail;
+  EXPECT_EQ(whole.body, kPolicy);
+}
+
+TEST_F(HttpsServerTest, HandshakeFailureCloseForTheWholeServer) {
+  ServerOptions o;
+  o.handshake_failure = HandshakeFailure::kClose;
+  Start(Response::Text(std::string(kPolicy)), o);
+  for (const std::string sni : {"mta-sts.example.test", "nowhere.test", ""}) {
+    const Raw raw = RawTls(server_->port(), sni, Request("mta-sts.example.test"));
+    EXPECT_FALSE(raw.handshake_ok) << sni;
+    EXPECT_EQ(raw.tls_error.find("alert"), std::string::npos) << sni << ": " << raw.tls_error;
+  }
+  ASSERT_TRUE(Eventually([&] { return server_->stats().handshake_failures == 3; }));
+  EXPECT_EQ(LastLog().rule, "handshake_failure");
+}
+
 TEST_F(HttpsServerTest, StallNeverAnswersAndStopDoesNotHang) {
   Response r = Response::Text(std::string(kPolicy));
   r.stall = true;
