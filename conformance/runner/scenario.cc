@@ -1786,28 +1786,58 @@ CaseResult RunScenarioWire(const Scenario& s, const ScenarioRunOptions& opts) {
 
   // The MX mocks' sessions: the last id of each (a mark), and those after
   // a mark, with their hosts.
+  // A mark in the MX mocks' logs, flat: per mock, its session count, then
+  // each session's id, command count, delivery count and octets discarded
+  // after STARTTLS. Counting within sessions, not only sessions, keeps what
+  // a sender sends on a session it reuses (a connection cache) from being
+  // passed over as already seen (review finding).
   const std::function<std::vector<std::uint64_t>()> smtp_mark = [&] {
     std::vector<std::uint64_t> mark;
     ForEachMx(w, [&](const std::string&, const mocks::smtp::Server& server) {
-      std::uint64_t last = 0;
-      for (const auto& session : server.Sessions()) {
-        last = std::max(last, session.id);
+      const auto sessions = server.Sessions();
+      mark.push_back(sessions.size());
+      for (const auto& session : sessions) {
+        mark.insert(mark.end(), {session.id, session.commands.size(), session.deliveries.size(),
+                                 session.discarded_after_starttls});
       }
-      mark.push_back(last);
     });
     return mark;
   };
   const std::function<SmtpSessions(const std::vector<std::uint64_t>&)> smtp_since =
       [&](const std::vector<std::uint64_t>& mark) {
         SmtpSessions out;
-        std::size_t k = 0;
+        std::size_t at = 0;
+        const auto next = [&] { return at < mark.size() ? mark[at++] : 0; };
         ForEachMx(w, [&](const std::string& host, const mocks::smtp::Server& server) {
-          const std::uint64_t after = k < mark.size() ? mark[k] : 0;
-          ++k;
+          struct Seen {
+            std::uint64_t commands, deliveries, discarded;
+          };
+          std::map<std::uint64_t, Seen> seen;
+          for (std::uint64_t n = next(); n > 0; --n) {
+            const std::uint64_t id = next();
+            const std::uint64_t commands = next();
+            const std::uint64_t deliveries = next();
+            seen[id] = {commands, deliveries, next()};
+          }
           for (auto& session : server.Sessions()) {
-            if (session.id > after) {
-              out.emplace_back(host, std::move(session));
+            const auto it = seen.find(session.id);
+            if (it != seen.end()) {
+              // A session open at the mark: only what came after it.
+              const Seen& was = it->second;
+              const auto cut = [](auto& v, std::uint64_t n) {
+                v.erase(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(
+                                                   std::min<std::uint64_t>(n, v.size())));
+              };
+              cut(session.commands, was.commands);
+              cut(session.deliveries, was.deliveries);
+              session.discarded_after_starttls -=
+                  std::min<std::uint64_t>(was.discarded, session.discarded_after_starttls);
+              if (session.commands.empty() && session.deliveries.empty() &&
+                  session.discarded_after_starttls == 0) {
+                continue;
+              }
             }
+            out.emplace_back(host, std::move(session));
           }
         });
         return out;

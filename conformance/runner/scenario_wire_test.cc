@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
 
 #include "conformance/runner/scenario.h"
@@ -235,6 +236,53 @@ requirements: [{id: TLS-4-06, level: MUST}]
                              "STARTTLS"),
             std::string::npos)
       << bad.message;
+}
+
+// A sender that keeps its SMTP session open from one delivery to the next
+// (a connection cache) is judged on what it sends on it later too: the
+// mark counted sessions only, so the second delivery's MAIL in clear on
+// the first delivery's session went unseen (review finding).
+TEST_F(ScenarioWireTest, CommandsOnAReusedSessionAreJudged) {
+  std::ofstream(root_ / "t/reuse.yaml") << R"(id: t/reuse
+title: "t"
+requirements: [{id: TLS-4-03, level: MUST}]
+)" << kTestWorld << R"(steps:
+  - deliver: {to: a@example.test}
+  - expect: {smtp_client: {no_mail_in_clear: true}}
+  - deliver: {to: b@example.test}
+  - expect: {smtp_client: {no_mail_in_clear: true}}
+)";
+  auto s = LoadScenario(root_ / "t/reuse.yaml");
+  ASSERT_TRUE(s.ok()) << s.error().Text();
+  ScenarioRunOptions o;
+  std::unique_ptr<RawClient> cached;  // the session both deliveries use
+  o.deliver_override = [&cached](const ScenarioWorld& w, const std::string& to) {
+    if (!cached) {
+      cached = std::make_unique<RawClient>(PortOf(w.smtp_addresses.at("mx1.example.test")));
+      EXPECT_TRUE(cached->connected());
+      cached->ReadUntil("\r\n");
+      cached->Send("EHLO cache.test\r\n");
+      cached->ReadUntil("STARTTLS\r\n");
+      cached->Send("NOOP\r\n");
+      cached->ReadUntil("250 ");
+      return mtasts::DeliveryReport{};
+    }
+    cached->Send("MAIL FROM:<a@cache.test>\r\n");
+    cached->ReadUntil("\r\n");
+    cached->Send("QUIT\r\n");
+    cached->ReadUntil("221");
+    (void)to;
+    return mtasts::DeliveryReport{};
+  };
+  const CaseResult r = RunScenarioWire(*s, o);
+  EXPECT_EQ(r.outcome, Outcome::kFail) << r.message;
+  EXPECT_NE(r.message.find("smtp_client: mx1.example.test (session 1): sent \"MAIL "
+                           "FROM:<a@cache.test>\" without TLS"),
+            std::string::npos)
+      << r.message;
+  // The first step passed: the failure is the second expect's line.
+  const auto second_expect = 8 + std::count(kTestWorld.begin(), kTestWorld.end(), '\n');
+  EXPECT_EQ(r.message.rfind("line " + std::to_string(second_expect) + ": ", 0), 0u) << r.message;
 }
 
 TEST_F(ScenarioWireTest, RequireTlsRefusesPlaintextMailInBothModes) {
