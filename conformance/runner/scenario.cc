@@ -1883,12 +1883,19 @@ CaseResult RunScenarioWire(const Scenario& s, const ScenarioRunOptions& opts) {
       },
       smtp_mark,
       [&](const std::vector<std::uint64_t>& mark) {
-        // The deliveries of the sessions since the mark, MX host by host.
-        std::vector<ReceivedMail> out;
+        // The deliveries since the mark in the order they arrived, across
+        // the MX hosts (they came MX host by host: review finding).
+        std::vector<std::pair<std::chrono::steady_clock::time_point, ReceivedMail>> all;
         for (const auto& [host, session] : smtp_since(mark)) {
           for (const auto& d : session.deliveries) {
-            out.push_back({host, text::Join(d.rcpt_to, ","), d.body});
+            all.push_back({d.received, {host, text::Join(d.rcpt_to, ","), d.body}});
           }
+        }
+        std::stable_sort(all.begin(), all.end(),
+                         [](const auto& a, const auto& b) { return a.first < b.first; });
+        std::vector<ReceivedMail> out;
+        for (auto& [when, mail] : all) {
+          out.push_back(std::move(mail));
         }
         return out;
       },

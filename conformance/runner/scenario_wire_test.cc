@@ -285,6 +285,59 @@ requirements: [{id: TLS-4-03, level: MUST}]
   EXPECT_EQ(r.message.rfind("line " + std::to_string(second_expect) + ": ", 0), 0u) << r.message;
 }
 
+// Report mails are judged in the order they arrived, across MX hosts: the
+// wire runner listed them MX host by host (review finding). The reporter
+// mails example.org's report (to r@z.example, through mx.z) before
+// example.test's (to r@a.example, through mx.a), which is not the hosts'
+// name order.
+TEST_F(ScenarioWireTest, ReportMailsKeepTheirOrderAcrossMxHosts) {
+  std::ofstream(root_ / "t/mail-order.yaml") << R"(id: t/mail-order
+title: "t"
+requirements: [{id: RPT-3-12, level: MUST}]
+clock: 1800000000
+pki:
+  - {name: root, ca: true, common_name: r}
+  - {name: mx1, issuer: root, dns_names: [mx1.example.test]}
+  - {name: policy, issuer: root, dns_names: [mta-sts.example.test]}
+trusted: [root]
+dns:
+  origins: [example.test, example.org, z.example, a.example]
+  zonedata:
+    example.test: [{MX: [10, mx1.example.test]}]
+    example.org: [{MX: [10, mx1.example.test]}]
+    mx1.example.test: [{A: 127.0.0.1}]
+    _mta-sts.example.test: [{TXT: "v=STSv1; id=1"}]
+    _smtp._tls.example.test: [{TXT: "v=TLSRPTv1; rua=mailto:r@a.example"}]
+    _smtp._tls.example.org: [{TXT: "v=TLSRPTv1; rua=mailto:r@z.example"}]
+    z.example: [{MX: [10, mx.z.example]}]
+    mx.z.example: [{A: 127.0.0.1}]
+    a.example: [{MX: [10, mx.a.example]}]
+    mx.a.example: [{A: 127.0.0.1}]
+https:
+  mta-sts.example.test:
+    cert: policy
+    paths:
+      /.well-known/mta-sts.txt:
+        body: "version: STSv1\nmode: enforce\nmx: mx1.example.test\nmax_age: 600\n"
+smtp:
+  mx1.example.test: {cert: mx1}
+  mx.z.example: {starttls: absent}
+  mx.a.example: {starttls: absent}
+steps:
+  - deliver: {to: a@example.test}
+  - deliver: {to: b@example.org}
+  - report: {}
+  - expect:
+      report_mails: [{to: r@z.example, mx: mx.z.example}, {to: r@a.example, mx: mx.a.example}]
+)";
+  auto s = LoadScenario(root_ / "t/mail-order.yaml");
+  ASSERT_TRUE(s.ok()) << s.error().Text();
+  const CaseResult in_process = RunScenarioInProcess(*s);
+  EXPECT_EQ(in_process.outcome, Outcome::kPass) << in_process.message;
+  const CaseResult wire = RunScenarioWire(*s);
+  EXPECT_EQ(wire.outcome, Outcome::kPass) << wire.message;
+}
+
 TEST_F(ScenarioWireTest, RequireTlsRefusesPlaintextMailInBothModes) {
   // A sender that does not look for MTA-STS meets an MX whose STARTTLS an
   // attacker stripped and that requires TLS: the 530 to MAIL is permanent

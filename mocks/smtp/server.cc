@@ -844,6 +844,7 @@ asio::awaitable<std::optional<std::string>> Server::Impl::Data(
     delivery.size = m.size();
     delivery.body = m.TakeBody();
     delivery.channel = c.tls ? "tls" : "plaintext";
+    delivery.received = std::chrono::steady_clock::now();
     Update(log, [&](SessionLog& l) {
       l.data_completed = true;
       if (l.deliveries.size() < kMaxLoggedDeliveries) {

@@ -137,6 +137,9 @@ struct Delivery {
   std::size_t size = 0;  // octets, after dot-unstuffing, CRLF line ends
   std::string body;      // the first 64 KiB of it
   std::string channel;   // "tls" or "plaintext"
+  // When the final dot was read: orders messages across the mocks of one
+  // process (a reporter mailing through two MX hosts).
+  std::chrono::steady_clock::time_point received;
 };
 
 // One command line the client sent, and whether TLS was active then.
