@@ -432,14 +432,12 @@ struct Observer {
 // entry ever logged.
 std::vector<std::string> QueriesSince(const mocks::dns::Responder& responder, std::uint64_t mark) {
   std::vector<std::string> out;
-  const auto log = responder.Log();
-  const std::uint64_t first = responder.logged() - log.size();
-  for (std::size_t i = mark > first ? mark - first : 0; i < log.size(); ++i) {
-    std::string name = text::ToLowerCopy(log[i].qname);
+  for (const auto& e : responder.LogSince(mark)) {
+    std::string name = text::ToLowerCopy(e.qname);
     if (name.size() > 1 && name.back() == '.') {
       name.pop_back();
     }
-    out.push_back(name + " " + dns::RrTypeName(log[i].qtype));
+    out.push_back(name + " " + dns::RrTypeName(e.qtype));
   }
   return out;
 }

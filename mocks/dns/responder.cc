@@ -146,6 +146,15 @@ std::vector<LogEntry> Responder::Log() const {
   return {log_.begin(), log_.end()};
 }
 
+std::vector<LogEntry> Responder::LogSince(std::uint64_t mark) const {
+  std::lock_guard lock(mu_);
+  // log_ holds the last entries: the first of them is entry number
+  // logged_ - log_.size() (ClearLog empties it and keeps the count).
+  const std::uint64_t first = logged_ - log_.size();
+  const std::uint64_t skip = mark > first ? std::min<std::uint64_t>(mark - first, log_.size()) : 0;
+  return {log_.begin() + static_cast<std::ptrdiff_t>(skip), log_.end()};
+}
+
 std::uint64_t Responder::logged() const {
   std::lock_guard lock(mu_);
   return logged_;

@@ -139,6 +139,11 @@ class Responder {
 
   std::vector<LogEntry> Log() const;  // the last max_log entries, oldest first
   std::uint64_t logged() const;       // every entry ever logged
+  // The entries logged after `mark` (a value logged() returned) that the
+  // log still keeps, oldest first, read under one lock: Log() and logged()
+  // called one after the other could see a query in between and misplace
+  // the mark (review finding).
+  std::vector<LogEntry> LogSince(std::uint64_t mark) const;
   void ClearLog();
 
  private:

@@ -337,6 +337,33 @@ TEST(ResponderTest, TheLogIsBounded) {
   EXPECT_EQ(r.logged(), 10u);
 }
 
+// LogSince counts from a logged() value, over the bound and ClearLog, in
+// one read (QueriesSince read Log() and logged() apart: review finding).
+TEST(ResponderTest, LogSinceCountsFromAMark) {
+  Responder r(SmallZone(), {}, ResponderOptions{.max_log = 3});
+  Ask(r, Query("mail.example.com", kA));
+  const std::uint64_t mark = r.logged();
+  EXPECT_TRUE(r.LogSince(mark).empty());
+  Ask(r, Query("example.com", kTxt));
+  Ask(r, Query("none.example.com", kA));
+  auto since = r.LogSince(mark);
+  ASSERT_EQ(since.size(), 2u);
+  EXPECT_EQ(since[0].qname, "example.com");
+  EXPECT_EQ(since[1].qname, "none.example.com");
+  EXPECT_EQ(r.LogSince(0).size(), 3u);  // all the bounded log keeps
+  for (int i = 0; i < 5; ++i) {
+    Ask(r, Query("mail.example.com", kA));
+  }
+  EXPECT_EQ(r.LogSince(mark).size(), 3u);  // the older ones are gone
+  EXPECT_EQ(r.LogSince(r.logged() - 1).size(), 1u);
+  r.ClearLog();
+  EXPECT_TRUE(r.LogSince(mark).empty());
+  Ask(r, Query("example.com", kTxt));
+  ASSERT_EQ(r.LogSince(r.logged() - 1).size(), 1u);
+  EXPECT_EQ(r.LogSince(r.logged() - 1)[0].qname, "example.com");
+  EXPECT_TRUE(r.LogSince(r.logged() + 5).empty());
+}
+
 TEST(ResponderTest, FaultNamesRoundTrip) {
   for (auto f : {Fault::kNone, Fault::kServfail, Fault::kRefused, Fault::kNxDomain, Fault::kNoData,
                  Fault::kTimeout, Fault::kTruncate, Fault::kWrongId, Fault::kSpoof,
