@@ -155,6 +155,13 @@ class FakeFetcher final : public ScenarioFetcher {
       r.detail = std::to_string(size) + " octets";
       return r;
     }
+    if (path->close_delimited && path->no_close_notify) {
+      // As net::HttpsPolicyFetcher takes it (RFC 9112 §9.8): a body that
+      // ends with the connection but without close_notify may be cut.
+      r.failure = mtasts::FetchFailure::kNetwork;
+      r.detail = "close-delimited body without close_notify";
+      return r;
+    }
     if (path->trickle_ms != 0 &&
         static_cast<std::uint64_t>(path->trickle_ms) * ((size + 63) / 64) >= kFetchTimeoutMs) {
       r.failure = mtasts::FetchFailure::kTimeout;
@@ -1431,6 +1438,11 @@ Result<std::unique_ptr<mocks::https::Server>> ScenarioWorld::StartPolicyHost(
     resp.trickle_bytes = 64;
     resp.stall = ps.stall;
     resp.reset = ps.reset;
+    resp.chunked = ps.chunked;
+    resp.close_delimited = ps.close_delimited;
+    resp.no_close_notify = ps.no_close_notify;
+    resp.chunk_extension_bytes = ps.chunk_extension_bytes;
+    resp.interim = ps.interim;
     hc.paths[path] = std::move(resp);
   }
   c.hosts[host] = std::move(hc);

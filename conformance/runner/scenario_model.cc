@@ -172,7 +172,8 @@ HttpsPathSpec ReadPath(Reader& r, const YAML::Node& n) {
   HttpsPathSpec p;
   r.Keys(n,
          {"status", "content_type", "body", "location", "cache_control", "oversized", "trickle_ms",
-          "stall", "reset"},
+          "stall", "reset", "chunked", "close_delimited", "no_close_notify",
+          "chunk_extension_bytes", "interim"},
          "an https path");
   if (n["status"]) {
     p.status = static_cast<int>(r.Int(n["status"], "status", 100, 599));
@@ -200,6 +201,28 @@ HttpsPathSpec ReadPath(Reader& r, const YAML::Node& n) {
   }
   if (n["reset"]) {
     p.reset = r.Bool(n["reset"], "reset");
+  }
+  if (n["chunked"]) {
+    p.chunked = r.Bool(n["chunked"], "chunked");
+  }
+  if (n["close_delimited"]) {
+    p.close_delimited = r.Bool(n["close_delimited"], "close_delimited");
+  }
+  if (n["no_close_notify"]) {
+    p.no_close_notify = r.Bool(n["no_close_notify"], "no_close_notify");
+  }
+  if (n["chunk_extension_bytes"]) {
+    p.chunk_extension_bytes = static_cast<std::uint32_t>(
+        r.Int(n["chunk_extension_bytes"], "chunk_extension_bytes", 0, 1 << 20));
+  }
+  if (const YAML::Node interim = n["interim"]) {
+    if (!interim.IsSequence() || interim.size() > 8) {
+      r.Fail(interim, "interim must be a list of at most 8 statuses 100-199");
+    } else {
+      for (const auto& status : interim) {
+        p.interim.push_back(static_cast<int>(r.Int(status, "interim", 100, 199)));
+      }
+    }
   }
   return p;
 }
@@ -1106,6 +1129,18 @@ std::vector<std::string> WireOnlyElements(const Scenario& s) {
         }
         if (!rule.cache_control.empty()) {
           items.push_back(path + " cache_control (the fake passes no headers)");
+        }
+        // The framing knobs: the fake hands the body over as it is (and
+        // refuses a close-delimited one without close_notify itself).
+        for (const auto& [on, knob] :
+             {std::pair{rule.chunked, "chunked"},
+              std::pair{rule.close_delimited, "close_delimited"},
+              std::pair{rule.no_close_notify, "no_close_notify"},
+              std::pair{rule.chunk_extension_bytes != 0, "chunk_extension_bytes"},
+              std::pair{!rule.interim.empty(), "interim"}}) {
+          if (on) {
+            items.push_back(path + " " + knob + " (the fake has no framing)");
+          }
         }
       }
       return items;

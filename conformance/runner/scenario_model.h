@@ -46,6 +46,17 @@ struct HttpsPathSpec {
   std::uint32_t trickle_ms = 0;  // trickle_ms, if set, makes the host pause this long per 64 octets
   bool stall = false;            // stall, if set, makes the host never answer
   bool reset = false;            // reset, if set, makes the host cut the connection mid-body
+  bool chunked = false;          // chunked, if set, makes the host send Transfer-Encoding: chunked
+  // close_delimited, if set, makes the host send no framing at all: the
+  // body ends with the connection (RFC 9112 §6.3).
+  bool close_delimited = false;
+  // no_close_notify, if set, makes the host end the connection with a bare
+  // TCP FIN, no TLS close_notify: a forged FIN (RFC 9112 §8).
+  bool no_close_notify = false;
+  // chunk_extension_bytes, if set, makes the first chunk-size line carry a
+  // chunk extension of this many bytes (with `chunked`).
+  std::uint32_t chunk_extension_bytes = 0;
+  std::vector<int> interim;  // interim, if set: these 1xx responses first (RFC 9110 §15.2)
 };
 
 struct HttpsHostSpec {
@@ -283,7 +294,9 @@ std::vector<std::string> LintScenario(const Scenario& s, const std::filesystem::
 // it is ("smtp mx1.example.test: inject (...)"): the expect key the fakes
 // cannot observe (smtp_client) and the knobs they ignore or whose result
 // they decide themselves in place of the sender's own network code
-// (stall, trickle_ms, oversized, reset, cache_control, sni_required;
+// (stall, trickle_ms, oversized, reset, cache_control, sni_required, the
+// framing knobs chunked, close_delimited, no_close_notify,
+// chunk_extension_bytes and interim;
 // inject, starttls_under_tls, starttls_settle_ms, accept_unknown_params,
 // starttls garbage-after-220, tls_max below TLS 1.2), in later phases too.
 // Empty when the in-process run can check the whole scenario.

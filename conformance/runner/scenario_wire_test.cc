@@ -326,6 +326,62 @@ steps:
   EXPECT_EQ(wire.outcome, Outcome::kPass) << wire.message;
 }
 
+// The HTTPS framing knobs in scenario YAML reach the mock: a policy sent
+// close-delimited and ended by a bare FIN (no close_notify: a forged FIN
+// could have cut it, RFC 9112 §9.8) is not taken by the reference; with
+// close_notify, or chunked with 1xx first, it is. In-process the fakes
+// have no framing, so the case is partial and names the knobs.
+TEST_F(ScenarioWireTest, FramingKnobsInScenarioYamlReachTheMock) {
+  const std::string_view world = kTestWorld;
+  // The scenario `name` with the policy path's `knobs` (flow-map entries)
+  // and the expected policy.
+  const auto write = [&](const std::string& name, const std::string& knobs,
+                         const std::string& policy) {
+    const std::string path =
+        "      /.well-known/mta-sts.txt: {body: \"version: STSv1\\nmode: "
+        "enforce\\nmx: mx1.example.test\\nmax_age: 600\\n\", " +
+        knobs + "}\n";
+    std::ofstream(root_ / ("t/" + name + ".yaml"))
+        << "id: t/" << name << "\ntitle: \"t\"\nrequirements: [{id: STS-3.3-10, level: MUST}]\n"
+        << world.substr(0, world.find("https:"))
+        << "https:\n  mta-sts.example.test:\n    cert: policy\n    paths:\n"
+        << path << world.substr(world.find("smtp:"))
+        << "steps:\n  - deliver: {to: a@example.test}\n  - expect: {verdict: delivered, policy: "
+        << policy << "}\n";
+    return LoadScenario(root_ / ("t/" + name + ".yaml"));
+  };
+  auto cut = write("forged-fin", "close_delimited: true, no_close_notify: true", "none");
+  ASSERT_TRUE(cut.ok()) << cut.error().Text();
+  EXPECT_TRUE(cut->https.at("mta-sts.example.test").paths.begin()->second.no_close_notify);
+  EXPECT_EQ(RunScenarioWire(*cut).outcome, Outcome::kPass);
+  const CaseResult in_process = RunScenarioInProcess(*cut);
+  EXPECT_EQ(in_process.outcome, Outcome::kPartial) << in_process.message;
+  EXPECT_NE(in_process.message.find("/.well-known/mta-sts.txt no_close_notify (the fake has no "
+                                    "framing)"),
+            std::string::npos)
+      << in_process.message;
+  for (const auto& [name, knobs] :
+       {std::pair{"close-notify", "close_delimited: true"},
+        std::pair{"chunked-interim",
+                  "chunked: true, chunk_extension_bytes: 16, interim: [100, 103]"}}) {
+    auto s = write(name, knobs, "{mode: enforce, id: \"1\"}");
+    ASSERT_TRUE(s.ok()) << s.error().Text();
+    const CaseResult r = RunScenarioWire(*s);
+    EXPECT_EQ(r.outcome, Outcome::kPass) << name << ": " << r.message;
+  }
+  // Out of range: a load error naming the key.
+  for (const char* bad : {"interim: [200]", "interim: 100", "chunk_extension_bytes: -1"}) {
+    auto b = write("bad-knob", bad, "none");
+    ASSERT_FALSE(b.ok()) << bad;
+    EXPECT_NE(b.error().Text().find("interim") == std::string::npos &&
+                      b.error().Text().find("chunk_extension_bytes") == std::string::npos
+                  ? std::string::npos
+                  : 0u,
+              std::string::npos)
+        << bad << ": " << b.error().Text();
+  }
+}
+
 TEST_F(ScenarioWireTest, RequireTlsRefusesPlaintextMailInBothModes) {
   // A sender that does not look for MTA-STS meets an MX whose STARTTLS an
   // attacker stripped and that requires TLS: the 530 to MAIL is permanent
