@@ -258,6 +258,17 @@ TEST(ReportWriter, SummaryShowsControlBytesEscaped) {
       << sum;
 }
 
+// kLine keeps text on one line: every control byte escaped, line ends and
+// tab included, valid UTF-8 kept, nothing HTML-escaped.
+TEST(ReportWriter, LineMarkupEscapesEveryControlByte) {
+  std::string out;
+  SafeTextTo(out, "a\tb\r\nc \x1b[2J <\xc3\xa9> \xff", Markup::kLine);
+  EXPECT_EQ(out, "a\\x09b\\x0d\\x0ac \\x1b[2J <\xc3\xa9> \\xff");
+  out.clear();
+  SafeTextTo(out, "a\tb\r\n", Markup::kNone);
+  EXPECT_EQ(out, "a\tb\r\n");  // summary.txt keeps them
+}
+
 // A partial scenario (in-process, checks left to the wire run) is neither
 // a pass nor a failure in any of the reports: its own count and column in
 // the page, its own word in summary.txt, a skipped JUnit case, and its

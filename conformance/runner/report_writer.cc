@@ -35,7 +35,7 @@ void SafeTextTo(std::string& out, std::string_view s, Markup markup) {
     out.push_back(kHex[u >> 4]);
     out.push_back(kHex[u & 0xf]);
   };
-  const bool escape = markup != Markup::kNone;
+  const bool escape = markup != Markup::kNone && markup != Markup::kLine;
   for (std::size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
     const auto u = static_cast<unsigned char>(c);
@@ -82,7 +82,8 @@ void SafeTextTo(std::string& out, std::string_view s, Markup markup) {
       out += "&#10;";
     } else if (c == '\t' && markup == Markup::kXmlAttribute) {
       out += "&#9;";
-    } else if ((u < 0x20 && c != '\n' && c != '\t' && c != '\r') || u == 0x7f) {
+    } else if ((u < 0x20 && (markup == Markup::kLine || (c != '\n' && c != '\t' && c != '\r'))) ||
+               u == 0x7f) {
       // Other control bytes, which XML 1.0 forbids even as references and a
       // terminal would obey, show as `\xNN`.
       hex(u);

@@ -28,15 +28,16 @@ Totals Count(const std::vector<CaseResult>& results);
 nlohmann::json IndexJson(const RunInfo& info, const std::vector<CaseResult>& results);
 std::string JunitXml(const RunInfo& info, const std::vector<CaseResult>& results);
 std::string SummaryText(const RunInfo& info, const std::vector<CaseResult>& results);
-// What SafeTextTo() escapes for: nothing but bytes (summary.txt, the
-// terminal), HTML, XML element text, XML attribute values.
-enum class Markup : std::uint8_t { kNone, kHtml, kXmlText, kXmlAttribute };
+// What SafeTextTo() escapes for: nothing but bytes (summary.txt), one
+// line of a terminal, HTML, XML element text, XML attribute values.
+enum class Markup : std::uint8_t { kNone, kLine, kHtml, kXmlText, kXmlAttribute };
 // Appends text from a peer (any bytes) so that the output is well-formed in
-// `markup`: control bytes other than tab, newline and CR, bytes that are
+// `markup`: control bytes other than tab, newline and CR (kLine: those too,
+// so that the text stays one line and cannot overwrite it), bytes that are
 // not well-formed UTF-8, and U+FFFE / U+FFFF (not XML characters) show as
-// `\xNN`; with markup, & < > " ' as references; in XML text CR, and in XML
-// attribute values tab, LF and CR, as character references, which the
-// parser would otherwise normalise away.
+// `\xNN`; with HTML or XML markup, & < > " ' as references; in XML text
+// CR, and in XML attribute values tab, LF and CR, as character references,
+// which the parser would otherwise normalise away.
 void SafeTextTo(std::string& out, std::string_view s, Markup markup);
 
 // report.html (report_html.cc): one self-contained page, no external URL.

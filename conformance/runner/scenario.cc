@@ -1794,8 +1794,6 @@ CaseResult RunScenarioWire(const Scenario& s, const ScenarioRunOptions& opts) {
   co.address_endpoints = w.smtp_address_endpoints;
   PhasedConnector connector(co, w.smtp_phases, clock);
 
-  // The MX mocks' sessions: the last id of each (a mark), and those after
-  // a mark, with their hosts.
   // A mark in the MX mocks' logs, flat: per mock, its session count, then
   // each session's id, command count, delivery count and octets discarded
   // after STARTTLS. Counting within sessions, not only sessions, keeps what

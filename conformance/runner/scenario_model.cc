@@ -1108,65 +1108,53 @@ std::vector<std::string> WireOnlyElements(const Scenario& s) {
       }
     }
   };
-  for (const auto& [name, host] : s.https) {
-    each_phase("https " + name, host, [](const HttpsHostSpec& h) {
-      std::vector<std::string> items;
-      if (h.sni_required) {
-        items.push_back("sni_required (the fake does not see the ClientHello)");
+  // Each knob with what the fake makes of it, when it is on.
+  using Knobs = std::initializer_list<std::pair<bool, std::string_view>>;
+  const auto named = [](std::vector<std::string>& items, const std::string& prefix, Knobs knobs) {
+    for (const auto& [on, what] : knobs) {
+      if (on) {
+        items.push_back(prefix + std::string(what));
       }
+    }
+  };
+  for (const auto& [name, host] : s.https) {
+    each_phase("https " + name, host, [&named](const HttpsHostSpec& h) {
+      std::vector<std::string> items;
+      named(items, "", {{h.sni_required, "sni_required (the fake does not see the ClientHello)"}});
       for (const auto& [path, rule] : h.paths) {
-        if (rule.stall) {
-          items.push_back(path + " stall (the fake times the fetch out itself)");
-        }
-        if (rule.trickle_ms != 0) {
-          items.push_back(path + " trickle_ms (the fake compares with the fetch deadline itself)");
-        }
-        if (rule.oversized) {
-          items.push_back(path + " oversized (the fake applies the size cap itself)");
-        }
-        if (rule.reset) {
-          items.push_back(path + " reset (the fake reports the cut itself)");
-        }
-        if (!rule.cache_control.empty()) {
-          items.push_back(path + " cache_control (the fake passes no headers)");
-        }
-        // The framing knobs: the fake hands the body over as it is (and
-        // refuses a close-delimited one without close_notify itself).
-        for (const auto& [on, knob] :
-             {std::pair{rule.chunked, "chunked"},
-              std::pair{rule.close_delimited, "close_delimited"},
-              std::pair{rule.no_close_notify, "no_close_notify"},
-              std::pair{rule.chunk_extension_bytes != 0, "chunk_extension_bytes"},
-              std::pair{!rule.interim.empty(), "interim"}}) {
-          if (on) {
-            items.push_back(path + " " + knob + " (the fake has no framing)");
-          }
-        }
+        // For the framing knobs (chunked on) the fake hands the body over
+        // as it is, and refuses a close-delimited one without close_notify
+        // itself.
+        named(items, path + " ",
+              {{rule.stall, "stall (the fake times the fetch out itself)"},
+               {rule.trickle_ms != 0,
+                "trickle_ms (the fake compares with the fetch deadline itself)"},
+               {rule.oversized, "oversized (the fake applies the size cap itself)"},
+               {rule.reset, "reset (the fake reports the cut itself)"},
+               {!rule.cache_control.empty(), "cache_control (the fake passes no headers)"},
+               {rule.chunked, "chunked (the fake has no framing)"},
+               {rule.close_delimited, "close_delimited (the fake has no framing)"},
+               {rule.no_close_notify, "no_close_notify (the fake has no framing)"},
+               {rule.chunk_extension_bytes != 0, "chunk_extension_bytes (the fake has no framing)"},
+               {!rule.interim.empty(), "interim (the fake has no framing)"}});
       }
       return items;
     });
   }
   for (const auto& [name, host] : s.smtp) {
-    each_phase("smtp " + name, host, [](const SmtpHostSpec& m) {
+    each_phase("smtp " + name, host, [&named](const SmtpHostSpec& m) {
       std::vector<std::string> items;
-      if (!m.inject.empty()) {
-        items.push_back("inject (the fake sends no bytes)");
-      }
-      if (m.starttls_under_tls) {
-        items.push_back("starttls_under_tls (the fake sends no EHLO reply)");
-      }
-      if (m.starttls_settle_ms != 0) {
-        items.push_back("starttls_settle_ms (the fake sees no pipelining)");
-      }
-      if (m.accept_unknown_params) {
-        items.push_back("accept_unknown_params (the fake sees no parameters)");
-      }
-      if (m.starttls == "garbage-after-220") {
-        items.push_back("starttls garbage-after-220 (the fake fails the handshake itself)");
-      }
       const auto tls_max = mocks::smtp::ParseTlsVersion(m.tls_max);
-      if (tls_max && *tls_max != mocks::smtp::TlsVersion::kAny &&
-          *tls_max < mocks::smtp::TlsVersion::kTls1_2) {
+      const bool old_tls = tls_max && *tls_max != mocks::smtp::TlsVersion::kAny &&
+                           *tls_max < mocks::smtp::TlsVersion::kTls1_2;
+      named(items, "",
+            {{!m.inject.empty(), "inject (the fake sends no bytes)"},
+             {m.starttls_under_tls, "starttls_under_tls (the fake sends no EHLO reply)"},
+             {m.starttls_settle_ms != 0, "starttls_settle_ms (the fake sees no pipelining)"},
+             {m.accept_unknown_params, "accept_unknown_params (the fake sees no parameters)"},
+             {m.starttls == "garbage-after-220",
+              "starttls garbage-after-220 (the fake fails the handshake itself)"}});
+      if (old_tls) {
         items.push_back("tls_max " + m.tls_max +
                         " (the fake applies the sender's TLS 1.2 floor itself)");
       }

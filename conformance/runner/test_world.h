@@ -33,11 +33,6 @@ smtp:
   mx1.example.test: {cert: mx1}
 )";
 
-// On top of kTestWorld: an MX whose `later` phases are mocks of their own
-// (a greylist count per phase), then strip STARTTLS, then go down; each
-// phase starts from the host's settings (greylist 1), not the phase
-// before. Run in process (scenario_test.cc) and on the wire
-// (scenario_wire_test.cc): the two must agree.
 // Scenario keys over kTestWorld: example.test with two MX, mx1 at
 // preference 10 and mx2 at `mx2_preference`, both in an enforce policy and
 // presenting `mx1_cert` and `mx2_cert`; `pki` is added to the world's
@@ -63,6 +58,11 @@ smtp:
          std::string(mx1_cert) + "}\n  mx2.example.test: {cert: " + std::string(mx2_cert) + "}\n";
 }
 
+// On top of kTestWorld: an MX whose `later` phases are mocks of their own
+// (a greylist count per phase), then strip STARTTLS, then go down; each
+// phase starts from the host's settings (greylist 1), not the phase
+// before. Run in process (scenario_test.cc) and on the wire
+// (scenario_wire_test.cc): the two must agree.
 inline constexpr std::string_view kMxPhases = R"(smtp:
   mx1.example.test:
     cert: mx1

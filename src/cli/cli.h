@@ -26,7 +26,8 @@ std::optional<std::string> ReadInput(const std::string& path, std::size_t max);
 // Text from a file or a peer, made safe for one line of a terminal:
 // control bytes (CR and LF included) and ill-formed UTF-8 as \xNN escapes
 // (an ESC sequence in a scenario's title would otherwise reach the
-// operator's terminal), valid UTF-8 kept.
+// operator's terminal), valid UTF-8 kept: conformance::SafeTextTo with
+// Markup::kLine.
 std::string ForTerminal(std::string_view s);
 
 // "mxconform: FILE[:LINE:COL]: id: message: detail" on stderr, one line per

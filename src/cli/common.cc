@@ -6,7 +6,7 @@
 
 #include "cli/cli.h"
 #include "common/file.h"
-#include "common/text.h"
+#include "conformance/runner/report_writer.h"
 
 #ifndef MXCONFORM_SOURCE_DIR
 #define MXCONFORM_SOURCE_DIR "."
@@ -15,30 +15,8 @@
 namespace mxconform::cli {
 
 std::string ForTerminal(std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const auto u = static_cast<unsigned char>(s[i]);
-    if (u >= 0x80) {
-      // A well-formed sequence passes whole; anything else byte by byte.
-      const std::size_t len = u >= 0xf0 ? 4 : u >= 0xe0 ? 3 : 2;
-      const std::string_view seq = s.substr(i, len);
-      if (seq.size() == len && text::ValidUtf8Prefix(seq) == len) {
-        out.append(seq);
-        i += len - 1;
-        continue;
-      }
-    } else if (u >= 0x20 && u != 0x7f) {
-      out.push_back(static_cast<char>(u));
-      continue;
-    }
-    // Control bytes, line ends included (a CR or LF inside one line of
-    // output could forge another), and stray bytes.
-    out += "\\x";
-    out.push_back(kHex[u >> 4]);
-    out.push_back(kHex[u & 0xf]);
-  }
+  conformance::SafeTextTo(out, s, conformance::Markup::kLine);
   return out;
 }
 
