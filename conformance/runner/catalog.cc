@@ -88,7 +88,7 @@ Result<std::map<std::string, std::string>> ParseInformational(std::string_view t
     return ParseInformationalUnguarded(text);
   } catch (const YAML::Exception& e) {
     return MakeDiag("catalog.yaml", Severity::kError, 0, "bad catalog file",
-                    LineColumn(e.mark) + ": " + e.msg);
+                    LineColumn(e.mark) + ": " + YamlShapeError(e.msg));
   }
 }
 

@@ -580,7 +580,7 @@ Result<MockZone> ParseMockZone(std::string_view text) {
     return ParseMockZoneUnguarded(text);
   } catch (const YAML::Exception& e) {
     return MakeDiag("zone.yaml", Severity::kError, 0, "bad zone",
-                    LineColumn(e.mark) + ": " + e.msg);
+                    LineColumn(e.mark) + ": " + YamlShapeError(e.msg));
   }
 }
 

@@ -889,7 +889,7 @@ Result<OpenspfFile> ParseOpenspf(std::string_view text, const std::filesystem::p
   try {
     return ParseOpenspfUnguarded(text, path, origin);
   } catch (const YAML::Exception& e) {
-    return Located("vectors.openspf.yaml", "YAML error", e.mark, e.msg);
+    return Located("vectors.openspf.yaml", "YAML error", e.mark, YamlShapeError(e.msg));
   }
 }
 
@@ -926,7 +926,7 @@ Result<OpenspfDocument> ParseOpenspfZone(std::string_view text) {
   try {
     return ParseOpenspfZoneUnguarded(text);
   } catch (const YAML::Exception& e) {
-    return Located("vectors.openspf.yaml", "YAML error", e.mark, e.msg);
+    return Located("vectors.openspf.yaml", "YAML error", e.mark, YamlShapeError(e.msg));
   }
 }
 

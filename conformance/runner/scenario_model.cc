@@ -303,6 +303,8 @@ HttpsHostSpec ReadHttpsHost(Reader& r, const YAML::Node& v, HttpsHostSpec base, 
     for (const auto& pv : paths) {
       spec.paths[pv.first.Scalar()] = ReadPath(r, pv.second);
     }
+  } else if (paths) {
+    r.Fail(paths, "paths must be a map of path to its response");
   }
   if (const YAML::Node later = v["later"]; top && later) {
     ReadLater(r, later, spec, [&r](const YAML::Node& phase, const HttpsHostSpec& host) {
@@ -658,10 +660,11 @@ namespace {
 
 // ParseScenario without its guard: yaml-cpp throws on a few shapes (a key
 // looked up in a sequence or a scalar, say) that the readers above do not
-// test for one by one.
-Result<Scenario> ParseScenarioUnguarded(std::string_view text, const std::filesystem::path& file,
+// test for one by one. `r` is the guard's, so that an error recorded before
+// the throw (Keys() finding a scalar where a map belongs) is the one shown.
+Result<Scenario> ParseScenarioUnguarded(Reader& r, std::string_view text,
+                                        const std::filesystem::path& file,
                                         const BaseReader& read_base) {
-  Reader r;
   try {
     r.root = YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
@@ -884,11 +887,15 @@ Result<Scenario> ParseScenarioUnguarded(std::string_view text, const std::filesy
 
 Result<Scenario> ParseScenario(std::string_view text, const std::filesystem::path& file,
                                const BaseReader& read_base) {
+  Reader r;
   try {
-    return ParseScenarioUnguarded(text, file, read_base);
+    return ParseScenarioUnguarded(r, text, file, read_base);
   } catch (const YAML::Exception& e) {
+    if (r.error) {
+      return *r.error;  // the cause; the throw came from reading on past it
+    }
     return MakeDiag("scenario.field", Severity::kError, 0, "bad scenario field",
-                    At(e.mark) + ": " + e.msg);
+                    At(e.mark) + ": " + YamlShapeError(e.msg));
   }
 }
 

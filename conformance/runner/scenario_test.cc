@@ -1219,6 +1219,36 @@ TEST_F(ScenarioTest, ShapesYamlCppThrowsOnAreLocatedErrors) {
   EXPECT_FALSE(zone.ok());
 }
 
+// The message says what the file got wrong, in its own terms: the error a
+// reader recorded before yaml-cpp threw (a single value where a map
+// belongs), or yaml-cpp's complaint put in terms of the file. Before, the
+// guard passed on "operator[] call on a scalar (key: "to")", and a list of
+// paths was passed over and reported as the next key's problem.
+TEST_F(ScenarioTest, ShapeErrorsNameWhatTheFileGotWrong) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"steps:\n  - deliver: 1\n", "7:14: deliver must be a map"},
+      {"steps:\n  - expect: 1\n", "7:13: expect must be a map"},
+      {"https:\n  mta-sts.example.test: 1\nsteps: []\n", "7:25: an https host must be a map"},
+      {"smtp:\n  mx1.example.test: 1\nsteps: []\n", "7:21: an smtp host must be a map"},
+      {"https:\n  mta-sts.example.test: {paths: {/p: 1}}\nsteps: []\n",
+       "7:38: an https path must be a map"},
+      {"https:\n  mta-sts.example.test: {paths: [1]}\nsteps: []\n",
+       "7:33: paths must be a map of path to its response"},
+  };
+  for (const auto& [body, want] : cases) {
+    auto s = LoadScenario(Scenario("shape", body));
+    ASSERT_FALSE(s.ok()) << body;
+    EXPECT_EQ(s.error().id, "scenario.field") << body;
+    EXPECT_NE(s.error().detail.find(want), std::string::npos) << body << s.error().detail;
+    EXPECT_EQ(s.error().detail.find("operator[]"), std::string::npos) << s.error().detail;
+  }
+  // Before, yaml-cpp's "operator[] call on a scalar (key: "id")".
+  auto req = ParseScenario("id: t/req\ntitle: t\nrequirements: [STS-5-01]\n", root_ / "t/req.yaml",
+                           [](const fs::path&) { return std::nullopt; });
+  ASSERT_FALSE(req.ok());
+  EXPECT_EQ(req.error().detail, "3:16: a requirement must be a map");
+}
+
 TEST_F(ScenarioTest, APolicyHostThatIsDownRefusesAndIsNoFetch) {
   auto s = LoadScenario(Scenario("down", R"(https:
   mta-sts.example.test: {down: true}

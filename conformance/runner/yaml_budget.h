@@ -118,4 +118,31 @@ inline std::string LineColumn(const YAML::Mark& m) {
   return std::to_string(p.line) + ":" + std::to_string(p.column);
 }
 
+// The message of a yaml-cpp exception a loader's guard caught after the
+// document parsed (a key looked up in a list or a single value, a value
+// read as a number it is not), in the terms of the file rather than of
+// yaml-cpp's API: "operator[] call on a scalar (key: "to")" becomes
+// "expected a map with key "to" here, found a single value". Other
+// messages pass unchanged.
+inline std::string YamlShapeError(const std::string& msg) {
+  const std::string subscript = YAML::ErrorMsg::BAD_SUBSCRIPT;
+  if (msg.rfind(subscript, 0) == 0) {
+    const std::string rest = msg.substr(subscript.size());
+    const std::string prefix = " (key: ";
+    if (rest.rfind(prefix, 0) == 0 && rest.size() > prefix.size() && rest.back() == ')') {
+      return "expected a map with key " +
+             rest.substr(prefix.size(), rest.size() - prefix.size() - 1) +
+             " here, found a single value";
+    }
+    return "expected a map here, found a single value";
+  }
+  if (msg.rfind("invalid node", 0) == 0) {
+    return "expected a map here, found a list or a single value";
+  }
+  if (msg == YAML::ErrorMsg::BAD_CONVERSION) {
+    return "a value here is not of the type this key takes";
+  }
+  return msg;
+}
+
 }  // namespace mxconform::conformance

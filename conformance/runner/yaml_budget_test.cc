@@ -121,4 +121,16 @@ TEST(YamlBudget, TheOpenspfReaderStopsWhereYamlCppLoopsOverDocuments) {
 }
 
 }  // namespace
+// yaml-cpp's API words put in the file's terms; other messages unchanged.
+TEST(YamlShapeError, NamesTheShapeTheFileGotWrong) {
+  EXPECT_EQ(YamlShapeError("operator[] call on a scalar (key: \"to\")"),
+            "expected a map with key \"to\" here, found a single value");
+  EXPECT_EQ(YamlShapeError("operator[] call on a scalar"),
+            "expected a map here, found a single value");
+  EXPECT_EQ(YamlShapeError("invalid node; first invalid key: \"x\""),
+            "expected a map here, found a list or a single value");
+  EXPECT_EQ(YamlShapeError("bad conversion"), "a value here is not of the type this key takes");
+  EXPECT_EQ(YamlShapeError("end of map not found"), "end of map not found");
+}
+
 }  // namespace mxconform::conformance
