@@ -52,6 +52,13 @@ expect(rc == 1 and LOCATED.search(out), "invalid record: exit 1 with a located d
 rc, _, err = run(["check", "sts-policy", "/nonexistent/policy.txt"])
 expect(rc == 2 and b"/nonexistent/policy.txt" in err and err.count(b"\n") == 1,
        "missing file: exit 2, one line naming the file")
+for kind in ("sts-policy", "spf"):
+    rc, _, err = run(["check", kind, ""])
+    expect(rc == 2 and err == b"mxconform: an empty argument names no file (give a path, or - "
+           b"for standard input)\n", "an empty argument (" + kind + "): exit 2, said so")
+rc, _, err = run(["check", "sts-policy", "/nonexistent/\x1b[31mred"])
+expect(rc == 2 and b"\x1b" not in err and b"/nonexistent/\\x1b[31mred" in err,
+       "a file name's control bytes are escaped in the error")
 rc, _, err = run(["check", "sts-policy", "/"])
 expect(rc == 2 and b"mxconform: /:" in err, "a directory: exit 2")
 rc, _, _ = run(["check", "no-such-kind", "-"], b"")

@@ -50,8 +50,17 @@ CLI::Validator FiniteRange(double lo, double hi) {
 }
 
 std::optional<std::string> ReadInput(const std::string& path, std::size_t max) {
+  if (path.empty()) {
+    // fopen("") fails with ENOENT, and "mxconform: : No such file or
+    // directory" says nothing about what was wrong.
+    std::cerr << "mxconform: an empty argument names no file (give a path, or - for standard "
+                 "input)\n";
+    return std::nullopt;
+  }
   FILE* f = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
-  const std::string name = path == "-" ? "<stdin>" : path;
+  // A path is the user's bytes: control bytes in it must not reach the
+  // terminal as they are.
+  const std::string name = path == "-" ? "<stdin>" : ForTerminal(path);
   if (f == nullptr) {
     std::cerr << "mxconform: " << name << ": " << std::strerror(errno) << "\n";
     return std::nullopt;
