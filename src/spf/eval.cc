@@ -1039,6 +1039,23 @@ std::string Sanitize(std::string_view s, std::size_t max = 256) {
   return out;
 }
 
+// Our own messages cite sections as "§4.6.4"; a header field is US-ASCII
+// (RFC 5322 §2.2), and Sanitize() would make the two bytes of "§" into
+// "??". "section 4.6.4" says the same in ASCII.
+std::string AsciiCites(std::string_view s) {
+  constexpr std::string_view kSection = "\xc2\xa7";  // U+00A7 in UTF-8
+  std::string out;
+  for (std::size_t at = 0;;) {
+    const std::size_t k = s.find(kSection, at);
+    out += s.substr(at, k - at);
+    if (k == std::string_view::npos) {
+      return out;
+    }
+    out += "section ";
+    at = k + kSection.size();
+  }
+}
+
 // A key-value value: a dot-atom when it is one, else a quoted-string.
 std::string Value(std::string_view raw) {
   std::string s = Sanitize(raw);
@@ -1129,7 +1146,7 @@ std::string ReceivedSpfHeader(const EvalResult& r, const EvalInput& in, std::str
   }
   if ((r.result == SpfResult::kTempError || r.result == SpfResult::kPermError) &&
       !r.detail.empty()) {
-    add("problem=" + Value(r.detail));
+    add("problem=" + Value(AsciiCites(r.detail)));
   }
   // RFC 5322 §2.1.1: a line MUST NOT pass 998 octets. Fold at the FWS
   // before a piece where the line would; a header that fits stays one line.

@@ -1081,6 +1081,22 @@ TEST_F(EvalTest, Header_LongHeaderIsFoldedUnder998Octets) {  // SPF-9-01
   EXPECT_EQ(short_one.find('\n'), std::string::npos) << short_one;
 }
 
+// Review finding: problem= read "(RFC 7208 ??4.6.4)", Sanitize() having
+// replaced each byte of the UTF-8 "§" in our own message.
+TEST_F(EvalTest, Header_ProblemCitesSectionsInAscii) {  // SPF-9-01
+  std::string record = "v=spf1";
+  for (int k = 0; k < 11; ++k) {
+    record += " a:h" + std::to_string(k) + ".example.com";
+  }
+  zone_.AddTxt("example.com", record + " -all");
+  EvalResult r = MailFrom("192.0.2.1", "x@example.com");
+  ASSERT_EQ(r.result, SpfResult::kPermError);
+  const std::string h = ReceivedSpfHeader(r, in_, "mailfrom");
+  EXPECT_NE(h.find("(RFC 7208 section 4.6.4)"), std::string::npos) << h;
+  EXPECT_EQ(h.find('?'), std::string::npos) << h;
+  EXPECT_TRUE(ReadReceivedSpf(h).ok()) << h;
+}
+
 TEST_F(EvalTest, Header_SenderDataIsSanitized) {  // SPF-9-01
   zone_.AddTxt("example.com", "v=spf1");
   EvalResult r = MailFrom("192.0.2.1", "a\"b\\c)(\r\n@example.com", "evil\r\nX-Injected: 1");
