@@ -109,6 +109,11 @@ with tempfile.TemporaryDirectory() as d:
     rc, out, _ = run(base + ["--from", "a.example.com", "--dkim", "fail:example.com"])
     expect(rc == 0 and out.startswith(b"fail (") and b"policy: quarantine (tag sp" in out
            and b"disposition: quarantine" in out, "eval: fail under sp (%r)" % out)
+    # The np rule for a name that does not exist, with no np written: the
+    # tag that gave the value is named (it used to say "tag np").
+    rc, out, _ = run(base + ["--from", "nx.example.com", "--dkim", "fail:example.com"])
+    expect(rc == 0 and b"policy: quarantine (tag sp of _dmarc.example.com, which has no np)"
+           in out, "eval: np rule without np names sp (%r)" % out)
     # DM7-6.6.2-01, DMB-5.3.3-01: each identifier kept, with the DKIM selector.
     rc, out, _ = run(base + ["--from", "example.com", "--spf", "pass:bounce.example.com",
                              "--dkim", "pass:mail.example.com:s2026", "--dkim", "fail:example.com"])

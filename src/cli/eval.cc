@@ -23,6 +23,25 @@ namespace {
 // Zone files are small hand-written YAML; refuse anything huge.
 constexpr std::size_t kMaxZoneBytes = std::size_t{16} * 1024 * 1024;
 
+// "tag X of _dmarc.DOMAIN": the tag whose value applies. The rule (`policy_source`: p, sp for an
+// existing subdomain, np for a non-existent one) falls back to sp, then
+// p, when its tag is not written. Review finding: the output said "tag np"
+// for a record without np.
+std::string WrittenTag(const dmarc::EvalResult& r) {
+  const dmarc::PolicySource rule = *r.policy_source;
+  const bool np = r.record && r.record->np;
+  const bool sp = r.record && r.record->sp;
+  const std::string where = " of _dmarc." + r.policy_domain;
+  if (rule == dmarc::PolicySource::kNp && !np) {
+    return sp ? "tag sp" + where + ", which has no np"
+              : "tag p" + where + ", which has no np or sp";
+  }
+  if (rule == dmarc::PolicySource::kSp && !sp) {
+    return "tag p" + where + ", which has no sp";
+  }
+  return "tag " + std::string(dmarc::PolicySourceName(rule)) + where;
+}
+
 // The evaluation as a tree: each trace step and query indented by its
 // include / redirect depth, in the order they happened.
 void PrintTree(const spf::EvalResult& r) {
@@ -252,9 +271,7 @@ void AddEvalDmarc(CLI::App& eval, int& rc) {
     } else {
       std::cout << dmarc::DmarcResultName(r.result) << " (" << r.reason << ")\n";
       if (r.policy) {
-        std::cout << "policy: " << dmarc::DispositionName(*r.policy) << " ("
-                  << "tag " << dmarc::PolicySourceName(*r.policy_source) << " of _dmarc."
-                  << r.policy_domain
+        std::cout << "policy: " << dmarc::DispositionName(*r.policy) << " (" << WrittenTag(r)
                   << (r.existence_unknown
                           ? "; the existence check failed, so the milder of sp and np"
                           : "")

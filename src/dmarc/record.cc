@@ -378,9 +378,15 @@ std::string_view InvalidMessage(Tag tag, bool bis) {
   switch (tag) {
     case Tag::kP:
     case Tag::kSp:
-    case Tag::kNp:
       return "policy is not none, quarantine or reject: the tag is invalid (RFC 9989 §4.10.1, "
              "RFC 7489 §6.6.3)";
+    case Tag::kNp:
+      // RFC 7489 §6.6.3 voids a record for a bad p or sp only; np (RFC
+      // 9091) is outside it, so §6.3's default applies.
+      return bis ? "policy is not none, quarantine or reject: the tag is invalid (RFC 9989 "
+                   "§4.10.1)"
+                 : "policy is not none, quarantine or reject: np takes its default, sp or "
+                   "else p (RFC 7489 §6.3, §6.6.3 voids a record for p and sp only)";
     case Tag::kAdkim:
     case Tag::kAspf:
       return "not r or s: the default r applies (D15)";
@@ -681,6 +687,9 @@ class Parser {
   void InvalidatePolicy(std::size_t start, std::string_view name, std::optional<Disposition>& field,
                         bool& invalid) {
     field.reset();
+    if (!bis_ && name == "np") {
+      return;  // 7489: not a record-voiding error (see InvalidMessage)
+    }
     invalid = true;
     if (bad_policy_at_ == kNpos) {
       bad_policy_at_ = start;
@@ -1265,8 +1274,9 @@ class Parser {
     mailto = domain::CheckName(std::string_view(s_ + at + 1, q - at - 1), rules).ok();
   }
 
-  // D5-D8, D-A1 (DM7-6.6.3-03, DMB-4.10.1-04): an invalid p, sp or np, or
-  // no p, with a valid mailto: rua: the record requests none for every
+  // D5-D8, D-A1 (DM7-6.6.3-03, DMB-4.10.1-04): an invalid p, sp or np
+  // (bis; in 7489 p or sp), or no p, with a rua holding at least one
+  // syntactically valid reporting URI: the record requests none for every
   // policy; without one it cannot be used.
   void Finish() {
     if (out_.p && !out_.sp_invalid && !out_.np_invalid) {
@@ -1288,8 +1298,8 @@ class Parser {
     out_.usable = false;
     out_.diagnostics.push_back(MakeDiag(
         "dmarc.record.unusable", Severity::kError, at,
-        "no valid p (absent or invalid), or an invalid sp or np, and no valid mailto: rua: no "
-        "DMARC policy applies (D5, D8, D-A1; RFC 9989 §4.10.1, RFC 7489 §6.6.3)",
+        "no valid p (absent or invalid), or an invalid sp or np, and no syntactically valid rua "
+        "URI: no DMARC policy applies (D5, D8, D-A1; RFC 9989 §4.10.1, RFC 7489 §6.6.3)",
         std::move(detail)));
   }
 
@@ -1424,7 +1434,10 @@ Disposition Record::NonExistentRequest() const {
 
 bool Record::HasValidRua() const {
   for (const auto& u : rua) {
-    if (u.mailto) {
+    // Every URI kept is syntactically valid (RFC 3986) except a mailto:
+    // whose address is not an addr-spec (RFC 6068; D13's "mailto:a").
+    if (u.mailto ||
+        !AlphaEquals(text.data() + u.uri.pos, std::min<std::size_t>(u.uri.len, 7), "mailto:")) {
       return true;
     }
   }

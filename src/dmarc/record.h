@@ -81,6 +81,9 @@ struct Record {
   // (an invalid one also sets the matching *_invalid flag and leaves a
   // diagnostic).
   std::optional<Disposition> p, sp, np;
+  // np_invalid is bis only: in 7489 mode an invalid np takes its default
+  // (RFC 7489 §6.3; §6.6.3 voids a record for p and sp only), with a
+  // warning.
   bool p_invalid = false, sp_invalid = false, np_invalid = false;
 
   // Whether the record can be used at all (see the top of this file), and
@@ -114,7 +117,10 @@ struct Record {
   // rule; only meaningful when `usable`.
   Disposition SubdomainRequest() const;
   Disposition NonExistentRequest() const;
-  // At least one valid mailto rua / ruf URI.
+  // HasValidRua: the rua holds at least one syntactically valid reporting
+  // URI (RFC 7489 §6.6.3, RFC 9989 §4.10.1): a mailto: with an addr-spec or
+  // a URI of another scheme (D14: kept though not sent to). HasValidRuf: at
+  // least one valid mailto ruf URI.
   bool HasValidRua() const;
   bool HasValidRuf() const;
 };

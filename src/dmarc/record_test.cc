@@ -180,10 +180,19 @@ TEST(DmarcRecord, D6NoPolicyWithRuaActsAsNone) {
     EXPECT_TRUE(r.usable);
     EXPECT_EQ(r.sp, Disposition::kReject);
     EXPECT_EQ(r.SubdomainRequest(), Disposition::kNone);
-    // A non-mailto rua is not a valid rua (D14).
+    // A rua of another scheme is a syntactically valid reporting URI
+    // (RFC 7489 §6.6.3, RFC 9989 §4.10.1), though reports are never sent
+    // to it (D14). Review finding: it used to leave the record unusable.
     r = Parse("v=DMARC1; rua=https://r.example/dmarc", m);
+    EXPECT_TRUE(r.usable);
+    EXPECT_EQ(r.request, Disposition::kNone);
+    EXPECT_TRUE(r.HasValidRua());
+    EXPECT_EQ(Ids(r.diagnostics), "dmarc.uri.unsupported@14 dmarc.record.policy_none@37");
+    // A mailto: without an addr-spec is not one (RFC 6068; D13).
+    r = Parse("v=DMARC1; rua=mailto:a", m);
     EXPECT_FALSE(r.usable);
-    EXPECT_EQ(Ids(r.diagnostics), "dmarc.uri.unsupported@14 dmarc.record.unusable@37");
+    EXPECT_FALSE(r.HasValidRua());
+    EXPECT_EQ(Ids(r.diagnostics), "dmarc.uri.unsupported@14 dmarc.record.unusable@22");
   }
 }
 
@@ -201,15 +210,36 @@ TEST(DmarcRecord, D7InvalidPolicyWithRuaActsAsNone) {
     r = Parse("v=DMARC1; p=; rua=mailto:a@example.com", m);
     EXPECT_TRUE(r.usable && r.p_invalid);
     EXPECT_EQ(Ids(r.diagnostics), "dmarc.tag.invalid_value@12 dmarc.record.policy_none@10");
-    // An invalid np makes every policy none, p included (DMB-4.10.1-04).
+    // bis: an invalid np makes every policy none, p included
+    // (DMB-4.10.1-04). 7489: np (RFC 9091) is not among the tags §6.6.3
+    // voids a record for, so it takes its default, sp or else p (§6.3).
+    // Review finding: 7489 mode used to drop the record's reject.
     r = Parse("v=DMARC1; p=reject; np=x; rua=mailto:a@example.com", m);
-    EXPECT_TRUE(r.usable && r.np_invalid);
+    EXPECT_TRUE(r.usable);
     EXPECT_EQ(r.p, Disposition::kReject);
-    EXPECT_EQ(r.request, Disposition::kNone);
-    EXPECT_EQ(r.SubdomainRequest(), Disposition::kNone);
-    EXPECT_EQ(r.NonExistentRequest(), Disposition::kNone);
-    EXPECT_EQ(Ids(r.diagnostics), "dmarc.tag.invalid_value@23 dmarc.record.policy_none@20");
-    EXPECT_EQ(r.diagnostics[1].detail, "np");
+    EXPECT_FALSE(r.np.has_value());
+    if (m == Mode::kBis) {
+      EXPECT_TRUE(r.np_invalid);
+      EXPECT_EQ(r.request, Disposition::kNone);
+      EXPECT_EQ(r.SubdomainRequest(), Disposition::kNone);
+      EXPECT_EQ(r.NonExistentRequest(), Disposition::kNone);
+      EXPECT_EQ(Ids(r.diagnostics), "dmarc.tag.invalid_value@23 dmarc.record.policy_none@20");
+      EXPECT_EQ(r.diagnostics[1].detail, "np");
+    } else {
+      EXPECT_FALSE(r.np_invalid);
+      EXPECT_EQ(r.request, Disposition::kReject);
+      EXPECT_EQ(r.SubdomainRequest(), Disposition::kReject);
+      EXPECT_EQ(r.NonExistentRequest(), Disposition::kReject);
+      EXPECT_EQ(Ids(r.diagnostics), "dmarc.tag.invalid_value@23");
+      EXPECT_NE(r.diagnostics[0].message.find("np takes its default"), std::string::npos);
+      // Without a rua, and repeated: the same.
+      r = Parse("v=DMARC1; p=reject; sp=quarantine; np=x", m);
+      EXPECT_TRUE(r.usable);
+      EXPECT_EQ(r.NonExistentRequest(), Disposition::kQuarantine);
+      r = Parse("v=DMARC1; p=reject; np=none; np=none", m);
+      EXPECT_TRUE(r.usable);
+      EXPECT_EQ(r.NonExistentRequest(), Disposition::kReject);
+    }
   }
 }
 
