@@ -1,6 +1,9 @@
 #include "tlsrpt/submission.h"
 
+#include <algorithm>
+#include <map>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -104,7 +107,7 @@ bool ReadEntity(std::string_view s, std::size_t base, bool need_body, Entity& e,
 
 // A Content-Type or Content-Disposition value (RFC 2045 §5.1, RFC 2183):
 // the lower-cased type, then parameters with lower-cased names and
-// unquoted values.
+// unquoted values, RFC 2231 forms joined (JoinRfc2231).
 struct MimeValue {
   std::string type;
   std::vector<std::pair<std::string, std::string>> params;
@@ -118,6 +121,81 @@ struct MimeValue {
     return std::nullopt;
   }
 };
+
+// RFC 2231 §4: an extended value, charset'language'%XX..., decoded to its
+// bytes (`first`: the charset and language come first). A '%' not followed
+// by two hex digits is kept as it is.
+std::string DecodeExtended(std::string_view v, bool first) {
+  if (first) {
+    const std::size_t q1 = v.find('\'');
+    const std::size_t q2 = q1 == std::string_view::npos ? q1 : v.find('\'', q1 + 1);
+    if (q2 != std::string_view::npos) {
+      v.remove_prefix(q2 + 1);
+    }
+  }
+  std::string out;
+  for (std::size_t k = 0; k < v.size(); ++k) {
+    const int hi = k + 2 < v.size() && v[k] == '%' ? text::HexDigitValue(v[k + 1]) : -1;
+    const int lo = hi < 0 ? -1 : text::HexDigitValue(v[k + 2]);
+    if (lo >= 0) {
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      k += 2;
+    } else {
+      out.push_back(v[k]);
+    }
+  }
+  return out;
+}
+
+// RFC 2231 §3, §4: "name*=" (an extended value) and "name*0=", "name*1=",
+// ... (continuations, each "*N*=" when extended) are joined into one
+// "name" parameter, put first so that it is the one Param() finds (mail
+// programs write long or non-ASCII filenames this way; a TLS-RPT filename
+// is long). The pieces stay in the list as they were.
+void JoinRfc2231(std::vector<std::pair<std::string, std::string>>& params) {
+  std::map<std::string, std::map<unsigned, std::string>> pieces;
+  std::map<std::string, std::string> whole;
+  for (const auto& [name, value] : params) {
+    const std::size_t star = name.find('*');
+    if (star == std::string::npos || star == 0) {
+      continue;
+    }
+    const std::string base = name.substr(0, star);
+    std::string_view rest = std::string_view(name).substr(star + 1);
+    if (rest.empty()) {
+      whole[base] = DecodeExtended(value, true);
+      continue;
+    }
+    const bool extended = rest.back() == '*';
+    if (extended) {
+      rest.remove_suffix(1);
+    }
+    // N: decimal, no leading zero, at most 3 digits (enough for any header).
+    if (rest.empty() || rest.size() > 3 || (rest[0] == '0' && rest.size() > 1) ||
+        !std::all_of(rest.begin(), rest.end(), [](char c) { return text::IsDigit(c); })) {
+      continue;
+    }
+    const auto n = static_cast<unsigned>(std::stoul(std::string(rest)));
+    pieces[base][n] = extended ? DecodeExtended(value, n == 0) : value;
+  }
+  for (auto& [base, parts] : pieces) {
+    std::string joined;
+    unsigned next = 0;
+    for (const auto& [n, part] : parts) {
+      if (n != next) {
+        break;  // a gap: the pieces after it are not part of the value
+      }
+      joined += part;
+      ++next;
+    }
+    if (next != 0 && whole.count(base) == 0) {
+      whole[base] = std::move(joined);
+    }
+  }
+  for (auto& [base, value] : whole) {
+    params.insert(params.begin(), {base, std::move(value)});
+  }
+}
 
 MimeValue ParseMimeValue(std::string_view v) {
   MimeValue m;
@@ -155,6 +233,7 @@ MimeValue ParseMimeValue(std::string_view v) {
     }
     m.params.emplace_back(std::move(name), std::move(value));
   }
+  JoinRfc2231(m.params);
   return m;
 }
 

@@ -91,6 +91,41 @@ TEST(ReportMail, LfLineEndingsAndFoldedFieldsAreRead) {
   EXPECT_EQ(s->report, SampleReport());
 }
 
+// RFC 2231 parameters (an extended value, continuations, both) give the
+// filename. Review finding: these conforming mails were refused with "the
+// report attachment has no filename".
+TEST(ReportMail, Rfc2231FilenamesAreRead) {
+  const std::string want = "mail.sndr.example.com!company-y.example!1795824000!1795910399.json.gz";
+  const std::string_view plain =
+      "\tfilename=\"mail.sndr.example.com!company-y.example!1795824000!1795910399.json.gz\"";
+  for (std::string_view form : {
+           "\tfilename*=us-ascii''mail.sndr.example.com%21company-y.example!1795824000!"
+           "1795910399.json.gz",
+           "\tfilename*0=\"mail.sndr.example.com!company-y.example!\";\r\n"
+           "\tfilename*1=\"1795824000!1795910399.json.gz\"",
+           // Out of order, the first piece extended (charset'language'), the
+           // second plain.
+           "\tfilename*1=\"1795824000!1795910399.json.gz\";\r\n"
+           "\tfilename*0*=us-ascii'en'mail.sndr.example.com%21company-y.example%21",
+       }) {
+    std::string m = Mail();
+    Replace(m, plain, form);
+    auto s = ReadReportMail(m);
+    ASSERT_TRUE(s) << form << ": " << s.error().Text();
+    EXPECT_EQ(s->filename, want) << form;
+    EXPECT_EQ(DiagnosticIds(s->diagnostics), Ids{}) << form;
+  }
+  // A gap in the numbering ends the value: *0 and *2 give only *0's text,
+  // which is no filename of the §5.1 shape.
+  std::string m = Mail();
+  Replace(m, plain,
+          "\tfilename*0=\"mail.sndr.example.com!company-y.example!\";\r\n"
+          "\tfilename*2=\"1795824000!1795910399.json.gz\"");
+  auto s = ReadReportMail(m);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().id, "tlsrpt.submission.filename") << s.error().Text();
+}
+
 // Each MUST of §5.1 / §5.3 broken is an error with its id.
 TEST(ReportMail, BrokenMustsAreErrors) {
   struct Case {
