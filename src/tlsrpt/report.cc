@@ -36,6 +36,73 @@ std::string PointerToken(std::string_view key) {
   return out;
 }
 
+// RFC 7493 §2.1: I-JSON holds no noncharacter, U+FDD0..U+FDEF or the last
+// two code points of a plane (U+xFFFE, U+xFFFF).
+constexpr bool IsNoncharacter(std::uint32_t cp) {
+  return (cp >= 0xFDD0 && cp <= 0xFDEF) || ((cp & 0xFFFE) == 0xFFFE && cp <= 0x10FFFF);
+}
+
+int Hex4(std::string_view s, std::size_t at) {
+  if (at + 4 > s.size()) {
+    return -1;
+  }
+  int v = 0;
+  for (std::size_t k = at; k < at + 4; ++k) {
+    const int d = text::HexDigitValue(s[k]);
+    if (d < 0) {
+      return -1;
+    }
+    v = v * 16 + d;
+  }
+  return v;
+}
+
+// The offset of the first noncharacter in JSON text that is valid UTF-8
+// and parses, written as UTF-8 or as a \u escape (a surrogate pair for
+// the planes above the first); kNone if there is none. A backslash only
+// occurs inside strings, so every "\u" outside an escaped backslash is an
+// escape.
+std::size_t NoncharacterAt(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    if (b == '\\') {
+      const int cu = i + 1 < s.size() && s[i + 1] == 'u' ? Hex4(s, i + 2) : -1;
+      if (cu < 0) {
+        i += 2;  // \\, \" and the other one-letter escapes
+        continue;
+      }
+      std::uint32_t cp = static_cast<std::uint32_t>(cu);
+      std::size_t len = 6;
+      const int low =
+          cu >= 0xD800 && cu <= 0xDBFF && i + 7 < s.size() && s[i + 6] == '\\' && s[i + 7] == 'u'
+              ? Hex4(s, i + 8)
+              : -1;
+      if (low >= 0xDC00 && low <= 0xDFFF) {
+        cp = 0x10000 + ((cp - 0xD800) << 10) + (static_cast<std::uint32_t>(low) - 0xDC00);
+        len = 12;
+      }
+      if (IsNoncharacter(cp)) {
+        return i;
+      }
+      i += len;
+      continue;
+    }
+    // Valid UTF-8 (checked before): the lead byte gives the length.
+    const std::size_t len = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+    std::uint32_t cp = len == 1 ? b : b & (0x7F >> len);
+    for (std::size_t k = 1; k < len && i + k < s.size(); ++k) {
+      cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    }
+    if (len == 3 || len == 4) {
+      if (IsNoncharacter(cp)) {
+        return i;
+      }
+    }
+    i += len;
+  }
+  return kNone;
+}
+
 // The offset of the bracket that opens nesting level kMaxReportDepth + 1
 // outside strings, or kNone. Scanning before parsing keeps deep inputs away
 // from the JSON library: up to the point where its lexer stops with an
@@ -617,6 +684,13 @@ Result<Report> ReadReport(std::string_view json) {
   }
   if (HasError(diags)) {
     return Result<Report>::Failure(std::move(diags));
+  }
+  // RFC 8460 §4, RPT-4-01: RFC 7493 §2.1 forbids noncharacters as it does
+  // surrogates (which the UTF-8 check and the parser refuse).
+  if (std::size_t at = NoncharacterAt(json); at != kNone) {
+    return MakeDiag("tlsrpt.report.noncharacter", Severity::kError, at,
+                    "a Unicode noncharacter (U+FDD0-U+FDEF, U+xFFFE, U+xFFFF), which I-JSON "
+                    "forbids (RFC 7493 §2.1)");
   }
   Report r;
   ModelReader(diags).Read(root, r);

@@ -192,6 +192,32 @@ TEST(TlsrptReport, WriterFromAModel) {
   EXPECT_NE(WriteReport(r).find("bad \xef\xbf\xbd"), std::string::npos);
 }
 
+// RPT-4-01: I-JSON has no noncharacters (RFC 7493 §2.1), raw or escaped.
+// Review finding: a report holding U+FFFF or U+FDD0 read as valid, while
+// one holding a lone surrogate, which the same sentence forbids, did not.
+TEST(TlsrptReport, NoncharactersAreRefused) {
+  const std::string json = Minimal().dump();
+  const std::size_t at = json.find("\"Org\"") + 4;  // just before the closing quote
+  for (std::string_view bad : {"\\uFFFF", "\\ufdd0", "\\uFDEF", "\\uD83F\\uDFFE", "\xef\xbf\xbf",
+                               "\xef\xb7\x90", "\xf4\x8f\xbf\xbe"}) {
+    std::string j = json;
+    j.insert(at, bad);
+    auto r = ReadReport(j);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().id, "tlsrpt.report.noncharacter") << bad;
+    EXPECT_EQ(r.error().offset, at) << bad;
+  }
+  // Their neighbours are characters; an escaped backslash before "uFFFF"
+  // is text, not an escape.
+  for (std::string_view good : {"\\uFFFD", "\\uFDCF", "\\uFDF0", "\\uD83F\\uDFFD", "\xef\xbf\xbd",
+                                "\\\\uFFFF", "\xf0\x9f\x98\x80"}) {
+    std::string j = json;
+    j.insert(at, good);
+    auto r = ReadReport(j);
+    EXPECT_TRUE(r.ok()) << good << ": " << r.error().Text();
+  }
+}
+
 TEST(TlsrptReport, InputLimits) {
   auto r = ReadReport(std::string(kMaxReportBytes + 1, ' '));
   ASSERT_FALSE(r.ok());
