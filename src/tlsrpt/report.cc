@@ -36,6 +36,31 @@ std::string PointerToken(std::string_view key) {
   return out;
 }
 
+// RFC 7493 §2.2: the largest integer every IEEE 754 double holds exactly.
+constexpr std::uint64_t kMaxExactInteger = (std::uint64_t{1} << 53) - 1;
+
+// RFC 3986 §3: scheme ":" then at least one byte, each a URI character
+// (unreserved, reserved or '%'). The shape is checked, not each part.
+bool LooksLikeUri(std::string_view s) {
+  const std::size_t colon = s.find(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == s.size() ||
+      !text::IsAlpha(s[0])) {
+    return false;
+  }
+  for (std::size_t k = 1; k < colon; ++k) {
+    if (!text::IsAlnum(s[k]) && s[k] != '+' && s[k] != '-' && s[k] != '.') {
+      return false;
+    }
+  }
+  constexpr std::string_view kUriMarks = "-._~:/?#[]@!$&'()*+,;=%";
+  for (std::size_t k = colon + 1; k < s.size(); ++k) {
+    if (!text::IsAlnum(s[k]) && kUriMarks.find(s[k]) == std::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
 // RFC 7493 §2.1: I-JSON holds no noncharacter, U+FDD0..U+FDEF or the last
 // two code points of a plane (U+xFFFE, U+xFFFF).
 constexpr bool IsNoncharacter(std::uint32_t cp) {
@@ -496,7 +521,17 @@ class ModelReader {
     // policy failure (§4.3.2: a fetch error, say) may have reached none.
     // receiving-ip is left out by Appendix B's own report: a warning.
     const bool with_mx = type_ok && IsNegotiationFailure(f.result_type);
-    String(v, "receiving-mx-hostname", ptr, with_mx, f.receiving_mx_hostname);
+    if (String(v, "receiving-mx-hostname", ptr, with_mx, f.receiving_mx_hostname)) {
+      // RFC 8460 §4.4: "the hostname of the receiving MTA MX record" (a
+      // trailing dot, as some MX names are written, is allowed).
+      domain::NameRules rules;
+      rules.allow_trailing_dot = true;
+      if (!domain::CheckName(f.receiving_mx_hostname, rules).ok()) {
+        Warning("tlsrpt.report.bad_mx_hostname",
+                "receiving-mx-hostname is not a host name (RFC 8460 §4.4)",
+                ptr + "/receiving-mx-hostname");
+      }
+    }
     String(v, "receiving-mx-helo", ptr, false, f.receiving_mx_helo);
     Ip(v, "receiving-ip", ptr, false, f.receiving_ip);
     if (with_mx && v.find("receiving-ip") == v.end()) {
@@ -504,7 +539,14 @@ class ModelReader {
               "a negotiation failure without receiving-ip (as in RFC 8460 Appendix B)", ptr);
     }
     Count(v, "failed-session-count", ptr, f.failed_session_count);
-    String(v, "additional-information", ptr, false, f.additional_information);
+    if (String(v, "additional-information", ptr, false, f.additional_information) &&
+        !LooksLikeUri(f.additional_information)) {
+      // RFC 8460 §4.4: "a URI [RFC3986] that points to additional
+      // information".
+      Warning("tlsrpt.report.additional_information_not_uri",
+              "additional-information is not a URI (RFC 8460 §4.4)",
+              ptr + "/additional-information");
+    }
     String(v, "failure-reason-code", ptr, false, f.failure_reason_code);
     if (type_ok && f.failure_reason_code.empty() &&
         (f.result_type == ResultType::kCertificateNotTrusted ||
@@ -578,6 +620,14 @@ class ModelReader {
     }
     if (const auto* u = v->get_ptr<const Json::number_unsigned_t*>()) {
       out = *u;
+      if (*u > kMaxExactInteger) {
+        // RFC 7493 §2.2 (I-JSON, SHOULD NOT): past 2^53 - 1 a receiver
+        // reading numbers as doubles loses the exact count.
+        Warning("tlsrpt.report.count_not_exact",
+                "session count above 2^53 - 1, which I-JSON receivers may not hold exactly "
+                "(RFC 7493 §2.2)",
+                ptr + "/" + key);
+      }
     } else if (const auto* i = v->get_ptr<const Json::number_integer_t*>()) {
       if (*i < 0) {
         Error("tlsrpt.report.bad_value", "session count is negative", ptr + "/" + key);

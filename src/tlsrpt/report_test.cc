@@ -218,6 +218,44 @@ TEST(TlsrptReport, NoncharactersAreRefused) {
   }
 }
 
+// Review finding: members of a defined shape took any text, and counts
+// past what an I-JSON receiver holds exactly passed without a word. Each is
+// a warning now (RFC 8460 §4.4 says what they are; RFC 7493 §2.2 is a
+// SHOULD NOT): the report stays valid.
+TEST(TlsrptReport, ShapesOfFailureDetailsAndCountsAreWarnedAbout) {
+  auto warned = [](const Json& j) {
+    auto r = ReadReport(j.dump());
+    EXPECT_TRUE(r.ok()) << j.dump();
+    std::string ids;
+    if (r.ok()) {
+      for (const auto& d : r->diagnostics) {
+        ids += std::string(d.id) + " " + d.detail + ";";
+      }
+    }
+    return ids;
+  };
+  Json j = Minimal();
+  Json& f = j["policies"][0]["failure-details"][0];
+  f["receiving-mx-hostname"] = "mx1 bad host!";
+  EXPECT_NE(warned(j).find("tlsrpt.report.bad_mx_hostname "
+                           "/policies/0/failure-details/0/receiving-mx-hostname;"),
+            std::string::npos)
+      << warned(j);
+  f["receiving-mx-hostname"] = "mx1.example.com.";
+  EXPECT_EQ(warned(j).find("bad_mx_hostname"), std::string::npos) << warned(j);
+  f["additional-information"] = "see the logs, really";
+  EXPECT_NE(warned(j).find("tlsrpt.report.additional_information_not_uri"), std::string::npos);
+  f["additional-information"] = "https://reports.example/details?id=1";
+  EXPECT_EQ(warned(j).find("additional_information"), std::string::npos) << warned(j);
+  j["policies"][0]["summary"]["total-successful-session-count"] = (std::uint64_t{1} << 53) - 1;
+  EXPECT_EQ(warned(j).find("count_not_exact"), std::string::npos) << warned(j);
+  j["policies"][0]["summary"]["total-successful-session-count"] = std::uint64_t{1} << 53;
+  EXPECT_NE(warned(j).find("tlsrpt.report.count_not_exact "
+                           "/policies/0/summary/total-successful-session-count;"),
+            std::string::npos)
+      << warned(j);
+}
+
 TEST(TlsrptReport, InputLimits) {
   auto r = ReadReport(std::string(kMaxReportBytes + 1, ' '));
   ASSERT_FALSE(r.ok());
