@@ -605,6 +605,14 @@ ReportCheck CheckReportDestinations(const Record& record, const std::string& pol
       out.destinations.push_back(uri);
       continue;
     }
+    if (error || host_error) {
+      // DMB-R4-03: a temporary error in either Organizational Domain walk
+      // leaves undecided whether the host is external at all. Review
+      // finding: the walk stopped at the error, the host read as its own
+      // Org Domain, and the Domain Owner's own address was refused.
+      out.retry.push_back(uri);
+      continue;
+    }
     const std::string name = policy_domain + "._report._dmarc." + host;
     if (!FitsDns(name)) {
       continue;  // DMB-R4-02: unconfirmed

@@ -433,6 +433,24 @@ TEST(DmarcReports, TemporaryErrorsAreRetriedNotRefused) {
   EXPECT_EQ(c.queries.size(), 3u);
 }
 
+// DMB-R4-03 again: a temporary error while walking to the rua host's
+// Organizational Domain leaves undecided whether it is external; the URI
+// is retried, not refused after a _report._dmarc query that cannot find it.
+TEST(DmarcReports, ATemporaryErrorInTheOrgWalkIsRetried) {
+  spf::ZoneResolver z;
+  z.AddTxt("_dmarc.example.com", "v=DMARC1; p=reject");
+  z.SetTimeout("_dmarc.reports.example.com");
+  z.AddTxt("example.com._report._dmarc.third.example.net", "v=DMARC1");
+  Record rec = *ParseRecord(
+      "v=DMARC1; p=reject; rua=mailto:r@reports.example.com,mailto:x@third.example.net");
+  DmarcLookups l(z, DiscoveryOptions{Mode::kBis, 8});
+  ReportCheck c = CheckReportDestinations(rec, "example.com", l);
+  EXPECT_EQ(c.destinations, (std::vector<std::string>{"mailto:x@third.example.net"}));
+  EXPECT_EQ(c.retry, (std::vector<std::string>{"mailto:r@reports.example.com"}));
+  EXPECT_EQ(Keys(c.queries),
+            (std::vector<std::string>{"TXT example.com._report._dmarc.third.example.net"}));
+}
+
 // Several From domains (DM7-6.6.1-02, DMB-5.3.1-02).
 struct Authors : World {
   Authors() {
