@@ -136,6 +136,23 @@ TEST(DmarcRecord, D2D3D27D28NotADmarcRecord) {
   ExpectNotDmarc("v=DMARC1\x01; p=none", 8);  // a control byte in the version
 }
 
+// RFC 7489 §6.3: "v" and "p" MUST appear in that order (the §6.4 ABNF: p
+// right after v). A warning in 7489 mode; RFC 9989 dropped the rule.
+// Review finding: `check --mode 7489` said nothing.
+TEST(DmarcRecord, PNotRightAfterVIsWarnedAboutIn7489) {
+  for (std::string_view late : {"v=DMARC1; sp=none; p=reject", "v=DMARC1; x=1; p=reject"}) {
+    Record r = Parse(late, Mode::k7489);
+    EXPECT_TRUE(r.usable) << late;
+    EXPECT_EQ(r.p, Disposition::kReject) << late;
+    EXPECT_EQ(Ids(r.diagnostics).rfind("dmarc.tag.p_not_second@", 0), 0u)
+        << late << ": " << Ids(r.diagnostics);
+    r = Parse(late, Mode::kBis);
+    EXPECT_EQ(Ids(r.diagnostics).find("p_not_second"), std::string::npos) << late;
+  }
+  Record r = Parse("v=DMARC1; p=reject; sp=none", Mode::k7489);
+  EXPECT_EQ(Ids(r.diagnostics), "");
+}
+
 TEST(DmarcRecord, D4WhiteSpaceAroundEqualsAndSemicolon) {
   for (Mode m : kModes) {
     ExpectClean("v = DMARC1 ; p = reject", m);
@@ -563,7 +580,8 @@ TEST(DmarcRecord, D18TestingFlag) {
   EXPECT_FALSE(r.t);
   ASSERT_EQ(r.unknown.size(), 1u);
   EXPECT_EQ(r.View(r.unknown[0].name), "t");
-  EXPECT_EQ(Ids(r.diagnostics), "dmarc.tag.not_in_7489@10");
+  // ... and p is not right after v, as 7489 wants it.
+  EXPECT_EQ(Ids(r.diagnostics), "dmarc.tag.not_in_7489@10 dmarc.tag.p_not_second@15");
 }
 
 TEST(DmarcRecord, D19Psd) {
