@@ -12,9 +12,9 @@
 // (`net.dns.malformed`), not a crash.
 //
 // RFC 5452 §9.2 (id and source port unpredictable): every UDP try and every
-// TCP exchange gets a fresh id from a PRNG seeded once per resolver from
-// std::random_device, and every UDP try a fresh socket (a new ephemeral
-// port), connect()ed to the server so the kernel drops other sources.
+// TCP exchange gets a fresh id from the kernel's CSPRNG (getrandom(2)),
+// and every UDP try a fresh socket (a new ephemeral port), connect()ed to
+// the server so the kernel drops other sources.
 //
 // Not thread-safe: one resolver per thread (the id generator is state).
 #pragma once
@@ -24,7 +24,6 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
-#include <random>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -65,8 +64,8 @@ using MemoryExchange = std::function<std::optional<std::string>(std::string_view
 class StubResolver final : public spf::Resolver {
  public:
   // Errors: `net.dns.address` (not an IP literal: no brackets, no zone
-  // id), `net.dns.random` (std::random_device could not seed the id
-  // generator; detail: what it said).
+  // id), `net.dns.random` (getrandom(2) gave no bytes for the ids;
+  // detail: why).
   static Result<StubResolver> Create(const StubOptions& opts);
   // The same resolver over `exchange` instead of sockets (the address and
   // port of `opts` are not used; tries, TC fallback and every reply check
@@ -112,14 +111,18 @@ class StubResolver final : public spf::Resolver {
 
  private:
   explicit StubResolver(StubOptions opts) : opts_(std::move(opts)) {}
-  // A fresh message id (RFC 5452 §9.2).
+  // A fresh message id (RFC 5452 §9.2): from a batch of getrandom(2)
+  // bytes, refilled (RefillIds: false when the kernel gives none) when used
+  // up.
   std::uint16_t NextId();
+  bool RefillIds();
 
   StubOptions opts_;
   bool v6_ = false;                         // the family of `address_`
   std::array<std::uint8_t, 16> address_{};  // opts_.address, network order
-  std::mt19937 rng_;                        // seeded in Create()
-  MemoryExchange memory_;                   // set: no sockets
+  std::array<std::uint16_t, 32> ids_{};     // the batch NextId() hands out
+  std::size_t next_id_ = 0;
+  MemoryExchange memory_;  // set: no sockets
 };
 
 }  // namespace mxconform::net

@@ -1076,6 +1076,31 @@ TEST_F(StubResolverTest, FreshIdAndPortPerQuery) {
   EXPECT_GE(ports.size(), static_cast<std::size_t>(kQueries - 1));
 }
 
+// The ids come from getrandom(2) in batches (review finding: std::mt19937
+// gave later ids away). Past the first batch they keep changing: a refill
+// that handed the same batch out again would repeat the first 32.
+TEST(StubResolverIdTest, IdsStayFreshAcrossBatches) {
+  std::vector<std::uint16_t> ids;
+  StubOptions o;
+  o.attempts = 1;
+  auto r = StubResolver::CreateInMemory(o, [&](std::string_view query, bool) {
+    if (query.size() >= 2) {
+      ids.push_back(static_cast<std::uint16_t>(static_cast<unsigned char>(query[0]) << 8 |
+                                               static_cast<unsigned char>(query[1])));
+    }
+    return std::optional<std::string>();  // no reply: the try times out
+  });
+  ASSERT_TRUE(r.ok()) << r.error().Text();
+  for (int i = 0; i < 200; ++i) {
+    EXPECT_EQ(r->Query("host.example", spf::QueryType::kA).status, spf::DnsStatus::kTimeout);
+  }
+  ASSERT_EQ(ids.size(), 200u);
+  EXPECT_NE(std::vector<std::uint16_t>(ids.begin(), ids.begin() + 32),
+            std::vector<std::uint16_t>(ids.begin() + 32, ids.begin() + 64));
+  // 200 draws from 65,536: a few chance repeats at most.
+  EXPECT_GE(std::set<std::uint16_t>(ids.begin(), ids.end()).size(), 195u);
+}
+
 TEST(StubResolverSocketTest, PortUnreachableIsSocketError) {
   // A port nobody listens on: bind one, note it, close it.
   const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
