@@ -1,5 +1,7 @@
 #include "mocks/smtp/server.h"
 
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/tls1.h>
 
@@ -55,6 +57,38 @@ constexpr milliseconds kShutdownTimeout{1000};
 constexpr std::array<unsigned char, 7> kHandshakeFailureAlert = {0x15, 0x03, 0x03, 0x00,
                                                                  0x02, 0x02, 0x28};
 constexpr std::string_view kGarbage = "garbage-after-220: these bytes are not TLS\r\n";
+
+// ServerOptions::weak_key_exchange on `ctx`: TLS 1.2 only; an RSA
+// certificate gets DHE over RFC 5114's 1024-bit group, an ECDSA one ECDHE;
+// the key exchange is signed with SHA-1 either way. Security level 0,
+// which all of that needs. A message on failure.
+std::optional<std::string> WeakKeyExchange(SSL_CTX* ctx) {
+  SSL_CTX_set_security_level(ctx, 0);
+  if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
+      SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION) != 1 ||
+      SSL_CTX_set_cipher_list(ctx, "DHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256") !=
+          1 ||
+      SSL_CTX_set1_sigalgs_list(ctx, "RSA+SHA1:ECDSA+SHA1") != 1) {
+    return "weak_key_exchange: cannot restrict the TLS 1.2 handshake";
+  }
+  std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> pctx(
+      EVP_PKEY_CTX_new_from_name(nullptr, "DH", nullptr), &EVP_PKEY_CTX_free);
+  char group[] = "dh_1024_160";
+  const OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0), OSSL_PARAM_END};
+  EVP_PKEY* dh = nullptr;
+  if (!pctx || EVP_PKEY_fromdata_init(pctx.get()) != 1 ||
+      EVP_PKEY_fromdata(pctx.get(), &dh, EVP_PKEY_KEY_PARAMETERS,
+                        const_cast<OSSL_PARAM*>(params)) != 1) {
+    return "weak_key_exchange: no 1024-bit DH group";
+  }
+  SSL_CTX_set_dh_auto(ctx, 0);
+  if (SSL_CTX_set0_tmp_dh_pkey(ctx, dh) != 1) {  // takes `dh` on success
+    EVP_PKEY_free(dh);
+    return "weak_key_exchange: cannot set the DH group";
+  }
+  return std::nullopt;
+}
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -328,6 +362,11 @@ std::optional<Diagnostic> Server::Impl::SetUpTls() {
     if (old_versions) {
       // OpenSSL 3 negotiates TLS 1.0 and 1.1 only at security level 0.
       SSL_CTX_set_security_level(n, 0);
+    }
+    if (opts_.weak_key_exchange) {
+      if (auto f = WeakKeyExchange(n)) {
+        return failure(*f);
+      }
     }
     if (opts_.require_client_certificate) {
       // Ask for one; whatever comes is accepted (the check is whether one came).

@@ -67,6 +67,13 @@ struct ServerOptions {
   // 1.1 also lowers OpenSSL's security level to 0, which they need.
   TlsVersion min_version = TlsVersion::kAny;
   TlsVersion max_version = TlsVersion::kAny;
+  // Weak_key_exchange, if set, makes the server negotiate TLS 1.2 only and
+  // sign its key exchange with SHA-1; with an RSA certificate the key
+  // exchange is also finite-field DHE over a 1024-bit group (RFC 5114's,
+  // 80-bit security), with an ECDSA one (the PKI's default) ECDHE. RFC 9325
+  // §4.1 and §4.2 rule both out (ATK-18's class). A client holding to TLS
+  // 1.2's modern suites fails the handshake.
+  bool weak_key_exchange = false;
   // Inject_after_starttls, if set, makes the server send these plaintext
   // bytes (e.g. "250 ok\r\n") in the same write as its 220 to STARTTLS, a
   // response injection (the CVE-2011-0411 class); the handshake follows.

@@ -84,8 +84,12 @@ std::shared_ptr<const Pki> TestPki() {
         Leaf("wrong_name", "inter", "other.example.net"),
         Leaf("self", "", std::string(kMx1)),
         Leaf("untrusted", "other_root", std::string(kMx1)),
+        Leaf("mx1_rsa", "inter", std::string(kMx1)),
     };
     for (CertSpec& c : specs) {
+      if (c.name == "mx1_rsa") {
+        c.key = pki::KeyType::kRsa2048;
+      }
       if (c.name == "expired") {
         c.not_before = -100 * kDay;
         c.not_after = -kDay;
@@ -476,6 +480,30 @@ TEST(SmtpMock, OldTlsVersionsOnlyFailAgainstADefaultClient) {
   Attempt a = Deliver(*server, kMx1, kMx1, &modern);
   EXPECT_EQ(a.tls.outcome, TlsOutcome::kHandshakeFailed) << a.tls.detail;
   EXPECT_EQ(OnlySession(*server).end, "handshake failed");
+}
+
+// weak_key_exchange: TLS 1.2 with DHE over a 1024-bit group, signed with
+// SHA-1. The reference client (TLS 1.2 or later, RFC 9325's suites) fails
+// the handshake; review finding: it used to report a verified session. A
+// client set to allow any version and OpenSSL's full lists gets through,
+// which shows the knob is what the handshake was about.
+TEST(SmtpMock, AWeakKeyExchangeFailsAgainstTheReferenceClient) {
+  for (const char* leaf : {"mx1_rsa", "mx1"}) {  // DHE-1024 + SHA-1; ECDHE + SHA-1
+    ServerOptions o = Options();
+    o.default_chain = {leaf, true};
+    o.weak_key_exchange = true;
+    auto server = StartServer(o);
+    ASSERT_NE(server, nullptr) << leaf;
+    Attempt a = Deliver(*server);
+    EXPECT_EQ(a.tls.outcome, TlsOutcome::kHandshakeFailed) << leaf << ": " << a.tls.detail;
+    EXPECT_EQ(OnlySession(*server).end, "handshake failed") << leaf;
+
+    net::SmtpConnectorOptions old = ClientOptions(*server);
+    old.min_version = net::TlsVersion::kAny;
+    Attempt b = Deliver(*server, kMx1, kMx1, &old);
+    EXPECT_EQ(b.tls.outcome, TlsOutcome::kOk) << leaf << ": " << b.tls.detail;
+    EXPECT_EQ(b.version, "TLSv1.2") << leaf;
+  }
 }
 
 TEST(SmtpMock, StartRefusesBadTlsKnobs) {

@@ -448,6 +448,14 @@ class SmtpSession::Impl {
     return dropped;
   }
 
+  // RFC 9325 §4.2's ciphers for TLS 1.2: ECDHE, then AES-GCM or
+  // ChaCha20-Poly1305; and handshake signatures without SHA-1 or SHA-224.
+  static constexpr const char* kModernTls12Ciphers = "ECDHE+AESGCM:ECDHE+CHACHA20";
+  static constexpr const char* kModernSigalgs =
+      "ECDSA+SHA256:ECDSA+SHA384:ECDSA+SHA512:ed25519:ed448:rsa_pss_rsae_sha256:"
+      "rsa_pss_rsae_sha384:rsa_pss_rsae_sha512:rsa_pss_pss_sha256:rsa_pss_pss_sha384:"
+      "rsa_pss_pss_sha512:RSA+SHA256:RSA+SHA384:RSA+SHA512";
+
   // The TLS context: no verification in the handshake (the chain is
   // verified afterwards, so an unverified session can go on), security
   // level 0 so that weak certificates reach tls::Verify, which judges them
@@ -467,6 +475,20 @@ class SmtpSession::Impl {
           SSL_CTX_set_max_proto_version(c, VersionConstant(opts_.max_version)) != 1) {
         why = "cannot set the maximum TLS version";
         return nullptr;
+      }
+      // Level 0 also lifts OpenSSL's limits on the handshake itself. Review
+      // finding: a TLS 1.2 server with a 1024-bit DH group and a SHA-1
+      // signature over it gave a "verified" session. With TLS 1.2 or later
+      // (RFC 8461 §7.2), the key exchange is ECDHE with an AEAD cipher and
+      // signed with SHA-2 or better (RFC 9325 §4.2, §4.1); TLS 1.3's suites
+      // are all of that kind. A client set to allow older versions is a
+      // deliberate test of them and keeps OpenSSL's full lists.
+      if (opts_.min_version == TlsVersion::kTls1_2 || opts_.min_version == TlsVersion::kTls1_3) {
+        if (SSL_CTX_set_cipher_list(c, kModernTls12Ciphers) != 1 ||
+            SSL_CTX_set1_sigalgs_list(c, kModernSigalgs) != 1) {
+          why = "cannot restrict the TLS 1.2 ciphers and signature algorithms";
+          return nullptr;
+        }
       }
       return ctx;
     } catch (const std::exception& e) {

@@ -70,7 +70,11 @@ struct SmtpConnectorOptions {
   // From Connect to the last byte: every deadline is capped by what is left.
   std::chrono::milliseconds session_timeout{30000};
   std::string ehlo_name = "sender.mxconform.invalid";
-  TlsVersion min_version = TlsVersion::kAny;
+  // RFC 8461 §7.2: TLS 1.2 or later. From TLS 1.2 on, the TLS 1.2 key
+  // exchange is ECDHE with an AEAD cipher and signed with SHA-2 or better
+  // (RFC 9325); kAny, 1.0 or 1.1 keep OpenSSL's full lists (tests of old
+  // versions).
+  TlsVersion min_version = TlsVersion::kTls1_2;
   TlsVersion max_version = TlsVersion::kAny;
 };
 
