@@ -109,7 +109,8 @@ Wait WaitFor(int fd, short events, TimePoint end, int* err) {
 }
 
 // An accepted reply, nothing (ignore it and wait on), or `net.dns.malformed`.
-// RFC 5452 §9.1: the same id, QR set and the same question (name without
+// RFC 5452 §9.1: the same id, QR set, the query's opcode (RFC 1035
+// §4.1.1: copied into the response) and the same question (name without
 // case, RFC 4343; type; class). The source address and port are checked by
 // the kernel: the socket is connected.
 Result<std::optional<dns::Message>> CheckReply(std::string_view wire, const dns::Message& query) {
@@ -136,7 +137,8 @@ Result<std::optional<dns::Message>> CheckReply(std::string_view wire, const dns:
     decoded = std::move(partial);
   }
   dns::Message& m = *decoded;
-  if (!m.header.qr || m.questions.size() != 1 || query.questions.size() != 1) {
+  if (!m.header.qr || m.header.opcode != query.header.opcode || m.questions.size() != 1 ||
+      query.questions.size() != 1) {
     return std::optional<dns::Message>();
   }
   const dns::Question& got = m.questions.front();

@@ -883,13 +883,17 @@ TEST_F(StubResolverTest, MismatchedQuestionIgnored) {
     other_class.questions[0].klass = 3;
     dns::Message no_question = Response(q, {A("host.example", 192, 0, 2, 69)});
     no_question.questions.clear();
+    // Another opcode (2, STATUS) is no answer to a query (review finding:
+    // it was taken).
+    dns::Message other_opcode = Response(q, {A("host.example", 192, 0, 2, 70)});
+    other_opcode.header.opcode = 2;
     if (QName(q) == "spoofed.example") {
-      return Send({other_name, other_type, other_class, no_question});
+      return Send({other_name, other_type, other_class, no_question, other_opcode});
     }
     // The case of the question may differ (RFC 4343, 0x20 randomisation).
     dns::Message good = Response(q, {A("host.example", 192, 0, 2, 1)});
     good.questions[0].name = N("HOST.Example");
-    return Send({other_name, other_type, other_class, no_question, good});
+    return Send({other_name, other_type, other_class, no_question, other_opcode, good});
   }));
   StubOptions o = Options();
   o.attempts = 1;
