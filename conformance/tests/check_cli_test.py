@@ -59,6 +59,13 @@ for kind in ("sts-policy", "spf"):
 rc, _, err = run(["check", "sts-policy", "/nonexistent/\x1b[31mred"])
 expect(rc == 2 and b"\x1b" not in err and b"/nonexistent/\\x1b[31mred" in err,
        "a file name's control bytes are escaped in the error")
+# A raw line is the record whole: a leading blank is part of it, as in the
+# quoted form (it used to be skipped, so " v=STSv1; id=1" read as valid).
+rc, out, _ = run(["check", "sts-txt", "-"], b" v=STSv1; id=1\n")
+expect(rc == 1 and out.startswith(b"1:1 mtasts.txt.version error"),
+       "a raw record with a leading blank does not start with v=STSv1 (%r)" % out)
+rc, out, _ = run(["check", "sts-txt", "-"], b'  "v=STSv1; id=1"\n')
+expect(rc == 0, "blanks before a quoted record are not part of it (%r)" % out)
 rc, _, err = run(["check", "sts-policy", "/"])
 expect(rc == 2 and b"mxconform: /:" in err, "a directory: exit 2")
 rc, _, _ = run(["check", "no-such-kind", "-"], b"")

@@ -312,9 +312,12 @@ TEST(Txt, SplitRecordsMixesForms) {
   ASSERT_EQ(r->size(), 2u);
   EXPECT_EQ((*r)[0].text, "v=spf1 -all");
   EXPECT_TRUE((*r)[0].presentation);
-  EXPECT_EQ((*r)[1].text, "v=STSv1; id=1");
+  // A raw line is the record whole: its leading blanks are part of it, as
+  // its trailing ones are (they used to be skipped).
+  EXPECT_EQ((*r)[1].text, "  v=STSv1; id=1");
+  EXPECT_FALSE((*r)[1].presentation);
   EXPECT_EQ((*r)[1].line, 2u);
-  EXPECT_EQ((*r)[1].column, 3u);
+  EXPECT_EQ((*r)[1].column, 1u);
   auto bad = txt::SplitRecords("x\n\"open");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().offset, 2u);

@@ -130,7 +130,11 @@ Result<std::vector<FileRecord>> SplitRecords(std::string_view file) {
         }
         r.columns.push_back(static_cast<std::uint32_t>(line.size() + 1));
       } else {
-        r.text = std::string(line.substr(first));
+        // The whole line: blanks before the record are part of it, as those
+        // after it are (review finding: " v=STSv1; id=1" read as valid
+        // here, while the same bytes in quotes did not).
+        r.text = std::string(line);
+        r.column = 1;
       }
       out.push_back(std::move(r));
     }

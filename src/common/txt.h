@@ -43,11 +43,11 @@ struct FileRecord {
   }
 };
 
-// Splits an input file into TXT RRs: one RR per non-empty line. A line whose
-// first non-blank byte is '"' is presentation form and is decoded; any other
-// line is taken as the already-joined record text (a trailing CR is dropped,
-// leading blanks are skipped). Errors carry offsets into `file` and the
-// line and column.
+// Splits an input file into TXT RRs: one RR per line that is not blank. A
+// line whose first non-blank byte is '"' is presentation form and is
+// decoded; any other line is taken whole as the already-joined record text
+// (a trailing CR is dropped; blanks before or after the record are part of
+// it). Errors carry offsets into `file` and the line and column.
 Result<std::vector<FileRecord>> SplitRecords(std::string_view file);
 
 // The record-selection rule the `v=` TXT protocols share (RFC 8461 §3.1,
