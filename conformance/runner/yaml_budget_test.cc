@@ -121,6 +121,7 @@ TEST(YamlBudget, TheOpenspfReaderStopsWhereYamlCppLoopsOverDocuments) {
 }
 
 }  // namespace
+
 // yaml-cpp's API words put in the file's terms; other messages unchanged.
 TEST(YamlShapeError, NamesTheShapeTheFileGotWrong) {
   EXPECT_EQ(YamlShapeError("operator[] call on a scalar (key: \"to\")"),
