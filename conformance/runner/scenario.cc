@@ -612,40 +612,6 @@ std::string RecipientDomain(const std::string& address) {
   return address.substr(address.rfind('@') + 1);
 }
 
-// The sessions of one delivery as TLS-RPT counts them (RFC 8460 §4.3):
-// each failure the sender would report is a failed session, and a
-// delivery over TLS a successful one. The policy is the STS policy the
-// sender holds for the domain when it is enforce or testing; otherwise
-// none was found.
-std::vector<tlsrpt::SessionOutcome> SessionsOf(const mtasts::DeliveryReport& r,
-                                               const std::string& domain,
-                                               const mtasts::PolicyCache& cache, UnixSeconds now) {
-  tlsrpt::SessionOutcome base;
-  base.time = now;
-  base.policy_domain = domain;
-  base.report_delivery = r.report_delivery;
-  const mtasts::CachedPolicy* held = cache.Effective(domain);
-  if (r.policy_mode && *r.policy_mode != mtasts::Mode::kNone && held != nullptr) {
-    base.policy_type = tlsrpt::PolicyType::kSts;
-    base.policy_string = mtasts::PolicyStrings(held->policy);
-  }
-  std::vector<tlsrpt::SessionOutcome> out;
-  for (const auto& f : r.failures) {
-    tlsrpt::SessionOutcome s = base;
-    s.success = false;
-    s.failure.result_type = f.type;
-    s.failure.receiving_mx_hostname = f.receiving_mx;
-    s.failure.receiving_ip = f.receiving_ip;
-    s.failure.failure_reason_code = f.detail;
-    out.push_back(std::move(s));
-  }
-  if (r.verdict == mtasts::Verdict::kDelivered && (r.channel == mtasts::Channel::kVerifiedTls ||
-                                                   r.channel == mtasts::Channel::kUnverifiedTls)) {
-    out.push_back(std::move(base));
-  }
-  return out;
-}
-
 // Where the evidence of the last deliver (or report) step starts: the DNS
 // log before its first delivery and before its last (they differ for
 // `times: N`), and the MX mocks' sessions before its first.
@@ -1018,7 +984,7 @@ std::pair<Outcome, std::string> RunSteps(const Scenario& s, spf::Resolver& dns,
   });
   const auto count = [&](const mtasts::DeliveryReport& r, const std::string& to) {
     if (reports) {
-      for (const auto& session : SessionsOf(r, RecipientDomain(to), *cache, clock.Now())) {
+      for (const auto& session : SessionsOf(r, RecipientDomain(to), clock.Now())) {
         reporter.Record(session);
       }
     }
@@ -1999,6 +1965,47 @@ CaseResult RunScenarioWire(const Scenario& s, const ScenarioRunOptions& opts) {
   }
   Finish(r, start, outcome, why, transcript);
   return r;
+}
+
+std::vector<tlsrpt::SessionOutcome> SessionsOf(const mtasts::DeliveryReport& r,
+                                               const std::string& domain, UnixSeconds now) {
+  tlsrpt::SessionOutcome base;
+  base.time = now;
+  base.policy_domain = domain;
+  base.report_delivery = r.report_delivery;
+  const bool policy_host_failed =
+      std::any_of(r.failures.begin(), r.failures.end(), [](const auto& f) {
+        return f.type == tlsrpt::ResultType::kStsPolicyFetchError ||
+               f.type == tlsrpt::ResultType::kStsPolicyInvalid ||
+               f.type == tlsrpt::ResultType::kStsWebpkiInvalid;
+      });
+  if (r.policy_mode && *r.policy_mode != mtasts::Mode::kNone) {
+    base.policy_type = tlsrpt::PolicyType::kSts;
+    base.policy_string = r.policy_strings;
+  } else if (policy_host_failed && !r.policy_mode) {
+    base.policy_type = tlsrpt::PolicyType::kSts;  // policy_string stays []
+  }
+  std::vector<tlsrpt::SessionOutcome> out;
+  for (const auto& f : r.failures) {
+    tlsrpt::SessionOutcome s = base;
+    s.success = false;
+    s.failure.result_type = f.type;
+    s.failure.receiving_mx_hostname = f.receiving_mx;
+    s.failure.receiving_ip = f.receiving_ip;
+    s.failure.failure_reason_code = f.detail;
+    out.push_back(std::move(s));
+  }
+  const bool delivering_session_failed =
+      std::any_of(r.failures.begin(), r.failures.end(), [&](const auto& f) {
+        return !f.receiving_mx.empty() && text::EqualsIgnoreCase(f.receiving_mx, r.mx);
+      });
+  if (r.verdict == mtasts::Verdict::kDelivered &&
+      (r.channel == mtasts::Channel::kVerifiedTls ||
+       r.channel == mtasts::Channel::kUnverifiedTls) &&
+      !delivering_session_failed) {
+    out.push_back(std::move(base));
+  }
+  return out;
 }
 
 }  // namespace mxconform::conformance

@@ -29,6 +29,7 @@
 #include "mocks/smtp/server.h"
 #include "mtasts/sender.h"
 #include "tls/verify.h"
+#include "tlsrpt/reporter.h"
 
 namespace mxconform::conformance {
 
@@ -149,5 +150,17 @@ class ScenarioWorld {
 // the transcript holds the DNS log, every HTTPS request and every SMTP
 // dialogue.
 CaseResult RunScenarioWire(const Scenario& s, const ScenarioRunOptions& opts = {});
+
+// The sessions of one delivery of the reference sender as TLS-RPT counts
+// them (RFC 8460 §4.3), for its reporter: each failure the sender would
+// report is a failed session, and a delivery over TLS a successful one
+// unless that session is among the failures (testing mode delivers over a
+// session that failed validation: one session, counted once). The policy
+// is the STS policy the delivery applied, enforce or testing, as it was
+// applied; a policy-host failure with none obtained is an STS block with
+// an empty policy-string (catalogue §9 note 3); otherwise no policy was
+// found.
+std::vector<tlsrpt::SessionOutcome> SessionsOf(const mtasts::DeliveryReport& r,
+                                               const std::string& domain, UnixSeconds now);
 
 }  // namespace mxconform::conformance

@@ -1264,4 +1264,57 @@ steps:
 }
 
 }  // namespace
+// How the reference sender's deliveries become TLS-RPT sessions (review
+// findings; RPT-4-07, RPT-4-03, catalogue §9 note 3).
+TEST(SessionsOf, OneSessionPerAttemptAndThePolicyAsApplied) {
+  using mtasts::Channel;
+  using mtasts::DeliveryReport;
+  using mtasts::RptFailure;
+  using tlsrpt::PolicyType;
+  using tlsrpt::ResultType;
+  // Testing mode delivers over a session that failed validation: one
+  // session, a failure (it was counted a success too).
+  DeliveryReport testing;
+  testing.verdict = mtasts::Verdict::kDelivered;
+  testing.channel = Channel::kUnverifiedTls;
+  testing.mx = "mx1.example.test";
+  testing.policy_mode = mtasts::Mode::kTesting;
+  testing.policy_strings = {"version: STSv1", "mode: testing"};
+  testing.failures = {RptFailure{ResultType::kCertificateHostMismatch, "MX1.example.test", "", ""}};
+  auto s = SessionsOf(testing, "example.test", 100);
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_FALSE(s[0].success);
+  EXPECT_EQ(s[0].policy_type, PolicyType::kSts);
+  EXPECT_EQ(s[0].policy_string, testing.policy_strings);
+  // Enforce: mx1 skipped, mx2 verified: a failure and a success.
+  DeliveryReport enforce = testing;
+  enforce.channel = Channel::kVerifiedTls;
+  enforce.mx = "mx2.example.test";
+  enforce.policy_mode = mtasts::Mode::kEnforce;
+  s = SessionsOf(enforce, "example.test", 100);
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_FALSE(s[0].success);
+  EXPECT_TRUE(s[1].success);
+  // The policy as the delivery applied it, whatever the cache holds after
+  // (max_age 0 left nothing there, and the block read no-policy-found).
+  EXPECT_EQ(s[1].policy_string, testing.policy_strings);
+  // First contact, the policy host failing: an STS block with an empty
+  // policy-string, not no-policy-found.
+  DeliveryReport first;
+  first.verdict = mtasts::Verdict::kDelivered;
+  first.channel = Channel::kVerifiedTls;
+  first.mx = "mx1.example.test";
+  first.failures = {RptFailure{ResultType::kStsWebpkiInvalid, "", "", ""}};
+  s = SessionsOf(first, "example.test", 100);
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[0].policy_type, PolicyType::kSts);
+  EXPECT_TRUE(s[0].policy_string.empty());
+  EXPECT_TRUE(s[1].success);
+  // No policy and no policy-host failure: no-policy-found.
+  first.failures.clear();
+  s = SessionsOf(first, "example.test", 100);
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].policy_type, PolicyType::kNoPolicyFound);
+}
+
 }  // namespace mxconform::conformance

@@ -505,6 +505,7 @@ DeliveryReport Sender::DeliverOnce(std::string_view recipient, std::string_view 
   if (st.cached != nullptr) {
     report.policy_mode = st.cached->policy.mode;
     report.policy_id = st.cached->id;
+    report.policy_strings = PolicyStrings(st.cached->policy);
   }
 
   std::vector<std::string> hosts;

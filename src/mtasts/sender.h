@@ -131,6 +131,10 @@ struct DeliveryReport {
   std::string mx;                   // where it was delivered
   std::optional<Mode> policy_mode;  // the policy that applied, if any
   std::string policy_id;
+  // That policy as TLS-RPT's policy-string gives it (RFC 8460 §4.4), taken
+  // when it was applied: the cache may no longer hold it once the delivery
+  // is over (max_age 0, say).
+  std::vector<std::string> policy_strings;
   std::vector<RptFailure> failures;
   std::vector<std::string> contacted;  // MX hosts connected to, in order
   std::vector<std::string> steps;      // one line per decision, for the transcript
