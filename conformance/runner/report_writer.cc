@@ -335,6 +335,23 @@ bool BoundEvidence(nlohmann::json& j, std::size_t budget) {
 
 // HtmlReport is in report_html.cc.
 
+namespace {
+constexpr const char* kReportFiles[] = {"index.json", "junit.xml", "summary.txt", "report.html"};
+}  // namespace
+
+Result<bool> RemoveReports(const std::filesystem::path& dir) {
+  for (const char* name : kReportFiles) {
+    std::error_code ec;
+    std::filesystem::remove(dir / name, ec);  // false, no error, when absent
+    if (ec) {
+      return MakeDiag("report.remove_failed", Severity::kError, 0,
+                      "cannot remove the report of an earlier run",
+                      (dir / name).string() + ": " + ec.message());
+    }
+  }
+  return true;
+}
+
 Result<bool> WriteReports(const std::filesystem::path& dir, const RunInfo& info,
                           const std::vector<CaseResult>& results) {
   std::error_code ec;

@@ -59,6 +59,12 @@ inline constexpr std::size_t kEvidenceBudget = 256 * 1024;
 // numbers and booleans stay. Returns true if anything was cut.
 bool BoundEvidence(nlohmann::json& j, std::size_t budget = kEvidenceBudget);
 
+// Removes the four files an earlier run left in `dir`, so that a run that
+// stops before writing its own leaves none rather than the last one's (a
+// CI job that publishes junit.xml whatever the exit code would show the
+// old result). Absent files are fine; `report.remove_failed` otherwise.
+Result<bool> RemoveReports(const std::filesystem::path& dir);
+
 // Writes the four files into `dir` (created if needed). Returns an error
 // diagnostic `report.write_failed` naming the file on failure.
 Result<bool> WriteReports(const std::filesystem::path& dir, const RunInfo& info,

@@ -133,6 +133,15 @@ with tempfile.TemporaryDirectory() as tmp:
     rc, out, err = run(["run", "--quiet", "--suite", path, "--out", os.path.join(tmp, "o")])
     expect(rc == 1 and b"1 passed, 1 failed" in out,
            "openspf suite named .txt: exit %d, output %r" % (rc, (out + err)[-300:]))
+    # A run that stops before writing its reports leaves none behind: the
+    # last run's junit.xml would read as this one's (review finding).
+    junit = os.path.join(tmp, "o", "junit.xml")
+    expect(os.path.exists(junit), "the run above wrote junit.xml")
+    rc, out, err = run(["run", "--quiet", "--suite", os.path.join(tmp, "absent.yml"),
+                        "--out", os.path.join(tmp, "o")])
+    expect(rc == 2 and not os.path.exists(junit)
+           and not os.path.exists(os.path.join(tmp, "o", "index.json")),
+           "an early exit removes the stale reports: exit %d, %r" % (rc, err[-200:]))
 
 # A requirements catalogue named on the command line that cannot be read is
 # an I/O error, not a lint that passes without checking ids (exit 0 once).

@@ -348,6 +348,14 @@ void AddRun(CLI::App& app, int& rc) {
       ->check(CLI::Range(20, 10000))
       ->capture_default_str();
   cmd->callback([o, &rc] {
+    // A run that stops early (lint problems, an unreadable suite, a setup
+    // error, a skip) must not leave the last run's reports looking like its
+    // own (review finding).
+    if (auto removed = conformance::RemoveReports(o->out); !removed) {
+      std::cerr << "mxconform: " << ForTerminal(removed.error().Text()) << "\n";
+      rc = kExitUsage;
+      return;
+    }
     if (o->skip_missing) {
       for (const auto& s : o->suites) {
         std::error_code ec;
@@ -468,8 +476,8 @@ void AddRun(CLI::App& app, int& rc) {
       if (sanity != l.scenarios.end()) {
         auto r = conformance::RunScenarioWire(*sanity);
         if (r.outcome != conformance::Outcome::kPass) {
-          std::cerr << "mxconform: setup error: the sanity scenario " << sanity->id
-                    << " failed on the wire: " << r.message << "\n";
+          std::cerr << "mxconform: setup error: the sanity scenario " << ForTerminal(sanity->id)
+                    << " failed on the wire: " << ForTerminal(r.message) << "\n";
           rc = kExitUsage;
           return;
         }
@@ -555,8 +563,8 @@ void AddRun(CLI::App& app, int& rc) {
       }
       for (const auto& [id, reason] : expectations.xfail) {
         if (ran.count(id) == 0) {
-          std::cerr << "mxconform: warning: " << o->expectations << " lists " << id
-                    << ", but no case of that id ran\n";
+          std::cerr << "mxconform: warning: " << ForTerminal(o->expectations) << " lists "
+                    << ForTerminal(id) << ", but no case of that id ran\n";
         }
       }
     }
