@@ -116,7 +116,7 @@ void CheckReply(const smtp::Action& a) {
     FUZZ_CHECK(line[3] == (end == std::string_view::npos ? ' ' : '-'));
     for (char c : line) {
       const auto u = static_cast<unsigned char>(c);
-      FUZZ_CHECK(u >= 0x20 && u != 0x7f);
+      FUZZ_CHECK(u >= 0x20 && u < 0x7f);  // US-ASCII text (RFC 5321 §2.4, §4.2)
     }
     if (end == std::string_view::npos) {
       break;

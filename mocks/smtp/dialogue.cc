@@ -377,7 +377,7 @@ Action Dialogue::Command(std::string_view line, bool tls) {
 Action Dialogue::MessageDone(const MessageReader& m, std::string_view queued_id) {
   Action a;
   if (m.too_long()) {
-    a = Error("500 5.5.2 Error: a message line over 1000 octets (RFC 5321 §4.5.3.1.6)");
+    a = Error("500 5.5.2 Error: a message line over 1000 octets (RFC 5321 section 4.5.3.1.6)");
   } else if (m.too_big()) {
     a = Reply("552 5.3.4 Message size exceeds fixed limit");
   } else {

@@ -695,7 +695,8 @@ asio::awaitable<std::string> Server::Impl::Converse(Conn& c,
     if (rs == ReadStatus::kTooLong) {
       Line(log,
            "C: (a command line over " + std::to_string(kMaxCommandLine) + " octets, discarded)");
-      action = Action{"500 5.5.2 Line too long (RFC 5321 §4.5.3.1.4)", true, Next::kContinue, {}};
+      action =
+          Action{"500 5.5.2 Line too long (RFC 5321 section 4.5.3.1.4)", true, Next::kContinue, {}};
     } else if (rs != ReadStatus::kLine) {
       std::string end = co_await ReadEnd(c, log, rs);
       co_return end;

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -950,6 +951,11 @@ TEST(SmtpMock, HugeGarbageLineIsDiscardedAndRefused) {
   ASSERT_TRUE(c.Send(garbage + "\r\n"));
   const std::string reply = c.Reply();
   EXPECT_EQ(reply.substr(0, 9), "500 5.5.2") << reply;
+  // Replies are US-ASCII (RFC 5321 §2.4, §4.2); review finding: this one
+  // cited its section with a UTF-8 "§".
+  EXPECT_TRUE(std::all_of(reply.begin(), reply.end(), [](char ch) {
+    return static_cast<unsigned char>(ch) < 0x80;
+  })) << reply;
   ASSERT_TRUE(c.Send("NOOP\r\n"));
   EXPECT_EQ(c.Reply().substr(0, 3), "250");
   ASSERT_TRUE(c.Send("QUIT\r\n"));
