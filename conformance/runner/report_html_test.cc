@@ -256,6 +256,14 @@ TEST(ReportWriter, SummaryShowsControlBytesEscaped) {
   EXPECT_TRUE(text::IsValidUtf8(sum));
   EXPECT_NE(sum.find("fail: s/\\x1b[2Jid [STS-5-01] red \\x1b[31m \\xff"), std::string::npos)
       << sum;
+  // Nor a line end: a CR in a failure message took the cursor back, and
+  // what followed printed over "fail:" (review finding). One line a case.
+  v[0].message = "\rok: looks fine\nfail: no";
+  const std::string one = SummaryText({}, v);
+  EXPECT_NE(one.find("fail: s/\\x1b[2Jid [STS-5-01] \\x0dok: looks fine\\x0afail: no\n"),
+            std::string::npos)
+      << one;
+  EXPECT_EQ(one.find('\r'), std::string::npos) << one;
 }
 
 // kLine keeps text on one line: every control byte escaped, line ends and
@@ -266,7 +274,7 @@ TEST(ReportWriter, LineMarkupEscapesEveryControlByte) {
   EXPECT_EQ(out, "a\\x09b\\x0d\\x0ac \\x1b[2J <\xc3\xa9> \\xff");
   out.clear();
   SafeTextTo(out, "a\tb\r\n", Markup::kNone);
-  EXPECT_EQ(out, "a\tb\r\n");  // summary.txt keeps them
+  EXPECT_EQ(out, "a\tb\r\n");  // kNone keeps them
 }
 
 // A partial scenario (in-process, checks left to the wire run) is neither

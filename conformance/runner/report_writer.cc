@@ -19,7 +19,7 @@ namespace {
 constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
 
 // `s` made safe for junit.xml (kXmlText, kXmlAttribute) or for
-// summary.txt and the terminal (kNone).
+// summary.txt and the terminal (kLine: one line per case).
 std::string Escaped(std::string_view s, Markup markup) {
   std::string out;
   SafeTextTo(out, s, markup);
@@ -232,15 +232,15 @@ std::string JunitXml(const RunInfo& info, const std::vector<CaseResult>& results
 std::string SummaryText(const RunInfo& info, const std::vector<CaseResult>& results) {
   Totals t = Count(results);
   std::ostringstream s;
-  s << "mxconform run " << Escaped(info.started, Markup::kNone) << " against "
-    << Escaped(info.implementation, Markup::kNone) << "\n";
+  s << "mxconform run " << Escaped(info.started, Markup::kLine) << " against "
+    << Escaped(info.implementation, Markup::kLine) << "\n";
   std::map<std::string, std::vector<const CaseResult*>> grouped;
   for (const auto& r : results) {
     grouped[r.suite].push_back(&r);
   }
   for (const auto& [name, rs] : grouped) {
     const Totals st = Count(rs);
-    s << "  " << Escaped(name, Markup::kNone) << ": " << st.pass << "/" << st.total << " pass";
+    s << "  " << Escaped(name, Markup::kLine) << ": " << st.pass << "/" << st.total << " pass";
     if (st.fail != 0) {
       s << ", " << st.fail << " fail";
     }
@@ -271,9 +271,9 @@ std::string SummaryText(const RunInfo& info, const std::vector<CaseResult>& resu
     partial += r.outcome == Outcome::kPartial ? 1 : 0;
     if (r.outcome == Outcome::kFail || r.outcome == Outcome::kError ||
         r.outcome == Outcome::kXpass || r.outcome == Outcome::kXfail) {
-      s << OutcomeName(r.outcome) << ": " << Escaped(r.id, Markup::kNone) << " ["
-        << Escaped(text::Join(r.requirements, ", "), Markup::kNone) << "] "
-        << Escaped(r.message, Markup::kNone) << "\n";
+      s << OutcomeName(r.outcome) << ": " << Escaped(r.id, Markup::kLine) << " ["
+        << Escaped(text::Join(r.requirements, ", "), Markup::kLine) << "] "
+        << Escaped(r.message, Markup::kLine) << "\n";
     }
   }
   s << t.pass << " passed, " << t.fail << " failed";
