@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
+#include <ctime>
 #include <utility>
 
 #include "common/text.h"
@@ -154,7 +156,35 @@ int StatusOf(const Response& r) {
   return r.status;
 }
 
-Rendered Render(const Response& r, std::string_view reason, bool head_request) {
+std::string HttpDate(std::chrono::system_clock::time_point t) {
+  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char out[40];
+  std::snprintf(out, sizeof out, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday % 7],
+                tm.tm_mday, kMonths[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+                tm.tm_sec);
+  return out;
+}
+
+std::string WithDate(std::string_view response, std::string_view date) {
+  const std::size_t eol = response.find("\r\n");
+  if (date.empty() || eol == std::string_view::npos) {
+    return std::string(response);
+  }
+  std::string out(response.substr(0, eol + 2));
+  out += "Date: ";
+  out += date;
+  out += "\r\n";
+  out += response.substr(eol + 2);
+  return out;
+}
+
+Rendered Render(const Response& r, std::string_view reason, bool head_request,
+                std::string_view date) {
   Rendered out;
   out.status = StatusOf(r);
   const std::string body = r.oversized > 0 ? OversizedBody(r.body, r.oversized) : r.body;
@@ -164,6 +194,12 @@ Rendered Render(const Response& r, std::string_view reason, bool head_request) {
     head += "HTTP/1.1 " + std::to_string(status) + " Interim\r\n\r\n";
   }
   head += "HTTP/1.1 " + std::to_string(out.status) + " " + std::string(reason) + "\r\n";
+  const bool scripted_date = std::any_of(r.headers.begin(), r.headers.end(), [](const Header& h) {
+    return text::EqualsIgnoreCase(h.name, "Date");
+  });
+  if (!date.empty() && !scripted_date) {
+    head += "Date: " + std::string(date) + "\r\n";
+  }
   bool framed = false;
   for (const Header& h : r.headers) {
     if ((r.content_type && text::EqualsIgnoreCase(h.name, "Content-Type")) ||

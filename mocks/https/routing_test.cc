@@ -147,4 +147,24 @@ TEST(Render, KnobsReplaceHeadersTrickleAndPad) {
 }
 
 }  // namespace
+// RFC 9110 §6.6.1: an origin server with a clock sends Date (review
+// finding: the mock sent none). After the status line; a scripted Date is
+// kept instead; the 400 and 413 constants get one too.
+TEST(Render, DateAfterTheStatusLineUnlessScripted) {
+  const auto t = std::chrono::system_clock::time_point(std::chrono::seconds(784111777));
+  EXPECT_EQ(HttpDate(t), "Sun, 06 Nov 1994 08:49:37 GMT");
+  Response r;
+  r.body = "x";
+  Rendered out = Render(r, "OK", false, HttpDate(t));
+  EXPECT_EQ(out.head.rfind("HTTP/1.1 200 OK\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\n", 0), 0u)
+      << out.head;
+  r.headers.push_back({"date", "Mon, 01 Jan 2001 00:00:00 GMT"});
+  out = Render(r, "OK", false, HttpDate(t));
+  EXPECT_EQ(out.head.find("1994"), std::string::npos) << out.head;
+  EXPECT_NE(out.head.find("date: Mon, 01 Jan 2001"), std::string::npos) << out.head;
+  EXPECT_EQ(WithDate("HTTP/1.1 400 Bad Request\r\nA: b\r\n\r\n", "D"),
+            "HTTP/1.1 400 Bad Request\r\nDate: D\r\nA: b\r\n\r\n");
+  EXPECT_EQ(WithDate("HTTP/1.1 400 Bad Request\r\n\r\n", ""), "HTTP/1.1 400 Bad Request\r\n\r\n");
+}
+
 }  // namespace mxconform::mocks::https

@@ -467,8 +467,10 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Conn& conn, LogEntry e
       entry.outcome = too_large ? "413" : "400";
       AddLog(std::move(entry));
       conn.Lowest().expires_after(std::chrono::milliseconds(opts_.write_timeout_ms));
-      co_await asio::async_write(stream, asio::buffer(too_large ? kTooLarge : kBadRequest),
-                                 kUseTuple);
+      // RFC 9110 §6.6.1: a Date on every 4xx (review finding: none had one).
+      const std::string reply =
+          WithDate(too_large ? kTooLarge : kBadRequest, HttpDate(std::chrono::system_clock::now()));
+      co_await asio::async_write(stream, asio::buffer(reply), kUseTuple);
       co_await Finish(stream, conn);
       co_return;
     } else {
@@ -494,7 +496,8 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Conn& conn, LogEntry e
     entry.detail = std::move(problem);
     AddLog(std::move(entry));
     conn.Lowest().expires_after(std::chrono::milliseconds(opts_.write_timeout_ms));
-    co_await asio::async_write(stream, asio::buffer(kBadRequest), kUseTuple);
+    const std::string reply = WithDate(kBadRequest, HttpDate(std::chrono::system_clock::now()));
+    co_await asio::async_write(stream, asio::buffer(reply), kUseTuple);
     co_await Finish(stream, conn);
     co_return;
   }
@@ -525,8 +528,9 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Conn& conn, LogEntry e
   }
 
   const int status = StatusOf(r);
-  const Rendered out = Render(r, http::obsolete_reason(static_cast<http::status>(status)),
-                              req.method() == http::verb::head);
+  const Rendered out =
+      Render(r, http::obsolete_reason(static_cast<http::status>(status)),
+             req.method() == http::verb::head, HttpDate(std::chrono::system_clock::now()));
   const std::string& head = out.head;
   const std::vector<std::string>& pieces = out.pieces;
   const auto write_timeout = std::chrono::milliseconds(opts_.write_timeout_ms);
