@@ -336,6 +336,7 @@ bool BoundEvidence(nlohmann::json& j, std::size_t budget) {
 // HtmlReport is in report_html.cc.
 
 namespace {
+// What WriteReports writes and RemoveReports removes, in that order.
 constexpr const char* kReportFiles[] = {"index.json", "junit.xml", "summary.txt", "report.html"};
 }  // namespace
 
@@ -361,11 +362,12 @@ Result<bool> WriteReports(const std::filesystem::path& dir, const RunInfo& info,
                     dir.string() + ": " + ec.message());
   }
   const std::pair<const char*, std::string> files[] = {
-      {"index.json", IndexJson(info, results).dump(2, ' ', false, kReplace) + "\n"},
-      {"junit.xml", JunitXml(info, results)},
-      {"summary.txt", SummaryText(info, results)},
-      {"report.html", HtmlReport(info, results)},
+      {kReportFiles[0], IndexJson(info, results).dump(2, ' ', false, kReplace) + "\n"},
+      {kReportFiles[1], JunitXml(info, results)},
+      {kReportFiles[2], SummaryText(info, results)},
+      {kReportFiles[3], HtmlReport(info, results)},
   };
+  static_assert(sizeof files / sizeof files[0] == sizeof kReportFiles / sizeof kReportFiles[0]);
   for (const auto& [name, body] : files) {
     std::ofstream f(dir / name, std::ios::binary | std::ios::trunc);
     f << body;

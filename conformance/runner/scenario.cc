@@ -1974,11 +1974,8 @@ std::vector<tlsrpt::SessionOutcome> SessionsOf(const mtasts::DeliveryReport& r,
   base.policy_domain = domain;
   base.report_delivery = r.report_delivery;
   const bool policy_host_failed =
-      std::any_of(r.failures.begin(), r.failures.end(), [](const auto& f) {
-        return f.type == tlsrpt::ResultType::kStsPolicyFetchError ||
-               f.type == tlsrpt::ResultType::kStsPolicyInvalid ||
-               f.type == tlsrpt::ResultType::kStsWebpkiInvalid;
-      });
+      std::any_of(r.failures.begin(), r.failures.end(),
+                  [](const mtasts::RptFailure& f) { return tlsrpt::IsStsPolicyFailure(f.type); });
   if (r.policy_mode && *r.policy_mode != mtasts::Mode::kNone) {
     base.policy_type = tlsrpt::PolicyType::kSts;
     base.policy_string = r.policy_strings;

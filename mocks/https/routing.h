@@ -6,7 +6,6 @@
 // them arbitrary requests and scripted responses. No I/O and no Boost.
 #pragma once
 
-#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -93,15 +92,11 @@ struct Rendered {
   std::string head;
   std::vector<std::string> pieces;
 };
-// `date`, when not empty, is sent as the Date header (RFC 9110 §6.6.1: an
+// `date` (common/clock.h HttpDate), when not empty, is sent as the Date header (RFC 9110 §6.6.1: an
 // origin server with a clock MUST send one), after the status line, unless
 // the scripted headers carry their own Date.
 Rendered Render(const Response& r, std::string_view reason, bool head_request,
                 std::string_view date = {});
-
-// The IMF-fixdate of RFC 9110 §5.6.7 for `t` ("Sun, 06 Nov 1994 08:49:37
-// GMT"), day and month names in English whatever the locale.
-std::string HttpDate(std::chrono::system_clock::time_point t);
 
 // `response` (a status line, headers, the blank line, any body) with
 // "Date: `date`" after its status line; `response` as it is when `date` is

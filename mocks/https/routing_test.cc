@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include "common/clock.h"
+
 namespace mxconform::mocks::https {
 namespace {
 
@@ -151,7 +153,7 @@ TEST(Render, KnobsReplaceHeadersTrickleAndPad) {
 // finding: the mock sent none). After the status line; a scripted Date is
 // kept instead; the 400 and 413 constants get one too.
 TEST(Render, DateAfterTheStatusLineUnlessScripted) {
-  const auto t = std::chrono::system_clock::time_point(std::chrono::seconds(784111777));
+  const UnixSeconds t = 784111777;
   EXPECT_EQ(HttpDate(t), "Sun, 06 Nov 1994 08:49:37 GMT");
   Response r;
   r.body = "x";

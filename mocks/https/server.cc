@@ -29,6 +29,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "common/clock.h"
 #include "common/text.h"
 #include "mocks/common/server_base.h"
 #include "mocks/https/routing.h"
@@ -469,7 +470,7 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Conn& conn, LogEntry e
       conn.Lowest().expires_after(std::chrono::milliseconds(opts_.write_timeout_ms));
       // RFC 9110 §6.6.1: a Date on every 4xx (review finding: none had one).
       const std::string reply =
-          WithDate(too_large ? kTooLarge : kBadRequest, HttpDate(std::chrono::system_clock::now()));
+          WithDate(too_large ? kTooLarge : kBadRequest, HttpDate(SystemClock().Now()));
       co_await asio::async_write(stream, asio::buffer(reply), kUseTuple);
       co_await Finish(stream, conn);
       co_return;
@@ -496,7 +497,7 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Conn& conn, LogEntry e
     entry.detail = std::move(problem);
     AddLog(std::move(entry));
     conn.Lowest().expires_after(std::chrono::milliseconds(opts_.write_timeout_ms));
-    const std::string reply = WithDate(kBadRequest, HttpDate(std::chrono::system_clock::now()));
+    const std::string reply = WithDate(kBadRequest, HttpDate(SystemClock().Now()));
     co_await asio::async_write(stream, asio::buffer(reply), kUseTuple);
     co_await Finish(stream, conn);
     co_return;
@@ -528,9 +529,8 @@ asio::awaitable<void> Server::Impl::Serve(Stream& stream, Conn& conn, LogEntry e
   }
 
   const int status = StatusOf(r);
-  const Rendered out =
-      Render(r, http::obsolete_reason(static_cast<http::status>(status)),
-             req.method() == http::verb::head, HttpDate(std::chrono::system_clock::now()));
+  const Rendered out = Render(r, http::obsolete_reason(static_cast<http::status>(status)),
+                              req.method() == http::verb::head, HttpDate(SystemClock().Now()));
   const std::string& head = out.head;
   const std::vector<std::string>& pieces = out.pieces;
   const auto write_timeout = std::chrono::milliseconds(opts_.write_timeout_ms);

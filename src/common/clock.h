@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <string>
 
 namespace mxconform {
 
@@ -33,5 +34,12 @@ class FixedClock final : public Clock {
  private:
   std::atomic<UnixSeconds> t_;
 };
+
+// `t` as RFC 5322 §3.3 writes a date in UTC, "Sat, 28 Nov 2026 04:00:00
+// +0000" (mail headers), and as RFC 9110 §5.6.7's IMF-fixdate, "Sat, 28 Nov
+// 2026 04:00:00 GMT" (HTTP's Date). Day and month names are English
+// whatever the locale.
+std::string Rfc5322Date(UnixSeconds t);
+std::string HttpDate(UnixSeconds t);
 
 }  // namespace mxconform

@@ -495,6 +495,15 @@ TEST(QuotedPrintable, DecodesEscapesAndSoftBreaks) {
   }
 }
 
+TEST(PercentDecode, DecodesEscapesAndRefusesBrokenOnes) {
+  EXPECT_EQ(text::PercentDecode("a%21b%2cc"), "a!b,c");
+  EXPECT_EQ(text::PercentDecode("plain"), "plain");
+  EXPECT_EQ(text::PercentDecode(""), "");
+  for (const char* bad : {"%", "%4", "%G1", "a%2"}) {
+    EXPECT_EQ(text::PercentDecode(bad), std::nullopt) << bad;
+  }
+}
+
 TEST(Gunzip, ReadsMembersAndRefusesWhatIsNotGzip) {
   const std::string one = Gzip("hello ");
   auto a = Gunzip(one + Gzip("world"), 100);

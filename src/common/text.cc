@@ -290,4 +290,23 @@ std::optional<std::string> QuotedPrintableDecode(std::string_view text) {
   return out;
 }
 
+std::optional<std::string> PercentDecode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out.push_back(text[i]);
+      continue;
+    }
+    const int hi = i + 2 < text.size() ? HexDigitValue(text[i + 1]) : -1;
+    const int lo = hi >= 0 ? HexDigitValue(text[i + 2]) : -1;
+    if (lo < 0) {
+      return std::nullopt;
+    }
+    out.push_back(static_cast<char>(hi * 16 + lo));
+    i += 2;
+  }
+  return out;
+}
+
 }  // namespace mxconform::text

@@ -238,4 +238,8 @@ std::optional<std::string> Base64Decode(std::string_view text);
 // gives nullopt.
 std::optional<std::string> QuotedPrintableDecode(std::string_view text);
 
+// The bytes of percent-encoded text (RFC 3986 §2.1): "%XX" is a byte, any
+// other byte itself. A '%' not followed by two hex digits gives nullopt.
+std::optional<std::string> PercentDecode(std::string_view text);
+
 }  // namespace mxconform::text

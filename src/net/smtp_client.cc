@@ -22,6 +22,7 @@
 #include <optional>
 #include <utility>
 
+#include "common/clock.h"
 #include "net/smtp_text.h"
 
 namespace mxconform::net {
@@ -118,16 +119,6 @@ std::optional<tcp::endpoint> ParseAddress(std::string_view text) {
     return std::nullopt;
   }
   return tcp::endpoint(address, static_cast<std::uint16_t>(port));
-}
-
-// RFC 5322 §3.3 date-time in UTC.
-std::string MessageDate(UnixSeconds t) {
-  const auto tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[64];
-  const std::size_t n = std::strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S +0000", &tm);
-  return std::string(buf, n);
 }
 
 // An SMTP reply; code 0: none (the session broke).
@@ -810,7 +801,7 @@ mtasts::SendResult SmtpSession::Impl::Send(std::string_view from, std::string_vi
         "From: <" + std::string(from) + ">",
         "To: <" + std::string(to) + ">",
         "Subject: mxconform test message",
-        "Date: " + MessageDate(now),
+        "Date: " + Rfc5322Date(now),
         "Message-ID: <" + std::to_string(now) + "." + std::to_string(messages_) + "@" +
             opts_.ehlo_name + ">",
         "",

@@ -22,7 +22,6 @@ struct Civil {
   int year;
   unsigned month;
   unsigned day;
-  unsigned weekday;  // 0 = Sunday
   std::int64_t second_of_day;
 };
 
@@ -31,7 +30,7 @@ Civil ToCivil(UnixSeconds t) {
   const std::chrono::sys_days d{std::chrono::days{day / kDay}};
   const std::chrono::year_month_day ymd{d};
   return Civil{static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-               static_cast<unsigned>(ymd.day()), std::chrono::weekday{d}.c_encoding(), t - day};
+               static_cast<unsigned>(ymd.day()), t - day};
 }
 
 // RFC 3339 "2026-11-28T00:00:00Z".
@@ -42,20 +41,6 @@ std::string Rfc3339(UnixSeconds t) {
                 static_cast<int>(c.second_of_day / 3600),
                 static_cast<int>(c.second_of_day / 60 % 60),
                 static_cast<int>(c.second_of_day % 60));
-  return buf;
-}
-
-// RFC 5322 §3.3 "Sat, 28 Nov 2026 04:00:00 +0000".
-std::string Rfc5322Date(UnixSeconds t) {
-  static constexpr const char* kWeekdays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  const Civil c = ToCivil(t);
-  char buf[48];
-  std::snprintf(
-      buf, sizeof buf, "%s, %02u %s %04d %02d:%02d:%02d +0000", kWeekdays[c.weekday % 7], c.day,
-      kMonths[(c.month + 11) % 12], c.year, static_cast<int>(c.second_of_day / 3600),
-      static_cast<int>(c.second_of_day / 60 % 60), static_cast<int>(c.second_of_day % 60));
   return buf;
 }
 
@@ -203,24 +188,17 @@ std::string MailtoAddress(std::string_view uri) {
   }
   std::string_view to = uri.substr(kScheme.size());
   to = to.substr(0, to.find('?'));
-  std::string out;
-  for (std::size_t i = 0; i < to.size(); ++i) {
-    char c = to[i];
-    if (c == '%') {
-      const int hi = i + 2 < to.size() ? text::HexDigitValue(to[i + 1]) : -1;
-      const int lo = hi >= 0 ? text::HexDigitValue(to[i + 2]) : -1;
-      if (lo < 0) {
-        return {};
-      }
-      c = static_cast<char>(hi * 16 + lo);
-      i += 2;
-    }
+  std::optional<std::string> decoded = text::PercentDecode(to);
+  if (!decoded) {
+    return {};
+  }
+  std::string& out = *decoded;
+  for (const char c : out) {
     // One addr-spec: no list separator, nothing a header or an SMTP command
     // could be split on.
     if (!text::IsVchar(c) || c == ',' || c == '<' || c == '>') {
       return {};
     }
-    out.push_back(c);
   }
   const std::size_t at = out.find('@');
   if (at == std::string::npos || at == 0 || at + 1 == out.size() ||

@@ -43,6 +43,13 @@ constexpr bool IsNegotiationFailure(ResultType t) {
          t == ResultType::kValidationFailure;
 }
 
+// §4.3.2.2: a failure of the MTA-STS policy host or policy (fetch,
+// syntax, WebPKI), as opposed to the DANE ones.
+constexpr bool IsStsPolicyFailure(ResultType t) {
+  return t == ResultType::kStsPolicyFetchError || t == ResultType::kStsPolicyInvalid ||
+         t == ResultType::kStsWebpkiInvalid;
+}
+
 // The registry name, e.g. "certificate-expired".
 constexpr std::string_view ResultTypeName(ResultType t) {
   switch (t) {

@@ -123,8 +123,8 @@ struct MimeValue {
 };
 
 // RFC 2231 §4: an extended value, charset'language'%XX..., decoded to its
-// bytes (`first`: the charset and language come first). A '%' not followed
-// by two hex digits is kept as it is.
+// bytes (`first`: the charset and language come first). A value with a
+// '%' not followed by two hex digits is kept as it is.
 std::string DecodeExtended(std::string_view v, bool first) {
   if (first) {
     const std::size_t q1 = v.find('\'');
@@ -133,18 +133,7 @@ std::string DecodeExtended(std::string_view v, bool first) {
       v.remove_prefix(q2 + 1);
     }
   }
-  std::string out;
-  for (std::size_t k = 0; k < v.size(); ++k) {
-    const int hi = k + 2 < v.size() && v[k] == '%' ? text::HexDigitValue(v[k + 1]) : -1;
-    const int lo = hi < 0 ? -1 : text::HexDigitValue(v[k + 2]);
-    if (lo >= 0) {
-      out.push_back(static_cast<char>(hi * 16 + lo));
-      k += 2;
-    } else {
-      out.push_back(v[k]);
-    }
-  }
-  return out;
+  return text::PercentDecode(v).value_or(std::string(v));
 }
 
 // RFC 2231 §3, §4: "name*=" (an extended value) and "name*0=", "name*1=",
